@@ -1,0 +1,70 @@
+# Two commands do all the set-up on a fresh Debian machine with Python 3.11:
+#   make run   — install, start the embedded PostgreSQL, migrate, load demo data, serve on :8000
+#   make test  — the same set-up, then the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+
+.PHONY: run test lint install system-deps browser-deps db migrate demo worker serve db-stop clean bench
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) introuvable : installez Python 3.11"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: system-deps $(VENV)/.installed
+
+# System packages: installed when missing and we are root (CI, fresh machines); otherwise we say what is missing.
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-fra
+BROWSER_PACKAGES := chromium chromium-driver
+define ensure_packages
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "Paquets système manquants :$$missing (sudo apt-get install$$missing)"; fi; \
+	fi
+endef
+
+system-deps:
+	$(call ensure_packages,$(SYSTEM_PACKAGES))
+
+browser-deps:
+	$(call ensure_packages,$(BROWSER_PACKAGES))
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: demo
+	$(PY) manage.py collectstatic --no-input -v 0
+	@echo "Back-office : http://$(HOST):$(PORT)/backoffice/   Portail : http://$(HOST):$(PORT)/"
+	$(PY) manage.py db_worker & trap "kill $$! 2>/dev/null" EXIT; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: install
+	$(PY) manage.py db_worker
+
+test: install browser-deps
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+bench: install
+	$(PY) bench/identity.py
+
+db-stop:
+	$(PY) -c "from pathlib import Path; from config.embedded_db import stop; stop(Path('var/pgdata').resolve())"
+
+clean: db-stop
+	rm -rf var $(VENV)

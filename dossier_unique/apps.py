@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DossierUniqueConfig(AppConfig):
+    name = "dossier_unique"
+    verbose_name = "Dossier social unique"

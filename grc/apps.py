@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class GrcConfig(AppConfig):
+    name = "grc"
+    verbose_name = "Référentiel usagers et organisation"
+
+    def ready(self):
+        from grc import merge_handlers  # noqa: F401  (registers the built-in merge handlers)

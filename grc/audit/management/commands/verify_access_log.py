@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from grc.audit.models import AccessLog
+from grc.audit.verify import verify_chain
+
+
+class Command(BaseCommand):
+    help = "Vérifie la chaîne de hachage du journal des accès (intégrité, lignes manquantes ou modifiées)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch-size", type=int, default=200_000)
+
+    def handle(self, *args, **options):
+        total = AccessLog.objects.count()
+        with tqdm(total=total, unit="lignes", disable=options["verbosity"] == 0) as bar:
+            report = verify_chain(batch_size=options["batch_size"], progress=bar.update)
+        if report.ok:
+            self.stdout.write(self.style.SUCCESS(f"Journal des accès intègre : {report.checked} lignes vérifiées."))
+            return
+        for seq, reason in report.problems:
+            self.stderr.write(f"seq {seq}: {reason}")
+        raise CommandError(
+            f"Journal des accès corrompu : {len(report.problems)} anomalie(s) sur {report.checked} lignes."
+        )

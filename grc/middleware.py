@@ -1,0 +1,110 @@
+"""Cross-cutting request handling: request ids, login by default, staff 2FA and session limits."""
+
+import re
+import time
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+# Paths that authenticate by themselves (the API checks its session or bearer token on every
+# operation) or that are not pages at all.
+SELF_AUTHENTICATING_PREFIXES = ("/api/", "/static/")
+
+# Paths a logged-in staff member may reach before passing the second factor.
+OTP_EXEMPT_URL_NAMES = {"backoffice:otp_verify", "backoffice:otp_setup", "logout", "login"}
+
+STAFF_ONLY_PREFIXES = ("/backoffice/", "/cms/", "/django-admin/")
+
+SESSION_LOGIN_AT = "_grc_login_at"
+SESSION_LAST_SEEN = "_grc_last_seen"
+
+
+class RequestIdMiddleware:
+    """Give every request an id (kept from X-Request-ID when sane) for logs and the access log."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
+    """Django's login-by-default, minus the API (own authentication on every operation)."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path_info.startswith(SELF_AUTHENTICATING_PREFIXES):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+def _url_name(request):
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return None
+    return f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
+
+
+class StaffOTPRequiredMiddleware:
+    """No back-office or admin page without a verified second factor; no citizen in the back office.
+
+    A staff member without a device is sent to enrolment, one with a device to verification.
+    A citizen account asking for a staff-only path gets 403.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        path = request.path_info
+        if not user.is_authenticated or path.startswith(SELF_AUTHENTICATING_PREFIXES):
+            return None
+        if not user.is_staff:
+            if path.startswith(STAFF_ONLY_PREFIXES):
+                raise PermissionDenied(_("Espace réservé aux agents du Département."))
+            return None
+        if user.is_verified() or _url_name(request) in OTP_EXEMPT_URL_NAMES:
+            return None
+        from django_otp import devices_for_user
+
+        target = "backoffice:otp_verify" if any(devices_for_user(user)) else "backoffice:otp_setup"
+        return redirect(f"{reverse(target)}?next={path}")
+
+
+class StaffSessionTimeoutMiddleware:
+    """End staff sessions after STAFF_SESSION_IDLE_SECONDS idle or STAFF_SESSION_MAX_SECONDS in all."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_staff:
+            now = time.time()
+            login_at = request.session.setdefault(SESSION_LOGIN_AT, now)
+            last_seen = request.session.get(SESSION_LAST_SEEN, now)
+            idle = now - last_seen > settings.STAFF_SESSION_IDLE_SECONDS
+            too_old = now - login_at > settings.STAFF_SESSION_MAX_SECONDS
+            if idle or too_old:
+                logout(request)
+                messages.info(request, _("Votre session a expiré. Merci de vous reconnecter."))
+                return redirect(f"{reverse('login')}?next={request.path_info}")
+            request.session[SESSION_LAST_SEEN] = now
+        return self.get_response(request)

@@ -1,0 +1,122 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Territory(models.Model):
+    """An agence départementale."""
+
+    name = models.CharField(_("nom"), max_length=150, unique=True)
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("territoire")
+        verbose_name_plural = _("territoires")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Site(models.Model):
+    class Kind(models.TextChoices):
+        CDAS = "cdas", _("CDAS")
+        ANTENNE = "antenne", _("Antenne")
+        MAILROOM = "mailroom", _("Service courrier")
+        HEADQUARTERS = "siege", _("Hôtel du Département")
+
+    name = models.CharField(_("nom"), max_length=150, unique=True)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    territory = models.ForeignKey(
+        Territory, verbose_name=_("territoire"), null=True, blank=True, on_delete=models.PROTECT, related_name="sites"
+    )
+    address = models.CharField(_("adresse"), max_length=255, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Team(models.Model):
+    """A service working a queue (bannette): "PMI — CDAS Vitré", "Courrier"..."""
+
+    class Kind(models.TextChoices):
+        PMI = "pmi", _("PMI")
+        RSA = "rsa", _("RSA / insertion")
+        ASE = "ase", _("ASE")
+        APA_PCH = "apa_pch", _("APA / PCH")
+        POLYVALENCE = "polyvalence", _("Action sociale de proximité")
+        LOGEMENT = "logement", _("Logement / FSL")
+        TRANSPORT = "transport", _("Transport scolaire adapté")
+        SUBSIDIES = "subventions", _("Subventions culture / sport")
+        MEDIATION = "mediation", _("Médiation")
+        MAIL = "courrier", _("Courrier")
+        DPO = "dpo", _("Protection des données")
+        OTHER = "autre", _("Autre")
+
+    name = models.CharField(_("nom"), max_length=150, unique=True)
+    code = models.SlugField(_("code"), max_length=80, unique=True)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), null=True, blank=True, on_delete=models.PROTECT, related_name="teams"
+    )
+    territory = models.ForeignKey(
+        Territory, verbose_name=_("territoire"), null=True, blank=True, on_delete=models.PROTECT, related_name="teams"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("équipe")
+        verbose_name_plural = _("équipes")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        SOCIAL_WORKER = "social_worker", _("Travailleur social")
+        INSTRUCTOR = "instructor", _("Agent instructeur")
+        MAILROOM_AGENT = "mailroom_agent", _("Agent courrier")
+        TEAM_MANAGER = "team_manager", _("Responsable d'équipe")
+        DPO = "dpo", _("Délégué à la protection des données")
+        FUNCTIONAL_ADMIN = "functional_admin", _("Administrateur fonctionnel")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("rôle"), max_length=30, choices=Role.choices)
+    start_date = models.DateField(_("début"))
+    end_date = models.DateField(_("fin"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("appartenance à une équipe")
+        verbose_name_plural = _("appartenances aux équipes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "team", "role"],
+                condition=Q(end_date__isnull=True),
+                name="one_open_membership_per_role",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="membership_dates_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.team} ({self.get_role_display()})"
