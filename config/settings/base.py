@@ -99,7 +99,8 @@ if env.str("DATABASE_URL", default=""):
 else:
     from config.embedded_db import database_url
 
-    DATABASES = {"default": environ.Env.db_url_config(database_url(VAR_DIR / "pgdata"))}
+    EMBEDDED_DATABASE = env.str("EMBEDDED_DATABASE_NAME", default="grc")
+    DATABASES = {"default": environ.Env.db_url_config(database_url(VAR_DIR / "pgdata", EMBEDDED_DATABASE))}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

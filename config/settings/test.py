@@ -8,6 +8,8 @@ os.environ.setdefault("DJANGO_SECURE", "false")
 from .base import *  # noqa: E402,F403
 
 DEBUG = False
+# Several test runs may share one PostgreSQL server: GRC_TEST_DB_NAME keeps them apart.
+DATABASES["default"]["TEST"] = {"NAME": env.str("GRC_TEST_DB_NAME", default="test_grc")}  # noqa: F405
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

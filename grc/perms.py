@@ -1,0 +1,94 @@
+"""Permission rules of the citizen reference. Shared by views, API and search.
+
+Each function states its rules in its docstring; callers never re-implement them.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from grc.models import Membership
+
+IDENTITY_READER_ROLES = {
+    Membership.Role.SOCIAL_WORKER,
+    Membership.Role.INSTRUCTOR,
+    Membership.Role.MAILROOM_AGENT,
+    Membership.Role.TEAM_MANAGER,
+    Membership.Role.FUNCTIONAL_ADMIN,
+    Membership.Role.DPO,
+}
+IDENTITY_EDITOR_ROLES = {
+    Membership.Role.SOCIAL_WORKER,
+    Membership.Role.INSTRUCTOR,
+    Membership.Role.TEAM_MANAGER,
+    Membership.Role.FUNCTIONAL_ADMIN,
+}
+MERGE_ROLES = {Membership.Role.TEAM_MANAGER, Membership.Role.FUNCTIONAL_ADMIN}
+
+
+def current_roles(user, *, on: datetime.date | None = None) -> set[str]:
+    """Roles the user holds today through open team memberships (cached on the user object)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    cache_key = "_grc_current_roles"
+    if on is None and hasattr(user, cache_key):
+        return getattr(user, cache_key)
+    day = on or timezone.localdate()
+    roles = set(
+        Membership.objects.filter(user=user, start_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .values_list("role", flat=True)
+    )
+    if on is None:
+        setattr(user, cache_key, roles)
+    return roles
+
+
+def _is_staff_agent(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
+
+
+def can_search_citizens(user) -> bool:
+    """Search the citizen reference and read identities.
+
+    Rules: an active staff account with a current membership in any role (social worker,
+    instructor, mailroom agent, team manager, functional admin, DPO), or a superuser.
+    Citizens' portal accounts never. The identity is shared Département-wide; what is in a
+    social file is governed by dossier_unique.perms, not here.
+    """
+    if not _is_staff_agent(user):
+        return False
+    return user.is_superuser or bool(current_roles(user) & IDENTITY_READER_ROLES)
+
+
+def can_view_citizen(user, citizen) -> bool:
+    """Read one citizen's identity, addresses, contacts and household.
+
+    Rules: same as ``can_search_citizens``. A merged citizen remains readable (it is a redirect
+    with history).
+    """
+    return can_search_citizens(user)
+
+
+def can_edit_citizen(user, citizen) -> bool:
+    """Create or change a citizen's identity, addresses and contacts.
+
+    Rules: active staff who are social workers, instructors, team managers or functional
+    admins (not mailroom agents, not the DPO), or superusers; never a merged record.
+    """
+    if not _is_staff_agent(user) or citizen is not None and citizen.is_merged:
+        return False
+    return user.is_superuser or bool(current_roles(user) & IDENTITY_EDITOR_ROLES)
+
+
+def can_merge_citizens(user) -> bool:
+    """Decide duplicate suspicions (merge, dismiss) and undo merges.
+
+    Rules: team managers and functional admins (the identity mediation roles), or superusers.
+    """
+    if not _is_staff_agent(user):
+        return False
+    return user.is_superuser or bool(current_roles(user) & MERGE_ROLES)

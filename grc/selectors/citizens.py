@@ -1,0 +1,82 @@
+"""Reads of the citizen reference. Each takes the user, checks ``grc.perms`` and logs the access.
+
+Nothing outside this module does ``Citizen.objects.get()``: a citizen the user may not read
+raises ``Http404``, with no hint that it exists.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.http import Http404
+
+from grc import perms
+from grc.audit.models import AccessLog
+from grc.audit.services import access_log_write
+from grc.models import Citizen, HouseholdMembership
+
+
+def citizen_get(*, user, pk, request=None, purpose: str = "", action: str = AccessLog.Action.CITIZEN_VIEW) -> Citizen:
+    """One citizen with addresses, contacts and households, logged as a read of personal data."""
+    if not perms.can_search_citizens(user):
+        raise Http404
+    try:
+        citizen = (
+            Citizen.objects.select_related("merged_into", "user")
+            .prefetch_related(
+                "addresses",
+                "contact_points",
+                Prefetch(
+                    "household_memberships",
+                    queryset=HouseholdMembership.objects.select_related("household").prefetch_related(
+                        Prefetch(
+                            "household__memberships",
+                            queryset=HouseholdMembership.objects.select_related("citizen"),
+                        )
+                    ),
+                ),
+            )
+            .get(pk=pk)
+        )
+    except (Citizen.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if not perms.can_view_citizen(user, citizen):
+        raise Http404
+    access_log_write(actor=user, action=action, citizen=citizen, obj=citizen, request=request, purpose=purpose)
+    return citizen
+
+
+def citizen_history(*, user, citizen: Citizen, request=None) -> list:
+    """The change history of a citizen and of its addresses and contacts, newest first (logged)."""
+    if not perms.can_view_citizen(user, citizen):
+        raise Http404
+    access_log_write(
+        actor=user, action=AccessLog.Action.CITIZEN_HISTORY_VIEW, citizen=citizen, obj=citizen, request=request
+    )
+    records = list(citizen.history.select_related("history_user").order_by("-history_date"))
+    for related in ("addresses", "contact_points", "household_memberships"):
+        model = getattr(Citizen, related).rel.related_model
+        records += list(
+            model.history.filter(citizen_id=citizen.pk).select_related("history_user").order_by("-history_date")
+        )
+    records.sort(key=lambda r: r.history_date, reverse=True)
+    return records
+
+
+def citizens_search(
+    *, user, query: str = "", birth_date=None, limit: int = 25, request=None, include_merged: bool = False
+) -> list:
+    """Citizens matching a free-text name (typos tolerated) and/or a birth date, best first.
+
+    Returns ``grc.matching.SearchHit`` items (citizen + score). The search itself is logged
+    once (action ``citizen.search``) without the query text; opening a result is logged by
+    ``citizen_get``.
+    """
+    if not perms.can_search_citizens(user):
+        raise Http404
+    from grc.matching import search_citizens
+
+    hits = search_citizens(query=query, birth_date=birth_date, limit=limit, include_merged=include_merged)
+    access_log_write(
+        actor=user, action=AccessLog.Action.CITIZEN_SEARCH, request=request, purpose=f"{len(hits)} résultat(s)"
+    )
+    return hits
