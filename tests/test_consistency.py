@@ -1,0 +1,77 @@
+"""Project-wide rules that must keep holding as models and URLs are added."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.apps import apps
+
+ROOT = Path(__file__).resolve().parent.parent
+OUR_APPS = {"grc", "audit", "dossier_unique", "portal", "grc_search"}
+
+# Models of ours that hold no personal data, or that are themselves an immutable record.
+# Adding a model here needs a reason; a model holding personal data needs history instead.
+WITHOUT_HISTORY = {
+    "audit.AccessLog": "append-only and hash-chained: it never changes, so it has nothing to version",
+    "portal.HomePage": "editorial content, versioned by Wagtail revisions",
+    "portal.ContentPage": "editorial content, versioned by Wagtail revisions",
+}
+
+
+def _our_models():
+    for model in apps.get_models():
+        if model._meta.app_label in OUR_APPS and not model.__name__.startswith("Historical"):
+            yield model
+
+
+def test_every_model_of_ours_keeps_history_or_says_why_not():
+    missing = [
+        model._meta.label
+        for model in _our_models()
+        if model._meta.label not in WITHOUT_HISTORY and not hasattr(model, "history")
+    ]
+    assert missing == [], f"models without django-simple-history: {missing}"
+
+
+def test_history_records_the_acting_user():
+    for model in _our_models():
+        if hasattr(model, "history"):
+            historical = model.history.model
+            assert "history_user" in {f.name for f in historical._meta.get_fields()}, model._meta.label
+
+
+# Set by dev/test settings in this process; production must not inherit them.
+_DEV_ONLY_VARIABLES = {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DJANGO_SECURE", "DJANGO_DEBUG", "EMAIL_BACKEND"}
+
+
+def _run_manage(*args, env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in _DEV_ONLY_VARIABLES}
+    env.update(env_overrides)
+    return subprocess.run(  # noqa: S603
+        [sys.executable, str(ROOT / "manage.py"), *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_settings_pass_the_deployment_checklist():
+    result = _run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env_overrides={
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "SECRET_KEY": "x" * 30 + "-production-like-secret-key-0123456789",
+            "ALLOWED_HOSTS": "grc.example.org",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    result = _run_manage(
+        "check",
+        env_overrides={"DJANGO_SETTINGS_MODULE": "config.settings.base", "ALLOWED_HOSTS": "grc.example.org"},
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
