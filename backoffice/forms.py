@@ -1,0 +1,120 @@
+"""Back-office forms of the citizen reference: search, mediation (merge / dismiss) and merge undo.
+
+Forms validate input only; writes happen in the services the views call.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+FRENCH_DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y"]
+
+
+class AccessibleFormMixin:
+    """Tie help texts and errors to their input (aria-describedby), as includes/field.html names them."""
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound:
+            return
+        for name, field in self.fields.items():
+            bound = self[name]
+            described_by = []
+            if field.help_text:
+                described_by.append(f"{bound.id_for_label}_help")
+            if name in self.errors:
+                described_by.append(f"{bound.id_for_label}_error")
+                field.widget.attrs["aria-invalid"] = "true"
+            if described_by:
+                field.widget.attrs["aria-describedby"] = " ".join(described_by)
+
+
+class CitizenSearchForm(AccessibleFormMixin, forms.Form):
+    q = forms.CharField(
+        label=_("Nom et prénom"),
+        required=False,
+        max_length=200,
+        help_text=_("Nom de naissance ou d'usage, prénoms ; les fautes de frappe sont tolérées."),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    birth_date = forms.DateField(
+        label=_("Date de naissance"),
+        required=False,
+        input_formats=FRENCH_DATE_FORMATS,
+        help_text=_("Au format jj/mm/aaaa, par exemple 14/07/1980."),
+        error_messages={"invalid": _("Saisissez une date de naissance valide au format jj/mm/aaaa.")},
+        widget=forms.DateInput(
+            format="%d/%m/%Y", attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "jj/mm/aaaa"}
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.fields:
+            self.fields[name].widget.attrs.setdefault("aria-describedby", f"id_{name}_help")
+
+    def has_criteria(self) -> bool:
+        data = self.cleaned_data
+        return bool((data.get("q") or "").strip() or data.get("birth_date"))
+
+
+class DismissForm(AccessibleFormMixin, forms.Form):
+    note = forms.CharField(
+        label=_("Pourquoi ce n'est pas un doublon"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Facultatif : ce qui distingue les deux personnes."),
+    )
+
+
+class MergeForm(AccessibleFormMixin, forms.Form):
+    """Which record survives, which value to keep for each differing identity field, and why.
+
+    ``differing`` is a list of ``(field_name, label)``; each becomes a radio ``keep_<name>``
+    whose value is ``"a"`` or ``"b"`` (the suspicion's two citizens). ``field_choices()`` turns
+    that into the ``{field: "source" | "target"}`` the merge service expects.
+    """
+
+    SIDES = (("a", _("Fiche A")), ("b", _("Fiche B")))
+
+    survivor = forms.ChoiceField(
+        label=_("Fiche conservée"),
+        choices=SIDES,
+        widget=forms.RadioSelect,
+        help_text=_("L'autre fiche sera fusionnée dans celle-ci ; la fusion peut être annulée."),
+    )
+    reason = forms.CharField(
+        label=_("Motif de la fusion"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Indiquez le motif de la fusion.")},
+    )
+
+    def __init__(self, *args, differing=(), initial_survivor="a", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["survivor"].initial = initial_survivor
+        self.differing = list(differing)
+        for name, label in self.differing:
+            self.fields[f"keep_{name}"] = forms.ChoiceField(
+                label=label, choices=self.SIDES, widget=forms.RadioSelect, initial=initial_survivor, required=False
+            )
+
+    def keep_fields(self):
+        return [(name, self[f"keep_{name}"]) for name, _label in self.differing]
+
+    def field_choices(self) -> dict[str, str]:
+        survivor = self.cleaned_data["survivor"]
+        choices = {}
+        for name, _label in self.differing:
+            side = self.cleaned_data.get(f"keep_{name}") or survivor
+            choices[name] = "target" if side == survivor else "source"
+        return choices
+
+
+class MergeUndoForm(AccessibleFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Motif de l'annulation"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Indiquez le motif de l'annulation.")},
+    )
