@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import formats, timezone
@@ -33,12 +32,9 @@ def nir_display(user, citizen: Citizen) -> str:
     return citizen.nir if perms.can_edit_citizen(user, citizen) else mask_nir(citizen.nir)
 
 
-def _attach_current_addresses(citizens: list[Citizen]) -> None:
-    """Current address of each search hit in one query (no-op when the selector already prefetched it)."""
-    prefetch_related_objects(
-        citizens,
-        Prefetch("addresses", queryset=Address.objects.filter(end_date__isnull=True), to_attr="current_addresses"),
-    )
+def _current_addresses(citizen: Citizen) -> list[Address]:
+    # The search selector prefetches every address; pick the current ones without another query.
+    return [address for address in citizen.addresses.all() if address.is_current]
 
 
 def citizen_search(request):
@@ -53,7 +49,8 @@ def citizen_search(request):
             birth_date=form.cleaned_data["birth_date"],
             request=request,
         )
-        _attach_current_addresses([hit.citizen for hit in hits])
+        for hit in hits:
+            hit.citizen.current_addresses = _current_addresses(hit.citizen)
     return render(
         request,
         "backoffice/citizen_search.html",

@@ -22,6 +22,7 @@ from grc import perms
 from grc.audit.models import AccessLog
 from grc.models import Citizen, CitizenMerge, DuplicateSuspicion
 from grc.selectors.citizens import citizen_get
+from grc.services import merge as merge_services
 from grc.services.citizens import IDENTITY_FIELDS
 
 PAGE_SIZE = 25
@@ -187,8 +188,6 @@ def suspicion_detail(request, pk):
 
 @require_POST
 def suspicion_merge(request, pk):
-    from grc.services.merge import citizen_merge
-
     suspicion, pair, rows, differing = _mediation(request, pk)
     form = MergeForm(request.POST, differing=differing, initial_survivor=_initial_survivor(pair["a"], pair["b"]))
     if form.is_valid():
@@ -196,7 +195,7 @@ def suspicion_merge(request, pk):
         target = pair[survivor]
         source = pair["b" if survivor == "a" else "a"]
         try:
-            citizen_merge(
+            merge_services.citizen_merge(
                 source=source,
                 target=target,
                 actor=request.user,
@@ -218,9 +217,9 @@ def suspicion_merge(request, pk):
 
 @require_POST
 def suspicion_dismiss(request, pk):
-    from grc.services.suspicions import suspicion_dismiss as dismiss
-
     suspicion, pair, rows, differing = _mediation(request, pk)
+    from grc.services.suspicions import suspicion_dismiss as dismiss  # lands with the detection work
+
     form = DismissForm(request.POST)
     if form.is_valid():
         try:
@@ -259,13 +258,11 @@ def merge_list(request):
 
 @require_POST
 def merge_undo(request, pk):
-    from grc.services.merge import merge_undo as undo
-
     merge = get_object_or_404(_merges_for(request.user), pk=pk)
     form = MergeUndoForm(request.POST, prefix=_undo_prefix(merge.pk))
     if form.is_valid():
         try:
-            undo(merge=merge, actor=request.user, reason=form.cleaned_data["reason"])
+            merge_services.merge_undo(merge=merge, actor=request.user, reason=form.cleaned_data["reason"])
         except (ValidationError, PermissionDenied) as error:
             _add_service_error(form, error)
         else:
