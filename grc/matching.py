@@ -6,8 +6,16 @@ apostrophes as spaces, particles (le, la, de, du, des, d') dropped, whitespace c
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
+from dataclasses import dataclass, field
+
+import jellyfish
+from django.db import connection, transaction
+from django.utils import timezone
+
+from grc.models import Citizen
 
 PARTICLES = {"LE", "LA", "LES", "DE", "DU", "DES", "D", "L", "DEL", "DELLA", "VAN", "VON", "DER", "DEN"}
 _NON_LETTERS = re.compile(r"[^A-Z ]+")
@@ -47,3 +55,548 @@ def normalised_fields(*, birth_name: str, usage_name: str, first_names: str) -> 
         "norm_first_names": firsts,
         "search_name": f"{names} {firsts}".strip(),
     }
+
+
+# --- Identity matching ----------------------------------------------------------------------------
+#
+# Thresholds, and why:
+# - SUSPICION_THRESHOLD 0.80: a true duplicate with one or two clerical errors (a typo in the name,
+#   a swapped or one-digit-off birth date, a partial first name, birth vs usage name) scores 0.83–1.0;
+#   homonyms (same name and first name, other birth date) score ≤ 0.70 and twins (same name and date,
+#   other first name) are capped at 0.75, so neither is raised for review.
+# - MATCH_MIN_SCORE 0.50: below it a candidate shares little more than a common name; showing it to an
+#   agent choosing "who is this letter from?" is noise.
+# - MATCH_WORD_THRESHOLD 0.60: share of the trigrams of "family names + first given name" found in
+#   ``search_name`` (pg_trgm word similarity) for the trigram arm of the retrieval. A one-letter typo
+#   keeps ~0.8, a usage name missing on one side ~0.65; at 0.5 the GIN index lets through every
+#   "MARTIN x" for "MARTIN JEAN" (which must then be rechecked from the heap: too slow at 1M rows).
+# - DATE_ARM_NAME_SIMILARITY 0.30: with a birth date filter (a few dozen rows) a name only has to look
+#   vaguely alike to be shown by the back-office search.
+SUSPICION_THRESHOLD = 0.80
+MATCH_MIN_SCORE = 0.50
+MATCH_WORD_THRESHOLD = 0.60
+DATE_ARM_NAME_SIMILARITY = 0.30
+# Free-text back-office search, in two passes: a strict one (cheap: the GIN index is selective) and,
+# when it gives fewer hits than asked, a tolerant one (typos) whose recheck is capped.
+SEARCH_STRICT_THRESHOLD = 0.80
+SEARCH_WORD_THRESHOLD = 0.50
+_SEARCH_TOLERANT_CAP = 3000
+# Per-arm caps: the retrieval never returns more than a few hundred rows to score in Python.
+_CLOSE_DATE_CAP = 300
+_FAR_DATE_CAP = 100
+_TRGM_CAP = 60
+# Weights of the three identity pillars (sum 1); birth place, sex, address and NIR adjust the result.
+_W_NAME, _W_FIRST, _W_DATE = 0.40, 0.25, 0.35
+_UNKNOWN = 0.5  # a missing birth date or first name neither confirms nor contradicts
+_TWIN_CAP = 0.75  # same name and date but incompatible first names: siblings, not duplicates
+_MIN_YEAR = 1880
+
+
+@dataclass
+class IdentityQuery:
+    """An identity to look for: typed by an agent, read from a letter, or taken from a citizen."""
+
+    birth_name: str = ""
+    usage_name: str = ""
+    first_names: str = ""
+    birth_date: datetime.date | None = None
+    birth_place: str = ""
+    sex: str = ""
+    nir: str = ""
+    postcode: str = ""
+    city: str = ""
+    address: str = ""
+
+    @classmethod
+    def from_citizen(cls, citizen) -> IdentityQuery:
+        """The citizen's identity and current address (prefetched ``addresses`` are used if present)."""
+        address = _current_address(citizen)
+        return cls(
+            birth_name=citizen.birth_name or "",
+            usage_name=citizen.usage_name or "",
+            first_names=citizen.first_names or "",
+            birth_date=citizen.birth_date,
+            birth_place=citizen.birth_place or "",
+            sex=citizen.sex or "",
+            nir=citizen.nir or "",
+            postcode=address.postcode if address else "",
+            city=address.city if address else "",
+            address=address.line1 if address else "",
+        )
+
+
+@dataclass
+class Candidate:
+    citizen_id: int
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchHit:
+    citizen: Citizen
+    score: float
+
+
+def _current_address(citizen):
+    if citizen is None or citizen.pk is None:
+        return None
+    cache = getattr(citizen, "_prefetched_objects_cache", {})
+    if "addresses" in cache:
+        current = [a for a in cache["addresses"] if a.end_date is None]
+        current.sort(key=lambda a: (a.start_date or datetime.date.min, a.pk), reverse=True)
+        return current[0] if current else None
+    return citizen.addresses.filter(end_date__isnull=True).order_by("-start_date", "-id").first()
+
+
+def _glued_variants(folded: str) -> set[str]:
+    """Spelling-free keys of a folded family name: "DE LA FONTAINE" → DELAFONTAINE, LAFONTAINE, FONTAINE."""
+    words = folded.split()
+    if not words:
+        return set()
+    core = [w for w in words if w not in PARTICLES] or words
+    variants = {"".join(core)}
+    for i, word in enumerate(words):
+        variants.add("".join(words[i:]))
+        if word not in PARTICLES:
+            break
+    return variants
+
+
+_GLUED_PARTICLES = ("DELA", "DES", "DEL", "DU", "DE", "LE", "LA", "D")
+
+
+def name_keys(text: str) -> set[str]:
+    """Values of ``norm_birth_name``/``norm_usage_name`` that may denote this family name.
+
+    Besides its own normalised form, a name written without spaces may carry a glued particle
+    ("LEGOFF" may be stored as "Le Goff" → "GOFF"), and a name with particles may be stored glued
+    ("Le Goff" → "LEGOFF"). Used for indexed retrieval only; scoring decides.
+    """
+    folded = fold(text)
+    if not folded:
+        return set()
+    keys = {normalise_name(text)} | _glued_variants(folded)
+    for key in list(keys):
+        rest = key
+        for _ in range(3):
+            prefix = next((p for p in _GLUED_PARTICLES if rest.startswith(p) and len(rest) - len(p) >= 3), None)
+            if not prefix:
+                break
+            rest = rest[len(prefix) :]
+            keys.add(rest)
+    return {k for k in keys if k}
+
+
+@dataclass
+class _Name:
+    label: str  # as shown in reasons
+    keys: frozenset  # glued variants: equal keys mean the same name written differently
+    compact: str  # core words glued, for typo distance
+    words: frozenset  # core words, for compound names
+
+
+def _name(text: str) -> _Name | None:
+    folded = fold(text)
+    if not folded:
+        return None
+    core = normalise_name(text)
+    return _Name(
+        label=folded,
+        keys=frozenset(_glued_variants(folded)),
+        compact=core.replace(" ", ""),
+        words=frozenset(w for w in core.split() if len(w) > 1),
+    )
+
+
+@dataclass
+class _Profile:
+    """A pre-normalised identity, so a few hundred candidates score in a few milliseconds."""
+
+    pk: int | None
+    birth: _Name | None
+    usage: _Name | None
+    firsts: tuple[str, ...]
+    birth_date: datetime.date | None
+    birth_place: str
+    sex: str
+    nir: str
+    postcode: str
+    address: str
+
+
+def _profile(*, pk, birth_name, usage_name, first_names, birth_date, birth_place, sex, nir, postcode, address):
+    return _Profile(
+        pk=pk,
+        birth=_name(birth_name),
+        usage=_name(usage_name),
+        firsts=tuple(normalise_first_names(first_names).split()),
+        birth_date=birth_date,
+        birth_place=fold(birth_place),
+        sex=sex if sex in ("F", "M") else "",
+        nir=(nir or "").replace(" ", "").upper(),
+        postcode=(postcode or "").strip(),
+        address=fold(address),
+    )
+
+
+def _query_profile(query: IdentityQuery) -> _Profile:
+    return _profile(
+        pk=None,
+        birth_name=query.birth_name,
+        usage_name=query.usage_name,
+        first_names=query.first_names,
+        birth_date=query.birth_date,
+        birth_place=query.birth_place,
+        sex=query.sex,
+        nir=query.nir,
+        postcode=query.postcode,
+        address=query.address,
+    )
+
+
+def _citizen_profile(citizen) -> _Profile:
+    q = IdentityQuery.from_citizen(citizen)
+    profile = _query_profile(q)
+    profile.pk = citizen.pk
+    return profile
+
+
+def _string_similarity(a: str, b: str) -> float:
+    """1 for equal; ~0.9 for a typo (one or two edits, by length); otherwise capped below "close"."""
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    distance = jellyfish.damerau_levenshtein_distance(a, b)
+    allowed = 1 if max(len(a), len(b)) <= 5 else 2
+    if distance <= allowed:
+        return 0.93 if distance == 1 else 0.86
+    return min(jellyfish.jaro_winkler_similarity(a, b), 0.75)
+
+
+def _name_similarity(a: _Name, b: _Name) -> float:
+    if a.keys & b.keys:
+        return 1.0
+    best = _string_similarity(a.compact, b.compact)
+    if best < 0.86 and a.words and b.words and (a.words <= b.words or b.words <= a.words):
+        best = 0.9  # one part of a compound name ("MARTIN DUPONT" / "DUPONT")
+    return best
+
+
+def _names_score(a: _Profile, b: _Profile) -> tuple[float, list[str]]:
+    pairs = []
+    for a_kind, a_name in (("birth", a.birth), ("usage", a.usage)):
+        for b_kind, b_name in (("birth", b.birth), ("usage", b.usage)):
+            if a_name and b_name:
+                # Birth-to-birth first: a tie must not be reported as a usage-name match.
+                pairs.append(
+                    (_name_similarity(a_name, b_name), a_kind == b_kind == "birth", a_kind, b_kind, a_name, b_name)
+                )
+    if not pairs:
+        return _UNKNOWN, []
+    score, _, a_kind, b_kind, a_name, b_name = max(pairs, key=lambda p: (p[0], p[1], p[2] == p[3]))
+    if score < 0.7:
+        return score, [f"Noms différents ({a_name.label} / {b_name.label})"]
+    if a_kind == b_kind == "birth":
+        subject = "Même nom de naissance" if score == 1.0 else "Nom de naissance proche"
+    elif a_kind == b_kind == "usage":
+        subject = "Même nom d'usage" if score == 1.0 else "Nom d'usage proche"
+    else:
+        subject = "Trouvé par le nom d'usage"
+    if score == 1.0 and a_name.label == b_name.label:
+        return score, [subject]
+    return score, [f"{subject} ({a_name.label} / {b_name.label})"]
+
+
+def _first_names_score(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, list[str]]:
+    if not a or not b:
+        return _UNKNOWN, []
+    if a == b:
+        return 1.0, ["Mêmes prénoms"]
+    shown = f"({' '.join(a)} / {' '.join(b)})"
+    if a[0] == b[0]:
+        shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
+        if longer[: len(shorter)] == shorter:
+            return 0.9, [f"Prénoms compatibles {shown}"]
+        return 0.85, [f"Même premier prénom {shown}"]
+    if "".join(a) == "".join(b):
+        return 1.0, ["Mêmes prénoms"]
+    if a[0] in b or b[0] in a:
+        return 0.75, [f"Prénom retrouvé parmi les prénoms {shown}"]
+    similarity = _string_similarity(a[0], b[0])
+    if similarity >= 0.86:
+        return 0.8, [f"Prénom proche {shown}"]
+    return 0.0, [f"Prénoms différents {shown}"]
+
+
+def _one_digit_apart(a: datetime.date, b: datetime.date) -> bool:
+    x, y = a.strftime("%d%m%Y"), b.strftime("%d%m%Y")
+    return sum(c != d for c, d in zip(x, y, strict=True)) == 1
+
+
+def _date_score(a: datetime.date | None, b: datetime.date | None) -> tuple[float, list[str]]:
+    if a is None or b is None:
+        return _UNKNOWN, []
+    if a == b:
+        return 1.0, ["Même date de naissance"]
+    shown = f"({a:%d/%m/%Y} / {b:%d/%m/%Y})"
+    if a.year == b.year and a.day == b.month and a.month == b.day:
+        return 0.85, [f"Jour et mois de naissance inversés {shown}"]
+    if _one_digit_apart(a, b):
+        return 0.75, [f"Date de naissance à un chiffre près {shown}"]
+    if a.year == b.year:
+        return 0.2, [f"Même année de naissance {shown}"]
+    return 0.0, [f"Dates de naissance différentes {shown}"]
+
+
+def _score(a: _Profile, b: _Profile) -> tuple[float, list[str]]:
+    name, reasons = _names_score(a, b)
+    first, first_reasons = _first_names_score(a.firsts, b.firsts)
+    date, date_reasons = _date_score(a.birth_date, b.birth_date)
+    reasons = [*reasons, *first_reasons, *date_reasons]
+    score = _W_NAME * name + _W_FIRST * first + _W_DATE * date
+    if first == 0.0:
+        score = min(score, _TWIN_CAP)
+    if a.birth_place and b.birth_place:
+        if a.birth_place == b.birth_place:
+            score += 0.05
+            reasons.append("Même lieu de naissance")
+        else:
+            score -= 0.10
+            reasons.append(f"Lieux de naissance différents ({a.birth_place} / {b.birth_place})")
+    if a.sex and b.sex and a.sex != b.sex:
+        score -= 0.15
+        reasons.append("Sexes différents")
+    if a.postcode and b.postcode and a.postcode == b.postcode:
+        if a.address and a.address == b.address:
+            score += 0.05
+            reasons.append("Même adresse")
+        else:
+            score += 0.02
+            reasons.append("Même code postal")
+    if a.nir and b.nir:
+        if a.nir == b.nir:
+            # The NIR identifies a person: equal NIRs are a duplicate whatever the spelling.
+            score = max(score, 0.97)
+            reasons.insert(0, "Même NIR")
+        else:
+            score -= 0.30
+            reasons.append("NIR différents")
+    return round(max(0.0, min(1.0, score)), 3), reasons
+
+
+def compare(a, b) -> Candidate:
+    """Score and readable reasons for two citizens being the same person (``citizen_id`` is ``b``'s)."""
+    score, reasons = _score(_citizen_profile(a), _citizen_profile(b))
+    return Candidate(citizen_id=b.pk, score=score, reasons=reasons)
+
+
+def birth_date_variants(day: datetime.date) -> tuple[list[datetime.date], list[datetime.date]]:
+    """(exact and day/month swapped, every valid date one digit away in DDMMYYYY)."""
+    close = [day]
+    if day.day <= 12 and day.day != day.month:
+        close.append(day.replace(day=day.month, month=day.day))
+    text = day.strftime("%d%m%Y")
+    latest = timezone.localdate().year + 1
+    far = []
+    for i, digit in enumerate(text):
+        for other in "0123456789":
+            if other == digit:
+                continue
+            candidate = text[:i] + other + text[i + 1 :]
+            try:
+                value = datetime.date(int(candidate[4:]), int(candidate[2:4]), int(candidate[:2]))
+            except ValueError:
+                continue
+            if _MIN_YEAR <= value.year <= latest and value not in close:
+                far.append(value)
+    return close, far
+
+
+_CANDIDATE_COLUMNS = """
+    c.id, c.birth_name, c.usage_name, c.first_names, c.birth_date, c.birth_place, c.sex, c.nir,
+    a.postcode, a.line1
+"""
+_CURRENT_ADDRESS_JOIN = """
+    LEFT JOIN LATERAL (
+        SELECT postcode, line1 FROM grc_address
+        WHERE citizen_id = c.id AND end_date IS NULL
+        ORDER BY start_date DESC NULLS LAST, id DESC LIMIT 1
+    ) a ON TRUE
+"""
+
+
+def _retrieval_sql(*, query: IdentityQuery, profile: _Profile, exclude_ids) -> tuple[str, dict] | None:
+    """One UNION of bounded, indexed arms; returns None when the query has nothing to look up."""
+    arms = []
+    params = {
+        "exclude": list(exclude_ids) or [0],
+        "close_cap": _CLOSE_DATE_CAP,
+        "far_cap": _FAR_DATE_CAP,
+        "trgm_cap": _TRGM_CAP,
+    }
+    names = " ".join(filter(None, (normalise_name(query.birth_name), normalise_name(query.usage_name))))
+    # Family names and the first given name only: fewer (and rarer) trigrams for the GIN index.
+    search = f"{' '.join(dict.fromkeys(names.split()))} {' '.join(profile.firsts[:1])}".strip()
+    params["search"] = search
+    keys = sorted(name_keys(query.birth_name) | name_keys(query.usage_name))
+    if query.birth_date:
+        close, far = birth_date_variants(query.birth_date)
+        params.update(close=close, far=far, keys=keys or [""])
+        # (a) same birth date or day/month swapped: every citizen born that day (a few dozen).
+        arms.append(
+            "(SELECT id FROM grc_citizen WHERE birth_date = ANY(%(close)s) AND status = 'active' "
+            "AND id <> ALL(%(exclude)s) LIMIT %(close_cap)s)"
+        )
+        if far:
+            # (b) one digit off with the same family name, read from the (name, birth date) btrees only;
+            # a typo in the name on top of it is left to arm (c).
+            arms.append(
+                "(SELECT id FROM grc_citizen WHERE birth_date = ANY(%(far)s) AND status = 'active' "
+                "AND id <> ALL(%(exclude)s) AND (norm_birth_name = ANY(%(keys)s) OR norm_usage_name = ANY(%(keys)s))"
+                " LIMIT %(far_cap)s)"
+            )
+    if search and names:
+        # (c) trigram index on the names, whatever the birth date.
+        arms.append(
+            "(SELECT id FROM grc_citizen WHERE %(search)s <%% search_name AND status = 'active' "
+            "AND id <> ALL(%(exclude)s) ORDER BY %(search)s <<-> search_name LIMIT %(trgm_cap)s)"
+        )
+    if profile.nir:
+        params["nir"] = profile.nir
+        # (d) the NIR, whatever else differs.
+        arms.append("(SELECT id FROM grc_citizen WHERE nir = %(nir)s AND id <> ALL(%(exclude)s) LIMIT 5)")
+    if not arms:
+        return None
+    sql = (
+        f"SELECT {_CANDIDATE_COLUMNS} FROM ({' UNION '.join(arms)}) ids "  # noqa: S608 - constant SQL, bound values
+        f"JOIN grc_citizen c ON c.id = ids.id {_CURRENT_ADDRESS_JOIN} WHERE c.status = 'active'"
+    )
+    return sql, params
+
+
+def match(
+    query: IdentityQuery, *, limit: int = 10, min_score: float = MATCH_MIN_SCORE, exclude_ids=()
+) -> list[Candidate]:
+    """Active citizens who may be the person described by ``query``, best first.
+
+    Retrieval is a union of bounded indexed look-ups (birth date and its swapped / one-digit-off
+    variants, trigram similarity of the whole name, NIR), never a scan of the table; the few
+    hundred rows it returns are scored in Python (see ``compare`` for the scoring).
+    """
+    profile = _query_profile(query)
+    built = _retrieval_sql(query=query, profile=profile, exclude_ids=exclude_ids)
+    if built is None:
+        return []
+    sql, params = built
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Local to this transaction: the threshold of the ``%`` operator used by arm (c).
+        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(MATCH_WORD_THRESHOLD)])
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    candidates = []
+    for pk, birth_name, usage_name, first_names, birth_date, birth_place, sex, nir, postcode, line1 in rows:
+        other = _profile(
+            pk=pk,
+            birth_name=birth_name,
+            usage_name=usage_name,
+            first_names=first_names,
+            birth_date=birth_date,
+            birth_place=birth_place,
+            sex=sex,
+            nir=nir,
+            postcode=postcode,
+            address=line1,
+        )
+        score, reasons = _score(profile, other)
+        if score >= min_score:
+            candidates.append(Candidate(citizen_id=pk, score=score, reasons=reasons))
+    candidates.sort(key=lambda c: (-c.score, c.citizen_id))
+    return candidates[:limit]
+
+
+def _search_variants(text: str) -> list[str]:
+    """Folded free text without particles, plus glued forms for names written with or without them."""
+    folded = fold(text)
+    if not folded:
+        return []
+    words = folded.split()
+    base = " ".join(w for w in words if w not in PARTICLES) or folded
+    variants = [base]
+    if any(w in PARTICLES for w in words):
+        variants.append(" ".join(_glued_query_words(words)))
+    for word in base.split():
+        keys = name_keys(word) - {word}
+        if keys:
+            shortest = min(keys, key=len)
+            variants.append(base.replace(word, shortest, 1))
+    return list(dict.fromkeys(variants))[:3]
+
+
+def _glued_query_words(words: list[str]) -> list[str]:
+    out, pending = [], ""
+    for word in words:
+        if word in PARTICLES:
+            pending += word
+        else:
+            out.append(pending + word)
+            pending = ""
+    return out + ([pending] if pending else [])
+
+
+def search_citizens(
+    *, query: str = "", birth_date=None, limit: int = 25, include_merged: bool = False
+) -> list[SearchHit]:
+    """Back-office search: free text ("dupond jean": typos, accents, particles, birth or usage name)
+    and/or a birth date, best first. Indexed (trigram GIN on ``search_name``, btree on
+    ``birth_date``); returns citizens with their addresses prefetched.
+    """
+    variants = _search_variants(query)
+    if not variants and birth_date is None:
+        return []
+    status = "" if include_merged else "AND status = 'active'"
+    params: dict = {"limit": limit, "cap": _SEARCH_TOLERANT_CAP}
+    if not variants:
+        params["birth_date"] = birth_date
+        sql = (
+            f"SELECT id, 1.0 AS score FROM grc_citizen WHERE birth_date = %(birth_date)s {status} "  # noqa: S608
+            "ORDER BY norm_birth_name, norm_first_names, id LIMIT %(limit)s"
+        )
+        scored = _search_rows(sql, params, SEARCH_WORD_THRESHOLD)
+    else:
+        params.update({f"v{i}": v for i, v in enumerate(variants)})
+        # How much of the query is found in the stored name, with a little credit for nothing else there.
+        score = "GREATEST({})".format(
+            ", ".join(
+                f"0.7 * word_similarity(%(v{i})s, search_name) + 0.3 * similarity(%(v{i})s, search_name)"
+                for i in range(len(variants))
+            )
+        )
+        if birth_date is not None:
+            # The birth date btree gives a few dozen rows: the name only has to look vaguely alike.
+            params.update(birth_date=birth_date, min_sim=DATE_ARM_NAME_SIMILARITY)
+            name_filter = " OR ".join(
+                f"word_similarity(%(v{i})s, search_name) >= %(min_sim)s" for i in range(len(variants))
+            )
+            where = f"birth_date = %(birth_date)s AND ({name_filter})"
+        else:
+            where = "(" + " OR ".join(f"%(v{i})s <%% search_name" for i in range(len(variants))) + ")"
+        # The inner LIMIT bounds the heap rechecks of a tolerant pass on a very common name.
+        sql = (
+            f"SELECT id, {score} AS score FROM (SELECT id, search_name FROM grc_citizen "  # noqa: S608
+            f"WHERE {where} {status} LIMIT %(cap)s) found ORDER BY score DESC, id LIMIT %(limit)s"
+        )
+        scored = _search_rows(sql, params, SEARCH_STRICT_THRESHOLD)
+        if birth_date is None and len(scored) < limit:
+            scored = _search_rows(sql, params, SEARCH_WORD_THRESHOLD)
+    citizens = Citizen.objects.prefetch_related("addresses").in_bulk([pk for pk, _ in scored])
+    return [SearchHit(citizen=citizens[pk], score=round(float(s), 3)) for pk, s in scored if pk in citizens]
+
+
+def _search_rows(sql: str, params: dict, threshold: float) -> list[tuple[int, float]]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # SET LOCAL: the threshold of the ``<%`` operator, for this transaction only.
+        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(threshold)])
+        cursor.execute(sql, params)
+        return cursor.fetchall()
