@@ -1,0 +1,234 @@
+"""Request and response shapes of the REST API (django-ninja / pydantic).
+
+Input schemas forbid unknown fields and carry the model's length limits, so bad input is a 422
+with a message per field, never a 500. Identity rules (names required, NIR key) are checked by
+``grc.services.citizens`` and mapped to the same 422 shape by ``grc.api``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Literal
+
+from django.utils import timezone
+from ninja import Field, Schema
+from pydantic import ConfigDict, field_validator
+
+from grc.models import Citizen, ContactPoint
+
+Sex = Literal["F", "M", "X"]
+ContactKind = Literal["email", "phone", "mobile"]
+IdentityField = Literal[
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "birth_date",
+    "birth_place",
+    "birth_place_code",
+    "birth_country",
+    "sex",
+    "nir",
+    "assurance_level",
+]
+Side = Literal["source", "target"]
+
+# Through the API an identity is at most "document checked": FranceConnect is only set by FranceConnect.
+ASSURANCE_MIN = Citizen.Assurance.DECLARED.value
+ASSURANCE_MAX = Citizen.Assurance.DOCUMENT_CHECKED.value
+
+
+class InputSchema(Schema):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _not_in_future(value: datetime.date | None) -> datetime.date | None:
+    if value is not None and value > timezone.localdate():
+        raise ValueError("La date de naissance ne peut pas être dans le futur.")
+    return value
+
+
+# -- inputs -------------------------------------------------------------------------------------
+
+
+class AddressIn(InputSchema):
+    line1: str = Field(..., min_length=1, max_length=255)
+    line2: str = Field("", max_length=255)
+    postcode: str = Field(..., min_length=1, max_length=10)
+    city: str = Field(..., min_length=1, max_length=150)
+    insee_code: str = Field("", max_length=5)
+    country: str = Field("France", max_length=100)
+    start_date: datetime.date | None = None
+
+
+class ContactIn(InputSchema):
+    kind: ContactKind
+    value: str = Field(..., min_length=1, max_length=255)
+    is_primary: bool = False
+
+
+class CitizenCreateIn(InputSchema):
+    birth_name: str = Field(..., max_length=150)
+    usage_name: str = Field("", max_length=150)
+    first_names: str = Field(..., max_length=255)
+    birth_date: datetime.date | None = None
+    birth_place: str = Field("", max_length=150)
+    birth_place_code: str = Field("", max_length=5)
+    birth_country: str = Field("France", max_length=100)
+    sex: Sex = "X"
+    nir: str = Field("", max_length=21, description="15 caractères, clé incluse ; espaces et points tolérés.")
+    assurance_level: int = Field(ASSURANCE_MIN, ge=ASSURANCE_MIN, le=ASSURANCE_MAX)
+    address: AddressIn | None = None
+    contacts: list[ContactIn] = Field(default_factory=list, max_length=20)
+
+    check_birth_date = field_validator("birth_date")(_not_in_future)
+
+
+class CitizenUpdateIn(InputSchema):
+    """Only the fields sent are changed; ``null`` is accepted for the birth date only."""
+
+    birth_name: str = Field(None, max_length=150)
+    usage_name: str = Field(None, max_length=150)
+    first_names: str = Field(None, max_length=255)
+    birth_date: datetime.date | None = None
+    birth_place: str = Field(None, max_length=150)
+    birth_place_code: str = Field(None, max_length=5)
+    birth_country: str = Field(None, max_length=100)
+    sex: Sex = None
+    nir: str = Field(None, max_length=21)
+    assurance_level: int = Field(None, ge=ASSURANCE_MIN, le=ASSURANCE_MAX)
+    reason: str = Field("", max_length=500, description="Motif de la modification (historique).")
+
+    check_birth_date = field_validator("birth_date")(_not_in_future)
+
+
+class IdentityQueryIn(InputSchema):
+    """An identity to look for (fields of ``grc.matching.IdentityQuery``)."""
+
+    birth_name: str = Field("", max_length=150)
+    usage_name: str = Field("", max_length=150)
+    first_names: str = Field("", max_length=255)
+    birth_date: datetime.date | None = None
+    birth_place: str = Field("", max_length=150)
+    sex: Sex | Literal[""] = ""
+    nir: str = Field("", max_length=21)
+    postcode: str = Field("", max_length=10)
+    city: str = Field("", max_length=150)
+    address: str = Field("", max_length=255)
+    limit: int = Field(10, ge=1, le=50)
+
+
+class SearchQuery(InputSchema):
+    q: str = Field("", max_length=200, description="Nom et/ou prénoms, fautes tolérées.")
+    birth_date: datetime.date | None = None
+    limit: int = Field(25, ge=1, le=100)
+
+
+class MergeIn(InputSchema):
+    target_id: int = Field(..., description="La fiche conservée ; la fiche de l'URL est fusionnée dans celle-ci.")
+    reason: str = Field(..., max_length=2000)
+    field_choices: dict[IdentityField, Side] = Field(
+        default_factory=dict, description="Pour chaque champ d'identité, la valeur retenue : source ou target."
+    )
+    suspicion_id: int | None = None
+
+
+class UndoIn(InputSchema):
+    reason: str = Field(..., max_length=2000)
+
+
+# -- outputs ------------------------------------------------------------------------------------
+
+
+class AddressOut(Schema):
+    id: int
+    line1: str
+    line2: str
+    postcode: str
+    city: str
+    insee_code: str
+    country: str
+    start_date: datetime.date | None
+    end_date: datetime.date | None
+
+
+class ContactOut(Schema):
+    id: int
+    kind: str
+    value: str
+    is_primary: bool
+    verified_at: datetime.datetime | None
+
+
+class CitizenSummaryOut(Schema):
+    id: int
+    birth_name: str
+    usage_name: str
+    first_names: str
+    birth_date: datetime.date | None
+    score: float
+
+
+class CitizenOut(Schema):
+    id: int
+    status: str
+    merged_into: int | None = Field(None, description="Pour une fiche fusionnée : la fiche qui la remplace.")
+    birth_name: str
+    usage_name: str
+    first_names: str
+    birth_date: datetime.date | None
+    birth_place: str
+    birth_place_code: str
+    birth_country: str
+    sex: str
+    nir: str
+    assurance_level: int
+    addresses: list[AddressOut] = Field(..., description="Adresses en cours.")
+    contacts: list[ContactOut]
+
+    @staticmethod
+    def resolve_merged_into(obj: Citizen) -> int | None:
+        return obj.merged_into_id
+
+    @staticmethod
+    def resolve_addresses(obj: Citizen) -> list:
+        return [address for address in obj.addresses.all() if address.end_date is None]
+
+    @staticmethod
+    def resolve_contacts(obj: Citizen) -> list[ContactPoint]:
+        return list(obj.contact_points.all())
+
+
+class CandidateOut(Schema):
+    id: int
+    score: float = Field(..., ge=0, le=1)
+    reasons: list[str]
+
+
+class CitizenCreatedOut(CitizenOut):
+    duplicates: list[CandidateOut] = Field(..., description="Fiches existantes qui pourraient être la même personne.")
+
+
+class MatchOut(Schema):
+    candidates: list[CandidateOut]
+
+
+class MergeOut(Schema):
+    id: int
+    source_id: int
+    target_id: int
+    merged_at: datetime.datetime
+    undone_at: datetime.datetime | None
+
+
+class ErrorItem(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(Schema):
+    detail: list[ErrorItem]
+
+
+class MessageOut(Schema):
+    detail: str
