@@ -1,0 +1,200 @@
+import io
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.utils.html import escape
+
+from grc.demo import data
+from grc.demo.bulk import CHANGE_REASON
+from grc.demo.seed import PORTAL_TITLE
+from grc.matching import normalised_fields
+from grc.models import (
+    Address,
+    Citizen,
+    ContactPoint,
+    Household,
+    HouseholdMembership,
+    Membership,
+    Site,
+    Team,
+    Territory,
+    User,
+)
+
+pytestmark = pytest.mark.django_db
+
+COUNTED = [Territory, Site, Team, Membership, User, Citizen, Address, ContactPoint, Household, HouseholdMembership]
+
+
+def seed(**options):
+    out = io.StringIO()
+    call_command("seed_demo", demo_citizens=options.pop("demo_citizens", 30), no_progress=True, stdout=out, **options)
+    return out.getvalue()
+
+
+def backup_codes(output):
+    """email -> the two backup codes printed in the demo logins table."""
+    codes = {}
+    for line in output.splitlines():
+        cells = [cell.strip() for cell in line.split("|")]
+        if len(cells) == 5 and cells[0].endswith("@" + data.DEMO_EMAIL_DOMAIN):
+            codes[cells[0]] = cells[4].split()
+    return codes
+
+
+def counts():
+    return {m.__name__: (m.objects.count(), m.history.count()) for m in COUNTED}
+
+
+def test_seed_creates_the_six_territories_and_the_named_cdas():
+    seed()
+    assert set(Territory.objects.values_list("name", flat=True)) == {
+        "Pays de Rennes",
+        "Pays de Saint-Malo",
+        "Pays de Vitré",
+        "Pays de Fougères",
+        "Pays de Redon-Vallons",
+        "Pays de Brocéliande",
+    }
+    expected = {
+        "CDAS Saint-Malo": "Pays de Saint-Malo",
+        "CDAS Marches de Bretagne": "Pays de Fougères",
+        "CDAS Guichen": "Pays de Redon-Vallons",
+        "CDAS Brocéliande": "Pays de Brocéliande",
+        "CDAS de la Baie": "Pays de Saint-Malo",
+        "CDAS Vitré": "Pays de Vitré",
+        "CDAS Couronne rennaise Est": "Pays de Rennes",
+        "CDAS Couronne rennaise Sud": "Pays de Rennes",
+    }
+    cdas = dict(Site.objects.filter(kind=Site.Kind.CDAS).values_list("name", "territory__name"))
+    assert expected.items() <= cdas.items()
+    assert len(cdas) >= 20
+    assert Site.objects.filter(kind=Site.Kind.MAILROOM).exists()
+    assert Site.objects.filter(kind=Site.Kind.HEADQUARTERS).exists()
+    assert set(Team.objects.filter(site__name="CDAS Vitré").values_list("kind", flat=True)) >= {
+        "pmi",
+        "rsa",
+        "ase",
+        "apa_pch",
+        "polyvalence",
+    }
+    for kind in ("transport", "subventions", "mediation", "courrier", "dpo"):
+        assert Team.objects.filter(kind=kind, territory__isnull=True).exists()
+
+
+def test_demo_staff_cover_every_role_and_the_admin_is_superuser():
+    seed()
+    roles = set(Membership.objects.filter(user__email__endswith=data.DEMO_EMAIL_DOMAIN).values_list("role", flat=True))
+    assert roles == set(Membership.Role.values)
+    social_worker_sites = set(
+        Membership.objects.filter(role=Membership.Role.SOCIAL_WORKER).values_list("team__site", flat=True)
+    )
+    assert len(social_worker_sites) >= 2
+    admin = User.objects.get(email=f"admin@{data.DEMO_EMAIL_DOMAIN}")
+    assert admin.is_staff and admin.is_superuser
+    portal = User.objects.get(email=data.PORTAL_ACCOUNT_EMAIL)
+    assert not portal.is_staff
+    assert portal.citizen.birth_name == data.PORTAL_CITIZEN["birth_name"]
+
+
+def test_second_run_changes_nothing():
+    seed()
+    before = counts()
+    output = seed()
+    assert counts() == before
+    assert "créés" in output
+
+
+def test_printed_backup_codes_pass_the_second_factor(client):
+    output = seed()
+    codes = backup_codes(output)
+    assert set(codes) == {spec.email for spec in data.DEMO_STAFF}
+    assert all(len(pair) == 2 for pair in codes.values())
+    email = f"ts.vitre@{data.DEMO_EMAIL_DOMAIN}"
+    response = client.post("/connexion/", {"username": email, "password": data.DEFAULT_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/backoffice/").status_code == 302  # not verified yet: sent to the 2FA step
+    response = client.post("/backoffice/2fa/", {"token": codes[email][0]})
+    assert response.status_code == 302
+    assert client.get("/backoffice/").status_code == 200
+
+
+def test_password_option_sets_the_demo_password(client):
+    seed(password="autre-mot-de-passe-2026")
+    user = User.objects.get(email=f"dpo@{data.DEMO_EMAIL_DOMAIN}")
+    assert user.check_password("autre-mot-de-passe-2026")
+
+
+def test_planted_duplicates_of_every_kind_are_present():
+    seed()
+    kinds = Counter(pair.kind for pair in data.PLANTED_PAIRS)
+    assert set(kinds) == set(data.PLANTED_KINDS)
+    assert min(kinds.values()) >= 2
+    for pair in data.PLANTED_PAIRS:
+        a, b = (
+            Citizen.objects.get(
+                birth_name=r["birth_name"],
+                usage_name=r["usage_name"],
+                first_names=r["first_names"],
+                birth_date=r["birth_date"],
+            )
+            for r in (pair.a, pair.b)
+        )
+        assert a.pk != b.pk
+        if pair.kind == "same_nir":
+            assert a.nir and a.nir[5:10] == a.birth_place_code == b.birth_place_code
+        if pair.kind == "homonym":
+            assert a.norm_birth_name == b.norm_birth_name and a.birth_date != b.birth_date
+
+
+def test_demo_citizens_are_written_with_history_addresses_and_households():
+    seed(demo_citizens=60)
+    demo = Citizen.objects.exclude(pk__in=[]).filter(addresses__isnull=False).distinct()
+    assert demo.count() >= 60
+    assert Citizen.history.filter(history_type="+").count() == Citizen.objects.count()
+    assert HouseholdMembership.objects.filter(role="enfant").exists()
+    assert HouseholdMembership.history.count() == HouseholdMembership.objects.count()
+    assert Citizen.objects.exclude(usage_name="").exists()
+    assert Citizen.objects.exclude(nir="").exists()
+    sample = Citizen.objects.exclude(usage_name="").first()
+    assert (
+        sample.search_name
+        == normalised_fields(
+            birth_name=sample.birth_name, usage_name=sample.usage_name, first_names=sample.first_names
+        )["search_name"]
+    )
+
+
+def test_bulk_load_adds_citizens_with_normalised_columns_and_history():
+    seed(demo_citizens=0)
+    before = Citizen.objects.count()
+    output = seed(demo_citizens=0, citizens=2000)
+    assert Citizen.objects.count() == before + 2000
+    loaded = Citizen.objects.filter(
+        pk__in=Citizen.history.filter(history_type="+", history_change_reason=CHANGE_REASON).values("id")
+    )
+    assert loaded.count() == 2000
+    assert Address.history.filter(history_change_reason=CHANGE_REASON, history_type="+").count() == 2000
+    assert Address.objects.filter(citizen__in=loaded, end_date__isnull=True).count() == 2000
+    bulk_households = Household.history.filter(history_change_reason=CHANGE_REASON).values("id")
+    assert Household.objects.filter(pk__in=bulk_households).count() == bulk_households.count() > 0
+    members = HouseholdMembership.objects.filter(citizen__in=loaded)
+    assert members.count() == HouseholdMembership.history.filter(history_change_reason=CHANGE_REASON).count() > 0
+    assert set(members.values_list("role", flat=True)) == {"declarant", "conjoint", "enfant"}
+    for citizen in loaded.order_by("?")[:50]:
+        fields = normalised_fields(
+            birth_name=citizen.birth_name, usage_name=citizen.usage_name, first_names=citizen.first_names
+        )
+        assert {name: getattr(citizen, name) for name in fields} == fields
+    assert "2000 usagers" in output
+
+
+def test_portal_home_page_is_public_after_seeding(client):
+    seed()
+    seed()
+    response = client.get("/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert escape(PORTAL_TITLE) in content
+    assert 'href="/backoffice/"' in content and "Espace agents" in content
