@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import formats, timezone
@@ -19,6 +20,12 @@ from grc.selectors.citizens import citizen_get, citizen_history, citizens_search
 
 # Columns that say nothing to a reader of the history (derived or bookkeeping).
 HISTORY_HIDDEN_FIELDS = {"norm_birth_name", "norm_usage_name", "norm_first_names", "search_name", "updated_at"}
+
+
+def sentence_case(label) -> str:
+    """Upper-case the first letter only ("code INSEE" → "Code INSEE", not "Code insee")."""
+    label = str(label)
+    return label[:1].upper() + label[1:]
 
 
 def mask_nir(nir: str) -> str:
@@ -109,7 +116,7 @@ def _format_value(field, value, *, user, citizen) -> str:
 def _field(model, name):
     try:
         return model._meta.get_field(name)
-    except Exception:  # noqa: BLE001 - a field dropped since the record was written
+    except FieldDoesNotExist:  # a field dropped since the record was written
         return None
 
 
@@ -119,7 +126,7 @@ def _subject(record) -> str:
         return _("Identité")
     if model is Address:
         return _("Adresse : %(address)s") % {"address": f"{record.line1}, {record.postcode} {record.city}"}
-    label = str(model._meta.verbose_name).capitalize()
+    label = sentence_case(model._meta.verbose_name)
     if hasattr(record, "get_kind_display"):
         return f"{label} : {record.get_kind_display()}"
     if hasattr(record, "get_role_display"):
@@ -148,7 +155,7 @@ def history_entries(records, *, user, citizen) -> list[dict]:
                 field = _field(model, change.field)
                 changes.append(
                     {
-                        "label": str(field.verbose_name).capitalize() if field is not None else change.field,
+                        "label": sentence_case(field.verbose_name) if field is not None else change.field,
                         "old": _format_value(field, change.old, user=user, citizen=citizen),
                         "new": _format_value(field, change.new, user=user, citizen=citizen),
                     }

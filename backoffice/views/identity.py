@@ -18,11 +18,13 @@ from django.views.decorators.http import require_POST
 
 from backoffice.forms import DismissForm, MergeForm, MergeUndoForm
 from backoffice.views.citizens import nir_display
+from backoffice.views.citizens import sentence_case as _sentence_case
 from grc import perms
 from grc.audit.models import AccessLog
 from grc.models import Citizen, CitizenMerge, DuplicateSuspicion
 from grc.selectors.citizens import citizen_get
 from grc.services import merge as merge_services
+from grc.services import suspicions as suspicion_services
 from grc.services.citizens import IDENTITY_FIELDS
 
 PAGE_SIZE = 25
@@ -95,7 +97,7 @@ def _comparison(a: Citizen, b: Citizen, user) -> tuple[list[dict], list[tuple[st
     """Rows of the side-by-side table, and the identity fields whose values differ (for the merge form)."""
     rows, differing = [], []
     for name in IDENTITY_FIELDS:
-        label = str(Citizen._meta.get_field(name).verbose_name).capitalize()
+        label = _sentence_case(Citizen._meta.get_field(name).verbose_name)
         differs = getattr(a, name) != getattr(b, name)
         rows.append(
             {"name": name, "label": label, "a": _display(a, name, user), "b": _display(b, name, user), "diff": differs}
@@ -218,12 +220,12 @@ def suspicion_merge(request, pk):
 @require_POST
 def suspicion_dismiss(request, pk):
     suspicion, pair, rows, differing = _mediation(request, pk)
-    from grc.services.suspicions import suspicion_dismiss as dismiss  # lands with the detection work
-
     form = DismissForm(request.POST)
     if form.is_valid():
         try:
-            dismiss(suspicion=suspicion, actor=request.user, note=form.cleaned_data["note"])
+            suspicion_services.suspicion_dismiss(
+                suspicion=suspicion, actor=request.user, note=form.cleaned_data["note"]
+            )
         except (ValidationError, PermissionDenied) as error:
             _add_service_error(form, error)
         else:
