@@ -85,11 +85,15 @@ _SEARCH_TOLERANT_CAP = 3000
 _CLOSE_DATE_CAP = 300
 _FAR_DATE_CAP = 100
 _TRGM_CAP = 60
+# Heap rechecks of the trigram arm: bounds a very common name ("MARTIN" + a first name starting with
+# "A"); such people are found by their birth date (arms a and b) rather than by their name.
+_TRGM_RECHECK_CAP = 1500
 # Weights of the three identity pillars (sum 1); birth place, sex, address and NIR adjust the result.
 _W_NAME, _W_FIRST, _W_DATE = 0.40, 0.25, 0.35
 _UNKNOWN = 0.5  # a missing birth date or first name neither confirms nor contradicts
 _TWIN_CAP = 0.75  # same name and date but incompatible first names: siblings, not duplicates
 _MIN_YEAR = 1880
+_NAME_CLOSE = 0.8
 
 
 @dataclass
@@ -355,9 +359,9 @@ def _score(a: _Profile, b: _Profile) -> tuple[float, list[str]]:
     first, first_reasons = _first_names_score(a.firsts, b.firsts)
     date, date_reasons = _date_score(a.birth_date, b.birth_date)
     reasons = [*reasons, *first_reasons, *date_reasons]
-    score = _W_NAME * name + _W_FIRST * first + _W_DATE * date
-    if first == 0.0:
-        score = min(score, _TWIN_CAP)
+    # A name that is neither equal nor a typo away is another name: it earns nothing (JW still gives
+    # DURAND / MARTIN 0.6, which would make any two people born the same day with one first name alike).
+    score = _W_NAME * (name if name >= _NAME_CLOSE else 0.0) + _W_FIRST * first + _W_DATE * date
     if a.birth_place and b.birth_place:
         if a.birth_place == b.birth_place:
             score += 0.05
@@ -375,6 +379,8 @@ def _score(a: _Profile, b: _Profile) -> tuple[float, list[str]]:
         else:
             score += 0.02
             reasons.append("Même code postal")
+    if first == 0.0:
+        score = min(score, _TWIN_CAP)
     if a.nir and b.nir:
         if a.nir == b.nir:
             # The NIR identifies a person: equal NIRs are a duplicate whatever the spelling.
@@ -435,6 +441,7 @@ def _retrieval_sql(*, query: IdentityQuery, profile: _Profile, exclude_ids) -> t
         "close_cap": _CLOSE_DATE_CAP,
         "far_cap": _FAR_DATE_CAP,
         "trgm_cap": _TRGM_CAP,
+        "trgm_recheck_cap": _TRGM_RECHECK_CAP,
     }
     names = " ".join(filter(None, (normalise_name(query.birth_name), normalise_name(query.usage_name))))
     # Family names and the first given name only: fewer (and rarer) trigrams for the GIN index.
@@ -460,8 +467,9 @@ def _retrieval_sql(*, query: IdentityQuery, profile: _Profile, exclude_ids) -> t
     if search and names:
         # (c) trigram index on the names, whatever the birth date.
         arms.append(
-            "(SELECT id FROM grc_citizen WHERE %(search)s <%% search_name AND status = 'active' "
-            "AND id <> ALL(%(exclude)s) ORDER BY %(search)s <<-> search_name LIMIT %(trgm_cap)s)"
+            "(SELECT id FROM (SELECT id, search_name FROM grc_citizen WHERE %(search)s <%% search_name "
+            "AND status = 'active' AND id <> ALL(%(exclude)s) LIMIT %(trgm_recheck_cap)s) found "
+            "ORDER BY %(search)s <<-> search_name LIMIT %(trgm_cap)s)"
         )
     if profile.nir:
         params["nir"] = profile.nir
