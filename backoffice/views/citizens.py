@@ -178,8 +178,7 @@ def history_entries(records, *, user, citizen) -> list[dict]:
 
 
 def citizen_view_history(request, pk):
-    citizen = citizen_get(user=request.user, pk=pk, request=request)
-    records = citizen_history(user=request.user, citizen=citizen, request=request)
+    citizen, records = citizen_history(user=request.user, pk=pk, request=request)
     entries = history_entries(records, user=request.user, citizen=citizen)
     return render(
         request, "backoffice/citizen_history.html", {"citizen": citizen, "tab": "history", "entries": entries}

@@ -45,13 +45,12 @@ def citizen_get(*, user, pk, request=None, purpose: str = "", action: str = Acce
     return citizen
 
 
-def citizen_history(*, user, citizen: Citizen, request=None) -> list:
-    """The change history of a citizen and of its addresses and contacts, newest first (logged)."""
-    if not perms.can_view_citizen(user, citizen):
-        raise Http404
-    access_log_write(
-        actor=user, action=AccessLog.Action.CITIZEN_HISTORY_VIEW, citizen=citizen, obj=citizen, request=request
-    )
+def citizen_history(*, user, pk, request=None) -> tuple[Citizen, list]:
+    """A citizen and the change history of it and its addresses, contacts and household memberships.
+
+    Newest first; one access-log row (action ``citizen.history``) for the whole page.
+    """
+    citizen = citizen_get(user=user, pk=pk, request=request, action=AccessLog.Action.CITIZEN_HISTORY_VIEW)
     records = list(citizen.history.select_related("history_user").order_by("-history_date"))
     for related in ("addresses", "contact_points", "household_memberships"):
         model = getattr(Citizen, related).rel.related_model
@@ -59,7 +58,7 @@ def citizen_history(*, user, citizen: Citizen, request=None) -> list:
             model.history.filter(citizen_id=citizen.pk).select_related("history_user").order_by("-history_date")
         )
     records.sort(key=lambda r: r.history_date, reverse=True)
-    return records
+    return citizen, records
 
 
 def citizens_search(

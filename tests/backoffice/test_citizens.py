@@ -90,7 +90,7 @@ def test_history_tab_shows_who_changed_what_before_and_after(staff_client, staff
     assert "mariage déclaré" in page
     assert "Création" in page
     actions = list(AccessLog.objects.filter(citizen_id=citizen.pk).values_list("action", flat=True))
-    assert AccessLog.Action.CITIZEN_HISTORY_VIEW in actions
+    assert actions == [AccessLog.Action.CITIZEN_HISTORY_VIEW]
 
 
 def test_search_form_is_shown_empty_without_criteria(staff_client):

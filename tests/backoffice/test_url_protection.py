@@ -93,3 +93,10 @@ def test_every_back_office_url_refuses_citizen_accounts(client, all_urls, citize
         for method in (client.get, client.post):
             response = method(url)
             assert response.status_code == 403, f"{name} ({url}) answered {response.status_code} to a citizen"
+
+
+@pytest.mark.parametrize("path", ["/cms/login/", "/django-admin/login/"])
+def test_admin_login_forms_send_to_the_one_login_page(client, path):
+    response = client.get(path + "?next=/cms/")
+    assert response.status_code == 302
+    assert response.url == reverse("login") + "?next=/cms/"
