@@ -198,3 +198,27 @@ def test_portal_home_page_is_public_after_seeding(client):
     content = response.content.decode()
     assert escape(PORTAL_TITLE) in content
     assert 'href="/backoffice/"' in content and "Espace agents" in content
+
+
+def test_portal_content_page_renders_its_body(client):
+    from wagtail.rich_text import RichText
+
+    from portal.models import ContentPage, HomePage
+
+    seed(demo_citizens=0)
+    home = HomePage.objects.get()
+    page = ContentPage(
+        title="Transport scolaire adapté",
+        slug="transport-scolaire-adapte",
+        body=[
+            ("heading", "Qui peut en bénéficier ?"),
+            ("paragraph", RichText("<p>Les élèves en situation de handicap.</p>")),
+        ],
+    )
+    home.add_child(instance=page)
+    response = client.get("/transport-scolaire-adapte/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "<h1>Transport scolaire adapté</h1>" in content
+    assert "Qui peut en bénéficier ?" in content and "Les élèves en situation de handicap." in content
+    assert 'aria-current="page"' in content
