@@ -21,7 +21,7 @@ from ninja.security import HttpBearer, SessionAuth
 from grc import perms
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
-from grc.models import ApiToken, CitizenMerge, DuplicateSuspicion
+from grc.models import ApiToken
 from grc.schemas import (
     CitizenCreatedOut,
     CitizenCreateIn,
@@ -38,6 +38,7 @@ from grc.schemas import (
     ValidationErrorOut,
 )
 from grc.selectors import citizens as citizen_selectors
+from grc.selectors import identity as identity_selectors
 from grc.services import citizens as citizen_services
 from grc.services import merge as merge_services
 
@@ -302,9 +303,10 @@ def citizen_merge(request, citizen_id: int, payload: MergeIn):
     )
     suspicion = None
     if payload.suspicion_id is not None:
-        suspicion = DuplicateSuspicion.objects.filter(pk=payload.suspicion_id).first()
-        if suspicion is None:
-            raise DjangoValidationError({"suspicion_id": _("Suspicion de doublon introuvable.")})
+        try:
+            suspicion = identity_selectors.suspicion_get(user=user, pk=payload.suspicion_id)
+        except Http404:
+            raise DjangoValidationError({"suspicion_id": _("Suspicion de doublon introuvable.")}) from None
     merge = merge_services.citizen_merge(
         source=source,
         target=target,
@@ -321,7 +323,5 @@ def merge_undo(request, merge_id: int, payload: UndoIn):
     """Undo a merge: the merged record is active again and gets back everything that was moved."""
     user = request.auth
     _require(perms.can_merge_citizens(user), can_read=perms.can_search_citizens(user))
-    merge = CitizenMerge.objects.select_related("source", "target").filter(pk=merge_id).first()
-    if merge is None:
-        raise Http404
+    merge = identity_selectors.merge_get(user=user, pk=merge_id)
     return merge_services.merge_undo(merge=merge, actor=user, reason=payload.reason)

@@ -11,37 +11,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from backoffice.forms import DismissForm, MergeForm, MergeUndoForm
 from backoffice.views.citizens import nir_display
 from backoffice.views.citizens import sentence_case as _sentence_case
-from grc import perms
 from grc.audit.models import AccessLog
-from grc.models import Citizen, CitizenMerge, DuplicateSuspicion
+from grc.models import Citizen, DuplicateSuspicion
+from grc.selectors import identity as identity_selectors
 from grc.selectors.citizens import citizen_get
 from grc.services import merge as merge_services
 from grc.services import suspicions as suspicion_services
 from grc.services.citizens import IDENTITY_FIELDS
 
 PAGE_SIZE = 25
-
-
-# Suspicions and merges are not personal data by themselves (ids, score, reasons); the names shown
-# with them come from the joined citizens. Mediators only.
-def _suspicions_for(user):
-    if not perms.can_merge_citizens(user):
-        raise Http404
-    return DuplicateSuspicion.objects.select_related("citizen_a", "citizen_b", "decided_by")
-
-
-def _merges_for(user):
-    if not perms.can_merge_citizens(user):
-        raise Http404
-    return CitizenMerge.objects.select_related("source", "target", "actor", "undone_by")
 
 
 def _status_filter(request) -> str:
@@ -51,7 +36,7 @@ def _status_filter(request) -> str:
 
 def suspicion_list(request):
     status = _status_filter(request)
-    suspicions = _suspicions_for(request.user).filter(status=status).order_by("-score", "-id")
+    suspicions = identity_selectors.suspicions_for(user=request.user).filter(status=status).order_by("-score", "-id")
     page = Paginator(suspicions, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -134,7 +119,7 @@ def _initial_survivor(a: Citizen, b: Citizen) -> str:
 
 
 def _mediation(request, pk):
-    suspicion = get_object_or_404(_suspicions_for(request.user), pk=pk)
+    suspicion = identity_selectors.suspicion_get(user=request.user, pk=pk)
     purpose = _("Examen de la suspicion de doublon n° %(pk)s") % {"pk": suspicion.pk}
     pair = {
         side: citizen_get(
@@ -243,9 +228,9 @@ def _undo_prefix(merge_pk) -> str:
 
 
 def _render_merge_list(request, bound_form=None, bound_pk=None):
-    page = Paginator(_merges_for(request.user).order_by("-merged_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        identity_selectors.merges_for(user=request.user).order_by("-merged_at", "-id"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     for merge in page:
         if merge.pk == bound_pk:
             merge.undo_form = bound_form
@@ -260,7 +245,7 @@ def merge_list(request):
 
 @require_POST
 def merge_undo(request, pk):
-    merge = get_object_or_404(_merges_for(request.user), pk=pk)
+    merge = identity_selectors.merge_get(user=request.user, pk=pk)
     form = MergeUndoForm(request.POST, prefix=_undo_prefix(merge.pk))
     if form.is_valid():
         try:
