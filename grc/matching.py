@@ -433,8 +433,13 @@ _CURRENT_ADDRESS_JOIN = """
 """
 
 
-def _retrieval_sql(*, query: IdentityQuery, profile: _Profile, exclude_ids) -> tuple[str, dict] | None:
-    """One UNION of bounded, indexed arms; returns None when the query has nothing to look up."""
+def _retrieval_sql(*, query: IdentityQuery, profile: _Profile, exclude_ids, tier: int = 1) -> tuple[str, dict] | None:
+    """One UNION of bounded, indexed arms; None when the query has nothing to look up at that tier.
+
+    Tier 1 is exact look-ups (a few milliseconds): birth date and its variants, family name with
+    first-names prefix, NIR. Tier 2 is the trigram index on the names, for typos when tier 1 found
+    nobody convincing; on a common name it is the expensive one.
+    """
     arms = []
     params = {
         "exclude": list(exclude_ids) or [0],
@@ -442,39 +447,57 @@ def _retrieval_sql(*, query: IdentityQuery, profile: _Profile, exclude_ids) -> t
         "far_cap": _FAR_DATE_CAP,
         "trgm_cap": _TRGM_CAP,
         "trgm_recheck_cap": _TRGM_RECHECK_CAP,
+        "min_sim": DATE_ARM_NAME_SIMILARITY,
     }
     names = " ".join(filter(None, (normalise_name(query.birth_name), normalise_name(query.usage_name))))
     # Family names and the first given name only: fewer (and rarer) trigrams for the GIN index.
     search = f"{' '.join(dict.fromkeys(names.split()))} {' '.join(profile.firsts[:1])}".strip()
     params["search"] = search
     keys = sorted(name_keys(query.birth_name) | name_keys(query.usage_name))
-    if query.birth_date:
+    params["keys"] = keys
+    # Status is checked once, on the joined rows: inside the arms it would force heap reads.
+    if tier == 1 and query.birth_date:
         close, far = birth_date_variants(query.birth_date)
-        params.update(close=close, far=far, keys=keys or [""])
+        params.update(close=close, far=far)
         # (a) same birth date or day/month swapped: every citizen born that day (a few dozen).
         arms.append(
-            "(SELECT id FROM grc_citizen WHERE birth_date = ANY(%(close)s) AND status = 'active' "
-            "AND id <> ALL(%(exclude)s) LIMIT %(close_cap)s)"
+            "(SELECT id FROM grc_citizen WHERE birth_date = ANY(%(close)s) AND id <> ALL(%(exclude)s) "
+            "LIMIT %(close_cap)s)"
         )
-        if far:
-            # (b) one digit off with the same family name, read from the (name, birth date) btrees only;
-            # a typo in the name on top of it is left to arm (c).
+        if far and keys:
+            # (b) one digit off with the same family name: the (name, birth date) btrees.
             arms.append(
-                "(SELECT id FROM grc_citizen WHERE birth_date = ANY(%(far)s) AND status = 'active' "
-                "AND id <> ALL(%(exclude)s) AND (norm_birth_name = ANY(%(keys)s) OR norm_usage_name = ANY(%(keys)s))"
-                " LIMIT %(far_cap)s)"
+                "(SELECT id FROM grc_citizen WHERE birth_date = ANY(%(far)s) AND id <> ALL(%(exclude)s) "
+                "AND (norm_birth_name = ANY(%(keys)s) OR norm_usage_name = ANY(%(keys)s)) LIMIT %(far_cap)s)"
             )
-    if search and names:
-        # (c) trigram index on the names, whatever the birth date.
+        if far and search:
+            # (c) one digit off and a typo in the name: index-only scan of (birth_date) INCLUDE (id, search_name).
+            arms.append(
+                "(SELECT id FROM grc_citizen WHERE birth_date = ANY(%(far)s) AND id <> ALL(%(exclude)s) "
+                "AND similarity(search_name, %(search)s) >= %(min_sim)s LIMIT %(far_cap)s)"
+            )
+    if tier == 1 and keys and profile.firsts:
+        # (d) same family name (birth or usage, particles either way) and first names starting alike.
+        params["first_prefix"] = profile.firsts[0] + "%"
+        arms.append(
+            "(SELECT id FROM grc_citizen WHERE norm_birth_name = ANY(%(keys)s) "
+            "AND norm_first_names LIKE %(first_prefix)s AND id <> ALL(%(exclude)s) LIMIT %(far_cap)s)"
+        )
+        arms.append(
+            "(SELECT id FROM grc_citizen WHERE norm_usage_name = ANY(%(keys)s) "
+            "AND norm_first_names LIKE %(first_prefix)s AND id <> ALL(%(exclude)s) LIMIT %(far_cap)s)"
+        )
+    if tier == 1 and profile.nir:
+        params["nir"] = profile.nir
+        # (e) the NIR, whatever else differs.
+        arms.append("(SELECT id FROM grc_citizen WHERE nir = %(nir)s AND id <> ALL(%(exclude)s) LIMIT 5)")
+    if tier == 2 and search and names:
+        # (f) trigram index on the names, whatever the birth date.
         arms.append(
             "(SELECT id FROM (SELECT id, search_name FROM grc_citizen WHERE %(search)s <%% search_name "
-            "AND status = 'active' AND id <> ALL(%(exclude)s) LIMIT %(trgm_recheck_cap)s) found "
+            "AND id <> ALL(%(exclude)s) LIMIT %(trgm_recheck_cap)s) found "
             "ORDER BY %(search)s <<-> search_name LIMIT %(trgm_cap)s)"
         )
-    if profile.nir:
-        params["nir"] = profile.nir
-        # (d) the NIR, whatever else differs.
-        arms.append("(SELECT id FROM grc_citizen WHERE nir = %(nir)s AND id <> ALL(%(exclude)s) LIMIT 5)")
     if not arms:
         return None
     sql = (
@@ -484,28 +507,14 @@ def _retrieval_sql(*, query: IdentityQuery, profile: _Profile, exclude_ids) -> t
     return sql, params
 
 
-def match(
-    query: IdentityQuery, *, limit: int = 10, min_score: float = MATCH_MIN_SCORE, exclude_ids=()
-) -> list[Candidate]:
-    """Active citizens who may be the person described by ``query``, best first.
-
-    Retrieval is a union of bounded indexed look-ups (birth date and its swapped / one-digit-off
-    variants, trigram similarity of the whole name, NIR), never a scan of the table; the few
-    hundred rows it returns are scored in Python (see ``compare`` for the scoring).
-    """
-    profile = _query_profile(query)
-    built = _retrieval_sql(query=query, profile=profile, exclude_ids=exclude_ids)
-    if built is None:
-        return []
-    sql, params = built
+def _fetch_candidates(sql: str, params: dict) -> list[_Profile]:
     with transaction.atomic(), connection.cursor() as cursor:
-        # Local to this transaction: the threshold of the ``%`` operator used by arm (c).
+        # SET LOCAL: the threshold of the ``<%`` operator of arm (f), for this transaction only.
         cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(MATCH_WORD_THRESHOLD)])
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    candidates = []
-    for pk, birth_name, usage_name, first_names, birth_date, birth_place, sex, nir, postcode, line1 in rows:
-        other = _profile(
+    return [
+        _profile(
             pk=pk,
             birth_name=birth_name,
             usage_name=usage_name,
@@ -517,10 +526,33 @@ def match(
             postcode=postcode,
             address=line1,
         )
-        score, reasons = _score(profile, other)
-        if score >= min_score:
-            candidates.append(Candidate(citizen_id=pk, score=score, reasons=reasons))
-    candidates.sort(key=lambda c: (-c.score, c.citizen_id))
+        for pk, birth_name, usage_name, first_names, birth_date, birth_place, sex, nir, postcode, line1 in rows
+    ]
+
+
+def match(
+    query: IdentityQuery, *, limit: int = 10, min_score: float = MATCH_MIN_SCORE, exclude_ids=()
+) -> list[Candidate]:
+    """Active citizens who may be the person described by ``query``, best first.
+
+    Retrieval is bounded indexed look-ups, never a scan of the table: first exact ones (birth
+    date and its swapped / one-digit-off variants, family name + first names, NIR); then, only if
+    none of those is a likely duplicate, trigram similarity of the names (typos, no birth date).
+    The few hundred rows returned are scored in Python (see ``compare`` for the scoring).
+    """
+    profile = _query_profile(query)
+    scored: dict[int, Candidate] = {}
+    for tier in (1, 2):
+        if tier == 2 and any(c.score >= SUSPICION_THRESHOLD for c in scored.values()):
+            break
+        built = _retrieval_sql(query=query, profile=profile, exclude_ids=exclude_ids, tier=tier)
+        if built is None:
+            continue
+        for other in _fetch_candidates(*built):
+            if other.pk not in scored:
+                score, reasons = _score(profile, other)
+                scored[other.pk] = Candidate(citizen_id=other.pk, score=score, reasons=reasons)
+    candidates = sorted((c for c in scored.values() if c.score >= min_score), key=lambda c: (-c.score, c.citizen_id))
     return candidates[:limit]
 
 

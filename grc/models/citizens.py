@@ -79,9 +79,21 @@ class Citizen(models.Model):
         ]
         indexes = [
             GinIndex(fields=["search_name"], name="citizen_search_name_trgm", opclasses=["gin_trgm_ops"]),
-            models.Index(fields=["birth_date"], name="citizen_birth_date"),
+            # id and search_name included: name similarity over a set of birth dates is an index-only scan.
+            models.Index(fields=["birth_date"], name="citizen_birth_date", include=["id", "search_name"]),
             models.Index(fields=["norm_birth_name", "birth_date"], name="citizen_birthname_date"),
             models.Index(fields=["norm_usage_name", "birth_date"], name="citizen_usagename_date"),
+            # Family name + first-names prefix (LIKE 'JEAN%'), for matching without a birth date.
+            models.Index(
+                fields=["norm_birth_name", "norm_first_names"],
+                name="citizen_birthname_first",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["norm_usage_name", "norm_first_names"],
+                name="citizen_usagename_first",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
             models.Index(fields=["nir"], name="citizen_nir", condition=~Q(nir="")),
         ]
 
