@@ -329,6 +329,10 @@ def test_match_retrieval_is_served_by_indexes_never_a_table_scan(many_citizens, 
     with transaction.atomic(), connection.cursor() as cursor:
         # 20,000 rows are still few: price table scans out, then check that every scan has an index condition.
         cursor.execute("SET LOCAL enable_seqscan = off")
+        if tier == 2:
+            # At this size a whole read of the (birth_date) INCLUDE (search_name) index also looks cheap;
+            # at a million rows the planner takes the trigram index (checked with the bench).
+            cursor.execute("SET LOCAL enable_indexonlyscan = off")
         cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(MATCH_WORD_THRESHOLD)])
         cursor.execute("EXPLAIN " + sql, params)
         lines = [row[0] for row in cursor.fetchall()]
