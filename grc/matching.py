@@ -533,7 +533,12 @@ def _fetch_candidates(sql: str, params: dict) -> list[_Profile]:
 
 
 def match(
-    query: IdentityQuery, *, limit: int = 10, min_score: float = MATCH_MIN_SCORE, exclude_ids=()
+    query: IdentityQuery,
+    *,
+    limit: int = 10,
+    min_score: float = MATCH_MIN_SCORE,
+    exclude_ids=(),
+    fuzzy_names: bool = True,
 ) -> list[Candidate]:
     """Active citizens who may be the person described by ``query``, best first.
 
@@ -541,11 +546,13 @@ def match(
     date and its swapped / one-digit-off variants, family name + first names, NIR); then, only if
     none of those is a likely duplicate, trigram similarity of the names (typos, no birth date).
     The few hundred rows returned are scored in Python (see ``compare`` for the scoring).
+    ``fuzzy_names=False`` skips the trigram tier (bulk detection of citizens with a birth date: their
+    misspelled duplicates are found through the birth date arms).
     """
     profile = _query_profile(query)
     scored: dict[int, Candidate] = {}
     for tier in (1, 2):
-        if tier == 2 and any(c.score >= SUSPICION_THRESHOLD for c in scored.values()):
+        if tier == 2 and (not fuzzy_names or any(c.score >= SUSPICION_THRESHOLD for c in scored.values())):
             break
         built = _retrieval_sql(query=query, profile=profile, exclude_ids=exclude_ids, tier=tier)
         if built is None:

@@ -191,3 +191,25 @@ def test_command_does_not_raise_dismissed_pairs(twins_of_records, var_dir, capsy
     assert "Nouvelles suspicions : 0" in out
     assert "ignorées : 1" in out
     assert DuplicateSuspicion.objects.get().status == DuplicateSuspicion.Status.DISMISSED
+
+
+@pytest.mark.django_db
+def test_detection_finds_misspelled_duplicate_with_one_wrong_digit_in_birth_date(db):
+    a = CitizenFactory(birth_name="Guillou", first_names="Maëlle", birth_date=datetime.date(1991, 8, 14))
+    b = CitizenFactory(birth_name="Guilou", first_names="Maelle", birth_date=datetime.date(1991, 8, 19))
+    detect_duplicates()
+    assert _pairs() == {(a.pk, b.pk)}
+
+
+@pytest.mark.django_db
+def test_detection_finds_duplicate_without_birth_date(db):
+    a = CitizenFactory(birth_name="Le Bihan", first_names="Erwan", birth_date=None, birth_place="")
+    b = CitizenFactory(birth_name="LEBIHAN", first_names="Erwan, Yves", birth_date=datetime.date(1970, 1, 2))
+    detect_duplicates()
+    assert _pairs() == {(a.pk, b.pk)}
+
+
+def test_checkpoints_are_kept_per_database(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    assert checkpoint_path().parent == tmp_path
+    assert "test_" in checkpoint_path().name or "grc" in checkpoint_path().name

@@ -4,7 +4,7 @@
     manage.py detect_duplicates --restart  # from the first citizen
     manage.py detect_duplicates --limit 5000
 
-The checkpoint (last citizen id processed) is a small JSON file under ``VAR_DIR``; it is written
+The checkpoint (last citizen id processed) is a small JSON file under ``VAR_DIR``, one per database; it is written
 every ``--checkpoint-every`` citizens and at the end, so an interrupted run loses little work.
 Pairs an agent marked "not a duplicate" are never raised again.
 """
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import connection
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -25,7 +26,9 @@ from grc.services.suspicions import DetectionReport, detect_duplicates
 
 
 def checkpoint_path() -> Path:
-    return Path(settings.VAR_DIR) / "detect_duplicates.checkpoint.json"
+    # One checkpoint per database: the bench database must not move the dev database's checkpoint.
+    database = connection.settings_dict["NAME"]
+    return Path(settings.VAR_DIR) / f"detect_duplicates.{database}.checkpoint.json"
 
 
 def read_checkpoint() -> int:
