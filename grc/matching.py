@@ -222,7 +222,7 @@ class _Profile:
     pk: int | None
     birth: _Name | None
     usage: _Name | None
-    firsts: tuple[str, ...]
+    firsts: tuple[str, ...]  # given names as written between commas, folded: ("JEAN PIERRE", "LOUIS")
     birth_date: datetime.date | None
     birth_place: str
     sex: str
@@ -236,7 +236,7 @@ def _profile(*, pk, birth_name, usage_name, first_names, birth_date, birth_place
         pk=pk,
         birth=_name(birth_name),
         usage=_name(usage_name),
-        firsts=tuple(normalise_first_names(first_names).split()),
+        firsts=tuple(unit for unit in (fold(u) for u in (first_names or "").split(",")) if unit),
         birth_date=birth_date,
         birth_place=fold(birth_place),
         sex=sex if sex in ("F", "M") else "",
@@ -316,22 +316,25 @@ def _names_score(a: _Profile, b: _Profile) -> tuple[float, list[str]]:
 
 
 def _first_names_score(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, list[str]]:
+    """Compare the first given names as units: "Jean-Jules" and "Jean-Édouard" are two different names,
+    "Jean" and "Jean-Pierre" (or "Jean Pierre") may be the same person written shorter."""
     if not a or not b:
         return _UNKNOWN, []
     if a == b:
         return 1.0, ["Mêmes prénoms"]
-    shown = f"({' '.join(a)} / {' '.join(b)})"
-    if a[0] == b[0]:
-        shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
-        if longer[: len(shorter)] == shorter:
-            return 0.9, [f"Prénoms compatibles {shown}"]
-        return 0.85, [f"Même premier prénom {shown}"]
-    if "".join(a) == "".join(b):
-        return 1.0, ["Mêmes prénoms"]
+    shown = f"({', '.join(a)} / {', '.join(b)})"
+    first_a, first_b = a[0].split(), b[0].split()
+    if first_a == first_b:
+        return 0.9, [f"Même premier prénom {shown}"]
+    shorter, longer = (first_a, first_b) if len(first_a) <= len(first_b) else (first_b, first_a)
+    if longer[: len(shorter)] == shorter:
+        return 0.85, [f"Prénoms compatibles {shown}"]
     if a[0] in b or b[0] in a:
-        return 0.75, [f"Prénom retrouvé parmi les prénoms {shown}"]
-    similarity = _string_similarity(a[0], b[0])
-    if similarity >= 0.86:
+        # Called by a second given name: possible, but also what sisters "Anne, Marie" and "Marie" look like.
+        return 0.6, [f"Prénom retrouvé parmi les prénoms {shown}"]
+    compact_a, compact_b = "".join(first_a), "".join(first_b)
+    allowed = 2 if min(len(compact_a), len(compact_b)) >= 8 else 1
+    if jellyfish.damerau_levenshtein_distance(compact_a, compact_b) <= allowed:
         return 0.8, [f"Prénom proche {shown}"]
     return 0.0, [f"Prénoms différents {shown}"]
 
@@ -453,7 +456,8 @@ def _retrieval_sql(*, query: IdentityQuery, profile: _Profile, exclude_ids, tier
     }
     names = " ".join(filter(None, (normalise_name(query.birth_name), normalise_name(query.usage_name))))
     # Family names and the first given name only: fewer (and rarer) trigrams for the GIN index.
-    search = f"{' '.join(dict.fromkeys(names.split()))} {' '.join(profile.firsts[:1])}".strip()
+    first_word = profile.firsts[0].split()[0] if profile.firsts else ""
+    search = f"{' '.join(dict.fromkeys(names.split()))} {first_word}".strip()
     params["search"] = search
     keys = sorted(name_keys(query.birth_name) | name_keys(query.usage_name))
     params["keys"] = keys
@@ -478,9 +482,9 @@ def _retrieval_sql(*, query: IdentityQuery, profile: _Profile, exclude_ids, tier
                 "(SELECT id FROM grc_citizen WHERE birth_date = ANY(%(far)s) AND id <> ALL(%(exclude)s) "
                 "AND similarity(search_name, %(search)s) >= %(min_sim)s LIMIT %(far_cap)s)"
             )
-    if tier == 1 and keys and profile.firsts:
+    if tier == 1 and keys and first_word:
         # (d) same family name (birth or usage, particles either way) and first names starting alike.
-        params["first_prefix"] = profile.firsts[0] + "%"
+        params["first_prefix"] = first_word + "%"
         arms.append(
             "(SELECT id FROM grc_citizen WHERE norm_birth_name = ANY(%(keys)s) "
             "AND norm_first_names LIKE %(first_prefix)s AND id <> ALL(%(exclude)s) LIMIT %(far_cap)s)"

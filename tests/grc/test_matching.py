@@ -125,6 +125,21 @@ def test_twins_with_other_first_names_score_below_suspicion():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("first", "other"), [("Jean-Jules", "Jean-Édouard"), ("Marie", "Maggie")])
+def test_different_compound_or_similar_looking_first_names_are_not_duplicates(first, other):
+    a = CitizenFactory(birth_name="Leroy", first_names=first, birth_date=BIRTH)
+    b = CitizenFactory(birth_name="Leroy", first_names=other, birth_date=BIRTH)
+    assert compare(a, b).score < SUSPICION_THRESHOLD
+
+
+@pytest.mark.django_db
+def test_a_typo_in_the_first_name_is_tolerated():
+    a = CitizenFactory(birth_name="Leroy", first_names="Mathilde", birth_date=BIRTH)
+    b = CitizenFactory(birth_name="Leroy", first_names="Matilde", birth_date=BIRTH)
+    assert compare(a, b).score >= SUSPICION_THRESHOLD
+
+
+@pytest.mark.django_db
 def test_different_sex_lowers_the_score():
     a = CitizenFactory(birth_name="Bernard", first_names="Camille", birth_date=BIRTH, sex="F")
     b = CitizenFactory(birth_name="Bernard", first_names="Camille", birth_date=BIRTH, sex="M")
