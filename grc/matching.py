@@ -269,16 +269,19 @@ def _citizen_profile(citizen) -> _Profile:
 
 
 def _string_similarity(a: str, b: str) -> float:
-    """1 for equal; ~0.9 for a typo (one or two edits, by length); otherwise capped below "close"."""
+    """1 for equal; 0.93 for one edit (a typo); 0.86 for two edits in a long name that still starts and
+    sounds alike (JW ≥ 0.9); otherwise at most 0.75 ("different": MORIN / MARTIN, KERVERN / PELVERN)."""
     if a == b:
         return 1.0
     if not a or not b:
         return 0.0
     distance = jellyfish.damerau_levenshtein_distance(a, b)
-    allowed = 1 if max(len(a), len(b)) <= 5 else 2
-    if distance <= allowed:
-        return 0.93 if distance == 1 else 0.86
-    return min(jellyfish.jaro_winkler_similarity(a, b), 0.75)
+    if distance == 1:
+        return 0.93
+    jaro_winkler = jellyfish.jaro_winkler_similarity(a, b)
+    if distance == 2 and min(len(a), len(b)) >= 7 and a[0] == b[0] and jaro_winkler >= 0.9:
+        return 0.86
+    return min(jaro_winkler, 0.75)
 
 
 def _name_similarity(a: _Name, b: _Name) -> float:
@@ -353,7 +356,9 @@ def _date_score(a: datetime.date | None, b: datetime.date | None) -> tuple[float
     if a.year == b.year and a.day == b.month and a.month == b.day:
         return 0.85, [f"Jour et mois de naissance inversés {shown}"]
     if _one_digit_apart(a, b):
-        return 0.75, [f"Date de naissance à un chiffre près {shown}"]
+        # A wrong digit in the year moves the age by years; in the day or month, by days.
+        weight = 0.65 if a.year != b.year else 0.75
+        return weight, [f"Date de naissance à un chiffre près {shown}"]
     if a.year == b.year:
         return 0.2, [f"Même année de naissance {shown}"]
     return 0.0, [f"Dates de naissance différentes {shown}"]
