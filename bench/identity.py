@@ -267,7 +267,10 @@ def perturb(rng: random.Random, citizen: Citizen):
     from grc.matching import IdentityQuery
 
     query = IdentityQuery.from_citizen(citizen)
-    kind = rng.choice(("typo", "accents", "swap", "digit", "usage", "first", "typo+digit"))
+    kind = rng.choice(("typo", "accents", "swap", "digit", "usage", "first", "typo+digit", "typo+nodate"))
+    if kind == "typo+nodate":  # a letter giving a misspelled name and no birth date: the trigram tier
+        query.birth_name = _typo(rng, query.birth_name)
+        query.birth_date = None
     if kind in ("typo", "typo+digit"):
         query.birth_name = _typo(rng, query.birth_name)
     if kind == "accents":
