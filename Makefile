@@ -42,6 +42,7 @@ migrate: install
 
 demo: migrate
 	$(PY) manage.py seed_demo
+	$(PY) manage.py detect_duplicates --no-progress
 
 run: demo
 	$(PY) manage.py collectstatic --no-input -v 0

@@ -15,21 +15,11 @@ from ninja import Field, Schema
 from pydantic import ConfigDict, field_validator
 
 from grc.models import Citizen, ContactPoint
+from grc.services.citizens import IDENTITY_FIELDS
 
 Sex = Literal["F", "M", "X"]
 ContactKind = Literal["email", "phone", "mobile"]
-IdentityField = Literal[
-    "birth_name",
-    "usage_name",
-    "first_names",
-    "birth_date",
-    "birth_place",
-    "birth_place_code",
-    "birth_country",
-    "sex",
-    "nir",
-    "assurance_level",
-]
+IdentityField = Literal[IDENTITY_FIELDS]  # the identity fields a merge may take from either record
 Side = Literal["source", "target"]
 
 # Through the API an identity is at most "document checked": FranceConnect is only set by FranceConnect.
