@@ -160,12 +160,13 @@ def load_citizens(count: int, *, start_serial: int, seed: int = 42) -> None:
                     norm["norm_usage_name"],
                     norm["norm_first_names"],
                     norm["search_name"],
+                    norm["search_phonetic"],
                 )
                 buf.write("\t".join(row) + "\n")
             cols = (
                 "birth_name, usage_name, first_names, birth_date, birth_place, birth_place_code, birth_country, sex,"
                 " nir, assurance_level, status, created_at, updated_at, norm_birth_name, norm_usage_name,"
-                " norm_first_names, search_name"
+                " norm_first_names, search_name, search_phonetic"
             )
             with raw.cursor() as cur:
                 with cur.copy(f"COPY grc_citizen ({cols}) FROM STDIN") as copy:

@@ -43,17 +43,96 @@ def normalise_first_names(text: str) -> str:
     return fold(text)
 
 
+# French phonetic key: a small Phonex / Soundex2-fr style rule table, written for names as they are
+# heard and typed ("Lefevre Marivonne" for LEFEBVRE Maryvonne). Rules run in order on a folded word
+# (A-Z); lower-case letters are placeholders of one step, upper-cased at the end. The output keeps
+# letters for consonants and oral vowels, and digits for nasal vowels so that a nasal is never
+# confused with a pronounced N: JEAN → J1 but JEANNE → JAN, MARTIN → MART2 but MARTINE → MARTIN.
+_PHONETIC_RULES: tuple[tuple[re.Pattern, str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        # Letters that spell one sound, and the mute H.
+        (r"PH", "F"),
+        (r"SCH|SH", "c"),  # c: the "ch" sound
+        (r"CH(?=[^AEIOUY]|$)", "K"),  # CHRISTOPHE, CHLOE
+        (r"CH", "c"),
+        (r"H", ""),  # THIERRY, GAUTHIER, HELENE, RHODES
+        (r"Y", "I"),
+        (r"W", "V"),
+        (r"AULT$", "AUT"),  # RENAULT, PERRAULT: the L is silent
+        # S between vowels sounds Z (DENISE); a double S never does (ROUSSEAU). Before C turns into S.
+        (r"SS", "s"),  # s: a pronounced S, kept by the silent-final-letter rules
+        (r"(?<=[AEIOU])S(?=[AEIOU])", "Z"),
+        # Hard and soft C, G, Q, X.
+        (r"GN", "NI"),  # AGNES, MIGNON
+        (r"QU|Q|CK", "K"),
+        (r"GU(?=[EI])", "g"),  # g: a hard G (GUILLAUME, GUENAEL)
+        (r"GE(?=[AOU])|G(?=[EI])", "J"),  # GEORGES, GILLES
+        (r"[SC]?C(?=[EI])", "s"),  # CELINE, VINCENT, SCIENCE; s: a pronounced S (ALICE)
+        (r"C", "K"),
+        (r"X(?=.)", "KS"),  # a final X is silent, see below
+        (r"BV", "V"),  # LEFEBVRE
+        (r"PT", "T"),  # BAPTISTE
+        # "ILL" after a vowel is a Y sound (MAILLARD, BOUILLON); after a consonant an L (GILLES).
+        (r"(?<=[AEOU])ILL", "I"),
+        # Nasal vowels: a vowel + N/M not followed by a vowel or another N/M.
+        (r"IEN(?![AEIOUNM])", "I2"),  # JULIEN, FABIEN
+        (r"(?:AI|EI|I|U)[NM](?![AEIOUNM])", "2"),  # ALAIN, MARTIN, VERDUN
+        (r"(?:EA|A|E)[NM](?![AEIOUNM])", "1"),  # JEAN, LAURENT, LAMBERT
+        (r"O[NM](?![AEIOUNM])", "3"),  # DUPONT, SIMON
+        # Oral vowels spelled with several letters.
+        (r"EAU|AU", "O"),
+        (r"(?:AI|EI)(?![AEIOU])|OE|EU", "E"),
+        (r"OU", "U"),
+        # Double letters are one sound.
+        (r"(.)\1+", r"\1"),
+        # Silent final letters: E, then S or X, then T or D but not after S (ERNEST), then E again
+        # (DUPONT, RENAUD, LEROUX, ROBERTS, GEORGES).
+        (r"(?<=.)E$", ""),
+        (r"(?<=.)[SX]$", ""),
+        (r"(?<=[^S])[TD]$", ""),
+        (r"(?<=.)E$", ""),
+    )
+)
+
+
+def phonetic(word: str) -> str:
+    """French phonetic key of one folded word (upper-case A-Z), for names typed as they are heard.
+
+    Spellings that sound alike get the same key: F/PH, Y/I, EAU/AU/O, AI/EI/E, C/K/QU, S/Z between
+    vowels, silent final E/S/T/X/D, double consonants, BV/V, GN, mute H, AULT/AUD/O, nasal
+    AN/EN/AM/EM, IN/AIN/EIN/UN, ON/OM. So LEFEBVRE = LEFEVRE, PHILIPPE = FILIPE, GAUTHIER = GOTHIER,
+    RENAULT = RENAUD = RENO, CHRISTOPHE = KRISTOF, ROUSSEAU = ROUSSO; LEROY ≠ LEROUX, JEAN ≠ JEANNE,
+    MARTIN ≠ MARTINE ≠ MARTINEZ. A key is a retrieval and ranking aid, never proof of identity.
+    """
+    key = word
+    for pattern, replacement in _PHONETIC_RULES:
+        key = pattern.sub(replacement, key)
+    return key.upper()
+
+
+def phonetic_words(text: str) -> str:
+    """Phonetic keys of the words of a folded text, space-separated, in order."""
+    return " ".join(phonetic(w) for w in text.split())
+
+
 def normalised_fields(*, birth_name: str, usage_name: str, first_names: str) -> dict[str, str]:
-    """The derived columns stored on ``Citizen`` for indexed retrieval."""
+    """The derived columns stored on ``Citizen`` for indexed retrieval.
+
+    ``search_phonetic`` holds the phonetic key (``phonetic``) of each word of ``search_name``, in
+    the same order: family names (particles removed) then first names.
+    """
     birth = normalise_name(birth_name)
     usage = normalise_name(usage_name)
     firsts = normalise_first_names(first_names)
     names = " ".join(dict.fromkeys(n for n in (birth, usage) if n))
+    search_name = f"{names} {firsts}".strip()
     return {
         "norm_birth_name": birth,
         "norm_usage_name": usage,
         "norm_first_names": firsts,
-        "search_name": f"{names} {firsts}".strip(),
+        "search_name": search_name,
+        "search_phonetic": phonetic_words(search_name),
     }
 
 
@@ -83,6 +162,10 @@ DATE_ARM_NAME_SIMILARITY = 0.30
 SEARCH_STRICT_THRESHOLD = 0.80
 SEARCH_WORD_THRESHOLD = 0.60
 _SEARCH_TOLERANT_CAP = 1000
+# Share of the search score given to the phonetic keys (word similarity of the query's keys in
+# ``search_phonetic``): enough to lift a sound-alike over a mere look-alike, not enough to rank it
+# before the exact spelling. The phonetic arm uses the strict threshold: keys are already tolerant.
+_SEARCH_PHONETIC_WEIGHT = 0.25
 # Per-arm caps: the retrieval never returns more than a few hundred rows to score in Python.
 _CLOSE_DATE_CAP = 300
 _FAR_DATE_CAP = 100
@@ -200,6 +283,7 @@ class _Name:
     keys: frozenset  # glued variants: equal keys mean the same name written differently
     compact: str  # core words glued, for typo distance
     words: frozenset  # core words, for compound names
+    sound: str  # phonetic keys of the core words: spelled as heard ("ROUSSO" for ROUSSEAU)
 
 
 def _name(text: str) -> _Name | None:
@@ -212,6 +296,7 @@ def _name(text: str) -> _Name | None:
         keys=frozenset(_glued_variants(folded)),
         compact=core.replace(" ", ""),
         words=frozenset(w for w in core.split() if len(w) > 1),
+        sound=phonetic_words(core),
     )
 
 
@@ -290,6 +375,8 @@ def _name_similarity(a: _Name, b: _Name) -> float:
     best = _string_similarity(a.compact, b.compact)
     if best < 0.86 and a.words and b.words and (a.words <= b.words or b.words <= a.words):
         best = 0.9  # one part of a compound name ("MARTIN DUPONT" / "DUPONT")
+    if best < 0.86 and a.sound == b.sound:
+        best = 0.86  # sounds the same (ROUSSEAU / ROUSSO, GAUTHIER / GOTHIER): as close as a two-letter typo
     return best
 
 
@@ -603,51 +690,95 @@ def _glued_query_words(words: list[str]) -> list[str]:
     return out + ([pending] if pending else [])
 
 
+def _search_sql(
+    *, variants: list[str], sounds: str, birth_date, status: str, trigram: bool = True, phonetic_arm: bool = True
+) -> tuple[str, dict]:
+    """The SQL of one search pass: a UNION of capped, indexed arms, scored and ranked.
+
+    Arms: trigram (``<%`` on ``search_name``, threshold set by the caller) and phonetic (``<%`` on
+    ``search_phonetic``, same threshold); with a birth date, the birth date btree instead. Score: how
+    much of the query is found in the stored name, with a little credit for nothing else there, then
+    a quarter for the phonetic keys, so that an exact spelling (1.0) ranks before a sound-alike.
+    """
+    params: dict = {
+        "cap": _SEARCH_TOLERANT_CAP,
+        "p": sounds,
+        "w_spell": 1 - _SEARCH_PHONETIC_WEIGHT,
+        "w_sound": _SEARCH_PHONETIC_WEIGHT,
+    }
+    params.update({f"v{i}": v for i, v in enumerate(variants)})
+    trigram_score = "GREATEST({})".format(
+        ", ".join(
+            f"0.7 * word_similarity(%(v{i})s, search_name) + 0.3 * similarity(%(v{i})s, search_name)"
+            for i in range(len(variants))
+        )
+    )
+    score = f"%(w_spell)s * {trigram_score} + %(w_sound)s * word_similarity(%(p)s, search_phonetic)"
+    columns = "id, search_name, search_phonetic"
+    if birth_date is not None:
+        # The birth date btree gives a few dozen rows: the name only has to look or sound vaguely alike.
+        params.update(birth_date=birth_date, min_sim=DATE_ARM_NAME_SIMILARITY, min_sound=SEARCH_STRICT_THRESHOLD)
+        name_filter = " OR ".join(
+            [f"word_similarity(%(v{i})s, search_name) >= %(min_sim)s" for i in range(len(variants))]
+            + ["word_similarity(%(p)s, search_phonetic) >= %(min_sound)s"]
+        )
+        arms = [
+            f"(SELECT {columns} FROM grc_citizen WHERE birth_date = %(birth_date)s "  # noqa: S608
+            f"AND ({name_filter}) {status})"
+        ]
+    else:
+        arms = []
+        if trigram:
+            spelled = " OR ".join(f"%(v{i})s <%% search_name" for i in range(len(variants)))
+            # The LIMIT bounds the heap rechecks of a tolerant pass on a very common name.
+            arms.append(f"(SELECT {columns} FROM grc_citizen WHERE ({spelled}) {status} LIMIT %(cap)s)")  # noqa: S608
+        if phonetic_arm:
+            arms.append(
+                f"(SELECT {columns} FROM grc_citizen WHERE %(p)s <%% search_phonetic {status} "  # noqa: S608
+                "LIMIT %(cap)s)"
+            )
+    sql = (
+        f"SELECT id, {score} AS score FROM ({' UNION '.join(arms)}) found "  # noqa: S608 - constant SQL, bound values
+        "ORDER BY score DESC, id LIMIT %(limit)s"
+    )
+    return sql, params
+
+
 def search_citizens(
     *, query: str = "", birth_date=None, limit: int = 25, include_merged: bool = False
 ) -> list[SearchHit]:
-    """Back-office search: free text ("dupond jean": typos, accents, particles, birth or usage name)
-    and/or a birth date, best first. Indexed (trigram GIN on ``search_name``, btree on
-    ``birth_date``); returns citizens with their addresses prefetched.
+    """Back-office search: free text ("dupond jean": typos, accents, particles, birth or usage name,
+    names written as heard: "lefevre marivonne") and/or a birth date, best first. Indexed (trigram
+    GIN on ``search_name`` and ``search_phonetic``, btree on ``birth_date``); returns citizens with
+    their addresses prefetched.
     """
     variants = _search_variants(query)
     if not variants and birth_date is None:
         return []
     status = "" if include_merged else "AND status = 'active'"
-    params: dict = {"limit": limit, "cap": _SEARCH_TOLERANT_CAP}
     if not variants:
-        params["birth_date"] = birth_date
+        params = {"limit": limit, "birth_date": birth_date}
         sql = (
             f"SELECT id, 1.0 AS score FROM grc_citizen WHERE birth_date = %(birth_date)s {status} "  # noqa: S608
             "ORDER BY norm_birth_name, norm_first_names, id LIMIT %(limit)s"
         )
         scored = _search_rows(sql, params, SEARCH_WORD_THRESHOLD)
     else:
-        params.update({f"v{i}": v for i, v in enumerate(variants)})
-        # How much of the query is found in the stored name, with a little credit for nothing else there.
-        score = "GREATEST({})".format(
-            ", ".join(
-                f"0.7 * word_similarity(%(v{i})s, search_name) + 0.3 * similarity(%(v{i})s, search_name)"
-                for i in range(len(variants))
-            )
-        )
-        if birth_date is not None:
-            # The birth date btree gives a few dozen rows: the name only has to look vaguely alike.
-            params.update(birth_date=birth_date, min_sim=DATE_ARM_NAME_SIMILARITY)
-            name_filter = " OR ".join(
-                f"word_similarity(%(v{i})s, search_name) >= %(min_sim)s" for i in range(len(variants))
-            )
-            where = f"birth_date = %(birth_date)s AND ({name_filter})"
-        else:
-            where = "(" + " OR ".join(f"%(v{i})s <%% search_name" for i in range(len(variants))) + ")"
-        # The inner LIMIT bounds the heap rechecks of a tolerant pass on a very common name.
-        sql = (
-            f"SELECT id, {score} AS score FROM (SELECT id, search_name FROM grc_citizen "  # noqa: S608
-            f"WHERE {where} {status} LIMIT %(cap)s) found ORDER BY score DESC, id LIMIT %(limit)s"
-        )
+        sounds = phonetic_words(variants[0])
+        sql, params = _search_sql(variants=variants, sounds=sounds, birth_date=birth_date, status=status)
+        params["limit"] = limit
+        # First pass: strict spelling or same sound (both selective in the GIN indexes).
         scored = _search_rows(sql, params, SEARCH_STRICT_THRESHOLD)
         if birth_date is None and len(scored) < limit:
-            scored = _search_rows(sql, params, SEARCH_WORD_THRESHOLD)
+            # Tolerant pass for typos, spelling only: the phonetic arm already ran, its hits are kept.
+            sql, params = _search_sql(
+                variants=variants, sounds=sounds, birth_date=None, status=status, phonetic_arm=False
+            )
+            params["limit"] = limit
+            best = dict(scored)
+            for pk, score in _search_rows(sql, params, SEARCH_WORD_THRESHOLD):
+                best[pk] = max(score, best.get(pk, score))
+            scored = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:limit]
     citizens = Citizen.objects.prefetch_related("addresses").in_bulk([pk for pk, _ in scored])
     return [SearchHit(citizen=citizens[pk], score=round(float(s), 3)) for pk, s in scored if pk in citizens]
 

@@ -19,7 +19,14 @@ from grc.models import Address, Citizen
 from grc.selectors.citizens import citizen_get, citizen_history, citizens_search
 
 # Columns that say nothing to a reader of the history (derived or bookkeeping).
-HISTORY_HIDDEN_FIELDS = {"norm_birth_name", "norm_usage_name", "norm_first_names", "search_name", "updated_at"}
+HISTORY_HIDDEN_FIELDS = {
+    "norm_birth_name",
+    "norm_usage_name",
+    "norm_first_names",
+    "search_name",
+    "search_phonetic",
+    "updated_at",
+}
 
 
 def sentence_case(label) -> str:

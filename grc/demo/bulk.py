@@ -47,6 +47,7 @@ CITIZEN_COLUMNS = (
     "norm_usage_name",
     "norm_first_names",
     "search_name",
+    "search_phonetic",
     "merged_into_id",
     "user_id",
 )
@@ -98,10 +99,14 @@ def check_columns() -> None:
             raise RuntimeError(f"{history_model._meta.db_table}: history columns changed: {sorted(hist_expected)}")
 
 
+_NORMALISED_COLUMNS = ("norm_birth_name", "norm_usage_name", "norm_first_names", "search_name", "search_phonetic")
+
+
 @functools.lru_cache(maxsize=300_000)
-def _normalised(birth_name: str, usage_name: str, first_names: str) -> tuple[str, str, str, str]:
+def _normalised(birth_name: str, usage_name: str, first_names: str) -> tuple[str, ...]:
+    """The derived columns, in ``CITIZEN_COLUMNS`` order."""
     fields = normalised_fields(birth_name=birth_name, usage_name=usage_name, first_names=first_names)
-    return fields["norm_birth_name"], fields["norm_usage_name"], fields["norm_first_names"], fields["search_name"]
+    return tuple(fields[name] for name in _NORMALISED_COLUMNS)
 
 
 @dataclasses.dataclass

@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 class Citizen(models.Model):
     """One person in the citizen reference (référentiel usagers).
 
-    The ``norm_*`` and ``search_name`` columns are derived from the identity by
+    The ``norm_*``, ``search_name`` and ``search_phonetic`` columns are derived from the identity by
     ``grc.matching.normalised_fields`` and written by the services (and the bulk loader) so that
     candidate retrieval is an indexed query. A merged citizen stays as a redirect
     (``status=merged``, ``merged_into`` set) with its whole history.
@@ -62,6 +62,8 @@ class Citizen(models.Model):
     norm_usage_name = models.CharField(max_length=150, blank=True, default="", editable=False)
     norm_first_names = models.CharField(max_length=255, blank=True, default="", editable=False)
     search_name = models.CharField(max_length=600, blank=True, default="", editable=False)
+    # Phonetic keys of the words of search_name (grc.matching.phonetic): names typed as heard.
+    search_phonetic = models.CharField(max_length=600, blank=True, default="", editable=False)
 
     history = HistoricalRecords()
 
@@ -79,6 +81,7 @@ class Citizen(models.Model):
         ]
         indexes = [
             GinIndex(fields=["search_name"], name="citizen_search_name_trgm", opclasses=["gin_trgm_ops"]),
+            GinIndex(fields=["search_phonetic"], name="citizen_search_phonetic_trgm", opclasses=["gin_trgm_ops"]),
             # id and search_name included: name similarity over a set of birth dates is an index-only scan.
             models.Index(fields=["birth_date"], name="citizen_birth_date", include=["id", "search_name"]),
             models.Index(fields=["norm_birth_name", "birth_date"], name="citizen_birthname_date"),

@@ -5,10 +5,13 @@ from django.db import connection, transaction
 
 from grc.matching import (
     MATCH_WORD_THRESHOLD,
+    SEARCH_STRICT_THRESHOLD,
     SUSPICION_THRESHOLD,
     IdentityQuery,
     _query_profile,
     _retrieval_sql,
+    _search_sql,
+    _search_variants,
     birth_date_variants,
     compare,
     fold,
@@ -17,6 +20,8 @@ from grc.matching import (
     normalise_first_names,
     normalise_name,
     normalised_fields,
+    phonetic,
+    phonetic_words,
     search_citizens,
 )
 from grc.models import Citizen
@@ -318,10 +323,10 @@ def many_citizens(db):
             """
             INSERT INTO grc_citizen (birth_name, usage_name, first_names, birth_date, birth_place, birth_place_code,
                 birth_country, sex, nir, assurance_level, status, created_at, updated_at, norm_birth_name,
-                norm_usage_name, norm_first_names, search_name)
+                norm_usage_name, norm_first_names, search_name, search_phonetic)
             SELECT 'NOM' || (g % 5000), '', 'PRENOM' || (g % 300), DATE '1930-01-01' + (g % 30000), '', '', '',
                 'X', '', 1, 'active', now(), now(), 'NOM' || (g % 5000), '', 'PRENOM' || (g % 300),
-                'NOM' || (g % 5000) || ' PRENOM' || (g % 300)
+                'NOM' || (g % 5000) || ' PRENOM' || (g % 300), 'NOM' || (g % 5000) || ' PRENOM' || (g % 300)
             FROM generate_series(1, 20000) g
             """
         )
@@ -429,3 +434,119 @@ def test_search_prefetches_addresses(people, django_assert_num_queries):
 def test_search_with_nothing_returns_nothing(people):
     assert search_citizens() == []
     assert search_citizens(query="  - ' ") == []
+
+
+# --- phonetic keys --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ("LEFEBVRE", "LEFEVRE", "LEFAIVRE"),
+        ("MARYVONNE", "MARIVONNE", "MARIVONE"),
+        ("PHILIPPE", "FILIPE", "FILIP"),
+        ("GAUTHIER", "GAUTIER", "GOTHIER", "GOTIER"),
+        # The L of -AULT and a final D or T are silent: RENAULT, RENAUD and RENO sound the same.
+        ("RENAULT", "RENAUD", "RENO"),
+        ("CHRISTOPHE", "KRISTOF"),
+        ("ROUSSEAU", "ROUSSO", "ROUSSEAUX"),
+        ("DUPONT", "DUPOND", "DUPON"),
+        ("LAURENT", "LORAN"),
+        ("GEORGES", "GEORGE", "JORGE"),
+        ("DENISE", "DENIZE"),
+        ("BAPTISTE", "BATISTE"),
+    ],
+)
+def test_names_that_sound_alike_have_the_same_phonetic_key(spellings):
+    assert len({phonetic(fold(s)) for s in spellings}) == 1, [phonetic(fold(s)) for s in spellings]
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("MARTIN", "MARTINEZ"),
+        ("MARTIN", "MARTINE"),
+        ("LEROY", "LEROUX"),
+        ("JEAN", "JEANNE"),
+        ("DENIS", "DENISE"),
+        ("SIMON", "SIMONE"),
+        ("BOUCHER", "BOUCHE"),
+        ("ALICE", "ALI"),
+        ("ROUSSEAU", "ROUSSEL"),
+    ],
+)
+def test_names_that_sound_different_have_different_phonetic_keys(one, other):
+    assert phonetic(one) != phonetic(other)
+
+
+def test_normalised_fields_search_phonetic_follows_search_name_word_by_word():
+    fields = normalised_fields(birth_name="Le Fèbvre", usage_name="Rousseau", first_names="Maryvonne, Philippe")
+    assert fields["search_name"] == "FEBVRE ROUSSEAU MARYVONNE PHILIPPE"
+    assert fields["search_phonetic"] == "FEVR RUSO MARIVON FILIP"
+    assert normalised_fields(birth_name="", usage_name="", first_names="")["search_phonetic"] == ""
+
+
+@pytest.mark.django_db
+def test_compare_takes_a_sound_alike_family_name_as_close():
+    a = CitizenFactory(birth_name="Rousseau", first_names="Christophe", birth_date=BIRTH)
+    b = CitizenFactory(birth_name="Rousso", first_names="Christophe", birth_date=BIRTH)
+    assert compare(a, b).score >= SUSPICION_THRESHOLD
+    assert "Nom de naissance proche (ROUSSEAU / ROUSSO)" in compare(a, b).reasons
+
+
+@pytest.fixture
+def heard(noise):
+    return {
+        "lefebvre": CitizenFactory(birth_name="Lefebvre", first_names="Maryvonne", birth_date=BIRTH),
+        "gauthier": CitizenFactory(birth_name="Gauthier", first_names="Philippe", birth_date=BIRTH),
+        "rousseau": CitizenFactory(birth_name="Rousseau", first_names="Christophe", birth_date=BIRTH),
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "who"),
+    [
+        ("Lefevre Marivonne", "lefebvre"),
+        ("Gotier Filip", "gauthier"),
+        ("Kristof Rousso", "rousseau"),
+    ],
+)
+def test_search_finds_a_name_typed_as_heard(heard, typed, who):
+    assert search_citizens(query=typed)[0].citizen == heard[who]
+
+
+@pytest.mark.django_db
+def test_search_ranks_the_exact_spelling_before_a_sound_alike(heard):
+    exact = CitizenFactory(birth_name="Lefevre", first_names="Marivonne", birth_date=datetime.date(1960, 1, 1))
+    hits = search_citizens(query="Lefevre Marivonne")
+    assert [h.citizen for h in hits[:2]] == [exact, heard["lefebvre"]]
+    assert hits[0].score > hits[1].score
+
+
+@pytest.mark.django_db
+def test_search_with_a_birth_date_finds_a_sound_alike(heard):
+    assert [h.citizen for h in search_citizens(query="Gotier", birth_date=BIRTH)][:1] == [heard["gauthier"]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "indexes"), [("Dupond Jean", ["citizen_search_name_trgm", "citizen_search_phonetic_trgm"])]
+)
+def test_search_is_served_by_the_trigram_and_phonetic_indexes(many_citizens, query, indexes):
+    variants = _search_variants(query)
+    sql, params = _search_sql(
+        variants=variants, sounds=phonetic_words(variants[0]), birth_date=None, status="AND status = 'active'"
+    )
+    params["limit"] = 25
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexonlyscan = off")
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(SEARCH_STRICT_THRESHOLD)]
+        )
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Seq Scan on grc_citizen" not in plan
+    for index in indexes:
+        assert index in plan
