@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backoffice.views import auth, citizens, home, identity
+from backoffice.views import auth, citizen_forms, citizens, home, identity
 
 app_name = "backoffice"
 
@@ -11,7 +11,10 @@ urlpatterns = [
     path("2fa/codes-de-secours/", auth.otp_backup_codes_regenerate, name="otp_backup_codes"),
     # Citizen reference
     path("usagers/", citizens.citizen_search, name="citizen_search"),
+    path("usagers/nouveau/", citizen_forms.citizen_create, name="citizen_create"),
     path("usagers/<int:pk>/", citizens.citizen_detail, name="citizen_detail"),
+    path("usagers/<int:pk>/modifier/", citizen_forms.citizen_edit, name="citizen_edit"),
+    path("usagers/<int:pk>/adresses/ajouter/", citizen_forms.citizen_address_add, name="citizen_address_add"),
     path("usagers/<int:pk>/historique/", citizens.citizen_view_history, name="citizen_history"),
     # Identity mediation
     path("doublons/", identity.suspicion_list, name="suspicion_list"),
