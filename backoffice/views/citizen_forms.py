@@ -22,11 +22,8 @@ from django.views.decorators.http import require_http_methods
 
 from backoffice.forms import FRENCH_DATE_FORMATS, AddressAddForm, CitizenCreateForm, CitizenEditForm
 from grc import perms
-from grc.audit.models import AccessLog
-from grc.audit.services import access_log_write
-from grc.matching import Candidate, match
 from grc.models import Citizen
-from grc.selectors.citizens import citizen_get
+from grc.selectors.citizens import citizen_get, citizens_matching
 from grc.services import citizens as citizen_services
 
 _UPPER_WORD = re.compile(r"^[^\W\d_a-z]{2,}$")
@@ -82,17 +79,10 @@ def _prefill(query) -> dict:
     return initial
 
 
-def _candidate_rows(candidates: list[Candidate]) -> list[dict]:
-    """The likely duplicates with what the agent needs to recognise them, best first.
-
-    The caller has checked ``can_edit_citizen`` (which implies reading identities) and logs the access.
-    """
-    citizens = Citizen.objects.prefetch_related("addresses").in_bulk([c.citizen_id for c in candidates])
+def _candidate_rows(found) -> list[dict]:
+    """The likely duplicates with what the agent needs to recognise them, best first."""
     rows = []
-    for candidate in candidates:
-        citizen = citizens.get(candidate.citizen_id)
-        if citizen is None or citizen.is_merged:
-            continue
+    for citizen, candidate in found:
         current = sorted(
             (a for a in citizen.addresses.all() if a.is_current),
             key=lambda a: (a.start_date or datetime.date.min, a.pk),
@@ -140,18 +130,15 @@ def citizen_create(request):
             if response is not None:
                 return response
         else:
-            rows = _candidate_rows(match(form.identity_query()))
-            if not rows:
+            found = citizens_matching(
+                user=request.user, query=form.identity_query(), request=request, purpose="création d'usager"
+            )
+            if not found:
                 response = _create(request, form)
                 if response is not None:
                     return response
             else:
-                access_log_write(
-                    actor=request.user,
-                    action=AccessLog.Action.CITIZEN_MATCH,
-                    request=request,
-                    purpose=f"création d'usager : {len(rows)} candidat(s)",
-                )
+                rows = _candidate_rows(found)
                 return render(request, "backoffice/citizen_create_confirm.html", {"form": form, "candidates": rows})
     return render(request, "backoffice/citizen_form.html", {"form": form, "mode": "create"})
 

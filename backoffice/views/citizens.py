@@ -72,6 +72,7 @@ def citizen_search(request):
             "form": form,
             "hits": hits,
             "missing_criteria": form.is_bound and form.is_valid() and not form.has_criteria(),
+            "can_create_citizen": perms.can_edit_citizen(request.user, None),
         },
     )
 

@@ -79,3 +79,30 @@ def citizens_search(
         actor=user, action=AccessLog.Action.CITIZEN_SEARCH, request=request, purpose=f"{len(hits)} résultat(s)"
     )
     return hits
+
+
+def citizens_matching(*, user, query, request=None, purpose: str = "", exclude_ids=()) -> list[tuple[Citizen, object]]:
+    """Active citizens who may be the person ``query`` describes, with their ``grc.matching.Candidate``.
+
+    Best first, addresses prefetched. Showing them is a read of identities: one access-log row
+    (action ``citizen.match``) when any is returned.
+    """
+    if not perms.can_search_citizens(user):
+        raise Http404
+    from grc.matching import match
+
+    candidates = match(query, exclude_ids=exclude_ids)
+    citizens = Citizen.objects.prefetch_related("addresses").in_bulk([c.citizen_id for c in candidates])
+    found = [
+        (citizens[c.citizen_id], c)
+        for c in candidates
+        if c.citizen_id in citizens and not citizens[c.citizen_id].is_merged
+    ]
+    if found:
+        access_log_write(
+            actor=user,
+            action=AccessLog.Action.CITIZEN_MATCH,
+            request=request,
+            purpose=(purpose or "rapprochement") + f" : {len(found)} candidat(s)",
+        )
+    return found
