@@ -22,6 +22,7 @@ from tqdm import tqdm
 from grc import nir as nir_rules
 from grc.matching import fold, normalised_fields
 from grc.models import Address, Citizen, Household, HouseholdMembership
+from grc.services.citizens import IDENTITY_FIELDS
 
 from . import data
 
@@ -30,16 +31,7 @@ BATCH_SIZE = 10_000
 
 CITIZEN_COLUMNS = (
     "id",
-    "birth_name",
-    "usage_name",
-    "first_names",
-    "birth_date",
-    "birth_place",
-    "birth_place_code",
-    "birth_country",
-    "sex",
-    "nir",
-    "assurance_level",
+    *IDENTITY_FIELDS,
     "status",
     "created_at",
     "updated_at",
@@ -76,15 +68,9 @@ TABLES = {
     HouseholdMembership: MEMBERSHIP_COLUMNS,
 }
 
-DUPLICATE_KINDS = (
-    "accents_case",
-    "particle",
-    "compound_first_name",
-    "usage_vs_birth_name",
-    "day_month_swap",
-    "birth_date_digit",
-    "name_typo",
-)
+# Bulk copies are perturbed like the planted demo pairs, except the kinds a copy cannot carry:
+# a NIR (unique among active citizens) and homonyms (not duplicates at all).
+DUPLICATE_KINDS = tuple(kind for kind in data.PLANTED_KINDS if kind not in {"same_nir", "homonym"})
 
 
 def check_columns() -> None:
