@@ -18,7 +18,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-install: system-deps $(VENV)/.installed
+install: system-deps $(VENV)/.installed node_modules/.installed
+
+# Front-end libraries from npm at build time (package-lock.json pins them), served as static files.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq npm; } || { echo "npm introuvable : installez Node.js et npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 # System packages: installed when missing and we are root (CI, fresh machines); otherwise we say what is missing.
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-fra

@@ -75,3 +75,12 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_front_end_libraries_come_from_npm_not_a_cdn(client):
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("vendor/htmx/htmx.min.js"), "run `make install` (npm ci) first"
+    page = client.get("/connexion/").content.decode()
+    assert "/static/vendor/htmx/htmx.min.js" in page
+    assert "://" not in page.split("<body")[0].replace("http://www.w3.org", "")
