@@ -20,6 +20,13 @@ class AccessLog(models.Model):
         CITIZEN_MATCH = "citizen.match", _("Rapprochement d'identité")
         SUSPICION_VIEW = "suspicion.view", _("Examen d'une suspicion de doublon")
         API_READ = "api.read", _("Lecture par l'API")
+        FILE_VIEW = "file.view", _("Consultation du dossier social")
+        FILE_TIMELINE = "file.timeline", _("Consultation du parcours")
+        FILE_NOTES = "file.notes", _("Consultation des notes du dossier")
+        NOTE_VIEW = "note.view", _("Lecture d'une note")
+        FILE_DOCUMENTS = "file.documents", _("Consultation des documents du dossier")
+        DOCUMENT_DOWNLOAD = "document.download", _("Téléchargement d'un document")
+        EMERGENCY_REVIEW = "emergency.review", _("Examen des accès d'urgence")
 
     seq = models.BigIntegerField(unique=True, editable=False, null=True)
     at = models.DateTimeField(_("date (UTC)"), db_default=models.functions.Now(), editable=False)

@@ -1,0 +1,150 @@
+"""Reads of the social file. Each takes the user, filters in the query and logs the read.
+
+A file the user may not see raises ``Http404`` (no hint that it exists). Nothing outside this
+module reads notes, documents or timeline entries with ``objects.get()``.
+
+Logging: every read of content writes one access-log row. A page showing several parts of a
+file calls ``file_get`` (logged as ``file.view``) and then passes ``log=False`` to the list
+selectors, so the page writes one row, not one per query. The purpose says whether the read
+is routine or under emergency access (with its reason).
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from grc.audit.models import AccessLog
+from grc.audit.services import access_log_write
+
+from . import perms
+from .models import Document, EmergencyAccess, Note, SocialFile, TimelineEntry
+
+
+def _purpose(user, file) -> str:
+    access = (
+        EmergencyAccess.objects.filter(file=file, user=user, ended_at__isnull=True, expires_at__gt=timezone.now())
+        .order_by("-started_at")
+        .only("reason")
+        .first()
+    )
+    return f"accès d'urgence : {access.reason}" if access else "suivi"
+
+
+def _log(user, action, file, *, obj=None, request=None):
+    access_log_write(
+        actor=user,
+        action=action,
+        citizen=file.citizen_id,
+        obj=obj if obj is not None else file,
+        purpose=_purpose(user, file),
+        request=request,
+    )
+
+
+def files_for(*, user) -> QuerySet[SocialFile]:
+    """The files ``user`` may see (``perms.visible_files_q``), with their citizen: one query.
+
+    Not logged: a list of files is not a read of their content (the caseload page shows names,
+    like the citizen search); opening one goes through ``file_get``.
+    """
+    return SocialFile.objects.filter(perms.visible_files_q(user)).select_related("citizen")
+
+
+def file_get(*, user, pk, request=None) -> SocialFile:
+    """One file the user may see, logged as ``file.view``; ``Http404`` otherwise."""
+    try:
+        file = files_for(user=user).get(pk=pk)
+    except (SocialFile.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    _log(user, AccessLog.Action.FILE_VIEW, file, request=request)
+    return file
+
+
+def _check(user, file):
+    if not perms.can_view_file(user, file):
+        raise Http404
+
+
+def timeline_for(
+    *, user, file: SocialFile, programme: str | None = None, kind: str | None = None, request=None, log: bool = True
+) -> QuerySet[TimelineEntry]:
+    """The citizen's timeline as ``user`` may see it, newest first (one indexed query per page).
+
+    Visibility in SQL (``perms.visible_entries_q``): *private* — author only; *team* — current
+    members of the entry's team, and the author; *file* — everyone who may see the file.
+    """
+    _check(user, file)
+    entries = (
+        TimelineEntry.objects.filter(perms.visible_entries_q(user), citizen_id=file.citizen_id)
+        .select_related("author", "team")
+        .order_by("-occurred_at", "-id")
+    )
+    if programme:
+        entries = entries.filter(programme=programme)
+    if kind:
+        entries = entries.filter(kind=kind)
+    if log:
+        _log(user, AccessLog.Action.FILE_TIMELINE, file, request=request)
+    return entries
+
+
+def notes_for(*, user, file: SocialFile, request=None, log: bool = True) -> QuerySet[Note]:
+    """The file's notes ``user`` may read (same visibility rules as the timeline), newest first."""
+    _check(user, file)
+    notes = (
+        Note.objects.filter(perms.visible_entries_q(user), file=file)
+        .select_related("author", "accompaniment", "team")
+        .order_by("-created_at", "-id")
+    )
+    if log:
+        _log(user, AccessLog.Action.FILE_NOTES, file, request=request)
+    return notes
+
+
+def note_get(*, user, pk, request=None) -> Note:
+    """One note, logged as ``note.view``; ``Http404`` unless ``perms.can_view_note``."""
+    note = Note.objects.select_related("file", "author", "accompaniment").filter(pk=pk).first()
+    if note is None or not perms.can_view_note(user, note):
+        raise Http404
+    _log(user, AccessLog.Action.NOTE_VIEW, note.file, obj=note, request=request)
+    return note
+
+
+def documents_for(*, user, file: SocialFile, request=None, log: bool = True) -> QuerySet[Document]:
+    """The file's documents ``user`` may see (``perms.visible_documents_q``), newest first."""
+    _check(user, file)
+    documents = (
+        Document.objects.filter(perms.visible_documents_q(user), file=file)
+        .select_related("uploaded_by", "accompaniment")
+        .order_by("-uploaded_at", "-id")
+    )
+    if log:
+        _log(user, AccessLog.Action.FILE_DOCUMENTS, file, request=request)
+    return documents
+
+
+def document_get(*, user, pk, request=None) -> Document:
+    """One document for download, logged as ``document.download``; ``Http404`` unless allowed."""
+    document = Document.objects.select_related("file").filter(pk=pk).first()
+    if document is None or not perms.can_view_document(user, document):
+        raise Http404
+    _log(user, AccessLog.Action.DOCUMENT_DOWNLOAD, document.file, obj=document, request=request)
+    return document
+
+
+def emergency_accesses_to_review(*, user, request=None) -> QuerySet[EmergencyAccess]:
+    """Emergency accesses the DPO has not reviewed yet (the alerts), oldest first.
+
+    DPO only (``perms.can_review_emergency_accesses``), else ``Http404``. Logged once: the
+    reasons may name the person.
+    """
+    if not perms.can_review_emergency_accesses(user):
+        raise Http404
+    access_log_write(actor=user, action=AccessLog.Action.EMERGENCY_REVIEW, request=request)
+    return (
+        EmergencyAccess.objects.filter(dpo_reviewed_at__isnull=True)
+        .select_related("user", "file")
+        .order_by("started_at", "pk")
+    )
