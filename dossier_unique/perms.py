@@ -20,6 +20,9 @@ group — when a team is granted, and for every team on each run of the ``expire
 task — so guardian's own ``user.has_perm`` agrees; that mirror may lag a membership change by
 one task run, so no rule here relies on it: use these functions, never ``has_perm``.)
 
+Territory: ``SocialFile.territory`` scopes caseload lists and statistics; it never opens a file
+by itself — being in the same agence gives no access without an accompaniment, membership or grant.
+
 Roles: only current memberships as social worker, instructor or team manager open file
 content (``FILE_ROLES``). Mailroom agents, the DPO and functional admins never see file content,
 whatever permission rows exist; superusers get no bypass either.

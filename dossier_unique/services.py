@@ -135,10 +135,16 @@ def _team_has_source(file, team_id, now) -> bool:
     )
 
 
+def _lock_file(file) -> None:
+    """Serialise access changes on one file (two services granting at once would race)."""
+    SocialFile.objects.select_for_update().filter(pk=file.pk).values_list("pk", flat=True).first()
+
+
 def _sync_user_access(file, user_id, actor, *, now=None, reason="") -> None:
     """Give or take back ``user_id``'s own permission on ``file`` according to its sources."""
     if user_id is None:
         return
+    _lock_file(file)
     permission = _view_permission()
     existing = SocialFileUserObjectPermission.objects.filter(
         content_object=file, user_id=user_id, permission=permission
@@ -156,6 +162,7 @@ def _sync_team_access(file, team_id, actor, *, now=None, reason="") -> None:
     """Give or take back the team's permission on ``file`` according to its sources."""
     if team_id is None:
         return
+    _lock_file(file)
     permission = _view_permission()
     group = team_group(Team.objects.get(pk=team_id))
     existing = SocialFileGroupObjectPermission.objects.filter(

@@ -14,6 +14,7 @@ from dossier_unique.models import (
     SocialFileGroupObjectPermission,
     SocialFileUserObjectPermission,
 )
+from grc.audit.models import AccessLog
 from grc.models import Membership
 from tests.dossier_unique.factories import in_days, open_file, social_worker
 from tests.factories import CitizenFactory, MembershipFactory, TeamFactory
@@ -216,10 +217,7 @@ def test_emergency_access_gives_access_then_expires(followed, worker_b):
     file, _ = followed
     services.emergency_access_open(file=file, user=worker_b, reason=REASON, hours=1)
     assert selectors.file_get(user=worker_b, pk=file.pk) == file
-    log = file.citizen_id
-    from grc.audit.models import AccessLog
-
-    row = AccessLog.objects.get(actor=worker_b, citizen_id=log)
+    row = AccessLog.objects.get(actor=worker_b, citizen_id=file.citizen_id)
     assert row.purpose.startswith("accès d'urgence : Appel du SAMU")
     summary = services.expire_grants_and_emergency_accesses(now=timezone.now() + datetime.timedelta(hours=2))
     assert summary == {"grants": 0, "emergency_accesses": 1}
@@ -292,3 +290,10 @@ def test_guardian_agrees_with_the_rules_once_groups_are_mirrored(colleague_a, fo
     assert visible_ids(newcomer) == {file.pk}  # the rules read grc.Membership at once
     tasks.expire_file_access.enqueue()
     assert newcomer.has_perm("dossier_unique.view_socialfile", file)
+
+
+def test_permission_rows_record_who_granted_and_who_took_back(followed, worker_a):
+    file, accompaniment = followed
+    services.accompaniment_close(accompaniment=accompaniment, reason="Fin", actor=worker_a)
+    history = SocialFileGroupObjectPermission.history.filter(content_object_id=file.pk).order_by("history_date")
+    assert [(h.history_type, h.history_user) for h in history] == [("+", worker_a), ("-", worker_a)]

@@ -9,7 +9,8 @@ from django.http import Http404
 from dossier_unique import perms, selectors, services
 from dossier_unique.documents import validate_document
 from dossier_unique.models import Document, Note, SharingGrant, Visibility
-from tests.dossier_unique.factories import PDF_BYTES, PNG_BYTES, in_days, pdf_upload
+from tests.dossier_unique.factories import PDF_BYTES, PNG_BYTES, in_days, pdf_upload, social_worker
+from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -135,9 +136,6 @@ def test_confidential_document_rules(followed, shared_with_b, worker_a, colleagu
     assert not perms.can_view_document(worker_b, confidential)
     with pytest.raises(Http404):
         selectors.document_get(user=worker_b, pk=confidential.pk)
-
-    from tests.dossier_unique.factories import social_worker
-    from tests.factories import TeamFactory
 
     psychologist = social_worker(TeamFactory())
     services.member_add(file=file, user=psychologist, role="Psychologue", actor=worker_a)
