@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backoffice.views import auth, citizen_forms, citizens, home, identity
+from backoffice.views import auth, citizen_forms, citizens, files, home, identity
 
 app_name = "backoffice"
 
@@ -23,4 +23,29 @@ urlpatterns = [
     path("doublons/<int:pk>/ecarter/", identity.suspicion_dismiss, name="suspicion_dismiss"),
     path("fusions/", identity.merge_list, name="merge_list"),
     path("fusions/<int:pk>/annuler/", identity.merge_undo, name="merge_undo"),
+    # Dossier social unique
+    path("dossiers/", files.caseload, name="caseload"),
+    path("dossiers/<int:pk>/", files.file_detail, name="file_detail"),
+    path("dossiers/<int:pk>/notes/", files.note_write, name="file_note_write"),
+    path("dossiers/<int:pk>/documents/", files.document_add, name="file_document_add"),
+    path("dossiers/<int:pk>/membres/", files.member_add, name="file_member_add"),
+    path("dossiers/<int:pk>/membres/<int:member_pk>/fin/", files.member_end, name="file_member_end"),
+    path("dossiers/<int:pk>/partages/", files.grant_give, name="file_grant_give"),
+    path("dossiers/<int:pk>/partages/<int:grant_pk>/revoquer/", files.grant_revoke, name="file_grant_revoke"),
+    path("dossiers/<int:pk>/accompagnements/", files.accompaniment_open, name="file_accompaniment_open"),
+    path(
+        "dossiers/<int:pk>/accompagnements/<int:accompaniment_pk>/cloturer/",
+        files.accompaniment_close,
+        name="file_accompaniment_close",
+    ),
+    path(
+        "dossiers/<int:pk>/accompagnements/<int:accompaniment_pk>/transferer/",
+        files.accompaniment_transfer,
+        name="file_accompaniment_transfer",
+    ),
+    path("documents/<int:pk>/telecharger/", files.document_download, name="document_download"),
+    path("notes/<int:pk>/", files.note_detail, name="note_detail"),
+    path("usagers/<int:citizen_pk>/acces-urgence/", files.emergency_access, name="emergency_access"),
+    path("acces-urgence/", files.emergency_review, name="emergency_review"),
+    path("acces-urgence/<int:pk>/examiner/", files.emergency_review_mark, name="emergency_review_mark"),
 ]
