@@ -7,6 +7,11 @@ Logging: every read of content writes one access-log row. A page showing several
 file calls ``file_get`` (logged as ``file.view``) and then passes ``log=False`` to the list
 selectors, so the page writes one row, not one per query. The purpose says whether the read
 is routine or under emergency access (with its reason).
+
+Expiry: a sharing grant or an emergency access stops working at its end time, not at the next
+run of the ``expire_file_access`` job. ``files_for`` (which ``file_get`` uses) and the per-file
+check first end whatever is due (one cheap query when nothing is); the job remains for the
+timeline entries and for files nobody opens.
 """
 
 from __future__ import annotations
@@ -19,7 +24,20 @@ from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
 
 from . import perms
-from .models import Document, EmergencyAccess, Note, SocialFile, TimelineEntry
+from .models import Document, EmergencyAccess, Note, SharingGrant, SocialFile, TimelineEntry
+
+
+def _end_due_access() -> None:
+    now = timezone.now()
+    due = (
+        SharingGrant.objects.filter(revoked_at__isnull=True, expired_at__isnull=True, expires_at__lte=now)
+        .values("pk")
+        .union(EmergencyAccess.objects.filter(ended_at__isnull=True, expires_at__lte=now).values("pk"))
+    )
+    if due.exists():
+        from .services import expire_grants_and_emergency_accesses
+
+        expire_grants_and_emergency_accesses(now=now)
 
 
 def _purpose(user, file) -> str:
@@ -49,6 +67,7 @@ def files_for(*, user) -> QuerySet[SocialFile]:
     Not logged: a list of files is not a read of their content (the caseload page shows names,
     like the citizen search); opening one goes through ``file_get``.
     """
+    _end_due_access()
     return SocialFile.objects.filter(perms.visible_files_q(user)).select_related("citizen")
 
 
@@ -63,6 +82,7 @@ def file_get(*, user, pk, request=None) -> SocialFile:
 
 
 def _check(user, file):
+    _end_due_access()
     if not perms.can_view_file(user, file):
         raise Http404
 

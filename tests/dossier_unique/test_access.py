@@ -129,6 +129,29 @@ def test_grant_to_a_team_gives_access_until_expiry(followed, worker_a, team_b, w
     assert grant.expired_at is not None
 
 
+def test_grant_stops_working_at_its_expiry_before_the_job_runs(followed, worker_a, team_b, worker_b):
+    file, _ = followed
+    grant = services.grant_give(
+        file=file,
+        actor=worker_a,
+        grantee_team=team_b,
+        purpose="Évaluation conjointe d'une information préoccupante",
+        legal_basis=SharingGrant.LegalBasis.L226_2_2,
+        family_informed=True,
+        expires_at=in_days(30),
+    )
+    assert selectors.file_get(user=worker_b, pk=file.pk) == file
+    # The clock reaches the expiry; nobody has run expire_file_access yet.
+    now = timezone.now()
+    SharingGrant.objects.filter(pk=grant.pk).update(
+        granted_at=now - datetime.timedelta(days=30), expires_at=now - datetime.timedelta(seconds=1)
+    )
+    with pytest.raises(Http404):
+        selectors.file_get(user=worker_b, pk=file.pk)
+    grant.refresh_from_db()
+    assert grant.expired_at is not None
+
+
 def test_grant_to_a_person_and_revocation(followed, manager_a, worker_b):
     file, _ = followed
     grant = services.grant_give(
@@ -267,16 +290,17 @@ def test_a_citizen_account_sees_nothing(followed, citizen_user):
 
 
 def test_files_for_is_one_query_whatever_the_number_of_files(team_a, worker_a, django_assert_num_queries):
+    # Two queries: whether any grant or emergency access is due to end, then the files.
     for _ in range(3):
         open_file(citizen=CitizenFactory(), team=team_a, actor=worker_a, referent=worker_a)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         assert len(list(selectors.files_for(user=worker_a))) == 3
     for _ in range(7):
         file, _ = open_file(
             citizen=CitizenFactory(), team=team_a, actor=worker_a, programme=Programme.RSA, referent=worker_a
         )
         services.member_add(file=file, user=worker_a, role="Référente RSA", actor=worker_a)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         files = list(selectors.files_for(user=worker_a))
         assert len(files) == 10
         assert all(f.citizen.birth_name for f in files)
