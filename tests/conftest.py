@@ -6,6 +6,7 @@ from tests.factories import MembershipFactory, UserFactory, verify_otp
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DSU_DOCUMENTS_ROOT = tmp_path / "documents"
 
 
 @pytest.fixture

@@ -185,6 +185,11 @@ STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/htmx", BASE_DIR / "node_module
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
+# Social-file documents: stored outside the web root, served only by a permission-checked view.
+DSU_DOCUMENTS_ROOT = Path(env.str("DSU_DOCUMENTS_ROOT", default=str(VAR_DIR / "private" / "documents")))
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+EMERGENCY_ACCESS_MAX_HOURS = env.float("EMERGENCY_ACCESS_MAX_HOURS", default=4)
+
 WAGTAIL_SITE_NAME = env.str("WAGTAIL_SITE_NAME", default="Département d'Ille-et-Vilaine")
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
