@@ -325,3 +325,7 @@ def merge_undo(request, merge_id: int, payload: UndoIn):
     _require(perms.can_merge_citizens(user), can_read=perms.can_search_citizens(user))
     merge = identity_selectors.merge_get(user=user, pk=merge_id)
     return merge_services.merge_undo(merge=merge, actor=user, reason=payload.reason)
+
+
+# By import path: ``dossier_unique.api`` imports from ``grc`` and must not be imported by it at load time.
+api.add_router("", "dossier_unique.api.router")
