@@ -222,3 +222,88 @@ def test_portal_content_page_renders_its_body(client):
     assert "<h1>Transport scolaire adapté</h1>" in content
     assert "Qui peut en bénéficier ?" in content and "Les élèves en situation de handicap." in content
     assert 'aria-current="page"' in content
+
+
+# -- social files (grc.demo.dossiers) -----------------------------------------------------------
+
+
+def dsu_counts():
+    from dossier_unique import models as dsu
+
+    counted = [
+        dsu.SocialFile,
+        dsu.Accompaniment,
+        dsu.Note,
+        dsu.Document,
+        dsu.FileMember,
+        dsu.SharingGrant,
+        dsu.TimelineEntry,
+        dsu.SocialFileGroupObjectPermission,
+        dsu.SocialFileUserObjectPermission,
+        dsu.TeamGroup,
+    ]
+    return {m.__name__: (m.objects.count(), m.history.count()) for m in counted}
+
+
+def demo_user(name):
+    return User.objects.get(email=f"{name}@{data.DEMO_EMAIL_DOMAIN}")
+
+
+def test_ts_vitre_sees_vitre_files_and_not_saint_malo_ones():
+    from dossier_unique.models import Accompaniment
+    from dossier_unique.selectors import files_for
+
+    seed(demo_citizens=60)
+    vitre = set(files_for(user=demo_user("ts.vitre")).values_list("pk", flat=True))
+    saint_malo = set(files_for(user=demo_user("ts.saint-malo")).values_list("pk", flat=True))
+    assert len(vitre) >= 10
+    teams = set(Accompaniment.objects.filter(file__in=vitre, status="open").values_list("team__site__name", flat=True))
+    assert "CDAS Vitré" in teams and "CDAS Saint-Malo" not in teams
+    assert set(Territory.objects.filter(social_files__in=vitre).values_list("code", flat=True)) == {"pays-de-vitre"}
+    # Saint-Malo's own files stay out of ts.vitre's sight; one Vitré file is shared with Saint-Malo.
+    shared = vitre & saint_malo
+    assert len(shared) == 1
+    assert len(saint_malo - shared) >= 5
+    assert not (saint_malo - shared) & vitre
+
+
+def test_demo_files_have_notes_of_each_visibility_documents_members_and_one_grant():
+    from dossier_unique.models import Accompaniment, Document, EmergencyAccess, FileMember, Note, SharingGrant
+
+    seed(demo_citizens=60)
+    assert set(Note.objects.values_list("visibility", flat=True)) == {"file", "team", "private"}
+    programmes = set(Accompaniment.objects.values_list("programme", flat=True))
+    assert programmes >= {"rsa", "pmi", "ase", "apa", "logement_fsl"}
+    assert Accompaniment.objects.filter(status="closed").exists()
+    assert FileMember.objects.exists()
+    documents = Document.objects.order_by("pk")
+    assert [d.content_type for d in documents] == ["application/pdf", "image/png", "application/pdf"]
+    assert [d.confidential for d in documents] == [False, False, True]
+    with documents[0].content.open("rb") as stored:
+        assert stored.read().startswith(b"%PDF-1.4")
+    grant = SharingGrant.objects.get()
+    assert grant.purpose and grant.legal_basis == SharingGrant.LegalBasis.L121_6_2
+    assert grant.grantee_team.code == "asp-cdas-saint-malo"
+    assert not EmergencyAccess.objects.exists()
+
+
+def test_second_run_creates_no_social_file_content():
+    seed(demo_citizens=60)
+    before = dsu_counts()
+    output = seed(demo_citizens=60)
+    assert dsu_counts() == before
+    assert "dossiers sociaux" in output
+
+
+def test_demo_documents_are_valid_pdf_and_png():
+    from PIL import Image
+
+    from grc.demo.dossiers import minimal_pdf, small_png
+
+    pdf = minimal_pdf()
+    assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
+    xref = int(pdf.rsplit(b"startxref\n", 1)[1].split(b"\n", 1)[0])
+    assert pdf[xref:].startswith(b"xref")
+    image = Image.open(io.BytesIO(small_png()))
+    image.verify()
+    assert image.format == "PNG"

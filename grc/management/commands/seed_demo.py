@@ -2,13 +2,14 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from grc.demo import bulk, data, seed
+from grc.demo import bulk, data, dossiers, seed
 from grc.models import Citizen
 
 
 class Command(BaseCommand):
     help = (
-        "Charge les données de démonstration (organisation, comptes, usagers, portail) sans rien dupliquer ; "
+        "Charge les données de démonstration (organisation, comptes, usagers, portail, dossiers sociaux) "
+        "sans rien dupliquer ; "
         "--citizens N ajoute N usagers synthétiques par COPY pour les bancs d'essai."
     )
 
@@ -42,6 +43,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Usagers de démonstration ({options['demo_citizens']} demandés)…")
             seed.seed_demo_citizens(count=options["demo_citizens"], actor=actor, counts=counts, seed=options["seed"])
         seed.seed_portal_pages(counts=counts)
+        dossiers.seed_social_files(actor=actor, counts=counts)
         loaded = None
         if options["citizens"]:
             self.stdout.write(f"Chargement en masse de {options['citizens']} usagers synthétiques (COPY)…")
