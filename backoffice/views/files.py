@@ -163,6 +163,11 @@ def _render_file(request, pk, *, forms=None, status=200):
     ``("close", accompaniment_pk)`` / ``("transfer", accompaniment_pk)``).
     """
     forms = forms or {}
+
+    def bound(key, make):
+        form = forms.get(key)
+        return form if form is not None else make()
+
     user = request.user
     file = file_get(user=user, pk=pk, request=request)
     citizen = file.citizen
@@ -193,11 +198,14 @@ def _render_file(request, pk, *, forms=None, status=200):
     for accompaniment in open_accompaniments:
         accompaniment.can_manage = perms.can_manage_accompaniment(user, accompaniment)
         if accompaniment.can_manage:
-            accompaniment.close_form = forms.get(("close", accompaniment.pk)) or AccompanimentCloseForm(
-                accompaniment=accompaniment
+            accompaniment.close_form = bound(
+                ("close", accompaniment.pk), lambda a=accompaniment: AccompanimentCloseForm(accompaniment=a)
             )
-            accompaniment.transfer_form = forms.get(("transfer", accompaniment.pk)) or AccompanimentTransferForm(
-                accompaniment=accompaniment, teams=[t for t in teams if t.pk != accompaniment.team_id]
+            accompaniment.transfer_form = bound(
+                ("transfer", accompaniment.pk),
+                lambda a=accompaniment: AccompanimentTransferForm(
+                    accompaniment=a, teams=[t for t in teams if t.pk != a.team_id]
+                ),
             )
     timeline_query = filter_form.data.copy() if filter_form.is_bound else None
     if timeline_query is not None:
@@ -221,11 +229,11 @@ def _render_file(request, pk, *, forms=None, status=200):
         "can_write": perms.can_write_note(user, file),
         "can_manage_grants": manage_grants,
         "can_open_accompaniment": bool(my_teams),
-        "note_form": forms.get("note_form") or NoteForm(accompaniments=open_accompaniments),
-        "document_form": forms.get("document_form") or DocumentForm(accompaniments=open_accompaniments),
-        "member_form": forms.get("member_form") or MemberAddForm(),
-        "grant_form": forms.get("grant_form") or GrantForm(teams=teams),
-        "open_form": forms.get("open_form") or AccompanimentOpenForm(teams=my_teams),
+        "note_form": bound("note_form", lambda: NoteForm(accompaniments=open_accompaniments)),
+        "document_form": bound("document_form", lambda: DocumentForm(accompaniments=open_accompaniments)),
+        "member_form": bound("member_form", MemberAddForm),
+        "grant_form": bound("grant_form", lambda: GrantForm(teams=teams)),
+        "open_form": bound("open_form", lambda: AccompanimentOpenForm(teams=my_teams)),
     }
     return render(request, "backoffice/files/file_detail.html", context, status=status)
 
@@ -494,9 +502,7 @@ def emergency_access(request, citizen_pk):
         else:
             messages.warning(
                 request,
-                _(
-                    "Accès d'urgence ouvert jusqu'au %(until)s. Il est signalé au DPO."
-                )
+                _("Accès d'urgence ouvert jusqu'au %(until)s. Il est signalé au DPO.")
                 % {"until": timezone.localtime(access.expires_at).strftime("%d/%m/%Y à %H:%M")},
             )
             return redirect(_file_url(file.pk))
