@@ -426,9 +426,11 @@ def run(args) -> None:
 
     f_samples = _time(file_page, args.requests)
     c_samples = _time(caseload, args.requests)
+    # The selector paths alone: what the domain layer costs, without the middleware and the template.
+    fs_samples = _time(file_selectors(user, file.pk), args.requests)
+    cs_samples = _time(caseload_selectors(user), args.requests)
     b_samples = _time(baseline(user, file.pk), args.baseline_requests, warm=1)
     f50, f95 = _pcts(f_samples)
-    c50, c95 = _pcts(c_samples)
     b50, b95 = _pcts(b_samples)
     print()
     print(
@@ -438,11 +440,17 @@ def run(args) -> None:
     )
     if files_seconds or entries_seconds:
         print(f"load: files {files_seconds:.0f} s, timeline entries {entries_seconds:.0f} s")
-    print(
-        f"file page   ({file_note})  n={len(f_samples)}  p50={f50:7.1f} ms  p95={f95:7.1f} ms  (target p95 ≤ 100 ms)"
-    )
-    print(f"caseload    ({caseload_note})  n={len(c_samples)}  p50={c50:7.1f} ms  p95={c95:7.1f} ms")
-    print(f"baseline: timeline page without index  n={len(b_samples)}  p50={b50:7.1f} ms  p95={b95:7.1f} ms")
+    rows = [
+        (f"file page ({file_note})", f_samples),
+        (f"caseload ({caseload_note})", c_samples),
+        ("file selectors: file_get + timeline(50) + notes + documents", fs_samples),
+        ("caseload selectors: files_for(25) + last contact + count + log", cs_samples),
+        ("baseline: file + timeline page without index", b_samples),
+    ]
+    for label, samples in rows:
+        p50, p95 = _pcts(samples)
+        print(f"{label:66s} n={len(samples):4d}  p50={p50:7.1f} ms  p95={p95:7.1f} ms")
+    print(f"file page p95 {f95:.1f} ms (target 100 ms)", end="; ")
     print(f"ratio baseline/file page p50 {b50 / f50:.1f}x p95 {b95 / f95:.1f}x")
 
 
