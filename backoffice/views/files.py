@@ -54,8 +54,8 @@ from dossier_unique.selectors import (
 )
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
-from grc.models import HouseholdMembership, Team
-from grc.selectors.citizens import citizen_get
+from grc.models import Team
+from grc.selectors.citizens import citizen_get, citizen_households
 
 CASELOAD_PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 50
@@ -136,22 +136,6 @@ def caseload(request):
 # --- file page ----------------------------------------------------------------------------------
 
 
-def _household(file) -> list[HouseholdMembership]:
-    """The citizen's current households with their current members (two queries)."""
-    return list(
-        HouseholdMembership.objects.filter(citizen_id=file.citizen_id, end_date__isnull=True)
-        .select_related("household")
-        .prefetch_related(
-            Prefetch(
-                "household__memberships",
-                queryset=HouseholdMembership.objects.filter(end_date__isnull=True)
-                .select_related("citizen")
-                .order_by("pk"),
-            )
-        )
-    )
-
-
 def _all_teams() -> list[Team]:
     return list(Team.objects.order_by("name").only("pk", "name"))
 
@@ -213,7 +197,7 @@ def _render_file(request, pk, *, forms=None, status=200):
     context = {
         "file": file,
         "citizen": citizen,
-        "households": _household(file),
+        "households": citizen_households(user=request.user, citizen_id=file.citizen_id),
         "accompaniments": accompaniments,
         "open_accompaniments": open_accompaniments,
         "closed_accompaniments": [a for a in accompaniments if not a.is_open],

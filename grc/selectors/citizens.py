@@ -106,3 +106,25 @@ def citizens_matching(*, user, query, request=None, purpose: str = "", exclude_i
             purpose=(purpose or "rapprochement") + f" : {len(found)} candidat(s)",
         )
     return found
+
+
+def citizen_households(*, user, citizen_id) -> list[HouseholdMembership]:
+    """A citizen's current households with their current members (two queries).
+
+    Not logged by itself: callers show it on a page whose read is already logged (the citizen
+    page, a social file page) — one access-log row per page, not per query.
+    """
+    if not perms.can_view_citizen(user, None):
+        raise Http404
+    return list(
+        HouseholdMembership.objects.filter(citizen_id=citizen_id, end_date__isnull=True)
+        .select_related("household")
+        .prefetch_related(
+            Prefetch(
+                "household__memberships",
+                queryset=HouseholdMembership.objects.filter(end_date__isnull=True)
+                .select_related("citizen")
+                .order_by("pk"),
+            )
+        )
+    )
