@@ -42,7 +42,8 @@ def _page(queryset, page):
 
 
 def _visible_file(user, file_id) -> SocialFile:
-    """The file if ``user`` may see it (``files_for``), else 404; not logged (the list selector logs)."""
+    """The file if ``user`` may see it (``files_for``), else 404. Not logged: the endpoint's own
+    selector (timeline, notes, documents) writes the request's one access-log row."""
     file = selectors.files_for(user=user).filter(pk=file_id).first()
     if file is None:
         raise Http404

@@ -376,3 +376,16 @@ def test_no_team_user_sees_nothing(followed):
     client = api_client(UserFactory(staff=True))
     assert client.get(f"/api/v1/files/{file.pk}").status_code == 404
     assert client.get("/api/v1/files").json()["items"] == []
+
+
+@pytest.mark.parametrize("files", [2, 6])
+def test_list_query_count_does_not_grow_with_files(team_a, worker_a, files, django_assert_num_queries):
+    for _ in range(files):
+        open_file(citizen=CitizenFactory(), team=team_a, actor=worker_a)
+    client = api_client(worker_a)
+    client.get("/api/v1/files")  # warm the session
+    # session, user, OTP device, due-expiry check, files page, their open accompaniments (teams and
+    # referents joined), access-log insert, and the session's last-seen update (three queries).
+    with django_assert_num_queries(10):
+        response = client.get("/api/v1/files")
+    assert len(response.json()["items"]) == files
