@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.forms import FRENCH_DATE_FORMATS, AccessibleFormMixin
+from backoffice.widgets import FastSelect
 from dossier_unique.models import Accompaniment, Document, Note, Programme, SharingGrant, TimelineEntry, Visibility
 from dossier_unique.services import EMERGENCY_REASON_MIN_LENGTH, emergency_access_max_hours
 
@@ -159,7 +160,9 @@ class MemberAddForm(AccessibleFormMixin, forms.Form):
 
 
 class GrantForm(TeamChoicesMixin, AccessibleFormMixin, forms.Form):
-    grantee_team = forms.TypedChoiceField(label=_("Équipe destinataire"), required=False, coerce=int, empty_value=None)
+    grantee_team = forms.TypedChoiceField(
+        label=_("Équipe destinataire"), required=False, coerce=int, empty_value=None, widget=FastSelect
+    )
     grantee_user = forms.EmailField(label=_("Ou professionnel destinataire (adresse électronique)"), required=False)
     purpose = forms.CharField(label=_("Finalité du partage"), widget=forms.Textarea(attrs={"rows": 3}))
     legal_basis = forms.ChoiceField(label=_("Base légale"), choices=_blank("—") + SharingGrant.LegalBasis.choices)
@@ -205,7 +208,7 @@ class GrantForm(TeamChoicesMixin, AccessibleFormMixin, forms.Form):
 
 class AccompanimentOpenForm(TeamChoicesMixin, AccessibleFormMixin, forms.Form):
     programme = forms.ChoiceField(label=_("Dispositif"), choices=_blank("—") + Programme.choices)
-    team = forms.TypedChoiceField(label=_("Équipe"), coerce=int)
+    team = forms.TypedChoiceField(label=_("Équipe"), coerce=int, widget=FastSelect)
     referent = forms.EmailField(label=_("Référent·e (adresse électronique)"), required=False)
 
     def __init__(self, *args, teams=(), **kwargs):
@@ -230,7 +233,7 @@ class AccompanimentCloseForm(AccessibleFormMixin, forms.Form):
 
 
 class AccompanimentTransferForm(TeamChoicesMixin, AccessibleFormMixin, forms.Form):
-    team = forms.TypedChoiceField(label=_("Nouvelle équipe"), coerce=int)
+    team = forms.TypedChoiceField(label=_("Nouvelle équipe"), coerce=int, widget=FastSelect)
     referent = forms.EmailField(label=_("Nouveau référent (adresse électronique)"), required=False)
     reason = forms.CharField(label=_("Motif du transfert"), widget=forms.Textarea(attrs={"rows": 2}))
 

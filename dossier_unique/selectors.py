@@ -78,10 +78,13 @@ def file_get(*, user, pk, request=None) -> SocialFile:
     except (SocialFile.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     _log(user, AccessLog.Action.FILE_VIEW, file, request=request)
+    file._visible_to_user_id = user.pk  # the list selectors called next for this page need not check again
     return file
 
 
 def _check(user, file):
+    if getattr(file, "_visible_to_user_id", None) == user.pk:
+        return  # just returned by file_get for this user, in this request
     _end_due_access()
     if not perms.can_view_file(user, file):
         raise Http404

@@ -220,7 +220,7 @@ def test_timeline_filters_by_programme_and_kind(client, followed, worker_a, team
 
 # Session, user, OTP device, roles, the file (+ its access check and log row), the timeline page and
 # count, accompaniments, notes, documents, members, grants, emergency banner, forms' team lists, household.
-FILE_PAGE_QUERIES = 30
+FILE_PAGE_QUERIES = 24
 CASELOAD_QUERIES = 13
 
 
