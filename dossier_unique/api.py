@@ -10,7 +10,7 @@ service token); errors keep its ``{"detail": ...}`` shape.
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from ninja import Query, Router
 
 from grc.audit.models import AccessLog
@@ -18,6 +18,7 @@ from grc.audit.services import access_log_write
 from grc.schemas import MessageOut, ValidationErrorOut
 
 from . import selectors
+from .documents import attachment_response
 from .models import Accompaniment, SocialFile
 from .schemas import (
     DocumentOut,
@@ -135,12 +136,4 @@ def file_documents(request, file_id: int, page: Query[PageQuery]):
 def document_content(request, document_id: int):
     """Download a document (as an attachment, with its checked content type)."""
     document = selectors.document_get(user=request.auth, pk=document_id, request=request)
-    response = FileResponse(
-        document.content.open("rb"),
-        as_attachment=True,
-        filename=document.original_name or f"document-{document.pk}",
-        content_type=document.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(document)

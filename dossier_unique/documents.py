@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage, storages
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 DEFAULT_DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
@@ -133,3 +134,16 @@ def validate_document(upload) -> CheckedContent:
         digest.update(chunk)
     upload.seek(0)
     return CheckedContent(content_type=content_type, size=size, sha256=digest.hexdigest())
+
+
+def attachment_response(document) -> FileResponse:
+    """A document's bytes as a download: its checked content type, never rendered inline nor cached."""
+    response = FileResponse(
+        document.content.open("rb"),
+        as_attachment=True,
+        filename=document.original_name or f"document-{document.pk}",
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

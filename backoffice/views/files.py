@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +36,7 @@ from backoffice.forms_files import (
     TimelineFilterForm,
 )
 from dossier_unique import perms, services
+from dossier_unique.documents import attachment_response
 from dossier_unique.models import (
     Accompaniment,
     EmergencyAccess,
@@ -443,15 +444,7 @@ def accompaniment_transfer(request, pk, accompaniment_pk):
 def document_download(request, pk):
     """Stream one document as an attachment (logged ``document.download``); 404 unless allowed."""
     document = document_get(user=request.user, pk=pk, request=request)
-    response = FileResponse(
-        document.content.open("rb"),
-        as_attachment=True,
-        filename=document.original_name or f"document-{document.pk}",
-        content_type=document.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(document)
 
 
 def note_detail(request, pk):
