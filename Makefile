@@ -69,6 +69,7 @@ lint: install
 
 bench: install
 	$(PY) bench/identity.py
+	$(PY) bench/dossier.py
 
 db-stop:
 	$(PY) -c "from pathlib import Path; from config.embedded_db import stop; stop(Path('var/pgdata').resolve())"
