@@ -171,3 +171,15 @@ def emergency_accesses_to_review(*, user, request=None) -> QuerySet[EmergencyAcc
         .select_related("user", "file")
         .order_by("started_at", "pk")
     )
+
+
+def file_to_break_glass_on(*, user, citizen_id) -> SocialFile | None:
+    """The citizen's file (id only, no content) for the emergency-access flow, or ``None``.
+
+    Only for users who may take emergency access (a current file role): they learn that a file
+    exists — the point of breaking the glass — and nothing of what it holds. Not logged: taking
+    the access is (``emergency_access_open``), and so is every read made under it.
+    """
+    if not perms.can_take_emergency_access(user):
+        raise Http404
+    return SocialFile.objects.filter(citizen_id=citizen_id).only("pk", "citizen_id").first()

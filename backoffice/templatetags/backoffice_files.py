@@ -3,8 +3,7 @@
 from django import template
 
 from dossier_unique import perms
-from dossier_unique.models import SocialFile
-from dossier_unique.selectors import files_for
+from dossier_unique.selectors import file_to_break_glass_on, files_for
 from grc.models import Membership
 from grc.perms import current_roles
 
@@ -43,4 +42,4 @@ def social_file_link(context, citizen):
     file_pk = files_for(user=request.user).filter(citizen_id=citizen.pk).values_list("pk", flat=True).first()
     if file_pk is not None:
         return {"file_pk": file_pk}
-    return {"emergency": True, "exists": SocialFile.objects.filter(citizen_id=citizen.pk).exists()}
+    return {"emergency": True, "exists": file_to_break_glass_on(user=request.user, citizen_id=citizen.pk) is not None}

@@ -48,6 +48,7 @@ from dossier_unique.selectors import (
     documents_for,
     emergency_accesses_to_review,
     file_get,
+    file_to_break_glass_on,
     files_for,
     note_get,
     notes_for,
@@ -455,17 +456,12 @@ def note_detail(request, pk):
 # --- emergency access ------------------------------------------------------------------------------
 
 
-def _file_of_citizen(citizen_pk) -> SocialFile | None:
-    """The citizen's file id only (no content), to break the glass on."""
-    return SocialFile.objects.filter(citizen_id=citizen_pk).only("pk", "citizen_id").first()
-
-
 def emergency_access(request, citizen_pk):
     """Bris de glace: explain, ask for a written reason and a duration, then open the file."""
     user = request.user
     if not perms.can_take_emergency_access(user):
         raise Http404
-    file = _file_of_citizen(citizen_pk)
+    file = file_to_break_glass_on(user=user, citizen_id=citizen_pk)
     if file is not None and perms.can_view_file(user, file):
         return redirect(_file_url(file.pk))
     form = EmergencyAccessForm(request.POST or None)
