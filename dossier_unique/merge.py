@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from grc.history import save_tracked
 from grc.merge_registry import MergeHandler
 
 from .models import (
@@ -54,8 +55,7 @@ def _merge_entry(target, file, actor, title):
     entry = TimelineEntry(
         citizen=target, file=file, kind=TimelineEntry.Kind.MERGE, title=title, visibility=Visibility.FILE, author=actor
     )
-    entry._history_user = actor
-    entry.save()
+    save_tracked(entry, actor)
 
 
 def move(*, source, target, actor):
@@ -74,9 +74,7 @@ def move(*, source, target, actor):
 
     if source_file is not None and target_file is None:
         source_file.citizen = target
-        source_file._history_user = actor
-        source_file._change_reason = reason
-        source_file.save(update_fields=["citizen"])
+        save_tracked(source_file, actor, reason, update_fields=["citizen"])
         moved["file"] = source_file.pk
         target_file = source_file
     elif source_file is not None:
@@ -117,9 +115,7 @@ def restore(*, source, target, moved, actor):
         file = SocialFile.objects.filter(pk=moved["file"], citizen=target).first()
         if file is not None:
             file.citizen = source
-            file._history_user = actor
-            file._change_reason = reason
-            file.save(update_fields=["citizen"])
+            save_tracked(file, actor, reason, update_fields=["citizen"])
         target_file = None
     elif moved.get("source_file"):
         source_file = SocialFile.objects.get(pk=moved["source_file"])

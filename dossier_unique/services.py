@@ -23,6 +23,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grc.history import save_tracked as _save
+from grc.history import track as _track
 from grc.models import Citizen, Membership, Team
 
 from . import perms
@@ -44,18 +46,6 @@ from .models import (
 )
 
 EMERGENCY_REASON_MIN_LENGTH = 20
-
-
-def _track(instance, actor, reason: str = ""):
-    instance._history_user = actor
-    if reason:
-        instance._change_reason = reason
-    return instance
-
-
-def _save(instance, actor, reason: str = "", **kwargs):
-    _track(instance, actor, reason).save(**kwargs)
-    return instance
 
 
 def _view_permission() -> Permission:

@@ -19,6 +19,7 @@ from django.db import models
 from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import bulk_update_with_history, get_history_manager_for_model
 
+from grc.history import save_tracked
 from grc.merge_registry import MergeHandler, register
 from grc.models import Address, Citizen, ContactPoint, HouseholdMembership
 
@@ -66,12 +67,6 @@ def foreign_key_handler(name: str, model: type[models.Model], field: str = "citi
     return MergeHandler(name=name, move=move, restore=restore, count=count)
 
 
-def _save_citizen(citizen, actor, reason: str) -> None:
-    citizen._history_user = actor
-    citizen._change_reason = reason
-    citizen.save()
-
-
 def _move_portal_account(*, source, target, actor):
     """The loser's portal account goes to the survivor (the merge refuses two different accounts)."""
     if source.user_id is None or target.user_id is not None:
@@ -80,9 +75,9 @@ def _move_portal_account(*, source, target, actor):
     reason = _merge_reason(source, target)
     # One account, one citizen: unlink from the loser before linking to the survivor.
     source.user = None
-    _save_citizen(source, actor, reason)
+    save_tracked(source, actor, reason)
     target.user_id = user_id
-    _save_citizen(target, actor, reason)
+    save_tracked(target, actor, reason)
     return {"user_id": user_id}
 
 
@@ -91,9 +86,9 @@ def _restore_portal_account(*, source, target, moved, actor):
         return
     reason = _undo_reason(source, target)
     target.user = None
-    _save_citizen(target, actor, reason)
+    save_tracked(target, actor, reason)
     source.user_id = moved["user_id"]
-    _save_citizen(source, actor, reason)
+    save_tracked(source, actor, reason)
 
 
 def _count_portal_account(*, citizen):
@@ -106,7 +101,7 @@ def _move_merged_records(*, source, target, actor):
     reason = _merge_reason(source, target)
     for row in rows:
         row.merged_into = target
-        _save_citizen(row, actor, reason)
+        save_tracked(row, actor, reason)
     return [row.pk for row in rows]
 
 
@@ -114,7 +109,7 @@ def _restore_merged_records(*, source, target, moved, actor):
     reason = _undo_reason(source, target)
     for row in Citizen.objects.filter(pk__in=moved or [], merged_into=target).order_by("pk"):
         row.merged_into = source
-        _save_citizen(row, actor, reason)
+        save_tracked(row, actor, reason)
 
 
 def _count_merged_records(*, citizen):

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from dossier_unique import services
 from dossier_unique.models import Note, Programme, SharingGrant, SocialFile, Visibility
+from grc.history import save_tracked
 from grc.models import Citizen, Membership, Team, User
 
 from . import data
@@ -178,16 +179,13 @@ def _colleague(spec: Colleague, actor, counts) -> User:
     if created:
         user = User(email=spec.email, first_name=spec.first_name, last_name=spec.last_name, is_staff=True)
         user.set_unusable_password()
-        user._history_user = actor
-        user._change_reason = "données de démonstration"
-        user.save()
+        save_tracked(user, actor, "données de démonstration")
     team = Team.objects.get(code=spec.team)
     if not Membership.objects.filter(user=user, team=team, end_date__isnull=True).exists():
         membership = Membership(
             user=user, team=team, role=Membership.Role.SOCIAL_WORKER, start_date=datetime.date(2024, 1, 1)
         )
-        membership._history_user = actor
-        membership.save()
+        save_tracked(membership, actor)
     counts.add("collègues de démonstration (sans connexion)", created=created)
     return user
 

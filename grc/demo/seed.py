@@ -15,6 +15,7 @@ from django.db import transaction
 from faker import Faker
 from simple_history.utils import bulk_create_with_history
 
+from grc.history import save_tracked
 from grc.matching import fold
 from grc.models import Citizen, Household, HouseholdMembership, Membership, Site, Team, Territory, User
 from grc.nir import key as nir_key
@@ -49,25 +50,19 @@ class DemoLogin:
     codes: list[str]
 
 
-def _tracked_save(obj, actor, **kwargs) -> None:
-    obj._history_user = actor
-    obj._change_reason = CHANGE_REASON
-    obj.save(**kwargs)
-
-
 def _upsert(model, lookup: dict, values: dict, *, actor, counts: Counts, label: str):
     """Create the object if missing; otherwise update only the fields that differ (no empty history rows)."""
     obj = model.objects.filter(**lookup).first()
     if obj is None:
         obj = model(**lookup, **values)
-        _tracked_save(obj, actor)
+        save_tracked(obj, actor, CHANGE_REASON)
         counts.add(label, created=True)
         return obj
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
     for name in changed:
         setattr(obj, name, values[name])
     if changed:
-        _tracked_save(obj, actor, update_fields=changed)
+        save_tracked(obj, actor, CHANGE_REASON, update_fields=changed)
     counts.add(label, created=False)
     return obj
 
@@ -151,7 +146,7 @@ def _account(*, email, password, first_name, last_name, is_staff, is_superuser, 
     if user is None:
         user = User(email=email, is_active=True, **values)
         user.set_password(password)
-        _tracked_save(user, actor)
+        save_tracked(user, actor, CHANGE_REASON)
         counts.add(label, created=True)
         return user
     changed = [name for name, value in values.items() if getattr(user, name) != value]
@@ -164,7 +159,7 @@ def _account(*, email, password, first_name, last_name, is_staff, is_superuser, 
         user.set_password(password)
         changed.append("password")
     if changed:
-        _tracked_save(user, actor, update_fields=changed)
+        save_tracked(user, actor, CHANGE_REASON, update_fields=changed)
     counts.add(label, created=False)
     return user
 
@@ -189,7 +184,9 @@ def seed_staff(*, actor, password: str, counts: Counts) -> list[DemoLogin]:
         team = Team.objects.get(code=spec.team)
         exists = Membership.objects.filter(user=user, team=team, role=spec.role, end_date__isnull=True).exists()
         if not exists:
-            _tracked_save(Membership(user=user, team=team, role=spec.role, start_date=MEMBERSHIP_START), actor)
+            save_tracked(
+                Membership(user=user, team=team, role=spec.role, start_date=MEMBERSHIP_START), actor, CHANGE_REASON
+            )
         counts.add("appartenances", created=not exists)
         logins.append(DemoLogin(spec.email, str(roles[spec.role]), team.name, otp_backup_codes_create(user=user)))
     return logins
@@ -403,7 +400,7 @@ def seed_portal_account(*, actor, password: str, counts: Counts) -> User:
         )
     if citizen.user_id != user.id:
         citizen.user = user
-        _tracked_save(citizen, actor, update_fields=["user", "updated_at"])
+        save_tracked(citizen, actor, CHANGE_REASON, update_fields=["user", "updated_at"])
     return user
 
 

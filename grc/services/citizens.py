@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from grc import nir as nir_rules
+from grc.history import track as _track
 from grc.matching import normalised_fields
 from grc.models import Address, Citizen, ContactPoint
 
@@ -46,12 +47,6 @@ def _validate_identity(citizen: Citizen) -> None:
             errors["nir"] = _("Ce NIR est déjà attribué à un autre usager.")
     if errors:
         raise ValidationError(errors)
-
-
-def _track(instance, actor, reason: str = "") -> None:
-    instance._history_user = actor
-    if reason:
-        instance._change_reason = reason
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grc import merge_registry, perms
+from grc.history import track as _track
 from grc.models import Citizen, CitizenMerge, DuplicateSuspicion
 from grc.services.citizens import IDENTITY_FIELDS, apply_normalised_fields
 
@@ -35,11 +36,6 @@ def _serialise(value):
 
 def _deserialise(name: str, value):
     return None if value is None else Citizen._meta.get_field(name).to_python(value)
-
-
-def _track(instance, actor, reason: str) -> None:
-    instance._history_user = actor
-    instance._change_reason = reason
 
 
 def _lock(*citizens: Citizen) -> None:

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grc.history import save_tracked
 from grc.matching import SUSPICION_THRESHOLD, IdentityQuery, match
 from grc.models import Citizen, DuplicateSuspicion
 
@@ -81,9 +82,9 @@ def suspicion_dismiss(*, suspicion: DuplicateSuspicion, actor, note: str = "") -
     suspicion.decided_by = actor
     suspicion.decided_at = timezone.now()
     suspicion.decision_note = note
-    suspicion._history_user = actor
-    suspicion._change_reason = "pas un doublon"
-    suspicion.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    save_tracked(
+        suspicion, actor, "pas un doublon", update_fields=["status", "decided_by", "decided_at", "decision_note"]
+    )
     return suspicion
 
 
