@@ -52,6 +52,17 @@ class TeamChoicesMixin:
         return team
 
 
+class AccompanimentTeamMixin(TeamChoicesMixin):
+    """The ``team`` (from the page's team list) and optional ``referent`` (an agent, by email) fields."""
+
+    def clean_team(self):
+        return self._team(self.cleaned_data.get("team"))
+
+    def clean_referent(self):
+        email = self.cleaned_data.get("referent")
+        return _agent_by_email(email) if email else None
+
+
 # --- lists ----------------------------------------------------------------------------------
 
 
@@ -206,7 +217,7 @@ class GrantForm(TeamChoicesMixin, AccessibleFormMixin, forms.Form):
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-class AccompanimentOpenForm(TeamChoicesMixin, AccessibleFormMixin, forms.Form):
+class AccompanimentOpenForm(AccompanimentTeamMixin, AccessibleFormMixin, forms.Form):
     programme = forms.ChoiceField(label=_("Dispositif"), choices=_blank("—") + Programme.choices)
     team = forms.TypedChoiceField(label=_("Équipe"), coerce=int, widget=FastSelect)
     referent = forms.EmailField(label=_("Référent·e (adresse électronique)"), required=False)
@@ -215,13 +226,6 @@ class AccompanimentOpenForm(TeamChoicesMixin, AccessibleFormMixin, forms.Form):
         kwargs.setdefault("prefix", "open")
         super().__init__(*args, **kwargs)
         self._set_teams("team", teams, blank_label="—")
-
-    def clean_team(self):
-        return self._team(self.cleaned_data.get("team"))
-
-    def clean_referent(self):
-        email = self.cleaned_data.get("referent")
-        return _agent_by_email(email) if email else None
 
 
 class AccompanimentCloseForm(AccessibleFormMixin, forms.Form):
@@ -232,7 +236,7 @@ class AccompanimentCloseForm(AccessibleFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class AccompanimentTransferForm(TeamChoicesMixin, AccessibleFormMixin, forms.Form):
+class AccompanimentTransferForm(AccompanimentTeamMixin, AccessibleFormMixin, forms.Form):
     team = forms.TypedChoiceField(label=_("Nouvelle équipe"), coerce=int, widget=FastSelect)
     referent = forms.EmailField(label=_("Nouveau référent (adresse électronique)"), required=False)
     reason = forms.CharField(label=_("Motif du transfert"), widget=forms.Textarea(attrs={"rows": 2}))
@@ -241,13 +245,6 @@ class AccompanimentTransferForm(TeamChoicesMixin, AccessibleFormMixin, forms.For
         kwargs.setdefault("prefix", f"transfer-{accompaniment.pk}")
         super().__init__(*args, **kwargs)
         self._set_teams("team", teams, blank_label="—")
-
-    def clean_team(self):
-        return self._team(self.cleaned_data.get("team"))
-
-    def clean_referent(self):
-        email = self.cleaned_data.get("referent")
-        return _agent_by_email(email) if email else None
 
 
 # --- emergency access ----------------------------------------------------------------------------

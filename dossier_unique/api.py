@@ -10,7 +10,6 @@ service token); errors keep its ``{"detail": ...}`` shape.
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.http import Http404
 from ninja import Query, Router
 
 from grc.audit.models import AccessLog
@@ -40,15 +39,6 @@ def _page(queryset, page):
     rows = list(queryset[page.offset : page.offset + page.limit + 1])
     has_more = len(rows) > page.limit
     return {"items": rows[: page.limit], "limit": page.limit, "offset": page.offset, "has_more": has_more}
-
-
-def _visible_file(user, file_id) -> SocialFile:
-    """The file if ``user`` may see it (``files_for``), else 404. Not logged: the endpoint's own
-    selector (timeline, notes, documents) writes the request's one access-log row."""
-    file = selectors.files_for(user=user).filter(pk=file_id).first()
-    if file is None:
-        raise Http404
-    return file
 
 
 @router.get("/files", response={200: FilePageOut, **READ_ERRORS})
@@ -96,7 +86,7 @@ def file_read(request, file_id: int):
 def file_timeline(request, file_id: int, filters: Query[TimelineQuery]):
     """The citizen's timeline as the caller may see it, newest first, paged; filter by programme or kind."""
     user = request.auth
-    file = _visible_file(user, file_id)
+    file = selectors.file_get(user=user, pk=file_id, log=False)
     entries = selectors.timeline_for(
         user=user, file=file, programme=filters.programme, kind=filters.kind, request=request
     )
@@ -107,7 +97,7 @@ def file_timeline(request, file_id: int, filters: Query[TimelineQuery]):
 def file_notes(request, file_id: int, page: Query[PageQuery]):
     """The notes the caller may read (private: author only; team: the accompaniment's team), newest first."""
     user = request.auth
-    file = _visible_file(user, file_id)
+    file = selectors.file_get(user=user, pk=file_id, log=False)
     notes = selectors.notes_for(user=user, file=file, request=request)
     return list(notes[page.offset : page.offset + page.limit])
 
@@ -116,7 +106,7 @@ def file_notes(request, file_id: int, page: Query[PageQuery]):
 def file_documents(request, file_id: int, page: Query[PageQuery]):
     """The file's documents the caller may see (metadata only; confidential ones to their team)."""
     user = request.auth
-    file = _visible_file(user, file_id)
+    file = selectors.file_get(user=user, pk=file_id, log=False)
     documents = selectors.documents_for(user=user, file=file, request=request)
     return list(documents[page.offset : page.offset + page.limit])
 

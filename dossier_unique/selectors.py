@@ -71,13 +71,18 @@ def files_for(*, user) -> QuerySet[SocialFile]:
     return SocialFile.objects.filter(perms.visible_files_q(user)).select_related("citizen")
 
 
-def file_get(*, user, pk, request=None) -> SocialFile:
-    """One file the user may see, logged as ``file.view``; ``Http404`` otherwise."""
+def file_get(*, user, pk, request=None, log: bool = True) -> SocialFile:
+    """One file the user may see, logged as ``file.view``; ``Http404`` otherwise.
+
+    ``log=False`` when the caller reads the file's content next through a selector that logs
+    (the API's timeline, notes and documents endpoints): one access-log row per request.
+    """
     try:
         file = files_for(user=user).get(pk=pk)
     except (SocialFile.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    _log(user, AccessLog.Action.FILE_VIEW, file, request=request)
+    if log:
+        _log(user, AccessLog.Action.FILE_VIEW, file, request=request)
     file._visible_to_user_id = user.pk  # the list selectors called next for this page need not check again
     return file
 

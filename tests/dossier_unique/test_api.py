@@ -362,11 +362,10 @@ def test_timeline_query_count_does_not_grow_with_entries(followed, worker_a, ent
     TimelineEntryFactory.create_batch(entries, file=file, author=worker_a)
     client = api_client(worker_a)
     client.get(f"/api/v1/files/{file.pk}/timeline")  # warm the session
-    # session, user, OTP device, due-expiry check (twice: file look-up and per-file check), file
-    # (permission filter), can_view_file, purpose, access-log insert, entries page (authors and
-    # teams joined), and the session's last-seen update (savepoint, update, release): the same for
-    # 5 or 60 entries.
-    with django_assert_num_queries(13):
+    # session, user, OTP device, due-expiry check, file (permission filter), purpose, access-log
+    # insert, entries page (authors and teams joined), and the session's last-seen update
+    # (savepoint, update, release): the same for 5 or 60 entries.
+    with django_assert_num_queries(11):
         response = client.get(f"/api/v1/files/{file.pk}/timeline")
     assert len(response.json()["items"]) == min(50, entries + 1)
 
