@@ -4,6 +4,7 @@ from django import template
 
 from grc import perms
 from grc.models import DuplicateSuspicion
+from grc.selectors.identity import suspicions_for
 
 register = template.Library()
 
@@ -27,4 +28,4 @@ def open_suspicion_count(context):
     request = context.get("request")
     if request is None or not perms.can_merge_citizens(request.user):
         return None
-    return DuplicateSuspicion.objects.filter(status=DuplicateSuspicion.Status.OPEN).count()
+    return suspicions_for(user=request.user).filter(status=DuplicateSuspicion.Status.OPEN).count()
