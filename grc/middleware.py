@@ -26,6 +26,7 @@ STAFF_ONLY_PREFIXES = ("/backoffice/", "/cms/", "/django-admin/")
 
 SESSION_LOGIN_AT = "_grc_login_at"
 SESSION_LAST_SEEN = "_grc_last_seen"
+LAST_SEEN_RESOLUTION_SECONDS = 60
 
 
 class RequestIdMiddleware:
@@ -106,5 +107,8 @@ class StaffSessionTimeoutMiddleware:
                 logout(request)
                 messages.info(request, _("Votre session a expiré. Merci de vous reconnecter."))
                 return redirect(f"{reverse('login')}?next={request.path_info}")
-            request.session[SESSION_LAST_SEEN] = now
+            # Refreshed at most once a minute: the idle limit stays exact to the minute without a
+            # session write on every request.
+            if now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS or SESSION_LAST_SEEN not in request.session:
+                request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)

@@ -111,3 +111,16 @@ def test_pages_carry_a_content_security_policy(client):
     response = client.get(reverse("login"))
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Request-ID"]
+
+
+def test_staff_last_seen_is_refreshed_at_most_once_a_minute(staff_client):
+    staff_client.get("/backoffice/")
+    first = staff_client.session["_grc_last_seen"]
+    staff_client.get("/backoffice/")
+    assert staff_client.session["_grc_last_seen"] == first  # no session write on every request
+
+    session = staff_client.session
+    session["_grc_last_seen"] -= 61
+    session.save()
+    staff_client.get("/backoffice/")
+    assert staff_client.session["_grc_last_seen"] >= first  # refreshed after a minute

@@ -363,9 +363,8 @@ def test_timeline_query_count_does_not_grow_with_entries(followed, worker_a, ent
     client = api_client(worker_a)
     client.get(f"/api/v1/files/{file.pk}/timeline")  # warm the session
     # session, user, OTP device, due-expiry check, file (permission filter), purpose, access-log
-    # insert, entries page (authors and teams joined), and the session's last-seen update
-    # (savepoint, update, release): the same for 5 or 60 entries.
-    with django_assert_num_queries(11):
+    # insert, entries page (authors and teams joined): the same for 5 or 60 entries.
+    with django_assert_num_queries(8):
         response = client.get(f"/api/v1/files/{file.pk}/timeline")
     assert len(response.json()["items"]) == min(50, entries + 1)
 
@@ -384,7 +383,7 @@ def test_list_query_count_does_not_grow_with_files(team_a, worker_a, files, djan
     client = api_client(worker_a)
     client.get("/api/v1/files")  # warm the session
     # session, user, OTP device, due-expiry check, files page, their open accompaniments (teams and
-    # referents joined), access-log insert, and the session's last-seen update (three queries).
-    with django_assert_num_queries(10):
+    # referents joined), access-log insert.
+    with django_assert_num_queries(7):
         response = client.get("/api/v1/files")
     assert len(response.json()["items"]) == files
