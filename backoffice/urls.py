@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from backoffice.views import auth, citizen_forms, citizens, files, home, identity
 
@@ -48,4 +48,10 @@ urlpatterns = [
     path("usagers/<int:citizen_pk>/acces-urgence/", files.emergency_access, name="emergency_access"),
     path("acces-urgence/", files.emergency_review, name="emergency_review"),
     path("acces-urgence/<int:pk>/examiner/", files.emergency_review_mark, name="emergency_review_mark"),
+    # Each area keeps its own URL module (mounted here, names stay in the "backoffice" namespace).
+    path("", include("backoffice.urls_requests")),
+    path("", include("backoffice.urls_mail")),
+    path("", include("backoffice.urls_search")),
+    path("", include("backoffice.urls_dpo")),
+    path("", include("backoffice.urls_privacy")),
 ]

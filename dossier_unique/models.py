@@ -397,6 +397,11 @@ class TimelineEntry(models.Model):
         GRANT_REVOKED = "grant_revoked", _("Partage révoqué")
         EMERGENCY_ACCESS = "emergency_access", _("Accès d'urgence")
         MERGE = "merge", _("Fusion de fiches")
+        REQUEST_SUBMITTED = "request_submitted", _("Demande déposée")
+        REQUEST_STATUS = "request_status", _("Demande : changement de statut")
+        REQUEST_MESSAGE = "request_message", _("Demande : message")
+        MAIL_ROUTED = "mail_routed", _("Courrier aiguillé")
+        APPOINTMENT = "appointment", _("Rendez-vous")
 
     citizen = models.ForeignKey("grc.Citizen", on_delete=models.PROTECT, related_name="timeline_entries")
     file = models.ForeignKey(

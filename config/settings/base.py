@@ -19,9 +19,13 @@ VAR_DIR = Path(env.str("GRC_VAR_DIR", default=str(BASE_DIR / "var")))
 INSTALLED_APPS = [
     "grc",
     "grc.audit",
+    "grc.requests",
+    "grc.mail",
+    "grc.privacy",
     "dossier_unique",
     "search",
     "portal",
+    "portal.accounts",
     "backoffice",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -1,9 +1,23 @@
 """``manage.py seed_demo``: idempotent demo data (run by ``make run``), and bulk scale data for benchmarks."""
 
+import importlib
+import importlib.util
+
 from django.core.management.base import BaseCommand, CommandError
 
 from grc.demo import bulk, data, dossiers, seed
 from grc.models import Citizen
+
+# In dependency order: procedures before requests, mail types before letters.
+DEMO_SEEDERS = [
+    "portal.demo",
+    "portal.accounts.demo",
+    "grc.requests.demo",
+    "grc.mail.demo",
+    "search.demo",
+    "grc.audit.demo",
+    "grc.privacy.demo",
+]
 
 
 class Command(BaseCommand):
@@ -44,6 +58,10 @@ class Command(BaseCommand):
             seed.seed_demo_citizens(count=options["demo_citizens"], actor=actor, counts=counts, seed=options["seed"])
         seed.seed_portal_pages(counts=counts)
         dossiers.seed_social_files(actor=actor, counts=counts)
+        for module_name in DEMO_SEEDERS:
+            # Each area seeds its own demo data with ``seed(actor=, counts=)``, idempotently.
+            if importlib.util.find_spec(module_name) is not None:
+                importlib.import_module(module_name).seed(actor=actor, counts=counts)
         loaded = None
         if options["citizens"]:
             self.stdout.write(f"Chargement en masse de {options['citizens']} usagers synthétiques (COPY)…")

@@ -1,0 +1,282 @@
+"""Incoming mail (courrier entrant): scanned, recognised, qualified, routed, handled.
+
+Status: received → recognised (OCR done, suggestions ready) → qualified (an agent confirmed citizen,
+type, team) → routed (in the team's queue, on the citizen's timeline) → handled. ``manual`` is
+recognition that failed or timed out (``failure_reason``); a retry puts it back to ``received``.
+The original scan is immutable and unique by SHA-256: re-uploading it records a ``MailDuplicateUpload``
+on the first item instead of creating another.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from dossier_unique.documents import document_storage
+
+
+class MailType(models.Model):
+    """A kind of letter (demande d'aide, réclamation, pièce justificative...) and its service level."""
+
+    name = models.CharField(_("nom"), max_length=150, unique=True)
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    default_team = models.ForeignKey(
+        "grc.Team",
+        verbose_name=_("équipe par défaut"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    service_level_days = models.PositiveSmallIntegerField(_("délai de traitement (jours)"), default=15)
+    acknowledgement_enabled = models.BooleanField(_("accusé de réception"), default=False)
+    acknowledgement_text = models.TextField(_("texte de l'accusé de réception"), blank=True)
+    is_active = models.BooleanField(_("actif"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("type de courrier")
+        verbose_name_plural = _("types de courrier")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class RoutingRule(models.Model):
+    """A rule functional admins edit: if the letter matches, suggest this type and/or team."""
+
+    name = models.CharField(_("nom"), max_length=150)
+    is_active = models.BooleanField(_("active"), default=True)
+    priority = models.PositiveSmallIntegerField(
+        _("priorité"), default=100, help_text=_("Plus petit = examinée d'abord.")
+    )
+    keywords = models.TextField(_("mots-clés"), blank=True, help_text=_("Un mot ou une expression par ligne."))
+    pattern = models.CharField(_("motif (expression régulière)"), max_length=500, blank=True)
+    sender = models.CharField(_("expéditeur contient"), max_length=255, blank=True)
+    mail_type = models.ForeignKey(
+        MailType, verbose_name=_("type proposé"), null=True, blank=True, on_delete=models.PROTECT, related_name="rules"
+    )
+    team = models.ForeignKey(
+        "grc.Team",
+        verbose_name=_("équipe proposée"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("règle d'aiguillage")
+        verbose_name_plural = _("règles d'aiguillage")
+        ordering = ["priority", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class MailBatch(models.Model):
+    """One upload session (a screen batch or a scanning station's run)."""
+
+    class Source(models.TextChoices):
+        SCREEN = "screen", _("Écran courrier")
+        API = "api", _("Poste de numérisation (API)")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.SCREEN)
+    label = models.CharField(_("libellé"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("lot de numérisation")
+        verbose_name_plural = _("lots de numérisation")
+
+    def __str__(self):
+        return f"{self.created_at:%d/%m/%Y %H:%M} {self.label}"
+
+
+class RegistrationCounter(models.Model):
+    """Last registration number given in a year; locked (SELECT ... FOR UPDATE) to stay gap-free."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last_number}"
+
+
+def mail_original_path(instance, filename):
+    return f"mail/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class MailItem(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Reçu")
+        RECOGNISED = "recognised", _("Reconnu")
+        MANUAL = "manual", _("À traiter manuellement")
+        QUALIFIED = "qualified", _("Qualifié")
+        ROUTED = "routed", _("Aiguillé")
+        HANDLED = "handled", _("Traité")
+
+    # "2026-C-000123": year, C for courrier, six digits; gap-free per year.
+    registration_number = models.CharField(_("numéro d'enregistrement"), max_length=20, unique=True)
+    year = models.PositiveSmallIntegerField()
+    number = models.PositiveIntegerField()
+    batch = models.ForeignKey(MailBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="items")
+    original = models.FileField(storage=document_storage, upload_to=mail_original_path, max_length=255)
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, unique=True)
+    page_count = models.PositiveSmallIntegerField(_("pages"), default=0)
+    received_at = models.DateTimeField(_("reçu le"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("statut"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    failure_reason = models.CharField(_("motif"), max_length=255, blank=True)
+
+    # Recognition (written by the worker).
+    ocr_text = models.TextField(_("texte reconnu"), blank=True)
+    ocr_confidence = models.FloatField(_("confiance moyenne"), null=True, blank=True)
+    ocr_attempts = models.PositiveSmallIntegerField(default=0)
+    ocr_started_at = models.DateTimeField(null=True, blank=True)
+    recognised_at = models.DateTimeField(null=True, blank=True)
+    # {"citizen": [{"id", "score", "reasons": [...]}], "mail_type": [...], "team": [...],
+    #  "due_date": "YYYY-MM-DD", "request": {...}}: confidences in [0, 1], reasons in French.
+    suggestions = models.JSONField(_("suggestions"), default=dict, blank=True)
+    sender = models.CharField(_("expéditeur"), max_length=255, blank=True)
+
+    # Qualification (the agent's decision).
+    citizen = models.ForeignKey(
+        "grc.Citizen",
+        verbose_name=_("usager"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mail_items",
+    )
+    no_citizen = models.BooleanField(_("ne concerne pas un usager"), default=False)
+    mail_type = models.ForeignKey(
+        MailType, verbose_name=_("type"), null=True, blank=True, on_delete=models.PROTECT, related_name="items"
+    )
+    team = models.ForeignKey(
+        "grc.Team",
+        verbose_name=_("équipe"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mail_items",
+    )
+    due_date = models.DateField(_("échéance"), null=True, blank=True)
+    request = models.ForeignKey(
+        "grc_requests.Request",
+        verbose_name=_("demande liée"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mail_items",
+    )
+    qualified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    qualified_at = models.DateTimeField(null=True, blank=True)
+    routed_at = models.DateTimeField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent chargé"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_mail",
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["ocr_text", "suggestions"])
+
+    class Meta:
+        verbose_name = _("courrier entrant")
+        verbose_name_plural = _("courriers entrants")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="mail_number_unique_per_year"),
+            models.CheckConstraint(condition=~(Q(no_citizen=True) & Q(citizen__isnull=False)), name="mail_no_citizen"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="mail_status_received"),
+            models.Index(fields=["team", "status", "due_date"], name="mail_team_queue"),
+            models.Index(F("citizen"), F("received_at").desc(), name="mail_citizen_received"),
+        ]
+
+    def __str__(self):
+        return self.registration_number
+
+
+class MailPage(models.Model):
+    """One page of a scan: its OCR text and Tesseract's mean word confidence (0–100)."""
+
+    item = models.ForeignKey(MailItem, on_delete=models.CASCADE, related_name="pages")
+    number = models.PositiveSmallIntegerField()
+    text = models.TextField(blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["item", "number"]
+        constraints = [models.UniqueConstraint(fields=["item", "number"], name="mail_page_unique")]
+
+    def __str__(self):
+        return f"{self.item_id} p.{self.number}"
+
+
+class MailDuplicateUpload(models.Model):
+    """The same scan uploaded again: linked to the first item, never stored twice."""
+
+    item = models.ForeignKey(MailItem, on_delete=models.CASCADE, related_name="duplicate_uploads")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    original_name = models.CharField(max_length=255)
+    batch = models.ForeignKey(MailBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("numérisation en double")
+        verbose_name_plural = _("numérisations en double")
+
+    def __str__(self):
+        return f"{self.item_id} {self.original_name}"
+
+
+class MailEvent(models.Model):
+    """A step in a mail item's life shown in its history: routed, forwarded (with reason), handled..."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", _("Reçu")
+        RECOGNISED = "recognised", _("Reconnu")
+        RECOGNITION_FAILED = "failed", _("Reconnaissance en échec")
+        RETRIED = "retried", _("Relancé")
+        QUALIFIED = "qualified", _("Qualifié")
+        ROUTED = "routed", _("Aiguillé")
+        ASSIGNED = "assigned", _("Attribué")
+        FORWARDED = "forwarded", _("Transféré")
+        HANDLED = "handled", _("Traité")
+        ACKNOWLEDGED = "acknowledged", _("Accusé de réception produit")
+
+    item = models.ForeignKey(MailItem, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    team = models.ForeignKey("grc.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.item_id} {self.kind}"

@@ -1,0 +1,5 @@
+"""Requests endpoints under ``/api/v1/`` (mounted on ``grc.api.api``)."""
+
+from ninja import Router
+
+router = Router(tags=["demandes"])

@@ -1,0 +1,5 @@
+"""``GET /api/v1/search`` (mounted on ``grc.api.api``)."""
+
+from ninja import Router
+
+router = Router(tags=["recherche"])
