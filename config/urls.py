@@ -14,6 +14,8 @@ urlpatterns = [
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.logout_view, name="logout"),
     path("backoffice/", include("backoffice.urls")),
+    path("compte/", include("portal.accounts.urls")),
+    path("mon-espace/", include("portal.espace.urls")),
     # One login page for everyone (axes lockout, then the staff second factor): the admins'
     # own login forms send there.
     path("cms/login/", login_not_required(RedirectView.as_view(pattern_name="login", query_string=True))),
