@@ -1,0 +1,155 @@
+"""Forms of the portal: the procedure form builder (with file fields) and the catalogue search."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import os
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.contrib.forms.forms import BaseForm, FormBuilder
+
+from dossier_unique.documents import validate_document
+
+# What a file input offers in the browser's picker, per extension (the server checks the content).
+_ACCEPT = {
+    "pdf": ".pdf,application/pdf",
+    "jpg": ".jpg,image/jpeg",
+    "jpeg": ".jpeg,image/jpeg",
+    "png": ".png,image/png",
+    "docx": ".docx",
+    "xlsx": ".xlsx",
+    "odt": ".odt",
+    "ods": ".ods",
+}
+MB = 1024 * 1024
+
+
+class ProcedureFileField(forms.FileField):
+    """A file field with its own accepted extensions and size limit, checked on the file's content."""
+
+    def __init__(self, *, extensions: list[str], max_bytes: int, **kwargs):
+        self.extensions = [ext for ext in extensions if ext in _ACCEPT] or ["pdf"]
+        self.max_bytes = max_bytes
+        # The file already kept on the draft for this field (its original name), if any.
+        self.existing_name = ""
+        super().__init__(**kwargs)
+        self.widget.attrs["accept"] = ",".join(_ACCEPT[ext] for ext in self.extensions)
+
+    def formats_label(self) -> str:
+        return ", ".join(ext.upper() for ext in self.extensions)
+
+    def validate(self, value):
+        if not value and self.existing_name:
+            return
+        super().validate(value)
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if not upload:
+            return upload
+        if upload.size > self.max_bytes:
+            raise ValidationError(
+                _("Le fichier « %(name)s » dépasse la taille maximale de %(max)s Mo.")
+                % {"name": upload.name, "max": self.max_bytes // MB},
+                code="too_big",
+            )
+        extension = os.path.splitext(upload.name or "")[1].lower().lstrip(".")
+        if extension not in self.extensions:
+            raise ValidationError(
+                _("Le format de « %(name)s » n'est pas accepté : déposez un fichier %(formats)s.")
+                % {"name": upload.name, "formats": self.formats_label()},
+                code="bad_format",
+            )
+        # The content must really be what the extension says (a renamed .exe is refused).
+        validate_document(upload)
+        return upload
+
+
+class ProcedureForm(BaseForm):
+    """The form of a procedure page, bound to the draft's kept files (``existing_files``: name → filename)."""
+
+    error_css_class = "field-error"
+
+    def __init__(self, *args, existing_files: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, filename in (existing_files or {}).items():
+            field = self.fields.get(name)
+            if isinstance(field, ProcedureFileField):
+                field.existing_name = filename
+
+    def file_fields(self) -> list[str]:
+        return [name for name, field in self.fields.items() if isinstance(field, ProcedureFileField)]
+
+    def raw_answers(self) -> dict:
+        """What the citizen typed, as typed, valid or not (for a draft: nothing is lost)."""
+        answers = {}
+        for name, field in self.fields.items():
+            if isinstance(field, ProcedureFileField):
+                continue
+            answers[name] = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+        return answers
+
+    def valid_uploads(self) -> dict:
+        """The uploaded files that passed their field's checks (kept on the draft even if other fields fail)."""
+        uploads = {}
+        for name in self.file_fields():
+            upload = self.files.get(self.add_prefix(name))
+            if upload and name not in self.errors:
+                uploads[name] = upload
+        return uploads
+
+    def clean_answers(self) -> dict:
+        """The cleaned answers as JSON values (files excluded: they are attachments)."""
+        return {
+            name: to_json(value)
+            for name, value in self.cleaned_data.items()
+            if not isinstance(self.fields[name], ProcedureFileField)
+        }
+
+
+def to_json(value):
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [to_json(item) for item in value]
+    return value
+
+
+class ProcedureFormBuilder(FormBuilder):
+    """Wagtail's form builder plus a ``file`` field type (per-field formats and size limit)."""
+
+    def create_file_field(self, field, options):
+        options.pop("initial", None)
+        return ProcedureFileField(
+            extensions=field.extensions, max_bytes=max(1, field.max_size_mb or 1) * MB, **options
+        )
+
+    def create_date_field(self, field, options):
+        options.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        return forms.DateField(**options)
+
+    def create_email_field(self, field, options):
+        options.setdefault("widget", forms.EmailInput(attrs={"autocomplete": "email"}))
+        return forms.EmailField(**options)
+
+    def create_singleline_field(self, field, options):
+        options["max_length"] = 255
+        return forms.CharField(**options)
+
+    def create_multiline_field(self, field, options):
+        options.setdefault("widget", forms.Textarea(attrs={"rows": 5}))
+        options["max_length"] = 10000
+        return forms.CharField(**options)
+
+    def get_form_class(self):
+        return type("ProcedureWagtailForm", (ProcedureForm,), self.formfields)
+
+
+class CatalogueSearchForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Rechercher une démarche"), required=False, max_length=200)

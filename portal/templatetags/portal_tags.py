@@ -1,0 +1,70 @@
+"""Template helpers of the portal: links that work before the other areas' URLs exist, accessible fields."""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+register = template.Library()
+
+
+@register.simple_tag
+def portal_url(name, fallback="/", *args):
+    """``reverse(name)``, or ``fallback`` when that URL is not (yet) mounted."""
+    try:
+        return reverse(name, args=args or None)
+    except NoReverseMatch:
+        return fallback
+
+
+@register.simple_tag(takes_context=True)
+def catalogue_url(context):
+    """The URL of the procedure catalogue (first live ``ProcedureIndexPage``), cached on the request."""
+    request = context.get("request")
+    cached = getattr(request, "_portal_catalogue_url", None) if request is not None else None
+    if cached is not None:
+        return cached
+    from portal.models import ProcedureIndexPage
+
+    page = ProcedureIndexPage.objects.live().only("id", "url_path", "path", "depth").first()
+    url = page.get_url(request) if page is not None else "/"
+    if request is not None:
+        request._portal_catalogue_url = url
+    return url
+
+
+@register.simple_tag
+def field_widget(bound_field):
+    """The field's widget with ``aria-describedby`` pointing at its help text and error messages."""
+    ids = []
+    if bound_field.help_text:
+        ids.append(f"{bound_field.auto_id}_help")
+    if getattr(bound_field.field, "existing_name", ""):
+        ids.append(f"{bound_field.auto_id}_kept")
+    if bound_field.errors:
+        ids.append(f"{bound_field.auto_id}_error")
+    attrs = {"aria-describedby": " ".join(ids)} if ids else {}
+    if bound_field.errors:
+        attrs["aria-invalid"] = "true"
+    return bound_field.as_widget(attrs=attrs)
+
+
+@register.filter
+def is_file_field(bound_field):
+    from portal.forms import ProcedureFileField
+
+    return isinstance(bound_field.field, ProcedureFileField)
+
+
+@register.filter
+def is_multiple_choice(bound_field):
+    from django.forms import CheckboxSelectMultiple, RadioSelect
+
+    return isinstance(bound_field.field.widget, RadioSelect | CheckboxSelectMultiple)
+
+
+@register.filter
+def is_checkbox(bound_field):
+    from django.forms import CheckboxInput
+
+    return isinstance(bound_field.field.widget, CheckboxInput)

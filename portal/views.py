@@ -1,0 +1,1 @@
+"""Portal views (filled in below)."""
