@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class AccessLog(models.Model):
@@ -72,7 +73,157 @@ class AccessLog(models.Model):
         indexes = [
             models.Index(fields=["citizen", "at"], name="accesslog_citizen_at"),
             models.Index(fields=["actor", "at"], name="accesslog_actor_at"),
+            # DPO console filters (keyset pagination on (at, id)): every filter hits an index.
+            models.Index(fields=["action", "at"], name="accesslog_action_at"),
+            models.Index(fields=["at"], name="accesslog_at"),
+            models.Index(
+                fields=["purpose", "at"],
+                name="accesslog_purpose_at",
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+                condition=~models.Q(purpose=""),
+            ),
         ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_id} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AccessLogAnchor(models.Model):
+    """Checkpoint left by a sanctioned purge of the access log (append-only, like the log).
+
+    ``seq`` and ``hash`` are those of the last purged row: verification starts the chain from the
+    latest anchor, so the rows that remain still verify and any later tampering is still detected.
+    """
+
+    created_at = models.DateTimeField(_("date"), db_default=models.functions.Now(), editable=False)
+    seq = models.BigIntegerField(_("dernier numéro purgé"))
+    hash = models.CharField(_("empreinte du dernier enregistrement purgé"), max_length=64)
+    before = models.DateTimeField(_("enregistrements antérieurs au"))
+    purged_rows = models.BigIntegerField(_("enregistrements purgés"), default=0)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    reason = models.CharField(_("motif"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("point d'ancrage du journal")
+        verbose_name_plural = _("points d'ancrage du journal")
+        ordering = ["-seq"]
+
+    def __str__(self):
+        return f"anchor seq {self.seq}"
+
+
+class LogVerification(models.Model):
+    """One run of the access-log chain verification (scheduled daily, shown on the DPO console)."""
+
+    started_at = models.DateTimeField(_("début"))
+    finished_at = models.DateTimeField(_("fin"), null=True, blank=True)
+    rows_checked = models.BigIntegerField(_("enregistrements vérifiés"), default=0)
+    ok = models.BooleanField(_("intègre"), null=True)
+    first_bad_seq = models.BigIntegerField(_("premier enregistrement en défaut"), null=True, blank=True)
+    anchor_seq = models.BigIntegerField(_("départ (point d'ancrage)"), default=0)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("vérification du journal")
+        verbose_name_plural = _("vérifications du journal")
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"verification {self.started_at:%Y-%m-%d %H:%M} ok={self.ok}"
+
+
+class AlertRule(models.Model):
+    """A configurable anomaly rule; ``params`` holds its thresholds (see ``grc.audit.alerts``)."""
+
+    class Kind(models.TextChoices):
+        VOLUME_SELF = "volume_self", _("Volume inhabituel (par rapport à ses habitudes)")
+        VOLUME_TEAM = "volume_team", _("Volume inhabituel (par rapport à son équipe)")
+        OUT_OF_SCOPE = "out_of_scope", _("Lecture hors de ses équipes et de son territoire")
+        EMERGENCY = "emergency", _("Accès d'urgence")
+        SAME_NAME = "same_name", _("Lecture d'un homonyme ou d'un voisin")
+        OFF_HOURS = "off_hours", _("Activité la nuit ou le week-end")
+        MASS_EXPORT = "mass_export", _("Exports massifs")
+
+    kind = models.CharField(_("type"), max_length=30, choices=Kind.choices, unique=True)
+    enabled = models.BooleanField(_("active"), default=True)
+    params = models.JSONField(_("seuils"), default=dict, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    last_seq = models.BigIntegerField(_("analysé jusqu'au n°"), default=0, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("règle d'alerte")
+        verbose_name_plural = _("règles d'alerte")
+        ordering = ["kind"]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+
+class Alert(models.Model):
+    """An anomaly raised by a rule for one user over a window, with the access-log rows behind it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Ouverte")
+        JUSTIFIED = "justified", _("Justifiée")
+        ESCALATED = "escalated", _("Escaladée")
+
+    rule = models.ForeignKey(AlertRule, verbose_name=_("règle"), on_delete=models.PROTECT, related_name="alerts")
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("utilisateur concerné"),
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    status = models.CharField(_("statut"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsable"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    window_start = models.DateTimeField(_("début de la période"))
+    window_end = models.DateTimeField(_("fin de la période"))
+    # Idempotency: one alert per rule, subject and key (the window, or the emergency access).
+    key = models.CharField(max_length=100, editable=False)
+    summary = models.CharField(_("résumé"), max_length=255, blank=True)
+    evidence = models.JSONField(_("enregistrements du journal"), default=list, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("alerte")
+        verbose_name_plural = _("alertes")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["rule", "subject", "key"], name="alert_once_per_key")]
+        indexes = [models.Index(fields=["status", "-created_at"], name="alert_status_created")]
+
+    def __str__(self):
+        return f"{self.rule} — {self.subject_id} ({self.get_status_display()})"
+
+
+class ScheduledRun(models.Model):
+    """Last run of each job of ``settings.SCHEDULED_JOBS`` (locked row: one scheduler runs a job once)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    task_path = models.CharField(max_length=200)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.CharField(max_length=20, blank=True)
+    last_message = models.TextField(blank=True)
+    runs = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("tâche planifiée")
+        verbose_name_plural = _("tâches planifiées")
+
+    def __str__(self):
+        return self.name

@@ -66,3 +66,115 @@ SELECT seq, reason FROM (
     WINDOW w AS (ORDER BY r.seq)
 ) checked WHERE reason IS NOT NULL ORDER BY seq LIMIT 100
 """
+
+
+# --- sanctioned purge (retention) ---------------------------------------------------------------
+# The log stays append-only for everyone, with one exception: ``audit_accesslog_purge`` deletes a
+# prefix of the chain (rows older than a date) after writing an anchor (seq and hash of the last
+# purged row) in the append-only ``audit_accessloganchor`` table. The delete triggers let a row go
+# only when the transaction-local setting ``grc.audit_purge_upto`` covers its seq AND an anchor
+# with exactly that seq exists (checked once per statement). Verification starts from the latest
+# anchor. Tamper-evident, not tamper-proof: the table owner can still disable triggers (see
+# docs/data-protection.md, "Integrity").
+ANCHOR_TABLE = "audit_accessloganchor"
+PURGE_SETTING = "grc.audit_purge_upto"
+
+CREATE_PURGE = f"""
+CREATE OR REPLACE FUNCTION audit_accesslog_chain() RETURNS trigger AS $$
+DECLARE
+    last_seq bigint;
+    last_hash text;
+BEGIN
+    PERFORM pg_advisory_xact_lock(113702161477479);
+    SELECT seq, hash INTO last_seq, last_hash FROM {TABLE} ORDER BY seq DESC LIMIT 1;
+    IF last_seq IS NULL THEN
+        -- Everything was purged: continue the chain from the latest anchor.
+        SELECT seq, hash INTO last_seq, last_hash FROM {ANCHOR_TABLE} ORDER BY seq DESC LIMIT 1;
+    END IF;
+    NEW.seq := coalesce(last_seq, 0) + 1;
+    NEW.prev_hash := coalesce(last_hash, repeat('0', 64));
+    IF NEW.at IS NULL THEN NEW.at := now(); END IF;
+    NEW.hash := {ROW_HASH.format(r="NEW")};
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION audit_accesslog_refuse() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND TG_TABLE_NAME = '{TABLE}'
+       AND OLD.seq <= coalesce(nullif(current_setting('{PURGE_SETTING}', true), '')::bigint, 0) THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'the access log is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION audit_accesslog_purge_guard() RETURNS trigger AS $$
+DECLARE
+    upto bigint := coalesce(nullif(current_setting('{PURGE_SETTING}', true), '')::bigint, 0);
+BEGIN
+    -- Without the setting, the row trigger refuses every row; with it, an anchor must exist.
+    IF upto = 0 OR EXISTS (SELECT 1 FROM {ANCHOR_TABLE} WHERE seq = upto) THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'the access log is append-only: DELETE refused outside audit_accesslog_purge()'
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER audit_accesslog_purge_guard BEFORE DELETE ON {TABLE}
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_accesslog_purge_guard();
+
+CREATE TRIGGER audit_anchor_no_update BEFORE UPDATE OR DELETE ON {ANCHOR_TABLE}
+    FOR EACH ROW EXECUTE FUNCTION audit_accesslog_refuse();
+CREATE TRIGGER audit_anchor_no_truncate BEFORE TRUNCATE ON {ANCHOR_TABLE}
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_accesslog_refuse();
+
+-- Purge rows older than p_before; returns the anchor seq and the number of rows deleted.
+-- Rows are cut as a prefix of the chain: the first row at or after p_before (by date) and all
+-- rows after it (by seq) stay.
+CREATE OR REPLACE FUNCTION audit_accesslog_purge(p_before timestamptz, p_actor bigint, p_reason text)
+RETURNS TABLE(anchor_seq bigint, purged bigint) AS $$
+DECLARE
+    v_upto bigint;
+    v_hash text;
+    v_prev bigint;
+    v_count bigint;
+BEGIN
+    -- Same lock as inserts: the chain's end does not move while we cut its start.
+    PERFORM pg_advisory_xact_lock(113702161477479);
+    SELECT coalesce(max(seq), 0) INTO v_prev FROM {ANCHOR_TABLE};
+    SELECT seq - 1 INTO v_upto FROM {TABLE} WHERE at >= p_before ORDER BY at, seq LIMIT 1;
+    IF v_upto IS NULL THEN
+        SELECT max(seq) INTO v_upto FROM {TABLE};
+    END IF;
+    IF v_upto IS NULL OR v_upto <= v_prev THEN
+        RETURN QUERY SELECT v_prev, 0::bigint;
+        RETURN;
+    END IF;
+    SELECT hash INTO v_hash FROM {TABLE} WHERE seq = v_upto;
+    IF v_hash IS NULL THEN
+        RAISE EXCEPTION 'access log row % is missing: purge refused (run verify_access_log)', v_upto;
+    END IF;
+    SELECT count(*) INTO v_count FROM {TABLE} WHERE seq <= v_upto;
+    INSERT INTO {ANCHOR_TABLE} (created_at, seq, hash, before, purged_rows, actor_id, reason)
+        VALUES (now(), v_upto, v_hash, p_before, v_count, p_actor, coalesce(p_reason, ''));
+    PERFORM set_config('{PURGE_SETTING}', v_upto::text, true);
+    DELETE FROM {TABLE} WHERE seq <= v_upto;
+    PERFORM set_config('{PURGE_SETTING}', '', true);
+    RETURN QUERY SELECT v_upto, v_count;
+END;
+$$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public;
+"""
+
+DROP_PURGE = f"""
+DROP FUNCTION IF EXISTS audit_accesslog_purge(timestamptz, bigint, text);
+DROP TRIGGER IF EXISTS audit_anchor_no_truncate ON {ANCHOR_TABLE};
+DROP TRIGGER IF EXISTS audit_anchor_no_update ON {ANCHOR_TABLE};
+DROP TRIGGER IF EXISTS audit_accesslog_purge_guard ON {TABLE};
+DROP FUNCTION IF EXISTS audit_accesslog_purge_guard();
+"""
+
+# The functions as migration 0003 created them (to undo CREATE_PURGE).
+ORIGINAL_FUNCTIONS = CREATE.split("CREATE TRIGGER", 1)[0]

@@ -1,9 +1,12 @@
+"""Recompute the access-log hash chain (from the latest purge anchor) and record each run."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.utils import timezone
 
 from . import sql
 
@@ -11,33 +14,98 @@ from . import sql
 @dataclass
 class ChainReport:
     checked: int = 0
+    anchor_seq: int = 0
     problems: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def first_bad_seq(self) -> int | None:
+        return min((seq for seq, _reason in self.problems), default=None)
 
-def verify_chain(*, batch_size: int = 200_000, progress: Callable[[int], None] | None = None) -> ChainReport:
-    """Recompute the access-log hash chain in seq order, batch by batch, inside the database."""
+
+def chain_bounds(cursor) -> tuple[int, str, int, int]:
+    """(anchor seq, anchor hash, max seq, row count): the chain to verify starts after the anchor."""
+    cursor.execute(f"SELECT seq, hash FROM {sql.ANCHOR_TABLE} ORDER BY seq DESC LIMIT 1")  # noqa: S608
+    row = cursor.fetchone()
+    anchor_seq, anchor_hash = row if row else (0, "0" * 64)
+    cursor.execute(f"SELECT coalesce(max(seq), 0), count(*) FROM {sql.TABLE}")  # noqa: S608
+    max_seq, total = cursor.fetchone()
+    return anchor_seq, anchor_hash, max(max_seq, anchor_seq), total
+
+
+def verify_chain(
+    *,
+    batch_size: int = 200_000,
+    progress: Callable[[int], None] | None = None,
+    start_seq: int | None = None,
+    end_seq: int | None = None,
+) -> ChainReport:
+    """Recompute the access-log hash chain in seq order, batch by batch, inside the database.
+
+    The chain starts at the latest purge anchor (seq and hash of the last purged row). Rows at or
+    below the anchor must be gone; rows after it must be contiguous and each link and hash must
+    verify. ``start_seq``/``end_seq`` restrict the check to a slice (the benchmark uses it).
+    """
     report = ChainReport()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT coalesce(max(seq), 0), count(*) FROM {sql.TABLE}")  # noqa: S608
-        max_seq, total = cursor.fetchone()
-        if total != max_seq:
-            report.problems.append((0, f"{max_seq - total} missing row(s) in the sequence"))
-        start_seq, start_hash = 0, "0" * 64
-        while start_seq < max_seq:
-            end_seq = min(start_seq + batch_size, max_seq)
-            cursor.execute(sql.VERIFY, {"start_seq": start_seq, "start_hash": start_hash, "end_seq": end_seq})
-            report.problems.extend(cursor.fetchall())
-            cursor.execute(f"SELECT hash FROM {sql.TABLE} WHERE seq <= %s ORDER BY seq DESC LIMIT 1", [end_seq])  # noqa: S608
+        anchor_seq, anchor_hash, max_seq, total = chain_bounds(cursor)
+        report.anchor_seq = anchor_seq
+        partial = start_seq is not None or end_seq is not None
+        if not partial:
+            if total != max_seq - anchor_seq:
+                report.problems.append(
+                    (anchor_seq + 1, f"{max_seq - anchor_seq - total} missing row(s) in the sequence")
+                )
+            cursor.execute(f"SELECT min(seq) FROM {sql.TABLE} WHERE seq <= %s", [anchor_seq])  # noqa: S608
+            (leftover,) = cursor.fetchone()
+            if leftover is not None:
+                report.problems.append((leftover, "row at or before the purge anchor"))
+        lo = anchor_seq
+        hash_ = anchor_hash
+        if start_seq is not None and start_seq > anchor_seq:
+            lo = start_seq
+            cursor.execute(f"SELECT hash FROM {sql.TABLE} WHERE seq = %s", [lo])  # noqa: S608
             row = cursor.fetchone()
-            start_hash = row[0] if row else start_hash
-            report.checked += end_seq - start_seq
+            hash_ = row[0] if row else hash_
+        hi_limit = min(end_seq, max_seq) if end_seq is not None else max_seq
+        while lo < hi_limit:
+            hi = min(lo + batch_size, hi_limit)
+            cursor.execute(sql.VERIFY, {"start_seq": lo, "start_hash": hash_, "end_seq": hi})
+            report.problems.extend(cursor.fetchall())
+            cursor.execute(f"SELECT hash FROM {sql.TABLE} WHERE seq <= %s ORDER BY seq DESC LIMIT 1", [hi])  # noqa: S608
+            row = cursor.fetchone()
+            hash_ = row[0] if row else hash_
+            report.checked += hi - lo
             if progress:
-                progress(end_seq - start_seq)
-            start_seq = end_seq
+                progress(hi - lo)
+            lo = hi
             if len(report.problems) >= 100:
                 break
+    report.problems.sort()
     return report
+
+
+def verify_and_record(*, batch_size: int = 200_000, progress: Callable[[int], None] | None = None):
+    """Run ``verify_chain`` and store the result as a ``LogVerification`` (shown on the DPO console)."""
+    from .models import LogVerification
+
+    run = LogVerification.objects.create(started_at=timezone.now())
+    try:
+        report = verify_chain(batch_size=batch_size, progress=progress)
+    except Exception as exc:  # the failure itself is the result to show the DPO
+        run.finished_at = timezone.now()
+        run.ok = False
+        run.message = f"verification failed: {type(exc).__name__}"
+        run.save()
+        raise
+    run.finished_at = timezone.now()
+    run.rows_checked = report.checked
+    run.ok = report.ok
+    run.anchor_seq = report.anchor_seq
+    run.first_bad_seq = report.first_bad_seq
+    run.message = "; ".join(f"seq {seq}: {reason}" for seq, reason in report.problems[:20])
+    run.save()
+    return run, report

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from grc.audit.models import AccessLog
-from grc.audit.verify import verify_chain
+from grc.audit.verify import verify_and_record
 
 
 class Command(BaseCommand):
@@ -14,9 +14,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         total = AccessLog.objects.count()
         with tqdm(total=total, unit="lignes", disable=options["verbosity"] == 0) as bar:
-            report = verify_chain(batch_size=options["batch_size"], progress=bar.update)
+            run, report = verify_and_record(batch_size=options["batch_size"], progress=bar.update)
         if report.ok:
-            self.stdout.write(self.style.SUCCESS(f"Journal des accès intègre : {report.checked} lignes vérifiées."))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Journal des accès intègre : {report.checked} lignes vérifiées "
+                    f"(depuis le point d'ancrage n° {report.anchor_seq})."
+                )
+            )
             return
         for seq, reason in report.problems:
             self.stderr.write(f"seq {seq}: {reason}")
