@@ -1,7 +1,13 @@
 """Mon espace: the citizen's own requests, messages, data and the accesses to their records."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "espace"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("demandes/", views.request_list, name="request_list"),
+    path("demandes/<str:code>/", views.request_detail, name="request_detail"),
+]

@@ -1,0 +1,92 @@
+"""Permission rules of requests (demandes). Shared by the back office, Mon espace, the API and search.
+
+Who sees a request:
+
+- **the citizen**: the portal account that filed it (``Request.account``, drafts included) and the
+  portal account linked to its citizen (``Citizen.user``: requests opened for them by mail, phone
+  or at a counter) — never staff accounts through this rule;
+- **the handling team**: staff holding a *current* membership (dated, read from ``grc.Membership``
+  at query time) in the request's team as instructor, social worker or team manager;
+- **the assigned agent** (``assigned_to``), while their staff account is active.
+
+Nobody else: not other teams, not mailroom agents, the DPO or functional admins (they read the
+access log and history, not the request), not superusers. A social worker who may see the
+citizen's social file sees the *timeline entry* ("Demande déposée : <procedure>") there, but opens
+the request itself only if their team handles it. Drafts are seen by their account only.
+
+A request the user may not see is a 404 (``selectors``), never a hint that it exists.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from grc.models import Membership
+
+from .models import Request
+
+REQUEST_ROLES = (Membership.Role.SOCIAL_WORKER, Membership.Role.INSTRUCTOR, Membership.Role.TEAM_MANAGER)
+
+
+def is_agent(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
+
+
+def is_citizen_account(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and not user.is_staff)
+
+
+def _current_q(prefix: str = "") -> Q:
+    today = timezone.localdate()
+    return Q(**{f"{prefix}start_date__lte": today, f"{prefix}role__in": list(REQUEST_ROLES)}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": today})
+    )
+
+
+def request_team_ids(user):
+    """A subquery of the teams whose requests ``user`` works (current instructor/social worker/manager)."""
+    return Membership.objects.filter(_current_q(), user=user).values("team_id")
+
+
+def is_team_member(user, team_id) -> bool:
+    """``user`` currently works the requests of team ``team_id`` (rule above)."""
+    if not is_agent(user) or team_id is None:
+        return False
+    return Membership.objects.filter(_current_q(), user=user, team_id=team_id).exists()
+
+
+def visible_requests_q(user) -> Q:
+    """The requests ``user`` may see, as a filter on ``Request`` (one SQL condition, rules above)."""
+    if is_agent(user):
+        member = Exists(Membership.objects.filter(_current_q(), user=user, team_id=OuterRef("team_id")))
+        return (member & ~Q(status=Request.Status.DRAFT)) | (Q(assigned_to=user) & ~Q(status=Request.Status.DRAFT))
+    if is_citizen_account(user):
+        return Q(account=user) | (Q(citizen__user=user) & ~Q(status=Request.Status.DRAFT))
+    return Q(pk__in=[])
+
+
+def can_view_request(user, request: Request) -> bool:
+    """See one request, its answers, attachments, history and messages (rules above)."""
+    if is_agent(user):
+        if request.status == Request.Status.DRAFT:
+            return False
+        return request.assigned_to_id == user.pk or is_team_member(user, request.team_id)
+    if is_citizen_account(user):
+        if request.account_id == user.pk:
+            return True
+        citizen = getattr(user, "citizen", None)
+        return citizen is not None and request.citizen_id == citizen.pk and request.status != Request.Status.DRAFT
+    return False
+
+
+def can_work_request(user, request: Request) -> bool:
+    """Change a request's status, assign, forward, write to the citizen: same people as the staff
+    side of ``can_view_request`` (the handling team and the assigned agent)."""
+    return is_agent(user) and can_view_request(user, request)
+
+
+def can_file_at_counter(user) -> bool:
+    """File a request for a citizen at a counter (agent-assisted): a staff agent with a current
+    instructor, social worker or team manager membership in any team."""
+    return is_agent(user) and Membership.objects.filter(_current_q(), user=user).exists()
