@@ -44,7 +44,8 @@ class LoginView(auth_views.LoginView):
     def get_default_redirect_url(self):
         if self.request.user.is_staff:
             return "/backoffice/"
-        return super().get_default_redirect_url()
+        # Citizens go to Mon espace (one with TOTP is stopped at portal.accounts' second step first).
+        return "/mon-espace/"
 
 
 @require_POST

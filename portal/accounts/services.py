@@ -1,0 +1,315 @@
+"""Writes on citizen accounts: sign-up, e-mail verification, deletion request, OIDC (FranceConnect) login.
+
+Accounts are created **inactive** and activated by the e-mail verification link: an address nobody
+controls never gets an account that can log in, and ``ensure_citizen`` never sees an unverified e-mail.
+Sign-up never tells whether an address already has an account (the page and the e-mail say the same
+thing to everyone; the owner of the address learns it by e-mail).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grc.history import save_tracked
+from grc.models import Citizen
+from portal.accounts.models import AccountDeletionRequest, CitizenProfile, OidcIdentity
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+VERIFY_SALT = "portal.accounts.verify-email"
+IDENTITY_FIELDS = ("birth_name", "usage_name", "first_names", "birth_date", "birth_place", "sex")
+
+
+# --- E-mail verification ------------------------------------------------------------------------
+
+
+def verification_token(user) -> str:
+    """A signed, timestamped token naming the account and the address it was sent to."""
+    return signing.dumps({"u": user.pk, "e": user.email}, salt=VERIFY_SALT, compress=True)
+
+
+def verification_url(user, *, site_url: str) -> str:
+    return site_url.rstrip("/") + reverse("accounts:verify", args=[verification_token(user)])
+
+
+def _send(*, to: str, template: str, context: dict) -> None:
+    subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
+    body = render_to_string(f"accounts/email/{template}_body.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+
+
+def send_verification_email(user, *, site_url: str) -> None:
+    context = {
+        "url": verification_url(user, site_url=site_url),
+        "days": settings.ACCOUNTS_VERIFY_MAX_AGE_SECONDS // 86400,
+    }
+    transaction.on_commit(lambda: _send(to=user.email, template="verify", context=context))
+
+
+def user_from_verification_token(token: str):
+    """The account a verification token names, or ``ValidationError`` (code ``expired`` or ``invalid``)."""
+    try:
+        data = signing.loads(token, salt=VERIFY_SALT, max_age=settings.ACCOUNTS_VERIFY_MAX_AGE_SECONDS)
+    except signing.SignatureExpired as exc:
+        raise ValidationError(_("Ce lien a expiré."), code="expired") from exc
+    except signing.BadSignature as exc:
+        raise ValidationError(_("Ce lien n'est pas valide."), code="invalid") from exc
+    user = User.objects.filter(pk=data.get("u"), is_staff=False).first()
+    # A link sent to an address the account no longer has is void.
+    if user is None or user.email != data.get("e"):
+        raise ValidationError(_("Ce lien n'est pas valide."), code="invalid")
+    return user
+
+
+@transaction.atomic
+def account_verify_email(*, token: str):
+    """Mark the account's e-mail verified and activate the account; idempotent for a verified one.
+
+    An account already verified is left as it is: an old link never reactivates an account that was
+    deactivated since (deletion request, agent decision).
+    """
+    user = user_from_verification_token(token)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    profile = CitizenProfile.objects.select_for_update().filter(user=user).first()
+    if profile is None or profile.email_verified_at is not None:
+        return user
+    profile.email_verified_at = timezone.now()
+    profile.assurance_level = max(profile.assurance_level, Citizen.Assurance.EMAIL_VERIFIED)
+    save_tracked(profile, user, "adresse électronique vérifiée")
+    user.is_active = True
+    save_tracked(user, user, "adresse électronique vérifiée", update_fields=["is_active"])
+    return user
+
+
+# --- Sign-up ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def account_signup(*, email: str, password: str, identity: dict, site_url: str):
+    """Create an inactive portal account with its identity profile and send the verification e-mail.
+
+    For an address that already has an account nothing is created: an unverified account gets its
+    verification link again, any other the "you already have an account" e-mail. Returns the new
+    account or ``None``; callers show the same page either way.
+    """
+    email = User.objects.normalize_email(email).lower()
+    unknown = set(identity) - set(IDENTITY_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown identity fields: {sorted(unknown)}")
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is None:
+        user = User(
+            email=email,
+            is_active=False,
+            is_staff=False,
+            first_name=(identity.get("first_names") or "").split(",")[0].split(" ")[0][:150],
+            last_name=(identity.get("usage_name") or identity.get("birth_name") or "")[:150],
+        )
+        user.set_password(password)
+        try:
+            with transaction.atomic():
+                save_tracked(user, None, "inscription sur le portail")
+        except IntegrityError:  # the same address signed up concurrently
+            existing = User.objects.get(email__iexact=email)
+        else:
+            profile = CitizenProfile(
+                user=user,
+                source=CitizenProfile.Source.SIGNUP,
+                assurance_level=Citizen.Assurance.DECLARED,
+                terms_accepted_at=timezone.now(),
+                **{k: v for k, v in identity.items() if v is not None},
+            )
+            save_tracked(profile, user, "inscription sur le portail")
+            send_verification_email(user, site_url=site_url)
+            logger.info("portal account %s signed up", user.pk)
+            return user
+    profile = CitizenProfile.objects.filter(user=existing).first()
+    if not existing.is_staff and not existing.is_active and profile is not None and not profile.email_verified:
+        send_verification_email(existing, site_url=site_url)
+    else:
+        context = {
+            "login_url": site_url.rstrip("/") + reverse("login"),
+            "reset_url": site_url.rstrip("/") + reverse("accounts:password_reset"),
+        }
+        transaction.on_commit(lambda: _send(to=existing.email, template="exists", context=context))
+    return None
+
+
+def resend_verification(*, email: str, site_url: str) -> None:
+    """Send the verification link again to an unverified account; silent for any other address."""
+    user = User.objects.filter(email__iexact=(email or "").strip(), is_staff=False, is_active=False).first()
+    profile = CitizenProfile.objects.filter(user=user).first() if user else None
+    if profile is not None and not profile.email_verified:
+        send_verification_email(user, site_url=site_url)
+
+
+# --- Deletion request ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def deletion_request_create(*, user, reason: str = "") -> AccountDeletionRequest:
+    """Record the request for the DPO and deactivate the account at once (the caller logs it out).
+
+    The citizen file is not touched: what may be erased, and when, is the DPO's decision (the social
+    file has its own legal retention). An open request is not duplicated.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    citizen = Citizen.objects.filter(user=user).first()
+    request = AccountDeletionRequest.objects.filter(user=user, status=AccountDeletionRequest.Status.OPEN).first()
+    if request is None:
+        request = AccountDeletionRequest(user=user, email=user.email, citizen=citizen, reason=reason)
+        save_tracked(request, user, "demande de suppression du compte")
+    user.is_active = False
+    save_tracked(user, user, "demande de suppression du compte", update_fields=["is_active"])
+    logger.info("portal account %s asked for deletion (request %s)", user.pk, request.pk)
+    return request
+
+
+@transaction.atomic
+def deletion_request_close(*, request: AccountDeletionRequest, actor, done: bool, note: str = ""):
+    """Close a deletion request (done or refused), recording who, when and why."""
+    request = AccountDeletionRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != AccountDeletionRequest.Status.OPEN:
+        raise ValidationError(_("Cette demande a déjà été traitée."))
+    request.status = AccountDeletionRequest.Status.DONE if done else AccountDeletionRequest.Status.REFUSED
+    request.handled_by = actor
+    request.handled_at = timezone.now()
+    request.handling_note = note
+    save_tracked(request, actor, "demande traitée")
+    return request
+
+
+# --- OIDC (FranceConnect-style) -----------------------------------------------------------------
+
+
+class OidcRefused(Exception):
+    """The OIDC identity cannot open a session here; ``message`` is shown to the citizen."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def identity_from_claims(claims: dict) -> dict:
+    """The FranceConnect claims as a ``CitizenProfile`` identity.
+
+    given_name holds all first names (space-separated), family_name the birth name,
+    preferred_username the usage name, birthdate ISO 8601, birthplace the INSEE code of the commune
+    (empty when born abroad), birthcountry the INSEE code of the country (99100 = France), gender
+    ``female``/``male``.
+    """
+    try:
+        birth_date = datetime.date.fromisoformat(claims.get("birthdate") or "")
+    except ValueError:
+        birth_date = None
+    gender = (claims.get("gender") or "").lower()
+    return {
+        "birth_name": (claims.get("family_name") or "").strip()[:150],
+        "usage_name": (claims.get("preferred_username") or "").strip()[:150],
+        "first_names": (claims.get("given_name") or "").strip()[:255],
+        "birth_date": birth_date,
+        "birth_place_code": (claims.get("birthplace") or "").strip()[:5],
+        "birth_country_code": (claims.get("birthcountry") or "").strip()[:5],
+        "sex": {"female": Citizen.Sex.FEMALE, "male": Citizen.Sex.MALE}.get(gender, Citizen.Sex.UNKNOWN),
+    }
+
+
+def _profile_from_oidc(user, identity: dict, *, now) -> CitizenProfile:
+    profile = CitizenProfile.objects.select_for_update().filter(user=user).first() or CitizenProfile(user=user)
+    for name, value in identity.items():
+        setattr(profile, name, value)
+    profile.source = CitizenProfile.Source.OIDC
+    profile.assurance_level = Citizen.Assurance.FRANCECONNECT
+    if profile.email_verified_at is None:
+        profile.email_verified_at = now
+    save_tracked(profile, user, "identité reçue de FranceConnect")
+    return profile
+
+
+@transaction.atomic
+def oidc_login(*, issuer: str, claims: dict, current_user=None):
+    """The portal account for an OIDC identity (``claims`` = ID token + userinfo), created or linked.
+
+    - a known ``(issuer, sub)`` logs into its account (refused if deactivated or staff);
+    - a citizen already logged in with a password links the identity to their account;
+    - otherwise, if the e-mail belongs to an existing account, the citizen must log in with their
+      password first and link from there (an address from the provider never takes over an account);
+    - otherwise a new active account is created.
+    In every case the identity profile is refreshed from the claims with assurance FRANCECONNECT.
+    """
+    sub = str(claims.get("sub") or "")
+    if not sub:
+        raise OidcRefused(_("Le fournisseur d'identité n'a pas transmis d'identifiant."))
+    identity = identity_from_claims(claims)
+    if not identity["birth_name"] or not identity["first_names"] or identity["birth_date"] is None:
+        raise OidcRefused(_("Le fournisseur d'identité n'a pas transmis votre identité complète."))
+    now = timezone.now()
+    link = OidcIdentity.objects.select_for_update().filter(issuer=issuer, sub=sub).select_related("user").first()
+    if link is not None:
+        user = link.user
+        if current_user is not None and current_user.is_authenticated and current_user.pk != user.pk:
+            raise OidcRefused(_("Cette identité FranceConnect est déjà liée à un autre compte."))
+    elif current_user is not None and current_user.is_authenticated:
+        user = current_user
+        if OidcIdentity.objects.filter(user=user, issuer=issuer).exists():
+            raise OidcRefused(_("Votre compte est déjà lié à une autre identité FranceConnect."))
+        link = OidcIdentity(user=user, issuer=issuer, sub=sub)
+    else:
+        email = User.objects.normalize_email(claims.get("email") or "").lower()
+        if email and User.objects.filter(email__iexact=email).exists():
+            raise OidcRefused(
+                _(
+                    "Un compte existe déjà avec l'adresse transmise par FranceConnect. Connectez-vous avec "
+                    "votre mot de passe, puis liez FranceConnect depuis « Mon compte »."
+                )
+            )
+        if not email:
+            raise OidcRefused(_("Le fournisseur d'identité n'a pas transmis d'adresse électronique."))
+        user = User(
+            email=email,
+            is_active=True,
+            is_staff=False,
+            first_name=identity["first_names"].split(" ")[0][:150],
+            last_name=(identity["usage_name"] or identity["birth_name"])[:150],
+        )
+        user.set_unusable_password()
+        save_tracked(user, None, "création par FranceConnect")
+        link = OidcIdentity(user=user, issuer=issuer, sub=sub)
+    if user.is_staff:
+        raise OidcRefused(_("Les agents se connectent avec leur mot de passe et leur second facteur."))
+    if not user.is_active:
+        raise OidcRefused(_("Ce compte est désactivé."))
+    link.last_login_at = now
+    save_tracked(link, user, "connexion FranceConnect")
+    _profile_from_oidc(user, identity, now=now)
+    logger.info("portal account %s logged in through OIDC", user.pk)
+    return user
+
+
+# --- TOTP ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def citizen_otp_disable(*, user) -> None:
+    """Remove the citizen's TOTP device and backup codes (the view asked for the password first)."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if user.is_staff:
+        raise ValueError("staff keep their second factor")
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    logger.info("portal account %s disabled TOTP", user.pk)
