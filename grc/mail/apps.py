@@ -5,3 +5,10 @@ class MailConfig(AppConfig):
     name = "grc.mail"
     label = "mail"
     verbose_name = "Courrier entrant"
+
+    def ready(self):
+        from grc.merge_registry import register
+
+        from .merge import MAIL_HANDLER
+
+        register(MAIL_HANDLER)

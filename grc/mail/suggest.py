@@ -70,16 +70,21 @@ _NIR_RE = re.compile(
 )
 # "D-2026-7K3M9Q"; OCR may add spaces around the hyphens or read them as dashes.
 _TRACKING_RE = re.compile(r"\bD\s?[-‐–—]\s?(20\d{2})\s?[-‐–—]\s?([A-Z0-9]{6})\b")
-_FILE_NUMBER_RE = re.compile(r"dossier\s+(?:social\s+)?(?:n\s?[°o]|num[ée]ro|no\.?)\s*:?\s*(\d{1,9})\b", re.I)
+_FILE_NUMBER_RE = re.compile(
+    r"(?:dossier\s+(?:social\s+)?(?:n\s?[°o]|num[ée]ro|no\.?)|num[ée]ro\s+de\s+dossier(?:\s+social)?(?:\s+est)?"
+    r"(?:\s+le)?)\s*:?\s*(\d{1,9})\b",
+    re.I,
+)
 _NUMERIC_DATE_RE = re.compile(r"(?<!\d)(\d{1,2})\s?[/.-]\s?(\d{1,2})\s?[/.-]\s?(\d{4})(?!\d)")
 _MONTH_NAMES = "janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre"
 _TEXT_DATE_RE = re.compile(rf"(?<!\d)(\d{{1,2}})(?:er)?\s+({_MONTH_NAMES})\s+(\d{{4}})(?!\d)", re.I)
-_BIRTH_CONTEXT_RE = re.compile(r"(n[ée]e?\s+le|naissance|n[ée]e?\s+en\s+date\s+du)\s*:?\s*$", re.I)
+_BORN = r"n[ée](?:e|\(e\))?"
+_BIRTH_CONTEXT_RE = re.compile(rf"({_BORN}\s+le|naissance|{_BORN}\s+en\s+date\s+du)\s*:?\s*$", re.I)
 _POSTCODE_RE = re.compile(r"(?<!\d)(\d{2}\s?\d{3})\s+([A-Za-zÀ-ÿ][A-Za-zÀ-ÿ' -]{1,60})")
 _CIVILITY_RE = re.compile(
     r"\b(Madame|Monsieur|Mademoiselle|Mme|Mlle|M\.)\s+((?:[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'-]*\s?){1,4})", re.M
 )
-_SIGNED_RE = re.compile(r"soussign[ée]e?s?\s*(?:,|:)?\s*((?:[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'-]*\s?){1,4})", re.I)
+_SIGNED_RE = re.compile(r"soussign[ée](?:e|\(e\))?s?\s*(?:,|:)?\s*((?:[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'-]*\s?){1,4})", re.I)
 _LABEL_RE = re.compile(
     r"^\s*(nom(?:\s+de\s+naissance|\s+d['’]usage|\s+de\s+famille)?|pr[ée]noms?)\s*:\s*(.+?)\s*$", re.I | re.M
 )
