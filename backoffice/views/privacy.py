@@ -1,0 +1,364 @@
+"""The DPO's GDPR screens: the register of rights requests (deadlines, late first), one request with its
+history, access-right archives (compile, download), and retention (rules, dry run, runs, exports).
+
+Only the DPO (``grc.privacy.perms.is_dpo``) reaches these pages; anyone else gets 404. Reads go through
+``grc.privacy.selectors``, writes through ``grc.privacy.services`` / ``retention`` / ``archive``.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from grc.models import Citizen, Membership, User
+from grc.privacy import archive as archive_services
+from grc.privacy import retention, selectors, services
+from grc.privacy.models import GdprRequest, RetentionRule
+from grc.privacy.perms import is_dpo
+from grc.selectors.citizens import citizen_get
+
+PAGE_SIZE = 50
+
+
+# --- forms ------------------------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _dpo_choices():
+    users = User.objects.filter(
+        is_active=True, is_staff=True, memberships__role=Membership.Role.DPO, memberships__end_date__isnull=True
+    ).distinct()
+    return [("", "—")] + [(str(u.pk), u.get_full_name() or u.email) for u in users.order_by("last_name", "pk")]
+
+
+class GdprRequestForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Droit exercé"), choices=GdprRequest.Kind.choices)
+    requester_identity = forms.CharField(
+        label=gettext_lazy("Identité du demandeur (telle qu'indiquée dans la demande)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+    citizen = forms.IntegerField(
+        label=gettext_lazy("Numéro d'usager"),
+        required=False,
+        min_value=1,
+        help_text=gettext_lazy("Le numéro de la fiche dans le référentiel, une fois l'identité rapprochée."),
+    )
+    received_on = forms.DateField(label=gettext_lazy("Reçue le"), widget=DateInput())
+    channel = forms.ChoiceField(label=gettext_lazy("Canal"), choices=GdprRequest.Channel.choices)
+    owner = forms.ChoiceField(label=gettext_lazy("Chargé(e) du traitement"), required=False)
+    notes = forms.CharField(
+        label=gettext_lazy("Notes internes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, user=None, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.request = request
+        self.fields["owner"].choices = _dpo_choices()
+
+    def clean_citizen(self):
+        pk = self.cleaned_data.get("citizen")
+        if pk is None:
+            return None
+        try:
+            return citizen_get(user=self.user, pk=pk, request=self.request, purpose="registre des demandes RGPD")
+        except Http404:
+            raise ValidationError(_("Aucun usager ne porte ce numéro.")) from None
+
+    def clean_owner(self):
+        pk = self.cleaned_data.get("owner")
+        return User.objects.filter(pk=pk).first() if pk else None
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.ChoiceField(label=gettext_lazy("Nouveau statut"), choices=())
+    reason = forms.CharField(
+        label=gettext_lazy("Motif (obligatoire pour un refus)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    on = forms.DateField(label=gettext_lazy("Date de la réponse"), required=False, widget=DateInput())
+
+    def __init__(self, *args, gdpr_request, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = services.TRANSITIONS.get(gdpr_request.status, set())
+        self.fields["to_status"].choices = [(v, label) for v, label in GdprRequest.Status.choices if v in allowed]
+
+
+class ExtendForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Motif de la prolongation (communiqué au demandeur)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ArchiveForm(forms.Form):
+    include_staff_names = forms.BooleanField(
+        label=gettext_lazy("Communiquer le nom des agents (accès, référents, auteurs)"), required=False
+    )
+
+
+class RuleForm(forms.Form):
+    label = forms.CharField(label=gettext_lazy("Libellé"), max_length=200)
+    duration_months = forms.IntegerField(label=gettext_lazy("Durée de conservation (mois)"), min_value=1)
+    legal_reference = forms.CharField(label=gettext_lazy("Référence légale"), widget=forms.Textarea(attrs={"rows": 4}))
+    warning_days = forms.IntegerField(label=gettext_lazy("Préavis (jours)"), min_value=0, required=False)
+    export_before_destruction = forms.BooleanField(
+        label=gettext_lazy("Verser aux Archives départementales avant destruction"), required=False
+    )
+    is_active = forms.BooleanField(label=gettext_lazy("Règle appliquée"), required=False)
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _require_dpo(request) -> None:
+    if not is_dpo(request.user):
+        raise Http404
+
+
+# --- register ---------------------------------------------------------------------------------
+
+
+def request_list(request):
+    include_closed = request.GET.get("toutes") == "1"
+    queryset = selectors.gdpr_requests_for(user=request.user, include_closed=include_closed)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for item in page.object_list:
+        item.late = item.is_late(today)
+        item.left = item.days_left(today)
+    return render(request, "backoffice/privacy/request_list.html", {"page": page, "include_closed": include_closed})
+
+
+def request_create(request):
+    _require_dpo(request)
+    form = GdprRequestForm(
+        request.POST or None, user=request.user, request=request, initial={"received_on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            gdpr_request = services.gdpr_request_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Demande %(ref)s enregistrée : réponse due au plus tard le %(date)s.")
+                % {"ref": gdpr_request.reference, "date": gdpr_request.deadline.strftime("%d/%m/%Y")},
+            )
+            return redirect(gdpr_request.get_absolute_url())
+    return render(request, "backoffice/privacy/request_form.html", {"form": form, "gdpr_request": None})
+
+
+def request_edit(request, pk):
+    gdpr_request = selectors.gdpr_request_get(user=request.user, pk=pk, request=request)
+    initial = {
+        "kind": gdpr_request.kind,
+        "requester_identity": gdpr_request.requester_identity,
+        "citizen": gdpr_request.citizen_id,
+        "received_on": gdpr_request.received_on,
+        "channel": gdpr_request.channel,
+        "owner": gdpr_request.owner_id or "",
+        "notes": gdpr_request.notes,
+    }
+    form = GdprRequestForm(request.POST or None, user=request.user, request=request, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.gdpr_request_update(gdpr_request=gdpr_request, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("La demande %(ref)s est modifiée.") % {"ref": gdpr_request.reference})
+            return redirect(gdpr_request.get_absolute_url())
+    return render(request, "backoffice/privacy/request_form.html", {"form": form, "gdpr_request": gdpr_request})
+
+
+def _detail(request, gdpr_request, *, transition_form=None, extend_form=None, status=200):
+    history = list(gdpr_request.history.select_related("history_user").order_by("-history_date"))
+    return render(
+        request,
+        "backoffice/privacy/request_detail.html",
+        {
+            "gdpr_request": gdpr_request,
+            "history": history,
+            "late": gdpr_request.is_late(),
+            "days_left": gdpr_request.days_left(),
+            "transition_form": transition_form or TransitionForm(gdpr_request=gdpr_request),
+            "extend_form": extend_form or ExtendForm(),
+            "archive_form": ArchiveForm(),
+            "archives": list(gdpr_request.archives.order_by("-created_at")),
+            "can_extend": gdpr_request.status
+            in (GdprRequest.Status.RECEIVED, GdprRequest.Status.IDENTITY_CHECK, GdprRequest.Status.IN_PROGRESS),
+        },
+        status=status,
+    )
+
+
+def request_detail(request, pk):
+    gdpr_request = selectors.gdpr_request_get(user=request.user, pk=pk, request=request)
+    return _detail(request, gdpr_request)
+
+
+@require_POST
+def request_transition(request, pk):
+    gdpr_request = selectors.gdpr_request_get(user=request.user, pk=pk, request=request)
+    form = TransitionForm(request.POST, gdpr_request=gdpr_request)
+    if form.is_valid():
+        try:
+            services.gdpr_request_transition(
+                gdpr_request=gdpr_request,
+                actor=request.user,
+                to_status=form.cleaned_data["to_status"],
+                reason=form.cleaned_data["reason"],
+                on=form.cleaned_data["on"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Statut mis à jour : %(s)s.") % {"s": gdpr_request.get_status_display()})
+            return redirect(gdpr_request.get_absolute_url())
+    gdpr_request.refresh_from_db()
+    return _detail(request, gdpr_request, transition_form=form, status=400)
+
+
+@require_POST
+def request_extend(request, pk):
+    gdpr_request = selectors.gdpr_request_get(user=request.user, pk=pk, request=request)
+    form = ExtendForm(request.POST)
+    if form.is_valid():
+        try:
+            services.gdpr_request_extend(
+                gdpr_request=gdpr_request, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Délai prolongé jusqu'au %(date)s.") % {"date": gdpr_request.extended_deadline.strftime("%d/%m/%Y")},
+            )
+            return redirect(gdpr_request.get_absolute_url())
+    gdpr_request.refresh_from_db()
+    return _detail(request, gdpr_request, extend_form=form, status=400)
+
+
+@require_POST
+def archive_create(request, pk):
+    gdpr_request = selectors.gdpr_request_get(user=request.user, pk=pk, request=request)
+    if gdpr_request.citizen_id is None:
+        messages.error(request, _("Rapprochez d'abord la demande d'une fiche usager (numéro d'usager)."))
+        return redirect(gdpr_request.get_absolute_url())
+    form = ArchiveForm(request.POST)
+    form.is_valid()
+    archive = archive_services.access_archive_compile(
+        citizen=gdpr_request.citizen,
+        actor=request.user,
+        gdpr_request=gdpr_request,
+        include_staff_names=form.cleaned_data.get("include_staff_names", False),
+        request=request,
+    )
+    messages.success(request, _("Archive n° %(pk)s constituée.") % {"pk": archive.pk})
+    return redirect(gdpr_request.get_absolute_url())
+
+
+def archive_download(request, pk):
+    archive = archive_services.access_archive_for_download(user=request.user, pk=pk, request=request)
+    response = FileResponse(
+        archive.content.open("rb"),
+        as_attachment=True,
+        filename=f"droit-d-acces-{archive.citizen_id}-{archive.created_at:%Y%m%d}.zip",
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- retention --------------------------------------------------------------------------------
+
+
+def retention_home(request):
+    rules = list(selectors.retention_rules_for(user=request.user))
+    runs = list(selectors.retention_runs_for(user=request.user))
+    return render(request, "backoffice/privacy/retention.html", {"rules": rules, "runs": runs})
+
+
+def rule_edit(request, pk):
+    rule = selectors.retention_rule_get(user=request.user, pk=pk)
+    initial = {
+        name: getattr(rule, name)
+        for name in (
+            "label",
+            "duration_months",
+            "legal_reference",
+            "warning_days",
+            "export_before_destruction",
+            "is_active",
+        )
+    }
+    form = RuleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["warning_days"] = data.get("warning_days") or 0
+        try:
+            retention.retention_rule_update(rule=rule, actor=request.user, **data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Règle « %(label)s » enregistrée.") % {"label": rule.label})
+            return redirect("backoffice:privacy_retention")
+    history = list(rule.history.select_related("history_user").order_by("-history_date")[:20])
+    return render(request, "backoffice/privacy/rule_form.html", {"form": form, "rule": rule, "history": history})
+
+
+@require_POST
+def rule_dry_run(request, pk):
+    rule = selectors.retention_rule_get(user=request.user, pk=pk)
+    run = retention.retention_apply(rule=rule, actor=request.user, dry_run=True)
+    return redirect("backoffice:privacy_run_detail", pk=run.pk)
+
+
+def run_detail(request, pk):
+    run = selectors.retention_run_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "backoffice/privacy/run_detail.html",
+        {"run": run, "exports": list(run.exports.all()), "counts": sorted(run.counts.items())},
+    )
+
+
+def export_download(request, pk):
+    export = selectors.retention_export_for_download(user=request.user, pk=pk, request=request)
+    response = FileResponse(
+        export.content.open("rb"),
+        as_attachment=True,
+        filename=f"versement-{export.run.rule.purpose}-{export.pk}.zip",
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+__all__ = ["Citizen", "RetentionRule"]

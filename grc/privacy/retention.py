@@ -1,0 +1,818 @@
+"""Retention: what each rule removes, the dry-run report, the export for the Archives départementales
+written before anything is destroyed, and anonymisation that keeps statistics.
+
+One entry point, ``retention_apply(*, rule, actor=None, dry_run=False)``, records a ``RetentionRun``
+(who, when, rule, counts, exports). Per purpose:
+
+* **social_file** — files without an open accompaniment and without any contact (note, document,
+  timeline entry, accompaniment start or end) since the cutoff: notes and documents deleted (and the
+  bytes), their timeline entries deleted, accompaniments keep programme / team / dates / status
+  (closing reason cleared), grant purposes and emergency-access reasons replaced by "Anonymisé".
+* **request** — requests decided (accepted, refused, closed) before the cutoff, and drafts not touched
+  since: answers, decision reason, messages, attachments (and bytes) and step comments removed,
+  unlinked from the citizen and the portal account; procedure, channel, status, team, dates kept.
+* **mail** — letters handled (or routed) before the cutoff: scan bytes deleted, recognised text, pages
+  text, sender and suggestions removed, unlinked from the citizen; number, dates, type, team kept.
+* **portal_account** — citizens' accounts without a login since the cutoff: a warning e-mail
+  ``warning_days`` before; closed (deactivated, e-mail and names replaced) once warned at least
+  ``warning_days`` ago.
+* **access_log** — ``grc.audit.retention.access_log_purge(before=cutoff, ...)`` (DPO-console area).
+
+After each of the first four, a citizen left with nothing (no file still kept, no request, no letter,
+no active account) is **anonymised**: names "Anonymisé", birth date → 1 January of the birth year, NIR,
+birth place and contact points removed, address lines removed (postcode, commune and INSEE code
+kept), household memberships kept (role, dates). The same goes for records merged into it.
+
+**Propagation**: history rows (django-simple-history) of deleted objects are deleted and those of
+anonymised objects rewritten to the anonymised values; timeline entries of deleted sources are
+deleted; search documents of the citizen and of deleted objects are deleted; stored files are deleted
+after the transaction commits (a rollback never loses a file still referenced).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import logging
+import tempfile
+import zipfile
+from collections import Counter
+from collections.abc import Callable
+
+from django.apps import apps
+from django.conf import settings
+from django.core import serializers
+from django.core.files import File
+from django.core.mail import send_mail
+from django.db import models, transaction
+from django.db.models import DateField, Exists, Func, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, ExtractYear
+from django.utils import timezone
+
+from dossier_unique.models import (
+    Accompaniment,
+    Document,
+    EmergencyAccess,
+    FileMember,
+    Note,
+    SharingGrant,
+    SocialFile,
+    TimelineEntry,
+)
+from grc.audit.models import AccessLog
+from grc.audit.services import access_log_write
+from grc.history import save_tracked
+from grc.mail.models import MailItem
+from grc.matching import normalised_fields
+from grc.models import Address, Citizen, CitizenMerge, ContactPoint, HouseholdMembership, User
+from grc.requests.models import Request, RequestAttachment, RequestMessage
+
+from .models import RetentionDone, RetentionExport, RetentionRule, RetentionRun, RetentionWarning, add_months
+
+logger = logging.getLogger(__name__)
+
+ANONYMISED = "Anonymisé"
+ANONYMISED_NAME = "ANONYMISÉ"
+P = RetentionRule.Purpose
+
+
+# --- default rules ----------------------------------------------------------------------------
+
+DEFAULT_RULES = [
+    {
+        "purpose": P.SOCIAL_FILE,
+        "label": "Dossiers sociaux : 2 ans après le dernier contact",
+        "duration_months": 24,
+        "warning_days": 0,
+        "export_before_destruction": True,
+        "legal_reference": (
+            "CNIL, référentiel relatif aux traitements de données personnelles mis en œuvre dans le cadre de "
+            "l'accueil, l'hébergement et l'accompagnement social et médico-social (2021) : 2 ans après le "
+            "dernier contact en base active ; CASF art. L121-6-2 et L226-2-2 ; versement aux Archives "
+            "départementales avant élimination (code du patrimoine art. L212-2 et L212-3, visa du service "
+            "d'archives)."
+        ),
+    },
+    {
+        "purpose": P.ACCESS_LOG,
+        "label": "Journal des accès : 1 an",
+        "duration_months": 12,
+        "warning_days": 0,
+        "export_before_destruction": False,
+        "legal_reference": (
+            "CNIL, recommandation relative à la journalisation (2021) : 6 mois à 1 an, jusqu'à 3 ans lorsque "
+            "le risque le justifie (données sensibles de l'action sociale) — durée à justifier dans l'analyse "
+            "d'impact."
+        ),
+    },
+    {
+        "purpose": P.PORTAL_ACCOUNT,
+        "label": "Comptes du portail : fermés après 2 ans sans connexion (préavis d'un mois)",
+        "duration_months": 24,
+        "warning_days": 30,
+        "export_before_destruction": False,
+        "legal_reference": (
+            "RGPD art. 5(1)(e) (limitation de la conservation) ; CNIL, référentiel « gestion des comptes "
+            "usagers » et recommandations sur les comptes inactifs : 2 ans d'inactivité, l'usager étant "
+            "prévenu avant la suppression."
+        ),
+    },
+    {
+        "purpose": P.REQUEST,
+        "label": "Demandes : 5 ans après la décision",
+        "duration_months": 60,
+        "warning_days": 0,
+        "export_before_destruction": True,
+        "legal_reference": (
+            "Code civil art. 2224 (prescription de droit commun, 5 ans) et CASF (recours sur les décisions "
+            "d'aide sociale, répétition de l'indu) ; versement aux Archives départementales avant "
+            "élimination (code du patrimoine art. L212-2 et L212-3)."
+        ),
+    },
+    {
+        "purpose": P.MAIL,
+        "label": "Courriers entrants : 5 ans après traitement",
+        "duration_months": 60,
+        "warning_days": 0,
+        "export_before_destruction": True,
+        "legal_reference": (
+            "Alignée sur les demandes qu'ils accompagnent (code civil art. 2224) ; le courrier utile est "
+            "versé au dossier ou à la demande ; code du patrimoine art. L212-2 et L212-3 (visa des Archives "
+            "départementales avant élimination)."
+        ),
+    },
+]
+
+
+@transaction.atomic
+def retention_rules_ensure(*, actor) -> list[RetentionRule]:
+    """Create the default rules that are missing (existing rules, possibly edited, are left alone)."""
+    rules = []
+    for spec in DEFAULT_RULES:
+        rule = RetentionRule.objects.filter(purpose=spec["purpose"]).first()
+        if rule is None:
+            rule = save_tracked(RetentionRule(**spec), actor, "règle par défaut")
+        rules.append(rule)
+    return rules
+
+
+@transaction.atomic
+def retention_rule_update(*, rule: RetentionRule, actor, **changes) -> RetentionRule:
+    """Edit a rule (DPO only): label, duration, legal reference, warning, export, active."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from .perms import is_dpo
+
+    if not is_dpo(actor):
+        raise PermissionDenied
+    allowed = {"label", "duration_months", "legal_reference", "warning_days", "export_before_destruction", "is_active"}
+    if set(changes) - allowed:
+        raise TypeError(f"not editable: {sorted(set(changes) - allowed)}")
+    errors = {}
+    if "duration_months" in changes and not (1 <= int(changes["duration_months"] or 0) <= 1200):
+        errors["duration_months"] = "La durée doit être comprise entre 1 et 1200 mois."
+    if rule.purpose == P.ACCESS_LOG and int(changes.get("duration_months", rule.duration_months)) > 36:
+        errors["duration_months"] = "Le journal des accès ne peut pas être conservé plus de 3 ans."
+    if "legal_reference" in changes and not (changes["legal_reference"] or "").strip():
+        errors["legal_reference"] = "Indiquez la référence légale qui fonde cette durée."
+    if errors:
+        raise ValidationError(errors)
+    for name, value in changes.items():
+        setattr(rule, name, value)
+    return save_tracked(rule, actor, "modification de la règle")
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _optional_model(label: str, name: str):
+    try:
+        return apps.get_model(label, name)
+    except LookupError:
+        return None
+
+
+def _history(model):
+    return model.history.model
+
+
+def _delete_files(names_by_storage: list[tuple[object, str]]) -> None:
+    for storage, name in names_by_storage:
+        if name:
+            try:
+                storage.delete(name)
+            except OSError:  # pragma: no cover - already gone, or a storage error: logged without the name
+                logger.warning("retention: could not delete a stored file")
+
+
+def _search_forget(*, citizen_ids=(), objects=()) -> None:
+    """Drop search documents of fully anonymised citizens and of deleted objects (when search is installed)."""
+    search_document = _optional_model("grc_search", "SearchDocument")
+    if search_document is None:
+        return
+    query = Q()
+    if citizen_ids:
+        query |= Q(citizen_id__in=list(citizen_ids))
+    for kind, object_ids in objects:
+        if object_ids:
+            query |= Q(kind=kind, object_id__in=list(object_ids))
+    if query:
+        search_document.objects.filter(query).delete()
+
+
+def _timeline_forget(*, source_type: str, source_ids) -> int:
+    ids = list(
+        TimelineEntry.objects.filter(
+            source_type=source_type, source_id__in=[str(pk) for pk in source_ids]
+        ).values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    TimelineEntry.objects.filter(pk__in=ids).delete()
+    _history(TimelineEntry).objects.filter(id__in=ids).delete()
+    return len(ids)
+
+
+def _make_date_of_year():
+    return Func(ExtractYear("birth_date"), Value(1), Value(1), function="make_date", output_field=DateField())
+
+
+def citizen_is_unused(citizen_id: int) -> bool:
+    """True when nothing kept needs the identity: no social file still kept, no request, no letter,
+    no active portal account (for the citizen or a record merged into it)."""
+    ids = [citizen_id, *Citizen.objects.filter(merged_into_id=citizen_id).values_list("pk", flat=True)]
+    kept_files = SocialFile.objects.filter(citizen_id__in=ids).exclude(
+        Exists(RetentionDone.objects.filter(purpose=P.SOCIAL_FILE, object_id=OuterRef("pk")))
+    )
+    if kept_files.exists():
+        return False
+    if Request.objects.filter(citizen_id__in=ids).exists() or MailItem.objects.filter(citizen_id__in=ids).exists():
+        return False
+    return not Citizen.objects.filter(pk__in=ids, user__is_active=True).exists()
+
+
+def citizen_anonymise(*, citizen: Citizen, actor, reason: str) -> list[int]:
+    """Anonymise a citizen (and the records merged into it) keeping what statistics need, rewrite their
+    history, delete contact points and search documents. Returns the anonymised ids."""
+    ids = [citizen.pk]
+    frontier = [citizen.pk]
+    while frontier:
+        frontier = [
+            pk
+            for pk in Citizen.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True)
+            if pk not in ids
+        ]
+        ids.extend(frontier)
+    derived = normalised_fields(birth_name=ANONYMISED_NAME, usage_name="", first_names=ANONYMISED)
+    anonymous = {
+        "birth_name": ANONYMISED_NAME,
+        "usage_name": "",
+        "first_names": ANONYMISED,
+        "birth_place": "",
+        "birth_place_code": "",
+        "nir": "",
+        **derived,
+    }
+    # Unlink portal accounts first (one account, one citizen); the account rule closes them.
+    for person in Citizen.objects.filter(pk__in=ids).order_by("-pk"):
+        for name, value in anonymous.items():
+            setattr(person, name, value)
+        if person.birth_date is not None:
+            person.birth_date = datetime.date(person.birth_date.year, 1, 1)
+        person.user = None
+        save_tracked(person, actor, reason)
+    for address in Address.objects.filter(citizen_id__in=ids):
+        address.line1 = ""
+        address.line2 = ""
+        save_tracked(address, actor, reason)
+    ContactPoint.objects.filter(citizen_id__in=ids).delete()
+    # History: the old values must not survive in historical rows.
+    _history(Citizen).objects.filter(id__in=ids).update(**anonymous, user_id=None, birth_date=_make_date_of_year())
+    _history(Address).objects.filter(citizen_id__in=ids).update(line1="", line2="")
+    _history(ContactPoint).objects.filter(citizen_id__in=ids).delete()
+    merges = CitizenMerge.objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids))
+    merges.update(target_before={}, field_choices={}, reason=ANONYMISED)
+    _history(CitizenMerge).objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids)).update(
+        target_before={}, field_choices={}, reason=ANONYMISED
+    )
+    profile = _optional_model("portal_accounts", "CitizenProfile")
+    if profile is not None and "citizen" in {f.name for f in profile._meta.get_fields()}:
+        profile.objects.filter(citizen_id__in=ids).delete()
+    gdpr = apps.get_model("privacy", "GdprRequest")
+    gdpr.objects.filter(citizen_id__in=ids).update(requester_identity=ANONYMISED)
+    _history(gdpr).objects.filter(citizen_id__in=ids).update(requester_identity=ANONYMISED)
+    _search_forget(citizen_ids=ids)
+    return ids
+
+
+def _anonymise_unused(citizen_ids, actor, reason, counts: Counter) -> None:
+    for citizen_id in sorted(set(filter(None, citizen_ids))):
+        citizen = Citizen.objects.filter(pk=citizen_id, status=Citizen.Status.ACTIVE).first()
+        if citizen is None or citizen.birth_name == ANONYMISED_NAME:
+            continue
+        if citizen_is_unused(citizen_id):
+            counts["citizens_anonymised"] += len(citizen_anonymise(citizen=citizen, actor=actor, reason=reason))
+
+
+# --- purposes ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Purpose:
+    """What one purpose needs: candidates (ids), a description for the dry run, the export, the action."""
+
+    candidates: Callable[[RetentionRule, datetime.datetime], models.QuerySet]
+    describe: Callable[[list[int]], list[dict]]
+    export: Callable[[list[int]], tuple[list, list]]
+    apply: Callable[[list[int], object, str, Counter], list[tuple[object, str]]]
+    citizen_ids: Callable[[list[int]], list[int]]
+
+
+def _not_done(queryset, purpose):
+    return queryset.exclude(Exists(RetentionDone.objects.filter(purpose=purpose, object_id=OuterRef("pk"))))
+
+
+def _mark_done(purpose, ids, run) -> None:
+    RetentionDone.objects.bulk_create([RetentionDone(purpose=purpose, object_id=pk, run=run) for pk in ids])
+
+
+def _serialise(objects) -> list:
+    return json.loads(serializers.serialize("json", objects))
+
+
+# social files
+
+
+def _file_candidates(rule, cutoff):
+    cutoff_day = timezone.localtime(cutoff).date()
+    recent = (
+        Q(Exists(Accompaniment.objects.filter(file=OuterRef("pk"), status=Accompaniment.Status.OPEN)))
+        | Q(Exists(Accompaniment.objects.filter(file=OuterRef("pk"), start_date__gte=cutoff_day)))
+        | Q(Exists(Accompaniment.objects.filter(file=OuterRef("pk"), end_date__gte=cutoff_day)))
+        | Q(Exists(Note.objects.filter(file=OuterRef("pk"), created_at__gte=cutoff)))
+        | Q(Exists(Document.objects.filter(file=OuterRef("pk"), uploaded_at__gte=cutoff)))
+        | Q(Exists(TimelineEntry.objects.filter(file=OuterRef("pk"), occurred_at__gte=cutoff)))
+        | Q(created_at__gte=cutoff)
+    )
+    return _not_done(SocialFile.objects.exclude(recent), P.SOCIAL_FILE).order_by("pk")
+
+
+def _file_describe(ids):
+    last = {
+        row["file_id"]: row["last"]
+        for row in TimelineEntry.objects.filter(file_id__in=ids)
+        .values("file_id")
+        .annotate(last=models.Max("occurred_at"))
+    }
+    rows = []
+    for pk, created in SocialFile.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "created_at"):
+        reference = last.get(pk) or created
+        rows.append({"type": "dossier social", "id": pk, "date": timezone.localtime(reference).date().isoformat()})
+    return rows
+
+
+def _file_export(ids):
+    files = list(SocialFile.objects.filter(pk__in=ids).select_related("citizen"))
+    records, attachments = [], []
+    for social_file in files:
+        documents = list(Document.objects.filter(file=social_file))
+        records.append(
+            {
+                "dossier": _serialise([social_file]),
+                "usager": _serialise([social_file.citizen]),
+                "adresses": _serialise(Address.objects.filter(citizen_id=social_file.citizen_id)),
+                "foyers": _serialise(HouseholdMembership.objects.filter(citizen_id=social_file.citizen_id)),
+                "accompagnements": _serialise(Accompaniment.objects.filter(file=social_file)),
+                "intervenants": _serialise(FileMember.objects.filter(file=social_file)),
+                "notes": _serialise(Note.objects.filter(file=social_file)),
+                "documents": _serialise(documents),
+                "partages": _serialise(SharingGrant.objects.filter(file=social_file)),
+                "acces_d_urgence": _serialise(EmergencyAccess.objects.filter(file=social_file)),
+                "parcours": _serialise(TimelineEntry.objects.filter(file=social_file)),
+            }
+        )
+        attachments += [(f"dossiers/{social_file.pk}/documents/{d.pk}", d.content) for d in documents]
+    return records, attachments
+
+
+def _file_apply(ids, actor, reason, counts):
+    to_delete = []
+    storage_docs = list(Document.objects.filter(file_id__in=ids))
+    for document in storage_docs:
+        to_delete.append((document.content.storage, document.content.name))
+    note_ids = list(Note.objects.filter(file_id__in=ids).values_list("pk", flat=True))
+    doc_ids = [d.pk for d in storage_docs]
+    counts["timeline_entries_deleted"] += _timeline_forget(source_type="dossier_unique.note", source_ids=note_ids)
+    counts["timeline_entries_deleted"] += _timeline_forget(source_type="dossier_unique.document", source_ids=doc_ids)
+    counts["notes_deleted"] += Note.objects.filter(pk__in=note_ids).delete()[0]
+    counts["documents_deleted"] += len(doc_ids)
+    Document.objects.filter(pk__in=doc_ids).delete()
+    _history(Note).objects.filter(file_id__in=ids).delete()
+    _history(Document).objects.filter(file_id__in=ids).delete()
+    for accompaniment in Accompaniment.objects.filter(file_id__in=ids).exclude(closing_reason=""):
+        accompaniment.closing_reason = ""
+        save_tracked(accompaniment, actor, reason)
+    _history(Accompaniment).objects.filter(file_id__in=ids).update(closing_reason="")
+    for grant in SharingGrant.objects.filter(file_id__in=ids):
+        grant.purpose = ANONYMISED
+        if grant.family_not_informed_reason:
+            grant.family_not_informed_reason = ANONYMISED
+        save_tracked(grant, actor, reason)
+    _history(SharingGrant).objects.filter(file_id__in=ids).update(purpose=ANONYMISED)
+    _history(SharingGrant).objects.filter(file_id__in=ids).exclude(family_not_informed_reason="").update(
+        family_not_informed_reason=ANONYMISED
+    )
+    for access in EmergencyAccess.objects.filter(file_id__in=ids):
+        access.reason = ANONYMISED
+        access.dpo_comment = ""
+        save_tracked(access, actor, reason)
+    _history(EmergencyAccess).objects.filter(file_id__in=ids).update(reason=ANONYMISED, dpo_comment="")
+    _search_forget(objects=[("note", note_ids), ("document", doc_ids)])
+    counts["files_anonymised"] += len(ids)
+    return to_delete
+
+
+def _file_citizens(ids):
+    return list(SocialFile.objects.filter(pk__in=ids).values_list("citizen_id", flat=True))
+
+
+# requests
+
+
+def _request_candidates(rule, cutoff):
+    decided = Q(status__in=Request.FINAL_STATUSES) & Q(
+        Q(decided_at__lt=cutoff) | Q(decided_at__isnull=True, updated_at__lt=cutoff)
+    )
+    stale_draft = Q(status=Request.Status.DRAFT, updated_at__lt=cutoff)
+    return _not_done(Request.objects.filter(decided | stale_draft), P.REQUEST).order_by("pk")
+
+
+def _request_describe(ids):
+    return [
+        {
+            "type": "demande",
+            "id": pk,
+            "label": f"{code} — {title}",
+            "date": timezone.localtime(decided or updated).date().isoformat(),
+        }
+        for pk, code, title, decided, updated in Request.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "tracking_code", "procedure_title", "decided_at", "updated_at")
+    ]
+
+
+def _request_export(ids):
+    records, attachments = [], []
+    for request in Request.objects.filter(pk__in=ids):
+        request_attachments = list(RequestAttachment.objects.filter(request=request))
+        records.append(
+            {
+                "demande": _serialise([request]),
+                "usager": _serialise(Citizen.objects.filter(pk=request.citizen_id)),
+                "etapes": _serialise(request.events.all()),
+                "messages": _serialise(request.messages.all()),
+                "pieces_jointes": _serialise(request_attachments),
+            }
+        )
+        attachments += [(f"demandes/{request.pk}/{a.pk}", a.file) for a in request_attachments]
+    return records, attachments
+
+
+def _request_apply(ids, actor, reason, counts):
+    attachments = list(RequestAttachment.objects.filter(request_id__in=ids))
+    to_delete = [(a.file.storage, a.file.name) for a in attachments]
+    message_ids = list(RequestMessage.objects.filter(request_id__in=ids).values_list("pk", flat=True))
+    RequestAttachment.objects.filter(pk__in=[a.pk for a in attachments]).delete()
+    RequestMessage.objects.filter(pk__in=message_ids).delete()
+    _history(RequestAttachment).objects.filter(request_id__in=ids).delete()
+    _history(RequestMessage).objects.filter(request_id__in=ids).delete()
+    apps.get_model("grc_requests", "RequestEvent").objects.filter(request_id__in=ids).update(comment="")
+    for request in Request.objects.filter(pk__in=ids):
+        request.answers = {}
+        request.missing_items = []
+        request.decision_reason = ""
+        request.citizen = None
+        request.account = None
+        save_tracked(request, actor, reason)
+    _history(Request).objects.filter(id__in=ids).update(
+        answers={}, missing_items=[], decision_reason="", citizen_id=None, account_id=None
+    )
+    counts["timeline_entries_deleted"] += _timeline_forget(source_type="grc_requests.request", source_ids=ids)
+    counts["messages_deleted"] += len(message_ids)
+    counts["attachments_deleted"] += len(attachments)
+    counts["requests_anonymised"] += len(ids)
+    _search_forget(objects=[("request", ids)])
+    return to_delete
+
+
+def _request_citizens(ids):
+    return list(Request.objects.filter(pk__in=ids).values_list("citizen_id", flat=True))
+
+
+# mail
+
+
+def _mail_candidates(rule, cutoff):
+    done = Coalesce("handled_at", "routed_at")
+    return _not_done(
+        MailItem.objects.annotate(done_at=done).filter(done_at__lt=cutoff, status__in=["handled", "routed"]), P.MAIL
+    ).order_by("pk")
+
+
+def _mail_describe(ids):
+    return [
+        {"type": "courrier", "id": pk, "label": number, "date": timezone.localtime(received).date().isoformat()}
+        for pk, number, received in MailItem.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "registration_number", "received_at")
+    ]
+
+
+def _mail_export(ids):
+    records, attachments = [], []
+    for item in MailItem.objects.filter(pk__in=ids):
+        records.append(
+            {
+                "courrier": _serialise([item]),
+                "texte_reconnu": item.ocr_text,
+                "pages": _serialise(item.pages.all()),
+                "etapes": _serialise(item.events.all()),
+            }
+        )
+        if item.original:
+            attachments.append((f"courriers/{item.registration_number}", item.original))
+    return records, attachments
+
+
+def _mail_apply(ids, actor, reason, counts):
+    items = list(MailItem.objects.filter(pk__in=ids))
+    to_delete = [(i.original.storage, i.original.name) for i in items if i.original]
+    apps.get_model("mail", "MailPage").objects.filter(item_id__in=ids).update(text="")
+    apps.get_model("mail", "MailEvent").objects.filter(item_id__in=ids).update(comment="")
+    for item in items:
+        item.original = ""
+        item.original_name = ""
+        item.ocr_text = ""
+        item.suggestions = {}
+        item.sender = ""
+        item.citizen = None
+        save_tracked(item, actor, reason)
+    _history(MailItem).objects.filter(id__in=ids).update(original="", original_name="", sender="", citizen_id=None)
+    counts["timeline_entries_deleted"] += _timeline_forget(source_type="mail.mailitem", source_ids=ids)
+    counts["mail_anonymised"] += len(items)
+    _search_forget(objects=[("mail", ids)])
+    return to_delete
+
+
+def _mail_citizens(ids):
+    return list(MailItem.objects.filter(pk__in=ids).values_list("citizen_id", flat=True))
+
+
+# portal accounts
+
+
+def _inactive_since():
+    return Coalesce("last_login", "date_joined")
+
+
+def _account_base():
+    return User.objects.filter(is_staff=False, is_active=True, is_service_account=False).annotate(
+        inactive_since=_inactive_since()
+    )
+
+
+def _account_candidates(rule, cutoff):
+    """Accounts past the period that were warned at least ``warning_days`` ago (after their last login)."""
+    warned = RetentionWarning.objects.filter(
+        user=OuterRef("pk"),
+        sent_at__gt=OuterRef("inactive_since"),
+        sent_at__lte=timezone.now() - datetime.timedelta(days=rule.warning_days),
+    )
+    queryset = _account_base().filter(inactive_since__lt=cutoff)
+    if rule.warning_days:
+        queryset = queryset.filter(Exists(warned))
+    return queryset.order_by("pk")
+
+
+def accounts_to_warn(rule, cutoff):
+    """Accounts that will pass the period within ``warning_days`` and were not warned since their last login."""
+    if not rule.warning_days:
+        return User.objects.none()
+    soon = cutoff + datetime.timedelta(days=rule.warning_days)
+    warned = RetentionWarning.objects.filter(user=OuterRef("pk"), sent_at__gt=OuterRef("inactive_since"))
+    return _account_base().filter(inactive_since__lt=soon).exclude(Exists(warned)).order_by("pk")
+
+
+def _account_describe(ids):
+    return [
+        {"type": "compte du portail", "id": pk, "date": timezone.localtime(since).date().isoformat()}
+        for pk, since in _account_base().filter(pk__in=ids).order_by("pk").values_list("pk", "inactive_since")
+    ]
+
+
+def _account_export(ids):
+    return [], []
+
+
+def _account_apply(ids, actor, reason, counts):
+    for user in User.objects.filter(pk__in=ids):
+        user.is_active = False
+        user.email = f"compte-ferme-{user.pk}@anonymise.invalid"
+        user.first_name = ""
+        user.last_name = ""
+        user.set_unusable_password()
+        save_tracked(user, actor, reason)
+        citizen = Citizen.objects.filter(user=user).first()
+        if citizen is not None:
+            citizen.user = None
+            save_tracked(citizen, actor, reason)
+    for user_id in ids:
+        _history(User).objects.filter(id=user_id).update(
+            email=f"compte-ferme-{user_id}@anonymise.invalid", first_name="", last_name=""
+        )
+    counts["accounts_closed"] += len(ids)
+    return []
+
+
+def _account_citizens(ids):
+    return list(Citizen.objects.filter(user_id__in=ids).values_list("pk", flat=True))
+
+
+PURPOSES = {
+    P.SOCIAL_FILE: Purpose(_file_candidates, _file_describe, _file_export, _file_apply, _file_citizens),
+    P.REQUEST: Purpose(_request_candidates, _request_describe, _request_export, _request_apply, _request_citizens),
+    P.MAIL: Purpose(_mail_candidates, _mail_describe, _mail_export, _mail_apply, _mail_citizens),
+    P.PORTAL_ACCOUNT: Purpose(
+        _account_candidates, _account_describe, _account_export, _account_apply, _account_citizens
+    ),
+}
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def _write_export(*, run: RetentionRun, records: list, attachments: list, citizen_ids, actor) -> RetentionExport:
+    """Write one batch for the Archives départementales (manifest.json, records.json, files) and log it."""
+    manifest = {
+        "producteur": getattr(settings, "GRC_ORGANISATION_NAME", "Département"),
+        "regle": run.rule.label,
+        "finalite": run.rule.purpose,
+        "reference_legale": run.rule.legal_reference,
+        "date_limite": run.cutoff.isoformat(),
+        "exporte_le": timezone.now().isoformat(),
+        "nombre": len(records),
+        "fichiers": [name for name, _ in attachments],
+    }
+    with tempfile.TemporaryFile() as temp:
+        with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+            archive.writestr("records.json", json.dumps(records, ensure_ascii=False, indent=2, default=str))
+            for name, field_file in attachments:
+                try:
+                    with field_file.open("rb") as source, archive.open(name, "w") as out:
+                        for chunk in iter(lambda s=source: s.read(1024 * 1024), b""):
+                            out.write(chunk)
+                except (FileNotFoundError, ValueError):
+                    archive.writestr(name + ".manquant.txt", "Fichier introuvable dans le stockage.")
+        temp.seek(0)
+        digest = hashlib.sha256()
+        for chunk in iter(lambda: temp.read(1024 * 1024), b""):
+            digest.update(chunk)
+        size = temp.tell()
+        temp.seek(0)
+        export = RetentionExport(run=run, item_count=len(records), size=size, sha256=digest.hexdigest())
+        export.content.save("export.zip", File(temp), save=False)
+    with transaction.atomic():
+        save_tracked(export, actor, "versement aux Archives départementales")
+        for citizen_id in sorted(set(filter(None, citizen_ids))):
+            access_log_write(
+                actor=actor,
+                action=AccessLog.Action.RETENTION_EXPORT,
+                citizen=citizen_id,
+                obj=export,
+                purpose=f"versement aux Archives départementales ({run.rule.get_purpose_display()})"[:255],
+            )
+    return export
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def retention_apply(
+    *,
+    rule: RetentionRule,
+    actor=None,
+    dry_run: bool = False,
+    now: datetime.datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    batch_size: int | None = None,
+) -> RetentionRun:
+    """Apply (or, with ``dry_run``, only report) one rule; records and returns the ``RetentionRun``.
+
+    A dry run changes no data: it counts and lists what would go. A real run works in batches; each
+    batch is first exported for the Archives départementales (when the rule says so) and the export
+    committed, then destroyed/anonymised in one transaction; stored files are deleted after commit.
+    """
+    now = now or timezone.now()
+    cutoff = rule.cutoff(now)
+    batch_size = batch_size or getattr(settings, "PRIVACY_RETENTION_BATCH_SIZE", 200)
+    run = save_tracked(
+        RetentionRun(rule=rule, actor=actor, dry_run=dry_run, cutoff=cutoff, started_at=now),
+        actor,
+        "simulation" if dry_run else "application",
+    )
+    counts: Counter = Counter()
+    reason = f"conservation : {rule.label}"[:100]
+    try:
+        if rule.purpose == P.ACCESS_LOG:
+            _apply_access_log(rule=rule, run=run, actor=actor, dry_run=dry_run, cutoff=cutoff, counts=counts)
+        else:
+            purpose = PURPOSES[rule.purpose]
+            ids = list(purpose.candidates(rule, cutoff).values_list("pk", flat=True))
+            counts["candidates"] = len(ids)
+            if rule.purpose == P.PORTAL_ACCOUNT:
+                counts["warnings"] = _warn_accounts(rule=rule, cutoff=cutoff, actor=actor, dry_run=dry_run, now=now)
+            if dry_run:
+                run.items = purpose.describe(ids)[:5000]
+            else:
+                done = 0
+                for start in range(0, len(ids), batch_size):
+                    batch = ids[start : start + batch_size]
+                    citizen_ids = purpose.citizen_ids(batch)
+                    if rule.export_before_destruction:
+                        records, attachments = purpose.export(batch)
+                        if records:
+                            _write_export(
+                                run=run, records=records, attachments=attachments, citizen_ids=citizen_ids, actor=actor
+                            )
+                            counts["exported"] += len(records)
+                    with transaction.atomic():
+                        to_delete = purpose.apply(batch, actor, reason, counts)
+                        _mark_done(rule.purpose, batch, run)
+                        _anonymise_unused(citizen_ids, actor, reason, counts)
+                        transaction.on_commit(lambda names=to_delete: _delete_files(names))
+                    counts["stored_files_deleted"] += len([n for _, n in to_delete if n])
+                    done += len(batch)
+                    if progress:
+                        progress(done, len(ids))
+        run.status = RetentionRun.Status.DONE
+    except Exception as error:
+        run.status = RetentionRun.Status.FAILED
+        run.error = type(error).__name__
+        raise
+    finally:
+        run.counts = dict(counts)
+        run.finished_at = timezone.now()
+        save_tracked(run, actor, "fin")
+    return run
+
+
+def _apply_access_log(*, rule, run, actor, dry_run, cutoff, counts) -> None:
+    try:
+        from grc.audit.retention import access_log_purge
+    except ImportError:  # the DPO-console area provides it
+        counts["unavailable"] = 1
+        run.error = "access_log_purge indisponible (grc.audit.retention)"
+        return
+    summary = access_log_purge(before=cutoff, actor=actor, dry_run=dry_run, reason=f"conservation : {rule.label}")
+    counts["candidates"] = summary.rows
+    if not dry_run:
+        counts["access_log_rows_purged"] = summary.rows
+
+
+def _warn_accounts(*, rule, cutoff, actor, dry_run, now) -> int:
+    users = list(accounts_to_warn(rule, cutoff))
+    if dry_run:
+        return len(users)
+    sent = 0
+    for user in users:
+        closes_on = add_months(timezone.localtime(user.inactive_since).date(), rule.duration_months)
+        closes_on = max(closes_on, timezone.localdate(now) + datetime.timedelta(days=rule.warning_days))
+        send_mail(
+            subject="Votre compte sera fermé faute d'utilisation",
+            message=(
+                "Bonjour,\n\nVous ne vous êtes pas connecté(e) à votre compte sur le portail du Département "
+                f"depuis longtemps. Sans nouvelle connexion d'ici le {closes_on:%d/%m/%Y}, il sera fermé et "
+                "les informations qui lui sont propres supprimées, conformément à nos règles de conservation.\n\n"
+                "Pour le conserver, il suffit de vous connecter.\n"
+            ),
+            from_email=None,
+            recipient_list=[user.email],
+            fail_silently=False,
+        )
+        save_tracked(RetentionWarning(user=user, closes_on=closes_on), actor, "avertissement envoyé")
+        sent += 1
+    return sent
+
+
+def retention_apply_all(*, actor=None, dry_run: bool = False, purposes=None, progress=None) -> list[RetentionRun]:
+    """Apply every active rule (or those of ``purposes``), in a fixed order."""
+    order = [P.PORTAL_ACCOUNT, P.REQUEST, P.MAIL, P.SOCIAL_FILE, P.ACCESS_LOG]
+    rules = {r.purpose: r for r in RetentionRule.objects.filter(is_active=True)}
+    return [
+        retention_apply(rule=rules[p], actor=actor, dry_run=dry_run, progress=progress)
+        for p in order
+        if p in rules and (purposes is None or p in purposes)
+    ]

@@ -1,0 +1,92 @@
+"""Reads of the GDPR register and of retention runs (DPO only; anyone else gets 404)."""
+
+from __future__ import annotations
+
+from django.db.models import Case, IntegerField, Value, When
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from grc.audit.models import AccessLog
+from grc.audit.services import access_log_write
+
+from .models import GdprRequest, RetentionExport, RetentionRule, RetentionRun
+from .perms import is_dpo
+
+
+def _require_dpo(user) -> None:
+    if not is_dpo(user):
+        raise Http404
+
+
+def gdpr_requests_for(*, user, include_closed: bool = False):
+    """The register, open requests first, then by the deadline in force (late first), newest closed last."""
+    _require_dpo(user)
+    queryset = GdprRequest.objects.select_related("owner").annotate(
+        due=Coalesce("extended_deadline", "deadline"),
+        open_rank=Case(
+            When(status__in=GdprRequest.OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField()
+        ),
+    )
+    if not include_closed:
+        queryset = queryset.filter(status__in=GdprRequest.OPEN_STATUSES)
+    return queryset.order_by("open_rank", "due", "pk")
+
+
+def gdpr_request_get(*, user, pk: int, request=None) -> GdprRequest:
+    """One request of the register; when it names a citizen, the read is logged for that citizen."""
+    _require_dpo(user)
+    gdpr_request = GdprRequest.objects.select_related("citizen", "owner", "archive").filter(pk=pk).first()
+    if gdpr_request is None:
+        raise Http404
+    if gdpr_request.citizen_id:
+        access_log_write(
+            actor=user,
+            action=AccessLog.Action.CITIZEN_VIEW,
+            citizen=gdpr_request.citizen_id,
+            obj=gdpr_request,
+            purpose=f"registre des demandes RGPD {gdpr_request.reference}",
+            request=request,
+        )
+    return gdpr_request
+
+
+def retention_rules_for(*, user):
+    _require_dpo(user)
+    return RetentionRule.objects.all()
+
+
+def retention_rule_get(*, user, pk: int) -> RetentionRule:
+    _require_dpo(user)
+    rule = RetentionRule.objects.filter(pk=pk).first()
+    if rule is None:
+        raise Http404
+    return rule
+
+
+def retention_runs_for(*, user, limit: int = 30):
+    _require_dpo(user)
+    return RetentionRun.objects.select_related("rule", "actor").order_by("-started_at")[:limit]
+
+
+def retention_run_get(*, user, pk: int) -> RetentionRun:
+    _require_dpo(user)
+    run = RetentionRun.objects.select_related("rule", "actor").filter(pk=pk).first()
+    if run is None:
+        raise Http404
+    return run
+
+
+def retention_export_for_download(*, user, pk: int, request=None) -> RetentionExport:
+    """A batch exported for the Archives départementales, downloaded by the DPO (logged ``export``)."""
+    _require_dpo(user)
+    export = RetentionExport.objects.select_related("run__rule").filter(pk=pk).first()
+    if export is None:
+        raise Http404
+    access_log_write(
+        actor=user,
+        action=AccessLog.Action.EXPORT,
+        obj=export,
+        purpose="téléchargement d'un versement aux Archives départementales",
+        request=request,
+    )
+    return export

@@ -1,0 +1,218 @@
+"""Writes of the GDPR rights register (every change keeps history: who, when, why).
+
+Deadlines (Art. 12(3) RGPD): an answer is due **one month from receipt**; the controller may extend
+it **once by two further months** "where necessary, taking into account the complexity and number of
+the requests", and must tell the person, with the reasons, within the first month. So an extension
+needs a reason and is refused once the first deadline has passed.
+
+Status workflow::
+
+    received ─┬─> identity_check ─┬─> in_progress ─┬─> answered
+              │                   │                ├─> refused (with reason)
+              └───────────────────┴────────────────┴─> extended ─> answered / refused
+
+``extended`` is reached through ``gdpr_request_extend`` only.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grc.history import save_tracked
+
+from .models import GdprRequest, Withholding, add_months
+from .perms import is_dpo
+
+S = GdprRequest.Status
+
+TRANSITIONS: dict[str, set[str]] = {
+    S.RECEIVED: {S.IDENTITY_CHECK, S.IN_PROGRESS, S.ANSWERED, S.REFUSED},
+    S.IDENTITY_CHECK: {S.IN_PROGRESS, S.ANSWERED, S.REFUSED},
+    S.IN_PROGRESS: {S.ANSWERED, S.REFUSED},
+    S.EXTENDED: {S.ANSWERED, S.REFUSED},
+    S.ANSWERED: set(),
+    S.REFUSED: set(),
+}
+EXTENSION_MONTHS = 2
+EDITABLE_FIELDS = ("kind", "citizen", "requester_identity", "received_on", "channel", "owner", "notes")
+
+
+def legal_deadline(received_on: datetime.date) -> datetime.date:
+    """One month from receipt (Art. 12(3) RGPD)."""
+    return add_months(received_on, 1)
+
+
+def _check_dpo(actor) -> None:
+    if not is_dpo(actor):
+        raise PermissionDenied
+
+
+def _next_reference(year: int) -> str:
+    # A transaction-scoped advisory lock keeps references gap-free and unique under concurrency.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('privacy.gdpr_reference'))")
+    prefix = f"RGPD-{year}-"
+    last = (
+        GdprRequest.objects.filter(reference__startswith=prefix)
+        .order_by("-reference")
+        .values_list("reference", flat=True)
+    ).first()
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:04d}"
+
+
+def _validate(values: dict) -> None:
+    errors = {}
+    if values.get("kind") not in GdprRequest.Kind.values:
+        errors["kind"] = _("Choisissez le droit exercé.")
+    if values.get("channel") not in GdprRequest.Channel.values:
+        errors["channel"] = _("Choisissez le canal de réception.")
+    if not (values.get("requester_identity") or "").strip():
+        errors["requester_identity"] = _("Indiquez l'identité du demandeur telle qu'elle figure dans la demande.")
+    received_on = values.get("received_on")
+    if received_on is None:
+        errors["received_on"] = _("Indiquez la date de réception.")
+    elif received_on > timezone.localdate():
+        errors["received_on"] = _("La date de réception ne peut pas être dans le futur.")
+    owner = values.get("owner")
+    if owner is not None and not is_dpo(owner):
+        errors["owner"] = _("La demande ne peut être confiée qu'à un délégué à la protection des données.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def gdpr_request_create(
+    *,
+    actor,
+    kind: str,
+    requester_identity: str,
+    received_on: datetime.date,
+    channel: str,
+    citizen=None,
+    owner=None,
+    notes: str = "",
+) -> GdprRequest:
+    """Record a request in the register; its legal deadline is one month from ``received_on``."""
+    _check_dpo(actor)
+    values = {
+        "kind": kind,
+        "requester_identity": (requester_identity or "").strip(),
+        "received_on": received_on,
+        "channel": channel,
+        "citizen": citizen,
+        "owner": owner,
+        "notes": (notes or "").strip(),
+    }
+    _validate(values)
+    gdpr_request = GdprRequest(
+        **values, reference=_next_reference(received_on.year), deadline=legal_deadline(received_on)
+    )
+    return save_tracked(gdpr_request, actor, "enregistrement de la demande")
+
+
+@transaction.atomic
+def gdpr_request_update(*, gdpr_request: GdprRequest, actor, **changes) -> GdprRequest:
+    """Change what was recorded (kind, citizen, identity, receipt date, channel, owner, notes).
+
+    A new receipt date moves the legal deadline (and an extension keeps its two months on top).
+    """
+    _check_dpo(actor)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    if not gdpr_request.is_open:
+        raise ValidationError(_("Une demande close ne peut plus être modifiée."))
+    values = {name: getattr(gdpr_request, name) for name in EDITABLE_FIELDS}
+    values.update(changes)
+    values["requester_identity"] = (values["requester_identity"] or "").strip()
+    values["notes"] = (values["notes"] or "").strip()
+    _validate(values)
+    for name, value in values.items():
+        setattr(gdpr_request, name, value)
+    gdpr_request.deadline = legal_deadline(gdpr_request.received_on)
+    if gdpr_request.extended_deadline is not None:
+        gdpr_request.extended_deadline = add_months(gdpr_request.deadline, EXTENSION_MONTHS)
+    return save_tracked(gdpr_request, actor, "modification de la demande")
+
+
+@transaction.atomic
+def gdpr_request_extend(*, gdpr_request: GdprRequest, actor, reason: str, today=None) -> GdprRequest:
+    """Extend the deadline by two months (once), with the reason given to the person (Art. 12(3))."""
+    _check_dpo(actor)
+    today = today or timezone.localdate()
+    reason = (reason or "").strip()
+    if gdpr_request.status not in (S.RECEIVED, S.IDENTITY_CHECK, S.IN_PROGRESS):
+        raise ValidationError(_("Le délai de cette demande ne peut plus être prolongé."))
+    if not reason:
+        raise ValidationError({"reason": _("Indiquez le motif de la prolongation, communiqué au demandeur.")})
+    if today > gdpr_request.deadline:
+        raise ValidationError(
+            _("Le délai d'un mois est dépassé : la prolongation devait être notifiée avant le %(date)s.")
+            % {"date": gdpr_request.deadline.strftime("%d/%m/%Y")}
+        )
+    gdpr_request.status = S.EXTENDED
+    gdpr_request.extension_reason = reason
+    gdpr_request.extended_deadline = add_months(gdpr_request.deadline, EXTENSION_MONTHS)
+    return save_tracked(gdpr_request, actor, "prolongation du délai")
+
+
+@transaction.atomic
+def gdpr_request_transition(
+    *, gdpr_request: GdprRequest, actor, to_status: str, reason: str = "", on: datetime.date | None = None
+) -> GdprRequest:
+    """Move the request along its workflow. *answered* records the answer date (default today);
+    *refused* needs the reason told to the person (e.g. manifestly unfounded, identity not proven)."""
+    _check_dpo(actor)
+    if to_status == S.EXTENDED:
+        raise ValidationError(_("Utilisez la prolongation du délai, avec son motif."))
+    if to_status not in TRANSITIONS.get(gdpr_request.status, set()):
+        raise ValidationError(
+            _("Passage impossible de « %(from)s » à « %(to)s ».")
+            % {"from": gdpr_request.get_status_display(), "to": S(to_status).label if to_status in S.values else "?"}
+        )
+    reason = (reason or "").strip()
+    if to_status == S.REFUSED:
+        if not reason:
+            raise ValidationError({"reason": _("Indiquez le motif du refus, communiqué au demandeur.")})
+        gdpr_request.refusal_reason = reason
+    if to_status in (S.ANSWERED, S.REFUSED):
+        answered_on = on or timezone.localdate()
+        if answered_on < gdpr_request.received_on:
+            raise ValidationError({"on": _("La date de réponse précède la date de réception.")})
+        gdpr_request.answered_on = answered_on
+    gdpr_request.status = to_status
+    why = f"statut : {S(to_status).label}"
+    if reason and to_status != S.REFUSED:
+        why = f"{why} — {reason}"
+    return save_tracked(gdpr_request, actor, why)
+
+
+@transaction.atomic
+def gdpr_request_link_archive(*, gdpr_request: GdprRequest, archive, actor) -> GdprRequest:
+    _check_dpo(actor)
+    gdpr_request.archive = archive
+    return save_tracked(gdpr_request, actor, "archive de droit d'accès jointe")
+
+
+@transaction.atomic
+def withholding_set(*, actor, reason: str, note=None, document=None) -> Withholding:
+    """Flag a note or a document as holding third-party information: access archives leave it out
+    and say so. Only the DPO decides (an author asks the DPO)."""
+    _check_dpo(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Indiquez pourquoi cet élément n'est pas communicable.")})
+    if (note is None) == (document is None):
+        raise ValidationError(_("Choisissez une note ou un document."))
+    existing = (
+        Withholding.objects.filter(note=note) if note is not None else Withholding.objects.filter(document=document)
+    )
+    withholding = existing.first() or Withholding(note=note, document=document, flagged_by=actor)
+    withholding.reason = reason[:255]
+    return save_tracked(withholding, actor, "élément retenu (données de tiers)")
