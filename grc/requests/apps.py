@@ -5,3 +5,10 @@ class RequestsConfig(AppConfig):
     name = "grc.requests"
     label = "grc_requests"
     verbose_name = "Demandes"
+
+    def ready(self):
+        from grc.merge_registry import register
+
+        from .merge import REQUESTS_HANDLER
+
+        register(REQUESTS_HANDLER)

@@ -1,15 +1,356 @@
-"""Mon espace views (citizens only)."""
+"""Mon espace: the citizen's own requests (drafts included), messages, answers to requests for more
+documents, acknowledgements, their data (JSON and PDF) and the list of accesses to their records.
 
-from django.http import Http404
+Citizens only: a staff account gets a 404 (staff never browse a citizen's space). Every read goes
+through ``grc.requests.selectors`` with the logged-in account; a request of someone else is a 404.
+The citizen is ``request.user.citizen`` (none until their first filing: the space is then empty).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import select_template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from backoffice.views.requests import MultipleFileField, attachment_response
+from grc.audit.models import AccessLog
+from grc.audit.services import access_log_write
+from grc.pdf import Section, render_pdf
+from grc.requests import perms, selectors, services
+from grc.requests.models import Request
+from grc.requests.pdf import acknowledgement_pdf
+
+ACCESSES_PAGE_SIZE = 50
 
 
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=gettext_lazy("Votre message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+    files = MultipleFileField(
+        label=gettext_lazy("Pièces jointes"),
+        help_text=gettext_lazy("PDF, image PNG ou JPEG, document bureautique ; 20 Mo au plus par fichier."),
+    )
+
+
+class AnswerForm(forms.Form):
+    files = MultipleFileField(
+        label=gettext_lazy("Pièces demandées"),
+        help_text=gettext_lazy("PDF, image PNG ou JPEG, document bureautique ; 20 Mo au plus par fichier."),
+    )
+    message = forms.CharField(
+        label=gettext_lazy("Message (facultatif)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("files") and not (data.get("message") or "").strip():
+            raise ValidationError(_("Joignez les pièces demandées ou écrivez un message."))
+        return data
+
+
+def citizen_only(view):
+    """Mon espace is for citizens' portal accounts; staff get a 404."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not perms.is_citizen_account(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _base_template() -> str:
+    return select_template(["portal/base.html", "base.html"]).template.name
+
+
+def _render(request, template, context=None, status=200):
+    context = {"espace_base": _base_template(), **(context or {})}
+    return render(request, template, context, status=status)
+
+
+def _add_service_error(form, error) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, [m for e in errors for m in e.messages])
+    else:
+        form.add_error(None, error.messages)
+
+
+@citizen_only
 def home(request):
-    raise Http404
+    """My space: my requests (drafts first), links to my data and the accesses to my records."""
+    requests = list(selectors.my_requests(user=request.user).select_related("procedure"))
+    return _render(
+        request,
+        "espace/home.html",
+        {
+            "drafts": [r for r in requests if r.status == Request.Status.DRAFT],
+            "filed": [r for r in requests if r.status != Request.Status.DRAFT],
+            "citizen": getattr(request.user, "citizen", None),
+        },
+    )
 
 
+@citizen_only
 def request_list(request):
-    raise Http404
+    return redirect("espace:home")
 
 
+def _detail(request, req, *, message_form=None, answer_form=None, status=200):
+    detail = selectors.request_detail(request_obj=req, user=request.user)
+    return _render(
+        request,
+        "espace/request_detail.html",
+        {
+            "req": req,
+            **detail,
+            "answers": sorted((req.answers or {}).items()),
+            "message_form": message_form or MessageForm(prefix="msg"),
+            "answer_form": answer_form or AnswerForm(prefix="answer"),
+            "is_draft": req.status == Request.Status.DRAFT,
+            "resume_url": req.procedure.url if req.procedure_id and req.procedure else "",
+        },
+        status=status,
+    )
+
+
+@citizen_only
 def request_detail(request, code):
-    raise Http404
+    """One of my requests: status history, answers, files, thread, what is missing."""
+    req = selectors.request_get(user=request.user, code=code, http_request=request)
+    services.request_messages_mark_read(req, from_citizen=False)
+    return _detail(request, req)
+
+
+@citizen_only
+@require_POST
+def message_post(request, code):
+    req = selectors.request_get(user=request.user, code=code, log=False)
+    form = MessageForm(request.POST, request.FILES, prefix="msg")
+    if form.is_valid():
+        try:
+            services.request_message_post(
+                req,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                files=form.cleaned_data["files"],
+                from_citizen=True,
+            )
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, _("Votre message a été envoyé au service."))
+            return redirect(reverse("espace:request_detail", args=[code]) + "#messages")
+    return _detail(request, req, message_form=form, status=400)
+
+
+@citizen_only
+@require_POST
+def answer(request, code):
+    """Send what the service asked for (files and/or a message): the request goes back to review."""
+    req = selectors.request_get(user=request.user, code=code, log=False)
+    form = AnswerForm(request.POST, request.FILES, prefix="answer")
+    if form.is_valid():
+        try:
+            services.request_citizen_answer(
+                req, message=form.cleaned_data["message"], files=form.cleaned_data["files"], actor=request.user
+            )
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, _("Merci : vos compléments ont été transmis au service."))
+            return redirect("espace:request_detail", code=code)
+    return _detail(request, req, answer_form=form, status=400)
+
+
+@citizen_only
+def acknowledgement(request, code):
+    req = selectors.request_get(user=request.user, code=code, http_request=request)
+    if req.status == Request.Status.DRAFT:
+        raise Http404
+    response = HttpResponse(acknowledgement_pdf(req), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="accuse-reception-{req.tracking_code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@citizen_only
+def attachment_download(request, pk):
+    attachment = selectors.request_attachment_get(user=request.user, pk=pk, http_request=request)
+    return attachment_response(attachment)
+
+
+@citizen_only
+def documents(request):
+    """My documents: what I attached to my requests (there is no separate document safe yet)."""
+    from grc.requests.models import RequestAttachment
+
+    attachments = (
+        RequestAttachment.objects.filter(request__in=selectors.requests_for(user=request.user))
+        .select_related("request")
+        .order_by("-uploaded_at")
+    )
+    return _render(request, "espace/documents.html", {"attachments": attachments})
+
+
+@citizen_only
+def appointments(request):
+    """Appointments do not exist in the system yet: say so."""
+    return _render(request, "espace/appointments.html")
+
+
+@citizen_only
+def data(request):
+    return _render(request, "espace/data.html", {"citizen": getattr(request.user, "citizen", None)})
+
+
+@citizen_only
+def data_json(request):
+    """Everything I may see about myself, as JSON (logged as ``CITIZEN_DATA_DOWNLOAD``)."""
+    payload = selectors.my_data(user=request.user, http_request=request)
+    response = HttpResponse(
+        json.dumps(payload, ensure_ascii=False, indent=2, default=str), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="mes-donnees.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@citizen_only
+def data_pdf(request):
+    """The same data as a readable PDF."""
+    payload = selectors.my_data(user=request.user, http_request=request)
+    sections = [
+        Section(
+            title=_("Compte"),
+            rows=[(_("Adresse électronique"), payload["account"]["email"])],
+        )
+    ]
+    identity = payload["identity"]
+    if identity:
+        sections.append(
+            Section(
+                title=_("Identité"),
+                rows=[
+                    (_("Nom de naissance"), identity["birth_name"]),
+                    (_("Nom d'usage"), identity["usage_name"] or "—"),
+                    (_("Prénoms"), identity["first_names"]),
+                    (_("Date de naissance"), identity["birth_date"] or "—"),
+                    (_("Lieu de naissance"), identity["birth_place"] or "—"),
+                    (_("Sexe"), identity["sex"]),
+                    (_("NIR"), identity["nir"] or "—"),
+                    (_("Niveau de garantie de l'identité"), identity["assurance_level"]),
+                ],
+            )
+        )
+    else:
+        sections.append(
+            Section(title=_("Identité"), paragraphs=[_("Aucune fiche usager n'est encore rattachée à votre compte.")])
+        )
+    sections.append(
+        Section(
+            title=_("Adresses"),
+            items=[
+                " ".join(filter(None, [a["line1"], a["line2"], a["postcode"], a["city"]]))
+                + f" ({a['start_date'] or '?'} → {a['end_date'] or ''})"
+                for a in payload["addresses"]
+            ]
+            or [_("Aucune")],
+        )
+    )
+    sections.append(
+        Section(
+            title=_("Moyens de contact"),
+            items=[f"{c['kind']} : {c['value']}" for c in payload["contact_points"]] or [_("Aucun")],
+        )
+    )
+    sections.append(
+        Section(
+            title=_("Foyer"),
+            items=[
+                f"{h['household']} — {h['my_role']} ; "
+                + (", ".join(f"{m['name']} ({m['role']})" for m in h["members"]) or _("seul·e"))
+                for h in payload["household"]
+            ]
+            or [_("Aucun foyer enregistré")],
+        )
+    )
+    for r in payload["requests"]:
+        rows = [
+            (_("Démarche"), r["procedure"]),
+            (_("Statut"), r["status"]),
+            (_("Canal"), r["channel"]),
+            (_("Déposée le"), r["submitted_at"] or _("brouillon")),
+        ]
+        rows += [
+            (str(k), json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)
+            for k, v in r["answers"].items()
+        ]
+        if r["decision_reason"]:
+            rows.append((_("Motif de la décision"), r["decision_reason"]))
+        items = [
+            f"{h['at'][:16].replace('T', ' ')} — {h['status']}" + (f" : {h['comment']}" if h["comment"] else "")
+            for h in r["history"]
+        ]
+        items += [
+            f"{m['at'][:16].replace('T', ' ')} — {m['from']} : {m['body']}"
+            + (f" [{', '.join(m['attachments'])}]" if m["attachments"] else "")
+            for m in r["messages"]
+        ]
+        sections.append(Section(title=_("Demande %(code)s") % {"code": r["tracking_code"]}, rows=rows, items=items))
+    content = render_pdf(title=_("Mes données"), subtitle=payload["account"]["email"], sections=sections)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="mes-donnees.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@citizen_only
+def accesses(request):
+    """Who consulted my records: date, action, team and role — never the person's name."""
+    try:
+        page_number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page_number = 1
+    rows = selectors.my_accesses(
+        user=request.user, limit=ACCESSES_PAGE_SIZE + 1, offset=(page_number - 1) * ACCESSES_PAGE_SIZE
+    )
+    has_next = len(rows) > ACCESSES_PAGE_SIZE
+    citizen = getattr(request.user, "citizen", None)
+    if citizen is not None:
+        access_log_write(
+            actor=request.user,
+            action=AccessLog.Action.CITIZEN_SELF_VIEW,
+            citizen=citizen,
+            object_type="audit.accesslog",
+            purpose="liste des accès à mes données",
+            request=request,
+        )
+    return _render(
+        request,
+        "espace/accesses.html",
+        {
+            "rows": rows[:ACCESSES_PAGE_SIZE],
+            "page_number": page_number,
+            "has_next": has_next,
+            "has_previous": page_number > 1,
+            "citizen": citizen,
+            "now": timezone.now(),
+        },
+    )

@@ -1,0 +1,605 @@
+"""Requests (demandes) in the back office: team queues, the instruction screen and its transitions,
+attachment downloads, and agent-assisted filing at a social counter.
+
+Reads go through ``grc.requests.selectors`` (permission filter in SQL + one access-log row per page);
+each write is one ``grc.requests.services`` call from a POST to its own URL. A service
+``ValidationError`` re-renders the instruction screen with what was typed and French errors next to
+the field. A request, queue or attachment the user may not see is a 404.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from grc.models import Team
+from grc.requests import perms, selectors, services
+from grc.requests.models import Request
+from grc.selectors.citizens import citizen_get, citizens_search
+
+S = Request.Status
+
+
+# --- forms --------------------------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class QueueFilterForm(forms.Form):
+    statut = forms.ChoiceField(
+        label=gettext_lazy("Statut"),
+        required=False,
+        choices=[("", gettext_lazy("En cours (non décidées)")), ("all", gettext_lazy("Toutes"))]
+        + [(value, label) for value, label in S.choices if value != S.DRAFT],
+    )
+    demarche = forms.ChoiceField(label=gettext_lazy("Démarche"), required=False, choices=[])
+    attribution = forms.ChoiceField(
+        label=gettext_lazy("Attribution"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Toutes")),
+            ("me", gettext_lazy("À moi")),
+            ("none", gettext_lazy("Non attribuées")),
+        ],
+    )
+
+    def __init__(self, *args, procedures=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["demarche"].choices = [("", _("Toutes"))] + [(p, p) for p in procedures]
+
+
+class AskCitizenForm(forms.Form):
+    missing_items = forms.CharField(
+        label=gettext_lazy("Pièces ou informations manquantes"),
+        help_text=gettext_lazy("Une par ligne ; l'usager verra cette liste."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+    )
+    message = forms.CharField(
+        label=gettext_lazy("Message à l'usager"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+
+    def clean_missing_items(self):
+        items = [line.strip(" -–•\t") for line in self.cleaned_data["missing_items"].splitlines()]
+        items = [item for item in items if item]
+        if not items:
+            raise ValidationError(_("Indiquez au moins une pièce ou information manquante."))
+        return items
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Motif"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages={"required": gettext_lazy("Le motif est obligatoire : l'usager le lira.")},
+    )
+
+
+class AcceptForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Commentaire (facultatif)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+    )
+
+
+class ForwardForm(forms.Form):
+    team = forms.ModelChoiceField(label=gettext_lazy("Équipe"), queryset=Team.objects.filter(is_active=True))
+    reason = forms.CharField(label=gettext_lazy("Motif de la transmission"), max_length=500)
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label=gettext_lazy("Message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    files = MultipleFileField(label=gettext_lazy("Pièces jointes"))
+
+
+class CounterForm(forms.Form):
+    procedure_title = forms.CharField(
+        label=gettext_lazy("Démarche"),
+        required=False,
+        max_length=255,
+        help_text=gettext_lazy("À remplir si la démarche n'est pas dans la liste."),
+    )
+    team = forms.ModelChoiceField(
+        label=gettext_lazy("Équipe destinataire"),
+        queryset=Team.objects.filter(is_active=True),
+        required=False,
+        help_text=gettext_lazy("Par défaut, l'équipe indiquée par la démarche."),
+    )
+    answers_text = forms.CharField(
+        label=gettext_lazy("Réponses et informations recueillies"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=10000,
+    )
+    files = MultipleFileField(label=gettext_lazy("Pièces justificatives"))
+    typed_by = forms.ChoiceField(
+        label=gettext_lazy("Qui a saisi les réponses ?"),
+        choices=Request.TypedBy.choices,
+        widget=forms.RadioSelect,
+        initial=Request.TypedBy.AGENT,
+    )
+    consent = forms.BooleanField(
+        label=gettext_lazy(
+            "L'usager a donné son accord pour que cette demande soit déposée en son nom et a été informé "
+            "de l'utilisation de ses données."
+        ),
+        error_messages={"required": gettext_lazy("Le consentement de l'usager doit être recueilli avant le dépôt.")},
+    )
+
+    def __init__(self, *args, procedure=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.procedure = procedure
+        if procedure is not None:
+            self.fields["procedure_title"].initial = procedure.title
+            self.fields["procedure_title"].widget = forms.HiddenInput()
+
+    def clean(self):
+        data = super().clean()
+        if self.procedure is None and not (data.get("procedure_title") or "").strip():
+            self.add_error("procedure_title", _("Indiquez la démarche."))
+        page_team = getattr(getattr(self.procedure, "specific", None), "destination_team", None)
+        if not data.get("team") and page_team is None and "team" not in self.errors:
+            self.add_error("team", _("Choisissez l'équipe qui traitera la demande."))
+        return data
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _add_service_error(form, error, default_field=None) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            target = field if field in form.fields else default_field
+            form.add_error(target, [message for e in errors for message in e.messages])
+        return
+    form.add_error(default_field, error.messages)
+
+
+def _detail_url(code, anchor=""):
+    return reverse("backoffice:request_detail", args=[code]) + (f"#{anchor}" if anchor else "")
+
+
+def _require_agent(user):
+    if not perms.is_agent(user):
+        raise Http404
+
+
+def _procedure_pages():
+    """Live procedure pages of the portal (empty while the portal's ProcedurePage does not exist)."""
+    try:
+        from portal.models import ProcedurePage
+    except ImportError:
+        return None
+    return ProcedurePage.objects.live().order_by("title")
+
+
+def _json_value(value):
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+# --- queues -------------------------------------------------------------------------------------
+
+
+def queue_home(request):
+    """The teams whose queue I work; straight to the queue when there is only one."""
+    teams = selectors.queue_teams(user=request.user)
+    if not teams:
+        raise Http404
+    if len(teams) == 1:
+        return redirect("backoffice:request_queue", team_id=teams[0].pk)
+    return render(request, "backoffice/requests/queue_home.html", {"teams": teams})
+
+
+def queue(request, team_id):
+    """A team's queue: filters, overdue first, pagination; one access-log row."""
+    _require_agent(request.user)
+    procedures = selectors.queue_procedures(team_id=team_id) if perms.is_team_member(request.user, team_id) else []
+    form = QueueFilterForm(request.GET or None, procedures=procedures)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    team, requests, counts = selectors.request_queue(
+        user=request.user,
+        team_id=team_id,
+        status=filters.get("statut", ""),
+        procedure=filters.get("demarche", ""),
+        assigned=filters.get("attribution", ""),
+        http_request=request,
+    )
+    page = Paginator(requests, selectors.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "backoffice/requests/queue.html",
+        {
+            "team": team,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+            "counts": [(label, counts.get(value, 0)) for value, label in S.choices if value != S.DRAFT],
+            "teams": selectors.queue_teams(user=request.user),
+        },
+    )
+
+
+@require_POST
+def assign_me(request, code):
+    """'M'attribuer' from the queue or the instruction screen."""
+    _require_agent(request.user)
+    req = selectors.request_get(user=request.user, code=code, log=False)
+    try:
+        services.request_assign(req, request.user, request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("La demande %(code)s vous est attribuée.") % {"code": code})
+    next_url = request.POST.get("next", "")
+    if next_url.startswith("/backoffice/") and "//" not in next_url:
+        return redirect(next_url)
+    return redirect(_detail_url(code))
+
+
+# --- instruction screen -------------------------------------------------------------------------
+
+
+def _detail(request, req, *, forms_bound=None, status=200):
+    user = request.user
+    forms_ = {
+        "ask_form": AskCitizenForm(prefix="ask"),
+        "accept_form": AcceptForm(prefix="accept"),
+        "refuse_form": ReasonForm(prefix="refuse"),
+        "close_form": ReasonForm(prefix="close"),
+        "forward_form": ForwardForm(prefix="forward"),
+        "message_form": MessageForm(prefix="msg"),
+    }
+    forms_["forward_form"].fields["team"].queryset = Team.objects.filter(is_active=True).exclude(pk=req.team_id)
+    forms_.update(forms_bound or {})
+    detail = selectors.request_detail(request_obj=req, user=user)
+    can_work = perms.can_work_request(user, req)
+    allowed = {action for action, sources in services.ALLOWED.items() if req.status in sources}
+    context = {
+        "req": req,
+        **detail,
+        **forms_,
+        "can_work": can_work,
+        "allowed": allowed,
+        "answers": sorted((req.answers or {}).items()),
+        "agents": selectors.team_agents(team_id=req.team_id) if req.team_id else [],
+        "today": timezone.localdate(),
+    }
+    return render(request, "backoffice/requests/detail.html", context, status=status)
+
+
+def detail(request, code):
+    """The instruction screen: answers, attachments, status history, messages, transitions."""
+    _require_agent(request.user)
+    req = selectors.request_get(user=request.user, code=code, http_request=request)
+    services.request_messages_mark_read(req, from_citizen=True)
+    return _detail(request, req)
+
+
+def _transition_view(request, code, *, form_class, prefix, run, success, anchor="actions", form_key=""):
+    _require_agent(request.user)
+    req = selectors.request_get(user=request.user, code=code, log=False)
+    if not perms.can_work_request(request.user, req):
+        raise Http404
+    form = form_class(request.POST, request.FILES, prefix=prefix) if form_class else None
+    form_key = form_key or f"{prefix}_form"
+    if form is not None and not form.is_valid():
+        return _detail(request, req, forms_bound={form_key: form}, status=400)
+    try:
+        run(req, form.cleaned_data if form is not None else {})
+    except ValidationError as error:
+        if form is None:
+            messages.error(request, " ".join(error.messages))
+            return redirect(_detail_url(code))
+        _add_service_error(form, error, default_field=None)
+        if not hasattr(error, "error_dict"):  # e.g. a transition not allowed: its form may be hidden
+            messages.error(request, " ".join(error.messages))
+        return _detail(request, req, forms_bound={form_key: form}, status=400)
+    messages.success(request, success)
+    return redirect(_detail_url(code, anchor))
+
+
+@require_POST
+def take_in_review(request, code):
+    return _transition_view(
+        request,
+        code,
+        form_class=None,
+        prefix="review",
+        run=lambda req, data: services.request_take_in_review(req, actor=request.user),
+        success=_("La demande est en cours d'instruction."),
+    )
+
+
+@require_POST
+def ask_citizen(request, code):
+    return _transition_view(
+        request,
+        code,
+        form_class=AskCitizenForm,
+        prefix="ask",
+        run=lambda req, data: services.request_ask_citizen(
+            req, missing_items=data["missing_items"], message=data["message"], actor=request.user
+        ),
+        success=_("La demande de compléments a été envoyée à l'usager."),
+    )
+
+
+@require_POST
+def accept(request, code):
+    return _transition_view(
+        request,
+        code,
+        form_class=AcceptForm,
+        prefix="accept",
+        run=lambda req, data: services.request_accept(req, reason=data["reason"], actor=request.user),
+        success=_("La demande est acceptée ; l'usager en est informé."),
+    )
+
+
+@require_POST
+def refuse(request, code):
+    return _transition_view(
+        request,
+        code,
+        form_class=ReasonForm,
+        prefix="refuse",
+        run=lambda req, data: services.request_refuse(req, reason=data["reason"], actor=request.user),
+        success=_("La demande est refusée ; l'usager en est informé."),
+    )
+
+
+@require_POST
+def close(request, code):
+    return _transition_view(
+        request,
+        code,
+        form_class=ReasonForm,
+        prefix="close",
+        run=lambda req, data: services.request_close(req, reason=data["reason"], actor=request.user),
+        success=_("La demande est classée sans suite."),
+    )
+
+
+@require_POST
+def forward(request, code):
+    _require_agent(request.user)
+    req = selectors.request_get(user=request.user, code=code, log=False)
+    if not perms.can_work_request(request.user, req):
+        raise Http404
+    form = ForwardForm(request.POST, prefix="forward")
+    form.fields["team"].queryset = Team.objects.filter(is_active=True).exclude(pk=req.team_id)
+    if form.is_valid():
+        try:
+            services.request_forward(req, form.cleaned_data["team"], form.cleaned_data["reason"], request.user)
+        except ValidationError as error:
+            _add_service_error(form, error, default_field="reason")
+        else:
+            messages.success(
+                request, _("La demande a été transmise à « %(team)s ».") % {"team": form.cleaned_data["team"]}
+            )
+            # The request may now be out of my reach: back to my queues.
+            return redirect("backoffice:request_queue_home")
+    return _detail(request, req, forms_bound={"forward_form": form}, status=400)
+
+
+@require_POST
+def assign(request, code):
+    _require_agent(request.user)
+    req = selectors.request_get(user=request.user, code=code, log=False)
+    if not perms.can_work_request(request.user, req):
+        raise Http404
+    agents = {str(a.pk): a for a in selectors.team_agents(team_id=req.team_id)} if req.team_id else {}
+    value = request.POST.get("agent", "")
+    if value and value not in agents:
+        messages.error(request, _("Choisissez un agent de l'équipe."))
+        return redirect(_detail_url(code, "actions"))
+    try:
+        services.request_assign(req, agents.get(value), request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Attribution enregistrée."))
+    return redirect(_detail_url(code, "actions"))
+
+
+@require_POST
+def message_post(request, code):
+    return _transition_view(
+        request,
+        code,
+        form_class=MessageForm,
+        prefix="msg",
+        run=lambda req, data: services.request_message_post(
+            req, author=request.user, body=data["body"], files=data["files"], from_citizen=False
+        ),
+        success=_("Message envoyé ; l'usager est prévenu par courriel."),
+        anchor="messages",
+        form_key="message_form",
+    )
+
+
+def attachment_download(request, pk):
+    """One attachment of a request I may see (404 otherwise), logged, never rendered inline."""
+    _require_agent(request.user)
+    attachment = selectors.request_attachment_get(user=request.user, pk=pk, http_request=request)
+    return attachment_response(attachment)
+
+
+def attachment_response(attachment) -> FileResponse:
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name or f"piece-{attachment.pk}",
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- agent-assisted filing at a counter ---------------------------------------------------------
+
+
+def counter_start(request):
+    """Step 1: find the citizen (the citizen search of the reference)."""
+    if not perms.can_file_at_counter(request.user):
+        raise Http404
+    query = request.GET.get("q", "").strip()[:200]
+    hits = None
+    if query:
+        hits = citizens_search(user=request.user, query=query, request=request, limit=15)
+    return render(request, "backoffice/requests/counter_start.html", {"query": query, "hits": hits})
+
+
+def counter_file(request, citizen_pk):
+    """Step 2: choose the procedure, fill its answers, record consent and who typed; file it."""
+    if not perms.can_file_at_counter(request.user):
+        raise Http404
+    citizen = citizen_get(user=request.user, pk=citizen_pk, request=request, purpose="dépôt d'une demande au guichet")
+    pages = _procedure_pages()
+    procedure = None
+    procedure_id = request.POST.get("procedure") or request.GET.get("procedure")
+    if pages is not None and procedure_id:
+        procedure = pages.filter(pk=procedure_id).first() if str(procedure_id).isdigit() else None
+    page_form = None
+    if procedure is not None and hasattr(procedure, "get_form"):
+        try:
+            page_form = (
+                procedure.get_form(request.POST, request.FILES, page=procedure, user=request.user, prefix="f")
+                if request.method == "POST"
+                else procedure.get_form(page=procedure, user=request.user, prefix="f")
+            )
+        except TypeError:  # a form builder that does not take a prefix
+            page_form = (
+                procedure.get_form(request.POST, request.FILES, page=procedure, user=request.user)
+                if request.method == "POST"
+                else procedure.get_form(page=procedure, user=request.user)
+            )
+    form = CounterForm(request.POST or None, request.FILES or None, procedure=procedure, prefix="c")
+    if request.method == "POST":
+        page_valid = page_form is None or page_form.is_valid()
+        if form.is_valid() and page_valid:
+            answers, files = {}, {}
+            if page_form is not None:
+                for name, value in page_form.cleaned_data.items():
+                    if isinstance(value, UploadedFile):
+                        files[name] = value
+                    elif value not in (None, ""):
+                        answers[name] = _json_value(value)
+            if form.cleaned_data["answers_text"].strip():
+                answers["notes_guichet"] = form.cleaned_data["answers_text"].strip()
+            for index, upload in enumerate(form.cleaned_data["files"], start=1):
+                files[f"piece_{index}"] = upload
+            try:
+                req = services.request_open(
+                    citizen=citizen,
+                    procedure_title=procedure.title if procedure else form.cleaned_data["procedure_title"],
+                    team=form.cleaned_data["team"],
+                    channel=Request.Channel.COUNTER,
+                    actor=request.user,
+                    procedure=procedure,
+                    answers=answers,
+                    consent_at=timezone.now(),
+                    typed_by=form.cleaned_data["typed_by"],
+                    files=files,
+                )
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for field, errors in error.error_dict.items():
+                        msgs = [m for e in errors for m in e.messages]
+                        if page_form is not None and field in page_form.fields:
+                            page_form.add_error(field, msgs)
+                        else:
+                            form.add_error(
+                                field if field in form.fields else ("files" if field.startswith("piece") else None),
+                                msgs,
+                            )
+                else:
+                    form.add_error(None, error.messages)
+            else:
+                messages.success(
+                    request,
+                    _("Demande %(code)s déposée pour l'usager ; l'accusé de réception peut être imprimé.")
+                    % {"code": req.tracking_code},
+                )
+                if perms.can_view_request(request.user, req):
+                    return redirect(_detail_url(req.tracking_code))
+                return redirect("backoffice:request_counter_done", code=req.tracking_code)
+    return render(
+        request,
+        "backoffice/requests/counter_file.html",
+        {
+            "citizen": citizen,
+            "form": form,
+            "page_form": page_form,
+            "procedures": list(pages) if pages is not None else None,
+            "procedure": procedure,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def counter_done(request, code):
+    """After filing for another team: the code and the acknowledgement to print (not the request itself)."""
+    if not perms.can_file_at_counter(request.user):
+        raise Http404
+    req = Request.objects.filter(tracking_code=code, filed_by=request.user).select_related("team").first()
+    if req is None:
+        raise Http404
+    return render(request, "backoffice/requests/counter_done.html", {"req": req})
+
+
+def counter_acknowledgement(request, code):
+    """The acknowledgement PDF of a request I filed at the counter (or may see), to print for the citizen."""
+    from grc.requests.pdf import acknowledgement_pdf
+
+    _require_agent(request.user)
+    req = Request.objects.filter(tracking_code=code, filed_by=request.user).first()
+    if req is None:
+        req = selectors.request_get(user=request.user, code=code, http_request=request)
+    response = HttpResponse(acknowledgement_pdf(req), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="accuse-reception-{req.tracking_code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,371 @@
+"""Reads of requests. Every selector takes the user, filters in SQL with ``perms``, and writes the access log.
+
+A request (or attachment, or queue) the user may not see raises ``Http404``.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from grc.audit.models import AccessLog
+from grc.audit.services import access_log_write
+from grc.models import Membership, Team
+
+from . import perms
+from .models import Request, RequestAttachment, RequestEvent, RequestMessage
+
+QUEUE_PAGE_SIZE = 50
+
+
+def _log(user, action, request_obj, *, obj=None, http_request=None, purpose=""):
+    access_log_write(
+        actor=user,
+        action=action,
+        citizen=request_obj.citizen_id,
+        obj=obj if obj is not None else request_obj,
+        purpose=purpose,
+        request=http_request,
+    )
+
+
+def _self_action(user, action):
+    return AccessLog.Action.CITIZEN_SELF_VIEW if perms.is_citizen_account(user) else action
+
+
+def requests_for(*, user) -> QuerySet[Request]:
+    """The requests ``user`` may see (no access-log row: callers narrow and log)."""
+    return Request.objects.filter(perms.visible_requests_q(user))
+
+
+def request_get(*, user, code: str, http_request=None, log: bool = True, for_update: bool = False) -> Request:
+    """One request by tracking code, if ``user`` may see it (``perms``), else 404; logs the read.
+
+    Staff reads are logged as ``REQUEST_VIEW``; a citizen reading their own as ``CITIZEN_SELF_VIEW``.
+    """
+    qs = requests_for(user=user).select_related("team", "assigned_to", "citizen", "account", "filed_by")
+    request_obj = qs.filter(tracking_code=code).first()
+    if request_obj is None:
+        raise Http404
+    if log:
+        _log(user, _self_action(user, AccessLog.Action.REQUEST_VIEW), request_obj, http_request=http_request)
+    return request_obj
+
+
+def request_detail(*, request_obj: Request, user) -> dict:
+    """What the instruction screen / citizen page shows, in a fixed number of queries.
+
+    Citizens see the events marked visible to them; staff see every event.
+    """
+    attachments = list(request_obj.attachments.order_by("uploaded_at", "pk"))
+    events = RequestEvent.objects.filter(request=request_obj).select_related("actor")
+    if not perms.is_agent(user):
+        events = events.filter(visible_to_citizen=True)
+    messages = list(
+        RequestMessage.objects.filter(request=request_obj)
+        .select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=RequestAttachment.objects.order_by("pk")))
+    )
+    return {
+        "form_attachments": [a for a in attachments if a.message_id is None],
+        "events": list(events),
+        "thread": messages,
+    }
+
+
+def request_attachment_get(*, user, pk: int, http_request=None) -> RequestAttachment:
+    """One attachment of a request ``user`` may see, else 404; logs the download."""
+    attachment = (
+        RequestAttachment.objects.select_related("request").filter(pk=pk, request__in=requests_for(user=user)).first()
+    )
+    if attachment is None:
+        raise Http404
+    _log(
+        user,
+        _self_action(user, AccessLog.Action.REQUEST_ATTACHMENT_DOWNLOAD),
+        attachment.request,
+        obj=attachment,
+        http_request=http_request,
+    )
+    return attachment
+
+
+def queue_teams(*, user) -> list[Team]:
+    """The teams whose queue ``user`` works (current instructor / social worker / manager)."""
+    if not perms.is_agent(user):
+        return []
+    return list(Team.objects.filter(pk__in=perms.request_team_ids(user), is_active=True).order_by("name"))
+
+
+def request_queue(
+    *,
+    user,
+    team_id: int,
+    status: str = "",
+    procedure: str = "",
+    assigned: str = "",
+    http_request=None,
+) -> tuple[Team, QuerySet[Request], dict]:
+    """A team's queue (bannette), overdue first, then by due date; 404 if ``user`` is not in the team.
+
+    Filters: ``status`` (one status, ``open`` = not final, default open), ``procedure`` (title),
+    ``assigned`` (``me``, ``none`` or empty). Returns the team, the queryset and counts per status.
+    Logs one ``REQUEST_QUEUE`` row (the team's queue, not each request).
+    """
+    if not perms.is_team_member(user, team_id):
+        raise Http404
+    team = Team.objects.get(pk=team_id)
+    base = Request.objects.filter(team_id=team_id).exclude(status=Request.Status.DRAFT)
+    counts = dict(base.values_list("status").annotate(n=Count("pk")).order_by())
+    qs = base
+    if status == "all":
+        pass
+    elif status in Request.Status.values:
+        qs = qs.filter(status=status)
+    else:
+        qs = qs.filter(status__in=Request.OPEN_STATUSES)
+    if procedure:
+        qs = qs.filter(procedure_title=procedure)
+    if assigned == "me":
+        qs = qs.filter(assigned_to=user)
+    elif assigned == "none":
+        qs = qs.filter(assigned_to__isnull=True)
+    today = timezone.localdate()
+    qs = (
+        qs.select_related("citizen", "assigned_to")
+        .annotate(
+            overdue=Case(
+                When(Q(due_date__lt=today) & Q(status__in=Request.OPEN_STATUSES), then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("overdue", "due_date", "submitted_at", "pk")
+    )
+    access_log_write(
+        actor=user,
+        action=AccessLog.Action.REQUEST_QUEUE,
+        object_type="grc.team",
+        object_id=team_id,
+        request=http_request,
+    )
+    return team, qs, counts
+
+
+def queue_procedures(*, team_id: int) -> list[str]:
+    """Procedure titles present in a team's queue (for the filter)."""
+    return list(
+        Request.objects.filter(team_id=team_id)
+        .exclude(status=Request.Status.DRAFT)
+        .values_list("procedure_title", flat=True)
+        .distinct()
+        .order_by("procedure_title")
+    )
+
+
+def team_agents(*, team_id) -> list:
+    """Current agents of a team who may be assigned its requests."""
+    from grc.models import User
+
+    today = timezone.localdate()
+    return list(
+        User.objects.filter(
+            is_active=True,
+            is_staff=True,
+            memberships__team_id=team_id,
+            memberships__role__in=list(perms.REQUEST_ROLES),
+            memberships__start_date__lte=today,
+        )
+        .filter(Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=today))
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+# --- Mon espace --------------------------------------------------------------------------------
+
+
+def my_requests(*, user) -> QuerySet[Request]:
+    """A citizen's own requests, drafts included, newest first (for Mon espace)."""
+    if not perms.is_citizen_account(user):
+        return Request.objects.none()
+    return (
+        requests_for(user=user)
+        .annotate(unread=Count("messages", filter=Q(messages__from_citizen=False, messages__read_at__isnull=True)))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def my_accesses(*, user, limit: int = 100, offset: int = 0) -> list[dict]:
+    """Who read the citizen's records: when, which team and role — never which person.
+
+    One query over the access log by citizen, joined to the actor's team memberships valid on the
+    day of each access (an actor in several teams shows them all). The citizen's own reads are
+    left out. Returns dicts: ``at``, ``action`` (label), ``teams`` (list of (team, role label)).
+    """
+    citizen = getattr(user, "citizen", None)
+    if citizen is None or not perms.is_citizen_account(user):
+        return []
+    sql = """
+        SELECT a.id, a.at, a.action, a.actor_id IS NULL AS by_system,
+               COALESCE(
+                   array_agg(t.name || '|' || m.role ORDER BY t.name, m.role)
+                       FILTER (WHERE m.id IS NOT NULL),
+                   '{}'
+               ) AS teams
+          FROM audit_accesslog a
+          LEFT JOIN grc_membership m
+            ON m.user_id = a.actor_id
+           AND m.start_date <= (a.at AT TIME ZONE %(tz)s)::date
+           AND (m.end_date IS NULL OR m.end_date >= (a.at AT TIME ZONE %(tz)s)::date)
+          LEFT JOIN grc_team t ON t.id = m.team_id
+         WHERE a.citizen_id = %(citizen)s
+           AND a.actor_id IS DISTINCT FROM %(user)s
+         GROUP BY a.id
+         ORDER BY a.at DESC, a.id DESC
+         LIMIT %(limit)s OFFSET %(offset)s
+    """
+    params = {
+        "tz": timezone.get_current_timezone_name(),
+        "citizen": citizen.pk,
+        "user": user.pk,
+        "limit": limit,
+        "offset": offset,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    actions = dict(AccessLog.Action.choices)
+    roles = dict(Membership.Role.choices)
+    result = []
+    for _pk, at, action, by_system, teams in rows:
+        pairs = []
+        for item in teams:
+            name, _sep, role = item.rpartition("|")
+            pairs.append((name, roles.get(role, role)))
+        result.append({"at": at, "action": actions.get(action, action), "teams": pairs, "by_system": by_system})
+    return result
+
+
+def my_data(*, user, http_request=None) -> dict:
+    """Everything the citizen may see about themselves, as plain JSON-ready data; logs the download.
+
+    Identity, addresses, contact points, household (with the other members' names and roles only),
+    requests with their answers, visible status history, messages and attachment names.
+    """
+    citizen = getattr(user, "citizen", None)
+    data = {
+        "generated_at": timezone.now().isoformat(),
+        "account": {"email": user.email, "first_name": user.first_name, "last_name": user.last_name},
+        "identity": None,
+        "addresses": [],
+        "contact_points": [],
+        "household": [],
+        "requests": [],
+    }
+    if citizen is not None:
+        data["identity"] = {
+            "birth_name": citizen.birth_name,
+            "usage_name": citizen.usage_name,
+            "first_names": citizen.first_names,
+            "birth_date": citizen.birth_date.isoformat() if citizen.birth_date else None,
+            "birth_place": citizen.birth_place,
+            "birth_country": citizen.birth_country,
+            "sex": citizen.get_sex_display(),
+            "nir": citizen.nir,
+            "assurance_level": citizen.get_assurance_level_display(),
+        }
+        data["addresses"] = [
+            {
+                "line1": a.line1,
+                "line2": a.line2,
+                "postcode": a.postcode,
+                "city": a.city,
+                "country": a.country,
+                "start_date": _iso(a.start_date),
+                "end_date": _iso(a.end_date),
+            }
+            for a in citizen.addresses.order_by("-start_date", "pk")
+        ]
+        data["contact_points"] = [
+            {"kind": c.get_kind_display(), "value": c.value} for c in citizen.contact_points.order_by("kind", "pk")
+        ]
+        from grc.models import HouseholdMembership
+
+        mine = HouseholdMembership.objects.filter(citizen=citizen).select_related("household")
+        for membership in mine:
+            members = HouseholdMembership.objects.filter(household=membership.household).select_related("citizen")
+            data["household"].append(
+                {
+                    "household": str(membership.household),
+                    "my_role": membership.get_role_display(),
+                    "start_date": _iso(membership.start_date),
+                    "end_date": _iso(membership.end_date),
+                    "members": [
+                        {"name": m.citizen.display_name, "role": m.get_role_display()}
+                        for m in members
+                        if m.citizen_id != citizen.pk
+                    ],
+                }
+            )
+    requests = (
+        requests_for(user=user)
+        .select_related("team")
+        .prefetch_related(
+            Prefetch("events", queryset=RequestEvent.objects.filter(visible_to_citizen=True)),
+            Prefetch("messages", queryset=RequestMessage.objects.prefetch_related("attachments")),
+            Prefetch("attachments", queryset=RequestAttachment.objects.filter(message__isnull=True)),
+        )
+        .order_by("created_at", "pk")
+    )
+    for r in requests:
+        data["requests"].append(
+            {
+                "tracking_code": r.tracking_code,
+                "procedure": r.procedure_title,
+                "status": r.get_status_display(),
+                "channel": r.get_channel_display(),
+                "team": str(r.team) if r.team_id else None,
+                "created_at": r.created_at.isoformat(),
+                "submitted_at": _iso(r.submitted_at),
+                "due_date": _iso(r.due_date),
+                "decision_reason": r.decision_reason,
+                "answers": r.answers,
+                "missing_items": r.missing_items,
+                "attachments": [a.original_name for a in r.attachments.all()],
+                "history": [
+                    {"at": e.at.isoformat(), "status": e.get_to_status_display(), "comment": e.comment}
+                    for e in r.events.all()
+                ],
+                "messages": [
+                    {
+                        "at": m.at.isoformat(),
+                        "from": "usager" if m.from_citizen else "service",
+                        "body": m.body,
+                        "attachments": [a.original_name for a in m.attachments.all()],
+                    }
+                    for m in r.messages.all()
+                ],
+            }
+        )
+    access_log_write(
+        actor=user,
+        action=AccessLog.Action.CITIZEN_DATA_DOWNLOAD,
+        citizen=citizen,
+        object_type="grc.citizen" if citizen else "grc.user",
+        object_id=citizen.pk if citizen else user.pk,
+        request=http_request,
+    )
+    return data
+
+
+def _iso(value):
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,157 @@
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from grc.audit.models import AccessLog
+from grc.audit.services import access_log_write
+from grc.models import Membership
+from grc.requests import services
+from grc.requests.models import Request
+from tests.factories import AddressFactory, MembershipFactory, UserFactory, verify_otp
+from tests.requests.factories import PDF_BYTES, citizen_account, filed_request, instructor, pdf_upload, procedure_page
+
+pytestmark = pytest.mark.django_db
+
+S = Request.Status
+
+
+def test_space_lists_my_drafts_and_requests_only(client, team_a):
+    mine = filed_request(team=team_a)
+    account = mine.account
+    page = procedure_page(team=team_a, title="Subvention sport")
+    services.request_draft_save(account=account, procedure=page, answers={})
+    other = filed_request(team=team_a)
+    client.force_login(account)
+    body = client.get(reverse("espace:home")).content.decode()
+    assert mine.tracking_code in body and "Subvention sport" in body and "Reprendre ce brouillon" in body
+    assert other.tracking_code not in body
+
+
+def test_space_is_empty_before_first_filing(client):
+    user = UserFactory(citizen_account=True)
+    client.force_login(user)
+    response = client.get(reverse("espace:home"))
+    assert response.status_code == 200 and "aucune demande" in response.content.decode()
+    assert client.get(reverse("espace:accesses")).status_code == 200
+
+
+def test_staff_account_gets_404_in_mon_espace(client, team_a):
+    verify_otp(client, instructor(team_a))
+    assert client.get(reverse("espace:home")).status_code == 404
+
+
+def test_request_of_someone_else_is_404(client, team_a):
+    request = filed_request(team=team_a)
+    other, _citizen = citizen_account()
+    client.force_login(other)
+    assert client.get(reverse("espace:request_detail", args=[request.tracking_code])).status_code == 404
+    assert client.get(reverse("espace:request_acknowledgement", args=[request.tracking_code])).status_code == 404
+
+
+def test_request_page_history_messages_and_ack_pdf(client, team_a):
+    request = filed_request(team=team_a)
+    agent = instructor(team_a)
+    services.request_take_in_review(request, actor=agent)
+    services.request_assign(request, agent, agent)
+    services.request_message_post(request, author=agent, body="Bonjour <b>Madame</b>", files=[], from_citizen=False)
+    client.force_login(request.account)
+    response = client.get(reverse("espace:request_detail", args=[request.tracking_code]))
+    body = response.content.decode()
+    assert "En cours d&#x27;instruction" in body or "En cours d'instruction" in body
+    assert "Bonjour &lt;b&gt;Madame&lt;/b&gt;" in body
+    assert "Attribuée" not in body  # internal steps are not shown to the citizen
+    assert request.messages.get().read_at is not None
+    pdf = client.get(reverse("espace:request_acknowledgement", args=[request.tracking_code]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_citizen_answers_request_for_documents(client, team_a):
+    request = filed_request(team=team_a)
+    agent = instructor(team_a)
+    services.request_ask_citizen(request, missing_items=["Certificat de scolarité"], message="", actor=agent)
+    client.force_login(request.account)
+    url = reverse("espace:request_detail", args=[request.tracking_code])
+    assert "Certificat de scolarité" in client.get(url).content.decode()
+    answer_url = reverse("espace:request_answer", args=[request.tracking_code])
+    response = client.post(answer_url, {"answer-message": ""})
+    assert response.status_code == 400 and "Joignez les pièces" in response.content.decode()
+    response = client.post(answer_url, {"answer-files": [pdf_upload("certificat.pdf")], "answer-message": "Voici"})
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status == S.IN_REVIEW
+    assert request.attachments.get().original_name == "certificat.pdf"
+
+
+def test_citizen_answer_with_oversized_file_is_refused(client, team_a, settings):
+    settings.DOCUMENT_MAX_BYTES = 10
+    request = filed_request(team=team_a)
+    services.request_ask_citizen(request, missing_items=["RIB"], message="", actor=instructor(team_a))
+    client.force_login(request.account)
+    response = client.post(
+        reverse("espace:request_answer", args=[request.tracking_code]),
+        {"answer-files": [pdf_upload()], "answer-message": "Mon RIB"},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "taille maximale" in body and "Mon RIB" in body
+    assert Request.objects.get(pk=request.pk).status == S.AWAITING_CITIZEN
+
+
+def test_citizen_message_with_script_is_escaped_and_bad_file_refused(client, team_a):
+    request = filed_request(team=team_a)
+    client.force_login(request.account)
+    url = reverse("espace:request_message_post", args=[request.tracking_code])
+    bad = SimpleUploadedFile("a.png", PDF_BYTES, content_type="image/png")
+    response = client.post(url, {"msg-body": "<script>x()</script>", "msg-files": [bad]})
+    assert response.status_code == 400 and "ne correspond pas" in response.content.decode()
+    assert client.post(url, {"msg-body": "<script>x()</script>"}).status_code == 302
+    body = client.get(reverse("espace:request_detail", args=[request.tracking_code])).content.decode()
+    assert "&lt;script&gt;x()&lt;/script&gt;" in body and "<script>x()" not in body
+
+
+def test_attachment_download_own_only(client, team_a):
+    request = filed_request(team=team_a)
+    message = services.request_message_post(
+        request, author=request.account, body="x", files=[pdf_upload()], from_citizen=True
+    )
+    url = reverse("espace:attachment_download", args=[message.attachments.get().pk])
+    client.force_login(request.account)
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF_BYTES
+    for closer in response._resource_closers:  # close the file, not the database connection
+        closer()
+    other, _c = citizen_account()
+    client.force_login(other)
+    assert client.get(url).status_code == 404
+
+
+def test_data_download_json_and_pdf(client, team_a):
+    request = filed_request(team=team_a, answers={"ecole": "Collège Chateaubriand"})
+    account = request.account
+    AddressFactory(citizen=account.citizen, line1="3 rue de Brest")
+    services.request_message_post(request, author=account, body="Question", files=[], from_citizen=True)
+    client.force_login(account)
+    response = client.get(reverse("espace:data_json"))
+    data = json.loads(response.content)
+    assert data["identity"]["birth_name"] == account.citizen.birth_name
+    assert data["addresses"][0]["line1"] == "3 rue de Brest"
+    assert data["requests"][0]["answers"] == {"ecole": "Collège Chateaubriand"}
+    assert data["requests"][0]["messages"][0]["body"] == "Question"
+    pdf = client.get(reverse("espace:data_pdf"))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert AccessLog.objects.filter(actor=account, action=AccessLog.Action.CITIZEN_DATA_DOWNLOAD).count() == 2
+
+
+def test_access_list_shows_team_and_role_never_names(client, team_a, django_assert_max_num_queries):
+    request = filed_request(team=team_a)
+    agent = UserFactory(staff=True, first_name="Gwenaëlle", last_name="Trébaol")
+    MembershipFactory(user=agent, team=team_a, role=Membership.Role.INSTRUCTOR)
+    access_log_write(actor=agent, action=AccessLog.Action.REQUEST_VIEW, citizen=request.citizen, obj=request)
+    client.force_login(request.account)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("espace:accesses"))
+    body = response.content.decode()
+    assert team_a.name in body and "Agent instructeur" in body and "Consultation d&#x27;une demande" in body
+    assert "Trébaol" not in body and "Gwenaëlle" not in body and agent.email not in body
