@@ -248,3 +248,9 @@ OIDC_ACR_VALUES = env.str("OIDC_ACR_VALUES", default="eidas1")
 OIDC_TOKEN_ENDPOINT_AUTH_METHOD = env.str("OIDC_TOKEN_ENDPOINT_AUTH_METHOD", default="client_secret_post")
 OIDC_LOGOUT = env.bool("OIDC_LOGOUT", default=True)
 OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="FranceConnect")
+
+# --- Requests / Mon espace (issue 5): Mon espace is installed so its templates
+# (portal/espace/templates/espace/) are found. Links in e-mails to citizens use PORTAL_BASE_URL
+# (default: WAGTAILADMIN_BASE_URL).
+INSTALLED_APPS += ["portal.espace"]
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
