@@ -47,6 +47,8 @@ KNN_MIN_SIMILARITY = 0.12
 TRACKING_CODE_SCORE = 0.98
 NIR_SCORE = 0.97
 FILE_NUMBER_SCORE = 0.9
+# A letter quoting a request goes to the team instructing it, whatever its words say.
+REQUEST_TEAM_SCORE = 0.99
 
 MONTHS = {
     "JANVIER": 1,
@@ -638,7 +640,7 @@ def suggest(item, *, rules=None, history=None, use_history=True, use_matching=Tr
             )
     if request_info and request_info.get("team_id") in teams:
         team_evidence[request_info["team_id"]].append(
-            (0.8, f"Équipe qui instruit la demande {request_info['tracking_code']}")
+            (REQUEST_TEAM_SCORE, f"Équipe qui instruit la demande {request_info['tracking_code']}")
         )
     team_choices = _combine(team_evidence, teams)
 

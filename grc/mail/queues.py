@@ -1,0 +1,174 @@
+"""Queues of incoming mail: the mailroom's lists and each team's bannette (selectors + their rules).
+
+Every list takes the user, filters in SQL and writes one ``MAIL_QUEUE`` access-log row per page.
+Rules (who sees which queue):
+
+- **mailroom** (to qualify, manual, waiting for recognition, qualified not routed yet): mailroom agents
+  (a current ``mailroom_agent`` membership) and superusers. They see scans and suggestions, never
+  social files (``dossier_unique.perms`` gives them nothing).
+- **team bannette**: current members of the team (any role), and superusers. Another team's
+  member gets a 404.
+
+Items are read through the intake selectors (``grc.mail.selectors``) when present, so the item
+rules live in one place; the bannette adds its own team filter on top.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from grc.audit.models import AccessLog
+from grc.audit.services import access_log_write
+from grc.mail.models import MailItem
+from grc.models import Membership, Team
+from grc.perms import current_roles
+
+MAILROOM_STATES = {
+    "a_qualifier": (MailItem.Status.RECOGNISED,),
+    "manuel": (MailItem.Status.MANUAL,),
+    "en_cours": (MailItem.Status.RECEIVED,),
+    "qualifies": (MailItem.Status.QUALIFIED,),
+}
+TEAM_SCOPES = ("tous", "moi", "non_attribues", "traites")
+
+
+def _active(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
+
+
+def is_mailroom_agent(user) -> bool:
+    """Use the mailroom screens (upload, qualify, route, retry).
+
+    Rules: an active staff account with a current ``mailroom_agent`` membership, or a superuser.
+    """
+    if not _active(user):
+        return False
+    return user.is_superuser or Membership.Role.MAILROOM_AGENT in current_roles(user)
+
+
+def team_ids_for(user, *, on: datetime.date | None = None) -> set[int]:
+    """Teams the user currently belongs to (any role)."""
+    if not _active(user):
+        return set()
+    day = on or timezone.localdate()
+    return set(
+        Membership.objects.filter(user=user, start_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .values_list("team_id", flat=True)
+    )
+
+
+def can_work_team_queue(user, team) -> bool:
+    """Open a team's bannette, take (assign to me), forward and mark letters handled.
+
+    Rules: current members of that team (any role), or superusers.
+    """
+    if not _active(user):
+        return False
+    return user.is_superuser or team.pk in team_ids_for(user)
+
+
+def can_view_item(user, item: MailItem) -> bool:
+    """See one letter (scan, text, suggestions, history).
+
+    Rules: mailroom agents and superusers, every letter; a team member, letters currently in their
+    team's bannette (routed or handled) or that their team once had (forwarded away).
+    """
+    if is_mailroom_agent(user):
+        return True
+    if not _active(user):
+        return False
+    teams = team_ids_for(user)
+    if item.team_id in teams and item.status in (MailItem.Status.ROUTED, MailItem.Status.HANDLED):
+        return True
+    return item.events.filter(team_id__in=teams, kind__in=("routed", "forwarded")).exists()
+
+
+def visible_items(user) -> QuerySet:
+    """Letters the user may see (see ``can_view_item``), as one filtered queryset."""
+    try:
+        from grc.mail.selectors import mail_items_for
+    except ImportError:  # the intake selectors are not there yet: same rules here
+        mail_items_for = None
+    if mail_items_for is not None:
+        return mail_items_for(user=user)
+    if is_mailroom_agent(user):
+        return MailItem.objects.all()
+    teams = team_ids_for(user)
+    if not teams:
+        return MailItem.objects.none()
+    return MailItem.objects.filter(
+        Q(team_id__in=teams, status__in=(MailItem.Status.ROUTED, MailItem.Status.HANDLED))
+        | Q(events__team_id__in=teams, events__kind__in=("routed", "forwarded"))
+    ).distinct()
+
+
+def mailroom_queue(*, user, state: str = "a_qualifier", request=None) -> QuerySet:
+    """The mailroom's list for ``state`` (see ``MAILROOM_STATES``), oldest first; 404 for non-mailroom users."""
+    if not is_mailroom_agent(user):
+        raise Http404
+    statuses = MAILROOM_STATES.get(state, MAILROOM_STATES["a_qualifier"])
+    items = (
+        visible_items(user)
+        .filter(status__in=statuses)
+        .select_related("mail_type", "team", "batch")
+        .order_by("received_at", "id")
+    )
+    access_log_write(actor=user, action=AccessLog.Action.MAIL_QUEUE, request=request, purpose=f"courrier : {state}")
+    return items
+
+
+def mailroom_counts(*, user) -> dict[str, int]:
+    """How many letters wait in each mailroom state (for the tabs)."""
+    if not is_mailroom_agent(user):
+        raise Http404
+    from django.db.models import Count
+
+    rows = MailItem.objects.values("status").annotate(n=Count("id"))
+    by_status = {row["status"]: row["n"] for row in rows}
+    return {state: sum(by_status.get(s, 0) for s in statuses) for state, statuses in MAILROOM_STATES.items()}
+
+
+def team_queue_teams(user) -> list[Team]:
+    """Teams whose bannette the user may open (their current teams; every team for a superuser)."""
+    if not _active(user):
+        return []
+    if user.is_superuser:
+        return list(Team.objects.filter(is_active=True).order_by("name"))
+    return list(Team.objects.filter(pk__in=team_ids_for(user), is_active=True).order_by("name"))
+
+
+def team_queue(*, user, team_pk: int, scope: str = "tous", request=None) -> tuple[Team, QuerySet]:
+    """A team's bannette: routed letters, overdue first then by due date; ``scope`` narrows it.
+
+    ``moi``: assigned to the user; ``non_attribues``: nobody's yet; ``traites``: handled ones,
+    most recent first. 404 when the user is not a member of that team.
+    """
+    team = Team.objects.filter(pk=team_pk).first()
+    if team is None or not can_work_team_queue(user, team):
+        raise Http404
+    items = MailItem.objects.filter(team=team).select_related("mail_type", "assigned_to", "citizen")
+    if scope == "traites":
+        items = items.filter(status=MailItem.Status.HANDLED).order_by("-handled_at", "-id")
+    else:
+        items = items.filter(status=MailItem.Status.ROUTED)
+        if scope == "moi":
+            items = items.filter(assigned_to=user)
+        elif scope == "non_attribues":
+            items = items.filter(assigned_to__isnull=True)
+        today = timezone.localdate()
+        items = items.annotate(
+            overdue=Case(When(due_date__lt=today, then=Value(0)), default=Value(1), output_field=IntegerField())
+        ).order_by("overdue", "due_date", "received_at", "id")
+    access_log_write(
+        actor=user,
+        action=AccessLog.Action.MAIL_QUEUE,
+        obj=team,
+        request=request,
+        purpose=f"bannette : {scope}",
+    )
+    return team, items
