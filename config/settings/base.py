@@ -254,3 +254,16 @@ OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="FranceConnect")
 # (default: WAGTAILADMIN_BASE_URL).
 INSTALLED_APPS += ["portal.espace"]
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
+
+# --- Mail intake and recognition (grc/mail, issue 4) --------------------------------------------------
+# Limits of one scan (bytes, pages, pixels per page/frame); OCR budget per page in seconds, Tesseract
+# language(s), optional path to the tesseract binary; lease after which a recognition that has not
+# finished (worker killed) is taken up again by `manage.py mail_recover`, and attempts before "manual".
+MAIL_MAX_BYTES = env.int("MAIL_MAX_BYTES", default=30 * 1024 * 1024)
+MAIL_MAX_PAGES = env.int("MAIL_MAX_PAGES", default=50)
+MAIL_MAX_PIXELS = env.int("MAIL_MAX_PIXELS", default=60_000_000)
+MAIL_OCR_TIMEOUT = env.int("MAIL_OCR_TIMEOUT", default=120)
+MAIL_OCR_LANG = env.str("MAIL_OCR_LANG", default="fra")
+TESSERACT_CMD = env.str("TESSERACT_CMD", default="")
+MAIL_OCR_LEASE_SECONDS = env.int("MAIL_OCR_LEASE_SECONDS", default=600)
+MAIL_OCR_MAX_ATTEMPTS = env.int("MAIL_OCR_MAX_ATTEMPTS", default=3)
