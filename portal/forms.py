@@ -39,6 +39,10 @@ class ProcedureFileField(forms.FileField):
         super().__init__(**kwargs)
         self.widget.attrs["accept"] = ",".join(_ACCEPT[ext] for ext in self.extensions)
 
+    @property
+    def max_mb(self) -> int:
+        return self.max_bytes // MB
+
     def formats_label(self) -> str:
         return ", ".join(ext.upper() for ext in self.extensions)
 
@@ -146,6 +150,11 @@ class ProcedureFormBuilder(FormBuilder):
         options.setdefault("widget", forms.Textarea(attrs={"rows": 5}))
         options["max_length"] = 10000
         return forms.CharField(**options)
+
+    def get_field_options(self, field):
+        options = super().get_field_options(field)
+        options["error_messages"] = {"required": _("Ce champ est obligatoire.")}
+        return options
 
     def get_form_class(self):
         return type("ProcedureWagtailForm", (ProcedureForm,), self.formfields)

@@ -1,1 +1,282 @@
-"""Portal views (filled in below)."""
+"""The filing flow of a procedure page: form, drafts (button and autosave), review, submission, confirmation.
+
+Routes (``ProcedurePage`` is a routable page):
+
+- ``<page>/``: the procedure. Anonymous visitors read it and get a "log in / create an account" call
+  to action; logged-in citizens below the required identity assurance level are told how to reach
+  it; others get the form, prefilled from their draft. POST ``action``:
+  ``draft`` (save the draft as typed, even incomplete), ``autosave`` (the same, sent by
+  ``static/js/portal-autosave.js`` without the files, answered in JSON), ``review`` (check everything;
+  valid → the review page, invalid → errors next to the fields, and what was typed, files included,
+  is kept on the draft).
+- ``<page>/verification/``: the answers and files as they will be sent; POST files the request.
+- ``<page>/confirmation/<tracking code>/``: the tracking code and the acknowledgement.
+
+No write happens here: drafts and submissions go through ``grc.requests.services``; the citizen is
+found or created by ``portal.accounts.linking.ensure_citizen``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grc.models import Citizen
+from grc.requests.models import Request
+
+ACTION_DRAFT = "draft"
+ACTION_AUTOSAVE = "autosave"
+ACTION_REVIEW = "review"
+
+
+def _url(name: str, fallback: str, **kwargs) -> str:
+    try:
+        return reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return fallback
+
+
+def login_url() -> str:
+    return _url("accounts:login", "/connexion/")
+
+
+def assurance_level(user) -> int:
+    """The identity assurance level of a portal account: its citizen's, else what its profile proves."""
+    citizen = Citizen.objects.filter(user=user).only("assurance_level").first()
+    if citizen is not None:
+        return citizen.assurance_level
+    profile = getattr(user, "citizen_profile", None)
+    if profile is not None:
+        return profile.assurance_level
+    return Citizen.Assurance.DECLARED
+
+
+def _draft_for(user, page) -> Request | None:
+    """The account's own draft for this procedure (the filter on ``account`` is the permission rule)."""
+    return (
+        Request.objects.filter(account=user, procedure_id=page.pk, status=Request.Status.DRAFT)
+        .prefetch_related("attachments")
+        .order_by("-updated_at")
+        .first()
+    )
+
+
+def _kept_files(draft: Request | None) -> dict[str, str]:
+    if draft is None:
+        return {}
+    kept = {}
+    for attachment in sorted(draft.attachments.all(), key=lambda a: a.uploaded_at):
+        if attachment.field_name and attachment.message_id is None:
+            kept[attachment.field_name] = attachment.original_name
+    return kept
+
+
+def _gate(request, page) -> dict | None:
+    """Why this visitor may not file now (context for the template), or None when they may."""
+    if not page.is_open:
+        return {"reason": "closed"}
+    user = request.user
+    if not user.is_authenticated:
+        return {
+            "reason": "anonymous",
+            "login_url": f"{login_url()}?{urlencode({'next': _page_url(request, page)})}",
+            "signup_url": _url("accounts:signup", login_url()),
+        }
+    if user.is_staff:
+        return {"reason": "staff"}
+    level = assurance_level(user)
+    if level < page.required_assurance_level:
+        return {
+            "reason": "assurance",
+            "level": Citizen.Assurance(level).label,
+            "required": Citizen.Assurance(page.required_assurance_level).label,
+            "required_value": page.required_assurance_level,
+        }
+    return None
+
+
+def _page_url(request, page, route: str = "", **kwargs) -> str:
+    url = page.get_url(request) or "/"
+    return url + page.reverse_subpage(route, kwargs=kwargs or None).lstrip("/") if route else url
+
+
+def _render(request, page, *, form=None, gate=None, draft=None, template=None, status=200, **extra):
+    context = page.get_context(request)
+    context.update(form=form, gate=gate, draft=draft, **extra)
+    return TemplateResponse(request, template or page.get_template(request), context, status=status)
+
+
+def _save_draft(request, page, draft, *, answers, files=None) -> Request:
+    from grc.requests.services import request_draft_save
+
+    return request_draft_save(account=request.user, procedure=page, answers=answers, files=files, request=draft)
+
+
+def _attach_service_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def procedure_form(request, page):
+    """The procedure page: description, and the form for a citizen who may file."""
+    if request.method == "POST" and not request.user.is_authenticated:
+        return redirect_to_login(_page_url(request, page), login_url())
+    gate = _gate(request, page)
+    if gate is not None:
+        if request.method == "POST":
+            return redirect(_page_url(request, page))
+        return _render(request, page, gate=gate)
+
+    draft = _draft_for(request.user, page)
+    kept = _kept_files(draft)
+    if request.method != "POST":
+        form = page.get_form(initial=draft.answers if draft else None, existing_files=kept, page=page)
+        return _render(request, page, form=form, draft=draft)
+
+    action = request.POST.get("action", ACTION_DRAFT)
+    form = page.get_form(request.POST, request.FILES, existing_files=kept, page=page, user=request.user)
+    valid = form.is_valid()
+
+    if action == ACTION_AUTOSAVE:
+        # Text only (the script leaves files out): what was typed, valid or not.
+        try:
+            draft = _save_draft(request, page, draft, answers=form.raw_answers())
+        except ValidationError:
+            return JsonResponse({"saved": False}, status=400)
+        saved_at = timezone.localtime(draft.updated_at)
+        message = _("Brouillon enregistré automatiquement à %(time)s") % {"time": f"{saved_at:%H:%M}"}
+        return JsonResponse({"saved": True, "message": message})
+
+    if action == ACTION_REVIEW and valid:
+        try:
+            draft = _save_draft(request, page, draft, answers=form.clean_answers(), files=form.valid_uploads())
+        except ValidationError as exc:
+            _attach_service_errors(form, exc)
+        else:
+            return redirect(_page_url(request, page, "procedure_review"))
+
+    # A draft (explicit, or a review that failed): keep everything typed and every good file.
+    try:
+        draft = _save_draft(request, page, draft, answers=form.raw_answers(), files=form.valid_uploads())
+    except ValidationError as exc:
+        _attach_service_errors(form, exc)
+    for name, filename in _kept_files(draft).items():
+        field = form.fields.get(name)
+        if field is not None:
+            field.existing_name = filename
+    if action != ACTION_REVIEW:
+        # Saving a draft reports only what could not be kept (a refused file), not missing answers.
+        uploaded = {name for name in form.file_fields() if form.add_prefix(name) in form.files}
+        for name in list(form.errors):
+            if name not in uploaded and name != "__all__":
+                del form.errors[name]
+        if not form.errors:
+            messages.success(request, _("Votre brouillon est enregistré. Vous pourrez le reprendre plus tard."))
+            return redirect(_page_url(request, page))
+    return _render(request, page, form=form, draft=draft, status=200)
+
+
+def _answer_rows(page, form, answers: dict, kept: dict[str, str]) -> list[tuple[str, str]]:
+    """(label, readable value) for each field, in the form's order."""
+    rows = []
+    file_names = set(form.file_fields())
+    for name, field in form.fields.items():
+        if name in file_names:
+            rows.append((field.label, kept.get(name) or _("Aucun fichier")))
+            continue
+        value = answers.get(name)
+        if isinstance(value, bool):
+            value = _("Oui") if value else _("Non")
+        elif isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        elif value in (None, ""):
+            value = _("Non renseigné")
+        rows.append((field.label, str(value)))
+    return rows
+
+
+def procedure_review(request, page):
+    """The answers as they will be sent, and the button that files the request."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), login_url())
+    gate = _gate(request, page)
+    if gate is not None:
+        return redirect(_page_url(request, page))
+    draft = _draft_for(request.user, page)
+    if draft is None:
+        messages.info(request, _("Aucun brouillon en cours pour cette démarche."))
+        return redirect(_page_url(request, page))
+    kept = _kept_files(draft)
+    # The draft is checked again as a whole: it may have been saved incomplete.
+    form = page.get_form(draft.answers, {}, existing_files=kept, page=page, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("Certaines réponses sont à compléter avant de déposer la demande."))
+        return _render(request, page, form=form, draft=draft)
+
+    if request.method == "POST":
+        from grc.requests.services import request_submit
+        from portal.accounts.linking import ensure_citizen
+
+        try:
+            citizen = ensure_citizen(request.user)
+            filed = request_submit(request=draft, actor=request.user, citizen=citizen)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect(_page_url(request, page, "procedure_review"))
+        return redirect(_page_url(request, page, "procedure_confirmation", tracking_code=filed.tracking_code))
+
+    return _render(
+        request,
+        page,
+        draft=draft,
+        rows=_answer_rows(page, form, draft.answers, kept),
+        template="portal/procedure_review.html",
+    )
+
+
+def acknowledgement_url(filed: Request) -> str:
+    """Where the citizen downloads the acknowledgement PDF (Mon espace, when mounted)."""
+    for name in ("espace:request_acknowledgement", "espace:acknowledgement"):
+        try:
+            return reverse(name, kwargs={"code": filed.tracking_code})
+        except NoReverseMatch:
+            try:
+                return reverse(name, kwargs={"pk": filed.pk})
+            except NoReverseMatch:
+                continue
+    return ""
+
+
+def procedure_confirmation(request, page, tracking_code: str):
+    """The filed request's tracking code, due date and acknowledgement (the account's own requests only)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), login_url())
+    filed = (
+        Request.objects.filter(account=request.user, procedure_id=page.pk, tracking_code=tracking_code)
+        .exclude(status=Request.Status.DRAFT)
+        .select_related("team")
+        .first()
+    )
+    if filed is None:
+        raise Http404
+    return _render(
+        request,
+        page,
+        filed=filed,
+        acknowledgement_url=acknowledgement_url(filed),
+        espace_url=_url("espace:home", "/mon-espace/"),
+        template="portal/procedure_confirmation.html",
+    )

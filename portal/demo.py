@@ -1,0 +1,572 @@
+"""Demo content of the citizen portal: themes, the catalogue, the procedures the Département runs or announces.
+
+``seed(actor=, counts=)`` is called by ``seed_demo`` after the organisation, its teams and the portal
+home page exist. It is idempotent: a page is looked up by its slug under the catalogue and created
+only when missing (a page edited in the Wagtail admin is left as the admin left it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from grc.demo.seed import Counts, _upsert
+from grc.models import Citizen, Site, Team
+
+CATALOGUE_SLUG = "demarches"
+
+THEMES = [
+    ("culture-sport", "Culture et sport", "Subventions aux associations, clubs, artistes et sportifs.", 1),
+    ("associations", "Associations et partenaires", "Fonds d'appui aux partenaires et associations (FAPA).", 2),
+    ("enfance-scolarite", "Enfance, famille et scolarité", "Transport scolaire adapté, protection maternelle.", 3),
+    ("solidarites", "Solidarités et insertion", "RSA, aide sociale, accompagnement.", 4),
+    ("routes-territoire", "Routes, travaux et territoire", "Travaux, arrêtés de circulation, agriculture.", 5),
+    ("contact", "Contact et médiation", "Écrire à un service, demander une médiation.", 6),
+]
+
+# Teams created here only because no team of the demo organisation fits (grc/demo/data.py).
+EXTRA_TEAMS = [
+    ("fapa", Team.Kind.SUBSIDIES, "Vie associative — FAPA"),
+    ("relation-usagers", Team.Kind.OTHER, "Accueil et relation usagers"),
+]
+
+
+@dataclass
+class F:
+    """A form field of a demo procedure."""
+
+    label: str
+    field_type: str = "singleline"
+    required: bool = True
+    help_text: str = ""
+    choices: str = ""
+    accepted_types: str = "pdf,jpg,jpeg,png"
+    max_size_mb: int = 10
+
+
+@dataclass
+class Procedure:
+    slug: str
+    title: str
+    theme: str
+    summary: str
+    team: str = ""
+    keywords: str = ""
+    description: str = ""
+    eligibility: str = ""
+    documents: list[str] = field(default_factory=list)
+    fields: list[F] = field(default_factory=list)
+    service_level_days: int = 30
+    assurance: int = Citizen.Assurance.DECLARED
+    acknowledgement: str = ""
+    is_open: bool = True
+    opening_note: str = ""
+
+
+ACK = (
+    "Votre demande a bien été reçue par le Département d'Ille-et-Vilaine. Elle sera examinée par le service "
+    "indiqué ci-dessus. Vous serez informé(e) par courriel de chaque étape et pourrez suivre son avancement "
+    "dans Mon espace. Conservez votre numéro de suivi : il vous sera demandé si vous contactez le service."
+)
+
+
+def _structure_fields(*, project_label="Intitulé du projet") -> list[F]:
+    return [
+        F("Nom de la structure", help_text="Tel qu'il figure dans vos statuts."),
+        F("Numéro SIRET", help_text="14 chiffres, sans espace."),
+        F("Numéro RNA", required=False, help_text="Pour les associations : W suivi de 9 chiffres."),
+        F("Commune du siège"),
+        F("Nom du représentant légal"),
+        F("Adresse électronique de contact", "email"),
+        F("Téléphone de contact", required=False),
+        F(project_label),
+        F("Description du projet", "multiline", help_text="Objectifs, public visé, calendrier, partenaires."),
+        F("Date de début du projet", "date"),
+        F("Budget total du projet (en euros)", "number"),
+        F("Montant demandé au Département (en euros)", "number"),
+    ]
+
+
+def _subsidy_files() -> list[F]:
+    return [
+        F("Budget prévisionnel du projet", "file", accepted_types="pdf,xlsx,ods", max_size_mb=10),
+        F("Statuts de la structure", "file", accepted_types="pdf", max_size_mb=10),
+        F("Relevé d'identité bancaire (RIB)", "file", accepted_types="pdf,jpg,jpeg,png", max_size_mb=5),
+        F(
+            "J'atteste sur l'honneur l'exactitude des informations fournies",
+            "checkbox",
+            help_text="Une fausse déclaration expose au remboursement de l'aide.",
+        ),
+    ]
+
+
+SUBSIDY_DOCS = [
+    "Statuts de la structure (à jour)",
+    "Budget prévisionnel du projet",
+    "Relevé d'identité bancaire au nom de la structure",
+    "Dernier bilan financier approuvé (pour une structure existant depuis plus d'un an)",
+]
+SUBSIDY_ELIGIBILITY = (
+    "<p>Les associations loi 1901 et les structures de droit public ou privé dont le siège ou l'activité "
+    "se situe en Ille-et-Vilaine. La demande doit être déposée avant le début du projet.</p>"
+)
+
+
+def _subsidy(slug, title, summary, description, extra: list[F], *, keywords="", eligibility=SUBSIDY_ELIGIBILITY):
+    return Procedure(
+        slug=slug,
+        title=title,
+        theme="culture-sport",
+        summary=summary,
+        team="subventions-culture-sport",
+        keywords=f"subvention aide financière {keywords}",
+        description=description,
+        eligibility=eligibility,
+        documents=SUBSIDY_DOCS,
+        fields=[*_structure_fields(), *extra, *_subsidy_files()],
+        service_level_days=60,
+        assurance=Citizen.Assurance.EMAIL_VERIFIED,
+        acknowledgement=ACK + " Les demandes de subvention sont présentées à la commission permanente du Département, "
+        "qui se réunit chaque mois.",
+    )
+
+
+PROCEDURES = [
+    _subsidy(
+        "aide-manifestations-culturelles",
+        "Aide aux manifestations culturelles",
+        "Une subvention pour les festivals, concerts, spectacles et expositions organisés en Ille-et-Vilaine.",
+        "<p>Le Département soutient les manifestations culturelles qui rayonnent sur le territoire, "
+        "en particulier en milieu rural, et qui associent les habitants.</p>",
+        [
+            F(
+                "Discipline principale",
+                "dropdown",
+                choices="Musique\nThéâtre\nDanse\nArts visuels\nArts de la rue\nLivre et lecture\nPluridisciplinaire",
+            ),
+            F("Nombre de spectateurs attendus", "number"),
+        ],
+        keywords="festival spectacle concert exposition",
+    ),
+    _subsidy(
+        "aide-clubs-sportifs-haut-niveau",
+        "Aide aux clubs sportifs de haut niveau",
+        "Un soutien au fonctionnement des clubs évoluant au niveau national.",
+        "<p>Cette aide accompagne les clubs dont une équipe première évolue en championnat national, "
+        "pour leurs frais de déplacement et d'encadrement.</p>",
+        [
+            F("Discipline sportive"),
+            F("Niveau de l'équipe première", "dropdown", choices="Élite / Pro\nNationale 1\nNationale 2\nNationale 3"),
+            F("Nombre de licenciés", "number"),
+        ],
+        keywords="club sport championnat national",
+    ),
+    _subsidy(
+        "aide-emploi-sportif",
+        "Aide à l'emploi sportif",
+        "Une aide dégressive sur trois ans pour créer un poste d'éducateur sportif qualifié.",
+        "<p>Le Département participe au salaire d'un éducateur sportif diplômé recruté par une association "
+        "ou un groupement d'employeurs, pendant trois ans.</p>",
+        [
+            F("Type de contrat", "radio", choices="CDI\nCDD d'au moins 12 mois"),
+            F("Diplôme de l'éducateur", help_text="Par exemple BPJEPS, DEJEPS, licence STAPS."),
+            F("Temps de travail hebdomadaire (heures)", "number"),
+        ],
+        keywords="emploi éducateur salarié",
+    ),
+    _subsidy(
+        "aide-equipement-culturel",
+        "Aide à l'équipement culturel",
+        "Une aide à l'investissement pour équiper une salle, un lieu de spectacle ou de pratique artistique.",
+        "<p>Achat de matériel scénique, instruments, aménagement de salles : le Département finance jusqu'à "
+        "30 % de la dépense éligible.</p>",
+        [
+            F("Nature de l'équipement", "multiline"),
+            F("Devis", "file", accepted_types="pdf", max_size_mb=10),
+        ],
+        keywords="investissement matériel salle",
+    ),
+    _subsidy(
+        "aide-ecoles-musique",
+        "Aide aux écoles de musique",
+        "Un soutien aux écoles de musique, de danse et de théâtre inscrites au schéma départemental.",
+        "<p>L'aide tient compte du nombre d'élèves, de la qualification des enseignants et des actions "
+        "menées avec les écoles du territoire.</p>",
+        [
+            F("Nombre d'élèves inscrits", "number"),
+            F("Nombre d'enseignants", "number"),
+            F("Disciplines enseignées", "checkboxes", choices="Musique\nDanse\nThéâtre\nArts du cirque"),
+        ],
+        keywords="école musique enseignement artistique conservatoire",
+    ),
+    _subsidy(
+        "aide-residences-artistes",
+        "Aide aux résidences d'artistes",
+        "Une aide pour accueillir des artistes en résidence de création sur le territoire.",
+        "<p>Le Département soutient les résidences qui associent la population (ateliers, rencontres, "
+        "sorties de résidence) en dehors des grandes villes.</p>",
+        [
+            F("Nom de l'artiste ou de la compagnie accueillie"),
+            F("Durée de la résidence (jours)", "number"),
+            F("Actions avec les habitants", "multiline"),
+        ],
+        keywords="résidence création artiste compagnie",
+    ),
+    _subsidy(
+        "aide-sportifs-haut-niveau",
+        "Aide aux sportifs de haut niveau",
+        "Une bourse individuelle pour les sportifs inscrits sur les listes ministérielles.",
+        "<p>La bourse aide les sportifs d'Ille-et-Vilaine inscrits sur les listes du ministère des Sports "
+        "à financer leur préparation et leurs déplacements.</p>",
+        [
+            F("Discipline sportive"),
+            F("Liste ministérielle", "radio", choices="Élite\nSenior\nRelève\nEspoir\nCollectif national"),
+            F("Attestation d'inscription sur la liste", "file", accepted_types="pdf,jpg,jpeg,png", max_size_mb=5),
+        ],
+        keywords="bourse athlète sportif individuel",
+        eligibility="<p>Les sportifs domiciliés en Ille-et-Vilaine inscrits sur une liste ministérielle de "
+        "haut niveau l'année de la demande, licenciés dans un club du département.</p>",
+    ),
+    _subsidy(
+        "aide-education-artistique",
+        "Aide aux projets d'éducation artistique et culturelle",
+        "Une aide aux projets menés avec des collèges ou des structures jeunesse.",
+        "<p>Rencontres avec des artistes, pratique artistique, fréquentation des œuvres : le Département "
+        "soutient les projets construits avec les équipes éducatives.</p>",
+        [
+            F("Établissement ou structure partenaire"),
+            F("Niveaux concernés", "checkboxes", choices="6e\n5e\n4e\n3e\nHors temps scolaire"),
+            F("Nombre de jeunes concernés", "number"),
+        ],
+        keywords="EAC collège jeunesse éducation",
+    ),
+    Procedure(
+        slug="fapa",
+        title="Fonds d'appui aux partenaires et associations (FAPA)",
+        theme="associations",
+        summary="Une aide ponctuelle aux associations et partenaires du Département pour un projet d'intérêt local.",
+        team="fapa",
+        keywords="FAPA association partenaire fonds appui subvention",
+        description="<p>Le FAPA soutient les projets associatifs d'intérêt départemental qui ne relèvent d'aucun "
+        "autre dispositif : lien social, vie locale, solidarité, environnement.</p>",
+        eligibility="<p>Associations déclarées depuis au moins un an, ayant leur siège en Ille-et-Vilaine.</p>",
+        documents=SUBSIDY_DOCS,
+        fields=[
+            *_structure_fields(),
+            F(
+                "Domaine du projet",
+                "dropdown",
+                choices="Lien social\nSolidarité\nEnvironnement\nVie locale\nÉducation populaire\nAutre",
+            ),
+            *_subsidy_files(),
+        ],
+        service_level_days=60,
+        assurance=Citizen.Assurance.EMAIL_VERIFIED,
+        acknowledgement=ACK,
+    ),
+    Procedure(
+        slug="transport-scolaire-adapte",
+        title="Transport scolaire adapté",
+        theme="enfance-scolarite",
+        summary="La prise en charge du trajet domicile–établissement d'un élève en situation de handicap.",
+        team="transport-scolaire-adapte",
+        keywords="transport scolaire handicap MDPH élève taxi",
+        description="<p>Lorsque le handicap d'un élève ne lui permet pas d'utiliser les transports en commun, "
+        "le Département organise et finance son transport entre le domicile et l'établissement scolaire.</p>"
+        "<p>Faites la demande au plus tard le 15 juin pour la rentrée de septembre.</p>",
+        eligibility="<p>Les élèves domiciliés en Ille-et-Vilaine, scolarisés de la maternelle au lycée (ou en "
+        "études supérieures), dont la MDPH a reconnu le besoin d'un transport adapté.</p>",
+        documents=[
+            "Notification de la MDPH (commission des droits et de l'autonomie)",
+            "Certificat de scolarité ou d'inscription pour l'année à venir",
+        ],
+        fields=[
+            F("Nom de l'élève"),
+            F("Prénom de l'élève"),
+            F("Date de naissance de l'élève", "date"),
+            F("Établissement scolaire fréquenté à la rentrée"),
+            F("Commune de l'établissement"),
+            F(
+                "Classe à la rentrée",
+                "dropdown",
+                choices="Maternelle\nÉlémentaire\nULIS école\nCollège\nULIS collège\nLycée\nEnseignement supérieur",
+            ),
+            F("Adresse de prise en charge", "multiline", help_text="Si différente de votre adresse."),
+            F("Jours de transport", "checkboxes", choices="Lundi\nMardi\nMercredi\nJeudi\nVendredi"),
+            F("L'élève se déplace en fauteuil roulant", "radio", choices="Oui\nNon"),
+            F(
+                "Notification de la MDPH",
+                "file",
+                help_text="La décision de la CDAPH mentionnant le transport.",
+                accepted_types="pdf,jpg,jpeg,png",
+                max_size_mb=10,
+            ),
+            F("Certificat de scolarité", "file", required=False, accepted_types="pdf,jpg,jpeg,png", max_size_mb=10),
+            F("Informations utiles au transporteur", "multiline", required=False),
+        ],
+        service_level_days=30,
+        assurance=Citizen.Assurance.EMAIL_VERIFIED,
+        acknowledgement=ACK + " Le service transport scolaire adapté vous contactera pour organiser le trajet.",
+    ),
+    Procedure(
+        slug="demande-de-mediation",
+        title="Demande de médiation",
+        theme="contact",
+        summary="Un désaccord avec un service du Département ? Le médiateur examine votre situation.",
+        team="mediation",
+        keywords="médiateur litige réclamation désaccord recours",
+        description="<p>Le médiateur du Département intervient gratuitement lorsque vous êtes en désaccord avec "
+        "une décision ou un service du Département, après une première réclamation restée sans réponse "
+        "satisfaisante.</p>",
+        eligibility="<p>Toute personne ou association ayant déjà fait une réclamation écrite auprès du service "
+        "concerné.</p>",
+        documents=["La copie de votre réclamation et de la réponse reçue, le cas échéant"],
+        fields=[
+            F(
+                "Objet de la médiation",
+                "dropdown",
+                choices="Aide sociale (RSA, APA, PCH…)\nTransport scolaire\nRoutes et voirie\n"
+                "Subvention\nAccueil et relation avec un service\nAutre",
+            ),
+            F("Service concerné"),
+            F("Numéro de dossier ou de demande", required=False),
+            F("Exposé de la situation", "multiline"),
+            F("Démarches déjà effectuées", "multiline"),
+            F("Réclamation et réponse reçue", "file", required=False, accepted_types="pdf,jpg,jpeg,png,docx,odt"),
+            F("Souhaitez-vous être rappelé(e) ?", "radio", choices="Oui\nNon"),
+        ],
+        service_level_days=30,
+        assurance=Citizen.Assurance.DECLARED,
+        acknowledgement=ACK + " Le médiateur vous répond dans un délai d'un mois.",
+    ),
+    Procedure(
+        slug="contacter-un-service",
+        title="Contacter un service du Département",
+        theme="contact",
+        summary="Posez votre question au service concerné ; vous recevez la réponse dans Mon espace.",
+        team="relation-usagers",
+        keywords="contact question message écrire service",
+        description="<p>Votre message est transmis au service choisi. Pour une demande d'aide, utilisez plutôt "
+        "la démarche correspondante : elle sera traitée plus vite.</p>",
+        eligibility="<p>Toute personne.</p>",
+        fields=[
+            F(
+                "Service",
+                "dropdown",
+                choices="Action sociale (CDAS)\nAutonomie (APA, PCH)\nEnfance et famille\nInsertion et RSA\n"
+                "Transport scolaire adapté\nCulture et sport\nRoutes\nAutre",
+            ),
+            F("Objet"),
+            F("Votre message", "multiline"),
+            F("Pièce jointe", "file", required=False, accepted_types="pdf,jpg,jpeg,png,docx,odt", max_size_mb=5),
+            F("Être recontacté(e) par", "radio", choices="Courriel\nTéléphone"),
+            F("Téléphone", required=False, help_text="Si vous souhaitez être rappelé(e)."),
+        ],
+        service_level_days=15,
+        assurance=Citizen.Assurance.DECLARED,
+        acknowledgement=ACK,
+    ),
+]
+
+_SOON = "Ouverture prévue en 2027"
+ANNOUNCEMENTS = [
+    Procedure(
+        "suivi-pmi",
+        "Rendez-vous et suivi en PMI",
+        "enfance-scolarite",
+        "Prendre rendez-vous avec la protection maternelle et infantile (consultations, bilans, agrément).",
+        keywords="PMI protection maternelle infantile enfant grossesse",
+        is_open=False,
+        opening_note=_SOON,
+    ),
+    Procedure(
+        "demande-rsa",
+        "Revenu de solidarité active (RSA)",
+        "solidarites",
+        "Déposer et suivre votre demande de RSA et votre accompagnement.",
+        keywords="RSA revenu solidarité insertion",
+        is_open=False,
+        opening_note=_SOON,
+    ),
+    Procedure(
+        "declaration-travaux",
+        "Déclaration de travaux sur le domaine public routier",
+        "routes-territoire",
+        "Déclarer des travaux en bordure ou sous une route départementale.",
+        keywords="travaux voirie route permission DICT",
+        is_open=False,
+        opening_note=_SOON,
+    ),
+    Procedure(
+        "arrete-circulation",
+        "Demande d'arrêté de circulation (fermeture de route)",
+        "routes-territoire",
+        "Demander la fermeture ou la restriction d'une route départementale pour un chantier ou une manifestation.",
+        keywords="arrêté circulation route fermeture déviation",
+        is_open=False,
+        opening_note=_SOON,
+    ),
+    Procedure(
+        "aides-agricoles",
+        "Aides à l'agriculture",
+        "routes-territoire",
+        "Les aides du Département aux exploitations agricoles (installation, investissements, circuits courts).",
+        keywords="agriculture agricole exploitation installation",
+        is_open=False,
+        opening_note=_SOON,
+    ),
+    Procedure(
+        "notaires-recuperation-aide-sociale",
+        "Notaires : aide sociale récupérable",
+        "solidarites",
+        "Pour les notaires : interroger le Département sur une créance d'aide sociale lors d'une succession.",
+        keywords="notaire succession récupération aide sociale créance",
+        is_open=False,
+        opening_note=_SOON,
+    ),
+]
+
+FEATURED = [
+    "transport-scolaire-adapte",
+    "fapa",
+    "aide-manifestations-culturelles",
+    "aide-clubs-sportifs-haut-niveau",
+    "demande-de-mediation",
+    "contacter-un-service",
+]
+
+ACCESSIBILITY_BODY = [
+    ("heading", "État de conformité"),
+    (
+        "paragraph",
+        "<p>Le portail des démarches du Département d'Ille-et-Vilaine est partiellement conforme au "
+        "référentiel général d'amélioration de l'accessibilité (RGAA 4.1). Chaque version est contrôlée "
+        "automatiquement avec axe-core.</p>",
+    ),
+    ("heading", "Signaler un défaut"),
+    (
+        "paragraph",
+        "<p>Si vous n'arrivez pas à accéder à un contenu ou à une démarche, écrivez-nous avec la démarche "
+        "« Contacter un service du Département » ou présentez-vous dans un CDAS.</p>",
+    ),
+]
+
+
+def _teams(*, actor, counts: Counts) -> dict[str, Team]:
+    headquarters = Site.objects.filter(kind=Site.Kind.HEADQUARTERS).first()
+    for code, kind, name in EXTRA_TEAMS:
+        _upsert(
+            Team,
+            {"code": code},
+            {"name": name, "kind": kind, "site": headquarters},
+            actor=actor,
+            counts=counts,
+            label="équipes (portail)",
+        )
+    return {team.code: team for team in Team.objects.all()}
+
+
+def _themes(*, counts: Counts):
+    from portal.models import ProcedureTheme
+
+    themes = {}
+    for slug, name, description, order in THEMES:
+        theme, created = ProcedureTheme.objects.update_or_create(
+            slug=slug, defaults={"name": name, "description": description, "sort_order": order}
+        )
+        counts.add("thèmes de démarches", created=created)
+        themes[slug] = theme
+    return themes
+
+
+def _publish(parent, page, actor):
+    parent.add_child(instance=page)
+    page.save_revision(user=actor).publish(user=actor, skip_permission_checks=True)
+    return page
+
+
+def _procedure(spec: Procedure, *, catalogue, themes, teams, actor, counts: Counts):
+    from portal.models import ProcedureFormField, ProcedurePage
+
+    existing = ProcedurePage.objects.child_of(catalogue).filter(slug=spec.slug).first()
+    counts.add("démarches en ligne" if spec.is_open else "démarches annoncées", created=existing is None)
+    if existing is not None:
+        return existing
+    page = ProcedurePage(
+        title=spec.title,
+        slug=spec.slug,
+        theme=themes.get(spec.theme),
+        summary=spec.summary,
+        keywords=spec.keywords,
+        description=spec.description,
+        eligibility=spec.eligibility,
+        documents_to_provide=[("document", text) for text in spec.documents],
+        destination_team=teams.get(spec.team),
+        service_level_days=spec.service_level_days,
+        required_assurance_level=spec.assurance,
+        acknowledgement_text=spec.acknowledgement,
+        is_open=spec.is_open,
+        opening_note=spec.opening_note,
+        show_in_menus=False,
+    )
+    page.form_fields = [
+        ProcedureFormField(
+            sort_order=order,
+            label=f.label,
+            field_type=f.field_type,
+            required=f.required,
+            help_text=f.help_text,
+            choices=f.choices,
+            accepted_types=f.accepted_types if f.field_type == "file" else "",
+            max_size_mb=f.max_size_mb,
+        )
+        for order, f in enumerate(spec.fields)
+    ]
+    return _publish(catalogue, page, actor)
+
+
+@transaction.atomic
+def seed(*, actor, counts: Counts) -> None:
+    """Themes, the catalogue, 12 open procedures, 6 announced ones, featured procedures, an accessibility page."""
+    from wagtail.rich_text import RichText as _RichText
+
+    from grc.demo.seed import seed_portal_pages
+    from portal.models import ContentPage, HomeFeaturedProcedure, ProcedureIndexPage
+
+    home = seed_portal_pages(counts=counts)
+    teams = _teams(actor=actor, counts=counts)
+    themes = _themes(counts=counts)
+
+    catalogue = ProcedureIndexPage.objects.child_of(home).filter(slug=CATALOGUE_SLUG).first()
+    counts.add("catalogue des démarches", created=catalogue is None)
+    if catalogue is None:
+        catalogue = _publish(
+            home,
+            ProcedureIndexPage(
+                title="Toutes les démarches",
+                slug=CATALOGUE_SLUG,
+                intro="<p>Trouvez une démarche par thème ou par mot-clé. Les démarches marquées "
+                "« Bientôt en ligne » ouvriront prochainement.</p>",
+                show_in_menus=True,
+            ),
+            actor,
+        )
+    pages = {}
+    for spec in [*PROCEDURES, *ANNOUNCEMENTS]:
+        pages[spec.slug] = _procedure(
+            spec, catalogue=catalogue, themes=themes, teams=teams, actor=actor, counts=counts
+        )
+
+    if not home.featured_procedures.exists():
+        home.featured_procedures = [
+            HomeFeaturedProcedure(procedure=pages[slug], sort_order=order) for order, slug in enumerate(FEATURED)
+        ]
+        home.save_revision(user=actor).publish(user=actor, skip_permission_checks=True)
+
+    if not ContentPage.objects.child_of(home).filter(slug="accessibilite").exists():
+        body = [(kind, _RichText(value) if kind == "paragraph" else value) for kind, value in ACCESSIBILITY_BODY]
+        _publish(home, ContentPage(title="Accessibilité", slug="accessibilite", body=body, show_in_menus=True), actor)
+        counts.add("pages de contenu du portail", created=True)
+    else:
+        counts.add("pages de contenu du portail", created=False)

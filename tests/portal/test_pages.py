@@ -1,0 +1,128 @@
+"""The portal's pages as a visitor sees them: home, catalogue (theme and text filters), procedure pages."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from grc.demo.seed import Counts, seed_organisation
+from portal.forms import ProcedureFileField
+from portal.models import HomeFeaturedProcedure, ProcedurePage
+from portal.views import login_url
+
+from .conftest import make_procedure
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_page_shows_featured_procedures_and_themes(client, home, procedure, catalogue, themes):
+    HomeFeaturedProcedure.objects.create(page=home, procedure=procedure, sort_order=0)
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Transport scolaire adapté" in html
+    assert f'href="{catalogue.url}?theme=culture-sport"' in html
+    # Portal skeleton: skip link, portal stylesheet, the three entries of the main menu.
+    assert 'class="skip-link" href="#contenu"' in html
+    assert "css/portal.css" in html
+    assert ">Démarches</a>" in html and ">Se connecter</a>" in html and ">Créer un compte</a>" in html
+
+
+def test_logged_in_citizen_sees_mon_espace_in_the_menu(filer_client, home):
+    html = filer_client.get("/").content.decode()
+    assert ">Mon espace</a>" in html
+    assert ">Se connecter</a>" not in html
+
+
+def test_catalogue_groups_by_theme_and_filters_by_theme_and_text(client, catalogue, themes, procedure):
+    make_procedure(catalogue, slug="aide-clubs", title="Aide aux clubs sportifs", theme=themes["culture"], fields=[])
+    make_procedure(
+        catalogue, slug="rsa", title="Revenu de solidarité active", fields=[], is_open=False, opening_note="En 2027"
+    )
+    html = client.get(catalogue.url).content.decode()
+    assert "Aide aux clubs sportifs" in html and "Transport scolaire adapté" in html
+    assert "Bientôt en ligne" in html and "En 2027" in html
+    assert html.index("Culture et sport</h2>") < html.index("Enfance et scolarité</h2>")
+
+    by_theme = client.get(catalogue.url, {"theme": "culture-sport"}).content.decode()
+    assert "Aide aux clubs sportifs" in by_theme
+    assert "Transport scolaire adapté" not in by_theme
+    assert "1 démarche correspond à votre recherche." in by_theme
+
+    # Text search ignores accents and case, and looks in keywords too.
+    for query in ("SCOLAIRE", "mdph", "solidarite"):
+        found = client.get(catalogue.url, {"q": query}).content.decode()
+        assert ("Transport scolaire adapté" in found) == (query != "solidarite")
+        assert ("Revenu de solidarité active" in found) == (query == "solidarite")
+
+    nothing = client.get(catalogue.url, {"q": "zzzz", "theme": "inconnu"}).content.decode()
+    assert "Aucune démarche ne correspond" in nothing
+
+
+def test_anonymous_visitor_reads_the_procedure_and_is_invited_to_log_in(client, procedure):
+    response = client.get(procedure.url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Transport scolaire adapté" in html
+    assert "Se connecter" in html and "next=%2Fdemarches%2Ftransport-scolaire-adapte%2F" in html
+    assert '<form method="post"' not in html
+
+
+def test_anonymous_post_is_sent_to_login_and_nothing_is_filed(client, procedure):
+    response = client.post(procedure.url, {"action": "draft", "nom_de_leleve": "x"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(login_url() + "?next=")
+
+
+def test_announced_procedure_has_no_form(filer_client, catalogue):
+    page = make_procedure(catalogue, slug="pmi", title="Suivi PMI", fields=[], is_open=False, opening_note="En 2027")
+    html = filer_client.get(page.url).content.decode()
+    assert "Bientôt en ligne" in html and "En 2027" in html
+    assert "procedure-form" not in html
+    assert filer_client.post(page.url, {"action": "draft"}).status_code == 302
+
+
+def test_form_builder_makes_every_field_type_including_files(procedure):
+    form = procedure.get_form(page=procedure)
+    kinds = {name: type(field).__name__ for name, field in form.fields.items()}
+    assert kinds["nom_de_leleve"] == "CharField"
+    assert kinds["date_de_naissance"] == "DateField"
+    assert kinds["jours_de_transport"] == "MultipleChoiceField"
+    assert isinstance(form.fields["notification_mdph"], ProcedureFileField)
+    assert form.fields["notification_mdph"].widget.attrs["accept"] == ".pdf,application/pdf,.png,image/png"
+    assert form.fields["notification_mdph"].max_bytes == 1024 * 1024
+
+
+def test_file_field_refuses_wrong_type_oversize_and_disguised_content(procedure):
+    field = procedure.get_form(page=procedure).fields["notification_mdph"]
+    cases = {
+        "notification.exe": (b"MZ\x90\x00", "n'est pas accepté"),
+        "notification.pdf": (b"MZ\x90\x00 not a pdf", "format de fichier n'est pas accepté"),
+        "grosse.pdf": (b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 1), "dépasse la taille maximale de 1 Mo"),
+    }
+    for name, (content, message) in cases.items():
+        with pytest.raises(Exception) as error:
+            field.clean(SimpleUploadedFile(name, content))
+        assert message in " ".join(error.value.messages), name
+
+
+def test_wagtail_form_submissions_are_never_stored(procedure):
+    with pytest.raises(NotImplementedError):
+        procedure.process_form_submission(procedure.get_form(page=procedure))
+
+
+def test_demo_content_is_complete_and_idempotent(db):
+    from portal import demo
+    from tests.factories import UserFactory
+
+    actor = UserFactory(staff=True)
+    seed_organisation(actor=actor, counts=Counts())
+    demo.seed(actor=actor, counts=Counts())
+    first = ProcedurePage.objects.count()
+    demo.seed(actor=actor, counts=Counts())
+    assert ProcedurePage.objects.count() == first == 18
+    open_pages = ProcedurePage.objects.filter(is_open=True)
+    assert open_pages.count() == 12
+    assert ProcedurePage.objects.filter(theme__slug="culture-sport").count() == 8
+    transport = ProcedurePage.objects.get(slug="transport-scolaire-adapte")
+    assert transport.destination_team.code == "transport-scolaire-adapte"
+    assert transport.form_fields.filter(field_type="file", label__icontains="MDPH").exists()
+    assert all(page.destination_team_id for page in open_pages)
