@@ -69,7 +69,7 @@ def _staff_not_here(request):
 def signup(request):
     if request.user.is_authenticated:
         return redirect(CITIZEN_HOME)
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.account_signup(
             email=form.cleaned_data["email"],
@@ -111,7 +111,7 @@ def verify(request, token):
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def verify_resend(request):
-    form = ResendVerificationForm(request.POST or None)
+    form = ResendVerificationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.resend_verification(email=form.cleaned_data["email"], site_url=_site_url(request))
         messages.success(
@@ -214,7 +214,7 @@ def otp_setup(request):
         messages.info(request, _("La vérification en deux étapes est déjà activée."))
         return redirect("accounts:home")
     device = otp_totp_start(user=request.user)
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if otp_totp_confirm(device=device, token=form.cleaned_data["token"]):
             otp_login(request, device)
@@ -231,7 +231,7 @@ def otp_setup(request):
 @require_http_methods(["GET", "POST"])
 def otp_disable(request):
     _staff_not_here(request)
-    form = PasswordConfirmForm(request.POST or None, user=request.user)
+    form = PasswordConfirmForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.citizen_otp_disable(user=request.user)
         request.session[SESSION_OTP] = "none"
@@ -246,7 +246,7 @@ def otp_verify(request):
     _staff_not_here(request)
     if request.user.is_verified():
         return redirect(_safe_next(request))
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["token"])
         if device is not None:
@@ -260,7 +260,7 @@ def otp_verify(request):
 def deletion_request(request):
     """The citizen asks for their account to be deleted: recorded for the DPO, account deactivated at once."""
     _staff_not_here(request)
-    form = DeletionRequestForm(request.POST or None, user=request.user)
+    form = DeletionRequestForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.deletion_request_create(user=request.user, reason=form.cleaned_data.get("reason", ""))
         logout(request)
