@@ -47,8 +47,8 @@ from django.core import serializers
 from django.core.files import File
 from django.core.mail import send_mail
 from django.db import models, transaction
-from django.db.models import DateField, Exists, Func, OuterRef, Q, Value
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models import DateField, Exists, Func, IntegerField, OuterRef, Q, Value
+from django.db.models.functions import Cast, Coalesce, ExtractYear
 from django.utils import timezone
 
 from dossier_unique.models import (
@@ -207,19 +207,28 @@ def _delete_files(names_by_storage: list[tuple[object, str]]) -> None:
                 logger.warning("retention: could not delete a stored file")
 
 
-def _search_forget(*, citizen_ids=(), objects=()) -> None:
-    """Drop search documents of fully anonymised citizens and of deleted objects (when search is installed)."""
-    search_document = _optional_model("grc_search", "SearchDocument")
-    if search_document is None:
+def _search_forget(*, citizen_ids=(), objects=(), file_ids=()) -> None:
+    """After commit, rebuild the search documents of what changed (``search.indexing`` deletes those whose
+    object is gone and rebuilds the others from the anonymised rows), on whichever backend is in use."""
+    try:
+        from search import documents, indexing
+    except ImportError:  # pragma: no cover - search not installed
         return
-    query = Q()
-    if citizen_ids:
-        query |= Q(citizen_id__in=list(citizen_ids))
-    for kind, object_ids in objects:
-        if object_ids:
-            query |= Q(kind=kind, object_id__in=list(object_ids))
-    if query:
-        search_document.objects.filter(query).delete()
+    citizen_ids, file_ids = list(citizen_ids), list(file_ids)
+    objects = [(getattr(documents, kind), list(ids)) for kind, ids in objects if ids]
+
+    def refresh():
+        try:
+            if file_ids:
+                indexing.refresh_files(file_ids)
+            for kind, ids in objects:
+                indexing.refresh(kind, ids)
+            if citizen_ids:
+                indexing.refresh_citizens(citizen_ids)
+        except Exception:  # the data is anonymised; a stale index is fixed by ``search_reindex``
+            logger.exception("retention: search index refresh failed, run search_reindex")
+
+    transaction.on_commit(refresh)
 
 
 def _timeline_forget(*, source_type: str, source_ids) -> int:
@@ -236,7 +245,8 @@ def _timeline_forget(*, source_type: str, source_ids) -> int:
 
 
 def _make_date_of_year():
-    return Func(ExtractYear("birth_date"), Value(1), Value(1), function="make_date", output_field=DateField())
+    year = Cast(ExtractYear("birth_date"), IntegerField())
+    return Func(year, Value(1), Value(1), function="make_date", output_field=DateField())
 
 
 def citizen_is_unused(citizen_id: int) -> bool:
@@ -429,7 +439,7 @@ def _file_apply(ids, actor, reason, counts):
         access.dpo_comment = ""
         save_tracked(access, actor, reason)
     _history(EmergencyAccess).objects.filter(file_id__in=ids).update(reason=ANONYMISED, dpo_comment="")
-    _search_forget(objects=[("note", note_ids), ("document", doc_ids)])
+    _search_forget(objects=[("NOTE", note_ids)], file_ids=ids)
     counts["files_anonymised"] += len(ids)
     return to_delete
 
@@ -503,7 +513,7 @@ def _request_apply(ids, actor, reason, counts):
     counts["messages_deleted"] += len(message_ids)
     counts["attachments_deleted"] += len(attachments)
     counts["requests_anonymised"] += len(ids)
-    _search_forget(objects=[("request", ids)])
+    _search_forget(objects=[("REQUEST", ids)])
     return to_delete
 
 
@@ -562,7 +572,7 @@ def _mail_apply(ids, actor, reason, counts):
     _history(MailItem).objects.filter(id__in=ids).update(original="", original_name="", sender="", citizen_id=None)
     counts["timeline_entries_deleted"] += _timeline_forget(source_type="mail.mailitem", source_ids=ids)
     counts["mail_anonymised"] += len(items)
-    _search_forget(objects=[("mail", ids)])
+    _search_forget(objects=[("MAIL", ids)])
     return to_delete
 
 

@@ -1,0 +1,270 @@
+"""Retention: exactly what the rules say goes, everywhere (rows, history, timeline, stored files, search
+index), after an export for the Archives départementales; nothing else; a dry run changes nothing."""
+
+import datetime
+import io
+import json
+import zipfile
+
+import pytest
+from django.apps import apps
+from django.core import mail
+from django.utils import timezone
+
+from dossier_unique import services as dsu
+from dossier_unique.models import Accompaniment, Document, Note, SocialFile, TimelineEntry
+from grc.audit.models import AccessLog
+from grc.mail.models import MailItem
+from grc.models import Address, Citizen, ContactPoint, Household, HouseholdMembership
+from grc.nir import key as nir_key
+from grc.privacy.models import RetentionDone, RetentionRule, RetentionWarning
+from grc.privacy.retention import retention_apply, retention_rules_ensure
+from grc.requests.models import Request, RequestAttachment, RequestEvent, RequestMessage
+from tests.dossier_unique.factories import open_file, pdf_upload
+from tests.factories import AddressFactory, CitizenFactory, UserFactory
+
+from .conftest import make_request, stored
+
+LONG_AGO = timezone.now() - datetime.timedelta(days=800)
+
+
+def _rule(purpose, dpo):
+    retention_rules_ensure(actor=dpo)
+    return RetentionRule.objects.get(purpose=purpose)
+
+
+def _age_file(file):
+    day = timezone.localtime(LONG_AGO).date()
+    Accompaniment.objects.filter(file=file).update(
+        status="closed", start_date=day - datetime.timedelta(days=300), end_date=day, closing_reason="FIN-MOTIF-ANCIEN"
+    )
+    Note.objects.filter(file=file).update(created_at=LONG_AGO)
+    Document.objects.filter(file=file).update(uploaded_at=LONG_AGO)
+    TimelineEntry.objects.filter(file=file).update(occurred_at=LONG_AGO)
+    SocialFile.objects.filter(pk=file.pk).update(created_at=LONG_AGO)
+
+
+@pytest.fixture
+def apply(django_capture_on_commit_callbacks):
+    """``retention_apply`` then its after-commit work (stored files deleted, search index refreshed)."""
+
+    def run(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return retention_apply(**kwargs)
+
+    return run
+
+
+@pytest.fixture
+def old_and_recent(db, team_a, worker_a):
+    first13 = "1720135238077"
+    old = CitizenFactory(
+        birth_name="Ancienfichier",
+        first_names="Gaston",
+        birth_date=datetime.date(1972, 1, 13),
+        nir=f"{first13}{nir_key(first13):02d}",
+    )
+    AddressFactory(citizen=old, line1="7 impasse Ancienne", postcode="35300", city="Fougères")
+    ContactPoint.objects.create(citizen=old, kind="phone", value="0299000000")
+    HouseholdMembership.objects.create(household=Household.objects.create(), citizen=old, role="declarant")
+    old_file, _ = open_file(citizen=old, team=team_a, actor=worker_a)
+    dsu.note_write(file=old_file, author=worker_a, text="NOTE-ANCIENNE", kind="entretien", visibility="file")
+    dsu.note_write(file=old_file, author=worker_a, text="NOTE-ANCIENNE-PRIVEE", kind="entretien", visibility="private")
+    document = dsu.document_add(file=old_file, upload=pdf_upload(), actor=worker_a, doc_type="ressources")
+    _age_file(old_file)
+
+    recent = CitizenFactory(birth_name="Recentdossier", first_names="Lucie")
+    recent_file, _ = open_file(citizen=recent, team=team_a, actor=worker_a)
+    dsu.note_write(file=recent_file, author=worker_a, text="NOTE-RECENTE", kind="entretien", visibility="file")
+    recent_document = dsu.document_add(file=recent_file, upload=pdf_upload(), actor=worker_a, doc_type="ressources")
+    return {
+        "old": old,
+        "old_file": old_file,
+        "document": document,
+        "document_name": document.content.name,
+        "recent": recent,
+        "recent_file": recent_file,
+        "recent_document": recent_document,
+    }
+
+
+def _history(model):
+    return model.history.model.objects
+
+
+def test_social_file_rule_exports_then_anonymises_everywhere_and_keeps_the_recent_file(old_and_recent, dpo, apply):
+    data = old_and_recent
+    old, old_file = data["old"], data["old_file"]
+    run = apply(rule=_rule("social_file", dpo), actor=dpo)
+
+    assert run.status == "done"
+    assert run.counts["candidates"] == 1
+    assert run.counts["files_anonymised"] == 1
+    assert run.counts["notes_deleted"] == 2
+    assert run.counts["documents_deleted"] == 1
+    assert run.counts["citizens_anonymised"] == 1
+
+    # Notes and documents: rows, history rows, timeline entries (and their history) and bytes are gone.
+    assert not Note.objects.filter(file=old_file).exists()
+    assert not _history(Note).filter(file_id=old_file.pk).exists()
+    assert not Document.objects.filter(file=old_file).exists()
+    assert not _history(Document).filter(file_id=old_file.pk).exists()
+    from dossier_unique.documents import document_storage
+
+    assert not document_storage().exists(data["document_name"])
+    kinds = set(TimelineEntry.objects.filter(file=old_file).values_list("kind", flat=True))
+    assert "note" not in kinds and "document_added" not in kinds
+    assert "accompaniment_opened" in kinds  # statistics survive
+    assert not _history(TimelineEntry).filter(file_id=old_file.pk, source_type="dossier_unique.note").exists()
+
+    # Statistics survive: the accompaniment's programme, team and dates; the closing reason goes.
+    accompaniment = Accompaniment.objects.get(file=old_file)
+    assert accompaniment.programme == "pmi" and accompaniment.end_date is not None
+    assert accompaniment.closing_reason == ""
+    assert not _history(Accompaniment).filter(closing_reason="FIN-MOTIF-ANCIEN").exists()
+
+    # The citizen: anonymised, birth year, postcode and household role kept; nothing old left in history.
+    old.refresh_from_db()
+    assert (old.birth_name, old.first_names, old.nir) == ("ANONYMISÉ", "Anonymisé", "")
+    assert old.birth_date == datetime.date(1972, 1, 1)
+    assert not ContactPoint.objects.filter(citizen=old).exists()
+    assert not _history(ContactPoint).filter(citizen_id=old.pk).exists()
+    assert not _history(Citizen).filter(birth_name="Ancienfichier").exists()
+    assert not _history(Citizen).filter(id=old.pk).exclude(nir="").exists()
+    assert not _history(Citizen).filter(id=old.pk, birth_date=datetime.date(1972, 1, 13)).exists()
+    address = Address.objects.get(citizen=old)
+    assert (address.line1, address.postcode, address.city) == ("", "35300", "Fougères")
+    assert not _history(Address).filter(line1="7 impasse Ancienne").exists()
+    assert HouseholdMembership.objects.filter(citizen=old, role="declarant").exists()
+
+    # Search index (when the search app is installed): nothing left under the old name.
+    search_document = apps.get_model("grc_search", "SearchDocument") if apps.is_installed("search") else None
+    if search_document is not None:
+        assert not search_document.objects.filter(names__icontains="ancienfichier").exists()
+        assert not search_document.objects.filter(body__icontains="NOTE-ANCIENNE").exists()
+
+    # The export for the Archives départementales was written (it holds what is now destroyed).
+    export = run.exports.get()
+    with export.content.open("rb") as handle:
+        bundle = zipfile.ZipFile(io.BytesIO(handle.read()))
+    records = bundle.read("records.json").decode()
+    assert "NOTE-ANCIENNE" in records and "NOTE-ANCIENNE-PRIVEE" in records and "Ancienfichier" in records
+    assert bundle.read(f"dossiers/{old_file.pk}/documents/{data['document'].pk}").startswith(b"%PDF")
+    assert json.loads(bundle.read("manifest.json"))["nombre"] == 1
+    assert AccessLog.objects.filter(action=AccessLog.Action.RETENTION_EXPORT, citizen_id=old.pk).exists()
+
+    # Nothing else: the recent file, its note, its document and its citizen are untouched.
+    assert Note.objects.filter(file=data["recent_file"], text="NOTE-RECENTE").exists()
+    assert stored(data["recent_document"].content)
+    data["recent"].refresh_from_db()
+    assert data["recent"].birth_name == "Recentdossier"
+
+    # A second run finds nothing more to do.
+    assert apply(rule=_rule("social_file", dpo), actor=dpo).counts["candidates"] == 0
+
+
+def test_dry_run_lists_what_would_go_and_changes_nothing(old_and_recent, dpo, apply):
+    data = old_and_recent
+    notes_before = _history(Note).count()
+    run = apply(rule=_rule("social_file", dpo), actor=dpo, dry_run=True)
+    assert run.dry_run and run.counts == {"candidates": 1}
+    assert [item["id"] for item in run.items] == [data["old_file"].pk]
+    assert Note.objects.filter(file=data["old_file"]).count() == 2
+    assert _history(Note).count() == notes_before
+    assert stored(data["document"].content)
+    data["old"].refresh_from_db()
+    assert data["old"].birth_name == "Ancienfichier"
+    assert not run.exports.exists()
+    assert not RetentionDone.objects.exists()
+
+
+def test_nothing_is_destroyed_when_the_export_cannot_be_written(old_and_recent, dpo, settings, tmp_path, apply):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("x")
+    settings.PRIVACY_ARCHIVES_ROOT = blocked
+    with pytest.raises(OSError):
+        apply(rule=_rule("social_file", dpo), actor=dpo)
+    assert Note.objects.filter(file=old_and_recent["old_file"]).count() == 2
+    assert stored(old_and_recent["document"].content)
+    assert RetentionRule.objects.get(purpose="social_file").runs.get().status == "failed"
+
+
+def test_request_and_mail_rules_strip_content_and_keep_statistics(rich, dpo, team_a, worker_a, apply):
+    request, item = rich["request"], rich["mail"]
+    attachment_names = [a.file.name for a in request.attachments.all()]
+    scan_name = item.original.name
+    Request.objects.filter(pk=request.pk).update(decided_at=LONG_AGO - datetime.timedelta(days=5 * 365))
+    MailItem.objects.filter(pk=item.pk).update(
+        handled_at=LONG_AGO - datetime.timedelta(days=5 * 365), routed_at=LONG_AGO - datetime.timedelta(days=5 * 365)
+    )
+    recent_request = make_request(citizen=rich["citizen"], team=team_a, actor=worker_a, code="D-2026-BBBBBB")
+
+    request_run = apply(rule=_rule("request", dpo), actor=dpo)
+    mail_run = apply(rule=_rule("mail", dpo), actor=dpo)
+    assert request_run.counts["requests_anonymised"] == 1 and mail_run.counts["mail_anonymised"] == 1
+    assert request_run.exports.count() == 1 and mail_run.exports.count() == 1
+
+    request.refresh_from_db()
+    assert (request.answers, request.decision_reason, request.citizen_id) == ({}, "", None)
+    assert (request.procedure_title, request.status, request.team_id) == (
+        "Aide au transport scolaire adapté",
+        "accepted",
+        team_a.pk,
+    )
+    assert not RequestMessage.objects.filter(request=request).exists()
+    assert not _history(RequestMessage).filter(request_id=request.pk).exists()
+    assert not RequestAttachment.objects.filter(request=request).exists()
+    assert not _history(RequestAttachment).filter(request_id=request.pk).exists()
+    assert not _history(Request).filter(id=request.pk, answers__has_key="motif").exists()
+    assert not RequestEvent.objects.filter(request=request).exclude(comment="").exists()
+    from dossier_unique.documents import document_storage
+
+    assert all(not document_storage().exists(name) for name in attachment_names)
+
+    item.refresh_from_db()
+    assert (item.ocr_text, item.sender, item.citizen_id, item.original.name) == ("", "", None, "")
+    assert item.registration_number == "2026-C-000001" and item.team_id == team_a.pk
+    assert not document_storage().exists(scan_name)
+
+    # Nothing else: the recent request keeps everything; the citizen (followed, open file) keeps their name.
+    recent_request.refresh_from_db()
+    assert recent_request.answers == {"motif": "REPONSE-FORMULAIRE-DEMANDE"}
+    assert RequestMessage.objects.filter(request=recent_request).exists()
+    rich["citizen"].refresh_from_db()
+    assert rich["citizen"].birth_name == "Lemoine"
+
+
+def test_inactive_portal_account_is_warned_a_month_before_then_closed(db, dpo, apply):
+    first13 = "2910235238066"
+    sleeper = UserFactory(citizen_account=True, email="dormant@example.org", last_name="Dormeur")
+    citizen = CitizenFactory(birth_name="Dormeur", nir=f"{first13}{nir_key(first13):02d}", user=sleeper)
+    active = UserFactory(citizen_account=True, email="actif@example.org")
+    type(sleeper).objects.filter(pk=sleeper.pk).update(last_login=LONG_AGO, date_joined=LONG_AGO)
+    type(active).objects.filter(pk=active.pk).update(last_login=timezone.now())
+    rule = _rule("portal_account", dpo)
+
+    first = apply(rule=rule, actor=None)
+    assert first.counts == {"candidates": 0, "warnings": 1}
+    assert [m.to for m in mail.outbox] == [["dormant@example.org"]]
+    sleeper.refresh_from_db()
+    assert sleeper.is_active
+
+    RetentionWarning.objects.update(sent_at=timezone.now() - datetime.timedelta(days=31))
+    second = apply(rule=rule, actor=None)
+    assert second.counts["accounts_closed"] == 1 and second.counts["warnings"] == 0
+    sleeper.refresh_from_db()
+    assert not sleeper.is_active and sleeper.email.endswith("@anonymise.invalid") and sleeper.last_name == ""
+    assert not sleeper.has_usable_password()
+    assert not _history(type(sleeper)).filter(email="dormant@example.org").exists()
+    citizen.refresh_from_db()
+    assert citizen.user_id is None and citizen.birth_name == "ANONYMISÉ"
+    active.refresh_from_db()
+    assert active.is_active and active.email == "actif@example.org"
+    assert len(mail.outbox) == 1
+
+
+def test_access_log_rule_goes_through_the_audit_purge_and_dry_run_keeps_rows(rich, dpo, apply):
+    before = AccessLog.objects.count()
+    run = apply(rule=_rule("access_log", dpo), actor=dpo, dry_run=True)
+    assert run.status == "done"
+    assert AccessLog.objects.count() == before

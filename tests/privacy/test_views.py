@@ -1,0 +1,146 @@
+"""DPO screens: 404 for everyone else, bad input kept with French messages, archive download logged."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from grc.audit.models import AccessLog
+from grc.privacy import services
+from grc.privacy.archive import access_archive_compile
+from grc.privacy.models import GdprRequest, RetentionRule
+from grc.privacy.retention import retention_apply, retention_rules_ensure
+from tests.factories import UserFactory, verify_otp
+
+
+@pytest.fixture
+def register(dpo, citizen):
+    retention_rules_ensure(actor=dpo)
+    gdpr_request = services.gdpr_request_create(
+        actor=dpo,
+        kind="access",
+        requester_identity="Demandeur",
+        received_on=timezone.localdate(),
+        channel="mail",
+        citizen=citizen,
+    )
+    archive = access_archive_compile(citizen=citizen, actor=dpo, gdpr_request=gdpr_request)
+    rule = RetentionRule.objects.get(purpose="social_file")
+    run = retention_apply(rule=rule, actor=dpo, dry_run=True)
+    return gdpr_request, archive, rule, run
+
+
+def _consume(response) -> bytes:
+    """Read a file download and close the file (``response.close()`` would also close the test's connection)."""
+    content = b"".join(response.streaming_content)
+    for close in response._resource_closers:
+        close()
+    return content
+
+
+def _urls(gdpr_request, archive, rule, run):
+    get = [
+        reverse("backoffice:privacy_request_list"),
+        reverse("backoffice:privacy_request_create"),
+        reverse("backoffice:privacy_request_detail", args=[gdpr_request.pk]),
+        reverse("backoffice:privacy_request_edit", args=[gdpr_request.pk]),
+        reverse("backoffice:privacy_archive_download", args=[archive.pk]),
+        reverse("backoffice:privacy_retention"),
+        reverse("backoffice:privacy_rule_edit", args=[rule.pk]),
+        reverse("backoffice:privacy_run_detail", args=[run.pk]),
+    ]
+    post = [
+        reverse("backoffice:privacy_request_transition", args=[gdpr_request.pk]),
+        reverse("backoffice:privacy_request_extend", args=[gdpr_request.pk]),
+        reverse("backoffice:privacy_archive_create", args=[gdpr_request.pk]),
+        reverse("backoffice:privacy_rule_dry_run", args=[rule.pk]),
+    ]
+    return get, post
+
+
+def test_everyone_but_the_dpo_gets_404(client, register, worker_a):
+    superuser = UserFactory(staff=True, is_superuser=True)
+    get, post = _urls(*register)
+    for user in (worker_a, superuser):
+        verify_otp(client, user)
+        for url in get:
+            assert client.get(url).status_code == 404, url
+        for url in post:
+            assert client.post(url, {"reason": "x", "to_status": "answered"}).status_code == 404, url
+    assert GdprRequest.objects.get().status == "received"
+
+
+def test_dpo_pages_render(dpo_client, register):
+    get, _ = _urls(*register)
+    for url in get:
+        response = dpo_client.get(url)
+        assert response.status_code == 200, url
+        if response.streaming:
+            _consume(response)
+
+
+def test_create_with_bad_input_keeps_what_was_typed(dpo_client):
+    future = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
+    response = dpo_client.post(
+        reverse("backoffice:privacy_request_create"),
+        {"kind": "access", "requester_identity": "Paul Texte-Tapé", "received_on": future, "channel": "mail"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "ne peut pas être dans le futur" in page
+    assert "Paul Texte-Tapé" in page
+    response = dpo_client.post(
+        reverse("backoffice:privacy_request_create"),
+        {"kind": "erasure", "requester_identity": "Paul", "received_on": "2026-01-31", "channel": "email"},
+    )
+    created = GdprRequest.objects.get()
+    assert response.status_code == 302 and response.url == created.get_absolute_url()
+    assert created.deadline == datetime.date(2026, 2, 28)
+
+
+def test_refusal_without_reason_is_explained(dpo_client, register):
+    gdpr_request = register[0]
+    response = dpo_client.post(
+        reverse("backoffice:privacy_request_transition", args=[gdpr_request.pk]), {"to_status": "refused"}
+    )
+    assert response.status_code == 400
+    assert "Indiquez le motif du refus" in response.content.decode()
+    gdpr_request.refresh_from_db()
+    assert gdpr_request.status == "received"
+
+
+def test_archive_is_compiled_and_downloaded_through_logged_views(dpo_client, register, citizen):
+    gdpr_request = register[0]
+    response = dpo_client.post(reverse("backoffice:privacy_archive_create", args=[gdpr_request.pk]))
+    assert response.status_code == 302
+    archive = gdpr_request.archives.order_by("-pk").first()
+    logged = AccessLog.objects.filter(action=AccessLog.Action.GDPR_ACCESS_ARCHIVE, citizen_id=citizen.pk).count()
+    response = dpo_client.get(reverse("backoffice:privacy_archive_download", args=[archive.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert _consume(response)[:2] == b"PK"
+    assert (
+        AccessLog.objects.filter(action=AccessLog.Action.GDPR_ACCESS_ARCHIVE, citizen_id=citizen.pk).count()
+        == logged + 1
+    )
+
+
+def test_dry_run_from_the_retention_page(dpo_client, register):
+    rule = register[2]
+    response = dpo_client.post(reverse("backoffice:privacy_rule_dry_run", args=[rule.pk]))
+    assert response.status_code == 302
+    page = dpo_client.get(response.url).content.decode()
+    assert "Simulation" in page and rule.label in page
+
+
+def test_rule_edit_refuses_an_access_log_kept_over_three_years(dpo_client, register):
+    rule = RetentionRule.objects.get(purpose="access_log")
+    response = dpo_client.post(
+        reverse("backoffice:privacy_rule_edit", args=[rule.pk]),
+        {"label": rule.label, "duration_months": "48", "legal_reference": "x", "is_active": "on"},
+    )
+    assert response.status_code == 200
+    assert "plus de 3 ans" in response.content.decode()
+    rule.refresh_from_db()
+    assert rule.duration_months == 12
