@@ -302,7 +302,6 @@ def _detail(request, req, *, forms_bound=None, status=200):
         **forms_,
         "can_work": can_work,
         "allowed": allowed,
-        "answers": sorted((req.answers or {}).items()),
         "agents": selectors.team_agents(team_id=req.team_id) if req.team_id else [],
         "today": timezone.localdate(),
     }

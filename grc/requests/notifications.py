@@ -7,6 +7,9 @@ so a rolled-back transition never e-mails anyone and a slow mail server never sl
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -69,10 +72,26 @@ def recipient(request) -> str:
     return contact.value if contact else ""
 
 
+_suppressed = threading.local()
+
+
+@contextlib.contextmanager
+def suppressed():
+    """No notice is scheduled inside this block (demo seeding, bulk imports)."""
+    previous = getattr(_suppressed, "on", False)
+    _suppressed.on = True
+    try:
+        yield
+    finally:
+        _suppressed.on = previous
+
+
 def schedule(request, kind: str) -> None:
     """Send the ``kind`` notice for ``request`` once the current transaction commits."""
     from .tasks import request_notice_send
 
+    if getattr(_suppressed, "on", False):
+        return
     request_id = request.pk
     transaction.on_commit(lambda: request_notice_send.enqueue(request_id, kind))
 

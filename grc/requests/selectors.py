@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
@@ -71,10 +72,36 @@ def request_detail(*, request_obj: Request, user) -> dict:
         .prefetch_related(Prefetch("attachments", queryset=RequestAttachment.objects.order_by("pk")))
     )
     return {
+        "answer_rows": answer_rows(request_obj),
         "form_attachments": [a for a in attachments if a.message_id is None],
         "events": list(events),
         "thread": messages,
     }
+
+
+def _display(value) -> str:
+    if value is True:
+        return _("oui")
+    if value is False:
+        return _("non")
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def answer_rows(request_obj: Request) -> list[tuple[str, str]]:
+    """(label, value) of the answers, in the procedure form's order with its labels when the page
+    still exists (answers are stored by field name), then any other answer by its name."""
+    answers = dict(request_obj.answers or {})
+    rows = []
+    page = request_obj.procedure.specific if request_obj.procedure_id and request_obj.procedure else None
+    fields = getattr(page, "form_fields", None)
+    if fields is not None:
+        for field in fields.all():
+            if field.clean_name in answers:
+                rows.append((field.label, _display(answers.pop(field.clean_name))))
+    rows += [(name.replace("_", " "), _display(value)) for name, value in sorted(answers.items())]
+    return rows
 
 
 def request_attachment_get(*, user, pk: int, http_request=None) -> RequestAttachment:

@@ -120,7 +120,6 @@ def _detail(request, req, *, message_form=None, answer_form=None, status=200):
         {
             "req": req,
             **detail,
-            "answers": sorted((req.answers or {}).items()),
             "message_form": message_form or MessageForm(prefix="msg"),
             "answer_form": answer_form or AnswerForm(prefix="answer"),
             "is_draft": req.status == Request.Status.DRAFT,
