@@ -1,0 +1,69 @@
+"""Who may do what with incoming mail. Shared by the mailroom screens, the team queues and the API.
+
+Each function states its rules in its docstring; callers never re-implement them.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils import timezone
+
+from grc.models import Membership
+from grc.perms import _is_staff_agent, current_roles
+
+MAILROOM_ROLES = {Membership.Role.MAILROOM_AGENT}
+
+
+def can_receive_mail(user) -> bool:
+    """Upload scans (screen or scanning-station API), retry a failed recognition.
+
+    Rules: an active staff account (service accounts included) with a current mailroom-agent
+    membership, or a superuser.
+    """
+    if not _is_staff_agent(user):
+        return False
+    return user.is_superuser or bool(current_roles(user) & MAILROOM_ROLES)
+
+
+def can_see_all_mail(user) -> bool:
+    """See every scan, its OCR text and its suggestions (the mailroom's work).
+
+    Rules: same as ``can_receive_mail``. This gives no access to social files: the suggested
+    citizen is a name and an id, the file stays governed by ``dossier_unique.perms``.
+    """
+    return can_receive_mail(user)
+
+
+def _team_ids(user) -> list[int]:
+    day = timezone.localdate()
+    return list(
+        Membership.objects.filter(user=user, start_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .values_list("team_id", flat=True)
+    )
+
+
+def mail_visible_q(user) -> Q | None:
+    """The filter of the items ``user`` may see (None: none at all). See ``can_view_mail``."""
+    if not _is_staff_agent(user):
+        return None
+    if can_see_all_mail(user):
+        return Q()
+    teams = _team_ids(user)
+    if not teams:
+        return None
+    return Q(team_id__in=teams)
+
+
+def can_view_mail(user, item) -> bool:
+    """See one mail item (its scan, text, suggestions, history).
+
+    Rules: mailroom agents and superusers see every item; a staff member with a current membership
+    (any role) in the team the item is routed to sees that item; nobody else (a 404 for them).
+    Citizens' portal accounts never.
+    """
+    if not _is_staff_agent(user):
+        return False
+    if can_see_all_mail(user):
+        return True
+    return item.team_id is not None and item.team_id in _team_ids(user)
