@@ -26,8 +26,18 @@ FIELDS = [
 ]
 
 
+def ensure_wagtail_root():
+    """Wagtail's root page and default locale (rows of a data migration that transactional tests flush)."""
+    from wagtail.models import Locale, Page
+
+    Locale.objects.get_or_create(language_code="fr")
+    if Page.get_first_root_node() is None:
+        Page.add_root(instance=Page(title="Root", slug="root", live=True))
+
+
 @pytest.fixture
 def home(db):
+    ensure_wagtail_root()
     return seed_portal_pages(counts=Counts())
 
 
