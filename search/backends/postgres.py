@@ -1,0 +1,294 @@
+"""PostgreSQL backend: the ``search_document`` table, French full text with ``unaccent``, trigrams.
+
+One query answers a search: capped *arms* collect the candidate documents the user may see (exact
+identifiers in ``codes``; full text ``vector @@ websearch_to_tsquery('french_unaccent', …)``;
+trigram word similarity on normalised names and on their phonetic keys; the birth date), each with
+the permission filter in its WHERE — ``acl && principals AND (acl_restrict = '{}' OR acl_restrict
+&& principals)`` — so the GIN index on ``(vector, acl)`` returns only rows the user may see. The
+candidates are scored (exact identifier ≫ ``ts_rank_cd`` + name similarity + birth date) and the
+page, the total and the facets (kind, programme, status) are computed from that same set. A
+second, small query fetches the page's rows with ``ts_headline`` snippets.
+
+Counting: each arm stops at ``SEARCH_PG_CANDIDATES`` rows; beyond that ``Results.capped`` is set
+and the total and facets are lower bounds (shown as "plus de …"), which keeps a very broad query
+(a common word in 500,000 letters) inside the latency budget.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from grc.matching import _search_variants, phonetic_words
+
+from ..documents import KINDS, SearchDoc
+from ..models import SearchDocument
+from ..query import MARK_END, MARK_START, Hit, Results, SearchQuery, safe_highlight
+from .base import SearchBackend
+
+TABLE = SearchDocument._meta.db_table
+CONFIG = "french_unaccent"
+COLUMNS = (
+    "kind",
+    "object_id",
+    "citizen_id",
+    "file_id",
+    "territory_id",
+    "title",
+    "subtitle",
+    "body",
+    "names",
+    "phonetic",
+    "codes",
+    "birth_date",
+    "programmes",
+    "status",
+    "acl",
+    "acl_restrict",
+    "sort_date",
+)
+VECTOR_SQL = (
+    f"setweight(to_tsvector('{CONFIG}', s.title), 'A') || "
+    f"setweight(to_tsvector('{CONFIG}', coalesce(s.subtitle, '')), 'C') || "
+    f"setweight(to_tsvector('{CONFIG}', coalesce(s.body, '')), 'B')"
+)
+ACL_SQL = "d.acl && %(p)s::text[] AND (d.acl_restrict = '{}' OR d.acl_restrict && %(p)s::text[])"
+NAME_THRESHOLD = 0.6  # as grc.matching.SEARCH_WORD_THRESHOLD: a typo or two in a name still matches
+DATE_NAME_SIMILARITY = 0.3  # with the birth date given, the name only has to look vaguely alike
+HEADLINE_OPTIONS = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
+
+
+def _row(doc: SearchDoc) -> tuple:
+    return (
+        doc.kind,
+        doc.object_id,
+        doc.citizen_id,
+        doc.file_id,
+        doc.territory_id,
+        doc.title,
+        doc.subtitle,
+        doc.body,
+        doc.names,
+        doc.phonetic,
+        doc.codes,
+        doc.birth_date,
+        doc.programmes,
+        doc.status,
+        doc.acl,
+        doc.acl_restrict,
+        doc.sort_date,
+    )
+
+
+class PostgresBackend(SearchBackend):
+    name = "postgresql"
+
+    @property
+    def cap(self) -> int:
+        return getattr(settings, "SEARCH_PG_CANDIDATES", 1000)
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    def index(self, docs: Iterable[SearchDoc]) -> int:
+        rows = [_row(d) for d in docs]
+        if not rows:
+            return 0
+        cols = ", ".join(COLUMNS)
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[2:])
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS search_document_stage ON COMMIT DELETE ROWS AS "  # noqa: S608
+                f"SELECT {cols} FROM {TABLE} WITH NO DATA"
+            )
+            with cursor.copy(f"COPY search_document_stage ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {TABLE} ({cols}, vector, indexed_at) "  # noqa: S608
+                f"SELECT DISTINCT ON (s.kind, s.object_id) {', '.join('s.' + c for c in COLUMNS)}, "
+                f"{VECTOR_SQL}, clock_timestamp() "
+                f"FROM search_document_stage s ORDER BY s.kind, s.object_id "
+                f"ON CONFLICT (kind, object_id) DO UPDATE SET {updates}, "
+                "vector = EXCLUDED.vector, indexed_at = clock_timestamp()"
+            )
+            cursor.execute("TRUNCATE search_document_stage")
+        return len(rows)
+
+    def delete(self, kind: str, ids: Iterable[int]) -> int:
+        ids = [int(i) for i in ids]
+        if not ids:
+            return 0
+        return SearchDocument.objects.filter(kind=kind, object_id__in=ids).delete()[0]
+
+    def count(self, kind: str | None = None) -> int:
+        qs = SearchDocument.objects.all()
+        if kind:
+            qs = qs.filter(kind=kind)
+        return qs.count()
+
+    def visible(self, scope, kind: str, object_id: int) -> bool:
+        if scope.is_empty:
+            return False
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {TABLE} d WHERE d.kind = %(kind)s AND d.object_id = %(id)s AND {ACL_SQL}",  # noqa: S608
+                {"kind": kind, "id": object_id, "p": list(scope.principals)},
+            )
+            return cursor.fetchone() is not None
+
+    def keys_for_citizen(self, citizen_id: int) -> dict[str, list[int]]:
+        keys: dict[str, list[int]] = {}
+        for kind, object_id in SearchDocument.objects.filter(citizen_id=citizen_id).values_list("kind", "object_id"):
+            keys.setdefault(kind, []).append(object_id)
+        return keys
+
+    def reindex_finish(self, kind: str, target: str, started_at) -> int:
+        """Documents of ``kind`` not rewritten since the run began have no source row any more."""
+        return SearchDocument.objects.filter(kind=kind, indexed_at__lt=started_at).delete()[0]
+
+    # --- querying --------------------------------------------------------------------------------
+
+    def build_sql(self, query: SearchQuery) -> tuple[str, dict] | None:
+        """The candidate/score/facet SQL and its parameters (None: nothing to look for)."""
+        parsed = query.parsed
+        if parsed.is_empty or query.scope.is_empty:
+            return None
+        params: dict = {"p": list(query.scope.principals), "cap": self.cap, "kinds": list(query.kinds)}
+        kind_filter = "" if set(query.kinds) >= set(KINDS) else " AND d.kind = ANY(%(kinds)s::text[])"
+        where = f"{ACL_SQL}{kind_filter}"
+        arms: list[str] = []
+        scores: list[str] = ["CASE WHEN c.exact THEN 100 ELSE 0 END"]
+        if parsed.codes:
+            params["codes"] = list(parsed.codes)
+            arms.append(
+                f"(SELECT d.id, true AS exact FROM {TABLE} d WHERE d.codes && %(codes)s::text[] AND {where} LIMIT 50)"
+            )
+        words = parsed.text.split()
+        if parsed.text:
+            params["text"] = parsed.text
+            tsq = f"websearch_to_tsquery('{CONFIG}', %(text)s)"
+            arms.append(
+                f"(SELECT d.id, false AS exact FROM {TABLE} d WHERE d.vector @@ {tsq} AND {where} LIMIT %(cap)s)"
+            )
+            scores.append(f"ts_rank_cd(d.vector, {tsq}, 32)")
+        variants = _search_variants(parsed.text) if 0 < len(words) <= 5 else []
+        if variants:
+            params.update({f"v{i}": v for i, v in enumerate(variants)})
+            params["ph"] = phonetic_words(variants[0])
+            similar = "GREATEST({})".format(
+                ", ".join(f"word_similarity(%(v{i})s, d.names)" for i in range(len(variants)))
+            )
+            scores.append(
+                f"CASE WHEN d.names <> '' THEN "
+                f"GREATEST({similar}, 0.9 * word_similarity(%(ph)s, d.phonetic)) ELSE 0 END"
+            )
+            if parsed.birth_date is None:
+                spelled = " OR ".join(f"%(v{i})s <%% d.names" for i in range(len(variants)))
+                arms.append(
+                    f"(SELECT d.id, false AS exact FROM {TABLE} d WHERE ({spelled}) AND {where} LIMIT %(cap)s)"
+                )
+                arms.append(
+                    f"(SELECT d.id, false AS exact FROM {TABLE} d "
+                    f"WHERE %(ph)s <%% d.phonetic AND {where} LIMIT %(cap)s)"
+                )
+        if parsed.birth_date is not None:
+            params["bd"] = parsed.birth_date
+            params["min_sim"] = DATE_NAME_SIMILARITY
+            name_ok = ""
+            if variants:
+                name_ok = " AND ({} OR word_similarity(%(ph)s, d.phonetic) >= 0.8)".format(
+                    " OR ".join(f"word_similarity(%(v{i})s, d.names) >= %(min_sim)s" for i in range(len(variants)))
+                )
+            arms.append(
+                f"(SELECT d.id, false AS exact FROM {TABLE} d "
+                f"WHERE d.birth_date = %(bd)s{name_ok} AND {where} LIMIT %(cap)s)"
+            )
+            scores.append("CASE WHEN d.birth_date = %(bd)s THEN 0.5 ELSE 0 END")
+        if not arms:
+            return None
+        page_filters = ["kind = ANY(%(kinds)s::text[])"]
+        if programme := query.filters.get("programme"):
+            params["programme"] = programme
+            page_filters.append("%(programme)s = ANY(programmes)")
+        if status := query.filters.get("status"):
+            params["status"] = status
+            page_filters.append("status = %(status)s")
+        params["limit"], params["offset"] = query.limit, query.offset
+        sql = f"""
+WITH cand AS MATERIALIZED ({" UNION ALL ".join(arms)}),
+ids AS (SELECT id, bool_or(exact) AS exact, count(*) AS arms FROM cand GROUP BY id),
+scored AS MATERIALIZED (
+  SELECT d.id, d.kind, d.programmes, d.status, c.exact, d.sort_date, ({" + ".join(scores)}) AS score
+  FROM ids c JOIN {TABLE} d ON d.id = c.id
+),
+page_set AS (SELECT * FROM scored WHERE {" AND ".join(page_filters)})
+SELECT
+  (SELECT coalesce(json_agg(json_build_array(id, score, exact)), '[]') FROM (
+     SELECT id, score, exact FROM page_set
+     ORDER BY score DESC, sort_date DESC NULLS LAST, id LIMIT %(limit)s OFFSET %(offset)s) page),
+  (SELECT count(*) FROM page_set),
+  (SELECT coalesce(json_object_agg(kind, n), '{{}}') FROM (SELECT kind, count(*) n FROM scored GROUP BY kind) f),
+  (SELECT coalesce(json_object_agg(p, n), '{{}}') FROM (
+     SELECT unnest(programmes) p, count(*) n FROM scored WHERE kind = ANY(%(kinds)s::text[]) GROUP BY 1) f),
+  (SELECT coalesce(json_object_agg(status, n), '{{}}') FROM (
+     SELECT status, count(*) n FROM scored WHERE kind = ANY(%(kinds)s::text[]) AND status <> '' GROUP BY 1) f),
+  (SELECT count(*) FROM cand)
+"""  # noqa: S608 -- every value is a bound parameter; only fixed fragments are formatted in
+        return sql, params
+
+    def query(self, query: SearchQuery) -> Results:
+        built = self.build_sql(query)
+        if built is None:
+            return Results(hits=[], total=0, facets={"kind": {}, "programme": {}, "status": {}})
+        sql, params = built
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(NAME_THRESHOLD)])
+            cursor.execute(sql, params)
+            page, total, kinds, programmes, statuses, candidates = cursor.fetchone()
+            hits = self._page(cursor, page if isinstance(page, list) else json.loads(page), params.get("text", ""))
+        load = lambda v: v if isinstance(v, dict) else json.loads(v)  # noqa: E731
+        return Results(
+            hits=hits,
+            total=total,
+            facets={"kind": load(kinds), "programme": load(programmes), "status": load(statuses)},
+            capped=candidates >= self.cap,
+        )
+
+    def _page(self, cursor, page: list, text: str) -> list[Hit]:
+        if not page:
+            return []
+        ids = [row[0] for row in page]
+        if text:
+            headline = (
+                f"ts_headline('{CONFIG}', left(body, 20000), websearch_to_tsquery('{CONFIG}', %(text)s), %(options)s)"
+            )
+        else:
+            headline = "''"
+        cursor.execute(
+            f"SELECT id, kind, object_id, title, subtitle, citizen_id, {headline} "  # noqa: S608
+            f"FROM {TABLE} WHERE id = ANY(%(ids)s)",
+            {"ids": ids, "text": text, "options": HEADLINE_OPTIONS},
+        )
+        rows = {r[0]: r for r in cursor.fetchall()}
+        hits = []
+        for pk, score, exact in page:
+            r = rows.get(pk)
+            if r is None:
+                continue
+            snippet = r[6] if r[6] and MARK_START in r[6] else ""
+            hits.append(
+                Hit(
+                    kind=r[1],
+                    object_id=r[2],
+                    title=r[3],
+                    subtitle=r[4],
+                    citizen_id=r[5],
+                    score=round(float(score), 4),
+                    exact=bool(exact),
+                    highlight=safe_highlight(snippet) if snippet else "",
+                )
+            )
+        return hits
