@@ -8,7 +8,7 @@ from portal.forms import ProcedureFileField
 from portal.models import HomeFeaturedProcedure, ProcedurePage
 from portal.views import login_url
 
-from .conftest import make_procedure
+from .conftest import ensure_wagtail_root, make_procedure
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +113,7 @@ def test_demo_content_is_complete_and_idempotent(db):
     from portal import demo
     from tests.factories import UserFactory
 
+    ensure_wagtail_root()
     actor = UserFactory(staff=True)
     seed_organisation(actor=actor, counts=Counts())
     demo.seed(actor=actor, counts=Counts())
