@@ -180,7 +180,13 @@ def deletion_request_create(*, user, reason: str = "") -> AccountDeletionRequest
 
 @transaction.atomic
 def deletion_request_close(*, request: AccountDeletionRequest, actor, done: bool, note: str = ""):
-    """Close a deletion request (done or refused), recording who, when and why."""
+    """Close a deletion request (done or refused), recording who, when and why. DPO only."""
+    from django.core.exceptions import PermissionDenied
+
+    from portal.accounts.perms import can_handle_deletion_requests
+
+    if not can_handle_deletion_requests(actor):
+        raise PermissionDenied
     request = AccountDeletionRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != AccountDeletionRequest.Status.OPEN:
         raise ValidationError(_("Cette demande a déjà été traitée."))

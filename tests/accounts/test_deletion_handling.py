@@ -1,0 +1,49 @@
+"""The DPO, and only the DPO, reads and closes account deletion requests."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from grc.audit.models import AccessLog
+from grc.models import Membership
+from portal.accounts.models import AccountDeletionRequest
+from portal.accounts.selectors import deletion_request_get, deletion_requests_for
+from portal.accounts.services import deletion_request_close, deletion_request_create
+from tests.accounts.factories import portal_account
+from tests.factories import MembershipFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dpo():
+    return MembershipFactory(role=Membership.Role.DPO, team=TeamFactory(kind="dpo")).user
+
+
+def test_dpo_lists_opens_and_closes_a_request(dpo):
+    request = deletion_request_create(user=portal_account(), reason="plus besoin")
+
+    assert list(deletion_requests_for(user=dpo)) == [request]
+    assert deletion_request_get(user=dpo, pk=request.pk) == request
+    assert AccessLog.objects.filter(actor=dpo, object_id=str(request.pk)).exists()
+    deletion_request_close(request=request, actor=dpo, done=True, note="compte supprimé, dossier conservé")
+
+    request.refresh_from_db()
+    assert (request.status, request.handled_by) == (AccountDeletionRequest.Status.DONE, dpo)
+    assert list(deletion_requests_for(user=dpo)) == []
+
+
+def test_other_staff_see_nothing_and_cannot_close(staff_user):
+    request = deletion_request_create(user=portal_account())
+    assert list(deletion_requests_for(user=staff_user, status=None)) == []
+    with pytest.raises(Http404):
+        deletion_request_get(user=staff_user, pk=request.pk)
+    with pytest.raises(PermissionDenied):
+        deletion_request_close(request=request, actor=staff_user, done=True)
+
+
+def test_asking_twice_keeps_one_open_request():
+    user = portal_account()
+    deletion_request_create(user=user)
+    deletion_request_create(user=user)
+    assert AccountDeletionRequest.objects.filter(user=user).count() == 1
