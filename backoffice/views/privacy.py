@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from grc.models import Citizen, Membership, User
+from grc.models import Membership, User
 from grc.privacy import archive as archive_services
 from grc.privacy import retention, selectors, services
-from grc.privacy.models import GdprRequest, RetentionRule
+from grc.privacy.models import GdprRequest
 from grc.privacy.perms import is_dpo
 from grc.selectors.citizens import citizen_get
 
@@ -194,8 +194,19 @@ def request_edit(request, pk):
     return render(request, "backoffice/privacy/request_form.html", {"form": form, "gdpr_request": gdpr_request})
 
 
+class WithholdingForm(forms.Form):
+    target = forms.RegexField(regex=r"^(note|document):\d+$", widget=forms.HiddenInput)
+    reason = forms.CharField(label=gettext_lazy("Motif (informations sur un tiers)"), required=False, max_length=255)
+    action = forms.ChoiceField(choices=[("withhold", "withhold"), ("release", "release")], widget=forms.HiddenInput)
+
+
 def _detail(request, gdpr_request, *, transition_form=None, extend_form=None, status=200):
     history = list(gdpr_request.history.select_related("history_user").order_by("-history_date"))
+    review_notes, review_documents = [], []
+    if gdpr_request.citizen_id and gdpr_request.kind in (GdprRequest.Kind.ACCESS, GdprRequest.Kind.PORTABILITY):
+        review_notes, review_documents = selectors.archive_review_items(
+            user=request.user, citizen_id=gdpr_request.citizen_id, request=request
+        )
     return render(
         request,
         "backoffice/privacy/request_detail.html",
@@ -208,6 +219,8 @@ def _detail(request, gdpr_request, *, transition_form=None, extend_form=None, st
             "extend_form": extend_form or ExtendForm(),
             "archive_form": ArchiveForm(),
             "archives": list(gdpr_request.archives.order_by("-created_at")),
+            "review_notes": review_notes,
+            "review_documents": review_documents,
             "can_extend": gdpr_request.status
             in (GdprRequest.Status.RECEIVED, GdprRequest.Status.IDENTITY_CHECK, GdprRequest.Status.IN_PROGRESS),
         },
@@ -261,6 +274,35 @@ def request_extend(request, pk):
             return redirect(gdpr_request.get_absolute_url())
     gdpr_request.refresh_from_db()
     return _detail(request, gdpr_request, extend_form=form, status=400)
+
+
+@require_POST
+def withholding_set(request, pk):
+    """Withhold (or communicate again) a note or document of the request's citizen before an archive."""
+    gdpr_request = selectors.gdpr_request_get(user=request.user, pk=pk, request=request)
+    form = WithholdingForm(request.POST)
+    if not form.is_valid() or gdpr_request.citizen_id is None:
+        raise Http404
+    kind, object_id = form.cleaned_data["target"].split(":")
+    notes, documents = selectors.archive_review_items(
+        user=request.user, citizen_id=gdpr_request.citizen_id, request=request
+    )
+    target = next((o for o in (notes if kind == "note" else documents) if o.pk == int(object_id)), None)
+    if target is None:
+        raise Http404
+    existing = getattr(target, "withholding", None)
+    if form.cleaned_data["action"] == "release":
+        if existing is not None:
+            services.withholding_remove(actor=request.user, withholding=existing)
+            messages.success(request, _("L'élément sera de nouveau communiqué."))
+        return redirect(gdpr_request.get_absolute_url() + "#tiers")
+    try:
+        services.withholding_set(actor=request.user, reason=form.cleaned_data["reason"], **{kind: target})
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("L'élément ne sera pas communiqué (informations sur un tiers)."))
+    return redirect(gdpr_request.get_absolute_url() + "#tiers")
 
 
 @require_POST
@@ -359,6 +401,3 @@ def export_download(request, pk):
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-__all__ = ["Citizen", "RetentionRule"]

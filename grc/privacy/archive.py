@@ -102,7 +102,7 @@ def _iso(value) -> str | None:
     return value.isoformat()
 
 
-def _person_ids(citizen: Citizen) -> list[int]:
+def person_ids(citizen: Citizen) -> list[int]:
     """The citizen and every record merged into it (directly or through a chain of merges)."""
     ids = [citizen.pk]
     frontier = [citizen.pk]
@@ -165,7 +165,7 @@ def build_archive_data(
 
     Reads without permission checks or access log: callers are the DPO's service below.
     """
-    ids = _person_ids(citizen)
+    ids = person_ids(citizen)
     files: list[tuple[str, object]] = []
     withheld = Counter()
 
@@ -243,6 +243,16 @@ def build_archive_data(
             "derniere_connexion": _iso(user.last_login),
             "actif": user.is_active,
         }
+        profile = getattr(user, "citizen_profile", None) if hasattr(user, "citizen_profile") else None
+        if profile is not None:
+            account["identite_declaree"] = {
+                "nom_de_naissance": profile.birth_name,
+                "nom_d_usage": profile.usage_name,
+                "prenoms": profile.first_names,
+                "date_de_naissance": _iso(profile.birth_date),
+                "lieu_de_naissance": profile.birth_place,
+                "origine": profile.get_source_display(),
+            }
 
     social_files = list(SocialFile.objects.filter(citizen_id__in=ids).select_related("territory").order_by("pk"))
     file_ids = [f.pk for f in social_files]

@@ -307,9 +307,6 @@ def citizen_anonymise(*, citizen: Citizen, actor, reason: str) -> list[int]:
     _history(CitizenMerge).objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids)).update(
         target_before={}, field_choices={}, reason=ANONYMISED
     )
-    profile = _optional_model("portal_accounts", "CitizenProfile")
-    if profile is not None and "citizen" in {f.name for f in profile._meta.get_fields()}:
-        profile.objects.filter(citizen_id__in=ids).delete()
     gdpr = apps.get_model("privacy", "GdprRequest")
     gdpr.objects.filter(citizen_id__in=ids).update(requester_identity=ANONYMISED)
     _history(gdpr).objects.filter(citizen_id__in=ids).update(requester_identity=ANONYMISED)
@@ -642,6 +639,22 @@ def _account_apply(ids, actor, reason, counts):
         _history(User).objects.filter(id=user_id).update(
             email=f"compte-ferme-{user_id}@anonymise.invalid", first_name="", last_name=""
         )
+    # What the portal account area keeps about the holder: the typed/received identity and the
+    # provider identifiers go with their history; deletion requests keep no address.
+    for name in ("CitizenProfile", "OidcIdentity"):
+        model = _optional_model("portal_accounts", name)
+        if model is not None:
+            model.objects.filter(user_id__in=ids).delete()
+            if hasattr(model, "history"):
+                _history(model).objects.filter(user_id__in=ids).delete()
+    deletion = _optional_model("portal_accounts", "AccountDeletionRequest")
+    if deletion is not None:
+        for user_id in ids:
+            deletion.objects.filter(user_id=user_id).update(email=f"compte-ferme-{user_id}@anonymise.invalid")
+            if hasattr(deletion, "history"):
+                _history(deletion).objects.filter(user_id=user_id).update(
+                    email=f"compte-ferme-{user_id}@anonymise.invalid"
+                )
     counts["accounts_closed"] += len(ids)
     return []
 

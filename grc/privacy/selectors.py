@@ -90,3 +90,41 @@ def retention_export_for_download(*, user, pk: int, request=None) -> RetentionEx
         request=request,
     )
     return export
+
+
+def archive_review_items(*, user, citizen_id: int, request=None) -> tuple[list, list]:
+    """The notes (file and team visibility; private notes are never communicated) and documents of the
+    citizen's social files, with their withholding flag, for the DPO to review before an archive.
+
+    Logged once as a read of the file's notes for that citizen.
+    """
+    from dossier_unique.models import Document, Note, Visibility
+
+    _require_dpo(user)
+    ids = person_ids_for(citizen_id)
+    notes = list(
+        Note.objects.filter(file__citizen_id__in=ids)
+        .exclude(visibility=Visibility.PRIVATE)
+        .select_related("withholding", "team")
+        .order_by("-created_at")
+    )
+    documents = list(
+        Document.objects.filter(file__citizen_id__in=ids).select_related("withholding").order_by("-uploaded_at")
+    )
+    if notes or documents:
+        access_log_write(
+            actor=user,
+            action=AccessLog.Action.FILE_NOTES,
+            citizen=citizen_id,
+            purpose="préparation d'une archive de droit d'accès (tiers)",
+            request=request,
+        )
+    return notes, documents
+
+
+def person_ids_for(citizen_id: int) -> list[int]:
+    from grc.models import Citizen
+
+    from .archive import person_ids
+
+    return person_ids(Citizen(pk=citizen_id))

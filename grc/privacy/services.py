@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grc.history import save_tracked
+from grc.history import save_tracked, track
 
 from .models import GdprRequest, Withholding, add_months
 from .perms import is_dpo
@@ -216,3 +216,11 @@ def withholding_set(*, actor, reason: str, note=None, document=None) -> Withhold
     withholding = existing.first() or Withholding(note=note, document=document, flagged_by=actor)
     withholding.reason = reason[:255]
     return save_tracked(withholding, actor, "élément retenu (données de tiers)")
+
+
+@transaction.atomic
+def withholding_remove(*, actor, withholding: Withholding) -> None:
+    """Communicate again a note or document that was withheld (the DPO changed their mind)."""
+    _check_dpo(actor)
+    track(withholding, actor, "élément de nouveau communicable")
+    withholding.delete()

@@ -144,3 +144,39 @@ def test_rule_edit_refuses_an_access_log_kept_over_three_years(dpo_client, regis
     assert "plus de 3 ans" in response.content.decode()
     rule.refresh_from_db()
     assert rule.duration_months == 12
+
+
+def test_dpo_withholds_a_note_about_a_third_party_and_the_archive_says_so(dpo_client, dpo, rich):
+    gdpr_request = services.gdpr_request_create(
+        actor=dpo,
+        kind="access",
+        requester_identity="Claire Lemoine",
+        received_on=timezone.localdate(),
+        channel="portal",
+        citizen=rich["citizen"],
+    )
+    page = dpo_client.get(gdpr_request.get_absolute_url()).content.decode()
+    assert "NOTE-DOSSIER-VISIBLE" in page and "NOTE-PRIVEE-SECRETE" not in page
+    note = rich["notes"]["file"]
+    url = reverse("backoffice:privacy_withholding_set", args=[gdpr_request.pk])
+    response = dpo_client.post(url, {"target": f"note:{note.pk}", "action": "withhold", "reason": "Parle du voisin"})
+    assert response.status_code == 302
+    # A note of another person's file cannot be reached through this request.
+    other = rich["homonym_file"].notes.get()
+    response = dpo_client.post(url, {"target": f"note:{other.pk}", "action": "withhold", "reason": "x"})
+    assert response.status_code == 404
+    archive = access_archive_compile(citizen=rich["citizen"], actor=dpo)
+    import io
+    import json
+    import zipfile
+
+    with archive.content.open("rb") as handle:
+        data = json.loads(zipfile.ZipFile(io.BytesIO(handle.read())).read("archive.json"))
+    assert "NOTE-DOSSIER-VISIBLE" not in json.dumps(data)
+    assert data["ce_qui_n_est_pas_communique"]["nombres"]["notes_avec_tiers"] == 2
+
+
+def test_nav_shows_the_privacy_entries_to_the_dpo_only(dpo_client, client, worker_a):
+    assert "Droits RGPD" in dpo_client.get(reverse("backoffice:home")).content.decode()
+    verify_otp(client, worker_a)
+    assert "Droits RGPD" not in client.get(reverse("backoffice:home")).content.decode()

@@ -1,0 +1,52 @@
+"""The command, the scheduled task and the demo seeder of the privacy area."""
+
+import datetime
+import io
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from dossier_unique.models import Note
+from grc.demo.seed import Counts
+from grc.privacy import demo
+from grc.privacy.models import GdprRequest, RetentionRule, RetentionRun
+from grc.privacy.tasks import apply_retention
+
+LONG_AGO = timezone.now() - datetime.timedelta(days=800)
+
+
+def test_apply_retention_dry_run_command_prints_a_summary_and_changes_nothing(followed):
+    file, _ = followed
+    Note.objects.create(
+        file=file, author=file.accompaniments.get().referent, kind="entretien", visibility="file", text="t"
+    )
+    out = io.StringIO()
+    call_command("apply_retention", "--dry-run", "--no-progress", stdout=out)
+    text = out.getvalue()
+    assert "Simulation" in text
+    assert "Dossiers sociaux" in text
+    assert RetentionRule.objects.count() == 5
+    assert set(RetentionRun.objects.values_list("dry_run", flat=True)) == {True}
+    assert Note.objects.filter(file=file).exists()
+
+
+def test_apply_retention_command_one_rule(db):
+    out = io.StringIO()
+    call_command("apply_retention", "--rule", "request", "--no-progress", stdout=out)
+    assert RetentionRun.objects.get().rule.purpose == "request"
+    assert "rien à traiter" in out.getvalue() or "candidates : 0" in out.getvalue()
+
+
+def test_scheduled_task_runs_every_active_rule(db):
+    result = apply_retention.call(dry_run=True)
+    assert {r["purpose"] for r in result} == {"social_file", "access_log", "portal_account", "request", "mail"}
+
+
+def test_demo_seed_is_idempotent(dpo, citizen):
+    counts = Counts()
+    demo.seed(actor=dpo, counts=counts)
+    demo.seed(actor=dpo, counts=counts)
+    assert GdprRequest.objects.count() == 3
+    assert RetentionRule.objects.count() == 5
+    assert set(GdprRequest.objects.values_list("status", flat=True)) == {"in_progress", "received", "answered"}
+    assert counts.created["demandes RGPD"] == 3 and counts.existing["demandes RGPD"] == 3
