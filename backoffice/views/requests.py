@@ -232,17 +232,18 @@ def queue_home(request):
 def queue(request, team_id):
     """A team's queue: filters, overdue first, pagination; one access-log row."""
     _require_agent(request.user)
-    procedures = selectors.queue_procedures(team_id=team_id) if perms.is_team_member(request.user, team_id) else []
-    form = QueueFilterForm(request.GET or None, procedures=procedures)
-    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    # The selector checks membership (404) and ignores filter values it does not know.
     team, requests, counts = selectors.request_queue(
         user=request.user,
         team_id=team_id,
-        status=filters.get("statut", ""),
-        procedure=filters.get("demarche", ""),
-        assigned=filters.get("attribution", ""),
+        status=request.GET.get("statut", ""),
+        procedure=request.GET.get("demarche", "")[:255],
+        assigned=request.GET.get("attribution", ""),
         http_request=request,
     )
+    form = QueueFilterForm(request.GET or None, procedures=selectors.queue_procedures(team_id=team_id))
+    if form.is_bound:
+        form.is_valid()
     page = Paginator(requests, selectors.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
