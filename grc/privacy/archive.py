@@ -41,6 +41,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from dossier_unique.models import (
@@ -269,7 +270,9 @@ def build_archive_data(
     grants = list(SharingGrant.objects.filter(file_id__in=file_ids).select_related("grantee_team").order_by("pk"))
     emergencies = list(EmergencyAccess.objects.filter(file_id__in=file_ids).order_by("started_at"))
     requests = list(
-        Request.objects.filter(citizen_id__in=ids)
+        Request.objects.filter(
+            Q(citizen_id__in=ids) | Q(account_id=own_account_id) if own_account_id else Q(citizen_id__in=ids)
+        )
         .prefetch_related("events", "messages", "attachments")
         .order_by("created_at")
     )

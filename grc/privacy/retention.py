@@ -36,6 +36,7 @@ import datetime
 import hashlib
 import json
 import logging
+import smtplib
 import tempfile
 import zipfile
 from collections import Counter
@@ -310,6 +311,14 @@ def citizen_anonymise(*, citizen: Citizen, actor, reason: str) -> list[int]:
     gdpr = apps.get_model("privacy", "GdprRequest")
     gdpr.objects.filter(citizen_id__in=ids).update(requester_identity=ANONYMISED)
     _history(gdpr).objects.filter(citizen_id__in=ids).update(requester_identity=ANONYMISED)
+    # Access-right archives sent to this person hold a full copy of their data: the bytes go (after
+    # commit), the row stays as the proof of the answer (date, SHA-256).
+    archive_model = apps.get_model("privacy", "AccessArchive")
+    archives = list(archive_model.objects.filter(citizen_id__in=ids).exclude(content=""))
+    names = [(a.content.storage, a.content.name) for a in archives]
+    archive_model.objects.filter(pk__in=[a.pk for a in archives]).update(content="")
+    _history(archive_model).objects.filter(citizen_id__in=ids).update(content="")
+    transaction.on_commit(lambda: _delete_files(names))
     _search_forget(citizen_ids=ids)
     return ids
 
@@ -811,23 +820,35 @@ def _warn_accounts(*, rule, cutoff, actor, dry_run, now) -> int:
         return len(users)
     sent = 0
     for user in users:
+        if not user.email or user.email.endswith(".invalid"):
+            continue
         closes_on = add_months(timezone.localtime(user.inactive_since).date(), rule.duration_months)
         closes_on = max(closes_on, timezone.localdate(now) + datetime.timedelta(days=rule.warning_days))
-        send_mail(
-            subject="Votre compte sera fermé faute d'utilisation",
-            message=(
-                "Bonjour,\n\nVous ne vous êtes pas connecté(e) à votre compte sur le portail du Département "
-                f"depuis longtemps. Sans nouvelle connexion d'ici le {closes_on:%d/%m/%Y}, il sera fermé et "
-                "les informations qui lui sont propres supprimées, conformément à nos règles de conservation.\n\n"
-                "Pour le conserver, il suffit de vous connecter.\n"
-            ),
-            from_email=None,
-            recipient_list=[user.email],
-            fail_silently=False,
-        )
+        try:
+            _send_warning(user, closes_on)
+        except (OSError, smtplib.SMTPException):
+            # Not recorded as warned: the account is not closed and the next run tries again.
+            logger.warning("retention: account warning e-mail not sent (user %s)", user.pk)
+            continue
         save_tracked(RetentionWarning(user=user, closes_on=closes_on), actor, "avertissement envoyé")
         sent += 1
     return sent
+
+
+def _send_warning(user, closes_on) -> None:
+    """The warning e-mail (French, no personal data beyond the date)."""
+    send_mail(
+        subject="Votre compte sera fermé faute d'utilisation",
+        message=(
+            "Bonjour,\n\nVous ne vous êtes pas connecté(e) à votre compte sur le portail du Département "
+            f"depuis longtemps. Sans nouvelle connexion d'ici le {closes_on:%d/%m/%Y}, il sera fermé et "
+            "les informations qui lui sont propres supprimées, conformément à nos règles de conservation.\n\n"
+            "Pour le conserver, il suffit de vous connecter.\n"
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+        fail_silently=False,
+    )
 
 
 def retention_apply_all(*, actor=None, dry_run: bool = False, purposes=None, progress=None) -> list[RetentionRun]:

@@ -17,8 +17,10 @@ from grc.audit.models import AccessLog
 from grc.mail.models import MailItem
 from grc.models import Address, Citizen, ContactPoint, Household, HouseholdMembership
 from grc.nir import key as nir_key
+from grc.privacy.archive import access_archive_compile
 from grc.privacy.models import RetentionDone, RetentionRule, RetentionWarning
 from grc.privacy.retention import retention_apply, retention_rules_ensure
+from grc.privacy.storage import privacy_storage
 from grc.requests.models import Request, RequestAttachment, RequestEvent, RequestMessage
 from tests.dossier_unique.factories import open_file, pdf_upload
 from tests.factories import AddressFactory, CitizenFactory, UserFactory
@@ -112,6 +114,8 @@ def test_social_file_rule_exports_then_anonymises_everywhere_and_keeps_the_recen
     data = old_and_recent
     old, old_file = data["old"], data["old_file"]
     search_document = _index(old, old_file)
+    sent = access_archive_compile(citizen=old, actor=dpo)
+    sent_name = sent.content.name
     run = apply(rule=_rule("social_file", dpo), actor=dpo)
 
     assert run.status == "done"
@@ -153,6 +157,10 @@ def test_social_file_rule_exports_then_anonymises_everywhere_and_keeps_the_recen
     assert (address.line1, address.postcode, address.city) == ("", "35300", "Fougères")
     assert not _history(Address).filter(line1="7 impasse Ancienne").exists()
     assert HouseholdMembership.objects.filter(citizen=old, role="declarant").exists()
+    # The access archive once sent to them held a copy of everything: its bytes go, the proof stays.
+    sent.refresh_from_db()
+    assert sent.content.name == "" and sent.sha256
+    assert not privacy_storage().exists(sent_name)
 
     # Search index (when the search app is there): nothing left under the old name or from the notes.
     if search_document is not None:
