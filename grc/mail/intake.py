@@ -71,6 +71,7 @@ class BatchLine:
     item: MailItem | None = None
     duplicate: bool = False
     error: str = ""
+    code: str = ""  # the refusal's code: "empty", "too_big", "bad_format", "corrupt", "encrypted"...
 
     @property
     def ok(self) -> bool:
@@ -87,6 +88,13 @@ def max_pages() -> int:
 
 def max_pixels() -> int:
     return getattr(settings, "MAIL_MAX_PIXELS", DEFAULT_MAX_PIXELS)
+
+
+def human_size(size: int) -> str:
+    """``31457280`` → "30 Mo", ``51200`` → "50 Ko" (French decimal comma)."""
+    if size >= 1024 * 1024:
+        return _("%(n)s Mo") % {"n": f"{round(size / (1024 * 1024), 1):g}".replace(".", ",")}
+    return _("%(n)s Ko") % {"n": max(1, round(size / 1024))}
 
 
 def sniff(head: bytes) -> str | None:
@@ -216,8 +224,7 @@ def validate_scan(uploaded_file) -> CheckedScan:
         raise ValidationError(_("Le fichier est vide."), code="empty")
     if size > max_bytes():
         raise ValidationError(
-            _("Le fichier dépasse la taille maximale autorisée (%(max)s Mo).")
-            % {"max": round(max_bytes() / (1024 * 1024), 1)},
+            _("Le fichier dépasse la taille maximale autorisée (%(max)s).") % {"max": human_size(max_bytes())},
             code="too_big",
         )
     if data is None:
@@ -341,7 +348,8 @@ def receive_batch(*, files, user, source: str = MailBatch.Source.SCREEN, label: 
         try:
             result = receive_scan(uploaded_file=uploaded_file, user=user, batch=batch)
         except ValidationError as exc:
-            lines.append(BatchLine(name=name, error=" ".join(exc.messages)))
+            code = getattr(exc, "code", None) or (exc.error_list[0].code if hasattr(exc, "error_list") else "")
+            lines.append(BatchLine(name=name, error=" ".join(exc.messages), code=code or "invalid"))
         else:
             lines.append(BatchLine(name=name, item=result.item, duplicate=result.duplicate))
     return lines

@@ -75,7 +75,7 @@ def test_batch_refuses_bad_files_with_their_message_and_lands_the_good_ones(sett
         ("faux.pdf", "Ce format n'est pas accepté : déposez un PDF, une image JPEG, PNG ou TIFF."),
         ("chiffre.pdf", "Le PDF est protégé par un mot de passe : déposez une version non chiffrée."),
         ("vide.pdf", "Le fichier est vide."),
-        ("enorme.pdf", "Le fichier dépasse la taille maximale autorisée (0.6 Mo)."),
+        ("enorme.pdf", "Le fichier dépasse la taille maximale autorisée (586 Ko)."),
         (
             "bombe.png",
             "L'image est bien trop grande (plus de 60 millions de pixels) : numérisez à 300 dpi au plus.",
