@@ -174,8 +174,15 @@ def retention_rule_update(*, rule: RetentionRule, actor, **changes) -> Retention
     errors = {}
     if "duration_months" in changes and not (1 <= int(changes["duration_months"] or 0) <= 1200):
         errors["duration_months"] = "La durée doit être comprise entre 1 et 1200 mois."
-    if rule.purpose == P.ACCESS_LOG and int(changes.get("duration_months", rule.duration_months)) > 36:
-        errors["duration_months"] = "Le journal des accès ne peut pas être conservé plus de 3 ans."
+    if rule.purpose == P.ACCESS_LOG:
+        months = int(changes.get("duration_months", rule.duration_months) or 0)
+        min_days = getattr(settings, "ACCESS_LOG_MIN_RETENTION_DAYS", 0) or 0
+        if months > 36:
+            errors["duration_months"] = "Le journal des accès ne peut pas être conservé plus de 3 ans."
+        elif months * 31 < min_days:
+            errors["duration_months"] = (
+                f"Le journal des accès doit être conservé au moins {min_days} jours (ACCESS_LOG_MIN_RETENTION_DAYS)."
+            )
     if "legal_reference" in changes and not (changes["legal_reference"] or "").strip():
         errors["legal_reference"] = "Indiquez la référence légale qui fonde cette durée."
     if errors:

@@ -180,3 +180,24 @@ def test_nav_shows_the_privacy_entries_to_the_dpo_only(dpo_client, client, worke
     assert "Droits RGPD" in dpo_client.get(reverse("backoffice:home")).content.decode()
     verify_otp(client, worker_a)
     assert "Droits RGPD" not in client.get(reverse("backoffice:home")).content.decode()
+
+
+def test_register_list_query_count_does_not_grow_with_the_requests(dpo_client, dpo, django_assert_max_num_queries):
+    def add(n):
+        for _ in range(n):
+            services.gdpr_request_create(
+                actor=dpo, kind="access", requester_identity="X", received_on=timezone.localdate(), channel="mail"
+            )
+
+    url = reverse("backoffice:privacy_request_list")
+    add(2)
+    dpo_client.get(url)  # warm the session and the role cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as two:
+        assert dpo_client.get(url).status_code == 200
+    add(4)
+    with django_assert_max_num_queries(len(two.captured_queries)):
+        page = dpo_client.get(url).content.decode()
+    assert page.count("RGPD-") >= 6
