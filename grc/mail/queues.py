@@ -4,13 +4,13 @@ Every list takes the user, filters in SQL and writes one ``MAIL_QUEUE`` access-l
 Rules (who sees which queue):
 
 - **mailroom** (to qualify, manual, waiting for recognition, qualified not routed yet): mailroom agents
-  (a current ``mailroom_agent`` membership) and superusers. They see scans and suggestions, never
+  (``grc.mail.perms.can_receive_mail``) and superusers. They see scans and suggestions, never
   social files (``dossier_unique.perms`` gives them nothing).
 - **team bannette**: current members of the team (any role), and superusers. Another team's
   member gets a 404.
 
-Items are read through the intake selectors (``grc.mail.selectors``) when present, so the item
-rules live in one place; the bannette adds its own team filter on top.
+Items are read through the intake selectors (``grc.mail.selectors.mail_items_for``), so the item
+rules live in one place (``grc.mail.perms``); the lists add their own state / team filters on top.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from django.utils import timezone
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
 from grc.mail.models import MailItem
+from grc.mail.perms import can_receive_mail, can_view_mail
+from grc.mail.selectors import mail_items_for
 from grc.models import Membership, Team
-from grc.perms import current_roles
 
 MAILROOM_STATES = {
     "a_qualifier": (MailItem.Status.RECOGNISED,),
@@ -41,13 +42,8 @@ def _active(user) -> bool:
 
 
 def is_mailroom_agent(user) -> bool:
-    """Use the mailroom screens (upload, qualify, route, retry).
-
-    Rules: an active staff account with a current ``mailroom_agent`` membership, or a superuser.
-    """
-    if not _active(user):
-        return False
-    return user.is_superuser or Membership.Role.MAILROOM_AGENT in current_roles(user)
+    """Use the mailroom screens (upload, lists, qualify, route, retry): ``grc.mail.perms.can_receive_mail``."""
+    return can_receive_mail(user)
 
 
 def team_ids_for(user, *, on: datetime.date | None = None) -> set[int]:
@@ -65,46 +61,21 @@ def team_ids_for(user, *, on: datetime.date | None = None) -> set[int]:
 def can_work_team_queue(user, team) -> bool:
     """Open a team's bannette, take (assign to me), forward and mark letters handled.
 
-    Rules: current members of that team (any role), or superusers.
+    Rules: active staff with a current membership (any role) in that team, or superusers.
     """
-    if not _active(user):
+    if not _active(user) or team is None:
         return False
     return user.is_superuser or team.pk in team_ids_for(user)
 
 
 def can_view_item(user, item: MailItem) -> bool:
-    """See one letter (scan, text, suggestions, history).
-
-    Rules: mailroom agents and superusers, every letter; a team member, letters currently in their
-    team's bannette (routed or handled) or that their team once had (forwarded away).
-    """
-    if is_mailroom_agent(user):
-        return True
-    if not _active(user):
-        return False
-    teams = team_ids_for(user)
-    if item.team_id in teams and item.status in (MailItem.Status.ROUTED, MailItem.Status.HANDLED):
-        return True
-    return item.events.filter(team_id__in=teams, kind__in=("routed", "forwarded")).exists()
+    """See one letter: ``grc.mail.perms.can_view_mail``."""
+    return can_view_mail(user, item)
 
 
 def visible_items(user) -> QuerySet:
-    """Letters the user may see (see ``can_view_item``), as one filtered queryset."""
-    try:
-        from grc.mail.selectors import mail_items_for
-    except ImportError:  # the intake selectors are not there yet: same rules here
-        mail_items_for = None
-    if mail_items_for is not None:
-        return mail_items_for(user=user)
-    if is_mailroom_agent(user):
-        return MailItem.objects.all()
-    teams = team_ids_for(user)
-    if not teams:
-        return MailItem.objects.none()
-    return MailItem.objects.filter(
-        Q(team_id__in=teams, status__in=(MailItem.Status.ROUTED, MailItem.Status.HANDLED))
-        | Q(events__team_id__in=teams, events__kind__in=("routed", "forwarded"))
-    ).distinct()
+    """Letters the user may see, as one filtered queryset (``grc.mail.selectors.mail_items_for``)."""
+    return mail_items_for(user=user)
 
 
 def mailroom_queue(*, user, state: str = "a_qualifier", request=None) -> QuerySet:
@@ -151,7 +122,7 @@ def team_queue(*, user, team_pk: int, scope: str = "tous", request=None) -> tupl
     team = Team.objects.filter(pk=team_pk).first()
     if team is None or not can_work_team_queue(user, team):
         raise Http404
-    items = MailItem.objects.filter(team=team).select_related("mail_type", "assigned_to", "citizen")
+    items = visible_items(user).filter(team=team).select_related("mail_type", "assigned_to", "citizen")
     if scope == "traites":
         items = items.filter(status=MailItem.Status.HANDLED).order_by("-handled_at", "-id")
     else:

@@ -184,3 +184,28 @@ def test_assign_needs_a_current_membership(routed, team_a):
     assert TeamFactory()  # another team exists; nothing else changed
     routed.refresh_from_db()
     assert routed.assigned_to is None
+
+
+def test_demo_seed_is_idempotent():
+    from grc.demo import seed as demo_seed
+    from grc.mail import demo
+    from grc.mail.models import RoutingRule
+
+    actor = demo_seed.system_account()
+    counts = demo_seed.Counts()
+    demo_seed.seed_organisation(actor=actor, counts=counts)
+    demo_seed.seed_planted_duplicates(actor=actor, counts=counts, seed=2026)
+    demo.seed(actor=actor, counts=counts)
+    assert counts.created["types de courrier"] == 8
+    assert counts.created["courriers"] >= 5
+    waiting = MailItem.objects.filter(status=MailItem.Status.RECOGNISED)
+    assert waiting.count() == counts.created["courriers"]
+    mdph = waiting.get(sender__startswith="MDPH")
+    assert mdph.suggestions["team"][0]["label"].startswith("APA / PCH")
+    assert all(item.original.storage.exists(item.original.name) for item in waiting)
+
+    again = demo_seed.Counts()
+    demo.seed(actor=actor, counts=again)
+    assert not again.created
+    assert MailItem.objects.count() == counts.created["courriers"]
+    assert RoutingRule.objects.count() == 8
