@@ -10,6 +10,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -308,6 +309,9 @@ def oidc_callback(request):
         user = services.oidc_login(issuer=issuer, claims=claims, current_user=current)
     except services.OidcRefused as exc:
         messages.error(request, exc.message)
+        return redirect(failure_target)
+    except IntegrityError:  # the same identity or address arrived twice at once: the second one retries
+        messages.error(request, _("La connexion avec FranceConnect a échoué. Réessayez."))
         return redirect(failure_target)
     next_url = request.session.pop(SESSION_OIDC_NEXT, CITIZEN_HOME)
     if current is None:
