@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from backoffice.views import search
+
+urlpatterns = [
+    path("recherche/", search.search_page, name="search"),
+    path("recherche/instantanee/", search.search_suggest, name="search_suggest"),
+    path("recherche/ouvrir/<str:kind>/<int:pk>/", search.search_open, name="search_open"),
+]
