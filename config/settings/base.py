@@ -267,3 +267,16 @@ MAIL_OCR_LANG = env.str("MAIL_OCR_LANG", default="fra")
 TESSERACT_CMD = env.str("TESSERACT_CMD", default="")
 MAIL_OCR_LEASE_SECONDS = env.int("MAIL_OCR_LEASE_SECONDS", default=600)
 MAIL_OCR_MAX_ATTEMPTS = env.int("MAIL_OCR_MAX_ATTEMPTS", default=3)
+
+# --- Search (search/, issue 6) ---------------------------------------------------------------------
+# SEARCH_BACKEND: "auto" (Elasticsearch when ELASTICSEARCH_URL is set, else PostgreSQL),
+# "postgresql" or "elasticsearch". The index is updated after commit by background tasks.
+SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="auto")
+ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
+ELASTICSEARCH_INDEX_PREFIX = env.str("ELASTICSEARCH_INDEX_PREFIX", default="grc")
+# PostgreSQL: rows each arm of a query may collect before counts become "more than".
+SEARCH_PG_CANDIDATES = env.int("SEARCH_PG_CANDIDATES", default=1000)
+# Key of the HMAC stored in the access log instead of the query text (defaults to SECRET_KEY).
+SEARCH_LOG_HASH_KEY = env.str("SEARCH_LOG_HASH_KEY", default="")
+# Index updates on save (signals): off only for bulk loads that reindex afterwards.
+SEARCH_AUTO_INDEX = env.bool("SEARCH_AUTO_INDEX", default=True)
