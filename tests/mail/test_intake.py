@@ -65,6 +65,7 @@ def test_batch_refuses_bad_files_with_their_message_and_lands_the_good_ones(sett
         _upload(letters.image_bomb_png(), "bombe.png"),
         _upload(letters.image_bomb_png(9_000), "grande.png"),
         _upload(good_pdf[: len(good_pdf) // 3], "tronque.pdf"),
+        _upload(letter_png[:-12], "sans-fin.png"),
         _upload(good_pdf, "lettre-2.pdf"),
         _upload(good_tiff, "lettre-3.tif"),
     ]
@@ -82,6 +83,7 @@ def test_batch_refuses_bad_files_with_their_message_and_lands_the_good_ones(sett
         ),
         ("grande.png", "L'image est trop grande (81 millions de pixels, au plus 60) : numérisez à 300 dpi au plus."),
         ("tronque.pdf", "Le fichier est illisible ou endommagé : numérisez à nouveau le document."),
+        ("sans-fin.png", "Le fichier est illisible ou endommagé : numérisez à nouveau le document."),
         ("lettre-2.pdf", ""),
         ("lettre-3.tif", ""),
     ]
