@@ -15,7 +15,11 @@ __all__ = ["PDF_BYTES", "PNG_BYTES"]
 
 def procedure_page(*, team=None, days=30, title="Transport scolaire adapté", slug=None):
     """A live procedure page under the site root: the portal's ``ProcedurePage`` when it exists."""
-    root = Page.get_first_root_node()
+    from wagtail.models import Locale
+
+    # A transactional (browser) test run earlier on a reused database flushes Wagtail's root rows.
+    Locale.objects.get_or_create(language_code="fr")
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root", live=True))
     slug = slug or f"demarche-{Page.objects.count()}"
     try:
         from portal.models import ProcedurePage

@@ -226,3 +226,51 @@ def test_citizen_account_cannot_reach_back_office_queue(client, team_a):
     request = filed_request(team=team_a)
     client.force_login(request.account)
     assert client.get(reverse("backoffice:request_detail", args=[request.tracking_code])).status_code == 403
+
+
+def test_counter_filing_renders_the_procedure_form_and_checks_it(agent_client, agent, team_a):
+    from wagtail.models import Page
+
+    from tests.portal.conftest import ensure_wagtail_root, make_procedure
+
+    ensure_wagtail_root()
+
+    fields = [
+        ("Nom de l'élève", "singleline", True, "", "", 10),
+        ("Classe", "dropdown", True, "Collège\nLycée", "", 10),
+        ("Notification MDPH", "file", True, "", "pdf", 1),
+    ]
+    page = make_procedure(
+        Page.get_first_root_node(), slug="tsa", title="Transport scolaire adapté", team=team_a, fields=fields
+    )
+    citizen = CitizenFactory()
+    url = reverse("backoffice:request_counter_file", args=[citizen.pk])
+    body = agent_client.get(url, {"procedure": page.pk}).content.decode()
+    assert "Nom de l&#x27;élève" in body and 'type="file"' in body
+    data = {"procedure": page.pk, "f-nom_de_leleve": "Titouan", "c-typed_by": "citizen", "c-consent": "on"}
+    response = agent_client.post(url, data)
+    assert response.status_code == 400 and "Titouan" in response.content.decode()
+    assert not Request.objects.exists()
+    response = agent_client.post(url, {**data, "f-classe": "Collège", "f-notification_mdph": pdf_upload("mdph.pdf")})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    request = Request.objects.get()
+    assert request.answers == {"nom_de_leleve": "Titouan", "classe": "Collège"}
+    assert request.attachments.get().field_name == "notification_mdph"
+    assert request.typed_by == "citizen" and request.procedure_id == page.pk
+
+
+def test_instruction_screen_query_count_does_not_grow_with_messages(
+    agent_client, team_a, django_assert_max_num_queries
+):
+    request = filed_request(team=team_a)
+    services.request_message_post(request, author=request.account, body="m", files=[], from_citizen=True)
+    url = reverse("backoffice:request_detail", args=[request.tracking_code])
+    agent_client.get(url)
+    with django_assert_max_num_queries(26) as few:
+        agent_client.get(url)
+    for i in range(4):
+        services.request_message_post(
+            request, author=request.account, body=f"m{i}", files=[pdf_upload(f"p{i}.pdf")], from_citizen=True
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        agent_client.get(url)

@@ -11,6 +11,9 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_seed_is_idempotent_and_covers_statuses(django_capture_on_commit_callbacks):
     portal_demo = pytest.importorskip("portal.demo")
+    from tests.portal.conftest import ensure_wagtail_root
+
+    ensure_wagtail_root()
     counts = seed.Counts()
     actor = seed.system_account()
     seed.seed_organisation(actor=actor, counts=counts)
