@@ -131,6 +131,11 @@ def _attach_service_errors(form, exc: ValidationError) -> None:
 
 def procedure_form(request, page):
     """The procedure page: description, and the form for a citizen who may file."""
+    if getattr(request, "is_preview", False):
+        # Wagtail admin preview: the form as a citizen will see it, nothing saved.
+        return _render(
+            request, page, form=page.get_form(page=page), gate=None if page.is_open else {"reason": "closed"}
+        )
     if request.method == "POST" and not request.user.is_authenticated:
         return redirect_to_login(_page_url(request, page), login_url())
     gate = _gate(request, page)

@@ -127,3 +127,29 @@ def test_demo_content_is_complete_and_idempotent(db):
     assert transport.destination_team.code == "transport-scolaire-adapte"
     assert transport.form_fields.filter(field_type="file", label__icontains="MDPH").exists()
     assert all(page.destination_team_id for page in open_pages)
+
+
+def test_functional_admin_builds_a_procedure_in_the_wagtail_admin(client, catalogue, procedure):
+    from tests.factories import UserFactory, verify_otp
+
+    admin = UserFactory(staff=True, is_superuser=True)
+    verify_otp(client, admin)
+    add = client.get(f"/cms/pages/add/portal/procedurepage/{catalogue.pk}/")
+    assert add.status_code == 200
+    html = add.content.decode()
+    assert "Fichier (pièce justificative)" in html and "Formats acceptés (fichiers)" in html
+    assert "Équipe destinataire" in html and "Niveau de garantie d&#x27;identité requis" in html
+    edit = client.get(f"/cms/pages/{procedure.pk}/edit/")
+    assert edit.status_code == 200
+
+
+def test_catalogue_query_count_does_not_grow_with_procedures(client, catalogue, themes, django_assert_max_num_queries):
+    for i in range(2):
+        make_procedure(catalogue, slug=f"aide-{i}", title=f"Aide {i}", theme=themes["culture"], fields=[])
+    client.get(catalogue.url)
+    with django_assert_max_num_queries(12) as few:
+        client.get(catalogue.url)
+    for i in range(2, 8):
+        make_procedure(catalogue, slug=f"aide-{i}", title=f"Aide {i}", theme=themes["ecole"], fields=[])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(catalogue.url)
