@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from dossier_unique.documents import validate_document
 from dossier_unique.models import SocialFile, TimelineEntry, Visibility
-from grc.history import save_tracked
+from grc.history import save_tracked, track
 
 from . import notifications
 from .models import Request, RequestAttachment, RequestEvent, RequestMessage
@@ -146,6 +146,17 @@ def _attach(request: Request, upload, *, actor, field_name: str = "", message=No
     return save_tracked(attachment, actor)
 
 
+def _delete_files_on_commit(attachments) -> None:
+    """Remove stored files only once the rows are gone for good (a rollback keeps them)."""
+    stored = [(a.file.storage, a.file.name) for a in attachments if a.file]
+
+    def delete():
+        for storage, name in stored:
+            storage.delete(name)
+
+    transaction.on_commit(delete)
+
+
 def _validate_files(files) -> dict:
     """Check every upload first so a bad file refuses the whole form before anything is written."""
     errors = {}
@@ -214,8 +225,9 @@ def request_draft_save(*, account, procedure, answers: dict, files=None, request
     for field_name, upload in uploads.items():
         previous = list(request.attachments.filter(field_name=field_name, message__isnull=True))
         _attach(request, upload, actor=account, field_name=field_name)
+        _delete_files_on_commit(previous)
         for old in previous:
-            old.file.delete(save=False)
+            track(old, account, "fichier remplacé")
             old.delete()
     return request
 
@@ -536,9 +548,6 @@ def request_draft_delete(*, request: Request, account) -> None:
     """Delete one of the account's own drafts and its files."""
     if request.account_id != account.pk or request.status != S.DRAFT:
         raise ValidationError(_("Ce brouillon ne peut pas être supprimé."), code="not_draft")
-    for attachment in request.attachments.all():
-        attachment.file.delete(save=False)
-    track_reason = "brouillon supprimé"
-    request._history_user = account
-    request._change_reason = track_reason
+    _delete_files_on_commit(list(request.attachments.all()))
+    track(request, account, "brouillon supprimé")
     request.delete()

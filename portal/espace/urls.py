@@ -12,6 +12,7 @@ urlpatterns = [
     path("demandes/<str:code>/", views.request_detail, name="request_detail"),
     path("demandes/<str:code>/message/", views.message_post, name="request_message_post"),
     path("demandes/<str:code>/complements/", views.answer, name="request_answer"),
+    path("demandes/<str:code>/supprimer/", views.draft_delete, name="draft_delete"),
     path("demandes/<str:code>/accuse-reception.pdf", views.acknowledgement, name="request_acknowledgement"),
     path("pieces/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("documents/", views.documents, name="documents"),

@@ -161,6 +161,20 @@ def message_post(request, code):
 
 @citizen_only
 @require_POST
+def draft_delete(request, code):
+    """Delete one of my drafts (and its files)."""
+    req = selectors.request_get(user=request.user, code=code, log=False)
+    try:
+        services.request_draft_delete(request=req, account=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Le brouillon « %(title)s » est supprimé.") % {"title": req.procedure_title})
+    return redirect("espace:home")
+
+
+@citizen_only
+@require_POST
 def answer(request, code):
     """Send what the service asked for (files and/or a message): the request goes back to review."""
     req = selectors.request_get(user=request.user, code=code, log=False)

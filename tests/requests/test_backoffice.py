@@ -274,3 +274,27 @@ def test_instruction_screen_query_count_does_not_grow_with_messages(
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         agent_client.get(url)
+
+
+def test_close_and_forward_without_reason_are_refused(agent_client, team_a, team_b):
+    request = filed_request(team=team_a)
+    response = agent_client.post(
+        reverse("backoffice:request_close", args=[request.tracking_code]), {"close-reason": ""}
+    )
+    assert response.status_code == 400 and "Le motif est obligatoire" in response.content.decode()
+    response = agent_client.post(
+        reverse("backoffice:request_forward", args=[request.tracking_code]),
+        {"forward-team": team_b.pk, "forward-reason": ""},
+    )
+    assert response.status_code == 400
+    request.refresh_from_db()
+    assert request.status == S.SUBMITTED and request.team == team_a
+    response = agent_client.post(
+        reverse("backoffice:request_forward", args=[request.tracking_code]),
+        {"forward-team": team_b.pk, "forward-reason": "Relève de la polyvalence"},
+    )
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.team == team_b
+    # Once forwarded, the former team no longer reaches it.
+    assert agent_client.get(reverse("backoffice:request_detail", args=[request.tracking_code])).status_code == 404

@@ -155,3 +155,35 @@ def test_access_list_shows_team_and_role_never_names(client, team_a, django_asse
     body = response.content.decode()
     assert team_a.name in body and "Agent instructeur" in body and "Consultation d&#x27;une demande" in body
     assert "Trébaol" not in body and "Gwenaëlle" not in body and agent.email not in body
+
+
+def test_draft_delete_own_only(client, team_a, django_capture_on_commit_callbacks):
+    account, _citizen = citizen_account()
+    draft = services.request_draft_save(
+        account=account, procedure=procedure_page(team=team_a), answers={}, files={"f": pdf_upload()}
+    )
+    stored = draft.attachments.get().file
+    storage, name = stored.storage, stored.name
+    other, _c = citizen_account()
+    client.force_login(other)
+    assert client.post(reverse("espace:draft_delete", args=[draft.tracking_code])).status_code == 404
+    client.force_login(account)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("espace:draft_delete", args=[draft.tracking_code]))
+    assert response.status_code == 302
+    assert not Request.objects.filter(pk=draft.pk).exists()
+    assert not storage.exists(name)
+
+
+def test_filed_request_cannot_be_deleted(client, team_a):
+    request = filed_request(team=team_a)
+    client.force_login(request.account)
+    client.post(reverse("espace:draft_delete", args=[request.tracking_code]))
+    assert Request.objects.filter(pk=request.pk).exists()
+
+
+def test_empty_message_is_refused_with_french_error(client, team_a):
+    request = filed_request(team=team_a)
+    client.force_login(request.account)
+    response = client.post(reverse("espace:request_message_post", args=[request.tracking_code]), {"msg-body": " "})
+    assert response.status_code == 400 and "Champ requis" in response.content.decode()
