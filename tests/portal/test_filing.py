@@ -178,6 +178,7 @@ def test_review_then_submit_files_the_request_through_the_services(
     assert filed.tracking_code in confirmation
     assert "Votre demande sera étudiée sous 30 jours." in confirmation
     assert "Mon espace" in confirmation
+    assert f"/mon-espace/demandes/{filed.tracking_code}/accuse-reception.pdf" in confirmation
     acknowledgement = [message for message in mail.outbox if filer.email in message.to]
     assert acknowledgement, "the citizen gets an acknowledgement e-mail"
 
