@@ -58,7 +58,7 @@ def client() -> DjangoOAuth2App:
                     "scope": settings.OIDC_SCOPES,
                     "code_challenge_method": "S256",
                     "token_endpoint_auth_method": settings.OIDC_TOKEN_ENDPOINT_AUTH_METHOD,
-                    "timeout": 10,
+                    "default_timeout": 10,  # seconds, every call to the provider
                 },
             )
             _clients[key] = app

@@ -263,3 +263,13 @@ def test_id_tokens_are_checked_signature_audience_issuer_expiry_nonce(oidc_setti
     with pytest.raises(Exception) as raised:
         client.parse_id_token({"id_token": token(**forged), "access_token": "x"}, nonce="expected", leeway=0)
     assert type(raised.value).__name__ in error.split()
+
+
+def test_provider_down_gives_a_message_not_an_error(client, settings):
+    from tests.accounts.conftest import _free_port
+
+    settings.OIDC_ISSUER = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    settings.OIDC_CLIENT_ID = "grc-portail"
+    response = client.get("/compte/franceconnect/")
+    assert response.status_code == 302 and response["Location"] == "/connexion/"
+    assert "FranceConnect est momentanément indisponible. Réessayez plus tard." in _messages(response)
