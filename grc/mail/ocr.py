@@ -48,6 +48,10 @@ class OcrTimeout(OcrError):
     pass
 
 
+class ClaimLost(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by an ``on_page`` callback to stop reading: another worker has taken the item over."""
+
+
 @dataclass(frozen=True)
 class PageText:
     number: int
@@ -256,8 +260,11 @@ def read_page(image: Image.Image, *, number: int = 1, timeout: float | None = No
     return PageText(number=number, text=text, confidence=confidence, rotation=degrees)
 
 
-def read_document(data: bytes, content_type: str, *, timeout: float | None = None) -> DocumentText:
-    """Read every page of a scan. Raises ``OcrError`` (French reason) when it cannot be read."""
+def read_document(data: bytes, content_type: str, *, timeout: float | None = None, on_page=None) -> DocumentText:
+    """Read every page of a scan. Raises ``OcrError`` (French reason) when it cannot be read.
+
+    ``on_page(page)`` is called after each page (the worker renews its claim there).
+    """
     pages = []
     try:
         hint = 0
@@ -265,7 +272,9 @@ def read_document(data: bytes, content_type: str, *, timeout: float | None = Non
             page = read_page(image, number=number, timeout=timeout, hint=hint)
             hint = page.rotation
             pages.append(page)
-    except OcrError:
+            if on_page is not None:
+                on_page(page)
+    except (OcrError, ClaimLost):
         raise
     except Exception as exc:
         tesseract = _pytesseract()

@@ -1,8 +1,9 @@
 """Recognition of incoming mail in the background worker (django-tasks, database backend).
 
 ``recognise_mail`` claims the item (status *received*, ``ocr_started_at`` stamped, ``ocr_attempts`` + 1,
-under ``SELECT ... FOR UPDATE SKIP LOCKED``), runs OCR outside any transaction, then writes pages,
-text and suggestions and sets *recognised* only if its claim still holds. A failure or timeout sets
+under ``SELECT ... FOR UPDATE SKIP LOCKED``), runs OCR outside any transaction (renewing the claim
+after each page), then writes pages, text and suggestions and sets *recognised* only if its claim
+still holds. A failure or timeout sets
 *manual* with a French reason; ``mail_retry`` puts the item back to *received* and re-enqueues it.
 
 Crash recovery: a worker killed mid-OCR leaves the item *received* with an old ``ocr_started_at``.
@@ -99,10 +100,23 @@ def recognise(item_id: int) -> str:
     item = _claim(item_id)
     if item is None:
         return "skipped"
+
+    def renew(page):
+        """The claim is a lease: renewed after each page, so a long document is not taken for a dead one."""
+        now = timezone.now()
+        renewed = MailItem.objects.filter(
+            pk=item.pk, status=MailItem.Status.RECEIVED, ocr_started_at=item.ocr_started_at
+        ).update(ocr_started_at=now)
+        if not renewed:
+            raise ocr.ClaimLost
+        item.ocr_started_at = now
+
     try:
         with item.original.open("rb") as original:
             data = original.read()
-        document = ocr.read_document(data, item.content_type)
+        document = ocr.read_document(data, item.content_type, on_page=renew)
+    except ocr.ClaimLost:
+        return "superseded"
     except (ocr.OcrError, OSError) as exc:
         reason = exc.reason if isinstance(exc, ocr.OcrError) else _("Le fichier numérisé est introuvable.")
         logger.warning("mail %s: recognition failed (%s)", item.pk, type(exc).__name__)
