@@ -47,7 +47,8 @@ _MAX_MERGE_HOPS = 10
 
 
 class IdentityIncomplete(ValidationError):
-    """The account has no identity to look for (no ``CitizenProfile``): ask the citizen to complete it."""
+    """The account has no identity to look for (no ``CitizenProfile``): send the citizen to
+    ``accounts:identity`` (``/compte/identite/?next=...``) to type it."""
 
 
 def _followed(citizen: Citizen) -> Citizen:

@@ -319,3 +319,39 @@ def citizen_otp_disable(*, user) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     logger.info("portal account %s disabled TOTP", user.pk)
+
+
+# --- Identity profile -----------------------------------------------------------------------------
+
+
+class ProfileLocked(Exception):
+    """The identity can no longer be changed from the portal (linked file or FranceConnect identity)."""
+
+
+@transaction.atomic
+def profile_save(*, user, identity: dict) -> CitizenProfile:
+    """Create or correct the identity of an account not yet linked to a citizen file.
+
+    Once the account is linked, the file's identity is the agents' to change (the citizen asks them);
+    an identity received from FranceConnect is refreshed at each FranceConnect login only.
+    """
+    unknown = set(identity) - set(IDENTITY_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown identity fields: {sorted(unknown)}")
+    if user.is_staff:
+        raise ValueError("staff accounts have no portal identity")
+    profile = CitizenProfile.objects.select_for_update().filter(user=user).first()
+    if Citizen.objects.filter(user=user).exists() or (
+        profile is not None and profile.source == CitizenProfile.Source.OIDC
+    ):
+        raise ProfileLocked
+    if profile is None:
+        profile = CitizenProfile(user=user, source=CitizenProfile.Source.SIGNUP, terms_accepted_at=timezone.now())
+        if user.is_active:
+            # An active local account reached the portal through a verified address (or was created by staff).
+            profile.email_verified_at = timezone.now()
+            profile.assurance_level = Citizen.Assurance.EMAIL_VERIFIED
+    for name, value in identity.items():
+        setattr(profile, name, value)
+    save_tracked(profile, user, "identité saisie sur le portail")
+    return profile

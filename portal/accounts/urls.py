@@ -11,6 +11,7 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.home, name="home"),
     path("inscription/", views.signup, name="signup"),
+    path("identite/", views.identity, name="identity"),
     path("inscription/envoyee/", views.signup_done, name="signup_done"),
     path("verification/renvoyer/", views.verify_resend, name="verify_resend"),
     path("verification/<str:token>/", views.verify, name="verify"),

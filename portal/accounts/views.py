@@ -27,6 +27,7 @@ from grc.services.otp import otp_backup_codes_create, otp_totp_confirm, otp_totp
 from portal.accounts import oidc, services
 from portal.accounts.forms import (
     DeletionRequestForm,
+    IdentityFields,
     PasswordConfirmForm,
     PasswordResetForm,
     ResendVerificationForm,
@@ -205,6 +206,32 @@ def home(request):
         "oidc_name": settings.OIDC_PROVIDER_NAME,
     }
     return render(request, "accounts/home.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def identity(request):
+    """Type or correct one's identity while the account is not linked to a citizen file yet."""
+    _staff_not_here(request)
+    profile = CitizenProfile.objects.filter(user=request.user).first()
+    locked = Citizen.objects.filter(user=request.user).exists() or (
+        profile is not None and profile.source == CitizenProfile.Source.OIDC
+    )
+    if locked:
+        messages.info(
+            request,
+            _(
+                "Votre identité est celle de votre dossier : pour la corriger, "
+                "adressez-vous aux services du Département."
+            ),
+        )
+        return redirect("accounts:home")
+    initial = {name: getattr(profile, name) for name in services.IDENTITY_FIELDS} if profile else None
+    form = IdentityFields(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.profile_save(user=request.user, identity=form.identity())
+        messages.success(request, _("Votre identité est enregistrée."))
+        return redirect(_safe_next(request, default=reverse("accounts:home")))
+    return render(request, "accounts/identity.html", {"form": form, "next": _safe_next(request, default="")})
 
 
 @require_http_methods(["GET", "POST"])

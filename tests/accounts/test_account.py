@@ -235,3 +235,28 @@ def test_account_pages_need_a_login_and_are_not_for_staff(client):
 
     verify_otp(client, UserFactory(staff=True))
     assert client.get("/compte/").status_code == 404
+
+
+# --- Identity profile -----------------------------------------------------------------------------
+
+
+def test_account_without_identity_types_it_then_can_be_linked(client):
+    from portal.accounts.linking import ensure_citizen
+    from portal.accounts.models import CitizenProfile
+
+    user = UserFactory(citizen_account=True)
+    client.force_login(user)
+    bad = client.post("/compte/identite/", {"birth_name": "Guillou", "first_names": "", "birth_date": "1985-13-01"})
+    page = bad.content.decode()
+    assert "Indiquez au moins un prénom." in page and "Saisissez une date valide" in page
+    assert 'value="Guillou"' in page
+    done = client.post(
+        "/compte/identite/",
+        {"birth_name": "Guillou", "first_names": "Yann", "birth_date": "1985-11-01", "next": "/mon-espace/"},
+    )
+    assert done["Location"] == "/mon-espace/"
+    profile = CitizenProfile.objects.get(user=user)
+    assert (profile.birth_name, profile.assurance_level) == ("Guillou", Citizen.Assurance.EMAIL_VERIFIED)
+    assert ensure_citizen(user).birth_name == "Guillou"
+    # Linked: the identity is now the file's, changed by agents only.
+    assert client.get("/compte/identite/")["Location"] == "/compte/"
