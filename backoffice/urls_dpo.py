@@ -1,3 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from backoffice.views import dpo
+
+urlpatterns = [
+    path("dpo/", dpo.home, name="dpo_home"),
+    path("dpo/journal/", dpo.log_list, name="dpo_log"),
+    path("dpo/journal/export.csv", dpo.log_export, name="dpo_log_export"),
+    path("dpo/verifier/", dpo.verify_now, name="dpo_verify_now"),
+    path("dpo/agents/<int:pk>/", dpo.actor_timeline, name="dpo_actor_timeline"),
+    path("dpo/usagers/<int:pk>/lecteurs/", dpo.citizen_readers, name="dpo_citizen_readers"),
+    path("dpo/alertes/", dpo.alert_list, name="dpo_alerts"),
+    path("dpo/alertes/<int:pk>/", dpo.alert_detail, name="dpo_alert"),
+    path("dpo/historique/", dpo.history_search, name="dpo_history"),
+    path("dpo/historique/<str:label>/<int:pk>/", dpo.history_object, name="dpo_history_object"),
+    path("dpo/historique/utilisateur/<int:pk>/", dpo.history_user, name="dpo_history_user"),
+]

@@ -249,6 +249,19 @@ OIDC_TOKEN_ENDPOINT_AUTH_METHOD = env.str("OIDC_TOKEN_ENDPOINT_AUTH_METHOD", def
 OIDC_LOGOUT = env.bool("OIDC_LOGOUT", default=True)
 OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="FranceConnect")
 
+# --- Search (search/, issue 6) ---------------------------------------------------------------------
+# SEARCH_BACKEND: "auto" (Elasticsearch when ELASTICSEARCH_URL is set, else PostgreSQL),
+# "postgresql" or "elasticsearch". The index is updated after commit by background tasks.
+SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="auto")
+ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
+ELASTICSEARCH_INDEX_PREFIX = env.str("ELASTICSEARCH_INDEX_PREFIX", default="grc")
+# PostgreSQL: rows each arm of a query may collect before counts become "more than".
+SEARCH_PG_CANDIDATES = env.int("SEARCH_PG_CANDIDATES", default=1000)
+# Key of the HMAC stored in the access log instead of the query text (defaults to SECRET_KEY).
+SEARCH_LOG_HASH_KEY = env.str("SEARCH_LOG_HASH_KEY", default="")
+# Index updates on save (signals): off only for bulk loads that reindex afterwards.
+SEARCH_AUTO_INDEX = env.bool("SEARCH_AUTO_INDEX", default=True)
+
 # --- Requests / Mon espace (issue 5): Mon espace is installed so its templates
 # (portal/espace/templates/espace/) are found. Links in e-mails to citizens use PORTAL_BASE_URL
 # (default: WAGTAILADMIN_BASE_URL).
@@ -268,15 +281,17 @@ TESSERACT_CMD = env.str("TESSERACT_CMD", default="")
 MAIL_OCR_LEASE_SECONDS = env.int("MAIL_OCR_LEASE_SECONDS", default=600)
 MAIL_OCR_MAX_ATTEMPTS = env.int("MAIL_OCR_MAX_ATTEMPTS", default=3)
 
-# --- Search (search/, issue 6) ---------------------------------------------------------------------
-# SEARCH_BACKEND: "auto" (Elasticsearch when ELASTICSEARCH_URL is set, else PostgreSQL),
-# "postgresql" or "elasticsearch". The index is updated after commit by background tasks.
-SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="auto")
-ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
-ELASTICSEARCH_INDEX_PREFIX = env.str("ELASTICSEARCH_INDEX_PREFIX", default="grc")
-# PostgreSQL: rows each arm of a query may collect before counts become "more than".
-SEARCH_PG_CANDIDATES = env.int("SEARCH_PG_CANDIDATES", default=1000)
-# Key of the HMAC stored in the access log instead of the query text (defaults to SECRET_KEY).
-SEARCH_LOG_HASH_KEY = env.str("SEARCH_LOG_HASH_KEY", default="")
-# Index updates on save (signals): off only for bulk loads that reindex afterwards.
-SEARCH_AUTO_INDEX = env.bool("SEARCH_AUTO_INDEX", default=True)
+# --- DPO console, access-log retention and the scheduler (issue 7, audit area) ---
+# Access-log rows older than this go (1 year; up to 3 years where justified).
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=365)
+# A purge may never cut rows younger than this (guards against a wrong date; 0 = no guard).
+ACCESS_LOG_MIN_RETENTION_DAYS = env.int("ACCESS_LOG_MIN_RETENTION_DAYS", default=0)
+# `manage.py run_scheduler` enqueues these (task path or command; "every_minutes" or local "daily").
+SCHEDULED_JOBS = {
+    "verify_access_log": {"task": "grc.audit.tasks.verify_access_log", "daily": "02:00"},
+    "detect_access_anomalies": {"task": "grc.audit.tasks.detect_access_anomalies", "every_minutes": 15},
+    "expire_file_access": {"task": "dossier_unique.tasks.expire_file_access", "every_minutes": 5},
+    "apply_retention": {"task": "grc.privacy.tasks.apply_retention", "daily": "03:00"},
+    "detect_duplicates": {"command": "detect_duplicates", "args": ["--no-progress"], "daily": "01:00"},
+    "recover_stalled_mail": {"task": "grc.mail.tasks.recover_stalled_mail", "every_minutes": 10},
+}

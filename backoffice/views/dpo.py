@@ -1,0 +1,405 @@
+"""The DPO console: access log (filters, timelines, readers, CSV export), alerts, change history, integrity.
+
+Only the DPO (``grc.audit.perms.can_use_dpo_console``); everyone else gets 404. The console shows
+metadata — who, what, when, why, which record — never file contents. Each consultation is itself
+logged (``dpo.log``, ``dpo.export``, ``dpo.history``, ``dpo.alert``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from grc.audit import history as audit_history
+from grc.audit import perms
+from grc.audit import selectors as sel
+from grc.audit.models import AccessLog, Alert, AlertRule
+from grc.audit.services import alert_update
+from grc.models import Team, Territory, User
+
+
+def _require_dpo(request) -> None:
+    if not perms.can_use_dpo_console(request.user):
+        raise Http404
+
+
+class LogFilterForm(forms.Form):
+    actor = forms.CharField(label=gettext_lazy("Agent (n° ou adresse électronique)"), required=False)
+    citizen = forms.IntegerField(label=gettext_lazy("Usager (n° de fiche)"), required=False, min_value=1)
+    team = forms.ModelChoiceField(label=gettext_lazy("Équipe"), queryset=Team.objects.none(), required=False)
+    territory = forms.ModelChoiceField(
+        label=gettext_lazy("Territoire"), queryset=Territory.objects.none(), required=False
+    )
+    action = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
+    purpose = forms.CharField(label=gettext_lazy("Finalité (début du texte)"), required=False, max_length=255)
+    since = forms.DateField(
+        label=gettext_lazy("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    until = forms.DateField(
+        label=gettext_lazy("Au (inclus)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.order_by("name")
+        self.fields["territory"].queryset = Territory.objects.order_by("name")
+        self.fields["action"].choices = [("", _("Toutes"))] + list(AccessLog.Action.choices)
+
+    def clean_actor(self):
+        value = self.cleaned_data["actor"].strip()
+        if not value:
+            return None
+        qs = User.objects.filter(pk=int(value)) if value.isdigit() else User.objects.filter(email__iexact=value)
+        pk = qs.values_list("pk", flat=True).first()
+        if pk is None:
+            raise forms.ValidationError(_("Aucun compte ne correspond à « %(value)s ».") % {"value": value})
+        return pk
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("La date de fin doit suivre la date de début."))
+        return data
+
+    def filters(self) -> sel.LogFilters:
+        data = self.cleaned_data
+        tzinfo = timezone.get_current_timezone()
+
+        def start_of(day):
+            return datetime.datetime.combine(day, datetime.time.min, tzinfo=tzinfo) if day else None
+
+        return sel.LogFilters(
+            actor=data.get("actor"),
+            citizen=data.get("citizen"),
+            team=data["team"].pk if data.get("team") else None,
+            territory=data["territory"].pk if data.get("territory") else None,
+            action=data.get("action") or "",
+            purpose=data.get("purpose") or "",
+            since=start_of(data.get("since")),
+            until=start_of(data["until"] + datetime.timedelta(days=1)) if data.get("until") else None,
+        )
+
+
+def _query_without_cursor(request) -> str:
+    params = request.GET.copy()
+    params.pop("apres", None)
+    return params.urlencode()
+
+
+def home(request):
+    """The console's front page: integrity runs, open alerts, links."""
+    _require_dpo(request)
+    verifications = sel.latest_verifications(user=request.user, limit=5)
+    open_alerts = sel.alerts_for(user=request.user, status=Alert.Status.OPEN).count()
+    return render(
+        request,
+        "backoffice/dpo/home.html",
+        {
+            "verifications": verifications,
+            "open_alerts": open_alerts,
+            "last": verifications[0] if verifications else None,
+        },
+    )
+
+
+def log_list(request):
+    """The access log, filtered, newest first, by keyset pages (``apres``)."""
+    _require_dpo(request)
+    form = LogFilterForm(request.GET or None)
+    page = None
+    if form.is_bound and form.is_valid():
+        filters = form.filters()
+    elif not form.is_bound:
+        filters = sel.LogFilters(since=timezone.now() - datetime.timedelta(days=30))
+    else:
+        filters = None
+    if filters is not None:
+        page = sel.access_log_page(user=request.user, filters=filters, cursor=request.GET.get("apres", ""))
+        sel.log_consultation(user=request.user, action=AccessLog.Action.DPO_LOG_VIEW, filters=filters, request=request)
+    return render(
+        request,
+        "backoffice/dpo/log_list.html",
+        {"form": form, "page": page, "query": _query_without_cursor(request)},
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def log_export(request):
+    """The filtered log as CSV, streamed (at most ``EXPORT_MAX`` rows); the export is logged."""
+    _require_dpo(request)
+    form = LogFilterForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, _("Les filtres de l'export ne sont pas valides."))
+        return redirect("backoffice:dpo_log")
+    filters = form.filters()
+    sel.log_consultation(user=request.user, action=AccessLog.Action.DPO_LOG_EXPORT, filters=filters, request=request)
+    rows = sel.access_log_iter(user=request.user, filters=filters, limit=EXPORT_MAX)
+    labels = dict(AccessLog.Action.choices)
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(
+            ["seq", "date_utc", "agent_id", "action", "libelle", "objet", "objet_id", "usager_id", "finalite", "ip"]
+        )
+        for r in rows:
+            yield writer.writerow(
+                [
+                    r.seq,
+                    r.at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                    r.actor_id or "",
+                    r.action,
+                    labels.get(r.action, r.action),
+                    r.object_type,
+                    r.object_id,
+                    r.citizen_id or "",
+                    r.purpose,
+                    r.ip or "",
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="journal-acces-{timezone.localdate():%Y%m%d}.csv"'
+    return response
+
+
+EXPORT_MAX = 1_000_000
+
+
+def actor_timeline(request, pk):
+    """One agent's accesses as a timeline (grouped by day), over a period (30 days by default)."""
+    _require_dpo(request)
+    subject = sel.staff_user_get(user=request.user, pk=pk)
+    days = _days(request)
+    filters = sel.LogFilters(actor=subject.pk, since=timezone.now() - datetime.timedelta(days=days))
+    page = sel.access_log_page(user=request.user, filters=filters, cursor=request.GET.get("apres", ""))
+    sel.log_consultation(user=request.user, action=AccessLog.Action.DPO_LOG_VIEW, filters=filters, request=request)
+    groups: dict = {}
+    for row in page.rows:
+        groups.setdefault(timezone.localtime(row.at).date(), []).append(row)
+    return render(
+        request,
+        "backoffice/dpo/actor_timeline.html",
+        {"subject": subject, "page": page, "groups": sorted(groups.items(), reverse=True), "days": days},
+    )
+
+
+def _days(request) -> int:
+    try:
+        return min(max(int(request.GET.get("jours", 30)), 1), 3 * 366)
+    except ValueError:
+        return 30
+
+
+def citizen_readers(request, pk):
+    """Who read one citizen's records (per reader: count, first and last access), over a period."""
+    _require_dpo(request)
+    days = _days(request) if "jours" in request.GET else 365
+    since = timezone.now() - datetime.timedelta(days=days)
+    readers = sel.citizen_readers(user=request.user, citizen_id=pk, since=since)
+    sel.log_consultation(
+        user=request.user,
+        action=AccessLog.Action.DPO_LOG_VIEW,
+        citizen=pk,
+        note=f"readers days={days}",
+        request=request,
+    )
+    name = sel.names_of_citizens({pk}).get(pk, "")
+    return render(
+        request,
+        "backoffice/dpo/citizen_readers.html",
+        {"readers": readers, "citizen_pk": pk, "name": name, "days": days},
+    )
+
+
+# --- alerts -------------------------------------------------------------------------------------
+
+
+def alert_list(request):
+    _require_dpo(request)
+    status = request.GET.get("statut", Alert.Status.OPEN)
+    if status not in Alert.Status.values and status != "toutes":
+        status = Alert.Status.OPEN
+    alerts = list(sel.alerts_for(user=request.user, status="" if status == "toutes" else status)[:200])
+    names = sel.names_of_users({a.subject_id for a in alerts if a.subject_id})
+    for alert in alerts:
+        alert.subject_name = names.get(alert.subject_id, "—")
+    rules = AlertRule.objects.order_by("kind")
+    return render(
+        request,
+        "backoffice/dpo/alert_list.html",
+        {"alerts": alerts, "status": status, "statuses": Alert.Status.choices, "rules": rules},
+    )
+
+
+class AlertForm(forms.Form):
+    status = forms.ChoiceField(label=gettext_lazy("Statut"), choices=Alert.Status.choices)
+    owner = forms.ModelChoiceField(label=gettext_lazy("Responsable"), queryset=User.objects.none(), required=False)
+    note = forms.CharField(
+        label=gettext_lazy("Ajouter une note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from grc.models import Membership
+
+        self.fields["owner"].queryset = User.objects.filter(
+            is_staff=True, is_active=True, memberships__role=Membership.Role.DPO, memberships__end_date__isnull=True
+        ).distinct()
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("status") in (Alert.Status.JUSTIFIED, Alert.Status.ESCALATED)
+            and not (data.get("note") or "").strip()
+        ):
+            self.add_error("note", _("Expliquez la décision dans une note."))
+        return data
+
+
+def alert_detail(request, pk):
+    _require_dpo(request)
+    alert = sel.alert_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        form = AlertForm(request.POST)
+        if form.is_valid():
+            alert_update(
+                alert=alert,
+                actor=request.user,
+                status=form.cleaned_data["status"],
+                owner=form.cleaned_data["owner"],
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, _("L'alerte est mise à jour."))
+            return redirect("backoffice:dpo_alert", pk=alert.pk)
+    else:
+        form = AlertForm(initial={"status": alert.status, "owner": alert.owner_id})
+    sel.log_consultation(
+        user=request.user, action=AccessLog.Action.DPO_ALERT_VIEW, note=f"alert={alert.pk}", request=request
+    )
+    rows = sel.alert_evidence(user=request.user, alert=alert)
+    names = sel.names_of_users({r.actor_id for r in rows if r.actor_id} | {alert.subject_id} - {None})
+    citizens = sel.names_of_citizens({r.citizen_id for r in rows if r.citizen_id})
+    for r in rows:
+        r.actor_name = names.get(r.actor_id, "")
+        r.citizen_name = citizens.get(r.citizen_id, "")
+    changes = list(alert.history.order_by("-history_date").select_related("history_user")[:50])
+    return render(
+        request,
+        "backoffice/dpo/alert_detail.html",
+        {
+            "alert": alert,
+            "form": form,
+            "rows": rows,
+            "subject_name": names.get(alert.subject_id, "—"),
+            "changes": changes,
+            "evidence_total": len(alert.evidence),
+        },
+    )
+
+
+# --- change history -----------------------------------------------------------------------------
+
+
+def history_object(request, label, pk):
+    """One object's changes as diffs (a citizen's include its merges)."""
+    _require_dpo(request)
+    entries = audit_history.object_history(user=request.user, model_label=label, pk=pk)
+    sel.log_consultation(
+        user=request.user,
+        action=AccessLog.Action.DPO_HISTORY_VIEW,
+        citizen=pk if label == "grc.citizen" else None,
+        note=f"{label}:{pk}",
+        request=request,
+    )
+    model = audit_history.model_by_label(label)
+    _name_entries(entries)
+    return render(
+        request,
+        "backoffice/dpo/history.html",
+        {"entries": entries, "title": f"{model._meta.verbose_name} n° {pk}", "next_cursor": None},
+    )
+
+
+def history_user(request, pk):
+    """Changes made by one user, across every model with history (keyset pages)."""
+    _require_dpo(request)
+    subject = _any_user(request, pk)
+    before = None
+    if request.GET.get("avant"):
+        try:
+            before = datetime.datetime.fromisoformat(request.GET["avant"])
+        except ValueError:
+            before = None
+    entries, cursor = audit_history.user_history(user=request.user, subject_id=subject.pk, before=before)
+    sel.log_consultation(
+        user=request.user, action=AccessLog.Action.DPO_HISTORY_VIEW, note=f"user:{subject.pk}", request=request
+    )
+    _name_entries(entries)
+    return render(
+        request,
+        "backoffice/dpo/history.html",
+        {
+            "entries": entries,
+            "title": _("Modifications faites par %(name)s") % {"name": subject.get_full_name() or subject.email},
+            "next_cursor": cursor.isoformat() if cursor else None,
+            "subject": subject,
+        },
+    )
+
+
+def _name_entries(entries) -> None:
+    names = sel.names_of_users({e.user_id for e in entries if e.user_id})
+    for entry in entries:
+        entry.user_name = names.get(entry.user_id, "")
+
+
+def _any_user(request, pk) -> User:
+    try:
+        return User.objects.get(pk=pk)
+    except User.DoesNotExist:
+        raise Http404 from None
+
+
+def history_search(request):
+    """Pick an object (model + number) or a user to see the change history of."""
+    _require_dpo(request)
+    models_ = [(m._meta.label_lower, str(m._meta.verbose_name)) for m in audit_history.history_models()]
+    label = request.GET.get("modele", "")
+    pk = request.GET.get("numero", "")
+    error = ""
+    if label or pk:
+        if label in dict(models_) and pk.isdigit():
+            return redirect("backoffice:dpo_history_object", label=label, pk=int(pk))
+        error = _("Choisissez un type d'objet et saisissez un numéro.")
+    return render(
+        request,
+        "backoffice/dpo/history_search.html",
+        {"models": sorted(models_, key=lambda m: m[1]), "label": label, "pk": pk, "error": error},
+    )
+
+
+@require_POST
+def verify_now(request):
+    """Run the chain verification now (queued as a background task)."""
+    _require_dpo(request)
+    from grc.audit.tasks import verify_access_log
+
+    verify_access_log.enqueue()
+    messages.success(request, _("La vérification du journal est lancée ; son résultat s'affichera ici."))
+    return redirect("backoffice:dpo_home")

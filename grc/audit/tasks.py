@@ -1,0 +1,31 @@
+"""Background tasks of the audit area (django-tasks; run by the scheduler, see ``grc.scheduling``)."""
+
+from django_tasks import task
+
+
+@task()
+def detect_access_anomalies() -> dict:
+    """Run the anomaly rules over the access-log rows not analysed yet (every 15 minutes)."""
+    from .alerts import detect, ensure_default_rules
+
+    ensure_default_rules()
+    summary = detect()
+    return {"rows": summary.rows, "raised": summary.raised, "updated": summary.updated}
+
+
+@task()
+def verify_access_log() -> dict:
+    """Recompute the hash chain and store the result (daily at 02:00)."""
+    from .verify import verify_and_record
+
+    run, report = verify_and_record()
+    return {"ok": report.ok, "rows": report.checked, "first_bad_seq": report.first_bad_seq, "run": run.pk}
+
+
+@task()
+def purge_access_log() -> dict:
+    """Access-log retention on its own (``ACCESS_LOG_RETENTION_DAYS``), for deployments without the
+    privacy retention engine (which calls ``access_log_purge`` itself)."""
+    from .retention import access_log_purge, retention_cutoff
+
+    return access_log_purge(before=retention_cutoff(), dry_run=False, reason="scheduled retention").as_dict()
