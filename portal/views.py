@@ -50,14 +50,24 @@ def login_url() -> str:
 
 
 def assurance_level(user) -> int:
-    """The identity assurance level of a portal account: its citizen's, else what its profile proves."""
+    """The identity assurance level of a portal account: the higher of its citizen's and its profile's.
+
+    The profile's level is what the account itself proved (e-mail verified, FranceConnect login); as
+    in ``portal.accounts.linking``, FranceConnect counts only with the provider identity that earned it.
+    """
+    from portal.accounts.models import CitizenProfile
+
+    levels = [Citizen.Assurance.DECLARED]
     citizen = Citizen.objects.filter(user=user).only("assurance_level").first()
     if citizen is not None:
-        return citizen.assurance_level
-    profile = getattr(user, "citizen_profile", None)
+        levels.append(citizen.assurance_level)
+    profile = CitizenProfile.objects.filter(user=user).only("assurance_level").first()
     if profile is not None:
-        return profile.assurance_level
-    return Citizen.Assurance.DECLARED
+        level = profile.assurance_level
+        if level >= Citizen.Assurance.FRANCECONNECT and not user.oidc_identities.exists():
+            level = Citizen.Assurance.DOCUMENT_CHECKED
+        levels.append(level)
+    return max(levels)
 
 
 def _draft_for(user, page) -> Request | None:

@@ -208,3 +208,46 @@ def test_confirmation_of_someone_else_is_404(filer_client, procedure):
     )
     response = filer_client.get(procedure.url + f"confirmation/{filed.tracking_code}/")
     assert response.status_code == 404
+
+
+def test_a_verified_email_on_the_account_counts_even_if_the_linked_file_is_declared_only(client, procedure):
+    import datetime
+
+    from django.utils import timezone
+
+    from portal.accounts.models import CitizenProfile
+
+    user = UserFactory(citizen_account=True)
+    CitizenFactory(user=user, assurance_level=Citizen.Assurance.DECLARED)
+    CitizenProfile.objects.create(
+        user=user,
+        birth_name="Rolland",
+        first_names="Camille",
+        birth_date=datetime.date(1991, 6, 23),
+        assurance_level=Citizen.Assurance.EMAIL_VERIFIED,
+        email_verified_at=timezone.now(),
+    )
+    client.force_login(user)
+    assert "procedure-form" in client.get(procedure.url).content.decode()
+
+
+def test_a_franceconnect_level_without_the_provider_identity_is_not_trusted(client, catalogue):
+    import datetime
+
+    from portal.accounts.models import CitizenProfile
+
+    from .conftest import make_procedure
+
+    page = make_procedure(catalogue, slug="fc", title="Démarche FranceConnect", fields=[], required_assurance_level=4)
+    user = UserFactory(citizen_account=True)
+    CitizenProfile.objects.create(
+        user=user,
+        birth_name="Rolland",
+        first_names="Camille",
+        birth_date=datetime.date(1991, 6, 23),
+        assurance_level=Citizen.Assurance.FRANCECONNECT,
+    )
+    client.force_login(user)
+    html = client.get(page.url).content.decode()
+    assert "Cette démarche demande une identité mieux garantie." in html
+    assert "Connectez-vous avec FranceConnect" in html
