@@ -57,6 +57,7 @@ VECTOR_SQL = (
 )
 ACL_SQL = "d.acl && %(p)s::text[] AND (d.acl_restrict = '{}' OR d.acl_restrict && %(p)s::text[])"
 NAME_THRESHOLD = 0.6  # as grc.matching.SEARCH_WORD_THRESHOLD: a typo or two in a name still matches
+SOUND_THRESHOLD = 0.8  # phonetic keys: names written as heard have (nearly) the same keys
 DATE_NAME_SIMILARITY = 0.3  # with the birth date given, the name only has to look vaguely alike
 HEADLINE_OPTIONS = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
 
@@ -146,8 +147,12 @@ class PostgresBackend(SearchBackend):
         return keys
 
     def reindex_finish(self, kind: str, target: str, started_at) -> int:
-        """Documents of ``kind`` not rewritten since the run began have no source row any more."""
-        return SearchDocument.objects.filter(kind=kind, indexed_at__lt=started_at).delete()[0]
+        """Documents of ``kind`` not rewritten since the run began have no source row any more; then
+        fresh statistics, so that the planner knows how selective codes, names and permissions are."""
+        removed = SearchDocument.objects.filter(kind=kind, indexed_at__lt=started_at).delete()[0]
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {TABLE}")
+        return removed
 
     # --- querying --------------------------------------------------------------------------------
 
@@ -163,9 +168,7 @@ class PostgresBackend(SearchBackend):
         scores: list[str] = ["CASE WHEN c.exact THEN 100 ELSE 0 END"]
         if parsed.codes:
             params["codes"] = list(parsed.codes)
-            arms.append(
-                f"(SELECT d.id, true AS exact FROM {TABLE} d WHERE d.codes && %(codes)s::text[] AND {where} LIMIT 50)"
-            )
+            arms.append(f"(SELECT d.id, true AS exact FROM {TABLE} d WHERE d.codes && %(codes)s::text[] AND {where})")
         words = parsed.text.split()
         if parsed.text:
             params["text"] = parsed.text
@@ -174,12 +177,17 @@ class PostgresBackend(SearchBackend):
                 f"(SELECT d.id, false AS exact FROM {TABLE} d WHERE d.vector @@ {tsq} AND {where} LIMIT %(cap)s)"
             )
             scores.append(f"ts_rank_cd(d.vector, {tsq}, 32)")
-        variants = _search_variants(parsed.text) if 0 < len(words) <= 5 else []
+        variants = _search_variants(parsed.text)[:2] if 0 < len(words) <= 5 else []
         if variants:
             params.update({f"v{i}": v for i, v in enumerate(variants)})
             params["ph"] = phonetic_words(variants[0])
+            # as grc.matching.search_citizens: how much of the query is in the name, a little credit for
+            # nothing else there
             similar = "GREATEST({})".format(
-                ", ".join(f"word_similarity(%(v{i})s, d.names)" for i in range(len(variants)))
+                ", ".join(
+                    f"0.7 * word_similarity(%(v{i})s, d.names) + 0.3 * similarity(%(v{i})s, d.names)"
+                    for i in range(len(variants))
+                )
             )
             scores.append(
                 f"CASE WHEN d.names <> '' THEN "
@@ -192,7 +200,7 @@ class PostgresBackend(SearchBackend):
                 )
                 arms.append(
                     f"(SELECT d.id, false AS exact FROM {TABLE} d "
-                    f"WHERE %(ph)s <%% d.phonetic AND {where} LIMIT %(cap)s)"
+                    f"WHERE %(ph)s <<%% d.phonetic AND {where} LIMIT %(cap)s)"
                 )
         if parsed.birth_date is not None:
             params["bd"] = parsed.birth_date
@@ -245,7 +253,11 @@ SELECT
             return Results(hits=[], total=0, facets={"kind": {}, "programme": {}, "status": {}})
         sql, params = built
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(NAME_THRESHOLD)])
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true), "
+                "set_config('pg_trgm.strict_word_similarity_threshold', %s, true)",
+                [str(NAME_THRESHOLD), str(SOUND_THRESHOLD)],
+            )
             cursor.execute(sql, params)
             page, total, kinds, programmes, statuses, candidates = cursor.fetchone()
             hits = self._page(cursor, page if isinstance(page, list) else json.loads(page), params.get("text", ""))
