@@ -10,6 +10,8 @@ from tests.factories import CitizenFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
+QUERIES_PER_SEARCH = 6
+
 
 def keys(results):
     return [(h.kind, h.object_id) for h in results.hits]
@@ -200,3 +202,13 @@ def test_reindex_is_resumable_and_check_compares_counts(world, capsys):
     assert "documents/s" in capsys.readouterr().out
     call_command("search_check")
     assert "ÉCART" not in capsys.readouterr().out
+
+
+def test_query_counts_are_pinned(world, django_assert_num_queries):
+    user = world.worker_a
+    search_for(user=user, q="warm-up", log=False)  # roles cached on the user object afterwards
+    # memberships (scope) + trigram thresholds + the search + the page's snippets (+ savepoint pair)
+    with django_assert_num_queries(QUERIES_PER_SEARCH):
+        search_for(user=user, q="le goff jean-pierre", log=False)
+    with django_assert_num_queries(QUERIES_PER_SEARCH):
+        search_for(user=user, q="coupure électricité 2026-C-000123 D-2026-7K3M9Q", kinds=["mail", "request"], log=False)
