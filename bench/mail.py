@@ -212,6 +212,8 @@ def bench_ocr(user, workers: int, count: int, seed: int) -> dict:
     finally:
         _stop(processes)
     items = MailItem.objects.filter(pk__in=ids)
+    if items.count() != len(ids):
+        raise SystemExit("grc_bench_mail was emptied during the run (bench/mail_accuracy.py at the same time?)")
     statuses = {status: items.filter(status=status).count() for status in MailItem.Status.values}
     last = max(item.recognised_at or timezone.now() for item in items)
     elapsed = (last - started).total_seconds()
@@ -242,10 +244,26 @@ def main(argv=None) -> None:
     user, token = _station()
 
     upload = bench_upload(token, user, args.uploads)
+    print(f"\nMachine: {os.cpu_count()} CPUs; load average {load_before[0]:.2f} at start")
+    print(f"Upload (one file per POST, database task backend: OCR only enqueued; mean file {upload['mean_kb']} KB)")
+    print(f"{'':34}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
+    for label, key in (("POST /api/v1/mail (bearer token)", "http"), ("intake.receive_scan (no HTTP)", "direct")):
+        row = upload[key]
+        print(f"{label:34}{row['n']:>6}{row['p50']:>10}{row['p95']:>10}{row['max']:>10}")
+    print(f"recognitions enqueued, waiting: {upload['queued']}", flush=True)
+
     _reset()
     user, token = _station()
-    ocr = [bench_ocr(user, workers, args.ocr_letters, seed=5000 + 100 * workers) for workers in (1, 2)]
-    load_after = os.getloadavg()
+    print("\nOCR (real db_worker processes, Tesseract fra, suggestions included)")
+    print(f"{'workers':>8}{'letters':>9}{'pages':>7}{'seconds':>9}{'pages/min':>11}{'recognised':>12}{'manual':>8}")
+    for workers in (1, 2):
+        row = bench_ocr(user, workers, args.ocr_letters, seed=5000 + 100 * workers)
+        print(
+            f"{row['workers']:>8}{row['letters']:>9}{row['pages']:>7}{row['seconds']:>9}"
+            f"{row['pages_per_minute']:>11}{row['recognised']:>12}{row['manual']:>8}",
+            flush=True,
+        )
+    print(f"load average {os.getloadavg()[0]:.2f} after OCR", flush=True)
 
     accuracy = None
     if not args.no_accuracy and (ROOT / "bench" / "mail_accuracy.py").exists():
@@ -254,22 +272,6 @@ def main(argv=None) -> None:
 
         accuracy = mail_accuracy.run()
 
-    print()
-    print(f"Machine: {os.cpu_count()} CPUs; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
-    print(f"Upload (one file per POST, database task backend: OCR only enqueued; mean file {upload['mean_kb']} KB)")
-    print(f"{'':34}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
-    for label, key in (("POST /api/v1/mail (bearer token)", "http"), ("intake.receive_scan (no HTTP)", "direct")):
-        row = upload[key]
-        print(f"{label:34}{row['n']:>6}{row['p50']:>10}{row['p95']:>10}{row['max']:>10}")
-    print(f"recognitions enqueued, waiting: {upload['queued']}")
-    print()
-    print("OCR (real db_worker processes, Tesseract fra, suggestions included)")
-    print(f"{'workers':>8}{'letters':>9}{'pages':>7}{'seconds':>9}{'pages/min':>11}{'recognised':>12}{'manual':>8}")
-    for row in ocr:
-        print(
-            f"{row['workers']:>8}{row['letters']:>9}{row['pages']:>7}{row['seconds']:>9}"
-            f"{row['pages_per_minute']:>11}{row['recognised']:>12}{row['manual']:>8}"
-        )
     if accuracy is not None:
         print()
         print(
