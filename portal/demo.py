@@ -292,7 +292,7 @@ PROCEDURES = [
                 "dropdown",
                 choices="Maternelle\nÉlémentaire\nULIS école\nCollège\nULIS collège\nLycée\nEnseignement supérieur",
             ),
-            F("Adresse de prise en charge", "multiline", help_text="Si différente de votre adresse."),
+            F("Adresse de prise en charge", "multiline", required=False, help_text="Si différente de votre adresse."),
             F("Jours de transport", "checkboxes", choices="Lundi\nMardi\nMercredi\nJeudi\nVendredi"),
             F("L'élève se déplace en fauteuil roulant", "radio", choices="Oui\nNon"),
             F(

@@ -3,6 +3,11 @@
    brouillon" button does the same. No inline script (strict CSP). */
 (function () {
   "use strict";
+  // After a refused submit, move focus to the error summary so it is read first (it links to each field).
+  var summary = document.querySelector(".procedure .error-summary");
+  if (summary) {
+    summary.focus();
+  }
   var form = document.querySelector("form[data-autosave]");
   if (!form || !window.fetch || !window.FormData) {
     return;
