@@ -59,7 +59,13 @@ def test_autosave_keeps_the_text_and_answers_in_json(filer_client, filer, proced
 
 
 def test_errors_sit_next_to_their_fields_and_nothing_typed_is_lost(filer_client, filer, procedure):
-    data = valid_answers() | {"adresse_electronique_de_contact": "pas-une-adresse", "date_de_naissance": "31/02/20x"}
+    data = valid_answers() | {
+        "adresse_electronique_de_contact": "pas-une-adresse",
+        "date_de_naissance": "31/02/20x",
+        "nombre_deleves": "douze",
+        "classe": "Université",
+        "nom_de_leleve": "L" * 300,
+    }
     data.pop("fauteuil_roulant")
     response = _post(
         filer_client,
@@ -69,14 +75,16 @@ def test_errors_sit_next_to_their_fields_and_nothing_typed_is_lost(filer_client,
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Le formulaire contient 3 erreurs." in html
+    assert "Le formulaire contient 6 erreurs." in html
+    for name in ("nombre_deleves", "classe", "nom_de_leleve"):
+        assert f'id="id_{name}_error"' in html
     # Each error is tied to its field.
     assert 'aria-describedby="id_adresse_electronique_de_contact_error"' in html
     assert 'aria-invalid="true"' in html
     assert '<p class="error" id="id_date_de_naissance_error">' in html
     assert 'id="id_fauteuil_roulant_error"' in html
     # What was typed is still in the form, and kept on the draft, with the good file.
-    assert 'value="pas-une-adresse"' in html and 'value="Léa Martin"' in html
+    assert 'value="pas-une-adresse"' in html and 'value="douze"' in html and "L" * 300 in html
     assert "Fichier conservé" in html and "mdph.pdf" in html
     draft = _draft(filer)
     assert draft.answers["adresse_electronique_de_contact"] == "pas-une-adresse"

@@ -131,7 +131,7 @@ def test_demo_content_is_complete_and_idempotent(db):
     assert all(page.destination_team_id for page in open_pages)
 
 
-def test_functional_admin_builds_a_procedure_in_the_wagtail_admin(client, catalogue, procedure):
+def test_functional_admin_builds_a_procedure_in_the_wagtail_admin(client, home, catalogue, procedure):
     from tests.factories import UserFactory, verify_otp
 
     admin = UserFactory(staff=True, is_superuser=True)
@@ -143,6 +143,9 @@ def test_functional_admin_builds_a_procedure_in_the_wagtail_admin(client, catalo
     assert "Équipe destinataire" in html and "Niveau de garantie d&#x27;identité requis" in html
     edit = client.get(f"/cms/pages/{procedure.pk}/edit/")
     assert edit.status_code == 200
+    home_edit = client.get(f"/cms/pages/{home.pk}/edit/")
+    assert home_edit.status_code == 200
+    assert "Démarches mises en avant" in home_edit.content.decode()
 
 
 def test_catalogue_query_count_does_not_grow_with_procedures(client, catalogue, themes, django_assert_max_num_queries):
