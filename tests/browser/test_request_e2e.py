@@ -15,6 +15,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from grc.models import Citizen, Membership
 from grc.requests.models import Request
 from tests.browser.conftest import FLUSHABLE_APPS, log_in
+from tests.browser.test_portal_a11y import _axe
 from tests.factories import MembershipFactory, TeamFactory
 from tests.portal.conftest import ensure_wagtail_root, make_procedure
 
@@ -43,6 +44,14 @@ def _log_in_citizen(browser, live_server, email):
     browser.find_element(By.ID, "id_username").send_keys(email)
     browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    # Wait for the login POST to land before navigating elsewhere (else the next GET races it).
+    WebDriverWait(browser, 30).until(lambda b: "/connexion/" not in b.current_url)
+
+
+def _log_in_agent(browser, live_server, agent):
+    browser.delete_all_cookies()
+    log_in(browser, live_server, agent)
+    WebDriverWait(browser, 30).until(EC.presence_of_element_located((By.LINK_TEXT, "Demandes")))
 
 
 @pytest.mark.browser
@@ -70,7 +79,7 @@ def test_citizen_files_agent_asks_citizen_answers_agent_accepts(live_server, bro
     notification.write_bytes(PDF)
     certificate = tmp_path / "certificat-scolarite.pdf"
     certificate.write_bytes(PDF)
-    wait = WebDriverWait(browser, 15)
+    wait = WebDriverWait(browser, 30)
     email = "maelle.le-goff@example.org"
 
     # 1. Sign up, then verify the address with the link of the e-mail.
@@ -113,12 +122,12 @@ def test_citizen_files_agent_asks_citizen_answers_agent_accepts(live_server, bro
     assert any(code in m.subject and m.attachments for m in mail.outbox)  # acknowledgement with its PDF
 
     # 3. The instructor (password + second factor) finds it in the team's queue and asks for a document.
-    browser.delete_all_cookies()
-    log_in(browser, live_server, agent)
+    _log_in_agent(browser, live_server, agent)
     wait.until(EC.element_to_be_clickable((By.LINK_TEXT, "Demandes"))).click()
     wait.until(EC.element_to_be_clickable((By.LINK_TEXT, code))).click()
     wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), "Le Goff Titouan"))
     assert "notification-mdph.pdf" in browser.page_source
+    violations = {"instruction": _axe(browser)}
     browser.find_element(By.XPATH, '//summary[normalize-space()="Demander des compléments à l\'usager"]').click()
     browser.find_element(By.ID, "id_ask-missing_items").send_keys("Certificat de scolarité 2026-2027")
     browser.find_element(By.ID, "id_ask-message").send_keys("Bonjour, merci de nous envoyer le certificat.")
@@ -133,6 +142,7 @@ def test_citizen_files_agent_asks_citizen_answers_agent_accepts(live_server, bro
     wait.until(EC.element_to_be_clickable((By.LINK_TEXT, "Transport scolaire adapté"))).click()
     wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), "Certificat de scolarité 2026-2027"))
     assert "Bonjour, merci de nous envoyer le certificat." in browser.page_source
+    violations["mon espace, demande"] = _axe(browser)
     browser.find_element(By.ID, "id_answer-files").send_keys(str(certificate))
     browser.find_element(By.ID, "id_answer-message").send_keys("Voici le certificat.")
     _click(browser, "Envoyer les compléments")
@@ -141,8 +151,7 @@ def test_citizen_files_agent_asks_citizen_answers_agent_accepts(live_server, bro
     assert request.status == "in_review"
 
     # 5. The instructor sends a message and accepts.
-    browser.delete_all_cookies()
-    log_in(browser, live_server, agent)
+    _log_in_agent(browser, live_server, agent)
     browser.get(f"{live_server.url}/backoffice/demandes/{code}/")
     wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), "certificat-scolarite.pdf"))
     browser.find_element(By.ID, "id_msg-body").send_keys("Le transport commencera le 1er septembre.")
@@ -163,6 +172,12 @@ def test_citizen_files_agent_asks_citizen_answers_agent_accepts(live_server, bro
     main = browser.find_element(By.TAG_NAME, "main").text
     assert "Prise en charge accordée pour l'année scolaire." in main
     assert "Le transport commencera le 1er septembre." in main
+    browser.get(f"{live_server.url}/mon-espace/acces-a-mes-donnees/")
+    access_list = browser.find_element(By.TAG_NAME, "main").text
+    assert "Transport scolaire adapté (Agent instructeur)" in access_list
+    assert agent.last_name not in access_list
+    violations["accès à mes données"] = _axe(browser)
+    assert not {page: found for page, found in violations.items() if found}, violations
     notices = [m for m in mail.outbox if email in m.to and code in m.subject]
     assert any("décision" in m.subject for m in notices)
     assert all("1er septembre" not in m.body and "Prise en charge" not in m.body for m in notices)
