@@ -585,9 +585,7 @@ def counter_done(request, code):
     """After filing for another team: the code and the acknowledgement to print (not the request itself)."""
     if not perms.can_file_at_counter(request.user):
         raise Http404
-    req = Request.objects.filter(tracking_code=code, filed_by=request.user).select_related("team").first()
-    if req is None:
-        raise Http404
+    req = selectors.request_filed_by(user=request.user, code=code, http_request=request)
     return render(request, "backoffice/requests/counter_done.html", {"req": req})
 
 
@@ -596,9 +594,7 @@ def counter_acknowledgement(request, code):
     from grc.requests.pdf import acknowledgement_pdf
 
     _require_agent(request.user)
-    req = Request.objects.filter(tracking_code=code, filed_by=request.user).first()
-    if req is None:
-        req = selectors.request_get(user=request.user, code=code, http_request=request)
+    req = selectors.request_filed_by(user=request.user, code=code, http_request=request)
     response = HttpResponse(acknowledgement_pdf(req), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="accuse-reception-{req.tracking_code}.pdf"'
     response["Cache-Control"] = "private, no-store"

@@ -57,6 +57,18 @@ def request_get(*, user, code: str, http_request=None, log: bool = True, for_upd
     return request_obj
 
 
+def request_filed_by(*, user, code: str, http_request=None) -> Request:
+    """A request ``user`` filed at a counter (for the confirmation and the acknowledgement to print),
+    even when it went to a team they are not in; 404 otherwise. Logged as a request read."""
+    if not perms.is_agent(user):
+        raise Http404
+    request_obj = Request.objects.select_related("team", "citizen").filter(tracking_code=code, filed_by=user).first()
+    if request_obj is None:
+        return request_get(user=user, code=code, http_request=http_request)
+    _log(user, AccessLog.Action.REQUEST_VIEW, request_obj, http_request=http_request, purpose="dépôt au guichet")
+    return request_obj
+
+
 def request_detail(*, request_obj: Request, user) -> dict:
     """What the instruction screen / citizen page shows, in a fixed number of queries.
 

@@ -298,3 +298,25 @@ def test_close_and_forward_without_reason_are_refused(agent_client, team_a, team
     assert request.team == team_b
     # Once forwarded, the former team no longer reaches it.
     assert agent_client.get(reverse("backoffice:request_detail", args=[request.tracking_code])).status_code == 404
+
+
+def test_counter_filing_for_another_team_shows_code_and_acknowledgement_only(agent_client, agent, team_b):
+    citizen = CitizenFactory()
+    page = procedure_page(team=team_b, title="Médiation")
+    url = reverse("backoffice:request_counter_file", args=[citizen.pk])
+    response = agent_client.post(url, {"procedure": page.pk, "c-typed_by": "agent", "c-consent": "on"})
+    request = Request.objects.get()
+    assert response["Location"] == reverse("backoffice:request_counter_done", args=[request.tracking_code])
+    done = agent_client.get(response["Location"]).content.decode()
+    assert request.tracking_code in done and team_b.name in done
+    pdf = agent_client.get(reverse("backoffice:request_acknowledgement", args=[request.tracking_code]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert agent_client.get(reverse("backoffice:request_detail", args=[request.tracking_code])).status_code == 404
+
+
+def test_acknowledgement_of_a_request_neither_filed_nor_handled_is_404(agent_client, team_b):
+    request = filed_request(team=team_b)
+    assert (
+        agent_client.get(reverse("backoffice:request_acknowledgement", args=[request.tracking_code])).status_code
+        == 404
+    )
