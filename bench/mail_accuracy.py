@@ -12,6 +12,10 @@ noise, by:
 - **baseline**: the same rules only (no matching, no learning) for type and team, and for the
   citizen a naive exact lookup of the signature's family name + first name (first row).
 
+A third scenario (``generic_*``) replaces the territorial rules by the rules a hurried admin writes:
+one per kind, keywords only, every CDAS kind pointing at the Rennes team; there only the past
+decisions (and a quoted request) can find the writer's CDAS.
+
 Ground truth: the team depends on the kind **and** the writer's CDAS (RSA, PMI, ASE, APA/PCH, ASP) or
 is Département-wide (transport, subsidies, complaints → mediation); a supporting document quoting a
 request goes to the team instructing that request; changes of situation go to the writer's ASP team.
@@ -28,6 +32,7 @@ import random
 import statistics
 import sys
 import time
+import zlib
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -220,6 +225,19 @@ def _world(rng, actor, *, n_people):
                 )
             )
     RoutingRule.objects.bulk_create(rules)
+    generic = []
+    for kind, (slot, _, _) in KIND_ROUTES.items():
+        team = teams[slot] if slot.startswith("dept:") else teams[f"cdas:{slot.split(':')[1]}:rennes"]
+        generic.append(
+            RoutingRule(
+                name=f"{kind} (générique)",
+                keywords="\n".join(letters.LETTER_KINDS[kind].keywords),
+                priority=PRIORITY.get(kind, 100),
+                mail_type=types[kind],
+                team=team,
+            )
+        )
+    teams["_generic_rules"] = generic
 
     people = _people(rng, n_people)
     citizens = []
@@ -377,42 +395,50 @@ def run(n_letters: int = 240, *, n_people: int = 300, n_history: int = 330, seed
         past = _sample(rng, n_history, teams, citizens, actor, 10_000, with_requests=False)
         _history(past, types, actor)
         letters_ = _sample(rng, n_letters, teams, citizens, actor, 50_000, with_requests=True)
-    rules = list(RoutingRule.objects.filter(is_active=True).order_by("priority", "name"))
+    territorial = list(RoutingRule.objects.filter(is_active=True).order_by("priority", "name"))
+    generic = teams.pop("_generic_rules")
     history = suggest_mod._History().load()
     type_ids = {kind: t.pk for kind, t in types.items()}
 
     results = {}
-    for variant in ("clean", "noisy"):
-        for mode in ("full", "baseline"):
-            hits = {"citizen": 0, "team": 0, "mail_type": 0}
-            timings = []
-            by_kind_team: dict[str, list[int]] = {}
-            for text, kind, citizen, team in letters_:
-                if variant == "noisy":
-                    text = _noisy(text, random.Random(hash((text[:40], kind)) & 0xFFFF))
-                item = SimpleNamespace(ocr_text=text, pk=None, received_at=None, sender="")
-                start = time.perf_counter()
-                if mode == "full":
-                    result = suggest_mod.suggest(item, rules=rules, history=history)
-                    found_citizen = result["citizen"][0]["id"] if result["citizen"] else None
-                else:
-                    result = suggest_mod.suggest(item, rules=rules, use_history=False, use_matching=False)
-                    found_citizen = _baseline_citizen(text)
-                timings.append((time.perf_counter() - start) * 1000)
-                hits["citizen"] += found_citizen == citizen.pk
-                team_ok = bool(result["team"]) and result["team"][0]["id"] == team.pk
-                hits["team"] += team_ok
-                hits["mail_type"] += bool(result["mail_type"]) and result["mail_type"][0]["id"] == type_ids[kind]
-                by_kind_team.setdefault(kind, []).append(int(team_ok))
-            n = len(letters_)
-            results[f"{variant}_{mode}"] = {
-                "citizen_top1": round(hits["citizen"] / n, 3),
-                "team_top1": round(hits["team"] / n, 3),
-                "type_top1": round(hits["mail_type"] / n, 3),
-                "suggest_ms_p50": round(statistics.median(timings), 1),
-                "suggest_ms_p95": round(_p(timings, 0.95), 1),
-                "team_top1_by_kind": {k: round(sum(v) / len(v), 2) for k, v in sorted(by_kind_team.items())},
-            }
+    scenarios = [
+        ("clean", "full", territorial),
+        ("clean", "baseline", territorial),
+        ("noisy", "full", territorial),
+        ("noisy", "baseline", territorial),
+        ("generic_clean", "full", generic),
+        ("generic_clean", "baseline", generic),
+    ]
+    for variant, mode, rules in scenarios:
+        hits = {"citizen": 0, "team": 0, "mail_type": 0}
+        timings = []
+        by_kind_team: dict[str, list[int]] = {}
+        for text, kind, citizen, team in letters_:
+            if variant.endswith("noisy"):
+                text = _noisy(text, random.Random(zlib.crc32(text.encode())))
+            item = SimpleNamespace(ocr_text=text, pk=None, received_at=None, sender="")
+            start = time.perf_counter()
+            if mode == "full":
+                result = suggest_mod.suggest(item, rules=rules, history=history)
+                found_citizen = result["citizen"][0]["id"] if result["citizen"] else None
+            else:
+                result = suggest_mod.suggest(item, rules=rules, use_history=False, use_matching=False)
+                found_citizen = _baseline_citizen(text)
+            timings.append((time.perf_counter() - start) * 1000)
+            hits["citizen"] += found_citizen == citizen.pk
+            team_ok = bool(result["team"]) and result["team"][0]["id"] == team.pk
+            hits["team"] += team_ok
+            hits["mail_type"] += bool(result["mail_type"]) and result["mail_type"][0]["id"] == type_ids[kind]
+            by_kind_team.setdefault(kind, []).append(int(team_ok))
+        n = len(letters_)
+        results[f"{variant}_{mode}"] = {
+            "citizen_top1": round(hits["citizen"] / n, 3),
+            "team_top1": round(hits["team"] / n, 3),
+            "type_top1": round(hits["mail_type"] / n, 3),
+            "suggest_ms_p50": round(statistics.median(timings), 1),
+            "suggest_ms_p95": round(_p(timings, 0.95), 1),
+            "team_top1_by_kind": {k: round(sum(v) / len(v), 2) for k, v in sorted(by_kind_team.items())},
+        }
     from grc.models import Citizen
 
     return {
@@ -420,7 +446,8 @@ def run(n_letters: int = 240, *, n_people: int = 300, n_history: int = 330, seed
         "kinds": len(KIND_ROUTES),
         "citizens": Citizen.objects.count(),
         "past_decisions": n_history,
-        "rules": len(rules),
+        "rules": len(territorial),
+        "generic_rules": len(generic),
         **results,
     }
 
@@ -433,15 +460,26 @@ def main(argv=None):
     args = parser.parse_args(argv)
     result = run(args.letters, n_people=args.people, n_history=args.history)
     print(f"Mail suggestions: {result['letters']} letters of {result['kinds']} kinds, {result['citizens']} citizens")
-    print(f"  ({result['past_decisions']} past decisions, {result['rules']} routing rules)")
-    print(f"{'':18}{'citizen':>9}{'team':>8}{'type':>8}{'p50 ms':>9}{'p95 ms':>9}")
-    for key in ("clean_full", "clean_baseline", "noisy_full", "noisy_baseline"):
+    print(
+        f"  ({result['past_decisions']} past decisions; {result['rules']} territorial rules"
+        " (keywords + CDAS postcodes),"
+        f" or {result['generic_rules']} generic rules (keywords only, CDAS teams of Rennes) for generic_*)"
+    )
+    print(f"{'':24}{'citizen':>9}{'team':>8}{'type':>8}{'p50 ms':>9}{'p95 ms':>9}")
+    for key in (
+        "clean_full",
+        "clean_baseline",
+        "noisy_full",
+        "noisy_baseline",
+        "generic_clean_full",
+        "generic_clean_baseline",
+    ):
         r = result[key]
         print(
-            f"{key:18}{r['citizen_top1']:>9.1%}{r['team_top1']:>8.1%}{r['type_top1']:>8.1%}"
+            f"{key:24}{r['citizen_top1']:>9.1%}{r['team_top1']:>8.1%}{r['type_top1']:>8.1%}"
             f"{r['suggest_ms_p50']:>9}{r['suggest_ms_p95']:>9}"
         )
-    for key in ("clean_full", "clean_baseline"):
+    for key in ("clean_full", "clean_baseline", "generic_clean_full", "generic_clean_baseline"):
         print(f"team top-1 by kind ({key}): {result[key]['team_top1_by_kind']}")
     return result
 

@@ -36,6 +36,15 @@ from grc import nir as nir_lib
 from grc.matching import IdentityQuery, fold, match
 
 MAX_CITIZENS = 5
+# Letters are read from their first characters only: a 50-page scan stays a few milliseconds.
+TEXT_LIMIT = 40_000
+# A letter of a citizen identified with this confidence votes for the team their last letter went to.
+PREVIOUS_LETTER_MIN_CITIZEN = 0.9
+PREVIOUS_LETTER_SCORE = 0.4
+# Past letters of the same type from the same postcode needed before their teams count as evidence.
+PLACE_MIN_LETTERS = 2
+# Weight of "this postcode's letters go to that CDAS" for the type's team at that CDAS.
+SITE_SCORE = 0.8
 MAX_CHOICES = 3
 # Past decisions read for the learned suggestions (most recent first); enough to learn a Département's
 # letter kinds, small enough to score a letter in a few milliseconds.
@@ -436,14 +445,29 @@ _STOPWORDS = set(
         "madame monsieur mme veuillez agreer expression salutations distinguees sentiments respectueuses "
         "bien vouloir je suis mais pas plus tres avoir etre ete fait faire ceci cela elle il ils elles leur "
         "leurs tout tous toute toutes comme entre depuis donc ainsi afin dont date objet departement "
-        "conseil ille vilaine rennes cedex avenue rue prefecture hotel president madame"
+        "conseil ille vilaine rennes cedex avenue rue prefecture hotel president madame departemental "
+        "soussigne soussignee objet reference janvier fevrier mars avril mai juin juillet aout septembre "
+        "octobre novembre decembre"
     ).split()
 )
 _TOKEN_RE = re.compile(r"[A-Z]{3,}")
 
 
+def _sender_postcode(text: str) -> str:
+    for line in text.splitlines():
+        m = _POSTCODE_RE.search(line)
+        if m and "CEDEX" not in fold(line):
+            return m.group(1).replace(" ", "")
+    return ""
+
+
 def tokens(text: str) -> list[str]:
-    return [t for t in _TOKEN_RE.findall(fold(text)) if t not in _STOPWORDS]
+    """Words of 3+ letters (folded, stop words out) and the sender's postcode (``CP35500``): letters
+    from the same place and of the same kind went to the same territorial team."""
+    text = text[:TEXT_LIMIT]
+    words = [t for t in _TOKEN_RE.findall(fold(text)) if t not in _STOPWORDS]
+    postcode = _sender_postcode(text)
+    return [*words, f"CP{postcode}"] if postcode else words
 
 
 class _History:
@@ -451,6 +475,11 @@ class _History:
 
     def __init__(self):
         self.key = None
+        self.places: dict[tuple[str, int], Counter] = {}
+        self.postcode_sites: dict[str, Counter] = {}
+        self.type_teams: dict[int, Counter] = {}
+        self.team_sites: dict[int, int] = {}
+        self.site_names: dict[int, str] = {}
         self.docs: list[tuple[dict[str, float], int | None, int | None]] = []
         self.idf: dict[str, float] = {}
 
@@ -470,6 +499,24 @@ class _History:
         return self
 
     def fit(self, rows):
+        # (postcode, type) → teams chosen: where letters of a kind from a place were sent.
+        from grc.models import Team
+
+        self.places: dict[tuple[str, int], Counter] = defaultdict(Counter)
+        # postcode → sites (CDAS) of the teams its letters went to, whatever their type;
+        # type → teams its letters went to. Together: the team of this type at the writer's site.
+        self.postcode_sites: dict[str, Counter] = defaultdict(Counter)
+        self.type_teams: dict[int, Counter] = defaultdict(Counter)
+        self.team_sites = dict(Team.objects.filter(site__isnull=False).values_list("pk", "site_id"))
+        self.site_names = dict(Team.objects.filter(site__isnull=False).values_list("site_id", "site__name"))
+        for _pk, text, mail_type, team in rows:
+            postcode = _sender_postcode(text[:TEXT_LIMIT])
+            if postcode and mail_type and team:
+                self.places[(postcode, mail_type)][team] += 1
+            if postcode and team in self.team_sites:
+                self.postcode_sites[postcode][self.team_sites[team]] += 1
+            if mail_type and team:
+                self.type_teams[mail_type][team] += 1
         counted = [(pk, Counter(tokens(text)), mail_type, team) for pk, text, mail_type, team in rows]
         df: Counter = Counter()
         for _, counts, _, _ in counted:
@@ -503,6 +550,45 @@ class _History:
                 sims.append((sim, mail_type, team))
         sims.sort(key=lambda s: -s[0])
         return sims[:k]
+
+    def place_votes(self, postcode: str, mail_type_id: int) -> dict[int, tuple[float, int, int]]:
+        """{team id: (score, letters to that team, letters of that type from that postcode)}."""
+        teams = self.places.get((postcode, mail_type_id)) if postcode else None
+        if not teams:
+            return {}
+        total = sum(teams.values())
+        if total < PLACE_MIN_LETTERS:
+            return {}
+        # The share of past letters, trusted more as they add up (5 letters and more: fully).
+        weight = min(1.0, total / 5)
+        return {team: (round(0.9 * weight * n / total, 3), n, total) for team, n in teams.items()}
+
+    def site_votes(self, postcode: str, mail_type_id: int, candidates=()) -> dict[int, tuple[float, str]]:
+        """{team id: (score, reason)}: among the teams letters of this type go to (and ``candidates``, the
+        teams rules give for it), the one at the site (CDAS) that receives this postcode's letters.
+
+        Only for a territorial type: its teams are at two sites or more (a Département-wide type is
+        left alone)."""
+        sites = self.postcode_sites.get(postcode) if postcode else None
+        if not sites:
+            return {}
+        total = sum(sites.values())
+        if total < PLACE_MIN_LETTERS:
+            return {}
+        type_teams = {t for t in set(self.type_teams.get(mail_type_id, {})) | set(candidates) if t in self.team_sites}
+        if len({self.team_sites[t] for t in type_teams}) < 2:
+            return {}
+        weight = min(1.0, total / 10)
+        votes = {}
+        for team in type_teams:
+            site = self.team_sites[team]
+            if site in sites:
+                reason = (
+                    f"{sites[site]} des {total} courriers venus du {postcode} sont allés à "
+                    f"{self.site_names.get(site, 'ce site')}"
+                )
+                votes[team] = (round(SITE_SCORE * weight * sites[site] / total, 3), reason)
+        return votes
 
 
 _history = _History()
@@ -590,7 +676,7 @@ def suggest(item, *, rules=None, history=None, use_history=True, use_matching=Tr
     from grc.mail.models import MailType
     from grc.models import Team
 
-    text = item.ocr_text or ""
+    text = (item.ocr_text or "")[:TEXT_LIMIT]
     found = extract(text)
     sender = (getattr(item, "sender", "") or found.sender)[:255]
 
@@ -601,13 +687,17 @@ def suggest(item, *, rules=None, history=None, use_history=True, use_matching=Tr
 
     type_evidence: dict[int, list[tuple[float, str]]] = defaultdict(list)
     team_evidence: dict[int, list[tuple[float, str]]] = defaultdict(list)
+    rule_teams: dict[int, set[int]] = defaultdict(set)
     for hit in rule_hits(text, sender, rules):
+        if hit.mail_type_id and hit.team_id:
+            rule_teams[hit.mail_type_id].add(hit.team_id)
         if hit.mail_type_id:
             type_evidence[hit.mail_type_id].append((hit.score, _cap(hit.reason)))
         if hit.team_id:
             team_evidence[hit.team_id].append((hit.score, _cap(hit.reason)))
 
     types = {t.pk: t for t in MailType.objects.filter(is_active=True)}
+    store = None
     if use_history:
         store = history if history is not None else _history.load()
         neighbours = store.neighbours(text, exclude_id=getattr(item, "pk", None))
@@ -615,7 +705,10 @@ def suggest(item, *, rules=None, history=None, use_history=True, use_matching=Tr
         team_votes = learned_votes(neighbours, 2)
     else:
         type_votes = team_votes = {}
+    previous = _previous_letter(citizens, exclude_id=getattr(item, "pk", None))
     team_ids = set(team_evidence) | set(team_votes)
+    if previous is not None:
+        team_ids.add(previous.team_id)
     if request_info and request_info.get("team_id"):
         team_ids.add(request_info["team_id"])
     for mail_type in types.values():
@@ -631,6 +724,29 @@ def suggest(item, *, rules=None, history=None, use_history=True, use_matching=Tr
         if team_id in teams:
             team_evidence[team_id].append((score, _similar_reason(count, teams[team_id])))
     mail_types = _combine(type_evidence, {pk: t.name for pk, t in types.items()})
+    postcode = found.postcode or _sender_postcode(text)
+    place_votes = store.place_votes(postcode, mail_types[0]["id"]) if use_history and mail_types else {}
+    site_votes = (
+        store.site_votes(postcode, mail_types[0]["id"], candidates=rule_teams.get(mail_types[0]["id"], ()))
+        if use_history and mail_types
+        else {}
+    )
+    if place_votes or site_votes:
+        extra = (set(place_votes) | set(site_votes)) - set(teams)
+        if extra:
+            teams.update({t.pk: t.name for t in Team.objects.filter(pk__in=extra, is_active=True)})
+        best_type = types[mail_types[0]["id"]].name
+        for team_id, (score, count, total) in place_votes.items():
+            if team_id in teams:
+                team_evidence[team_id].append(
+                    (
+                        score,
+                        f"{count} des {total} courriers « {best_type} » venus du {postcode} classés dans cette équipe",
+                    )
+                )
+        for team_id, (score, reason) in site_votes.items():
+            if team_id in teams:
+                team_evidence[team_id].append((score, reason))
     # The best type's default team is a (weaker) team suggestion of its own.
     if mail_types:
         best = types[mail_types[0]["id"]]
@@ -638,11 +754,25 @@ def suggest(item, *, rules=None, history=None, use_history=True, use_matching=Tr
             team_evidence[best.default_team_id].append(
                 (round(0.5 * mail_types[0]["score"], 3), f"Équipe par défaut du type « {best.name} »")
             )
+    if previous is not None and previous.team_id in teams:
+        team_evidence[previous.team_id].append(
+            (
+                PREVIOUS_LETTER_SCORE,
+                f"Son courrier précédent ({previous.registration_number}) a été aiguillé vers cette équipe",
+            )
+        )
     if request_info and request_info.get("team_id") in teams:
         team_evidence[request_info["team_id"]].append(
             (REQUEST_TEAM_SCORE, f"Équipe qui instruit la demande {request_info['tracking_code']}")
         )
     team_choices = _combine(team_evidence, teams)
+    if request_info and request_info.get("team_id") in teams and team_choices:
+        # A quoted request decides: its team comes first whatever the other evidence adds up to.
+        chosen = next((t for t in team_choices if t["id"] == request_info["team_id"]), None)
+        if chosen is not None and team_choices[0] is not chosen:
+            chosen["score"] = max(chosen["score"], team_choices[0]["score"])
+            team_choices.remove(chosen)
+            team_choices.insert(0, chosen)
 
     due = None
     if mail_types:
@@ -658,6 +788,18 @@ def suggest(item, *, rules=None, history=None, use_history=True, use_matching=Tr
         "request": request_info,
         "sender": sender,
     }
+
+
+def _previous_letter(citizens, *, exclude_id=None):
+    """The last letter qualified for the (confidently) identified citizen, with a team."""
+    from grc.mail.models import MailItem
+
+    if not citizens or citizens[0]["score"] < PREVIOUS_LETTER_MIN_CITIZEN:
+        return None
+    rows = MailItem.objects.filter(citizen_id=citizens[0]["id"], team__isnull=False, qualified_at__isnull=False)
+    if exclude_id:
+        rows = rows.exclude(pk=exclude_id)
+    return rows.order_by("-qualified_at", "-pk").only("registration_number", "team_id").first()
 
 
 def _cap(text: str) -> str:

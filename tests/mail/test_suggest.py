@@ -222,3 +222,81 @@ def test_working_days_skip_weekends_and_easter_monday():
     # Friday 2 April 2027; Easter Monday is 29 March 2027, Ascension 6 May.
     assert add_working_days(datetime.date(2027, 3, 26), 1) == datetime.date(2027, 3, 30)
     assert add_working_days(datetime.date(2027, 4, 2), 1) == datetime.date(2027, 4, 5)
+
+
+def test_previous_letter_of_the_same_citizen_votes_for_its_team():
+    jeanne = CitizenFactory(birth_name="Martin", first_names="Jeanne", birth_date=datetime.date(1985, 3, 12))
+    team = TeamFactory(name="ASP — CDAS Vitré")
+    agent = UserFactory(staff=True)
+    earlier = make_item("Courrier ancien", citizen=jeanne, team=team, qualified_at=timezone.now(), qualified_by=agent)
+    item = make_item(letter("Je soussignée Jeanne MARTIN, née le 12/03/1985, vous écris au sujet de ma situation."))
+
+    teams = suggest(item)["team"]
+
+    assert teams[0]["id"] == team.pk
+    assert teams[0]["reasons"] == [
+        f"Son courrier précédent ({earlier.registration_number}) a été aiguillé vers cette équipe"
+    ]
+
+
+def test_a_very_long_letter_is_read_quickly():
+    import time
+
+    body = "Je vous transmets les relevés de compte demandés pour le dossier. " * 12000
+    item = make_item(letter(body))
+    start = time.perf_counter()
+    suggest(item)
+    assert time.perf_counter() - start < 2.0
+
+
+def test_team_of_the_writers_place_learned_from_past_letters_of_that_type():
+    """A keyword rule points every RSA letter at Rennes; past decisions sent those from 35500 to Vitré."""
+    rennes = TeamFactory(name="RSA — CDAS Rennes")
+    vitre = TeamFactory(name="RSA — CDAS Vitré")
+    rsa = MailType.objects.create(name="RSA", code="rsa")
+    RoutingRule.objects.create(name="RSA", keywords="RSA", mail_type=rsa, team=rennes)
+    agent = UserFactory(staff=True)
+    for i in range(4):
+        make_item(
+            letter(
+                f"Déclaration trimestrielle RSA numéro {i}.", signature=f"Anne X{i}", address="1 rue A\n35500 Vitré"
+            ),
+            mail_type=rsa,
+            team=vitre,
+            qualified_at=timezone.now(),
+            qualified_by=agent,
+        )
+    item = make_item(letter("Je demande le RSA.", signature="Paul DURAND", address="8 rue B\n35500 Vitré"))
+
+    teams = suggest(item)["team"]
+
+    assert teams[0]["id"] == vitre.pk
+    assert "4 des 4 courriers « RSA » venus du 35500 classés dans cette équipe" in teams[0]["reasons"]
+    assert teams[1]["id"] == rennes.pk
+
+
+def test_territorial_team_found_from_where_the_postcodes_letters_go():
+    """No RSA letter ever came from 35500, but its letters go to the Vitré CDAS: its RSA team is suggested."""
+    from tests.factories import SiteFactory
+
+    rennes, vitre = SiteFactory(name="CDAS Rennes"), SiteFactory(name="CDAS Vitré")
+    rsa_rennes = TeamFactory(name="RSA — Rennes", site=rennes)
+    rsa_vitre = TeamFactory(name="RSA — Vitré", site=vitre)
+    pmi_vitre = TeamFactory(name="PMI — Vitré", site=vitre)
+    rsa = MailType.objects.create(name="RSA", code="rsa")
+    pmi = MailType.objects.create(name="PMI", code="pmi")
+    RoutingRule.objects.create(name="RSA", keywords="RSA", mail_type=rsa, team=rsa_rennes)
+    agent = UserFactory(staff=True)
+    decided = {"qualified_at": timezone.now(), "qualified_by": agent}
+    for i in range(10):
+        text = f"Anne X{i}\n1 rue A\n35500 Vitré\n\nRendez-vous puéricultrice, pesée du nourrisson."
+        make_item(text, mail_type=pmi, team=pmi_vitre, **decided)
+    text = "Luc Y\n2 rue C\n35370 Argentré\n\nDéclaration trimestrielle de ressources RSA."
+    make_item(text, mail_type=rsa, team=rsa_vitre, **decided)
+
+    item = make_item("Paul DURAND\n8 rue B\n35500 Vitré\n\nJe demande l'ouverture de mes droits au RSA.")
+    teams = suggest(item)["team"]
+
+    assert teams[0]["id"] == rsa_vitre.pk
+    assert "10 des 10 courriers venus du 35500 sont allés à CDAS Vitré" in teams[0]["reasons"]
+    assert rsa_rennes.pk in [t["id"] for t in teams]

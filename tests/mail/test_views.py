@@ -377,3 +377,63 @@ def test_upload_recognise_qualify_route_end_to_end(
     assert item.registration_number in bannette
     entry = TimelineEntry.objects.get(citizen=person, kind=TimelineEntry.Kind.MAIL_ROUTED)
     assert entry.file == file and item.registration_number in entry.title
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm-up: the first page of a session also refreshes the staff "last seen"
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_list_pages_query_count_does_not_grow_with_items(
+    client, recorded_tasks, mailroom_agent, team_a, worker_a, rsa_type, citizen
+):
+    def add(n, start):
+        for i in range(start, start + n):
+            data = letters.png_bytes(letters.make_letter(seed=300 + i), dpi=30)
+            item = intake.receive_scan(uploaded_file=letters.as_upload(data, f"{i}.png"), user=mailroom_agent).item
+            MailItem.objects.filter(pk=item.pk).update(status=MailItem.Status.RECOGNISED)
+            item.refresh_from_db()
+            if i % 2:
+                routed(item, mailroom_agent, citizen, team_a, rsa_type)
+
+    add(2, 0)
+    verify_otp(client, mailroom_agent)
+    mailroom = reverse("backoffice:mailroom")
+    few_mailroom = _queries(client, mailroom)
+    client.logout()
+    verify_otp(client, worker_a)
+    bannette = reverse("backoffice:mail_team_queue", args=[team_a.pk])
+    few_bannette = _queries(client, bannette)
+    add(6, 2)
+    assert _queries(client, bannette) == few_bannette
+    client.logout()
+    verify_otp(client, mailroom_agent)
+    assert _queries(client, mailroom) == few_mailroom
+
+
+def test_short_search_and_repeated_actions_give_messages_not_errors(
+    client, mailroom_client, scanned, mailroom_agent, citizen, team_a, worker_a, rsa_type
+):
+    response = mailroom_client.post(
+        reverse("backoffice:mail_qualify", args=[scanned.pk]), {"q": "a", "action": "search", "team": team_a.pk}
+    )
+    assert response.status_code == 400
+    assert "Saisissez au moins deux lettres du nom." in response.content.decode()
+
+    routed(scanned, mailroom_agent, citizen, team_a, rsa_type)
+    # Qualifying an already routed letter sends to its page instead.
+    response = mailroom_client.get(reverse("backoffice:mail_qualify", args=[scanned.pk]))
+    assert response["Location"] == reverse("backoffice:mail_detail", args=[scanned.pk])
+    mailroom_client.logout()
+    verify_otp(client, worker_a)
+    client.post(reverse("backoffice:mail_done", args=[scanned.pk]))
+    response = client.post(reverse("backoffice:mail_done", args=[scanned.pk]), follow=True)
+    assert response.status_code == 200
+    assert "Seul un courrier aiguillé peut être marqué comme traité." in response.content.decode()
+    response = client.post(reverse("backoffice:mail_take", args=[scanned.pk]), follow=True)
+    assert "Seul un courrier aiguillé et non traité peut être attribué." in response.content.decode()
