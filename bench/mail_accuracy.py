@@ -112,21 +112,26 @@ def _noisy(text: str, rng: random.Random, rate: float = 0.03) -> str:
 
 
 def _wipe():
+    from dossier_unique.models import SocialFile, TeamGroup, TimelineEntry
     from grc.mail.models import MailBatch, MailEvent, MailItem, MailType, RoutingRule
     from grc.models import Address, Citizen, Membership, Site, Team, Territory
     from grc.requests.models import Request, RequestEvent
 
     MailEvent.objects.all().delete()
     MailItem.objects.all().delete()
+    TimelineEntry.objects.all().delete()
     MailBatch.objects.all().delete()
     RoutingRule.objects.all().delete()
     MailType.objects.all().delete()
     RequestEvent.objects.all().delete()
     Request.objects.all().delete()
     Address.objects.all().delete()
+    if SocialFile.objects.exists():
+        raise RuntimeError("grc_bench_mail holds social files: not this bench's data, nothing deleted")
     Citizen.objects.filter(merged_into__isnull=False).update(merged_into=None)
     Citizen.objects.all().delete()
     Membership.objects.all().delete()
+    TeamGroup.objects.all().delete()
     Team.objects.all().delete()
     Site.objects.all().delete()
     Territory.objects.all().delete()
