@@ -12,6 +12,6 @@ urlpatterns = [
     path("dpo/alertes/", dpo.alert_list, name="dpo_alerts"),
     path("dpo/alertes/<int:pk>/", dpo.alert_detail, name="dpo_alert"),
     path("dpo/historique/", dpo.history_search, name="dpo_history"),
-    path("dpo/historique/<str:label>/<int:pk>/", dpo.history_object, name="dpo_history_object"),
     path("dpo/historique/utilisateur/<int:pk>/", dpo.history_user, name="dpo_history_user"),
+    path("dpo/historique/<str:label>/<int:pk>/", dpo.history_object, name="dpo_history_object"),
 ]

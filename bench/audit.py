@@ -36,6 +36,7 @@ import hashlib
 import io
 import os
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -217,7 +218,8 @@ def load(rows: int, n_staff: int, citizens: int) -> None:
         cursor.execute(f"SELECT coalesce(max(seq), 0) FROM {sql.TABLE}")  # noqa: S608
         (done,) = cursor.fetchone()
     if done >= rows:
-        log(f"{done} access-log rows already loaded")
+        log(f"{done:,} access-log rows already loaded")
+        finish_load(rows=done)
         return
     if done % CHUNK and done:
         sys.exit(f"the table holds {done} rows, not a whole number of chunks: load into a fresh database")
@@ -269,13 +271,28 @@ def load(rows: int, n_staff: int, citizens: int) -> None:
             done += count
             rate = done / (time.monotonic() - started)
             log(f"{done:,} rows ({rate:,.0f} rows/s overall; generate {gen_s:.0f} s, copy {copy_s:.0f} s)")
-    log("rebuilding indexes")
+    finish_load(rows=done)
+    log(f"load done in {time.monotonic() - started:.0f} s")
+
+
+def finish_load(*, rows: int) -> None:
+    """Rebuild the missing secondary indexes, re-enable the chain trigger, VACUUM ANALYZE (idempotent)."""
+    from grc.audit import sql
+
     with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [sql.TABLE])
+        present = {r[0] for r in cursor.fetchall()}
+        missing = [name for name in SECONDARY_INDEXES if name not in present]
+        cursor.execute("SELECT tgenabled FROM pg_trigger WHERE tgname = 'audit_accesslog_chain' AND NOT tgisinternal")
+        trigger_off = cursor.fetchone()[0] == "D"
+        if not missing and not trigger_off:
+            return
+        log(f"rebuilding indexes: {', '.join(missing)}")
         cursor.execute("SET maintenance_work_mem = '1GB'")
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{sql.TABLE}', 'id'), %s)", [rows])
-        for name, definition in SECONDARY_INDEXES.items():
+        for name in missing:
             t0 = time.monotonic()
-            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {sql.TABLE} {definition}")
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {sql.TABLE} {SECONDARY_INDEXES[name]}")
             log(f"index {name}: {time.monotonic() - t0:.0f} s")
         cursor.execute(f"ALTER TABLE {sql.TABLE} ENABLE TRIGGER audit_accesslog_chain")
         t0 = time.monotonic()
@@ -283,7 +300,6 @@ def load(rows: int, n_staff: int, citizens: int) -> None:
         log(f"vacuum analyze: {time.monotonic() - t0:.0f} s")
         cursor.execute(f"SELECT pg_size_pretty(pg_total_relation_size('{sql.TABLE}'))")
         log(f"table + indexes: {cursor.fetchone()[0]}")
-    log(f"load done in {time.monotonic() - started:.0f} s")
 
 
 # --- measurements ---------------------------------------------------------------------------------
@@ -312,8 +328,202 @@ def main() -> None:
     measure(args)
 
 
-def measure(args) -> None:  # filled in below
-    from bench_audit_measure import run  # noqa: F401  (placeholder replaced in the final version)
+def _timed(fn, *args, **kwargs) -> tuple[float, object]:
+    t0 = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return (time.perf_counter() - t0) * 1000, result
+
+
+def _bench_dpo():
+    from grc.models import Membership, Team, User
+
+    team, _ = Team.objects.get_or_create(code="bench-dpo", defaults={"name": "Bench DPO", "kind": Team.Kind.DPO})
+    user, created = User.objects.get_or_create(
+        email="dpo@bench-audit.local", defaults={"first_name": "Bench", "last_name": "DPO", "is_staff": True}
+    )
+    if created:
+        Membership.objects.create(user=user, team=team, role=Membership.Role.DPO, start_date=datetime.date(2020, 1, 1))
+    return user
+
+
+def measure(args) -> None:
+    from django.db.models import Max, Min
+
+    from grc.audit import selectors as sel
+    from grc.audit.models import AccessLog
+    from grc.audit.retention import access_log_purge
+    from grc.audit.verify import verify_chain
+
+    rng = random.Random(7)
+    dpo = _bench_dpo()
+    bounds = AccessLog.objects.aggregate(lo=Min("at"), hi=Max("at"), seq=Max("seq"))
+    total = AccessLog.objects.count()
+    log(f"measuring on {total:,} rows ({bounds['lo']:%Y-%m-%d} .. {bounds['hi']:%Y-%m-%d}), load {os.getloadavg()}")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_size_pretty(pg_total_relation_size('audit_accesslog')), "
+            "pg_size_pretty(pg_relation_size('audit_accesslog'))"
+        )
+        log("table + indexes, heap: {}, {}".format(*cursor.fetchone()))
+    year_ago = bounds["hi"] - datetime.timedelta(days=365)
+    staff = list(range(1, args.staff + 1))
+    from grc.models import User
+
+    staff = list(User.objects.filter(email__endswith="@bench-audit.invalid").values_list("pk", flat=True))
+    results = {}
+
+    # 1. All accesses to one citizen over a year: first console page, and every row.
+    page_ms, all_ms, sizes = [], [], []
+    for _ in range(args.samples):
+        citizen = rng.randrange(args.citizens) + 1
+        filters = sel.LogFilters(citizen=citizen, since=year_ago)
+        ms, _page = _timed(sel.access_log_page, user=dpo, filters=filters)
+        page_ms.append(ms)
+        ms, rows = _timed(
+            lambda c=citizen: list(
+                AccessLog.objects.filter(citizen_id=c, at__gte=year_ago)
+                .order_by("-at", "-id")
+                .values_list(*sel.LIST_FIELDS)
+            )
+        )
+        all_ms.append(ms)
+        sizes.append(len(rows))
+    results["citizen_year_page_p95_ms"] = p95(page_ms)
+    results["citizen_year_all_p95_ms"] = p95(all_ms)
+    results["citizen_year_rows_mean"] = statistics.fmean(sizes)
+
+    # 2. One user's accesses over a month (the last loaded month).
+    month_start = bounds["hi"] - datetime.timedelta(days=30)
+    page_ms, all_ms, sizes = [], [], []
+    for _ in range(args.samples):
+        actor = rng.choice(staff)
+        filters = sel.LogFilters(actor=actor, since=month_start)
+        ms, _page = _timed(sel.access_log_page, user=dpo, filters=filters)
+        page_ms.append(ms)
+        ms, rows = _timed(
+            lambda a=actor: list(
+                AccessLog.objects.filter(actor_id=a, at__gte=month_start)
+                .order_by("-at", "-id")
+                .values_list(*sel.LIST_FIELDS)
+            )
+        )
+        all_ms.append(ms)
+        sizes.append(len(rows))
+    results["user_month_page_p95_ms"] = p95(page_ms)
+    results["user_month_all_p95_ms"] = p95(all_ms)
+    results["user_month_rows_mean"] = statistics.fmean(sizes)
+
+    # 2b. Team filter (UNION ALL over the team's memberships), one page.
+    from grc.models import Team
+
+    teams = list(Team.objects.filter(code__startswith="bench-team-").values_list("pk", flat=True))
+    page_ms = []
+    for _ in range(min(args.samples, 50)):
+        filters = sel.LogFilters(team=rng.choice(teams), since=month_start)
+        ms, _page = _timed(sel.access_log_page, user=dpo, filters=filters)
+        page_ms.append(ms)
+    results["team_month_page_p95_ms"] = p95(page_ms)
+    page_ms = []
+    for _ in range(min(args.samples, 50)):
+        filters = sel.LogFilters(action="document.download", since=month_start)
+        ms, _page = _timed(sel.access_log_page, user=dpo, filters=filters, cursor="")
+        page_ms.append(ms)
+    results["action_month_page_p95_ms"] = p95(page_ms)
+
+    # 3. Added cost of one logged read: citizen_get with and without its access-log write.
+    results.update(_logged_read_cost(args))
+
+    # 4. Chain verification speed on a slice (or the whole table).
+    max_seq = bounds["seq"]
+    if args.verify_rows and args.verify_rows < total:
+        start = max(max_seq - args.verify_rows, 0)
+        ms, report = _timed(verify_chain, start_seq=start, end_seq=max_seq, batch_size=500_000)
+    else:
+        ms, report = _timed(verify_chain, batch_size=500_000)
+    results["verify_rows"] = report.checked
+    results["verify_ok"] = report.ok
+    results["verify_rows_per_s"] = report.checked / (ms / 1000)
+    results["verify_full_estimate_min"] = total / results["verify_rows_per_s"] / 60
+
+    # 5. Retention: purge the oldest month (dry run, then for real).
+    if not args.skip_purge:
+        before = bounds["lo"] + datetime.timedelta(days=30)
+        ms, dry = _timed(access_log_purge, before=before, dry_run=True)
+        results["purge_month_dry_run_s"] = ms / 1000
+        ms, done = _timed(access_log_purge, before=before, dry_run=False, reason="bench")
+        results["purge_month_rows"] = done.rows
+        results["purge_month_s"] = ms / 1000
+        t0 = time.perf_counter()
+        report = verify_chain(start_seq=None, end_seq=done.anchor_seq + 1_000_000, batch_size=500_000)
+        results["verify_after_purge_first_1M_ok"] = report.ok
+        results["verify_after_purge_first_1M_s"] = time.perf_counter() - t0
+
+    log(f"load average after: {os.getloadavg()}")
+    for key, value in results.items():
+        print(f"{key:40} {value:,.2f}" if isinstance(value, float) else f"{key:40} {value}")
+
+
+def _logged_read_cost(args) -> dict:
+    """A citizen read through ``citizen_get`` (the real selector), with and without its log write."""
+    import grc.selectors.citizens as citizen_selectors
+    from grc.models import Citizen, Membership, Team, User
+
+    team = Team.objects.filter(code="bench-team-0").first()
+    reader, created = User.objects.get_or_create(
+        email="reader@bench-audit.local", defaults={"first_name": "Bench", "last_name": "Reader", "is_staff": True}
+    )
+    if created:
+        Membership.objects.create(
+            user=reader, team=team, role=Membership.Role.INSTRUCTOR, start_date=datetime.date(2020, 1, 1)
+        )
+    citizens = list(Citizen.objects.filter(birth_name="Benchaudit").values_list("pk", flat=True))
+    if not citizens:
+        Citizen.objects.bulk_create(
+            [
+                Citizen(birth_name="Benchaudit", first_names=f"Usager {i}", norm_birth_name="BENCHAUDIT")
+                for i in range(50)
+            ]
+        )
+        citizens = list(Citizen.objects.filter(birth_name="Benchaudit").values_list("pk", flat=True))
+    real_write = citizen_selectors.access_log_write
+    n = 300
+
+    def run(write) -> list[float]:
+        citizen_selectors.access_log_write = write
+        times = []
+        try:
+            for i in range(n):
+                t0 = time.perf_counter()
+                with transaction.atomic():
+                    citizen_selectors.citizen_get(user=reader, pk=citizens[i % len(citizens)])
+                times.append((time.perf_counter() - t0) * 1000)
+        finally:
+            citizen_selectors.access_log_write = real_write
+        return times
+
+    run(real_write)  # warm-up
+    with_log, without_log = [], []
+    for _ in range(3):  # interleaved rounds: the shared machine's load drifts
+        without_log += run(lambda **kwargs: None)
+        with_log += run(real_write)
+    # The same with asynchronous commit: separates the write itself from the WAL flush at commit.
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+    async_log = []
+    for _ in range(3):
+        async_log += run(real_write)
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = on")
+    med_with, med_without = statistics.median(with_log), statistics.median(without_log)
+    return {
+        "read_with_log_async_commit_median_ms": statistics.median(async_log),
+        "logged_read_added_async_commit_median_ms": statistics.median(async_log) - med_without,
+        "read_without_log_median_ms": med_without,
+        "read_with_log_median_ms": med_with,
+        "logged_read_added_median_ms": med_with - med_without,
+        "logged_read_added_p95_ms": p95(with_log) - p95(without_log),
+        "logged_read_ratio": med_with / med_without,
+    }
 
 
 if __name__ == "__main__":
