@@ -24,10 +24,22 @@ def catalogue_url(context):
     cached = getattr(request, "_portal_catalogue_url", None) if request is not None else None
     if cached is not None:
         return cached
-    from portal.models import ProcedureIndexPage
+    from portal.models import ProcedureIndexPage, ProcedurePage
 
-    page = ProcedureIndexPage.objects.live().only("id", "url_path", "path", "depth").first()
-    url = page.get_url(request) if page is not None else "/"
+    # Known without a query on the portal's own pages: the catalogue itself, the home page's
+    # context, or a procedure's parent (procedures live only under the catalogue).
+    current = context.get("page")
+    catalogue = context.get("catalogue")
+    if isinstance(current, ProcedureIndexPage):
+        catalogue = current
+    if catalogue is not None:
+        url = catalogue.get_url(request) or "/"
+    elif isinstance(current, ProcedurePage) and current.get_url(request):
+        own = current.get_url(request)
+        url = own[: own.rstrip("/").rfind("/") + 1]
+    else:
+        page = ProcedureIndexPage.objects.live().only("id", "url_path", "path", "depth").first()
+        url = page.get_url(request) if page is not None else "/"
     if request is not None:
         request._portal_catalogue_url = url
     return url

@@ -158,3 +158,19 @@ def test_catalogue_query_count_does_not_grow_with_procedures(client, catalogue, 
         make_procedure(catalogue, slug=f"aide-{i}", title=f"Aide {i}", theme=themes["ecole"], fields=[])
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(catalogue.url)
+
+
+def test_home_and_procedure_page_query_counts_are_pinned(
+    client, home, catalogue, themes, procedure, django_assert_num_queries
+):
+    for i in range(4):
+        extra = make_procedure(catalogue, slug=f"aide-{i}", title=f"Aide {i}", theme=themes["culture"], fields=[])
+        HomeFeaturedProcedure.objects.create(page=home, procedure=extra, sort_order=i)
+    client.get("/")
+    # Site, page, alias and view-restriction checks (Wagtail), featured, catalogue, themes, menu children.
+    with django_assert_num_queries(8):
+        assert client.get("/").status_code == 200
+    client.get(procedure.url)
+    # Wagtail's routing and checks (8), breadcrumb ancestors, theme.
+    with django_assert_num_queries(10):
+        assert client.get(procedure.url).status_code == 200
