@@ -112,7 +112,8 @@ def answer_rows(request_obj: Request) -> list[tuple[str, str]]:
         for field in fields.all():
             if field.clean_name in answers:
                 rows.append((field.label, _display(answers.pop(field.clean_name))))
-    rows += [(name.replace("_", " "), _display(value)) for name, value in sorted(answers.items())]
+    known = {"notes_guichet": _("Informations recueillies au guichet")}
+    rows += [(known.get(name, name.replace("_", " ")), _display(value)) for name, value in sorted(answers.items())]
     return rows
 
 

@@ -187,3 +187,8 @@ def test_empty_message_is_refused_with_french_error(client, team_a):
     client.force_login(request.account)
     response = client.post(reverse("espace:request_message_post", args=[request.tracking_code]), {"msg-body": " "})
     assert response.status_code == 400 and "Champ requis" in response.content.decode()
+
+
+def test_anonymous_visitor_is_sent_to_login(client):
+    response = client.get(reverse("espace:home"))
+    assert response.status_code == 302 and "/connexion/" in response["Location"]
