@@ -10,6 +10,8 @@ call ``search.indexing`` itself, or ``search_reindex`` must run afterwards.)
 
 from __future__ import annotations
 
+import threading
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
@@ -28,11 +30,34 @@ from grc.requests.models import Request
 
 from . import documents, tasks
 
+_local = threading.local()
+
+
+def _flush() -> None:
+    pending, _local.pending = getattr(_local, "pending", {}), {}
+    for (task, kind), ids in pending.items():
+        if kind is None:
+            task.enqueue(sorted(ids))
+        else:
+            task.enqueue(kind, sorted(ids))
+
 
 def _enqueue(task, *args) -> None:
+    """Enqueue after commit, one task per (task, kind) per transaction with the ids gathered."""
     if not getattr(settings, "SEARCH_AUTO_INDEX", True):
         return
-    transaction.on_commit(lambda: task.enqueue(*args))
+    kind, ids = (args[0], args[1]) if len(args) == 2 else (None, args[0])
+    if not transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: task.enqueue(*args))
+        return
+    pending = getattr(_local, "pending", None)
+    if pending is None:
+        pending = _local.pending = {}
+    pending.setdefault((task, kind), set()).update(i for i in ids if i is not None)
+    # Every change registers a flush, and the first flush to run after commit drains everything
+    # gathered so far: one task per (task, kind) per transaction, the later flushes find nothing.
+    # Ids of a rolled-back transaction may be flushed by a later one: harmless, tasks rebuild from rows.
+    transaction.on_commit(_flush)
 
 
 def _citizen(sender, instance, **kwargs):
