@@ -105,6 +105,10 @@ class AccessLogAnchor(models.Model):
     )
     reason = models.CharField(_("motif"), max_length=255, blank=True)
 
+    # Anchors are written by the SQL function audit_accesslog_purge (not through Django) and never
+    # change: this history stays empty; it is here for the project rule "every model has history".
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("point d'ancrage du journal")
         verbose_name_plural = _("points d'ancrage du journal")
@@ -124,6 +128,8 @@ class LogVerification(models.Model):
     first_bad_seq = models.BigIntegerField(_("premier enregistrement en défaut"), null=True, blank=True)
     anchor_seq = models.BigIntegerField(_("départ (point d'ancrage)"), default=0)
     message = models.TextField(_("message"), blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("vérification du journal")
@@ -220,6 +226,8 @@ class ScheduledRun(models.Model):
     last_status = models.CharField(max_length=20, blank=True)
     last_message = models.TextField(blank=True)
     runs = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("tâche planifiée")
