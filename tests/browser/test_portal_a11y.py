@@ -1,5 +1,8 @@
 """axe-core (from npm) in the real headless Chromium over the portal's pages: no serious or critical violation.
 
+Also, in the same browser: after a refused submit the error summary has the focus, and the draft
+autosave (``static/js/portal-autosave.js``) works under the strict CSP.
+
 Pages: home, catalogue, a procedure form (empty, then with errors after a bad submit), the sign-up
 and login pages, and Mon espace. A page whose URL is not mounted is reported by the test, not skipped.
 """
@@ -15,6 +18,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from grc.models import Citizen
+from grc.requests.models import Request
 from tests.browser.conftest import FLUSHABLE_APPS
 from tests.factories import CitizenFactory, TeamFactory, UserFactory
 from tests.portal.conftest import FIELDS, ensure_wagtail_root, make_procedure
@@ -106,6 +110,14 @@ def test_portal_pages_have_no_serious_accessibility_violation(live_server, brows
     WebDriverWait(browser, 15).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".error-summary")))
     assert "Ce champ est obligatoire." in browser.page_source
     found["démarche (avec erreurs)"] = _axe(browser)
+    # The error summary takes the focus (portal-autosave.js), and autosave keeps what is typed, under the strict CSP.
+    assert browser.switch_to.active_element.get_attribute("id") == "erreurs"
+    browser.find_element(By.ID, "id_expose_de_la_situation").send_keys("Trajet du matin vers Vitré")
+    WebDriverWait(browser, 20).until(
+        EC.text_to_be_present_in_element((By.ID, "etat-brouillon"), "Brouillon enregistré automatiquement")
+    )
+    draft = Request.objects.get(account=citizen_user, status=Request.Status.DRAFT)
+    assert draft.answers["expose_de_la_situation"] == "Trajet du matin vers Vitré"
     espace = _optional_url("espace:home")
     if espace is None:
         public_missing.append("espace:home")
