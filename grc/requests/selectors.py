@@ -250,22 +250,21 @@ def my_accesses(*, user, limit: int = 100, offset: int = 0) -> list[dict]:
     citizen = getattr(user, "citizen", None)
     if citizen is None or not perms.is_citizen_account(user):
         return []
+    # LATERAL: the newest rows come from the (citizen, at) index with the LIMIT applied first; each
+    # row then gathers its actor's memberships valid on that day.
     sql = """
-        SELECT a.id, a.at, a.action, a.actor_id IS NULL AS by_system,
-               COALESCE(
-                   array_agg(t.name || '|' || m.role ORDER BY t.name, m.role)
-                       FILTER (WHERE m.id IS NOT NULL),
-                   '{}'
-               ) AS teams
+        SELECT a.id, a.at, a.action, a.actor_id IS NULL AS by_system, COALESCE(ms.teams, '{}') AS teams
           FROM audit_accesslog a
-          LEFT JOIN grc_membership m
-            ON m.user_id = a.actor_id
-           AND m.start_date <= (a.at AT TIME ZONE %(tz)s)::date
-           AND (m.end_date IS NULL OR m.end_date >= (a.at AT TIME ZONE %(tz)s)::date)
-          LEFT JOIN grc_team t ON t.id = m.team_id
+          LEFT JOIN LATERAL (
+                SELECT array_agg(t.name || '|' || m.role ORDER BY t.name, m.role) AS teams
+                  FROM grc_membership m
+                  JOIN grc_team t ON t.id = m.team_id
+                 WHERE m.user_id = a.actor_id
+                   AND m.start_date <= (a.at AT TIME ZONE %(tz)s)::date
+                   AND (m.end_date IS NULL OR m.end_date >= (a.at AT TIME ZONE %(tz)s)::date)
+          ) ms ON TRUE
          WHERE a.citizen_id = %(citizen)s
            AND a.actor_id IS DISTINCT FROM %(user)s
-         GROUP BY a.id
          ORDER BY a.at DESC, a.id DESC
          LIMIT %(limit)s OFFSET %(offset)s
     """

@@ -192,3 +192,24 @@ def test_empty_message_is_refused_with_french_error(client, team_a):
 def test_anonymous_visitor_is_sent_to_login(client):
     response = client.get(reverse("espace:home"))
     assert response.status_code == 302 and "/connexion/" in response["Location"]
+
+
+def test_access_list_uses_memberships_valid_on_the_day(client, team_a, team_b):
+    import datetime
+
+    request = filed_request(team=team_a)
+    agent = UserFactory(staff=True)
+    MembershipFactory(user=agent, team=team_a, role=Membership.Role.SOCIAL_WORKER)
+    MembershipFactory(
+        user=agent,
+        team=team_b,
+        role=Membership.Role.TEAM_MANAGER,
+        start_date=datetime.date(2018, 1, 1),
+        end_date=datetime.date(2019, 1, 1),
+    )
+    access_log_write(actor=agent, action=AccessLog.Action.REQUEST_VIEW, citizen=request.citizen, obj=request)
+    client.force_login(request.account)
+    client.get(reverse("espace:request_detail", args=[request.tracking_code]))  # my own read: not listed
+    body = client.get(reverse("espace:accesses")).content.decode()
+    assert "Travailleur social" in body and team_b.name not in body
+    assert body.count("<time") == 1
