@@ -165,9 +165,12 @@ def procedure_form(request, page):
     valid = form.is_valid()
 
     if action == ACTION_AUTOSAVE:
-        # Text only (the script leaves files out): what was typed, valid or not.
+        # Text only (the script leaves files out): what was typed, valid or not. Unchanged answers
+        # write nothing (no history row per pause in typing).
+        answers = form.raw_answers()
         try:
-            draft = _save_draft(request, page, draft, answers=form.raw_answers())
+            if draft is None or draft.answers != answers:
+                draft = _save_draft(request, page, draft, answers=answers)
         except ValidationError:
             return JsonResponse({"saved": False}, status=400)
         saved_at = timezone.localtime(draft.updated_at)

@@ -56,6 +56,9 @@ def test_autosave_keeps_the_text_and_answers_in_json(filer_client, filer, proced
     assert response.json()["saved"] is True
     assert "Brouillon enregistré automatiquement" in response.json()["message"]
     assert _draft(filer).answers["expose_de_la_situation"] == "Trajet du matin"
+    versions = _draft(filer).history.count()
+    _post(filer_client, procedure, {"action": "autosave", "expose_de_la_situation": "Trajet du matin"})
+    assert _draft(filer).history.count() == versions
 
 
 def test_errors_sit_next_to_their_fields_and_nothing_typed_is_lost(filer_client, filer, procedure):

@@ -129,6 +129,10 @@ def test_demo_content_is_complete_and_idempotent(db):
     assert transport.destination_team.code == "transport-scolaire-adapte"
     assert transport.form_fields.filter(field_type="file", label__icontains="MDPH").exists()
     assert all(page.destination_team_id for page in open_pages)
+    from django.test import Client
+
+    accessibility = Client().get("/accessibilite/").content.decode()
+    assert "<h2>État de conformité</h2>" in accessibility
 
 
 def test_functional_admin_builds_a_procedure_in_the_wagtail_admin(client, home, catalogue, procedure):
