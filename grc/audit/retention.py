@@ -64,6 +64,8 @@ def access_log_purge(*, before: datetime.datetime, actor=None, dry_run: bool = T
     retention allowed (``ACCESS_LOG_MIN_RETENTION_DAYS``, 0 by default outside production settings)
     — the caller decides the period (1 year, up to 3 where justified). Returns a summary.
     """
+    if not isinstance(before, datetime.datetime):  # a date: from its local midnight
+        before = datetime.datetime.combine(before, datetime.time.min, tzinfo=timezone.get_current_timezone())
     if timezone.is_naive(before):
         raise ValueError("before must be timezone-aware")
     min_days = getattr(settings, "ACCESS_LOG_MIN_RETENTION_DAYS", 0)
