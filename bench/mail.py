@@ -159,7 +159,7 @@ def _start_workers(count: int) -> list[subprocess.Popen]:
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     return [
         subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
-            [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay"],
+            [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay", "--no-reload"],
             cwd=ROOT,
             env=env,
             start_new_session=True,
