@@ -185,6 +185,9 @@ def file_document(file: SocialFile, accompaniments: list[Accompaniment], members
         citizen_id=file.citizen_id,
         file_id=file.pk,
         territory_id=file.territory_id,
+        # the person's normalised names: a misspelled name finds their file too (if one may see it)
+        names=citizen.search_name,
+        phonetic=citizen.search_phonetic,
         birth_date=citizen.birth_date,
         programmes=programmes,
         status="open" if open_accs else "closed",
