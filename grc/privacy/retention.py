@@ -860,10 +860,18 @@ def _send_warning(user, closes_on) -> None:
 
 def retention_apply_all(*, actor=None, dry_run: bool = False, purposes=None, progress=None) -> list[RetentionRun]:
     """Apply every active rule (or those of ``purposes``), in a fixed order."""
-    order = [P.PORTAL_ACCOUNT, P.REQUEST, P.MAIL, P.SOCIAL_FILE, P.ACCESS_LOG]
     rules = {r.purpose: r for r in RetentionRule.objects.filter(is_active=True)}
-    return [
-        retention_apply(rule=rules[p], actor=actor, dry_run=dry_run, progress=progress)
-        for p in order
-        if p in rules and (purposes is None or p in purposes)
-    ]
+    runs = []
+    for purpose in ORDER:
+        if purpose not in rules or (purposes is not None and purpose not in purposes):
+            continue
+        try:
+            runs.append(retention_apply(rule=rules[purpose], actor=actor, dry_run=dry_run, progress=progress))
+        except Exception:  # recorded as a failed run; the other rules still run
+            logger.exception("retention: rule %s failed", purpose)
+            runs.append(RetentionRun.objects.filter(rule=rules[purpose]).order_by("-pk").first())
+    return runs
+
+
+# Accounts first (their citizens may then become unused), the access log last.
+ORDER = [P.PORTAL_ACCOUNT, P.REQUEST, P.MAIL, P.SOCIAL_FILE, P.ACCESS_LOG]

@@ -6,7 +6,7 @@ import io
 from django.core.management import call_command
 from django.utils import timezone
 
-from dossier_unique.models import Note
+from dossier_unique.models import Note, SocialFile
 from grc.demo.seed import Counts
 from grc.privacy import demo
 from grc.privacy.models import GdprRequest, RetentionRule, RetentionRun
@@ -50,3 +50,18 @@ def test_demo_seed_is_idempotent(dpo, citizen):
     assert RetentionRule.objects.count() == 5
     assert set(GdprRequest.objects.values_list("status", flat=True)) == {"in_progress", "received", "answered"}
     assert counts.created["demandes RGPD"] == 3 and counts.existing["demandes RGPD"] == 3
+
+
+def test_a_failing_rule_does_not_stop_the_others(followed, settings, tmp_path):
+    file, accompaniment = followed
+    blocked = tmp_path / "blocked"
+    blocked.write_text("x")
+    settings.PRIVACY_ARCHIVES_ROOT = blocked
+    day = (LONG_AGO - datetime.timedelta(days=10)).date()
+    type(accompaniment).objects.filter(pk=accompaniment.pk).update(status="closed", start_date=day, end_date=day)
+    type(file).objects.filter(pk=file.pk).update(created_at=LONG_AGO)
+    file.timeline_entries.update(occurred_at=LONG_AGO)
+    result = {r["purpose"]: r["status"] for r in apply_retention.call()}
+    assert result["social_file"] == "failed"
+    assert result["access_log"] == "done" and result["request"] == "done"
+    assert SocialFile.objects.filter(pk=file.pk).exists()

@@ -4,9 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from grc.privacy.models import RetentionRule
-from grc.privacy.retention import retention_apply, retention_rules_ensure
-
-ORDER = ["portal_account", "request", "mail", "social_file", "access_log"]
+from grc.privacy.retention import ORDER, retention_apply, retention_rules_ensure
 
 
 class Command(BaseCommand):
@@ -35,7 +33,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Règle(s) inactive(s) : {', '.join(inactive)}")
         else:
             rules = {p: r for p, r in rules.items() if r.is_active}
-        runs = []
+        runs, failed = [], []
         for purpose in ORDER:
             rule = rules.get(purpose)
             if rule is None:
@@ -52,6 +50,9 @@ class Command(BaseCommand):
 
             try:
                 runs.append(retention_apply(rule=rule, dry_run=options["dry_run"], progress=progress))
+            except Exception as error:  # recorded as a failed run; the other rules still run
+                failed.append(f"{rule.label} : {type(error).__name__}")
+                runs.append(rule.runs.order_by("-pk").first())
             finally:
                 if bar is not None:
                     bar.close()
@@ -62,3 +63,5 @@ class Command(BaseCommand):
             suffix = f" — {exports} versement(s) aux Archives" if exports else ""
             error = f" — {run.error}" if run.error else ""
             self.stdout.write(f"  {run.rule.label} (exécution n° {run.pk}) : {counts}{suffix}{error}")
+        if failed:
+            raise CommandError("Règle(s) en échec : " + " ; ".join(failed))
