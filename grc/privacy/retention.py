@@ -574,6 +574,8 @@ def _mail_apply(ids, actor, reason, counts):
     to_delete = [(i.original.storage, i.original.name) for i in items if i.original]
     apps.get_model("mail", "MailPage").objects.filter(item_id__in=ids).update(text="")
     apps.get_model("mail", "MailEvent").objects.filter(item_id__in=ids).update(comment="")
+    # A re-uploaded scan's file name may carry the sender's name.
+    apps.get_model("mail", "MailDuplicateUpload").objects.filter(item_id__in=ids).update(original_name="")
     for item in items:
         item.original = ""
         item.original_name = ""
