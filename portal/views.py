@@ -74,7 +74,6 @@ def _draft_for(user, page) -> Request | None:
     """The account's own draft for this procedure (the filter on ``account`` is the permission rule)."""
     return (
         Request.objects.filter(account=user, procedure_id=page.pk, status=Request.Status.DRAFT)
-        .prefetch_related("attachments")
         .order_by("-updated_at")
         .first()
     )
@@ -83,11 +82,9 @@ def _draft_for(user, page) -> Request | None:
 def _kept_files(draft: Request | None) -> dict[str, str]:
     if draft is None:
         return {}
-    kept = {}
-    for attachment in sorted(draft.attachments.all(), key=lambda a: a.uploaded_at):
-        if attachment.field_name and attachment.message_id is None:
-            kept[attachment.field_name] = attachment.original_name
-    return kept
+    # Always read again (never a prefetched cache): called right after a save that replaced a file.
+    attachments = draft.attachments.filter(message__isnull=True).exclude(field_name="").order_by("uploaded_at", "pk")
+    return dict(attachments.values_list("field_name", "original_name"))
 
 
 def _gate(request, page) -> dict | None:

@@ -262,3 +262,13 @@ def test_a_franceconnect_level_without_the_provider_identity_is_not_trusted(clie
     html = client.get(page.url).content.decode()
     assert "Cette démarche demande une identité mieux garantie." in html
     assert "Connectez-vous avec FranceConnect" in html
+
+
+def test_a_new_file_replaces_the_kept_one_and_is_shown_even_when_other_answers_fail(filer_client, filer, procedure):
+    old = SimpleUploadedFile("ancienne.pdf", pdf_bytes())
+    _post(filer_client, procedure, {"action": "draft"}, notification_mdph=old)
+    new = SimpleUploadedFile("nouvelle.png", png_bytes())
+    response = _post(filer_client, procedure, {"action": "review"}, notification_mdph=new)
+    html = response.content.decode()
+    assert "Fichier conservé" in html and "nouvelle.png" in html and "ancienne.pdf" not in html
+    assert list(_draft(filer).attachments.values_list("original_name", flat=True)) == ["nouvelle.png"]
