@@ -34,7 +34,9 @@ def _require_dpo(request) -> None:
 
 class LogFilterForm(forms.Form):
     actor = forms.CharField(label=gettext_lazy("Agent (n° ou adresse électronique)"), required=False)
-    citizen = forms.IntegerField(label=gettext_lazy("Usager (n° de fiche)"), required=False, min_value=1)
+    citizen = forms.IntegerField(
+        label=gettext_lazy("Usager (n° de fiche)"), required=False, min_value=1, max_value=2**62
+    )
     team = forms.ModelChoiceField(label=gettext_lazy("Équipe"), queryset=Team.objects.none(), required=False)
     territory = forms.ModelChoiceField(
         label=gettext_lazy("Territoire"), queryset=Territory.objects.none(), required=False
@@ -60,7 +62,10 @@ class LogFilterForm(forms.Form):
         value = self.cleaned_data["actor"].strip()
         if not value:
             return None
-        qs = User.objects.filter(pk=int(value)) if value.isdigit() else User.objects.filter(email__iexact=value)
+        if value.isdigit() and len(value) <= 18:
+            qs = User.objects.filter(pk=int(value))
+        else:
+            qs = User.objects.filter(email__iexact=value)
         pk = qs.values_list("pk", flat=True).first()
         if pk is None:
             raise forms.ValidationError(_("Aucun compte ne correspond à « %(value)s ».") % {"value": value})

@@ -224,3 +224,17 @@ def test_alert_list_query_count_is_pinned(dpo_client, worker_a, django_assert_nu
         )
     with django_assert_num_queries(8):
         dpo_client.get(url)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"citizen": "99999999999999999999999"},
+        {"actor": "99999999999999999999999"},
+        {"since": "pas une date"},
+        {"apres": "n'importe quoi"},
+        {"team": "abc"},
+    ],
+)
+def test_garbage_input_never_gives_a_500(dpo_client, params):
+    assert dpo_client.get(reverse("backoffice:dpo_log"), params).status_code == 200
