@@ -75,6 +75,9 @@ def request_detail(*, request_obj: Request, user) -> dict:
     Citizens see the events marked visible to them; staff see every event.
     """
     attachments = list(request_obj.attachments.order_by("uploaded_at", "pk"))
+    labels = _form_labels(request_obj)
+    for attachment in attachments:
+        attachment.field_label = labels.get(attachment.field_name, attachment.field_name.replace("_", " "))
     events = RequestEvent.objects.filter(request=request_obj).select_related("actor")
     if not perms.is_agent(user):
         events = events.filter(visible_to_citizen=True)
@@ -84,7 +87,7 @@ def request_detail(*, request_obj: Request, user) -> dict:
         .prefetch_related(Prefetch("attachments", queryset=RequestAttachment.objects.order_by("pk")))
     )
     return {
-        "answer_rows": answer_rows(request_obj),
+        "answer_rows": answer_rows(request_obj, labels=labels),
         "form_attachments": [a for a in attachments if a.message_id is None],
         "events": list(events),
         "thread": messages,
@@ -101,17 +104,21 @@ def _display(value) -> str:
     return "" if value is None else str(value)
 
 
-def answer_rows(request_obj: Request) -> list[tuple[str, str]]:
+def _form_labels(request_obj: Request) -> dict[str, str]:
+    """{field name: label} of the procedure's form, in the form's order (empty if the page is gone)."""
+    page = request_obj.procedure.specific if request_obj.procedure_id and request_obj.procedure else None
+    fields = getattr(page, "form_fields", None)
+    return {field.clean_name: field.label for field in fields.all()} if fields is not None else {}
+
+
+def answer_rows(request_obj: Request, *, labels: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """(label, value) of the answers, in the procedure form's order with its labels when the page
     still exists (answers are stored by field name), then any other answer by its name."""
     answers = dict(request_obj.answers or {})
     rows = []
-    page = request_obj.procedure.specific if request_obj.procedure_id and request_obj.procedure else None
-    fields = getattr(page, "form_fields", None)
-    if fields is not None:
-        for field in fields.all():
-            if field.clean_name in answers:
-                rows.append((field.label, _display(answers.pop(field.clean_name))))
+    for name, label in (_form_labels(request_obj) if labels is None else labels).items():
+        if name in answers:
+            rows.append((label, _display(answers.pop(name))))
     known = {"notes_guichet": _("Informations recueillies au guichet")}
     rows += [(known.get(name, name.replace("_", " ")), _display(value)) for name, value in sorted(answers.items())]
     return rows
