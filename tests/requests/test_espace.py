@@ -1,3 +1,4 @@
+import datetime
 import json
 
 import pytest
@@ -213,3 +214,28 @@ def test_access_list_uses_memberships_valid_on_the_day(client, team_a, team_b):
     body = client.get(reverse("espace:accesses")).content.decode()
     assert "Travailleur social" in body and team_b.name not in body
     assert body.count("<time") == 1
+
+
+def test_data_download_household_shows_others_by_name_and_role_only(client, team_a):
+    from grc.models import Household, HouseholdMembership
+    from tests.factories import CitizenFactory
+
+    request = filed_request(team=team_a)
+    account = request.account
+    spouse = CitizenFactory(birth_name="Quéméner", first_names="Yann", birth_date=datetime.date(1950, 1, 2))
+    household = Household.objects.create(label="Foyer Quéméner")
+    HouseholdMembership.objects.create(household=household, citizen=account.citizen, role="declarant")
+    HouseholdMembership.objects.create(household=household, citizen=spouse, role="conjoint")
+    client.force_login(account)
+    data = json.loads(client.get(reverse("espace:data_json")).content)
+    assert data["household"] == [
+        {
+            "household": "Foyer Quéméner",
+            "my_role": "Déclarant",
+            "start_date": None,
+            "end_date": None,
+            "members": [{"name": spouse.display_name, "role": "Conjoint"}],
+        }
+    ]
+    assert "1950-01-02" not in json.dumps(data)
+    assert client.get(reverse("espace:data_pdf")).content.startswith(b"%PDF")
