@@ -18,7 +18,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from dossier_unique.models import (
     Accompaniment,
@@ -249,13 +249,12 @@ def request_document(request: Request) -> SearchDoc | None:
 
 
 def mail_document(item: MailItem) -> SearchDoc:
-    """A mail item: registration number, sender, recognised (OCR) text. Visible to the team it is
-    routed to, the agent in charge, and mailroom agents."""
+    """A mail item: registration number, sender, recognised (OCR) text. Visible to mailroom agents
+    and superusers, and to anyone with a current membership of the team it is routed to
+    (``grc.mail.perms.can_view_mail``)."""
     acl = [scope.MAILROOM]
     if item.team_id:
         acl.append(scope.team(item.team_id))
-    if item.assigned_to_id:
-        acl.append(scope.user(item.assigned_to_id))
     label = item.mail_type.name if item.mail_type_id else (item.sender or item.original_name)
     return SearchDoc(
         kind=MAIL,
@@ -357,14 +356,13 @@ def url_for(kind: str, object_id: int) -> str:
         return reverse("backoffice:file_detail", args=[object_id])
     if kind == NOTE:
         return reverse("backoffice:note_detail", args=[object_id])
-    for name in (f"backoffice:{kind}_detail", "backoffice:request_detail" if kind == REQUEST else ""):
-        if not name:
-            continue
-        try:
-            return reverse(name, args=[object_id])
-        except Exception:  # noqa: BLE001, S112 -- the request/mail pages are another area's, maybe not there yet
-            continue
-    return ""
+    try:
+        if kind == REQUEST:
+            code = Request.objects.filter(pk=object_id).values_list("tracking_code", flat=True).first()
+            return reverse("backoffice:request_detail", args=[code]) if code else ""
+        return reverse("backoffice:mail_detail", args=[object_id])
+    except NoReverseMatch:  # another area's page, not there yet
+        return ""
 
 
 def related_keys(citizen_ids) -> dict[str, set[int]]:

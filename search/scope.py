@@ -18,8 +18,9 @@ Principals:
 - ``rt:<team>`` — a current membership of that team in a role that works its requests
   (``grc.requests.perms.REQUEST_ROLES``); on the team's requests.
 - ``t:<team>`` — any current membership of that team; on mail items routed to it.
-- ``u:<user>`` — the user themselves; on requests and mail items assigned to them.
-- ``mr`` — a current mailroom agent; on every mail item.
+- ``u:<user>`` — the user themselves; on requests assigned to them.
+- ``mr`` — a current mailroom agent or a superuser (``grc.mail.perms.can_see_all_mail``); on every
+  mail item.
 
 Membership is read at query time (dated ``grc.Membership``), so joining or leaving a team needs no
 reindex; what the index holds is *which teams/users the object is shared with*, kept current by
@@ -98,6 +99,6 @@ def scope_for(user_obj) -> UserScope:
     principals.extend(request_team(t) for t in sorted({t for t, role in rows if role in REQUEST_ROLES}))
     principals.extend(team(t) for t in sorted({t for t, _ in rows}))
     principals.append(user(user_obj.pk))
-    if any(role == Membership.Role.MAILROOM_AGENT for _, role in rows):
+    if user_obj.is_superuser or any(role == Membership.Role.MAILROOM_AGENT for _, role in rows):
         principals.append(MAILROOM)
     return UserScope(user_id=user_obj.pk, principals=tuple(principals))

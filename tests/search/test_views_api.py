@@ -105,3 +105,11 @@ def test_api_bad_parameters_are_french_422(client_a, params, field):
     detail = response.json()["detail"]
     assert any(field in d["loc"] for d in detail)
     assert all(any(w in d["msg"] for w in ("Ce champ", "Au plus", "Valeur", "au moins")) for d in detail)
+
+
+def test_opening_a_request_or_a_letter_goes_to_its_page(client_a, world):
+    response = client_a.get(reverse("backoffice:search_open", args=["request", world.request.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("backoffice:request_detail", args=[world.request.tracking_code])
+    response = client_a.get(reverse("backoffice:search_open", args=["mail", world.letter.pk]))
+    assert response["Location"] == reverse("backoffice:mail_detail", args=[world.letter.pk])
