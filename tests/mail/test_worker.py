@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -141,7 +142,7 @@ django.setup()
 from django.core.management import call_command
 from django.test.utils import override_settings
 with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
-    call_command("db_worker", "--interval", "0.2", "--no-startup-delay", "--queue-name", "*")
+    call_command("db_worker", "--interval", "0.2", "--no-startup-delay", "--no-reload", "--queue-name", "*")
 """
 
 
@@ -230,3 +231,31 @@ def test_worker_killed_mid_ocr_loses_nothing(settings, tmp_path):
     assert list(item.pages.values_list("number", flat=True)) == [1, 2]
     assert "D-2026-W3RK9H" in item.ocr_text
     assert _kinds(item) == [MailEvent.Kind.RECEIVED, MailEvent.Kind.RECOGNISED]
+
+
+@pytest.mark.django_db(transaction=True, available_apps=FLUSHABLE_APPS)
+def test_claim_is_renewed_per_page_and_a_worker_that_lost_it_writes_nothing(recorded_tasks):
+    agent = MembershipFactory(role="mailroom_agent").user
+    item = _receive(agent, letters.pdf_bytes(_letter(40), pages=3, dpi=150), "trois-pages.pdf")
+    outcome = []
+
+    def work():
+        try:
+            outcome.append(tasks.recognise(item.pk))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    try:
+        wait_for(lambda: MailItem.objects.get(pk=item.pk).ocr_started_at is not None, 30, "the claim")
+        claimed = MailItem.objects.get(pk=item.pk).ocr_started_at
+        wait_for(lambda: MailItem.objects.get(pk=item.pk).ocr_started_at != claimed, 60, "renewal after page 1")
+        # Meanwhile recovery handed the item to another worker (its claim, not this one's).
+        MailItem.objects.filter(pk=item.pk).update(ocr_started_at=timezone.now() - datetime.timedelta(hours=1))
+    finally:
+        thread.join(120)
+
+    assert outcome == ["superseded"]
+    item.refresh_from_db()
+    assert (item.status, item.pages.count(), item.ocr_text) == (MailItem.Status.RECEIVED, 0, "")
