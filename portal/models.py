@@ -287,6 +287,8 @@ class ProcedurePage(RoutablePageMixin, AbstractForm):
     ]
     parent_page_types = ["portal.ProcedureIndexPage"]
     subpage_types = []
+    # One preview: the form as a citizen sees it (there is no Wagtail "landing page" here).
+    preview_modes = [("form", _("Formulaire"))]
     template = "portal/procedure_page.html"
     landing_page_template = "portal/procedure_confirmation.html"
 
