@@ -42,12 +42,20 @@ sys.path.insert(0, str(ROOT))
 _SETUP_DONE = False
 
 
+def _database_name() -> str:
+    name = os.environ.get("MAIL_ACCURACY_DATABASE", "grc_bench_mail")
+    if not name.startswith("grc_bench_mail"):
+        raise RuntimeError("MAIL_ACCURACY_DATABASE must start with grc_bench_mail")
+    return name
+
+
 def _setup():
     global _SETUP_DONE
     if _SETUP_DONE:
         return
     # Forced, not defaulted: this bench deletes and rebuilds its data; never the dev database.
-    os.environ["EMBEDDED_DATABASE_NAME"] = "grc_bench_mail"
+    # MAIL_ACCURACY_DATABASE (a grc_bench_mail* name) runs it apart while bench/mail.py uses grc_bench_mail.
+    os.environ["EMBEDDED_DATABASE_NAME"] = _database_name()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     import django
     from django.conf import settings
@@ -56,7 +64,7 @@ def _setup():
         django.setup()
     from django.db import connection
 
-    if connection.settings_dict["NAME"] != "grc_bench_mail":
+    if not connection.settings_dict["NAME"].startswith("grc_bench_mail"):
         raise RuntimeError("bench/mail_accuracy.py must run on its own database (grc_bench_mail)")
     from django.core.management import call_command
 
@@ -165,10 +173,16 @@ def _near_homonyms(rng, person):
     b = person["birth"]
     last = person["last"]
     typo = last[:-1] + ("E" if last[-1] != "E" else "A")
+
+    def elsewhere():
+        postcode, city = rng.choice(letters.CITIES)
+        return {"postcode": postcode, "city": city, "street": f"{rng.randint(1, 120)} {rng.choice(letters.STREETS)}"}
+
+    # The homonym and the look-alike live elsewhere; the twin at the same address.
     return [
-        {**person, "birth": b.replace(year=b.year - rng.randint(3, 30))},
+        {**person, "birth": b.replace(year=b.year - rng.randint(3, 30)), **elsewhere()},
         {**person, "first": other_first},
-        {**person, "last": typo, "birth": b.replace(day=min(28, b.day % 28 + 1))},
+        {**person, "last": typo, "birth": b.replace(day=min(28, b.day % 28 + 1)), **elsewhere()},
     ]
 
 
@@ -246,11 +260,16 @@ def _world(rng, actor, *, n_people):
 
     people = _people(rng, n_people)
     citizens = []
-    for person in people:
+    for index, person in enumerate(people):
+        # Near-homonyms of a third of the people: the matching must tell them apart. Half of them are
+        # created before the real writer, so a tie is not won by the lower id.
+        others = _near_homonyms(rng, person) if index < n_people // 3 else []
+        if index % 2 == 0:
+            for other in others:
+                _create_citizen(other, actor)
+            others = []
         citizens.append((person, _create_citizen(person, actor)))
-    # Near-homonyms of a third of the people: the matching must tell them apart.
-    for person, _ in citizens[: n_people // 3]:
-        for other in _near_homonyms(rng, person):
+        for other in others:
             _create_citizen(other, actor)
     return teams, types, citizens
 
