@@ -486,9 +486,11 @@ class _History:
     def load(self, exclude_id=None):
         from grc.mail.models import MailItem
 
-        decided = MailItem.objects.filter(qualified_at__isnull=False).exclude(ocr_text="")
+        decided = MailItem.objects.filter(qualified_at__isnull=False)
+        # The cache key reads no OCR text (a scan of narrow columns); the refit reads the texts.
         key = tuple(decided.aggregate(last=Max("qualified_at"), top=Max("id")).values())
         if key != self.key:
+            decided = decided.exclude(ocr_text="")
             rows = list(
                 decided.order_by("-qualified_at").values_list("id", "ocr_text", "mail_type_id", "team_id")[
                     :HISTORY_LIMIT
