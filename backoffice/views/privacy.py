@@ -195,16 +195,16 @@ def request_edit(request, pk):
 
 
 class WithholdingForm(forms.Form):
-    target = forms.RegexField(regex=r"^(note|document):\d+$", widget=forms.HiddenInput)
+    target = forms.RegexField(regex=r"^(note|document|mail_item):\d+$", widget=forms.HiddenInput)
     reason = forms.CharField(label=gettext_lazy("Motif (informations sur un tiers)"), required=False, max_length=255)
     action = forms.ChoiceField(choices=[("withhold", "withhold"), ("release", "release")], widget=forms.HiddenInput)
 
 
 def _detail(request, gdpr_request, *, transition_form=None, extend_form=None, status=200):
     history = list(gdpr_request.history.select_related("history_user").order_by("-history_date"))
-    review_notes, review_documents = [], []
+    review_notes, review_documents, review_letters = [], [], []
     if gdpr_request.citizen_id and gdpr_request.kind in (GdprRequest.Kind.ACCESS, GdprRequest.Kind.PORTABILITY):
-        review_notes, review_documents = selectors.archive_review_items(
+        review_notes, review_documents, review_letters = selectors.archive_review_items(
             user=request.user, citizen_id=gdpr_request.citizen_id, request=request
         )
     return render(
@@ -221,6 +221,7 @@ def _detail(request, gdpr_request, *, transition_form=None, extend_form=None, st
             "archives": list(gdpr_request.archives.order_by("-created_at")),
             "review_notes": review_notes,
             "review_documents": review_documents,
+            "review_letters": review_letters,
             "can_extend": gdpr_request.status
             in (GdprRequest.Status.RECEIVED, GdprRequest.Status.IDENTITY_CHECK, GdprRequest.Status.IN_PROGRESS),
         },
@@ -284,10 +285,11 @@ def withholding_set(request, pk):
     if not form.is_valid() or gdpr_request.citizen_id is None:
         raise Http404
     kind, object_id = form.cleaned_data["target"].split(":")
-    notes, documents = selectors.archive_review_items(
+    notes, documents, letters = selectors.archive_review_items(
         user=request.user, citizen_id=gdpr_request.citizen_id, request=request
     )
-    target = next((o for o in (notes if kind == "note" else documents) if o.pk == int(object_id)), None)
+    candidates = {"note": notes, "document": documents, "mail_item": letters}[kind]
+    target = next((o for o in candidates if o.pk == int(object_id)), None)
     if target is None:
         raise Http404
     existing = getattr(target, "withholding", None)

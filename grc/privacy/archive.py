@@ -79,8 +79,8 @@ WITHHELD_RULES = [
     "Les autres membres de vos foyers ne sont désignés que par leur rôle (conjoint, enfant…) : leurs noms, "
     "dates de naissance et coordonnées ne vous sont pas communiqués, ni le libellé du foyer.",
     "Les notes privées (notes de travail personnelles d'un professionnel) ne sont pas communiquées.",
-    "Les notes et documents signalés par leur auteur ou par le délégué à la protection des données comme "
-    "contenant des informations sur d'autres personnes (tiers) ne sont pas communiqués.",
+    "Les notes, documents et courriers signalés par leur auteur ou par le délégué à la protection des données "
+    "comme contenant des informations sur d'autres personnes (tiers) ne sont pas communiqués.",
     "Les commentaires des étapes internes de vos demandes ne sont pas communiqués.",
     "Les noms des agents qui ont consulté vos données ne sont pas communiqués : leur équipe et leur fonction "
     "le sont (sauf décision contraire du délégué à la protection des données).",
@@ -277,7 +277,9 @@ def build_archive_data(
         .order_by("created_at")
     )
     mail_items = list(
-        MailItem.objects.filter(citizen_id__in=ids).select_related("mail_type").prefetch_related("pages")
+        MailItem.objects.filter(citizen_id__in=ids)
+        .select_related("mail_type", "withholding")
+        .prefetch_related("pages")
     )
     logs = list(AccessLog.objects.filter(citizen_id__in=ids).order_by("at", "seq"))
     staff = _Staff(
@@ -443,6 +445,9 @@ def build_archive_data(
 
     mail_data = []
     for item in sorted(mail_items, key=lambda i: i.received_at):
+        if getattr(item, "withholding", None) is not None:
+            withheld["courriers_avec_tiers"] += 1
+            continue
         name = ""
         if item.original:
             name = f"courriers/{item.registration_number}{_EXTENSIONS.get(item.content_type, '')}"
@@ -657,6 +662,7 @@ def _pdf(data: dict) -> bytes:
         "notes_privees": "note(s) privée(s) non communiquée(s)",
         "notes_avec_tiers": "note(s) contenant des informations sur des tiers non communiquée(s)",
         "documents_avec_tiers": "document(s) contenant des informations sur des tiers non communiqué(s)",
+        "courriers_avec_tiers": "courrier(s) émanant de tiers ou les concernant non communiqué(s)",
         "commentaires_internes": "commentaire(s) d'étapes internes non communiqué(s)",
     }
     sections.append(

@@ -181,13 +181,16 @@ class AccessArchive(models.Model):
 
 
 class Withholding(models.Model):
-    """A note or document holding third-party information: left out of access archives (and said so)."""
+    """A note, document or letter holding third-party information: left out of access archives (and said so)."""
 
     note = models.OneToOneField(
         "dossier_unique.Note", null=True, blank=True, on_delete=models.CASCADE, related_name="withholding"
     )
     document = models.OneToOneField(
         "dossier_unique.Document", null=True, blank=True, on_delete=models.CASCADE, related_name="withholding"
+    )
+    mail_item = models.OneToOneField(
+        "mail.MailItem", null=True, blank=True, on_delete=models.CASCADE, related_name="withholding"
     )
     reason = models.CharField(_("motif"), max_length=255)
     flagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -200,7 +203,9 @@ class Withholding(models.Model):
         verbose_name_plural = _("éléments non communicables")
         constraints = [
             models.CheckConstraint(
-                condition=Q(note__isnull=False, document__isnull=True) | Q(note__isnull=True, document__isnull=False),
+                condition=Q(note__isnull=False, document__isnull=True, mail_item__isnull=True)
+                | Q(note__isnull=True, document__isnull=False, mail_item__isnull=True)
+                | Q(note__isnull=True, document__isnull=True, mail_item__isnull=False),
                 name="withholding_exactly_one_target",
             )
         ]

@@ -92,9 +92,10 @@ def retention_export_for_download(*, user, pk: int, request=None) -> RetentionEx
     return export
 
 
-def archive_review_items(*, user, citizen_id: int, request=None) -> tuple[list, list]:
+def archive_review_items(*, user, citizen_id: int, request=None) -> tuple[list, list, list]:
     """The notes (file and team visibility; private notes are never communicated) and documents of the
-    citizen's social files, with their withholding flag, for the DPO to review before an archive.
+    citizen's social files, and their letters, with their withholding flag, for the DPO to review before
+    an archive.
 
     Logged once as a read of the file's notes for that citizen.
     """
@@ -111,7 +112,10 @@ def archive_review_items(*, user, citizen_id: int, request=None) -> tuple[list, 
     documents = list(
         Document.objects.filter(file__citizen_id__in=ids).select_related("withholding").order_by("-uploaded_at")
     )
-    if notes or documents:
+    from grc.mail.models import MailItem
+
+    letters = list(MailItem.objects.filter(citizen_id__in=ids).select_related("withholding").order_by("-received_at"))
+    if notes or documents or letters:
         access_log_write(
             actor=user,
             action=AccessLog.Action.FILE_NOTES,
@@ -119,7 +123,7 @@ def archive_review_items(*, user, citizen_id: int, request=None) -> tuple[list, 
             purpose="préparation d'une archive de droit d'accès (tiers)",
             request=request,
         )
-    return notes, documents
+    return notes, documents, letters
 
 
 def person_ids_for(citizen_id: int) -> list[int]:

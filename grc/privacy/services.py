@@ -201,19 +201,18 @@ def gdpr_request_link_archive(*, gdpr_request: GdprRequest, archive, actor) -> G
 
 
 @transaction.atomic
-def withholding_set(*, actor, reason: str, note=None, document=None) -> Withholding:
+def withholding_set(*, actor, reason: str, note=None, document=None, mail_item=None) -> Withholding:
     """Flag a note or a document as holding third-party information: access archives leave it out
     and say so. Only the DPO decides (an author asks the DPO)."""
     _check_dpo(actor)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Indiquez pourquoi cet élément n'est pas communicable.")})
-    if (note is None) == (document is None):
-        raise ValidationError(_("Choisissez une note ou un document."))
-    existing = (
-        Withholding.objects.filter(note=note) if note is not None else Withholding.objects.filter(document=document)
-    )
-    withholding = existing.first() or Withholding(note=note, document=document, flagged_by=actor)
+    targets = {"note": note, "document": document, "mail_item": mail_item}
+    chosen = {name: value for name, value in targets.items() if value is not None}
+    if len(chosen) != 1:
+        raise ValidationError(_("Choisissez une note, un document ou un courrier."))
+    withholding = Withholding.objects.filter(**chosen).first() or Withholding(**chosen, flagged_by=actor)
     withholding.reason = reason[:255]
     return save_tracked(withholding, actor, "élément retenu (données de tiers)")
 

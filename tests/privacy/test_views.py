@@ -165,6 +165,13 @@ def test_dpo_withholds_a_note_about_a_third_party_and_the_archive_says_so(dpo_cl
     other = rich["homonym_file"].notes.get()
     response = dpo_client.post(url, {"target": f"note:{other.pk}", "action": "withhold", "reason": "x"})
     assert response.status_code == 404
+    letter = rich["mail"]
+    assert (
+        dpo_client.post(
+            url, {"target": f"mail_item:{letter.pk}", "action": "withhold", "reason": "Signalement d'un voisin"}
+        ).status_code
+        == 302
+    )
     archive = access_archive_compile(citizen=rich["citizen"], actor=dpo)
     import io
     import json
@@ -174,6 +181,8 @@ def test_dpo_withholds_a_note_about_a_third_party_and_the_archive_says_so(dpo_cl
         data = json.loads(zipfile.ZipFile(io.BytesIO(handle.read())).read("archive.json"))
     assert "NOTE-DOSSIER-VISIBLE" not in json.dumps(data)
     assert data["ce_qui_n_est_pas_communique"]["nombres"]["notes_avec_tiers"] == 2
+    assert data["ce_qui_n_est_pas_communique"]["nombres"]["courriers_avec_tiers"] == 1
+    assert "COURRIER-OCR-TEXTE" not in json.dumps(data) and data["courriers"] == []
 
 
 def test_nav_shows_the_privacy_entries_to_the_dpo_only(dpo_client, client, worker_a):
