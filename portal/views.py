@@ -71,9 +71,12 @@ def assurance_level(user) -> int:
 
 
 def _draft_for(user, page) -> Request | None:
-    """The account's own draft for this procedure (the filter on ``account`` is the permission rule)."""
+    """The account's own latest draft for this procedure, read through the requests' permission rule."""
+    from grc.requests.selectors import requests_for
+
     return (
-        Request.objects.filter(account=user, procedure_id=page.pk, status=Request.Status.DRAFT)
+        requests_for(user=user)
+        .filter(account=user, procedure_id=page.pk, status=Request.Status.DRAFT)
         .order_by("-updated_at")
         .first()
     )
@@ -279,13 +282,11 @@ def procedure_confirmation(request, page, tracking_code: str):
     """The filed request's tracking code, due date and acknowledgement (the account's own requests only)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), login_url())
-    filed = (
-        Request.objects.filter(account=request.user, procedure_id=page.pk, tracking_code=tracking_code)
-        .exclude(status=Request.Status.DRAFT)
-        .select_related("team")
-        .first()
-    )
-    if filed is None:
+    from grc.requests.selectors import request_get
+
+    # The selector checks the rule (404 otherwise) and logs the citizen's read of their own request.
+    filed = request_get(user=request.user, code=tracking_code, http_request=request)
+    if filed.procedure_id != page.pk or filed.status == Request.Status.DRAFT or filed.account_id != request.user.pk:
         raise Http404
     return _render(
         request,

@@ -185,7 +185,11 @@ def test_review_then_submit_files_the_request_through_the_services(
     assert filed.attachments.get().field_name == "notification_mdph"
     assert response["Location"].endswith(f"/confirmation/{filed.tracking_code}/")
 
+    from grc.audit.models import AccessLog
+
+    logged = AccessLog.objects.count()
     confirmation = filer_client.get(response["Location"]).content.decode()
+    assert AccessLog.objects.count() == logged + 1  # the citizen's read of their own request
     assert filed.tracking_code in confirmation
     assert "Votre demande sera étudiée sous 30 jours." in confirmation
     assert "Mon espace" in confirmation
