@@ -27,7 +27,7 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 # System packages: installed when missing and we are root (CI, fresh machines); otherwise we say what is missing.
-SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-fra
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd
 BROWSER_PACKAGES := chromium chromium-driver
 define ensure_packages
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

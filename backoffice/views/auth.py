@@ -50,6 +50,11 @@ class LoginView(auth_views.LoginView):
 
 @require_POST
 def logout_view(request):
+    from portal.accounts import views as account_views
+
+    if request.session.get(account_views.SESSION_ID_TOKEN):
+        # A FranceConnect-style session also ends at the identity provider.
+        return account_views.logout_view(request)
     logout(request)
     messages.success(request, _("Vous êtes déconnecté."))
     return redirect("login")

@@ -206,6 +206,17 @@ def test_logout_ends_the_session_at_the_provider_too(client, oidc_settings, oidc
     assert "Connexion" in page.text
 
 
+def test_the_header_logout_button_also_ends_the_provider_session(client, oidc_settings, oidc_provider):
+    """Every page's header posts to the shared logout URL: a FranceConnect session ends at the provider too."""
+    browser = ProviderBrowser(oidc_provider)
+    _callback(client, browser.log_in_and_consent(_start(client)))
+
+    response = client.post("/deconnexion/")
+
+    assert "_auth_user_id" not in client.session
+    assert response["Location"].startswith(f"{oidc_provider}/session/end")
+
+
 def _hidden_fields(html):
     import re
 
