@@ -191,23 +191,50 @@ def _day_seqs(actor_id, day, actions, extra: Q | None = None) -> list[int]:
 # --- rules ------------------------------------------------------------------------------------
 
 
+def _candidates_by_day(rule, lo, hi) -> dict:
+    """{day: {actor: distinct citizens read that day}} for staff with new file reads and at least
+    ``min_reads`` that day (one grouped query per day)."""
+    p = _params(rule)
+    by_day = defaultdict(set)
+    pairs = _actor_days(lo, hi, FILE_ACTIONS)
+    staff = _staff_ids({a for a, _ in pairs})
+    for actor_id, day in pairs:
+        if actor_id in staff:
+            by_day[day].add(actor_id)
+    result = {}
+    for day, actors in sorted(by_day.items()):
+        start, end = _day_bounds(day)
+        counts = _daily_distinct(actors, start, end, FILE_ACTIONS)
+        kept = {a: n for (a, d), n in counts.items() if d == day and n >= p["min_reads"]}
+        if kept:
+            result[day] = kept
+    return result
+
+
 def detect_volume_self(rule, lo, hi, summary):
     p = _params(rule)
-    for actor_id, day in sorted(_actor_days(lo, hi, FILE_ACTIONS)):
-        if actor_id not in _staff_ids([actor_id]):
-            continue
+    for day, today_counts in _candidates_by_day(rule, lo, hi).items():
         start, end = _day_bounds(day)
-        counts = _daily_distinct([actor_id], start - datetime.timedelta(days=p["baseline_days"]), end, FILE_ACTIONS)
-        today = counts.pop((actor_id, day), 0)
-        history = list(counts.values())
-        if today < p["min_reads"] or len(history) < p["min_baseline_days"]:
-            continue
-        mean = statistics.fmean(history)
-        std = statistics.pstdev(history)
-        score = (today - mean) / max(std, 1.0)
-        if score >= p["z"]:
-            text = f"{today} dossiers lus le {day:%d/%m/%Y} (habituellement {mean:.1f} ± {std:.1f} ; z = {score:.1f})"
-            _raise(rule, actor_id, f"day:{day}", (start, end), text, _day_seqs(actor_id, day, FILE_ACTIONS), summary)
+        # One grouped query for every candidate's baseline days.
+        history = defaultdict(list)
+        baseline = _daily_distinct(
+            list(today_counts), start - datetime.timedelta(days=p["baseline_days"]), start, FILE_ACTIONS
+        )
+        for (actor_id, _day), n in baseline.items():
+            history[actor_id].append(n)
+        for actor_id, today in sorted(today_counts.items()):
+            counts = history.get(actor_id, [])
+            if len(counts) < p["min_baseline_days"]:
+                continue
+            mean = statistics.fmean(counts)
+            std = statistics.pstdev(counts)
+            score = (today - mean) / max(std, 1.0)
+            if score >= p["z"]:
+                text = (
+                    f"{today} dossiers lus le {day:%d/%m/%Y} (habituellement {mean:.1f} ± {std:.1f} ; z = {score:.1f})"
+                )
+                seqs = _day_seqs(actor_id, day, FILE_ACTIONS)
+                _raise(rule, actor_id, f"day:{day}", (start, end), text, seqs, summary)
 
 
 def _current_teams(user_ids, day) -> dict[int, set[int]]:
@@ -223,28 +250,28 @@ def _current_teams(user_ids, day) -> dict[int, set[int]]:
 
 def detect_volume_team(rule, lo, hi, summary):
     p = _params(rule)
-    for actor_id, day in sorted(_actor_days(lo, hi, FILE_ACTIONS)):
-        if actor_id not in _staff_ids([actor_id]):
-            continue
-        team_ids = _current_teams([actor_id], day).get(actor_id, set())
-        if not team_ids:
-            continue
-        peers = set(
-            Membership.objects.filter(team_id__in=team_ids, start_date__lte=day)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-            .exclude(user_id=actor_id)
-            .values_list("user_id", flat=True)
-        )
-        if len(peers) < p["min_peers"]:
-            continue
+    for day, today_counts in _candidates_by_day(rule, lo, hi).items():
         start, end = _day_bounds(day)
-        counts = _daily_distinct([actor_id, *peers], start, end, FILE_ACTIONS)
-        today = counts.get((actor_id, day), 0)
-        peer_counts = [counts.get((peer, day), 0) for peer in peers]
-        median = statistics.median(peer_counts)
-        if today >= p["min_reads"] and today >= p["factor"] * max(median, 1):
-            text = f"{today} dossiers lus le {day:%d/%m/%Y} ; médiane de l'équipe : {median:g}"
-            _raise(rule, actor_id, f"day:{day}", (start, end), text, _day_seqs(actor_id, day, FILE_ACTIONS), summary)
+        teams_of = _current_teams(list(today_counts), day)
+        all_teams = set().union(*teams_of.values()) if teams_of else set()
+        members = defaultdict(set)
+        for user_id, team_id in (
+            Membership.objects.filter(team_id__in=all_teams, start_date__lte=day)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+            .values_list("user_id", "team_id")
+        ):
+            members[team_id].add(user_id)
+        everyone = set().union(*members.values()) if members else set()
+        counts = _daily_distinct(list(everyone), start, end, FILE_ACTIONS)
+        for actor_id, today in sorted(today_counts.items()):
+            peers = set().union(*(members[t] for t in teams_of.get(actor_id, ()))) - {actor_id}
+            if len(peers) < p["min_peers"]:
+                continue
+            median = statistics.median([counts.get((peer, day), 0) for peer in peers])
+            if today >= p["factor"] * max(median, 1):
+                text = f"{today} dossiers lus le {day:%d/%m/%Y} ; médiane de l'équipe : {median:g}"
+                seqs = _day_seqs(actor_id, day, FILE_ACTIONS)
+                _raise(rule, actor_id, f"day:{day}", (start, end), text, seqs, summary)
 
 
 def _in_scope_q():
