@@ -67,7 +67,16 @@ from grc.audit.services import access_log_write
 from grc.history import save_tracked
 from grc.mail.models import MailItem
 from grc.matching import normalised_fields
-from grc.models import Address, Citizen, CitizenMerge, ContactPoint, HouseholdMembership, User
+from grc.models import (
+    Address,
+    Citizen,
+    CitizenMerge,
+    ContactPoint,
+    DuplicateSuspicion,
+    Household,
+    HouseholdMembership,
+    User,
+)
 from grc.requests.models import Request, RequestAttachment, RequestMessage
 
 from .models import RetentionDone, RetentionExport, RetentionRule, RetentionRun, RetentionWarning, add_months
@@ -315,6 +324,21 @@ def citizen_anonymise(*, citizen: Citizen, actor, reason: str) -> list[int]:
     _history(CitizenMerge).objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids)).update(
         target_before={}, field_choices={}, reason=ANONYMISED
     )
+    # Duplicate suspicions: the matching reasons and the decision note may quote the identity.
+    suspicions = Q(citizen_a_id__in=ids) | Q(citizen_b_id__in=ids)
+    DuplicateSuspicion.objects.filter(suspicions).update(reasons=[], decision_note="")
+    _history(DuplicateSuspicion).objects.filter(suspicions).update(reasons=[], decision_note="")
+    # A household label usually carries family names: cleared once every member is anonymised.
+    household_ids = set(HouseholdMembership.objects.filter(citizen_id__in=ids).values_list("household_id", flat=True))
+    still_named = set(
+        HouseholdMembership.objects.filter(household_id__in=household_ids)
+        .exclude(citizen__birth_name=ANONYMISED_NAME)
+        .values_list("household_id", flat=True)
+    )
+    for household in Household.objects.filter(pk__in=household_ids - still_named).exclude(label=""):
+        household.label = ""
+        save_tracked(household, actor, reason)
+    _history(Household).objects.filter(id__in=household_ids - still_named).update(label="")
     gdpr = apps.get_model("privacy", "GdprRequest")
     gdpr.objects.filter(citizen_id__in=ids).update(requester_identity=ANONYMISED)
     _history(gdpr).objects.filter(citizen_id__in=ids).update(requester_identity=ANONYMISED)

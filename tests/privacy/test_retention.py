@@ -68,7 +68,9 @@ def old_and_recent(db, team_a, worker_a):
     )
     AddressFactory(citizen=old, line1="7 impasse Ancienne", postcode="35300", city="Fougères")
     ContactPoint.objects.create(citizen=old, kind="phone", value="0299000000")
-    HouseholdMembership.objects.create(household=Household.objects.create(), citizen=old, role="declarant")
+    HouseholdMembership.objects.create(
+        household=Household.objects.create(label="Foyer ANCIENFICHIER"), citizen=old, role="declarant"
+    )
     old_file, _ = open_file(citizen=old, team=team_a, actor=worker_a)
     dsu.note_write(file=old_file, author=worker_a, text="NOTE-ANCIENNE", kind="entretien", visibility="file")
     dsu.note_write(file=old_file, author=worker_a, text="NOTE-ANCIENNE-PRIVEE", kind="entretien", visibility="private")
@@ -157,6 +159,8 @@ def test_social_file_rule_exports_then_anonymises_everywhere_and_keeps_the_recen
     assert (address.line1, address.postcode, address.city) == ("", "35300", "Fougères")
     assert not _history(Address).filter(line1="7 impasse Ancienne").exists()
     assert HouseholdMembership.objects.filter(citizen=old, role="declarant").exists()
+    assert not Household.objects.filter(label__icontains="ancienfichier").exists()
+    assert not _history(Household).filter(label__icontains="ancienfichier").exists()
     # The access archive once sent to them held a copy of everything: its bytes go, the proof stays.
     sent.refresh_from_db()
     assert sent.content.name == "" and sent.sha256
