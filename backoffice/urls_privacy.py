@@ -12,6 +12,7 @@ urlpatterns = [
     path("rgpd/demandes/<int:pk>/statut/", privacy.request_transition, name="privacy_request_transition"),
     path("rgpd/demandes/<int:pk>/prolonger/", privacy.request_extend, name="privacy_request_extend"),
     path("rgpd/demandes/<int:pk>/tiers/", privacy.withholding_set, name="privacy_withholding_set"),
+    path("rgpd/demandes/<int:pk>/effacer/", privacy.erasure_execute, name="privacy_erasure_execute"),
     path("rgpd/demandes/<int:pk>/archive/", privacy.archive_create, name="privacy_archive_create"),
     path("rgpd/archives/<int:pk>/telecharger/", privacy.archive_download, name="privacy_archive_download"),
     path("rgpd/conservation/", privacy.retention_home, name="privacy_retention"),

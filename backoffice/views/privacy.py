@@ -308,6 +308,27 @@ def withholding_set(request, pk):
 
 
 @require_POST
+def erasure_execute(request, pk):
+    """Run the erasure of an erasure request's citizen (export first, then anonymisation); needs a ticked
+    confirmation."""
+    gdpr_request = selectors.gdpr_request_get(user=request.user, pk=pk, request=request)
+    if request.POST.get("confirm") != "on":
+        messages.error(request, _("Cochez la case de confirmation : l'effacement est irréversible."))
+        return redirect(gdpr_request.get_absolute_url())
+    try:
+        runs = retention.citizen_erase(gdpr_request=gdpr_request, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Effacement exécuté (%(n)s traitement(s), versements aux Archives compris). Répondez au demandeur.")
+            % {"n": len(runs)},
+        )
+    return redirect(gdpr_request.get_absolute_url())
+
+
+@require_POST
 def archive_create(request, pk):
     gdpr_request = selectors.gdpr_request_get(user=request.user, pk=pk, request=request)
     if gdpr_request.citizen_id is None:

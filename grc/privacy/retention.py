@@ -805,20 +805,7 @@ def retention_apply(
                 done = 0
                 for start in range(0, len(ids), batch_size):
                     batch = ids[start : start + batch_size]
-                    citizen_ids = purpose.citizen_ids(batch)
-                    if rule.export_before_destruction:
-                        records, attachments = purpose.export(batch)
-                        if records:
-                            _write_export(
-                                run=run, records=records, attachments=attachments, citizen_ids=citizen_ids, actor=actor
-                            )
-                            counts["exported"] += len(records)
-                    with transaction.atomic():
-                        to_delete = purpose.apply(batch, actor, reason, counts)
-                        _mark_done(rule.purpose, batch, run)
-                        _anonymise_unused(citizen_ids, actor, reason, counts)
-                        transaction.on_commit(lambda names=to_delete: _delete_files(names))
-                    counts["stored_files_deleted"] += len([n for _, n in to_delete if n])
+                    _process_batch(run=run, batch=batch, actor=actor, reason=reason, counts=counts)
                     done += len(batch)
                     if progress:
                         progress(done, len(ids))
@@ -832,6 +819,102 @@ def retention_apply(
         run.finished_at = timezone.now()
         save_tracked(run, actor, "fin")
     return run
+
+
+def _process_batch(*, run, batch, actor, reason, counts, anonymise_citizens=True) -> None:
+    """Export one batch (when the rule says so, committed first), then destroy/anonymise it in one
+    transaction; stored files are deleted after commit."""
+    rule = run.rule
+    purpose = PURPOSES[rule.purpose]
+    citizen_ids = purpose.citizen_ids(batch)
+    if rule.export_before_destruction:
+        records, attachments = purpose.export(batch)
+        if records:
+            _write_export(run=run, records=records, attachments=attachments, citizen_ids=citizen_ids, actor=actor)
+            counts["exported"] += len(records)
+    with transaction.atomic():
+        to_delete = purpose.apply(batch, actor, reason, counts)
+        _mark_done(rule.purpose, batch, run)
+        if anonymise_citizens:
+            _anonymise_unused(citizen_ids, actor, reason, counts)
+        transaction.on_commit(lambda names=to_delete: _delete_files(names))
+    counts["stored_files_deleted"] += len([n for _, n in to_delete if n])
+
+
+def citizen_erase(*, gdpr_request, actor) -> list[RetentionRun]:
+    """Erasure (Art. 17) decided by the DPO on a request: everything about the request's citizen goes
+    now, the same way retention does it (export for the Archives départementales first, then the
+    social file, requests, letters and portal account anonymised, then the identity).
+
+    Refused while an accompaniment or a request is still open (the file is then needed for the
+    public-interest task, Art. 17(3)(b)): close them first. One ``RetentionRun`` per purpose involved,
+    whose ``items`` name the GDPR request.
+    """
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from .archive import person_ids
+    from .perms import is_dpo
+
+    if not is_dpo(actor):
+        raise PermissionDenied
+    citizen = gdpr_request.citizen
+    if gdpr_request.kind != "erasure" or citizen is None or not gdpr_request.is_open:
+        raise ValidationError("Seule une demande d'effacement en cours, rapprochée d'un usager, peut être exécutée.")
+    ids = person_ids(citizen)
+    if Accompaniment.objects.filter(file__citizen_id__in=ids, status=Accompaniment.Status.OPEN).exists():
+        raise ValidationError("Un accompagnement est en cours : il doit être clos avant l'effacement.")
+    if Request.objects.filter(citizen_id__in=ids, status__in=Request.OPEN_STATUSES).exists():
+        raise ValidationError("Une demande est en cours d'instruction : elle doit être close avant l'effacement.")
+    rules = {rule.purpose: rule for rule in retention_rules_ensure(actor=actor)}
+    targets = {
+        P.PORTAL_ACCOUNT: list(
+            Citizen.objects.filter(pk__in=ids, user__isnull=False, user__is_active=True).values_list(
+                "user_id", flat=True
+            )
+        ),
+        P.REQUEST: list(_not_done(Request.objects.filter(citizen_id__in=ids), P.REQUEST).values_list("pk", flat=True)),
+        P.MAIL: list(_not_done(MailItem.objects.filter(citizen_id__in=ids), P.MAIL).values_list("pk", flat=True)),
+        P.SOCIAL_FILE: list(
+            _not_done(SocialFile.objects.filter(citizen_id__in=ids), P.SOCIAL_FILE).values_list("pk", flat=True)
+        ),
+    }
+    reason = f"effacement RGPD {gdpr_request.reference}"
+    now = timezone.now()
+    runs = []
+    for purpose in ORDER:
+        object_ids = targets.get(purpose)
+        if not object_ids:
+            continue
+        run = save_tracked(
+            RetentionRun(
+                rule=rules[purpose],
+                actor=actor,
+                cutoff=now,
+                started_at=now,
+                items=[{"type": "effacement", "id": gdpr_request.pk, "label": gdpr_request.reference}],
+            ),
+            actor,
+            reason,
+        )
+        counts = Counter(candidates=len(object_ids))
+        try:
+            _process_batch(
+                run=run, batch=object_ids, actor=actor, reason=reason, counts=counts, anonymise_citizens=False
+            )
+            run.status = RetentionRun.Status.DONE
+        except Exception as error:
+            run.status = RetentionRun.Status.FAILED
+            run.error = type(error).__name__
+            raise
+        finally:
+            run.counts = dict(counts)
+            run.finished_at = timezone.now()
+            save_tracked(run, actor, "fin")
+        runs.append(run)
+    with transaction.atomic():
+        if citizen.birth_name != ANONYMISED_NAME:
+            citizen_anonymise(citizen=citizen, actor=actor, reason=reason)
+    return runs
 
 
 def _apply_access_log(*, rule, run, actor, dry_run, cutoff, counts) -> None:

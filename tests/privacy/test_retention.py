@@ -296,3 +296,36 @@ def test_access_log_rule_goes_through_the_audit_purge_and_dry_run_keeps_rows(ric
     run = apply(rule=_rule("access_log", dpo), actor=dpo, dry_run=True)
     assert run.status == "done"
     assert AccessLog.objects.count() == before
+
+
+def test_erasure_request_erases_the_citizen_once_nothing_is_open(rich, dpo, apply, django_capture_on_commit_callbacks):
+    from django.core.exceptions import ValidationError
+
+    from grc.privacy import services
+    from grc.privacy.retention import citizen_erase
+
+    citizen = rich["citizen"]
+    gdpr_request = services.gdpr_request_create(
+        actor=dpo,
+        kind="erasure",
+        requester_identity="Claire Lemoine",
+        received_on=timezone.localdate(),
+        channel="mail",
+        citizen=citizen,
+    )
+    with pytest.raises(ValidationError, match="accompagnement est en cours"):
+        citizen_erase(gdpr_request=gdpr_request, actor=dpo)
+    Accompaniment.objects.filter(file=rich["file"]).update(status="closed", end_date=timezone.localdate())
+    with django_capture_on_commit_callbacks(execute=True):
+        runs = citizen_erase(gdpr_request=gdpr_request, actor=dpo)
+    assert {run.rule.purpose for run in runs} == {"portal_account", "request", "mail", "social_file"}
+    assert all(run.exports.exists() for run in runs if run.rule.export_before_destruction)
+    citizen.refresh_from_db()
+    assert citizen.birth_name == "ANONYMISÉ" and citizen.user_id is None
+    assert not Note.objects.filter(file=rich["file"]).exists()
+    assert not stored(rich["document"].content)
+    # Nobody else: the spouse and the homonym keep everything.
+    rich["spouse"].refresh_from_db()
+    rich["homonym"].refresh_from_db()
+    assert rich["spouse"].birth_name == "Secretconjoint" and rich["homonym"].birth_name == "Lemoine"
+    assert Note.objects.filter(file=rich["homonym_file"], text="NOTE-DE-L-HOMONYME").exists()

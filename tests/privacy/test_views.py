@@ -54,6 +54,7 @@ def _urls(gdpr_request, archive, rule, run):
         reverse("backoffice:privacy_request_transition", args=[gdpr_request.pk]),
         reverse("backoffice:privacy_request_extend", args=[gdpr_request.pk]),
         reverse("backoffice:privacy_archive_create", args=[gdpr_request.pk]),
+        reverse("backoffice:privacy_erasure_execute", args=[gdpr_request.pk]),
         reverse("backoffice:privacy_rule_dry_run", args=[rule.pk]),
     ]
     return get, post
