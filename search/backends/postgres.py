@@ -56,9 +56,16 @@ VECTOR_SQL = (
     f"setweight(to_tsvector('{CONFIG}', coalesce(s.body, '')), 'B')"
 )
 ACL_SQL = "d.acl && %(p)s::text[] AND (d.acl_restrict = '{}' OR d.acl_restrict && %(p)s::text[])"
+# The same test written so that it is not an index condition: arms driven by another index (codes,
+# names, birth date) check permission on their few rows instead of intersecting the huge ``id``
+# posting list (every citizen) of the (vector, acl) GIN index.
+ACL_FILTER_SQL = (
+    "coalesce(d.acl, '{}') && %(p)s::text[] AND (d.acl_restrict = '{}' OR d.acl_restrict && %(p)s::text[])"
+)
 NAME_THRESHOLD = 0.6  # as grc.matching.SEARCH_WORD_THRESHOLD: a typo or two in a name still matches
 SOUND_THRESHOLD = 0.8  # phonetic keys: names written as heard have (nearly) the same keys
 DATE_NAME_SIMILARITY = 0.3  # with the birth date given, the name only has to look vaguely alike
+NAME_GATE = 20  # full-text hits below which names are also looked up by trigrams
 HEADLINE_OPTIONS = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
 
 
@@ -89,7 +96,7 @@ class PostgresBackend(SearchBackend):
 
     @property
     def cap(self) -> int:
-        return getattr(settings, "SEARCH_PG_CANDIDATES", 1000)
+        return getattr(settings, "SEARCH_PG_CANDIDATES", 300)
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -151,7 +158,10 @@ class PostgresBackend(SearchBackend):
         fresh statistics, so that the planner knows how selective codes, names and permissions are."""
         removed = SearchDocument.objects.filter(kind=kind, indexed_at__lt=started_at).delete()[0]
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {TABLE}")
+            if connection.in_atomic_block:
+                cursor.execute(f"ANALYZE {TABLE}")
+            else:  # also merges the GIN pending lists a bulk load leaves behind (slow scans otherwise)
+                cursor.execute(f"VACUUM ANALYZE {TABLE}")
         return removed
 
     # --- querying --------------------------------------------------------------------------------
@@ -163,8 +173,11 @@ class PostgresBackend(SearchBackend):
             return None
         params: dict = {"p": list(query.scope.principals), "cap": self.cap, "kinds": list(query.kinds)}
         kind_filter = "" if set(query.kinds) >= set(KINDS) else " AND d.kind = ANY(%(kinds)s::text[])"
-        where = f"{ACL_SQL}{kind_filter}"
+        where = f"{ACL_FILTER_SQL}{kind_filter}"
+        fts_where = f"{ACL_SQL}{kind_filter}"
         arms: list[str] = []
+        ctes: list[str] = []
+        gate = ""
         scores: list[str] = ["CASE WHEN c.exact THEN 100 ELSE 0 END"]
         if parsed.codes:
             params["codes"] = list(parsed.codes)
@@ -173,9 +186,16 @@ class PostgresBackend(SearchBackend):
         if parsed.text:
             params["text"] = parsed.text
             tsq = f"websearch_to_tsquery('{CONFIG}', %(text)s)"
-            arms.append(
-                f"(SELECT d.id, false AS exact FROM {TABLE} d WHERE d.vector @@ {tsq} AND {where} LIMIT %(cap)s)"
+            ctes.append(
+                f"fts AS MATERIALIZED (SELECT d.id, false AS exact FROM {TABLE} d "
+                f"WHERE d.vector @@ {tsq} AND {fts_where} LIMIT %(cap)s)"
             )
+            arms.append("(SELECT id, exact FROM fts)")
+            # The trigram arms (the costly part) only run when full text found few documents: a
+            # misspelled or partial name finds nothing in full text; a phrase from a letter finds plenty
+            # and is not a name (a PostgreSQL one-time filter: the index scans are skipped).
+            params["name_gate"] = NAME_GATE
+            gate = "(SELECT count(*) FROM fts) < %(name_gate)s AND "
             scores.append(f"ts_rank_cd(d.vector, {tsq}, 32)")
         variants = _search_variants(parsed.text)[:2] if 0 < len(words) <= 5 else []
         if variants:
@@ -196,11 +216,11 @@ class PostgresBackend(SearchBackend):
             if parsed.birth_date is None:
                 spelled = " OR ".join(f"%(v{i})s <%% d.names" for i in range(len(variants)))
                 arms.append(
-                    f"(SELECT d.id, false AS exact FROM {TABLE} d WHERE ({spelled}) AND {where} LIMIT %(cap)s)"
+                    f"(SELECT d.id, false AS exact FROM {TABLE} d WHERE {gate}({spelled}) AND {where} LIMIT %(cap)s)"
                 )
                 arms.append(
                     f"(SELECT d.id, false AS exact FROM {TABLE} d "
-                    f"WHERE %(ph)s <<%% d.phonetic AND {where} LIMIT %(cap)s)"
+                    f"WHERE {gate}%(ph)s <<%% d.phonetic AND {where} LIMIT %(cap)s)"
                 )
         if parsed.birth_date is not None:
             params["bd"] = parsed.birth_date
@@ -226,7 +246,7 @@ class PostgresBackend(SearchBackend):
             page_filters.append("status = %(status)s")
         params["limit"], params["offset"] = query.limit, query.offset
         sql = f"""
-WITH cand AS MATERIALIZED ({" UNION ALL ".join(arms)}),
+WITH {"".join(c + ", " for c in ctes)}cand AS MATERIALIZED ({" UNION ALL ".join(arms)}),
 ids AS (SELECT id, bool_or(exact) AS exact, count(*) AS arms FROM cand GROUP BY id),
 scored AS MATERIALIZED (
   SELECT d.id, d.kind, d.programmes, d.status, c.exact, d.sort_date, ({" + ".join(scores)}) AS score
