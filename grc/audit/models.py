@@ -52,14 +52,20 @@ class AccessLog(models.Model):
 
     seq = models.BigIntegerField(unique=True, editable=False, null=True)
     at = models.DateTimeField(_("date (UTC)"), db_default=models.functions.Now(), editable=False)
+    # No single-column indexes on actor and citizen: (actor, at) and (citizen, at) serve those lookups.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     object_type = models.CharField(_("type d'objet"), max_length=60, blank=True)
     object_id = models.CharField(_("identifiant de l'objet"), max_length=64, blank=True)
     citizen = models.ForeignKey(
-        "grc.Citizen", null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "grc.Citizen", null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
     purpose = models.CharField(_("finalité / justification"), max_length=255, blank=True)
     ip = models.GenericIPAddressField(_("adresse IP"), null=True)
