@@ -256,7 +256,7 @@ SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="auto")
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
 ELASTICSEARCH_INDEX_PREFIX = env.str("ELASTICSEARCH_INDEX_PREFIX", default="grc")
 # PostgreSQL: rows each arm of a query may collect before counts become "more than".
-SEARCH_PG_CANDIDATES = env.int("SEARCH_PG_CANDIDATES", default=1000)
+SEARCH_PG_CANDIDATES = env.int("SEARCH_PG_CANDIDATES", default=300)
 # Key of the HMAC stored in the access log instead of the query text (defaults to SECRET_KEY).
 SEARCH_LOG_HASH_KEY = env.str("SEARCH_LOG_HASH_KEY", default="")
 # Index updates on save (signals): off only for bulk loads that reindex afterwards.
