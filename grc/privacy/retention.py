@@ -280,9 +280,10 @@ def citizen_is_unused(citizen_id: int) -> bool:
     return not Citizen.objects.filter(pk__in=ids, user__is_active=True).exists()
 
 
-def citizen_anonymise(*, citizen: Citizen, actor, reason: str) -> list[int]:
+def citizen_anonymise(*, citizen: Citizen, actor, reason: str, refresh_search: bool = True) -> list[int]:
     """Anonymise a citizen (and the records merged into it) keeping what statistics need, rewrite their
-    history, delete contact points and search documents. Returns the anonymised ids."""
+    history, delete contact points and refresh their search documents (callers anonymising many at
+    once pass ``refresh_search=False`` and refresh them together). Returns the anonymised ids."""
     ids = [citizen.pk]
     frontier = [citizen.pk]
     while frontier:
@@ -350,17 +351,22 @@ def citizen_anonymise(*, citizen: Citizen, actor, reason: str) -> list[int]:
     archive_model.objects.filter(pk__in=[a.pk for a in archives]).update(content="")
     _history(archive_model).objects.filter(citizen_id__in=ids).update(content="")
     transaction.on_commit(lambda: _delete_files(names))
-    _search_forget(citizen_ids=ids)
+    if refresh_search:
+        _search_forget(citizen_ids=ids)
     return ids
 
 
 def _anonymise_unused(citizen_ids, actor, reason, counts: Counter) -> None:
+    anonymised = []
     for citizen_id in sorted(set(filter(None, citizen_ids))):
         citizen = Citizen.objects.filter(pk=citizen_id, status=Citizen.Status.ACTIVE).first()
         if citizen is None or citizen.birth_name == ANONYMISED_NAME:
             continue
         if citizen_is_unused(citizen_id):
-            counts["citizens_anonymised"] += len(citizen_anonymise(citizen=citizen, actor=actor, reason=reason))
+            anonymised += citizen_anonymise(citizen=citizen, actor=actor, reason=reason, refresh_search=False)
+    counts["citizens_anonymised"] += len(anonymised)
+    if anonymised:
+        _search_forget(citizen_ids=anonymised)
 
 
 # --- purposes ---------------------------------------------------------------------------------
