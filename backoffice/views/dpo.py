@@ -173,7 +173,7 @@ def log_export(request):
                     r.object_type,
                     r.object_id,
                     r.citizen_id or "",
-                    r.purpose,
+                    _csv_safe(r.purpose),
                     r.ip or "",
                 ]
             )
@@ -184,6 +184,11 @@ def log_export(request):
 
 
 EXPORT_MAX = 1_000_000
+
+
+def _csv_safe(value: str) -> str:
+    """Free text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def actor_timeline(request, pk):

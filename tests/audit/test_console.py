@@ -238,3 +238,10 @@ def test_alert_list_query_count_is_pinned(dpo_client, worker_a, django_assert_nu
 )
 def test_garbage_input_never_gives_a_500(dpo_client, params):
     assert dpo_client.get(reverse("backoffice:dpo_log"), params).status_code == 200
+
+
+def test_csv_export_neutralises_spreadsheet_formulas(dpo_client, worker_a):
+    access_log_write(actor=worker_a, action=A.FILE_VIEW, purpose='=HYPERLINK("http://x")')
+    response = dpo_client.get(reverse("backoffice:dpo_log_export"), {"actor": worker_a.pk})
+    body = b"".join(response.streaming_content).decode()
+    assert "'=HYPERLINK" in body
