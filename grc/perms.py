@@ -29,22 +29,38 @@ IDENTITY_EDITOR_ROLES = {
 MERGE_ROLES = {Membership.Role.TEAM_MANAGER, Membership.Role.FUNCTIONAL_ADMIN}
 
 
+def current_memberships(user) -> list[tuple[int, str]]:
+    """(team id, role) of the user's open memberships today: one query per request, cached on the user."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cache_key = "_grc_current_memberships"
+    if not hasattr(user, cache_key):
+        day = timezone.localdate()
+        rows = list(
+            Membership.objects.filter(user=user, start_date__lte=day)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+            .values_list("team_id", "role")
+        )
+        setattr(user, cache_key, rows)
+    return getattr(user, cache_key)
+
+
 def current_roles(user, *, on: datetime.date | None = None) -> set[str]:
     """Roles the user holds today through open team memberships (cached on the user object)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
-    cache_key = "_grc_current_roles"
-    if on is None and hasattr(user, cache_key):
-        return getattr(user, cache_key)
-    day = on or timezone.localdate()
-    roles = set(
-        Membership.objects.filter(user=user, start_date__lte=day)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+    if on is None:
+        return {role for _team_id, role in current_memberships(user)}
+    return set(
+        Membership.objects.filter(user=user, start_date__lte=on)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
         .values_list("role", flat=True)
     )
-    if on is None:
-        setattr(user, cache_key, roles)
-    return roles
+
+
+def current_team_ids(user) -> set[int]:
+    """Teams the user belongs to today, in any role (cached with ``current_memberships``)."""
+    return {team_id for team_id, _role in current_memberships(user)}
 
 
 def _is_staff_agent(user) -> bool:

@@ -21,6 +21,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
+from grc import perms as grc_perms
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
 from grc.mail.models import MailItem
@@ -50,7 +51,9 @@ def team_ids_for(user, *, on: datetime.date | None = None) -> set[int]:
     """Teams the user currently belongs to (any role)."""
     if not _active(user):
         return set()
-    day = on or timezone.localdate()
+    if on is None:
+        return grc_perms.current_team_ids(user)
+    day = on
     return set(
         Membership.objects.filter(user=user, start_date__lte=day)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
