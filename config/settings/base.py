@@ -187,6 +187,9 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 # Front-end libraries come from npm at build time (`make install` runs `npm ci`), never a CDN.
 STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist")]
 MEDIA_URL = "/media/"
+# One POST carries at most this many files (a mailroom batch, say); beyond it Django answers 400 and
+# templates/400.html says so in French. Each file is then checked against its own size limit.
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
 # Social-file documents: stored outside the web root, served only by a permission-checked view.
