@@ -65,6 +65,7 @@ ACL_FILTER_SQL = (
 NAME_THRESHOLD = 0.6  # as grc.matching.SEARCH_WORD_THRESHOLD: a typo or two in a name still matches
 SOUND_THRESHOLD = 0.8  # phonetic keys: names written as heard have (nearly) the same keys
 DATE_NAME_SIMILARITY = 0.3  # with the birth date given, the name only has to look vaguely alike
+NAME_CANDIDATES = 1000
 NAME_GATE = 20  # full-text hits below which names are also looked up by trigrams
 HEADLINE_OPTIONS = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
 
@@ -201,6 +202,9 @@ class PostgresBackend(SearchBackend):
         if variants:
             params.update({f"v{i}": v for i, v in enumerate(variants)})
             params["ph"] = phonetic_words(variants[0])
+            # names are collected unordered (a GIN scan), then scored: more of them than for full text,
+            # so that a common first name does not crowd out the person (grc.matching caps at 1,000 too)
+            params["name_cap"] = max(self.cap, NAME_CANDIDATES)
             # as grc.matching.search_citizens: how much of the query is in the name, a little credit for
             # nothing else there
             similar = "GREATEST({})".format(
@@ -216,11 +220,12 @@ class PostgresBackend(SearchBackend):
             if parsed.birth_date is None:
                 spelled = " OR ".join(f"%(v{i})s <%% d.names" for i in range(len(variants)))
                 arms.append(
-                    f"(SELECT d.id, false AS exact FROM {TABLE} d WHERE {gate}({spelled}) AND {where} LIMIT %(cap)s)"
+                    f"(SELECT d.id, false AS exact FROM {TABLE} d "
+                    f"WHERE {gate}({spelled}) AND {where} LIMIT %(name_cap)s)"
                 )
                 arms.append(
                     f"(SELECT d.id, false AS exact FROM {TABLE} d "
-                    f"WHERE {gate}%(ph)s <<%% d.phonetic AND {where} LIMIT %(cap)s)"
+                    f"WHERE {gate}%(ph)s <<%% d.phonetic AND {where} LIMIT %(name_cap)s)"
                 )
         if parsed.birth_date is not None:
             params["bd"] = parsed.birth_date
