@@ -179,7 +179,8 @@ def file_document(file: SocialFile, accompaniments: list[Accompaniment], members
     return SearchDoc(
         kind=FILE,
         object_id=file.pk,
-        title=f"Dossier social — {citizen.display_name}",
+        # not "Dossier social — …": that word in 300,000 titles made "social" match every file
+        title=citizen.display_name,
         subtitle=labels,
         body="\n".join(b for b in body if b),
         citizen_id=file.citizen_id,
