@@ -7,6 +7,7 @@ from grc.demo.seed import Counts
 from portal.forms import ProcedureFileField
 from portal.models import HomeFeaturedProcedure, ProcedurePage
 from portal.views import login_url
+from tests.factories import UserFactory, verify_otp
 
 from .conftest import ensure_wagtail_root, make_procedure
 
@@ -30,6 +31,16 @@ def test_logged_in_citizen_sees_mon_espace_in_the_menu(filer_client, home):
     html = filer_client.get("/").content.decode()
     assert ">Mon espace</a>" in html
     assert ">Se connecter</a>" not in html
+
+
+def test_staff_on_the_portal_get_no_mon_espace_link(client, home):
+    """Mon espace answers 404 to staff: the portal must not link them there (found by the smoke crawl)."""
+    verify_otp(client, UserFactory(is_staff=True))
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'href="/mon-espace/"' not in html
+    assert 'href="/backoffice/">Espace agents</a>' in html
 
 
 def test_catalogue_groups_by_theme_and_filters_by_theme_and_text(client, catalogue, themes, procedure):
