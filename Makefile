@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test lint install system-deps browser-deps db migrate demo worker serve db-stop clean bench
+.PHONY: run test lint install system-deps browser-deps db migrate demo worker scheduler serve db-stop clean bench
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) introuvable : installez Python 3.11"; exit 1; }
@@ -53,11 +53,16 @@ demo: migrate
 run: demo
 	$(PY) manage.py collectstatic --no-input -v 0
 	@echo "Back-office : http://$(HOST):$(PORT)/backoffice/   Portail : http://$(HOST):$(PORT)/"
-	$(PY) manage.py db_worker & trap "kill $$! 2>/dev/null" EXIT; \
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	$(PY) manage.py run_scheduler & scheduler=$$!; \
+	trap "kill $$worker $$scheduler 2>/dev/null" EXIT; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: install
-	$(PY) manage.py db_worker
+	$(PY) manage.py db_worker --no-reload
+
+scheduler: install
+	$(PY) manage.py run_scheduler
 
 test: install browser-deps
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
@@ -67,9 +72,15 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 
+# Each benchmark uses its own database on the embedded server; see docs/benchmarks.md for volumes and
+# durations (search and audit load millions of rows on their first run).
 bench: install
 	$(PY) bench/identity.py
 	$(PY) bench/dossier.py
+	$(PY) bench/mail.py
+	$(PY) bench/portal.py
+	$(PY) bench/search.py
+	$(PY) bench/audit.py
 
 db-stop:
 	$(PY) -c "from pathlib import Path; from config.embedded_db import stop; stop(Path('var/pgdata').resolve())"
