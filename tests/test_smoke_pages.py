@@ -34,9 +34,11 @@ STAFF_ROLES = [
     "dpo",
     "admin",
 ]
-MAX_DEPTH = 2
-MAX_PAGES = 80  # per role
-PER_ROUTE = 3  # pages fetched per (URL pattern, query keys): detail pages of one kind all look alike
+# SMOKE_DEPTH / SMOKE_PAGES / SMOKE_PER_ROUTE widen the crawl by hand (SMOKE_VERBOSE prints every request).
+MAX_DEPTH = int(os.environ.get("SMOKE_DEPTH", 2))
+MAX_PAGES = int(os.environ.get("SMOKE_PAGES", 80))  # per role
+# Pages fetched per (URL pattern, query keys): detail pages of one kind all look alike.
+PER_ROUTE = int(os.environ.get("SMOKE_PER_ROUTE", 3))
 
 # Never requested: they end the session, or leave the product, or are static assets.
 SKIPPED_PREFIXES = ("/deconnexion/", "/static/", "/media/", "/compte/deconnexion/", "/django-admin/logout/")
