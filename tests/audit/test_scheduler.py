@@ -77,3 +77,11 @@ def test_settings_register_the_expected_jobs(settings):
 def test_command_once(capsys):
     call_command("run_scheduler", "--once")
     assert ScheduledRun.objects.filter(name="verify_access_log").exists()
+
+
+def test_alert_rules_are_editable_in_the_django_admin():
+    from django.contrib import admin
+
+    from grc.audit.models import AlertRule
+
+    assert AlertRule in admin.site._registry
