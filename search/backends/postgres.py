@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import connection, transaction
 
-from grc.matching import _search_variants, phonetic_words
+from grc.matching import _search_variants, phonetic, phonetic_words
 
 from ..documents import KINDS, SearchDoc
 from ..models import SearchDocument
@@ -62,12 +62,30 @@ ACL_SQL = "d.acl && %(p)s::text[] AND (d.acl_restrict = '{}' OR d.acl_restrict &
 ACL_FILTER_SQL = (
     "coalesce(d.acl, '{}') && %(p)s::text[] AND (d.acl_restrict = '{}' OR d.acl_restrict && %(p)s::text[])"
 )
+WORDS_TABLE = "search_name_word"  # distinct name words and their phonetic keys (migration 0002)
+NAME_WORDS_SQL = "string_to_array(d.names, ' ')"  # as the expression of the GIN index search_document_name_words
+WORD_THRESHOLD = 0.4  # trigram similarity of a typed word to a name word of the lexicon
+MAX_NAME_WORDS = 4
 NAME_THRESHOLD = 0.6  # as grc.matching.SEARCH_WORD_THRESHOLD: a typo or two in a name still matches
 SOUND_THRESHOLD = 0.8  # phonetic keys: names written as heard have (nearly) the same keys
 DATE_NAME_SIMILARITY = 0.3  # with the birth date given, the name only has to look vaguely alike
 NAME_CANDIDATES = 1000
 NAME_GATE = 20  # full-text hits below which names are also looked up by trigrams
 HEADLINE_OPTIONS = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
+
+
+def word_keys(word: str) -> list[str]:
+    """The word and, from 4 letters, its one-letter deletions: two words within one typo (a letter dropped,
+    added, changed, or two swapped) share a key — "MOERAU" and "MOREAU" share "MORAU", which trigrams
+    miss in a short name."""
+    if len(word) < 4:
+        return [word]
+    return sorted({word} | {word[:i] + word[i + 1 :] for i in range(len(word))})
+
+
+def _array_literal(items: list[str]) -> str:
+    """A text[] literal (a list of lists cannot be one parameter: the key lists have different lengths)."""
+    return "{" + ",".join('"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in items) + "}"
 
 
 def _row(doc: SearchDoc) -> tuple:
@@ -102,7 +120,8 @@ class PostgresBackend(SearchBackend):
     # --- writing ---------------------------------------------------------------------------------
 
     def index(self, docs: Iterable[SearchDoc]) -> int:
-        rows = [_row(d) for d in docs]
+        docs_list = list(docs)
+        rows = [_row(d) for d in docs_list]
         if not rows:
             return 0
         cols = ", ".join(COLUMNS)
@@ -123,6 +142,14 @@ class PostgresBackend(SearchBackend):
                 f"ON CONFLICT (kind, object_id) DO UPDATE SET {updates}, "
                 "vector = EXCLUDED.vector, indexed_at = clock_timestamp()"
             )
+            words = sorted({w for d in docs_list for w in d.names.split()})
+            if words:  # the lexicon of name words (sorted: concurrent batches lock keys in the same order)
+                cursor.execute(
+                    f"INSERT INTO {WORDS_TABLE} (word, phon, keys) "
+                    "SELECT w, p, k::text[] FROM unnest(%s::text[], %s::text[], %s::text[]) AS u(w, p, k) "
+                    "ON CONFLICT DO NOTHING",
+                    [words, [phonetic(w) for w in words], [_array_literal(word_keys(w)) for w in words]],
+                )
             cursor.execute("TRUNCATE search_document_stage")
         return len(rows)
 
@@ -218,6 +245,32 @@ class PostgresBackend(SearchBackend):
                 f"GREATEST({similar}, 0.9 * word_similarity(%(ph)s, d.phonetic)) ELSE 0 END"
             )
             if parsed.birth_date is None:
+                # 1. word by word: each typed word is matched in the small lexicon of name words (~20,000 on
+                # grc_bench) — within one typo (shared one-letter deletion), the same sound, or, for a word
+                # that is no known name, trigram similarity ≥ WORD_THRESHOLD — then the documents holding a
+                # match for every typed word come from an exact GIN array lookup (a few ms instead of a
+                # trigram scan over 1.3M names that a common first name fills with thousands of rechecks).
+                lexicon = []
+                for i, variant in enumerate(variants):
+                    conds = []
+                    for j, word in enumerate(variant.split()[:MAX_NAME_WORDS]):
+                        params[f"w{i}_{j}"], params[f"k{i}_{j}"] = word, phonetic(word)
+                        params[f"d{i}_{j}"] = word_keys(word)
+                        conds.append(
+                            f"{NAME_WORDS_SQL} && (SELECT array_agg(w.word) FROM {WORDS_TABLE} w "
+                            f"WHERE w.keys && %(d{i}_{j})s::text[] OR w.phon = %(k{i}_{j})s "
+                            f"OR (w.word %% %(w{i}_{j})s AND NOT EXISTS "
+                            f"(SELECT FROM {WORDS_TABLE} x WHERE x.word = %(w{i}_{j})s)))"
+                        )
+                    lexicon.append(
+                        f"(SELECT d.id FROM {TABLE} d WHERE d.names <> '' AND {' AND '.join(conds)} AND {where} "
+                        "LIMIT %(name_cap)s)"
+                    )
+                ctes.append(f"lex AS MATERIALIZED ({' UNION '.join(lexicon)})")
+                arms.append("(SELECT id, false AS exact FROM lex)")
+                # 2. only when no name holds every word: trigram similarity of the whole text over all
+                # the names (the costly part: hundreds of ms on 1.3M names), as before
+                gate += "NOT EXISTS (SELECT 1 FROM lex) AND "
                 spelled = " OR ".join(f"%(v{i})s <%% d.names" for i in range(len(variants)))
                 arms.append(
                     f"(SELECT d.id, false AS exact FROM {TABLE} d "
@@ -280,8 +333,9 @@ SELECT
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true), "
-                "set_config('pg_trgm.strict_word_similarity_threshold', %s, true)",
-                [str(NAME_THRESHOLD), str(SOUND_THRESHOLD)],
+                "set_config('pg_trgm.strict_word_similarity_threshold', %s, true), "
+                "set_config('pg_trgm.similarity_threshold', %s, true)",
+                [str(NAME_THRESHOLD), str(SOUND_THRESHOLD), str(WORD_THRESHOLD)],
             )
             cursor.execute(sql, params)
             page, total, kinds, programmes, statuses, candidates = cursor.fetchone()
