@@ -17,6 +17,7 @@ and the total and facets are lower bounds (shown as "plus de …"), which keeps 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -72,6 +73,21 @@ DATE_NAME_SIMILARITY = 0.3  # with the birth date given, the name only has to lo
 NAME_CANDIDATES = 1000
 NAME_GATE = 20  # full-text hits below which names are also looked up by trigrams
 HEADLINE_OPTIONS = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
+
+
+# French stop words with accents: ``unaccent`` runs before ``french_stem`` in french_unaccent, so "à" reaches
+# the stemmer as "a" and is no longer recognised as a stop word — "aide à domicile" then required the lexeme
+# 'a' (in nearly every letter) and its huge GIN posting list. They are dropped from the text before it
+# becomes a tsquery (the words of PostgreSQL's french.stop that contain an accent).
+_ACCENTED_STOP_WORDS = re.compile(
+    r"(?<!\w)(?:à|même|été|étée|étées|étés|étant|étante|étants|étantes|êtes|étais|était|étions|étiez|étaient"
+    r"|fûmes|fûtes|fût|eûmes|eûtes|eût)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def _fts_text(text: str) -> str:
+    return " ".join(_ACCENTED_STOP_WORDS.sub(" ", text).split())
 
 
 def word_keys(word: str) -> list[str]:
@@ -211,8 +227,9 @@ class PostgresBackend(SearchBackend):
             params["codes"] = list(parsed.codes)
             arms.append(f"(SELECT d.id, true AS exact FROM {TABLE} d WHERE d.codes && %(codes)s::text[] AND {where})")
         words = parsed.text.split()
-        if parsed.text:
-            params["text"] = parsed.text
+        fts_text = _fts_text(parsed.text)
+        if fts_text:
+            params["text"] = fts_text
             tsq = f"websearch_to_tsquery('{CONFIG}', %(text)s)"
             ctes.append(
                 f"fts AS MATERIALIZED (SELECT d.id, false AS exact FROM {TABLE} d "
@@ -256,15 +273,17 @@ class PostgresBackend(SearchBackend):
                     for j, word in enumerate(variant.split()[:MAX_NAME_WORDS]):
                         params[f"w{i}_{j}"], params[f"k{i}_{j}"] = word, phonetic(word)
                         params[f"d{i}_{j}"] = word_keys(word)
+                        # one branch per index (an OR of the three was planned as a scan of the lexicon)
                         conds.append(
-                            f"{NAME_WORDS_SQL} && (SELECT array_agg(w.word) FROM {WORDS_TABLE} w "
-                            f"WHERE w.keys && %(d{i}_{j})s::text[] OR w.phon = %(k{i}_{j})s "
-                            f"OR (w.word %% %(w{i}_{j})s AND NOT EXISTS "
-                            f"(SELECT FROM {WORDS_TABLE} x WHERE x.word = %(w{i}_{j})s)))"
+                            f"{NAME_WORDS_SQL} && (SELECT array_agg(word) FROM ("
+                            f"SELECT w.word FROM {WORDS_TABLE} w WHERE w.keys && %(d{i}_{j})s::text[] UNION "
+                            f"SELECT w.word FROM {WORDS_TABLE} w WHERE w.phon = %(k{i}_{j})s UNION "
+                            f"SELECT w.word FROM {WORDS_TABLE} w WHERE w.word %% %(w{i}_{j})s AND NOT EXISTS "
+                            f"(SELECT FROM {WORDS_TABLE} x WHERE x.word = %(w{i}_{j})s)) m)"
                         )
                     lexicon.append(
-                        f"(SELECT d.id FROM {TABLE} d WHERE d.names <> '' AND {' AND '.join(conds)} AND {where} "
-                        "LIMIT %(name_cap)s)"
+                        f"(SELECT d.id FROM {TABLE} d WHERE {gate}d.names <> '' AND {' AND '.join(conds)} "
+                        f"AND {where} LIMIT %(name_cap)s)"
                     )
                 ctes.append(f"lex AS MATERIALIZED ({' UNION '.join(lexicon)})")
                 arms.append("(SELECT id, false AS exact FROM lex)")
