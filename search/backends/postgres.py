@@ -2,7 +2,8 @@
 
 One query answers a search: capped *arms* collect the candidate documents the user may see (exact
 identifiers in ``codes``; full text ``vector @@ websearch_to_tsquery('french_unaccent', …)``;
-trigram word similarity on normalised names and on their phonetic keys; the birth date), each with
+names word by word through the ``search_name_word`` lexicon and an exact GIN array lookup, with
+trigram word similarity over all the names only as a fallback; the birth date), each with
 the permission filter in its WHERE — ``acl && principals AND (acl_restrict = '{}' OR acl_restrict
 && principals)`` — so the GIN index on ``(vector, acl)`` returns only rows the user may see. The
 candidates are scored (exact identifier ≫ ``ts_rank_cd`` + name similarity + birth date) and the
