@@ -31,12 +31,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
-from django.utils import timezone
-
 from dossier_unique.perms import FILE_ROLES, is_agent
 from grc.models import Membership
-from grc.perms import can_search_citizens
+from grc.perms import can_search_citizens, current_memberships
 from grc.requests.perms import REQUEST_ROLES
 
 IDENTITY = "id"
@@ -83,12 +80,7 @@ def scope_for(user_obj) -> UserScope:
     """The principals of ``user_obj`` today (one query on memberships, plus the roles cache)."""
     if not is_agent(user_obj):
         return UserScope.nobody()
-    today = timezone.localdate()
-    rows = list(
-        Membership.objects.filter(user=user_obj, start_date__lte=today)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-        .values_list("team_id", "role")
-    )
+    rows = current_memberships(user_obj)
     principals: list[str] = []
     if can_search_citizens(user_obj):
         principals.append(IDENTITY)

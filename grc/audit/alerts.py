@@ -45,6 +45,7 @@ from django.utils import timezone
 
 from grc.matching import normalise_name
 from grc.models import Address, Citizen, Membership, User
+from grc.perms import membership_current_q
 
 from .models import AccessLog, Alert, AlertRule
 
@@ -239,10 +240,8 @@ def detect_volume_self(rule, lo, hi, summary):
 
 def _current_teams(user_ids, day) -> dict[int, set[int]]:
     teams = defaultdict(set)
-    for user_id, team_id in (
-        Membership.objects.filter(user_id__in=user_ids, start_date__lte=day)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-        .values_list("user_id", "team_id")
+    for user_id, team_id in Membership.objects.filter(membership_current_q(on=day), user_id__in=user_ids).values_list(
+        "user_id", "team_id"
     ):
         teams[user_id].add(team_id)
     return teams
@@ -255,11 +254,9 @@ def detect_volume_team(rule, lo, hi, summary):
         teams_of = _current_teams(list(today_counts), day)
         all_teams = set().union(*teams_of.values()) if teams_of else set()
         members = defaultdict(set)
-        for user_id, team_id in (
-            Membership.objects.filter(team_id__in=all_teams, start_date__lte=day)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-            .values_list("user_id", "team_id")
-        ):
+        for user_id, team_id in Membership.objects.filter(
+            membership_current_q(on=day), team_id__in=all_teams
+        ).values_list("user_id", "team_id"):
             members[team_id].add(user_id)
         everyone = set().union(*members.values()) if members else set()
         counts = _daily_distinct(list(everyone), start, end, FILE_ACTIONS)

@@ -6,10 +6,9 @@ Each function states its rules in its docstring; callers never re-implement them
 from __future__ import annotations
 
 from django.db.models import Q
-from django.utils import timezone
 
 from grc.models import Membership
-from grc.perms import _is_staff_agent, current_roles
+from grc.perms import _is_staff_agent, current_roles, current_team_ids
 
 MAILROOM_ROLES = {Membership.Role.MAILROOM_AGENT}
 
@@ -34,22 +33,13 @@ def can_see_all_mail(user) -> bool:
     return can_receive_mail(user)
 
 
-def _team_ids(user) -> list[int]:
-    day = timezone.localdate()
-    return list(
-        Membership.objects.filter(user=user, start_date__lte=day)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-        .values_list("team_id", flat=True)
-    )
-
-
 def mail_visible_q(user) -> Q | None:
     """The filter of the items ``user`` may see (None: none at all). See ``can_view_mail``."""
     if not _is_staff_agent(user):
         return None
     if can_see_all_mail(user):
         return Q()
-    teams = _team_ids(user)
+    teams = current_team_ids(user)
     if not teams:
         return None
     return Q(team_id__in=teams)
@@ -66,4 +56,4 @@ def can_view_mail(user, item) -> bool:
         return False
     if can_see_all_mail(user):
         return True
-    return item.team_id is not None and item.team_id in _team_ids(user)
+    return item.team_id is not None and item.team_id in current_team_ids(user)

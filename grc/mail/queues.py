@@ -15,9 +15,7 @@ rules live in one place (``grc.mail.perms``); the lists add their own state / te
 
 from __future__ import annotations
 
-import datetime
-
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -27,7 +25,7 @@ from grc.audit.services import access_log_write
 from grc.mail.models import MailItem
 from grc.mail.perms import can_receive_mail, can_view_mail
 from grc.mail.selectors import mail_items_for
-from grc.models import Membership, Team
+from grc.models import Team
 
 MAILROOM_STATES = {
     "a_qualifier": (MailItem.Status.RECOGNISED,),
@@ -38,8 +36,7 @@ MAILROOM_STATES = {
 TEAM_SCOPES = ("tous", "moi", "non_attribues", "traites")
 
 
-def _active(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
+_active = grc_perms._is_staff_agent
 
 
 def is_mailroom_agent(user) -> bool:
@@ -47,18 +44,9 @@ def is_mailroom_agent(user) -> bool:
     return can_receive_mail(user)
 
 
-def team_ids_for(user, *, on: datetime.date | None = None) -> set[int]:
-    """Teams the user currently belongs to (any role)."""
-    if not _active(user):
-        return set()
-    if on is None:
-        return grc_perms.current_team_ids(user)
-    day = on
-    return set(
-        Membership.objects.filter(user=user, start_date__lte=day)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-        .values_list("team_id", flat=True)
-    )
+def team_ids_for(user) -> set[int]:
+    """Teams the user currently belongs to (any role): ``grc.perms.current_team_ids``."""
+    return grc_perms.current_team_ids(user)
 
 
 def can_work_team_queue(user, team) -> bool:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from grc.history import save_tracked
 from grc.mail.models import MailEvent, MailItem
 from grc.mail.suggest import due_date_for
+from grc.perms import membership_current_q
 
 QUALIFIABLE = (MailItem.Status.RECOGNISED, MailItem.Status.MANUAL, MailItem.Status.QUALIFIED)
 
@@ -43,14 +44,10 @@ def _refresh(target: MailItem, source: MailItem) -> MailItem:
 
 
 def _is_team_member(user, team, today=None) -> bool:
-    from django.db.models import Q
-
     from grc.models import Membership
 
     today = today or timezone.localdate()
-    return Membership.objects.filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=today), user=user, team=team, start_date__lte=today
-    ).exists()
+    return Membership.objects.filter(membership_current_q(on=today), user=user, team=team).exists()
 
 
 @transaction.atomic

@@ -20,9 +20,9 @@ A request the user may not see is a 404 (``selectors``), never a hint that it ex
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 
 from grc.models import Membership
+from grc.perms import membership_current_q
 
 from .models import Request
 
@@ -38,10 +38,7 @@ def is_citizen_account(user) -> bool:
 
 
 def _current_q(prefix: str = "") -> Q:
-    today = timezone.localdate()
-    return Q(**{f"{prefix}start_date__lte": today, f"{prefix}role__in": list(REQUEST_ROLES)}) & (
-        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": today})
-    )
+    return membership_current_q(prefix, roles=REQUEST_ROLES)
 
 
 def request_team_ids(user):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
 from grc.models import Membership, Team
+from grc.perms import membership_current_q
 
 from . import perms
 from .models import Request, RequestAttachment, RequestEvent, RequestMessage
@@ -218,16 +219,14 @@ def team_agents(*, team_id) -> list:
     """Current agents of a team who may be assigned its requests."""
     from grc.models import User
 
-    today = timezone.localdate()
     return list(
+        # One filter() call: the team, the role and the dates are those of the same membership row.
         User.objects.filter(
+            membership_current_q("memberships__", roles=perms.REQUEST_ROLES),
             is_active=True,
             is_staff=True,
             memberships__team_id=team_id,
-            memberships__role__in=list(perms.REQUEST_ROLES),
-            memberships__start_date__lte=today,
         )
-        .filter(Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=today))
         .distinct()
         .order_by("last_name", "first_name", "pk")
     )

@@ -10,7 +10,7 @@ from tests.factories import CitizenFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
-QUERIES_PER_SEARCH = 6
+QUERIES_PER_SEARCH = 5
 
 
 def keys(results):
@@ -216,8 +216,8 @@ def test_reindex_is_resumable_and_check_compares_counts(world, capsys):
 
 def test_query_counts_are_pinned(world, django_assert_num_queries):
     user = world.worker_a
-    search_for(user=user, q="warm-up", log=False)  # roles cached on the user object afterwards
-    # memberships (scope) + trigram thresholds + the search + the page's snippets (+ savepoint pair)
+    search_for(user=user, q="warm-up", log=False)  # memberships and roles cached on the user object afterwards
+    # trigram thresholds + the search + the page's snippets (+ savepoint pair)
     with django_assert_num_queries(QUERIES_PER_SEARCH):
         search_for(user=user, q="le goff jean-pierre", log=False)
     with django_assert_num_queries(QUERIES_PER_SEARCH):
