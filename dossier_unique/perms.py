@@ -31,8 +31,8 @@ whatever permission rows exist; superusers get no bypass either.
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 
+from grc import perms as grc_perms
 from grc.models import Membership
 
 from .models import (
@@ -53,11 +53,8 @@ def is_agent(user) -> bool:
 
 
 def current_membership_q(prefix: str = "", *, roles=FILE_ROLES) -> Q:
-    """Memberships open today in one of ``roles`` (``prefix`` reaches Membership through a relation)."""
-    today = timezone.localdate()
-    return Q(
-        **{f"{prefix}start_date__lte": today, f"{prefix}role__in": list(roles)},
-    ) & (Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": today}))
+    """Memberships open today in one of ``roles`` (``grc.perms.membership_current_q``, file roles by default)."""
+    return grc_perms.membership_current_q(prefix, roles=roles)
 
 
 def current_team_ids(user):
@@ -213,9 +210,6 @@ def can_take_emergency_access(user) -> bool:
 def can_review_emergency_accesses(user) -> bool:
     """List and acknowledge emergency accesses (the DPO's alerts).
 
-    Rules: a current DPO membership.
+    Rules: ``grc.perms.is_dpo``.
     """
-    return (
-        is_agent(user)
-        and Membership.objects.filter(current_membership_q(roles=[Membership.Role.DPO]), user=user).exists()
-    )
+    return grc_perms.is_dpo(user)

@@ -10,7 +10,7 @@ import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from grc.models import Membership
+from grc.models import Membership, User
 
 IDENTITY_READER_ROLES = {
     Membership.Role.SOCIAL_WORKER,
@@ -29,18 +29,29 @@ IDENTITY_EDITOR_ROLES = {
 MERGE_ROLES = {Membership.Role.TEAM_MANAGER, Membership.Role.FUNCTIONAL_ADMIN}
 
 
+def membership_current_q(prefix: str = "", *, roles=None, on: datetime.date | None = None) -> Q:
+    """Memberships open on ``on`` (default today), in one of ``roles`` if given.
+
+    ``prefix`` reaches ``Membership`` through a relation (``"memberships__"`` from ``User``,
+    ``"user__memberships__"`` from a permission row...). The one definition of "a current
+    membership" every permission rule, queue and alert uses.
+    """
+    day = on or timezone.localdate()
+    q = Q(**{f"{prefix}start_date__lte": day}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day})
+    )
+    if roles is not None:
+        q &= Q(**{f"{prefix}role__in": list(roles)})
+    return q
+
+
 def current_memberships(user) -> list[tuple[int, str]]:
     """(team id, role) of the user's open memberships today: one query per request, cached on the user."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     cache_key = "_grc_current_memberships"
     if not hasattr(user, cache_key):
-        day = timezone.localdate()
-        rows = list(
-            Membership.objects.filter(user=user, start_date__lte=day)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-            .values_list("team_id", "role")
-        )
+        rows = list(Membership.objects.filter(membership_current_q(), user=user).values_list("team_id", "role"))
         setattr(user, cache_key, rows)
     return getattr(user, cache_key)
 
@@ -51,16 +62,29 @@ def current_roles(user, *, on: datetime.date | None = None) -> set[str]:
         return set()
     if on is None:
         return {role for _team_id, role in current_memberships(user)}
-    return set(
-        Membership.objects.filter(user=user, start_date__lte=on)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
-        .values_list("role", flat=True)
-    )
+    return set(Membership.objects.filter(membership_current_q(on=on), user=user).values_list("role", flat=True))
 
 
 def current_team_ids(user) -> set[int]:
     """Teams the user belongs to today, in any role (cached with ``current_memberships``)."""
     return {team_id for team_id, _role in current_memberships(user)}
+
+
+def is_dpo(user) -> bool:
+    """The Data Protection Officer: the DPO console, the GDPR register, retention, emergency-access review.
+
+    Rules: an active staff account holding a current DPO membership (``Membership.Role.DPO``).
+    Nobody else — not a superuser without the role, not a team manager: these screens show
+    every citizen's records and are reserved to the function the law designates (their pages 404).
+    """
+    return _is_staff_agent(user) and Membership.Role.DPO in current_roles(user)
+
+
+def dpo_accounts():
+    """Staff accounts holding a current DPO membership (owners of alerts and GDPR requests)."""
+    return User.objects.filter(
+        membership_current_q("memberships__", roles=[Membership.Role.DPO]), is_active=True, is_staff=True
+    ).distinct()
 
 
 def _is_staff_agent(user) -> bool:

@@ -4,7 +4,6 @@ from django import template
 
 from dossier_unique import perms
 from dossier_unique.selectors import file_to_break_glass_on, files_for
-from grc.models import Membership
 from grc.perms import current_roles
 
 register = template.Library()
@@ -27,9 +26,7 @@ def can_follow_files(context) -> bool:
 def can_review_emergency_accesses(context) -> bool:
     """Whether the current user is the DPO (reviews emergency accesses)."""
     request = context.get("request")
-    return bool(
-        request is not None and perms.is_agent(request.user) and Membership.Role.DPO in current_roles(request.user)
-    )
+    return request is not None and perms.can_review_emergency_accesses(request.user)
 
 
 @register.simple_tag(takes_context=True)

@@ -25,6 +25,7 @@ from grc.audit import selectors as sel
 from grc.audit.models import AccessLog, Alert, AlertRule
 from grc.audit.services import alert_update
 from grc.models import Team, Territory, User
+from grc.perms import dpo_accounts
 
 
 def _require_dpo(request) -> None:
@@ -266,11 +267,7 @@ class AlertForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from grc.models import Membership
-
-        self.fields["owner"].queryset = User.objects.filter(
-            is_staff=True, is_active=True, memberships__role=Membership.Role.DPO, memberships__end_date__isnull=True
-        ).distinct()
+        self.fields["owner"].queryset = dpo_accounts()
 
     def clean(self):
         data = super().clean()

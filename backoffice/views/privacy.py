@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from grc.models import Membership, User
+from grc.models import User
+from grc.perms import dpo_accounts
 from grc.privacy import archive as archive_services
 from grc.privacy import retention, selectors, services
 from grc.privacy.models import GdprRequest
@@ -39,9 +40,7 @@ class DateInput(forms.DateInput):
 
 
 def _dpo_choices():
-    users = User.objects.filter(
-        is_active=True, is_staff=True, memberships__role=Membership.Role.DPO, memberships__end_date__isnull=True
-    ).distinct()
+    users = dpo_accounts()
     return [("", "—")] + [(str(u.pk), u.get_full_name() or u.email) for u in users.order_by("last_name", "pk")]
 
 

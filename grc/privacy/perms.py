@@ -2,20 +2,6 @@
 
 from __future__ import annotations
 
-from grc.models import Membership
-from grc.perms import current_roles
+from grc.perms import is_dpo
 
-
-def is_dpo(user) -> bool:
-    """Use the GDPR rights register, compile and download access archives, edit and run retention.
-
-    Rules: an active staff account holding a current DPO membership (``Membership.Role.DPO``).
-    Superusers without that membership do not: these screens show every citizen's data and are
-    reserved to the function the law designates. Everyone else gets 404 on these pages.
-    """
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.is_staff
-        and Membership.Role.DPO in current_roles(user)
-    )
+__all__ = ["is_dpo"]  # Use the register, compile and download access archives, edit and run retention.
