@@ -30,6 +30,10 @@ from grc.mail import queues
 from grc.mail.models import MailItem, MailType
 from grc.mail.selectors import mail_get, mail_scan_open
 from grc.models import Citizen, Team
+from grc.selectors.citizens import citizen_get
+
+# Purpose written on the access-log row when the mailroom reads a citizen to qualify a letter.
+QUALIFY_PURPOSE = "qualification du courrier"
 
 PAGE_SIZE = 50
 # Page images for the viewer: wide enough to read a letter at 100 % zoom, small enough to load fast.
@@ -212,9 +216,10 @@ class QualifyForm(forms.Form):
         label=gettext_lazy("Ouvrir une nouvelle demande (canal courrier)"), required=False
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.request = request
 
     def clean_citizen(self):
         value = (self.cleaned_data.get("citizen") or "").strip()
@@ -222,8 +227,11 @@ class QualifyForm(forms.Form):
             return value or None
         if not value.isdigit():
             raise ValidationError(_("Choisissez un usager dans la liste."))
-        citizen = Citizen.objects.filter(pk=int(value), status=Citizen.Status.ACTIVE).first()
-        if citizen is None:
+        try:
+            citizen = citizen_get(user=self.user, pk=int(value), request=self.request, purpose=QUALIFY_PURPOSE)
+        except Http404:
+            citizen = None
+        if citizen is None or citizen.status != Citizen.Status.ACTIVE:
             raise ValidationError(_("Cet usager n'existe pas ou sa fiche n'est plus active."))
         return citizen
 
@@ -270,7 +278,7 @@ def _initial(item: MailItem) -> dict:
     return initial
 
 
-def _candidates(item, form, search_hits):
+def _candidates(item, form, search_hits, *, user, request):
     """Citizen choices: the suggestions (with score and reasons), then search results, then the chosen one."""
     rows, seen = [], set()
     for suggestion in (item.suggestions or {}).get("citizen", []):
@@ -289,7 +297,10 @@ def _candidates(item, form, search_hits):
             seen.add(hit.citizen.pk)
     chosen = form["citizen"].value()
     if chosen and str(chosen).isdigit() and int(chosen) not in seen:
-        citizen = Citizen.objects.filter(pk=int(chosen)).first()
+        try:
+            citizen = citizen_get(user=user, pk=int(chosen), request=request, purpose=QUALIFY_PURPOSE)
+        except Http404:
+            citizen = None
         if citizen:
             rows.append({"id": citizen.pk, "label": _label(citizen), "score": None, "reasons": []})
     return rows
@@ -313,7 +324,7 @@ def mail_qualify(request, pk):
     searched = False
     status = 200
     if request.method == "POST":
-        form = QualifyForm(request.POST, user=request.user)
+        form = QualifyForm(request.POST, user=request.user, request=request)
         action = request.POST.get("action", "route")
         query = (request.POST.get("q") or "").strip()
         if action == "route" and query and query != (request.POST.get("searched_q") or "").strip():
@@ -338,11 +349,11 @@ def mail_qualify(request, pk):
         else:
             status = 400
     else:
-        form = QualifyForm(initial=_initial(item), user=request.user)
+        form = QualifyForm(initial=_initial(item), user=request.user, request=request)
     context = {
         "item": item,
         "form": form,
-        "candidates": _candidates(item, form, search_hits),
+        "candidates": _candidates(item, form, search_hits, user=request.user, request=request),
         "searched": searched,
         "search_count": len(search_hits),
         "suggestions": item.suggestions or {},
