@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from . import sql
@@ -42,15 +42,17 @@ def verify_chain(
     progress: Callable[[int], None] | None = None,
     start_seq: int | None = None,
     end_seq: int | None = None,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> ChainReport:
     """Recompute the access-log hash chain in seq order, batch by batch, inside the database.
 
     The chain starts at the latest purge anchor (seq and hash of the last purged row). Rows at or
     below the anchor must be gone; rows after it must be contiguous and each link and hash must
     verify. ``start_seq``/``end_seq`` restrict the check to a slice (the benchmark uses it).
+    ``using``: the database alias to read.
     """
     report = ChainReport()
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         anchor_seq, anchor_hash, max_seq, total = chain_bounds(cursor)
         report.anchor_seq = anchor_seq
         partial = start_seq is not None or end_seq is not None
@@ -88,18 +90,26 @@ def verify_chain(
     return report
 
 
-def verify_and_record(*, batch_size: int = 200_000, progress: Callable[[int], None] | None = None):
-    """Run ``verify_chain`` and store the result as a ``LogVerification`` (shown on the DPO console)."""
+def verify_and_record(
+    *,
+    batch_size: int = 200_000,
+    progress: Callable[[int], None] | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+):
+    """Run ``verify_chain`` and store the result as a ``LogVerification`` (shown on the DPO console).
+
+    Both on the database alias ``using``.
+    """
     from .models import LogVerification
 
-    run = LogVerification.objects.create(started_at=timezone.now())
+    run = LogVerification.objects.using(using).create(started_at=timezone.now())
     try:
-        report = verify_chain(batch_size=batch_size, progress=progress)
+        report = verify_chain(batch_size=batch_size, progress=progress, using=using)
     except Exception as exc:  # the failure itself is the result to show the DPO
         run.finished_at = timezone.now()
         run.ok = False
         run.message = f"verification failed: {type(exc).__name__}"
-        run.save()
+        run.save(using=using)
         raise
     run.finished_at = timezone.now()
     run.rows_checked = report.checked
@@ -107,5 +117,5 @@ def verify_and_record(*, batch_size: int = 200_000, progress: Callable[[int], No
     run.anchor_seq = report.anchor_seq
     run.first_bad_seq = report.first_bad_seq
     run.message = "; ".join(f"seq {seq}: {reason}" for seq, reason in report.problems[:20])
-    run.save()
+    run.save(using=using)
     return run, report

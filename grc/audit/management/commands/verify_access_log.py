@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS
 from tqdm import tqdm
 
 from grc.audit.models import AccessLog
@@ -10,11 +11,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=200_000)
+        parser.add_argument(
+            "--database", default=DEFAULT_DB_ALIAS, help="Alias de la base à vérifier (le résultat y est enregistré)."
+        )
 
     def handle(self, *args, **options):
-        total = AccessLog.objects.count()
+        using = options["database"]
+        total = AccessLog.objects.using(using).count()
         with tqdm(total=total, unit="lignes", disable=options["verbosity"] == 0) as bar:
-            run, report = verify_and_record(batch_size=options["batch_size"], progress=bar.update)
+            run, report = verify_and_record(batch_size=options["batch_size"], progress=bar.update, using=using)
         if report.ok:
             self.stdout.write(
                 self.style.SUCCESS(
