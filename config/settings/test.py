@@ -10,6 +10,16 @@ from .base import *  # noqa: E402,F403
 DEBUG = False
 # Several test runs may share one PostgreSQL server: GRC_TEST_DB_NAME keeps them apart.
 DATABASES["default"]["TEST"] = {"NAME": env.str("GRC_TEST_DB_NAME", default="test_grc")}  # noqa: F405
+# Tests run as the runtime role (tests/conftest.py creates and migrates the test database as the
+# owner). The "owner" alias reaches the same test database as the owner: for the tests that play
+# an attacker with the owner's rights (switching the log's triggers off). A mirror is not wrapped in
+# the test's transaction: use the ``owner_db`` fixture, which rolls it back.
+DATABASES["owner"] = {  # noqa: F405
+    **DATABASES["default"],  # noqa: F405
+    **(DATABASE_OWNER or {}),  # noqa: F405
+    "CONN_MAX_AGE": 0,
+    "TEST": {"MIRROR": "default"},
+}
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
