@@ -4,10 +4,11 @@ Every function takes the user and returns nothing (404) unless ``perms.can_use_d
 The log is large (tens of millions of rows): every filter goes through an index and pages use a
 keyset on ``(at, id)`` (newest first), never OFFSET:
 
-- actor → ``accesslog_actor_at``; citizen → ``accesslog_citizen_at``; action → ``accesslog_action_at``;
-  purpose (prefix, case-sensitive) → partial ``accesslog_purpose_at``; period alone → ``accesslog_at``;
+- actor → ``accesslog_actor_cover`` (covering: an index-only scan); citizen → ``accesslog_citizen_at``;
+  action → ``accesslog_action_at``; purpose (prefix, case-sensitive) → partial ``accesslog_purpose_at``;
+  period alone → ``accesslog_at``;
 - team / territory → the members of the team(s) **at the time of the access**: one
-  ``accesslog_actor_at`` range scan per membership (its start and end dates bound the range),
+  ``accesslog_actor_cover`` range scan per membership (its start and end dates bound the range),
   combined with UNION ALL, each branch limited to one page.
 
 The DPO's own consultations are logged (``dpo.log``, ``dpo.export``) by the views through

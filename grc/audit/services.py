@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from django.db import connection
+
 from .models import AccessLog
+
+_INSERT = (
+    f"INSERT INTO {AccessLog._meta.db_table} "  # noqa: S608 (constant table name)
+    "(at, actor_id, action, object_type, object_id, citizen_id, purpose, ip, request_id) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s::inet, %s) RETURNING id, seq, at"
+)
 
 
 def access_log_write(
@@ -31,19 +39,32 @@ def access_log_write(
     if request is not None:
         ip = request.META.get("REMOTE_ADDR") or None
         request_id = getattr(request, "request_id", "")
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    citizen_id = getattr(citizen, "pk", citizen)
+    purpose = purpose[:255]
+    object_id = str(object_id)
+    # One INSERT through a plain cursor, not Model.save(): this runs on every read of personal data,
+    # and the ORM's save path cost more than the insert itself (docs/benchmarks.md, "Access log at
+    # scale"). Nothing listens to AccessLog's save signals. The trigger fills seq, prev_hash, hash
+    # and, when ``at`` is NULL, the date.
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT, [at, actor_id, action, object_type, object_id, citizen_id, purpose, ip, request_id])
+        pk, seq, at = cursor.fetchone()
     entry = AccessLog(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        id=pk,
+        seq=seq,
+        at=at,
+        actor_id=actor_id,
         action=action,
-        citizen_id=getattr(citizen, "pk", citizen),
         object_type=object_type,
-        object_id=str(object_id),
-        purpose=purpose[:255],
+        object_id=object_id,
+        citizen_id=citizen_id,
+        purpose=purpose,
         ip=ip,
         request_id=request_id,
     )
-    if at is not None:
-        entry.at = at
-    entry.save(force_insert=True)
+    entry._state.adding = False
+    entry._state.db = connection.alias
     return entry
 
 

@@ -23,7 +23,7 @@ SINCE = timezone.now() - datetime.timedelta(days=30)
 @pytest.mark.parametrize(
     "filters,index",
     [
-        (selectors.LogFilters(actor=1, since=SINCE), "accesslog_actor_at"),
+        (selectors.LogFilters(actor=1, since=SINCE), "accesslog_actor_cover"),
         (selectors.LogFilters(citizen=1), "accesslog_citizen_at"),
         (selectors.LogFilters(action=AccessLog.Action.EXPORT, since=SINCE), "accesslog_action_at"),
         (selectors.LogFilters(purpose="Accès d'urgence"), "accesslog_purpose_at"),
