@@ -348,8 +348,14 @@ def archive_create(request, pk):
 
 def archive_download(request, pk):
     archive = archive_services.access_archive_for_download(user=request.user, pk=pk, request=request)
+    if archive.is_purged:
+        return _archive_gone(request, archive)
+    try:
+        content = archive.content.open("rb")
+    except FileNotFoundError:
+        return _archive_gone(request, archive)
     response = FileResponse(
-        archive.content.open("rb"),
+        content,
         as_attachment=True,
         filename=f"droit-d-acces-{archive.citizen_id}-{archive.created_at:%Y%m%d}.zip",
         content_type="application/zip",
@@ -357,6 +363,11 @@ def archive_download(request, pk):
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _archive_gone(request, archive):
+    """Say in French that the archive's file is no longer there (purged, or missing from storage): 410."""
+    return render(request, "backoffice/privacy/archive_purged.html", {"archive": archive}, status=410)
 
 
 # --- retention --------------------------------------------------------------------------------

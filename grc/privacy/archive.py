@@ -764,7 +764,10 @@ def access_archive_compile(
 
 
 def access_archive_for_download(*, user, pk: int, request=None) -> AccessArchive:
-    """The archive ``pk`` for the DPO to download (logged ``GDPR_ACCESS_ARCHIVE``); 404 for anyone else."""
+    """The archive ``pk`` for the DPO to download (logged ``GDPR_ACCESS_ARCHIVE``); 404 for anyone else.
+
+    A purged archive (retention, erasure) is returned without a log row: it has no content to read, and
+    the caller says it was purged."""
     from django.http import Http404
 
     if not is_dpo(user):
@@ -772,6 +775,8 @@ def access_archive_for_download(*, user, pk: int, request=None) -> AccessArchive
     archive = AccessArchive.objects.filter(pk=pk).first()
     if archive is None:
         raise Http404
+    if archive.is_purged:
+        return archive
     access_log_write(
         actor=user,
         action=AccessLog.Action.GDPR_ACCESS_ARCHIVE,

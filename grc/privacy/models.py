@@ -168,6 +168,9 @@ class AccessArchive(models.Model):
     sha256 = models.CharField(max_length=64)
     # Counts per kind of record (no personal data).
     summary = models.JSONField(default=dict)
+    # Set when the retention rule ``access_archive`` (or an erasure) removed the file: the row stays as the
+    # proof of the answer (who built it, when, for which request, SHA-256).
+    purged_at = models.DateTimeField(_("purgée le"), null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -178,6 +181,10 @@ class AccessArchive(models.Model):
 
     def __str__(self):
         return f"Archive n° {self.pk}"
+
+    @property
+    def is_purged(self) -> bool:
+        return self.purged_at is not None or not self.content
 
 
 class Withholding(models.Model):
@@ -223,6 +230,7 @@ class RetentionRule(models.Model):
         PORTAL_ACCOUNT = "portal_account", _("Comptes du portail inactifs")
         REQUEST = "request", _("Demandes (après la décision)")
         MAIL = "mail", _("Courriers entrants (après traitement)")
+        ACCESS_ARCHIVE = "access_archive", _("Archives de droit d'accès (après leur constitution)")
 
     purpose = models.CharField(_("finalité"), max_length=20, choices=Purpose.choices, unique=True)
     label = models.CharField(_("libellé"), max_length=200)

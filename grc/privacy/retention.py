@@ -16,6 +16,10 @@ One entry point, ``retention_apply(*, rule, actor=None, dry_run=False)``, record
 * **portal_account** — citizens' accounts without a login since the cutoff: a warning e-mail
   ``warning_days`` before; closed (deactivated, e-mail and names replaced) once warned at least
   ``warning_days`` ago.
+* **access_archive** — access-right archives (ZIP copies of everything about a person, already sent)
+  compiled before the cutoff: the file is deleted from the private storage (after commit) and the row
+  marked purged (``purged_at``); the row stays as the proof of the answer (who, when, for which request,
+  SHA-256). Never exported (they are copies) and never anonymises a citizen.
 * **access_log** — ``grc.audit.retention.access_log_purge(before=cutoff, ...)`` (DPO-console area).
 
 After each of the first four, a citizen left with nothing (no file still kept, no request, no letter,
@@ -79,7 +83,15 @@ from grc.models import (
 )
 from grc.requests.models import Request, RequestAttachment, RequestMessage
 
-from .models import RetentionDone, RetentionExport, RetentionRule, RetentionRun, RetentionWarning, add_months
+from .models import (
+    AccessArchive,
+    RetentionDone,
+    RetentionExport,
+    RetentionRule,
+    RetentionRun,
+    RetentionWarning,
+    add_months,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +163,20 @@ DEFAULT_RULES = [
             "Alignée sur les demandes qu'ils accompagnent (code civil art. 2224) ; le courrier utile est "
             "versé au dossier ou à la demande ; code du patrimoine art. L212-2 et L212-3 (visa des Archives "
             "départementales avant élimination)."
+        ),
+    },
+    {
+        "purpose": P.ACCESS_ARCHIVE,
+        "label": "Archives de droit d'accès : 3 mois après leur constitution",
+        "duration_months": 3,
+        "warning_days": 0,
+        "export_before_destruction": False,
+        "legal_reference": (
+            "RGPD art. 5(1)(c) (minimisation) et 5(1)(e) (limitation de la conservation) : l'archive est une "
+            "copie, déjà communiquée à la personne, de données conservées par ailleurs ; elle est gardée le temps "
+            "d'un renvoi ou d'une contestation, puis le fichier est supprimé. La trace de la réponse (date, "
+            "auteur, demande, empreinte SHA-256) est conservée avec le registre (art. 5(2), responsabilité). "
+            "Pas de versement aux Archives départementales : ce sont des copies."
         ),
     },
 ]
@@ -348,7 +374,7 @@ def citizen_anonymise(*, citizen: Citizen, actor, reason: str, refresh_search: b
     archive_model = apps.get_model("privacy", "AccessArchive")
     archives = list(archive_model.objects.filter(citizen_id__in=ids).exclude(content=""))
     names = [(a.content.storage, a.content.name) for a in archives]
-    archive_model.objects.filter(pk__in=[a.pk for a in archives]).update(content="")
+    archive_model.objects.filter(pk__in=[a.pk for a in archives]).update(content="", purged_at=timezone.now())
     _history(archive_model).objects.filter(citizen_id__in=ids).update(content="")
     transaction.on_commit(lambda: _delete_files(names))
     if refresh_search:
@@ -711,12 +737,60 @@ def _account_citizens(ids):
     return list(Citizen.objects.filter(user_id__in=ids).values_list("pk", flat=True))
 
 
+# access-right archives
+
+
+def _archive_candidates(rule, cutoff):
+    return AccessArchive.objects.filter(created_at__lt=cutoff, purged_at__isnull=True).order_by("pk")
+
+
+def _archive_describe(ids):
+    return [
+        {
+            "type": "archive de droit d'accès",
+            "id": pk,
+            "label": f"Archive n° {pk}" + (f" ({reference})" if reference else ""),
+            "date": timezone.localtime(created).date().isoformat(),
+        }
+        for pk, reference, created in AccessArchive.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "gdpr_request__reference", "created_at")
+    ]
+
+
+def _archive_export(ids):
+    return [], []
+
+
+def _archive_apply(ids, actor, reason, counts):
+    to_delete = []
+    now = timezone.now()
+    for archive in AccessArchive.objects.filter(pk__in=ids, purged_at__isnull=True):
+        if archive.content:
+            to_delete.append((archive.content.storage, archive.content.name))
+        archive.content = ""
+        archive.purged_at = now
+        save_tracked(archive, actor, reason)
+    # The stored path names the citizen: older history rows lose it too.
+    _history(AccessArchive).objects.filter(id__in=ids).update(content="")
+    counts["access_archives_purged"] += len(ids)
+    return to_delete
+
+
+def _archive_citizens(ids):
+    # Purging a copy never makes a citizen "unused": nothing else is touched.
+    return []
+
+
 PURPOSES = {
     P.SOCIAL_FILE: Purpose(_file_candidates, _file_describe, _file_export, _file_apply, _file_citizens),
     P.REQUEST: Purpose(_request_candidates, _request_describe, _request_export, _request_apply, _request_citizens),
     P.MAIL: Purpose(_mail_candidates, _mail_describe, _mail_export, _mail_apply, _mail_citizens),
     P.PORTAL_ACCOUNT: Purpose(
         _account_candidates, _account_describe, _account_export, _account_apply, _account_citizens
+    ),
+    P.ACCESS_ARCHIVE: Purpose(
+        _archive_candidates, _archive_describe, _archive_export, _archive_apply, _archive_citizens
     ),
 }
 
@@ -989,4 +1063,4 @@ def retention_apply_all(*, actor=None, dry_run: bool = False, purposes=None, pro
 
 
 # Accounts first (their citizens may then become unused), the access log last.
-ORDER = [P.PORTAL_ACCOUNT, P.REQUEST, P.MAIL, P.SOCIAL_FILE, P.ACCESS_LOG]
+ORDER = [P.PORTAL_ACCOUNT, P.REQUEST, P.MAIL, P.SOCIAL_FILE, P.ACCESS_ARCHIVE, P.ACCESS_LOG]

@@ -25,7 +25,7 @@ def test_apply_retention_dry_run_command_prints_a_summary_and_changes_nothing(fo
     text = out.getvalue()
     assert "Simulation" in text
     assert "Dossiers sociaux" in text
-    assert RetentionRule.objects.count() == 5
+    assert RetentionRule.objects.count() == 6
     assert set(RetentionRun.objects.values_list("dry_run", flat=True)) == {True}
     assert Note.objects.filter(file=file).exists()
 
@@ -39,7 +39,14 @@ def test_apply_retention_command_one_rule(db):
 
 def test_scheduled_task_runs_every_active_rule(db):
     result = apply_retention.call(dry_run=True)
-    assert {r["purpose"] for r in result} == {"social_file", "access_log", "portal_account", "request", "mail"}
+    assert {r["purpose"] for r in result} == {
+        "social_file",
+        "access_log",
+        "portal_account",
+        "request",
+        "mail",
+        "access_archive",
+    }
 
 
 def test_demo_seed_is_idempotent(dpo, citizen):
@@ -47,7 +54,7 @@ def test_demo_seed_is_idempotent(dpo, citizen):
     demo.seed(actor=dpo, counts=counts)
     demo.seed(actor=dpo, counts=counts)
     assert GdprRequest.objects.count() == 3
-    assert RetentionRule.objects.count() == 5
+    assert RetentionRule.objects.count() == 6
     assert set(GdprRequest.objects.values_list("status", flat=True)) == {"in_progress", "received", "answered"}
     assert counts.created["demandes RGPD"] == 3 and counts.existing["demandes RGPD"] == 3
 
