@@ -1,5 +1,6 @@
 """The DPO's GDPR screens: the register of rights requests (deadlines, late first), one request with its
-history, access-right archives (compile, download), and retention (rules, dry run, runs, exports).
+history, access-right archives (compile, download), portal account deletion requests (erase the account or
+refuse, from their register entry), and retention (rules, dry run, runs, exports).
 
 Only the DPO (``grc.privacy.perms.is_dpo``) reaches these pages; anyone else gets 404. Reads go through
 ``grc.privacy.selectors``, writes through ``grc.privacy.services`` / ``retention`` / ``archive``.
@@ -25,6 +26,9 @@ from grc.privacy import retention, selectors, services
 from grc.privacy.models import GdprRequest
 from grc.privacy.perms import is_dpo
 from grc.selectors.citizens import citizen_get
+from portal.accounts import selectors as account_selectors
+from portal.accounts import services as account_services
+from portal.accounts.models import AccountDeletionRequest
 
 PAGE_SIZE = 50
 
@@ -102,6 +106,27 @@ class TransitionForm(forms.Form):
 class ExtendForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Motif de la prolongation (communiqué au demandeur)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AccountEraseForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=gettext_lazy("Je confirme la suppression du compte du portail, irréversible"),
+        error_messages={"required": gettext_lazy("Cochez la case de confirmation : la suppression est irréversible.")},
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note de traitement (facultative)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AccountRefuseForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Motif du refus (communiqué au demandeur par courriel)"),
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -199,8 +224,20 @@ class WithholdingForm(forms.Form):
     action = forms.ChoiceField(choices=[("withhold", "withhold"), ("release", "release")], widget=forms.HiddenInput)
 
 
-def _detail(request, gdpr_request, *, transition_form=None, extend_form=None, status=200):
+def _detail(
+    request,
+    gdpr_request,
+    *,
+    transition_form=None,
+    extend_form=None,
+    erase_form=None,
+    refuse_form=None,
+    status=200,
+):
     history = list(gdpr_request.history.select_related("history_user").order_by("-history_date"))
+    account_deletion = account_selectors.deletion_request_for_register(
+        user=request.user, gdpr_request=gdpr_request, request=request
+    )
     review_notes, review_documents, review_letters = [], [], []
     if gdpr_request.citizen_id and gdpr_request.kind in (GdprRequest.Kind.ACCESS, GdprRequest.Kind.PORTABILITY):
         review_notes, review_documents, review_letters = selectors.archive_review_items(
@@ -218,6 +255,14 @@ def _detail(request, gdpr_request, *, transition_form=None, extend_form=None, st
             "extend_form": extend_form or ExtendForm(),
             "archive_form": ArchiveForm(),
             "archives": list(gdpr_request.archives.order_by("-created_at")),
+            "account_deletion": account_deletion,
+            "account_deletion_open": account_deletion is not None
+            and account_deletion.status == AccountDeletionRequest.Status.OPEN,
+            "account_tombstoned": account_deletion is not None
+            and account_deletion.user is not None
+            and account_deletion.user.email.endswith(".invalid"),
+            "erase_form": erase_form or AccountEraseForm(),
+            "refuse_form": refuse_form or AccountRefuseForm(),
             "review_notes": review_notes,
             "review_documents": review_documents,
             "review_letters": review_letters,
@@ -325,6 +370,64 @@ def erasure_execute(request, pk):
             % {"n": len(runs)},
         )
     return redirect(gdpr_request.get_absolute_url())
+
+
+def _account_deletion_or_404(request, gdpr_request):
+    account_deletion = account_selectors.deletion_request_for_register(
+        user=request.user, gdpr_request=gdpr_request, request=request
+    )
+    if account_deletion is None:
+        raise Http404
+    return account_deletion
+
+
+@require_POST
+def account_erase(request, pk):
+    """Delete the portal account behind a register entry (the citizen file and social file stay)."""
+    gdpr_request = selectors.gdpr_request_get(user=request.user, pk=pk, request=request)
+    account_deletion = _account_deletion_or_404(request, gdpr_request)
+    form = AccountEraseForm(request.POST)
+    if form.is_valid():
+        try:
+            account_services.account_erase(
+                deletion_request=account_deletion, actor=request.user, note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Compte du portail supprimé ; la demande %(ref)s est répondue et un courriel de confirmation "
+                    "part vers l'adresse de la demande."
+                )
+                % {"ref": gdpr_request.reference},
+            )
+            return redirect(gdpr_request.get_absolute_url())
+    gdpr_request.refresh_from_db()
+    return _detail(request, gdpr_request, erase_form=form, status=400)
+
+
+@require_POST
+def account_refuse(request, pk):
+    """Refuse the portal account deletion behind a register entry, with the reason told to the citizen."""
+    gdpr_request = selectors.gdpr_request_get(user=request.user, pk=pk, request=request)
+    account_deletion = _account_deletion_or_404(request, gdpr_request)
+    form = AccountRefuseForm(request.POST)
+    if form.is_valid():
+        try:
+            account_services.deletion_request_refuse(
+                deletion_request=account_deletion, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request, _("Suppression refusée ; le motif est envoyé au demandeur. Le compte reste désactivé.")
+            )
+            return redirect(gdpr_request.get_absolute_url())
+    gdpr_request.refresh_from_db()
+    return _detail(request, gdpr_request, refuse_form=form, status=400)
 
 
 @require_POST

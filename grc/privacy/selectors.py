@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, Value, When
+from django.apps import apps
+from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -19,10 +20,15 @@ def _require_dpo(user) -> None:
 
 
 def gdpr_requests_for(*, user, include_closed: bool = False):
-    """The register, open requests first, then by the deadline in force (late first), newest closed last."""
+    """The register, open requests first, then by the deadline in force (late first), newest closed last;
+    ``from_portal_account`` marks the entries opened by a portal account deletion request."""
     _require_dpo(user)
     queryset = GdprRequest.objects.select_related("owner").annotate(
         due=Coalesce("extended_deadline", "deadline"),
+        # Entries opened by a citizen's portal account deletion request (the link lives on the portal side).
+        from_portal_account=Exists(
+            apps.get_model("portal_accounts", "AccountDeletionRequest").objects.filter(gdpr_request=OuterRef("pk"))
+        ),
         open_rank=Case(
             When(status__in=GdprRequest.OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField()
         ),

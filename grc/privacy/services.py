@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -117,6 +118,41 @@ def gdpr_request_create(
 
 
 @transaction.atomic
+def gdpr_request_open_for_account(
+    *, account, kind: str, requester_identity: str, citizen=None, received_on: datetime.date | None = None
+) -> GdprRequest:
+    """Open a register entry for a request a citizen made themselves on the portal (channel *portal*,
+    received today unless ``received_on``), with its legal deadline. ``account`` is the citizen's own
+    portal account (the author of the history row); no DPO check: the person exercises their right."""
+    if account is None or account.is_staff:
+        raise PermissionDenied
+    received_on = received_on or timezone.localdate()
+    values = {
+        "kind": kind,
+        "requester_identity": (requester_identity or "").strip(),
+        "received_on": received_on,
+        "channel": GdprRequest.Channel.PORTAL,
+        "citizen": citizen,
+        "owner": None,
+        "notes": "",
+    }
+    _validate(values)
+    gdpr_request = GdprRequest(
+        **values, reference=_next_reference(received_on.year), deadline=legal_deadline(received_on)
+    )
+    return save_tracked(gdpr_request, account, "demande faite sur le portail")
+
+
+def _open_account_deletion(gdpr_request: GdprRequest) -> bool:
+    # grc.privacy does not import the portal: the link lives on the portal's AccountDeletionRequest.
+    try:
+        model = apps.get_model("portal_accounts", "AccountDeletionRequest")
+    except LookupError:  # pragma: no cover - portal not installed
+        return False
+    return model.objects.filter(gdpr_request=gdpr_request, status="open").exists()
+
+
+@transaction.atomic
 def gdpr_request_update(*, gdpr_request: GdprRequest, actor, **changes) -> GdprRequest:
     """Change what was recorded (kind, citizen, identity, receipt date, channel, owner, notes).
 
@@ -175,6 +211,13 @@ def gdpr_request_transition(
         raise ValidationError(
             _("Passage impossible de « %(from)s » à « %(to)s ».")
             % {"from": gdpr_request.get_status_display(), "to": S(to_status).label if to_status in S.values else "?"}
+        )
+    if to_status in (S.ANSWERED, S.REFUSED) and _open_account_deletion(gdpr_request):
+        raise ValidationError(
+            _(
+                "Cette demande vient d'une demande de suppression de compte du portail : utilisez « Supprimer "
+                "le compte » ou « Refuser la suppression »."
+            )
         )
     reason = (reason or "").strip()
     if to_status == S.REFUSED:

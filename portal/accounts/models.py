@@ -84,8 +84,10 @@ class OidcIdentity(models.Model):
 class AccountDeletionRequest(models.Model):
     """A citizen asked for their portal account to be deleted.
 
-    The account is deactivated at once (no more logins); the DPO or an agent then erases what the law
-    allows — the citizen file and social file have their own legal retention — and closes the request.
+    The account is deactivated at once (no more logins) and an erasure request (art. 17 RGPD) is opened in
+    the GDPR register with its legal deadline. The DPO then erases the portal account from the register
+    entry — the citizen file and social file have their own legal retention and are not touched — or
+    refuses with a reason, which closes both.
     """
 
     class Status(models.TextChoices):
@@ -117,6 +119,16 @@ class AccountDeletionRequest(models.Model):
     )
     handled_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
     handling_note = models.TextField(_("note de traitement"), blank=True)
+    # The entry of the GDPR register (right to erasure, art. 17) opened with the request, so the legal
+    # one-month deadline shows in the DPO's register.
+    gdpr_request = models.OneToOneField(
+        "privacy.GdprRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="account_deletion",
+        verbose_name=_("demande au registre RGPD"),
+    )
 
     history = HistoricalRecords()
 

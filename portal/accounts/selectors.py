@@ -32,3 +32,26 @@ def deletion_request_get(*, user, pk: int, request=None) -> AccountDeletionReque
         request=request,
     )
     return found
+
+
+def deletion_request_for_register(*, user, gdpr_request, request=None) -> AccountDeletionRequest | None:
+    """The portal account deletion request behind a GDPR register entry, with its account and citizen,
+    or ``None`` when the entry did not come from one. DPO only (404 otherwise); the read is logged."""
+    if not can_handle_deletion_requests(user):
+        raise Http404
+    found = (
+        AccountDeletionRequest.objects.select_related("user", "citizen", "handled_by")
+        .filter(gdpr_request_id=gdpr_request.pk)
+        .first()
+    )
+    if found is None:
+        return None
+    access_log_write(
+        actor=user,
+        action=AccessLog.Action.CITIZEN_VIEW,
+        citizen=found.citizen,
+        obj=found,
+        purpose=f"demande de suppression de compte ({gdpr_request.reference})",
+        request=request,
+    )
+    return found

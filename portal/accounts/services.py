@@ -158,19 +158,46 @@ def resend_verification(*, email: str, site_url: str) -> None:
 
 # --- Deletion request ---------------------------------------------------------------------------
 
+ERASED_EMAIL = "compte-supprime-{pk}@anonymise.invalid"
+
+
+def requester_identity(user) -> str:
+    """The requester as the GDPR register stores them: the declared name, the account's address, the channel."""
+    profile = CitizenProfile.objects.filter(user=user).first()
+    if profile is not None:
+        name = " ".join(filter(None, [profile.first_names.replace(",", ""), profile.usage_name or profile.birth_name]))
+    else:
+        name = user.get_full_name()
+    lines = [name.strip(), user.email, "Compte du portail (demande de suppression du compte)"]
+    return "\n".join(line for line in lines if line)
+
 
 @transaction.atomic
 def deletion_request_create(*, user, reason: str = "") -> AccountDeletionRequest:
-    """Record the request for the DPO and deactivate the account at once (the caller logs it out).
+    """Record the request, open its erasure entry (art. 17) in the GDPR register with the legal deadline,
+    and deactivate the account at once (the caller logs it out).
 
     The citizen file is not touched: what may be erased, and when, is the DPO's decision (the social
-    file has its own legal retention). An open request is not duplicated.
+    file has its own legal retention). An open request is not duplicated, nor its register entry.
     """
+    from grc.privacy.models import GdprRequest
+    from grc.privacy.services import gdpr_request_open_for_account
+
     user = User.objects.select_for_update().get(pk=user.pk)
     citizen = Citizen.objects.filter(user=user).first()
     request = AccountDeletionRequest.objects.filter(user=user, status=AccountDeletionRequest.Status.OPEN).first()
+    changed = request is None
     if request is None:
         request = AccountDeletionRequest(user=user, email=user.email, citizen=citizen, reason=reason)
+    if request.gdpr_request_id is None:
+        request.gdpr_request = gdpr_request_open_for_account(
+            account=user,
+            kind=GdprRequest.Kind.ERASURE,
+            requester_identity=requester_identity(user),
+            citizen=request.citizen,
+        )
+        changed = True
+    if changed:
         save_tracked(request, user, "demande de suppression du compte")
     user.is_active = False
     save_tracked(user, user, "demande de suppression du compte", update_fields=["is_active"])
@@ -178,24 +205,146 @@ def deletion_request_create(*, user, reason: str = "") -> AccountDeletionRequest
     return request
 
 
-@transaction.atomic
-def deletion_request_close(*, request: AccountDeletionRequest, actor, done: bool, note: str = ""):
-    """Close a deletion request (done or refused), recording who, when and why. DPO only."""
+def _check_handler(actor) -> None:
     from django.core.exceptions import PermissionDenied
 
     from portal.accounts.perms import can_handle_deletion_requests
 
     if not can_handle_deletion_requests(actor):
         raise PermissionDenied
-    request = AccountDeletionRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def _open_for_handling(deletion_request) -> AccountDeletionRequest:
+    queryset = AccountDeletionRequest.objects.select_for_update(of=("self",)).select_related("gdpr_request")
+    request = queryset.get(pk=deletion_request.pk)
     if request.status != AccountDeletionRequest.Status.OPEN:
         raise ValidationError(_("Cette demande a déjà été traitée."))
-    request.status = AccountDeletionRequest.Status.DONE if done else AccountDeletionRequest.Status.REFUSED
+    return request
+
+
+def _end_sessions(user) -> int:
+    """Delete the account's sessions (database sessions: the live ones are scanned; any other engine relies
+    on the changed password hash, which Django checks at each request)."""
+    from importlib import import_module
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store, "get_model_class"):
+        return 0
+    model = store.get_model_class()
+    ended = []
+    for session in model.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=2000):
+        data = store().decode(session.session_data)  # {} for an unreadable session
+        if str(data.get("_auth_user_id")) == str(user.pk):
+            ended.append(session.pk)
+    if ended:
+        model.objects.filter(pk__in=ended).delete()
+    return len(ended)
+
+
+def _erase_account(user, *, actor, reason: str) -> None:
+    """Anonymise the portal account ``user`` (tombstone address, no names, unusable password, inactive),
+    rewrite its history, remove its identity profile, FranceConnect identities, second factors and
+    sessions, and unlink it from its citizen record (which is otherwise untouched)."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    tombstone = ERASED_EMAIL.format(pk=user.pk)
+    user.email = tombstone
+    user.first_name = ""
+    user.last_name = ""
+    user.is_active = False
+    user.set_unusable_password()
+    save_tracked(user, actor, reason)
+    User.history.model.objects.filter(id=user.pk).update(email=tombstone, first_name="", last_name="")
+    citizen = Citizen.objects.filter(user=user).first()
+    if citizen is not None:
+        # Only the link goes: the person may open a new account later and be linked to the same record.
+        citizen.user = None
+        save_tracked(citizen, actor, reason)
+    for model in (CitizenProfile, OidcIdentity):
+        model.objects.filter(user=user).delete()
+        model.history.model.objects.filter(user_id=user.pk).delete()
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    _end_sessions(user)
+
+
+def _schedule_notice(request: AccountDeletionRequest) -> None:
+    from portal.accounts.emails import account_deletion_notice_send
+
+    request_id = request.pk
+    transaction.on_commit(lambda: account_deletion_notice_send.enqueue(request_id))
+
+
+@transaction.atomic
+def account_erase(*, deletion_request: AccountDeletionRequest, actor, note: str = "") -> AccountDeletionRequest:
+    """Carry out a portal account deletion request (DPO only), in one transaction:
+
+    * the account is anonymised (``_erase_account``): address replaced by a tombstone, names blanked,
+      unusable password, inactive; identity profile, FranceConnect identities, TOTP devices and
+      sessions removed; its citizen record is unlinked but **not** erased (the citizen file and the
+      social file have their own legal retention; an erasure of those is a separate register entry);
+    * the deletion request is closed *done* (who, when, note);
+    * its GDPR register entry moves to *answered* (today);
+    * the confirmation e-mail goes, after commit, to the address captured in the request.
+    """
+    _check_handler(actor)
+    request = _open_for_handling(deletion_request)
+    reference = request.gdpr_request.reference if request.gdpr_request_id else f"n° {request.pk}"
+    reason = f"suppression du compte du portail ({reference})"
+    user = User.objects.select_for_update().filter(pk=request.user_id).first() if request.user_id else None
+    if user is not None:
+        if user.is_staff or user.is_service_account:
+            raise ValidationError(_("Ce compte n'est pas un compte du portail : il ne peut pas être supprimé ici."))
+        _erase_account(user, actor=actor, reason=reason)
+    request.status = AccountDeletionRequest.Status.DONE
     request.handled_by = actor
     request.handled_at = timezone.now()
-    request.handling_note = note
-    save_tracked(request, actor, "demande traitée")
+    request.handling_note = (note or "").strip()
+    save_tracked(request, actor, "compte supprimé")
+    _close_register_entry(request, actor=actor, to_status="answered", reason="compte du portail supprimé")
+    _schedule_notice(request)
+    logger.info("portal account %s erased (deletion request %s)", request.user_id, request.pk)
     return request
+
+
+@transaction.atomic
+def deletion_request_refuse(*, deletion_request: AccountDeletionRequest, actor, reason: str) -> AccountDeletionRequest:
+    """Refuse a portal account deletion request (DPO only) with the reason told to the citizen.
+
+    The account stays as it is — deactivated since the request: nothing reactivates it automatically
+    (the citizen asks for it, or an agent decides) — the request is closed *refused* with the reason,
+    its register entry moves to *refused* with the same reason, and the citizen is told by e-mail.
+    """
+    _check_handler(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Indiquez le motif du refus, communiqué au demandeur.")})
+    request = _open_for_handling(deletion_request)
+    request.status = AccountDeletionRequest.Status.REFUSED
+    request.handled_by = actor
+    request.handled_at = timezone.now()
+    request.handling_note = reason
+    save_tracked(request, actor, "suppression refusée")
+    _close_register_entry(request, actor=actor, to_status="refused", reason=reason)
+    _schedule_notice(request)
+    return request
+
+
+def _close_register_entry(request: AccountDeletionRequest, *, actor, to_status: str, reason: str) -> None:
+    from grc.privacy.services import gdpr_request_transition
+
+    gdpr_request = request.gdpr_request
+    if gdpr_request is not None and gdpr_request.is_open:
+        gdpr_request_transition(gdpr_request=gdpr_request, actor=actor, to_status=to_status, reason=reason)
+
+
+def deletion_request_close(*, request: AccountDeletionRequest, actor, done: bool, note: str = ""):
+    """Close a deletion request: ``done`` erases the account (``account_erase``), otherwise it is refused
+    with ``note`` as the reason (``deletion_request_refuse``). DPO only."""
+    if done:
+        return account_erase(deletion_request=request, actor=actor, note=note)
+    return deletion_request_refuse(deletion_request=request, actor=actor, reason=note)
 
 
 # --- OIDC (FranceConnect-style) -----------------------------------------------------------------

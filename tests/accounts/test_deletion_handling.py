@@ -47,3 +47,17 @@ def test_asking_twice_keeps_one_open_request():
     deletion_request_create(user=user)
     deletion_request_create(user=user)
     assert AccountDeletionRequest.objects.filter(user=user).count() == 1
+
+
+def test_closing_as_refused_needs_the_reason_and_keeps_the_account_off(dpo):
+    from django.core.exceptions import ValidationError
+
+    user = portal_account()
+    request = deletion_request_create(user=user)
+    with pytest.raises(ValidationError):
+        deletion_request_close(request=request, actor=dpo, done=False)
+    deletion_request_close(request=request, actor=dpo, done=False, note="Recours en cours")
+    request.refresh_from_db()
+    user.refresh_from_db()
+    assert (request.status, request.gdpr_request.status) == ("refused", "refused")
+    assert user.is_active is False
