@@ -258,9 +258,6 @@ def _detail(
             "account_deletion": account_deletion,
             "account_deletion_open": account_deletion is not None
             and account_deletion.status == AccountDeletionRequest.Status.OPEN,
-            "account_tombstoned": account_deletion is not None
-            and account_deletion.user is not None
-            and account_deletion.user.email.endswith(".invalid"),
             "erase_form": erase_form or AccountEraseForm(),
             "refuse_form": refuse_form or AccountRefuseForm(),
             "review_notes": review_notes,
