@@ -658,22 +658,32 @@ def _inactive_since():
     return Coalesce("last_login", "date_joined")
 
 
-def _account_base():
-    return User.objects.filter(is_staff=False, is_active=True, is_service_account=False).annotate(
-        inactive_since=_inactive_since()
-    )
+CLOSED_ACCOUNT_DOMAIN = "@anonymise.invalid"
+
+
+def _account_base(*, active_only: bool = True):
+    """Citizens' portal accounts; with ``active_only=False`` also the deactivated ones (deletion asked,
+    sign-up never verified, deactivated by an agent) that are not closed yet."""
+    queryset = User.objects.filter(is_staff=False, is_service_account=False)
+    if active_only:
+        queryset = queryset.filter(is_active=True)
+    else:
+        queryset = queryset.exclude(email__endswith=CLOSED_ACCOUNT_DOMAIN)
+    return queryset.annotate(inactive_since=_inactive_since())
 
 
 def _account_candidates(rule, cutoff):
-    """Accounts past the period that were warned at least ``warning_days`` ago (after their last login)."""
-    warned = RetentionWarning.objects.filter(
-        user=OuterRef("pk"),
-        sent_at__gt=OuterRef("inactive_since"),
-        sent_at__lte=timezone.now() - datetime.timedelta(days=rule.warning_days),
-    )
-    queryset = _account_base().filter(inactive_since__lt=cutoff)
+    """Accounts past the period: active ones warned at least ``warning_days`` ago (after their last
+    login), and deactivated ones without a warning (they cannot sign in to act on it). A deactivated
+    account is still someone's e-mail and name: it must not outlive the rule."""
+    queryset = _account_base(active_only=False).filter(inactive_since__lt=cutoff)
     if rule.warning_days:
-        queryset = queryset.filter(Exists(warned))
+        warned = RetentionWarning.objects.filter(
+            user=OuterRef("pk"),
+            sent_at__gt=OuterRef("inactive_since"),
+            sent_at__lte=timezone.now() - datetime.timedelta(days=rule.warning_days),
+        )
+        queryset = queryset.filter(Q(is_active=False) | Exists(warned))
     return queryset.order_by("pk")
 
 
@@ -689,7 +699,10 @@ def accounts_to_warn(rule, cutoff):
 def _account_describe(ids):
     return [
         {"type": "compte du portail", "id": pk, "date": timezone.localtime(since).date().isoformat()}
-        for pk, since in _account_base().filter(pk__in=ids).order_by("pk").values_list("pk", "inactive_since")
+        for pk, since in _account_base(active_only=False)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "inactive_since")
     ]
 
 
@@ -948,9 +961,8 @@ def citizen_erase(*, gdpr_request, actor) -> list[RetentionRun]:
     rules = {rule.purpose: rule for rule in retention_rules_ensure(actor=actor)}
     targets = {
         P.PORTAL_ACCOUNT: list(
-            Citizen.objects.filter(pk__in=ids, user__isnull=False, user__is_active=True).values_list(
-                "user_id", flat=True
-            )
+            # Deactivated accounts too (a deletion request deactivates at once): still an e-mail and a name.
+            Citizen.objects.filter(pk__in=ids, user__isnull=False).values_list("user_id", flat=True)
         ),
         P.REQUEST: list(_not_done(Request.objects.filter(citizen_id__in=ids), P.REQUEST).values_list("pk", flat=True)),
         P.MAIL: list(_not_done(MailItem.objects.filter(citizen_id__in=ids), P.MAIL).values_list("pk", flat=True)),

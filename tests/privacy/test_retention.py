@@ -291,6 +291,31 @@ def test_inactive_portal_account_is_warned_a_month_before_then_closed(db, dpo, a
     assert len(mail.outbox) == 1
 
 
+def test_deactivated_portal_account_is_closed_after_the_period_without_a_warning(db, dpo, apply):
+    # Deactivated (deletion asked and left unanswered, sign-up never verified, agent decision): the
+    # holder cannot sign in to act on a warning, and the e-mail and name must not outlive the rule.
+    gone = UserFactory(citizen_account=True, email="parti@example.org", last_name="Parti", is_active=False)
+    recent = UserFactory(citizen_account=True, email="recent@example.org", is_active=False)
+    type(gone).objects.filter(pk=gone.pk).update(last_login=LONG_AGO, date_joined=LONG_AGO)
+    rule = _rule("portal_account", dpo)
+
+    dry = apply(rule=rule, actor=None, dry_run=True)
+    assert [item["id"] for item in dry.items] == [gone.pk]
+    gone.refresh_from_db()
+    assert gone.email == "parti@example.org"
+
+    run = apply(rule=rule, actor=None)
+    assert run.counts["accounts_closed"] == 1 and run.counts["warnings"] == 0
+    assert mail.outbox == []
+    gone.refresh_from_db()
+    recent.refresh_from_db()
+    assert gone.email.endswith("@anonymise.invalid") and gone.last_name == ""
+    assert not _history(type(gone)).filter(email="parti@example.org").exists()
+    assert recent.email == "recent@example.org"
+    # Closed accounts are not taken again.
+    assert apply(rule=rule, actor=None).counts.get("accounts_closed", 0) == 0
+
+
 def test_access_log_rule_goes_through_the_audit_purge_and_dry_run_keeps_rows(rich, dpo, apply):
     before = AccessLog.objects.count()
     run = apply(rule=_rule("access_log", dpo), actor=dpo, dry_run=True)
@@ -316,8 +341,13 @@ def test_erasure_request_erases_the_citizen_once_nothing_is_open(rich, dpo, appl
     with pytest.raises(ValidationError, match="accompagnement est en cours"):
         citizen_erase(gdpr_request=gdpr_request, actor=dpo)
     Accompaniment.objects.filter(file=rich["file"]).update(status="closed", end_date=timezone.localdate())
+    # The account was deactivated (its holder asked for deletion on the portal): erased all the same.
+    account = citizen.user
+    type(account).objects.filter(pk=account.pk).update(is_active=False)
     with django_capture_on_commit_callbacks(execute=True):
         runs = citizen_erase(gdpr_request=gdpr_request, actor=dpo)
+    account.refresh_from_db()
+    assert account.email.endswith("@anonymise.invalid") and account.first_name == account.last_name == ""
     assert {run.rule.purpose for run in runs} == {"portal_account", "request", "mail", "social_file"}
     assert all(run.exports.exists() for run in runs if run.rule.export_before_destruction)
     citizen.refresh_from_db()
