@@ -12,6 +12,7 @@ import datetime
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Count, Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,6 +27,7 @@ from grc.audit.models import AccessLog, Alert, AlertRule
 from grc.audit.services import alert_update
 from grc.models import Team, Territory, User
 from grc.perms import dpo_accounts
+from grc.privacy import selectors as privacy_selectors
 
 
 def _require_dpo(request) -> None:
@@ -109,12 +111,21 @@ def home(request):
     _require_dpo(request)
     verifications = sel.latest_verifications(user=request.user, limit=5)
     open_alerts = sel.alerts_for(user=request.user, status=Alert.Status.OPEN).count()
+    # The legal month runs on every open register entry: what is late or due within a week, at a glance.
+    today = timezone.localdate()
+    register = privacy_selectors.gdpr_requests_for(user=request.user).aggregate(
+        open=Count("pk"),
+        late=Count("pk", filter=Q(due__lt=today)),
+        due_soon=Count("pk", filter=Q(due__gte=today, due__lte=today + datetime.timedelta(days=7))),
+        portal_accounts=Count("pk", filter=Q(from_portal_account=True)),
+    )
     return render(
         request,
         "backoffice/dpo/home.html",
         {
             "verifications": verifications,
             "open_alerts": open_alerts,
+            "register": register,
             "last": verifications[0] if verifications else None,
         },
     )

@@ -165,6 +165,25 @@ def test_home_shows_the_latest_verification(dpo_client):
     assert "journal altéré" in body and "n° 7" in body
 
 
+def test_home_counts_the_register_entries_late_due_soon_and_from_portal_accounts(dpo_client, dpo):
+    from grc.privacy.services import gdpr_request_create
+    from portal.accounts.services import deletion_request_create
+    from tests.factories import UserFactory
+
+    today = timezone.localdate()
+    for received in (today - datetime.timedelta(days=45), today - datetime.timedelta(days=26), today):
+        gdpr_request_create(
+            actor=dpo, kind="access", requester_identity="Demandeur", received_on=received, channel="mail"
+        )
+    deletion_request_create(user=UserFactory(citizen_account=True))
+
+    body = dpo_client.get(reverse("backoffice:dpo_home")).content.decode()
+    assert "4 demandes en cours" in body
+    assert "1 en retard sur le délai légal" in body and "dépassé le délai légal" in body
+    assert "1 à échéance dans les 7 jours" in body
+    assert "1 suppression de compte portail" in body
+
+
 def test_alert_detail_shows_the_rule_and_rows_and_the_dpo_handles_it(dpo_client, dpo, worker_a):
     rows = [access_log_write(actor=worker_a, action=A.EXPORT) for _ in range(2)]
     for r in rows:
