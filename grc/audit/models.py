@@ -7,7 +7,8 @@ from simple_history.models import HistoricalRecords
 class AccessLog(models.Model):
     """One row per read of personal data. Append-only.
 
-    A database trigger refuses UPDATE, DELETE and TRUNCATE, and a BEFORE INSERT trigger, under a
+    The application's runtime role may only SELECT and INSERT it (``grc/dbroles.py``); a database
+    trigger also refuses UPDATE, DELETE and TRUNCATE, and a BEFORE INSERT trigger, under a
     transaction-scoped advisory lock, gives each row the next ``seq``, the hash of the row before
     it (``prev_hash``) and its own ``hash`` (SHA-256 over ``prev_hash`` and the row's fields).
     ``manage.py verify_access_log`` recomputes the chain. Foreign keys carry no database constraint:

@@ -74,8 +74,10 @@ SELECT seq, reason FROM (
 # purged row) in the append-only ``audit_accessloganchor`` table. The delete triggers let a row go
 # only when the transaction-local setting ``grc.audit_purge_upto`` covers its seq AND an anchor
 # with exactly that seq exists (checked once per statement). Verification starts from the latest
-# anchor. Tamper-evident, not tamper-proof: the table owner can still disable triggers (see
-# docs/data-protection.md, "Integrity").
+# anchor. The application's runtime role holds only SELECT and INSERT on both tables and does not
+# own them (grc/dbroles.py), so it can neither delete rows nor switch these triggers off; the
+# owner role (migrations) or a superuser could, and the chain with its daily verification would
+# show it (docs/data-protection.md, "Integrity").
 ANCHOR_TABLE = "audit_accessloganchor"
 PURGE_SETTING = "grc.audit_purge_upto"
 
