@@ -182,8 +182,13 @@ def _at_text(us: int, cache: dict) -> str:
     return f"{prefix}.{micro:06d}"
 
 
-def generate_chunk(start: int, count: int, prev_hash: str, staff: list[int], citizens: int, timeline: Timeline):
-    """COPY text for rows start+1..start+count (seq = id = row number) and the last hash."""
+def generate_chunk(
+    start: int, count: int, prev_hash: str, staff: list[int], citizens: int, timeline: Timeline, id_offset: int = 0
+):
+    """COPY text for rows start+1..start+count (seq = row number, id = seq + ``id_offset``) and the last hash.
+
+    ``id_offset`` is 0 on a fresh load; a top-up after measuring runs starts ids after the highest one
+    (rolled-back inserts use ids, not seqs)."""
     rng = random.Random(start)  # deterministic per chunk, so a resumed load writes the same rows
     actions = [a for a, w in ACTIONS for _ in range(w)]
     n_staff = len(staff)
@@ -210,7 +215,8 @@ def generate_chunk(start: int, count: int, prev_hash: str, staff: list[int], cit
         text = f"{prev_hash}|{seq}|{at}|{actor}|{action}|grc.citizen|{object_id}|{citizen}|{purpose}|{ip}|"
         h = sha(text.encode()).hexdigest()
         write(
-            f"{seq}\t{seq}\t{at}+00\t{actor}\t{action}\tgrc.citizen\t{object_id}\t{citizen}\t{purpose}\t{ip}\t\t{prev_hash}\t{h}\n"
+            f"{seq + id_offset}\t{seq}\t{at}+00\t{actor}\t{action}\tgrc.citizen\t{object_id}\t{citizen}"
+            f"\t{purpose}\t{ip}\t\t{prev_hash}\t{h}\n"
         )
         prev_hash = h
     return buf.getvalue(), prev_hash
@@ -221,8 +227,9 @@ def load(rows: int, n_staff: int, citizens: int) -> None:
 
     staff = ensure_staff(n_staff)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT coalesce(max(seq), 0) FROM {sql.TABLE}")  # noqa: S608
-        (done,) = cursor.fetchone()
+        cursor.execute(f"SELECT coalesce(max(seq), 0), coalesce(max(id), 0) FROM {sql.TABLE}")  # noqa: S608
+        done, max_id = cursor.fetchone()
+    id_offset = max(max_id - done, 0)
     if done >= rows:
         log(f"{done:,} access-log rows already loaded")
         finish_load(rows=done)
@@ -256,7 +263,7 @@ def load(rows: int, n_staff: int, citizens: int) -> None:
 
     def make(first, last_hash):
         t0 = time.monotonic()
-        text, h = generate_chunk(first, min(CHUNK, rows - first), last_hash, staff, citizens, timeline)
+        text, h = generate_chunk(first, min(CHUNK, rows - first), last_hash, staff, citizens, timeline, id_offset)
         return text, h, time.monotonic() - t0
 
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -295,7 +302,11 @@ def finish_load(*, rows: int) -> None:
             return
         log(f"rebuilding indexes: {', '.join(missing)}")
         cursor.execute("SET maintenance_work_mem = '1GB'")
-        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{sql.TABLE}', 'id'), %s)", [rows])
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{sql.TABLE}', 'id'), "  # noqa: S608
+            f"greatest(%s, (SELECT max(id) FROM {sql.TABLE})))",
+            [rows],
+        )
         for name in missing:
             t0 = time.monotonic()
             cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {sql.TABLE} {SECONDARY_INDEXES[name]}")
