@@ -72,3 +72,17 @@ def test_a_failing_rule_does_not_stop_the_others(followed, settings, tmp_path):
     assert result["social_file"] == "failed"
     assert result["access_log"] == "done" and result["request"] == "done"
     assert SocialFile.objects.filter(pk=file.pk).exists()
+
+
+def test_default_rules_exist_right_after_migrate_before_any_run(db):
+    # The DPO must see (and can edit) every rule before the first nightly run applies it; a rule
+    # added in a release (access-right archives) appears at the migrate that ships it.
+    assert set(RetentionRule.objects.values_list("purpose", flat=True)) == {
+        "social_file",
+        "access_log",
+        "portal_account",
+        "request",
+        "mail",
+        "access_archive",
+    }
+    assert not RetentionRun.objects.exists()
