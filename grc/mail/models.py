@@ -80,6 +80,19 @@ class RoutingRule(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        super().clean()
+        if self.pattern:
+            import regex
+            from django.core.exceptions import ValidationError
+
+            try:
+                regex.compile(self.pattern, regex.IGNORECASE)
+            except regex.error as error:
+                raise ValidationError(
+                    {"pattern": _("Expression régulière invalide : %(error)s.") % {"error": error}}
+                ) from None
+
 
 class MailBatch(models.Model):
     """One upload session (a screen batch or a scanning station's run)."""

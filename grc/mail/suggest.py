@@ -24,16 +24,20 @@ Nothing here writes to the database or logs personal data.
 from __future__ import annotations
 
 import datetime
+import logging
 import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import regex
 from django.db.models import Max
 from django.utils import timezone
 
 from grc import nir as nir_lib
 from grc.matching import IdentityQuery, fold, match
+
+logger = logging.getLogger(__name__)
 
 MAX_CITIZENS = 5
 # Letters are read from their first characters only: a 50-page scan stays a few milliseconds.
@@ -204,8 +208,8 @@ def _names(text: str) -> list[tuple[str, str]]:
         names.append((family, labelled.get("PRENOM", "")))
     if labelled.get("NOM D USAGE"):
         names.append((labelled["NOM D USAGE"], labelled.get("PRENOM", "")))
-    for regex in (_SIGNED_RE, _CIVILITY_RE):
-        for m in regex.finditer(text):
+    for name_re in (_SIGNED_RE, _CIVILITY_RE):
+        for m in name_re.finditer(text):
             chunk = m.group(m.lastindex).split("\n")[0]
             split = _split_name(chunk.split())
             if split:
@@ -410,10 +414,7 @@ def rule_hits(text: str, sender: str, rules=None) -> list[RuleHit]:
             shown = ", ".join(f"« {k} »" for k in found[:3])
             parts.append(f"mots-clés {shown}" if len(found) > 1 else f"mot-clé {shown}")
         if rule.pattern:
-            try:
-                if not re.search(rule.pattern, text, re.IGNORECASE):
-                    continue
-            except re.error:
+            if not _pattern_found(rule, text):
                 continue
             matched += 1
             parts.append("motif reconnu")
@@ -450,6 +451,21 @@ _STOPWORDS = set(
         "octobre novembre decembre"
     ).split()
 )
+# An admin's pattern runs on text anyone can send (a letter's OCR): searched with the ``regex`` module
+# and a time limit, so a pattern prone to catastrophic backtracking cannot hold a worker.
+RULE_PATTERN_TIMEOUT_S = 0.2
+
+
+def _pattern_found(rule, text: str) -> bool:
+    try:
+        return regex.search(rule.pattern, text, flags=regex.IGNORECASE, timeout=RULE_PATTERN_TIMEOUT_S) is not None
+    except regex.error:
+        logger.warning("routing rule %s: invalid pattern, skipped", rule.pk)
+    except TimeoutError:
+        logger.warning("routing rule %s: pattern timed out after %ss, skipped", rule.pk, RULE_PATTERN_TIMEOUT_S)
+    return False
+
+
 _TOKEN_RE = re.compile(r"[A-Z]{3,}")
 
 

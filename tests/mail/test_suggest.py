@@ -176,6 +176,32 @@ def test_rule_on_sender_and_invalid_pattern_does_not_break():
     assert teams[0]["reasons"][0] == "Expéditeur « MDPH » (règle « MDPH »)"
 
 
+def test_a_pattern_prone_to_catastrophic_backtracking_cannot_hold_the_worker():
+    # (a|aa)+$ on a long run of "a" followed by something else backtracks exponentially: with the
+    # standard library's re this letter would hold the worker for hours. The rule is skipped after
+    # its time limit and the others still suggest.
+    import time
+
+    team = TeamFactory(name="APA / PCH")
+    RoutingRule.objects.create(name="MDPH", sender="MDPH", team=team)
+    RoutingRule.objects.create(name="Piège", pattern="(a|aa)+$", team=TeamFactory(name="Autre"))
+    item = make_item("MDPH d'Ille-et-Vilaine\n" + "a" * 60 + "!\n")
+    started = time.monotonic()
+    teams = suggest(item)["team"]
+    assert time.monotonic() - started < 5
+    assert [t["id"] for t in teams] == [team.pk]
+
+
+def test_an_invalid_pattern_is_refused_with_a_french_message():
+    from django.core.exceptions import ValidationError
+
+    rule = RoutingRule(name="Cassée", pattern="([", team=TeamFactory(name="Autre"))
+    with pytest.raises(ValidationError) as refused:
+        rule.full_clean()
+    assert refused.value.message_dict["pattern"][0].startswith("Expression régulière invalide")
+    RoutingRule(name="Valide", pattern=r"allocation\s+personnalis", team=rule.team).full_clean()
+
+
 def test_team_learned_from_past_decisions_without_any_rule():
     pmi = TeamFactory(name="PMI — CDAS Vitré")
     rsa = TeamFactory(name="RSA — CDAS Vitré")
