@@ -24,6 +24,7 @@ OUR_APPS = {
 # Adding a model here needs a reason; a model holding personal data needs history instead.
 WITHOUT_HISTORY = {
     "audit.AccessLog": "append-only and hash-chained: it never changes, so it has nothing to version",
+    "portal_accounts.EmailThrottle": "anonymous counters (HMAC keys, no personal data) deleted after a day",
     "portal.HomePage": "editorial content, versioned by Wagtail revisions",
     "portal.ContentPage": "editorial content, versioned by Wagtail revisions",
     "portal.ProcedureIndexPage": "editorial content, versioned by Wagtail revisions",

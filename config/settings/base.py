@@ -250,6 +250,11 @@ PRIVACY_RETENTION_BATCH_SIZE = env.int("PRIVACY_RETENTION_BATCH_SIZE", default=2
 # PASSWORD_RESET_TIMEOUT (Django's setting). A citizen who enabled TOTP passes it after the password.
 ACCOUNTS_VERIFY_MAX_AGE_SECONDS = env.int("ACCOUNTS_VERIFY_MAX_AGE_SECONDS", default=3 * 24 * 3600)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=24 * 3600)
+# Anonymous forms that send e-mail (sign-up, new verification link, password reset): at most this many
+# e-mails to one address an hour (beyond: silently not sent), and this many such posts from one IP an
+# hour (beyond: a French 429 page). Against e-mail bombing through the Département's domain.
+ACCOUNTS_EMAILS_PER_ADDRESS_PER_HOUR = env.int("ACCOUNTS_EMAILS_PER_ADDRESS_PER_HOUR", default=3)
+ACCOUNTS_FORMS_PER_IP_PER_HOUR = env.int("ACCOUNTS_FORMS_PER_IP_PER_HOUR", default=30)
 MIDDLEWARE += ["portal.accounts.middleware.CitizenOTPMiddleware"]
 # OpenID Connect relying party, FranceConnect-style: switched on by OIDC_CLIENT_ID plus OIDC_ISSUER (or
 # OIDC_DISCOVERY_URL). Authorisation code flow with state, nonce and PKCE; ID token checked (signature,

@@ -163,6 +163,14 @@ class ResendVerificationForm(forms.Form):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+        # Counted per recipient like the other anonymous-form e-mails; past the limit nothing is
+        # sent and the page says the same thing.
+        from .throttle import allow_recipient
+
+        if allow_recipient(to_email):
+            super().send_mail(subject_template_name, email_template_name, context, from_email, to_email, **kwargs)
+
     email = forms.EmailField(
         label=_("Adresse électronique"),
         max_length=254,

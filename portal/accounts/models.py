@@ -139,3 +139,23 @@ class AccountDeletionRequest(models.Model):
 
     def __str__(self):
         return f"Demande de suppression n° {self.pk}"
+
+
+class EmailThrottle(models.Model):
+    """One e-mail an anonymous form made us send, or one such form posted from an address: counted
+    to refuse e-mail bombing through our domain (``portal.accounts.throttle``). ``key`` is an HMAC
+    of the recipient or client address, never the address itself; rows older than a day are removed
+    as new ones come."""
+
+    scope = models.CharField(max_length=20)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(db_default=models.functions.Now())
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "key", "at"], name="email_throttle_key_at"),
+            models.Index(fields=["at"], name="email_throttle_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.scope} {self.at:%Y-%m-%d %H:%M}"

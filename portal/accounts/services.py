@@ -45,7 +45,16 @@ def verification_url(user, *, site_url: str) -> str:
     return site_url.rstrip("/") + reverse("accounts:verify", args=[verification_token(user)])
 
 
+# E-mails an anonymous form can trigger: counted per recipient (portal.accounts.throttle).
+ANONYMOUS_TEMPLATES = {"verify", "exists"}
+
+
 def _send(*, to: str, template: str, context: dict) -> None:
+    if template in ANONYMOUS_TEMPLATES:
+        from .throttle import allow_recipient
+
+        if not allow_recipient(to):
+            return
     subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
     body = render_to_string(f"accounts/email/{template}_body.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])

@@ -24,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from grc.models import Citizen
 from grc.services.otp import otp_backup_codes_create, otp_totp_confirm, otp_totp_start
-from portal.accounts import oidc, services
+from portal.accounts import oidc, services, throttle
 from portal.accounts.forms import (
     DeletionRequestForm,
     IdentityFields,
@@ -58,6 +58,19 @@ def _safe_next(request, default=CITIZEN_HOME) -> str:
     return default
 
 
+def _too_many(request, template: str, context: dict):
+    """The form again, with what was typed, and a French explanation (429)."""
+    form = context.get("form")
+    if form is not None:
+        form.is_valid()  # keep the values (the form is bound: a POST); their errors are not the point here
+        form._errors = {}
+        form.add_error(
+            None,
+            _("Trop de demandes ont été envoyées depuis votre connexion. Par sécurité, réessayez dans une heure."),
+        )
+    return render(request, template, context, status=429)
+
+
 def _staff_not_here(request):
     if request.user.is_staff:
         raise Http404
@@ -72,6 +85,8 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect(CITIZEN_HOME)
     form = SignupForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not throttle.allow_client(request):
+        return _too_many(request, "accounts/signup.html", {"form": form, "oidc_enabled": oidc.is_configured()})
     if request.method == "POST" and form.is_valid():
         services.account_signup(
             email=form.cleaned_data["email"],
@@ -114,6 +129,8 @@ def verify(request, token):
 @require_http_methods(["GET", "POST"])
 def verify_resend(request):
     form = ResendVerificationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not throttle.allow_client(request):
+        return _too_many(request, "accounts/verify_resend.html", {"form": form})
     if request.method == "POST" and form.is_valid():
         services.resend_verification(email=form.cleaned_data["email"], site_url=_site_url(request))
         messages.success(
@@ -164,6 +181,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/email/password_reset_body.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        if not throttle.allow_client(request):
+            return _too_many(request, self.template_name, {"form": self.get_form()})
+        return super().post(request, *args, **kwargs)
 
 
 @method_decorator(login_not_required, name="dispatch")

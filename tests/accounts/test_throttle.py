@@ -1,0 +1,59 @@
+"""Anonymous forms cannot be used to flood an address with e-mail, nor be posted without end."""
+
+import pytest
+from django.core import mail
+
+from portal.accounts.models import EmailThrottle
+from tests.factories import UserFactory
+
+from .test_signup import GOOD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _mails_on_commit(monkeypatch):
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+
+
+def test_one_address_gets_at_most_the_limit_of_emails_an_hour_and_the_page_never_tells(client, settings):
+    settings.ACCOUNTS_EMAILS_PER_ADDRESS_PER_HOUR = 3
+    victim = "victime@example.org"
+    pages = []
+    for _ in range(6):
+        response = client.post("/compte/inscription/", {**GOOD, "email": victim})
+        pages.append((response.status_code, response.headers.get("Location")))
+    # The same answer every time: nothing tells the sender that e-mails stopped.
+    assert len(set(pages)) == 1 and pages[0][0] == 302
+    assert [m.to for m in mail.outbox] == [[victim]] * 3
+    # Another address is not affected; keys are HMACs, never the addresses.
+    client.post("/compte/inscription/", {**GOOD, "email": "autre@example.org"})
+    assert mail.outbox[-1].to == ["autre@example.org"]
+    assert not EmailThrottle.objects.filter(key__icontains="example").exists()
+
+
+def test_password_reset_emails_are_counted_per_address_too(client, settings):
+    settings.ACCOUNTS_EMAILS_PER_ADDRESS_PER_HOUR = 2
+    UserFactory(citizen_account=True, email="oubli@example.org")
+    for _ in range(4):
+        response = client.post("/compte/mot-de-passe/", {"email": "oubli@example.org"})
+        assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [["oubli@example.org"]] * 2
+
+
+def test_one_ip_posting_too_often_gets_a_french_429_that_keeps_what_was_typed(client, settings):
+    settings.ACCOUNTS_FORMS_PER_IP_PER_HOUR = 2
+    for n in range(2):
+        client.post("/compte/verification/renvoyer/", {"email": f"a{n}@example.org"}, REMOTE_ADDR="203.0.113.7")
+    response = client.post("/compte/inscription/", {**GOOD, "email": "c@example.org"}, REMOTE_ADDR="203.0.113.7")
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "Trop de demandes" in body and "réessayez dans une heure" in body
+    assert 'value="c@example.org"' in body and 'value="Rouxel"' in body
+    response = client.post("/compte/mot-de-passe/", {"email": "d@example.org"}, REMOTE_ADDR="203.0.113.7")
+    assert response.status_code == 429
+    # Another client is served.
+    response = client.post("/compte/mot-de-passe/", {"email": "d@example.org"}, REMOTE_ADDR="198.51.100.1")
+    assert response.status_code == 302
