@@ -1,5 +1,6 @@
-"""Cross-cutting request handling: request ids, login by default, staff 2FA and session limits."""
+"""Cross-cutting request handling: client address, request ids, login by default, staff 2FA and session limits."""
 
+import ipaddress
 import re
 import time
 import uuid
@@ -27,6 +28,28 @@ STAFF_ONLY_PREFIXES = ("/backoffice/", "/cms/", "/django-admin/")
 SESSION_LOGIN_AT = "_grc_login_at"
 SESSION_LAST_SEEN = "_grc_last_seen"
 LAST_SEEN_RESOLUTION_SECONDS = 60
+
+
+class ClientAddressMiddleware:
+    """Behind ``TRUSTED_PROXY_COUNT`` reverse proxies, the client's address is the one the outermost
+    of them appended to ``X-Forwarded-For`` (entries before it are whatever the client sent, and are
+    ignored); ``REMOTE_ADDR`` is set to it for everything after (access log, login lockouts, form
+    limits). With 0 (the default), ``X-Forwarded-For`` is never read: a client could forge it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        count = settings.TRUSTED_PROXY_COUNT
+        if count > 0:
+            entries = [e.strip() for e in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if e.strip()]
+            if len(entries) >= count:
+                candidate = entries[-count]
+                try:
+                    request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(candidate))
+                except ValueError:
+                    pass
+        return self.get_response(request)
 
 
 class RequestIdMiddleware:

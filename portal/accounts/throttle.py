@@ -31,8 +31,10 @@ def allow(scope: str, value: str, *, limit: int) -> bool:
     """Count one more event for ``value`` in ``scope``; False (and nothing counted) past ``limit`` an hour."""
     from .models import EmailThrottle
 
-    if not value or limit <= 0:
-        return limit > 0
+    if limit <= 0:
+        return True  # 0: no limit
+    if not value:
+        return True
     now = timezone.now()
     key = _key(scope, value)
     EmailThrottle.objects.filter(at__lt=now - KEEP).delete()

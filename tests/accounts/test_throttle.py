@@ -57,3 +57,39 @@ def test_one_ip_posting_too_often_gets_a_french_429_that_keeps_what_was_typed(cl
     # Another client is served.
     response = client.post("/compte/mot-de-passe/", {"email": "d@example.org"}, REMOTE_ADDR="198.51.100.1")
     assert response.status_code == 302
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_by_its_own_address(client, settings):
+    settings.ACCOUNTS_FORMS_PER_IP_PER_HOUR = 1
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    first = client.post(
+        "/compte/mot-de-passe/", {"email": "a@example.org"}, HTTP_X_FORWARDED_FOR="198.51.100.1", **proxy
+    )
+    # A second citizen behind the same proxy is not refused because of the first.
+    second = client.post(
+        "/compte/mot-de-passe/", {"email": "b@example.org"}, HTTP_X_FORWARDED_FOR="198.51.100.2", **proxy
+    )
+    # Whatever a client puts before the proxy's entry is ignored: no way round the limit by forging it.
+    forged = client.post(
+        "/compte/mot-de-passe/",
+        {"email": "c@example.org"},
+        HTTP_X_FORWARDED_FOR="192.0.2.99, 198.51.100.1",
+        **proxy,
+    )
+    assert (first.status_code, second.status_code, forged.status_code) == (302, 302, 429)
+
+
+def test_without_a_trusted_proxy_the_forwarded_header_is_never_believed(client, settings):
+    settings.ACCOUNTS_FORMS_PER_IP_PER_HOUR = 1
+    client.post("/compte/mot-de-passe/", {"email": "a@example.org"}, HTTP_X_FORWARDED_FOR="198.51.100.1")
+    again = client.post("/compte/mot-de-passe/", {"email": "a@example.org"}, HTTP_X_FORWARDED_FOR="198.51.100.2")
+    assert again.status_code == 429
+
+
+def test_the_access_log_records_the_client_behind_the_proxy(settings, staff_client, citizen):
+    from grc.audit.models import AccessLog
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    staff_client.get(f"/backoffice/usagers/{citizen.pk}/", HTTP_X_FORWARDED_FOR="198.51.100.7", REMOTE_ADDR="10.0.0.1")
+    assert AccessLog.objects.filter(citizen_id=citizen.pk).values_list("ip", flat=True).get() == "198.51.100.7"
