@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 from backoffice.widgets import FastSelect
 from grc.mail import queues
 from grc.mail.models import MailItem, MailType
-from grc.mail.selectors import mail_get, mail_scan_open
+from grc.mail.selectors import mail_get, mail_scan_open, mail_suggested_citizens
 from grc.models import Citizen, Team
 from grc.selectors.citizens import citizen_get
 
@@ -253,7 +253,7 @@ class QualifyForm(forms.Form):
         return request
 
 
-def _initial(item: MailItem) -> dict:
+def _initial(item: MailItem, suggested: list[dict]) -> dict:
     """The form's values from the agent's earlier decision, else the best suggestions."""
     s = item.suggestions or {}
     if item.status == MailItem.Status.QUALIFIED:
@@ -265,8 +265,8 @@ def _initial(item: MailItem) -> dict:
             "tracking_code": item.request.tracking_code if item.request_id else "",
         }
     initial = {}
-    if s.get("citizen"):
-        initial["citizen"] = s["citizen"][0]["id"]
+    if suggested:
+        initial["citizen"] = suggested[0]["id"]
     if s.get("mail_type"):
         initial["mail_type"] = s["mail_type"][0]["id"]
     if s.get("team"):
@@ -278,19 +278,10 @@ def _initial(item: MailItem) -> dict:
     return initial
 
 
-def _candidates(item, form, search_hits, *, user, request):
+def _candidates(suggested, form, search_hits, *, user, request):
     """Citizen choices: the suggestions (with score and reasons), then search results, then the chosen one."""
-    rows, seen = [], set()
-    for suggestion in (item.suggestions or {}).get("citizen", []):
-        rows.append(
-            {
-                "id": suggestion["id"],
-                "label": suggestion["label"],
-                "score": suggestion.get("score"),
-                "reasons": suggestion.get("reasons", []),
-            }
-        )
-        seen.add(suggestion["id"])
+    rows = list(suggested)
+    seen = {row["id"] for row in rows}
     for hit in search_hits:
         if hit.citizen.pk not in seen:
             rows.append({"id": hit.citizen.pk, "label": _label(hit.citizen), "score": None, "reasons": []})
@@ -348,12 +339,15 @@ def mail_qualify(request, pk):
             status = 400
         else:
             status = 400
-    else:
-        form = QualifyForm(initial=_initial(item), user=request.user, request=request)
+    # The suggested citizens as they are now, each logged as shown: read only when the page is shown
+    # (a successful POST has redirected above).
+    suggested = mail_suggested_citizens(user=request.user, item=item, request=request)
+    if request.method != "POST":
+        form = QualifyForm(initial=_initial(item, suggested), user=request.user, request=request)
     context = {
         "item": item,
         "form": form,
-        "candidates": _candidates(item, form, search_hits, user=request.user, request=request),
+        "candidates": _candidates(suggested, form, search_hits, user=request.user, request=request),
         "searched": searched,
         "search_count": len(search_hits),
         "suggestions": item.suggestions or {},

@@ -94,6 +94,10 @@ def mail_read(request, item_id: int):
         "ocr_confidence": item.ocr_confidence,
         "recognised_at": item.recognised_at,
         "pages": [{"number": p.number, "confidence": p.confidence} for p in item.pages.all()],
-        "suggestions": item.suggestions or {},
+        # Suggested citizens as they are now, each logged (not the names stored at recognition).
+        "suggestions": {
+            **(item.suggestions or {}),
+            "citizen": selectors.mail_suggested_citizens(user=request.auth, item=item, request=request),
+        },
         "duplicate_uploads": item.duplicate_uploads.count(),
     }

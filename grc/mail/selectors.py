@@ -1,7 +1,9 @@
 """Reads of incoming mail: permission-filtered in SQL, access-logged for one item and its scan.
 
 ``mail_items_for`` is the base queryset of every list (mailroom, team queues); lists log their own
-consultation (``AccessLog.Action.MAIL_QUEUE``) where they are shown.
+consultation (``AccessLog.Action.MAIL_QUEUE``) where they are shown. ``mail_suggested_citizens``
+is the only way to the citizens a letter's recognition suggested: it shows them as they are now and
+logs each one shown.
 """
 
 from __future__ import annotations
@@ -11,7 +13,11 @@ from django.http import Http404
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
 from grc.mail.models import MailItem
-from grc.mail.perms import mail_visible_q
+from grc.mail.perms import can_view_mail, mail_visible_q
+from grc.models import Citizen
+
+# Following ``merged_into`` from a suggested record to the surviving one: merges chain rarely.
+_MAX_MERGE_HOPS = 5
 
 
 def mail_items_for(*, user):
@@ -57,3 +63,55 @@ def mail_scan_open(*, user, pk, request=None, purpose: str = ""):
         purpose=purpose or item.registration_number,
     )
     return item, item.original.open("rb")
+
+
+def mail_suggested_citizens(*, user, item: MailItem, request=None) -> list[dict]:
+    """The citizens recognition suggested for ``item``, as they are now, best first.
+
+    ``[{"id", "label", "score", "reasons"}]``. The stored suggestions are ids with the label of
+    the day the letter was read; what is shown comes from the citizen's current record: a renamed
+    person under the new name, a merged record as the surviving one (once), an anonymised person
+    (retention, erasure) not at all. Each person shown is a read of an identity by someone who may
+    not see their file: one ``citizen.match`` access-log row per person, object the letter, so the
+    person's readers in the DPO console include the mailroom agents who saw them suggested.
+    ``Http404`` if ``user`` may not see the letter.
+    """
+    from grc.mail.suggest import citizen_label
+    from grc.privacy.retention import ANONYMISED_NAME
+
+    if not can_view_mail(user, item):
+        raise Http404
+    stored = [s for s in (item.suggestions or {}).get("citizen") or [] if isinstance(s, dict)]
+    ids = {s.get("id") for s in stored if isinstance(s.get("id"), int)}
+    citizens = Citizen.objects.in_bulk(ids) if ids else {}
+    for _hop in range(_MAX_MERGE_HOPS):
+        missing = {c.merged_into_id for c in citizens.values() if c.merged_into_id} - citizens.keys()
+        if not missing:
+            break
+        citizens.update(Citizen.objects.in_bulk(missing))
+    rows, seen = [], set()
+    for suggestion in stored:
+        citizen = citizens.get(suggestion.get("id"))
+        hops = 0
+        while citizen is not None and citizen.is_merged and hops < _MAX_MERGE_HOPS:
+            citizen = citizens.get(citizen.merged_into_id)
+            hops += 1
+        if citizen is None or citizen.is_merged or citizen.pk in seen or citizen.birth_name == ANONYMISED_NAME:
+            continue
+        seen.add(citizen.pk)
+        reasons = [str(r) for r in suggestion.get("reasons") or []]
+        if citizen.pk != suggestion.get("id"):
+            reasons.append("Dossier fusionné : fiche conservée")
+        rows.append(
+            {"id": citizen.pk, "label": citizen_label(citizen), "score": suggestion.get("score"), "reasons": reasons}
+        )
+    for row in rows:
+        access_log_write(
+            actor=user,
+            action=AccessLog.Action.CITIZEN_MATCH,
+            citizen=row["id"],
+            obj=item,
+            request=request,
+            purpose=f"suggestion pour le courrier {item.registration_number}",
+        )
+    return rows

@@ -274,7 +274,8 @@ def extract(text: str) -> Extracted:
 # --- Citizen ----------------------------------------------------------------------------------------
 
 
-def _citizen_label(citizen) -> str:
+def citizen_label(citizen) -> str:
+    """How a suggested citizen is shown: name (birth name when different) and birth date."""
     name = citizen.usage_name or citizen.birth_name
     label = f"{name.upper()} {citizen.first_names}".strip()
     if citizen.usage_name and citizen.birth_name and citizen.usage_name != citizen.birth_name:
@@ -365,7 +366,7 @@ def suggest_citizens(found: Extracted) -> tuple[list[dict], dict | None]:
         citizen = citizens.get(pk)
         if citizen is None or citizen.status != "active":
             continue
-        result.append({"id": pk, "label": _citizen_label(citizen), "score": round(score, 3), "reasons": reasons[pk]})
+        result.append({"id": pk, "label": citizen_label(citizen), "score": round(score, 3), "reasons": reasons[pk]})
     return result, request_info
 
 

@@ -79,6 +79,27 @@ def test_read_back_status_text_confidence_and_suggestions(station, scan):
     assert AccessLog.objects.filter(action=AccessLog.Action.MAIL_VIEW, object_id=str(item_id)).count() == 2
 
 
+def test_suggested_citizens_are_read_now_and_logged(station, scan, mail_team):
+    """The API gives the suggested citizen's current name (not the stored one) and logs the read."""
+    from grc.mail.suggest import citizen_label
+    from tests.factories import CitizenFactory
+
+    item_id = station.post(URL, _files((scan, "lettre.png"))).json()["results"][0]["id"]
+    person = CitizenFactory(birth_name="Marchal", first_names="Inès")
+    item = MailItem.objects.get(pk=item_id)
+    item.status = MailItem.Status.RECOGNISED
+    item.suggestions = {"citizen": [{"id": person.pk, "label": "ANCIEN NOM", "score": 0.9, "reasons": ["NIR"]}]}
+    item.save()
+
+    body = station.get(f"{URL}/{item_id}").json()
+
+    assert body["suggestions"]["citizen"] == [
+        {"id": person.pk, "label": citizen_label(person), "score": 0.9, "reasons": ["NIR"]}
+    ]
+    row = AccessLog.objects.get(action=AccessLog.Action.CITIZEN_MATCH)
+    assert (row.citizen_id, row.object_id) == (person.pk, str(item_id))
+
+
 def test_only_the_mailroom_may_post(client, team_a, scan):
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {issue_token(team_a, Membership.Role.INSTRUCTOR)}"
     response = client.post(URL, _files((scan, "lettre.png")))

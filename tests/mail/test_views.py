@@ -12,6 +12,7 @@ from grc.audit.models import AccessLog
 from grc.mail import intake
 from grc.mail.models import MailEvent, MailItem, MailType, RoutingRule
 from grc.mail.routing import mail_qualify, mail_route
+from grc.mail.suggest import citizen_label
 from tests.factories import CitizenFactory, MembershipFactory, TeamFactory, UserFactory, verify_otp
 from tests.mail import letters
 
@@ -48,6 +49,7 @@ def scanned(recorded_tasks, mailroom_agent, small_png, citizen, team_a, rsa_type
         "sender": "Jean DUPONT",
     }
     item.save()
+    item.citizen_suggested = citizen
     return item
 
 
@@ -114,10 +116,56 @@ def test_qualification_screen_shows_the_scan_and_suggestions(mailroom_client, sc
     page = response.content.decode()
     assert response.status_code == 200
     assert reverse("backoffice:mail_page", args=[scanned.pk, 1]) in page
-    assert "DUPONT Jean" in page and "93 %" in page and "Même date de naissance" in page
+    assert citizen_label(scanned.citizen_suggested) in page
+    assert "93 %" in page and "Même date de naissance" in page
     assert re.search(rf'value="{scanned.suggestions["citizen"][0]["id"]}"[^>]*checked', page)
     assert 'value="2030-01-15"' in page
     assert "autofocus" in page and 'accesskey="s"' in page
+
+
+def test_each_suggested_citizen_shown_is_logged_for_the_dpo(mailroom_client, mailroom_agent, scanned):
+    """A mailroom agent sees names, not files: the DPO's 'who read this person' lists them all the same."""
+    other = CitizenFactory()
+    scanned.suggestions["citizen"].append({"id": other.pk, "label": "X", "score": 0.5, "reasons": []})
+    scanned.save()
+    page = mailroom_client.get(reverse("backoffice:mail_qualify", args=[scanned.pk])).content.decode()
+    assert citizen_label(other) in page
+    rows = AccessLog.objects.filter(action=AccessLog.Action.CITIZEN_MATCH).order_by("seq")
+    assert [(r.citizen_id, r.actor_id, r.object_id) for r in rows] == [
+        (scanned.citizen_suggested.pk, mailroom_agent.pk, str(scanned.pk)),
+        (other.pk, mailroom_agent.pk, str(scanned.pk)),
+    ]
+    assert rows[0].purpose == f"suggestion pour le courrier {scanned.registration_number}"
+
+
+def test_suggestions_show_citizens_as_they_are_now(mailroom_client, scanned):
+    """Renamed: the new name. Merged: the surviving record, once. Anonymised: nobody, nothing logged."""
+    from grc.privacy.retention import citizen_anonymise
+    from grc.services.merge import citizen_merge
+
+    person = scanned.citizen_suggested
+    person.usage_name = "Nouveau-Nom"
+    person.save()
+    day = datetime.date(1975, 6, 1)
+    source = CitizenFactory(birth_name="Le Goff", first_names="Anne", birth_date=day)
+    target = CitizenFactory(birth_name="LEGOFF", first_names="Anne", birth_date=day)
+    gone = CitizenFactory(birth_name="Effacé", first_names="Paul")
+    manager = MembershipFactory(role="team_manager").user
+    citizen_merge(source=source, target=target, actor=manager, reason="même personne")
+    citizen_anonymise(citizen=gone, actor=manager, reason="durée de conservation échue")
+    scanned.suggestions["citizen"] += [
+        {"id": source.pk, "label": "LE GOFF Anne", "score": 0.8, "reasons": []},
+        {"id": target.pk, "label": "LEGOFF Anne", "score": 0.7, "reasons": []},
+        {"id": gone.pk, "label": "EFFACÉ Paul", "score": 0.6, "reasons": []},
+    ]
+    scanned.save()
+    page = mailroom_client.get(reverse("backoffice:mail_qualify", args=[scanned.pk])).content.decode()
+    assert "NOUVEAU-NOM" in page and "DUPONT Jean" not in page
+    assert f'value="{target.pk}"' in page and f'value="{source.pk}"' not in page
+    assert page.count(f'value="{target.pk}"') == 1 and "Dossier fusionné" in page
+    assert f'value="{gone.pk}"' not in page and "EFFACÉ Paul" not in page
+    logged = set(AccessLog.objects.filter(action=AccessLog.Action.CITIZEN_MATCH).values_list("citizen_id", flat=True))
+    assert logged == {person.pk, target.pk}
 
 
 def test_enter_confirms_the_suggestions_and_routes(mailroom_client, scanned, citizen, team_a, rsa_type):
