@@ -321,4 +321,12 @@ SCHEDULED_JOBS = {
     "apply_retention": {"task": "grc.privacy.tasks.apply_retention", "daily": "03:00"},
     "detect_duplicates": {"command": "detect_duplicates", "args": ["--no-progress"], "daily": "01:00"},
     "recover_stalled_mail": {"task": "grc.mail.tasks.recover_stalled_mail", "every_minutes": 10},
+    # Housekeeping: expired sessions (who was logged in, second-factor state) and finished task
+    # results (one per indexing, OCR or e-mail job) are not kept beyond their use.
+    "clear_sessions": {"command": "clearsessions", "daily": "04:30"},
+    "prune_task_results": {
+        "command": "prune_db_task_results",
+        "args": ["--queue-name", "*", "--min-age-days", "14", "--failed-min-age-days", "60"],
+        "daily": "04:45",
+    },
 }

@@ -74,6 +74,44 @@ def test_settings_register_the_expected_jobs(settings):
     assert {"verify_access_log", "detect_access_anomalies", "expire_file_access", "apply_retention"} <= names
 
 
+def test_expired_sessions_are_cleared_by_the_scheduled_job(settings, client, worker_a):
+    from django.contrib.sessions.models import Session
+
+    client.force_login(worker_a)
+    live = Session.objects.get()
+    Session.objects.create(
+        session_key="x" * 32, session_data="{}", expire_date=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    job = settings.SCHEDULED_JOBS["clear_sessions"]
+    assert run_due(now=_at(4, 31), jobs={"clear_sessions": job}) == {"clear_sessions": "enqueued"}
+    assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
+
+
+def test_finished_task_results_are_pruned_by_the_scheduled_job(settings):
+    """Run against the database task backend (the tests' immediate backend keeps no results)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from grc.scheduling import run_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    now = timezone.now()
+
+    def result(status, age_days):
+        enqueued = run_command.enqueue("check")
+        DBTaskResult.objects.filter(id=enqueued.id).update(
+            status=status, finished_at=now - datetime.timedelta(days=age_days)
+        )
+        return enqueued.id
+
+    result("SUCCESSFUL", 20)
+    result("FAILED", 61)
+    kept = {result("SUCCESSFUL", 3), result("FAILED", 30)}
+    kept.add(run_command.enqueue("check").id)  # not run yet
+    job = settings.SCHEDULED_JOBS["prune_task_results"]
+    call_command(job["command"], *job["args"], verbosity=0)
+    assert {str(pk) for pk in DBTaskResult.objects.values_list("id", flat=True)} == {str(pk) for pk in kept}
+
+
 def test_command_once(capsys):
     call_command("run_scheduler", "--once")
     assert ScheduledRun.objects.filter(name="verify_access_log").exists()
