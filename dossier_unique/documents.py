@@ -19,6 +19,8 @@ from django.core.files.storage import FileSystemStorage, storages
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 
+from grc import filetypes
+
 DEFAULT_DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -68,13 +70,10 @@ _EXTENSIONS = {
 
 def _sniff(upload, head: bytes) -> str | None:
     """The content type the bytes really are, or None when not an accepted format."""
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"PK\x03\x04"):
+    content_type = filetypes.sniff(head)
+    if content_type in (filetypes.PDF, filetypes.PNG, filetypes.JPEG):
+        return content_type
+    if content_type == filetypes.ZIP:
         upload.seek(0)
         try:
             with zipfile.ZipFile(upload) as archive:

@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from grc import filetypes
+from grc.filetypes import JPEG, PDF, PNG, TIFF
 from grc.history import track
 from grc.mail.models import (
     MailBatch,
@@ -41,10 +43,6 @@ DEFAULT_MAX_PAGES = 50
 # 60 Mpx per page/frame: an A3 page at 400 dpi fits; a decompression bomb does not.
 DEFAULT_MAX_PIXELS = 60_000_000
 
-PDF = "application/pdf"
-JPEG = "image/jpeg"
-PNG = "image/png"
-TIFF = "image/tiff"
 ACCEPTED_TYPES = (PDF, JPEG, PNG, TIFF)
 _PIL_FORMATS = {JPEG: "JPEG", PNG: "PNG", TIFF: "TIFF"}
 
@@ -99,15 +97,8 @@ def human_size(size: int) -> str:
 
 def sniff(head: bytes) -> str | None:
     """The content type the first bytes announce, or None when not an accepted scan format."""
-    if head.startswith(b"%PDF-"):
-        return PDF
-    if head.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if head.startswith((b"II*\x00", b"MM\x00*")):
-        return TIFF
-    return None
+    content_type = filetypes.sniff(head)
+    return content_type if content_type in ACCEPTED_TYPES else None
 
 
 def _read_all(uploaded_file) -> bytes:
