@@ -262,10 +262,18 @@ def alert_list(request):
     for alert in alerts:
         alert.subject_name = names.get(alert.subject_id, "—")
     rules = AlertRule.objects.order_by("kind")
+    from grc.audit.alerts import detection_status  # last run and failed rules, from the rules loaded once
+
     return render(
         request,
         "backoffice/dpo/alert_list.html",
-        {"alerts": alerts, "status": status, "statuses": Alert.Status.choices, "rules": rules},
+        {
+            "alerts": alerts,
+            "status": status,
+            "statuses": Alert.Status.choices,
+            "rules": rules,
+            "detection": detection_status(rules),
+        },
     )
 
 
