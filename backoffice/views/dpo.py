@@ -119,10 +119,14 @@ def home(request):
         due_soon=Count("pk", filter=Q(due__gte=today, due__lte=today + datetime.timedelta(days=7))),
         portal_accounts=Count("pk", filter=Q(from_portal_account=True)),
     )
+    from grc.audit.retention import min_retention_days, purge_anchors
+
     return render(
         request,
         "backoffice/dpo/home.html",
         {
+            "anchors": purge_anchors(user=request.user, limit=5),
+            "purge_floor_days": min_retention_days(),
             "verifications": verifications,
             "open_alerts": open_alerts,
             "register": register,

@@ -311,8 +311,9 @@ MAIL_OCR_MAX_ATTEMPTS = env.int("MAIL_OCR_MAX_ATTEMPTS", default=3)
 # --- DPO console, access-log retention and the scheduler (issue 7, audit area) ---
 # Access-log rows older than this go (1 year; up to 3 years where justified).
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=365)
-# A purge may never cut rows younger than this (guards against a wrong date; 0 = no guard).
-ACCESS_LOG_MIN_RETENTION_DAYS = env.int("ACCESS_LOG_MIN_RETENTION_DAYS", default=0)
+# No purge may cut rows younger than this: kept by the database itself (written by `migrate`, as the
+# owner role), so the application's role cannot erase the recent trail whatever date it passes.
+ACCESS_LOG_MIN_RETENTION_DAYS = env.int("ACCESS_LOG_MIN_RETENTION_DAYS", default=180)
 # `manage.py run_scheduler` enqueues these (task path or command; "every_minutes" or local "daily").
 SCHEDULED_JOBS = {
     "verify_access_log": {"task": "grc.audit.tasks.verify_access_log", "daily": "02:00"},

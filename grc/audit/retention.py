@@ -13,7 +13,7 @@ import time
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from . import sql
@@ -33,6 +33,35 @@ class PurgeSummary:
         data["before"] = self.before.isoformat()
         data["oldest_kept"] = self.oldest_kept.isoformat() if self.oldest_kept else None
         return data
+
+
+def min_retention_days(*, using: str = "default") -> int:
+    """The floor the database puts under every purge, in days (``ACCESS_LOG_MIN_RETENTION_DAYS`` as of
+    the last ``migrate``): ``access_log_purge`` refuses a cut-off more recent than this."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT {sql.MIN_RETENTION_FUNCTION}()")
+        return cursor.fetchone()[0]
+
+
+def set_min_retention_days(days: int, *, using: str = "default") -> None:
+    """Replace the floor (only the tables' owner may: the runtime role gets a permission error)."""
+    if not 0 <= int(days) <= 3 * 366:
+        raise ValueError("the floor must be between 0 and 3 years")
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql.min_retention_sql(days))
+
+
+def purge_anchors(*, user, limit: int = 10) -> list:
+    """The latest purges of the log (anchor: when, rows before which date, how many, by whom, why),
+    newest first, for the DPO console; ``Http404`` for anyone else."""
+    from django.http import Http404
+
+    from .models import AccessLogAnchor
+    from .perms import can_use_dpo_console
+
+    if not can_use_dpo_console(user):
+        raise Http404
+    return list(AccessLogAnchor.objects.order_by("-seq")[:limit])
 
 
 def retention_cutoff(*, days: int | None = None, now: datetime.datetime | None = None) -> datetime.datetime:
@@ -60,15 +89,16 @@ def _plan(cursor, before) -> tuple[int, int, int]:
 def access_log_purge(*, before: datetime.datetime, actor=None, dry_run: bool = True, reason: str = "") -> PurgeSummary:
     """Delete access-log rows older than ``before`` (a prefix of the chain), leaving an anchor.
 
-    ``dry_run`` (the default) only counts. ``before`` may not be more recent than the shortest
-    retention allowed (``ACCESS_LOG_MIN_RETENTION_DAYS``, 0 by default outside production settings)
-    — the caller decides the period (1 year, up to 3 where justified). Returns a summary.
+    ``dry_run`` (the default) only counts. ``before`` may not be more recent than the floor the
+    database keeps (``min_retention_days``: ``ACCESS_LOG_MIN_RETENTION_DAYS``, 180 days by default) —
+    the caller decides the period (1 year, up to 3 where justified). Returns a summary.
     """
     if not isinstance(before, datetime.datetime):  # a date: from its local midnight
         before = datetime.datetime.combine(before, datetime.time.min, tzinfo=timezone.get_current_timezone())
     if timezone.is_naive(before):
         raise ValueError("before must be timezone-aware")
-    min_days = getattr(settings, "ACCESS_LOG_MIN_RETENTION_DAYS", 0)
+    # The database refuses it too (``audit_accesslog_purge``), whoever calls: this is the clear message.
+    min_days = min_retention_days()
     if min_days and before > timezone.now() - datetime.timedelta(days=min_days):
         raise ValueError(f"access-log rows younger than {min_days} days may not be purged")
     started = time.monotonic()

@@ -180,3 +180,32 @@ DROP FUNCTION IF EXISTS audit_accesslog_purge_guard();
 
 # The functions as migration 0003 created them (to undo CREATE_PURGE).
 ORIGINAL_FUNCTIONS = CREATE.split("CREATE TRIGGER", 1)[0]
+
+
+# --- a floor under every purge, kept by the database -------------------------------------------
+# ``audit_accesslog_purge`` runs with its owner's rights and the runtime role may call it (retention
+# runs in the worker). Without a floor, that role could cut the whole log — leaving an anchor, but
+# no trail. The floor is a function only the owner can replace (``set_min_retention_days``, run by
+# ``migrate`` from ``ACCESS_LOG_MIN_RETENTION_DAYS``); the purge refuses any cut-off more recent than
+# that many days, whoever calls it (0: no floor, for tests only).
+MIN_RETENTION_FUNCTION = "audit_accesslog_min_retention_days"
+
+
+def min_retention_sql(days: int) -> str:
+    return (
+        f"CREATE OR REPLACE FUNCTION {MIN_RETENTION_FUNCTION}() RETURNS integer "
+        f"AS $$ SELECT {int(days)} $$ LANGUAGE sql IMMUTABLE"
+    )
+
+
+_PURGE_V1 = CREATE_PURGE[CREATE_PURGE.index("CREATE OR REPLACE FUNCTION audit_accesslog_purge(") :]
+_FLOOR_CHECK = f"""    PERFORM pg_advisory_xact_lock(113702161477479);
+    IF p_before IS NULL OR (public.{MIN_RETENTION_FUNCTION}() > 0
+                            AND p_before > now() - make_interval(days => public.{MIN_RETENTION_FUNCTION}())) THEN
+        RAISE EXCEPTION 'access-log rows younger than % days may not be purged', public.{MIN_RETENTION_FUNCTION}()
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+"""
+if _PURGE_V1.count("    PERFORM pg_advisory_xact_lock(113702161477479);\n") != 1:  # pragma: no cover
+    raise RuntimeError("audit_accesslog_purge changed: place the floor check again")
+PURGE_WITH_FLOOR = _PURGE_V1.replace("    PERFORM pg_advisory_xact_lock(113702161477479);\n", _FLOOR_CHECK)

@@ -211,7 +211,9 @@ def retention_rule_update(*, rule: RetentionRule, actor, **changes) -> Retention
         errors["duration_months"] = "La durée doit être comprise entre 1 et 1200 mois."
     if rule.purpose == P.ACCESS_LOG:
         months = int(changes.get("duration_months", rule.duration_months) or 0)
-        min_days = getattr(settings, "ACCESS_LOG_MIN_RETENTION_DAYS", 0) or 0
+        from grc.audit.retention import min_retention_days
+
+        min_days = min_retention_days()
         if months > 36:
             errors["duration_months"] = "Le journal des accès ne peut pas être conservé plus de 3 ans."
         elif months * 31 < min_days:

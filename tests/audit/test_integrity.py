@@ -144,3 +144,81 @@ def test_a_failed_verification_is_recorded_with_the_first_bad_seq(owner_db):
         call_command("verify_access_log", database="owner", verbosity=0)
     run = LogVerification.objects.using("owner").get()
     assert (run.ok, run.first_bad_seq, run.rows_checked) == (False, 2, 3)
+
+
+# --- the floor the database keeps under every purge ------------------------------------------------
+
+
+@pytest.fixture
+def purge_floor_30_days():
+    """The database's purge floor raised to 30 days, committed by the owner for one test, then put back.
+
+    On a connection of its own: the test's transaction (where the purge runs) must see it committed.
+    """
+    from django.db import connections
+
+    from grc.audit import sql
+
+    owner = connections.create_connection("owner" if dbroles.has_separate_owner() else "default")
+    try:
+        with owner.cursor() as cursor:
+            cursor.execute(sql.min_retention_sql(30))
+        yield
+    finally:
+        with owner.cursor() as cursor:
+            cursor.execute(sql.min_retention_sql(settings.ACCESS_LOG_MIN_RETENTION_DAYS))
+        owner.close()
+
+
+@pytest.mark.django_db(databases=["default", "owner"])
+def test_the_database_refuses_a_purge_more_recent_than_its_floor(purge_floor_30_days):
+    from grc.audit.retention import min_retention_days
+
+    _write(2)
+    assert min_retention_days() == 30
+    # Called directly, as the application's role may: refused by the function, nothing deleted.
+    for before in (timezone.now() + datetime.timedelta(days=1), timezone.now() - datetime.timedelta(days=29)):
+        with (
+            pytest.raises(DatabaseError, match="younger than 30 days"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("SELECT * FROM audit_accesslog_purge(%s, NULL, 'effacer la trace')", [before])
+    with pytest.raises(DatabaseError, match="younger than 30 days"), transaction.atomic(), connection.cursor() as c:
+        c.execute("SELECT * FROM audit_accesslog_purge(NULL, NULL, '')")
+    assert AccessLog.objects.count() == 2 and not AccessLogAnchor.objects.exists()
+    # The Python entry point says so before asking; an old enough cut-off is accepted (nothing that old here).
+    with pytest.raises(ValueError, match="younger than 30 days"):
+        access_log_purge(before=timezone.now() - datetime.timedelta(days=10), dry_run=False)
+    assert access_log_purge(before=timezone.now() - datetime.timedelta(days=31), dry_run=False).rows == 0
+    assert AccessLog.objects.count() == 2
+
+
+@pytest.mark.skipif(not dbroles.has_separate_owner(), reason="a single database role is configured")
+@pytest.mark.django_db(databases=["default", "owner"])
+def test_the_application_role_cannot_lower_the_floor(purge_floor_30_days):
+    from grc.audit.retention import min_retention_days, set_min_retention_days
+
+    with pytest.raises(DatabaseError, match="must be owner|permission denied"), transaction.atomic():
+        set_min_retention_days(0)
+    # A function of the same name in the session's own schema does not shadow the owner's one.
+    with pytest.raises(DatabaseError, match="younger than 30 days"), transaction.atomic(), connection.cursor() as c:
+        c.execute(
+            "CREATE FUNCTION pg_temp.audit_accesslog_min_retention_days() RETURNS integer AS 'SELECT 0' LANGUAGE sql"
+        )
+        c.execute("SELECT * FROM audit_accesslog_purge(now(), NULL, '')")
+    assert min_retention_days() == 30
+
+
+def test_the_console_shows_each_purge_and_the_floor(dpo_client, dpo):
+    from django.urls import reverse
+
+    _write(2, at=timezone.now() - datetime.timedelta(days=400))
+    _write(1)
+    access_log_purge(
+        before=timezone.now() - datetime.timedelta(days=365), actor=dpo, dry_run=False, reason="règle 12 mois"
+    )
+    page = dpo_client.get(reverse("backoffice:dpo_home")).content.decode()
+    assert "Purges du journal" in page and "règle 12 mois" in page
+    assert "<td>2</td><td>n° 2</td>" in page.replace("\n", "")
+    assert "de moins de 0 jour" in page  # the floor the database holds (0 in tests)
