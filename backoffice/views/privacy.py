@@ -138,10 +138,30 @@ class ArchiveForm(forms.Form):
 
 
 class RuleForm(forms.Form):
+    # Bounds within the columns (small integers): a larger number is a form error, not a database error.
     label = forms.CharField(label=gettext_lazy("Libellé"), max_length=200)
-    duration_months = forms.IntegerField(label=gettext_lazy("Durée de conservation (mois)"), min_value=1)
-    legal_reference = forms.CharField(label=gettext_lazy("Référence légale"), widget=forms.Textarea(attrs={"rows": 4}))
-    warning_days = forms.IntegerField(label=gettext_lazy("Préavis (jours)"), min_value=0, required=False)
+    duration_months = forms.IntegerField(
+        label=gettext_lazy("Durée de conservation (mois)"),
+        min_value=1,
+        max_value=1200,
+        error_messages={
+            "min_value": gettext_lazy("La durée doit être comprise entre 1 et 1200 mois."),
+            "max_value": gettext_lazy("La durée doit être comprise entre 1 et 1200 mois."),
+        },
+    )
+    legal_reference = forms.CharField(
+        label=gettext_lazy("Référence légale"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    warning_days = forms.IntegerField(
+        label=gettext_lazy("Préavis (jours)"),
+        min_value=0,
+        max_value=365,
+        required=False,
+        error_messages={
+            "min_value": gettext_lazy("Le préavis doit être compris entre 0 et 365 jours."),
+            "max_value": gettext_lazy("Le préavis doit être compris entre 0 et 365 jours."),
+        },
+    )
     export_before_destruction = forms.BooleanField(
         label=gettext_lazy("Verser aux Archives départementales avant destruction"), required=False
     )
@@ -525,8 +545,13 @@ def run_detail(request, pk):
 
 def export_download(request, pk):
     export = selectors.retention_export_for_download(user=request.user, pk=pk, request=request)
+    try:
+        content = export.content.open("rb")
+    except (FileNotFoundError, ValueError):
+        # Missing from storage (or never stored): say so in French, as for an access archive.
+        return render(request, "backoffice/privacy/export_gone.html", {"export": export}, status=410)
     response = FileResponse(
-        export.content.open("rb"),
+        content,
         as_attachment=True,
         filename=f"versement-{export.run.rule.purpose}-{export.pk}.zip",
         content_type="application/zip",
