@@ -35,6 +35,19 @@ def _require_dpo(request) -> None:
         raise Http404
 
 
+# The log cannot predate the platform; bounding the dates keeps "the day after" and time zones computable.
+FIRST_DAY = datetime.date(2000, 1, 1)
+LAST_DAY = datetime.date(2099, 12, 31)
+BIGINT_MAX = 2**63 - 1
+
+
+def _id_or_404(pk: int) -> int:
+    """A path id no row can have (beyond PostgreSQL's bigint) is a 404, before it reaches a query or the log."""
+    if not 0 < pk <= BIGINT_MAX:
+        raise Http404
+    return pk
+
+
 class LogFilterForm(forms.Form):
     actor = forms.CharField(label=gettext_lazy("Agent (n° ou adresse électronique)"), required=False)
     citizen = forms.IntegerField(
@@ -65,7 +78,7 @@ class LogFilterForm(forms.Form):
         value = self.cleaned_data["actor"].strip()
         if not value:
             return None
-        if value.isdigit() and len(value) <= 18:
+        if value.isascii() and value.isdigit() and len(value) <= 18:
             qs = User.objects.filter(pk=int(value))
         else:
             qs = User.objects.filter(email__iexact=value)
@@ -73,6 +86,21 @@ class LogFilterForm(forms.Form):
         if pk is None:
             raise forms.ValidationError(_("Aucun compte ne correspond à « %(value)s ».") % {"value": value})
         return pk
+
+    def _clean_day(self, name):
+        day = self.cleaned_data.get(name)
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise forms.ValidationError(
+                _("Saisissez une date entre le %(first)s et le %(last)s.")
+                % {"first": FIRST_DAY.strftime("%d/%m/%Y"), "last": LAST_DAY.strftime("%d/%m/%Y")}
+            )
+        return day
+
+    def clean_since(self):
+        return self._clean_day("since")
+
+    def clean_until(self):
+        return self._clean_day("until")
 
     def clean(self):
         data = super().clean()
@@ -148,7 +176,13 @@ def log_list(request):
         filters = None
     if filters is not None:
         page = sel.access_log_page(user=request.user, filters=filters, cursor=request.GET.get("apres", ""))
-        sel.log_consultation(user=request.user, action=AccessLog.Action.DPO_LOG_VIEW, filters=filters, request=request)
+        sel.log_consultation(
+            user=request.user,
+            action=AccessLog.Action.DPO_LOG_VIEW,
+            filters=filters,
+            request=request,
+            shown=sel.shown_citizens(page.citizens),
+        )
     return render(
         request,
         "backoffice/dpo/log_list.html",
@@ -170,7 +204,9 @@ def log_export(request):
         return redirect("backoffice:dpo_log")
     filters = form.filters()
     sel.log_consultation(user=request.user, action=AccessLog.Action.DPO_LOG_EXPORT, filters=filters, request=request)
-    rows = sel.access_log_iter(user=request.user, filters=filters, limit=EXPORT_MAX)
+    limit = EXPORT_MAX
+    # One row more than the limit tells whether the export was cut: the file then says so on its last line.
+    rows = sel.access_log_iter(user=request.user, filters=filters, limit=limit + 1)
     labels = dict(AccessLog.Action.choices)
     writer = csv.writer(_Echo())
 
@@ -178,7 +214,18 @@ def log_export(request):
         yield writer.writerow(
             ["seq", "date_utc", "agent_id", "action", "libelle", "objet", "objet_id", "usager_id", "finalite", "ip"]
         )
-        for r in rows:
+        for count, r in enumerate(rows):
+            if count == limit:
+                yield writer.writerow(
+                    [
+                        _(
+                            "Export tronqué : seules les %(n)s premières lignes figurent ici ; d'autres lignes "
+                            "correspondent aux filtres. Resserrez la période pour tout exporter."
+                        )
+                        % {"n": limit}
+                    ]
+                )
+                return
             yield writer.writerow(
                 [
                     r.seq,
@@ -210,11 +257,17 @@ def _csv_safe(value: str) -> str:
 def actor_timeline(request, pk):
     """One agent's accesses as a timeline (grouped by day), over a period (30 days by default)."""
     _require_dpo(request)
-    subject = sel.staff_user_get(user=request.user, pk=pk)
+    subject = sel.staff_user_get(user=request.user, pk=_id_or_404(pk))
     days = _days(request)
     filters = sel.LogFilters(actor=subject.pk, since=timezone.now() - datetime.timedelta(days=days))
     page = sel.access_log_page(user=request.user, filters=filters, cursor=request.GET.get("apres", ""))
-    sel.log_consultation(user=request.user, action=AccessLog.Action.DPO_LOG_VIEW, filters=filters, request=request)
+    sel.log_consultation(
+        user=request.user,
+        action=AccessLog.Action.DPO_LOG_VIEW,
+        filters=filters,
+        request=request,
+        shown=sel.shown_citizens(page.citizens),
+    )
     groups: dict = {}
     for row in page.rows:
         groups.setdefault(timezone.localtime(row.at).date(), []).append(row)
@@ -235,6 +288,7 @@ def _days(request) -> int:
 def citizen_readers(request, pk):
     """Who read one citizen's records (per reader: count, first and last access), over a period."""
     _require_dpo(request)
+    pk = _id_or_404(pk)
     days = _days(request) if "jours" in request.GET else 365
     since = timezone.now() - datetime.timedelta(days=days)
     readers = sel.citizen_readers(user=request.user, citizen_id=pk, since=since)
@@ -304,7 +358,7 @@ class AlertForm(forms.Form):
 
 def alert_detail(request, pk):
     _require_dpo(request)
-    alert = sel.alert_get(user=request.user, pk=pk)
+    alert = sel.alert_get(user=request.user, pk=_id_or_404(pk))
     if request.method == "POST":
         form = AlertForm(request.POST)
         if form.is_valid():
@@ -319,12 +373,16 @@ def alert_detail(request, pk):
             return redirect("backoffice:dpo_alert", pk=alert.pk)
     else:
         form = AlertForm(initial={"status": alert.status, "owner": alert.owner_id})
-    sel.log_consultation(
-        user=request.user, action=AccessLog.Action.DPO_ALERT_VIEW, note=f"alert={alert.pk}", request=request
-    )
     rows = sel.alert_evidence(user=request.user, alert=alert)
     names = sel.names_of_users({r.actor_id for r in rows if r.actor_id} | {alert.subject_id} - {None})
     citizens = sel.names_of_citizens({r.citizen_id for r in rows if r.citizen_id})
+    sel.log_consultation(
+        user=request.user,
+        action=AccessLog.Action.DPO_ALERT_VIEW,
+        note=f"alert={alert.pk}",
+        request=request,
+        shown=sel.shown_citizens(citizens),
+    )
     for r in rows:
         r.actor_name = names.get(r.actor_id, "")
         r.citizen_name = citizens.get(r.citizen_id, "")
@@ -349,15 +407,19 @@ def alert_detail(request, pk):
 def history_object(request, label, pk):
     """One object's changes as diffs (a citizen's include its merges)."""
     _require_dpo(request)
-    entries = audit_history.object_history(user=request.user, model_label=label, pk=pk)
-    sel.log_consultation(
-        user=request.user,
-        action=AccessLog.Action.DPO_HISTORY_VIEW,
-        citizen=pk if label == "grc.citizen" else None,
-        note=f"{label}:{pk}",
-        request=request,
-    )
+    pk = _id_or_404(pk)
     model = audit_history.model_by_label(label)
+    entries = audit_history.object_history(user=request.user, model_label=label, pk=pk)
+    # The diffs show the person's data (an address, a contact point, a file's metadata…): the read is
+    # logged against each citizen the object belongs to, so it appears among that person's readers.
+    for citizen_id in audit_history.citizens_of(model, pk) or [None]:
+        sel.log_consultation(
+            user=request.user,
+            action=AccessLog.Action.DPO_HISTORY_VIEW,
+            citizen=citizen_id,
+            note=f"{label}:{pk}",
+            request=request,
+        )
     _name_entries(entries)
     return render(
         request,
@@ -369,14 +431,9 @@ def history_object(request, label, pk):
 def history_user(request, pk):
     """Changes made by one user, across every model with history (keyset pages)."""
     _require_dpo(request)
-    subject = _any_user(request, pk)
-    before = None
-    if request.GET.get("avant"):
-        try:
-            before = datetime.datetime.fromisoformat(request.GET["avant"])
-        except ValueError:
-            before = None
-    entries, cursor = audit_history.user_history(user=request.user, subject_id=subject.pk, before=before)
+    subject = _any_user(request, _id_or_404(pk))
+    after = audit_history.decode_cursor(request.GET.get("avant", ""))
+    entries, cursor = audit_history.user_history(user=request.user, subject_id=subject.pk, after=after)
     sel.log_consultation(
         user=request.user, action=AccessLog.Action.DPO_HISTORY_VIEW, note=f"user:{subject.pk}", request=request
     )
@@ -387,7 +444,7 @@ def history_user(request, pk):
         {
             "entries": entries,
             "title": _("Modifications faites par %(name)s") % {"name": subject.get_full_name() or subject.email},
-            "next_cursor": cursor.isoformat() if cursor else None,
+            "next_cursor": audit_history.encode_cursor(cursor) if cursor else None,
             "subject": subject,
         },
     )
@@ -414,8 +471,10 @@ def history_search(request):
     pk = request.GET.get("numero", "")
     error = ""
     if label or pk:
-        if label in dict(models_) and pk.isdigit():
-            return redirect("backoffice:dpo_history_object", label=label, pk=int(pk))
+        # ASCII digits only ("²".isdigit() is true, int("²") fails) and within a bigint.
+        number = int(pk) if pk.isascii() and pk.isdigit() and len(pk) <= 19 else 0
+        if label in dict(models_) and 0 < number <= BIGINT_MAX:
+            return redirect("backoffice:dpo_history_object", label=label, pk=number)
         error = _("Choisissez un type d'objet et saisissez un numéro.")
     return render(
         request,

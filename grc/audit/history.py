@@ -2,10 +2,14 @@
 
 Every model with a ``history`` manager (simple-history) is covered, found through
 ``apps.get_models()``. A change shows the field's verbose name, the value before and after, who,
-when and the reason. The DPO sees metadata, not contents: free-text fields (notes, reasons,
-comments — every ``TextField``), JSON payloads and stored files show "modifié" instead of their
-values. Merges: a citizen's history includes the merges it took part in (``grc.CitizenMerge``)
-and the history of the records merged into it.
+when and the reason. The DPO sees metadata, not contents: the content fields each model lists in
+``CONTENT_FIELDS`` (a document's name and tags, a note's text, a letter's OCR text…) and, as a safety
+net, every free-text field (``TextField``), JSON payload and stored file show "modifié" (or
+"renseigné" on creation) instead of their values. Merges: a citizen's history includes the merges
+it took part in (``grc.CitizenMerge``) and the history of the records merged into it.
+
+``citizens_of`` says whose data an object's history shows (the citizen of an address, of a file's
+note…), so the DPO's read is logged against that person.
 """
 
 from __future__ import annotations
@@ -23,6 +27,20 @@ from . import perms
 
 HIDDEN = (models.TextField, models.JSONField, models.FileField, models.BinaryField)
 SKIPPED = {"password", "last_login", "updated_at"}
+# What a record says, as opposed to metadata about it: never shown, whatever the field's type (a
+# document's original name and tags are short text fields but tell what the file is about).
+CONTENT_FIELDS = {
+    "dossier_unique.document": {"original_name", "tags", "content"},
+    "dossier_unique.note": {"text"},
+    "dossier_unique.accompaniment": {"closing_reason"},
+    "dossier_unique.emergencyaccess": {"reason", "dpo_comment"},
+    "dossier_unique.sharinggrant": {"purpose", "family_not_informed_reason"},
+    "grc_requests.request": {"answers", "missing_items", "decision_reason"},
+    "grc_requests.requestmessage": {"body"},
+    "grc_requests.requestattachment": {"original_name", "file"},
+    "mail.mailitem": {"original_name", "original", "ocr_text", "suggestions"},
+    "privacy.withholding": {"reason"},
+}
 
 
 def history_models() -> list[type[models.Model]]:
@@ -65,9 +83,13 @@ class HistoryEntry:
 KINDS = {"+": _("création"), "~": _("modification"), "-": _("suppression")}
 
 
-def _display(record, f) -> str:
+def _is_content(model, f) -> bool:
+    return isinstance(f, HIDDEN) or f.name in CONTENT_FIELDS.get(model._meta.label_lower, ())
+
+
+def _display(record, f, hidden: bool = False) -> str:
     value = getattr(record, f.attname, None)
-    if isinstance(f, HIDDEN):
+    if hidden or isinstance(f, HIDDEN):
         return _("(vide)") if value in (None, "", {}, []) else _("renseigné")
     if value is None or value == "":
         return "—"
@@ -103,16 +125,14 @@ def _entry(model, record, prev) -> HistoryEntry:
             continue
         if prev is None and record.history_type == "+" and after in (None, "", {}, []):
             continue
-        hidden = isinstance(f, HIDDEN)
-        changes.append(
-            Change(
-                field=str(f.verbose_name),
-                before=(_("modifié") if hidden and prev is not None else _display(prev, f))
-                if prev is not None
-                else "",
-                after=_("modifié") if hidden and prev is not None else _display(record, f),
-            )
-        )
+        hidden = _is_content(model, f)
+        if prev is None:
+            before, after_text = "", _display(record, f, hidden)
+        elif hidden:
+            before, after_text = "", _("modifié")
+        else:
+            before, after_text = _display(prev, f), _display(record, f)
+        changes.append(Change(field=str(f.verbose_name), before=before, after=after_text))
     return HistoryEntry(
         model_label=model._meta.label_lower,
         model_name=str(model._meta.verbose_name),
@@ -162,6 +182,63 @@ def object_history(*, user, model_label: str, pk, limit: int = 200) -> list[Hist
         entries += _merge_entries(pk, limit)
     entries.sort(key=lambda e: e.date, reverse=True)
     return entries[:limit]
+
+
+CITIZEN = "grc.citizen"
+# Records followed on the way from an object to its citizen (a note → its file → the citizen); staff,
+# teams and places are not: they belong to no citizen.
+_TOWARDS_CITIZEN = {
+    "dossier_unique.socialfile",
+    "dossier_unique.accompaniment",
+    "dossier_unique.note",
+    "dossier_unique.document",
+    "grc_requests.request",
+    "grc_requests.requestmessage",
+    "mail.mailitem",
+    "privacy.accessarchive",
+}
+
+
+def citizens_of(model, pk) -> list[int]:
+    """The citizens whose data the history of object ``pk`` shows (empty for staff, teams, rules…).
+
+    Read from the object's latest history record (the object may be deleted since), then through the
+    records it belongs to (``_TOWARDS_CITIZEN``, at most three steps): an address or a contact point
+    gives its citizen, a note its file's citizen, a withholding its note's, a merge both records.
+    """
+    if model._meta.label_lower == CITIZEN:
+        return [int(pk)]
+    record = (
+        model.history.model.objects.filter(**{model._meta.pk.attname: pk})
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if record is None:
+        return []
+    return sorted(_citizens_from(model, lambda attname: getattr(record, attname, None), depth=3))
+
+
+def _citizens_from(model, value_of, *, depth: int) -> set[int]:
+    found = set()
+    for f in model._meta.concrete_fields:
+        if not isinstance(f, models.ForeignKey) or (value := value_of(f.attname)) is None:
+            continue
+        target = f.related_model
+        if target._meta.label_lower == CITIZEN:
+            found.add(value)
+        elif target._meta.label_lower in _TOWARDS_CITIZEN and depth > 1:
+            keys = [g.attname for g in target._meta.concrete_fields if isinstance(g, models.ForeignKey)]
+            row = target._default_manager.filter(pk=value).values(*keys).first()
+            if row is None and hasattr(target, "history"):
+                row = (
+                    target.history.model.objects.filter(**{target._meta.pk.attname: value})
+                    .order_by("-history_date", "-history_id")
+                    .values(*keys)
+                    .first()
+                )
+            if row is not None:
+                found |= _citizens_from(target, row.get, depth=depth - 1)
+    return found
 
 
 def _merge_entries(citizen_pk, limit) -> list[HistoryEntry]:
@@ -218,28 +295,59 @@ def _merge_entries(citizen_pk, limit) -> list[HistoryEntry]:
     return entries
 
 
+Cursor = tuple[datetime.datetime, str, int]  # (history date, model label, history id) of a page's last entry
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    date, label, history_id = cursor
+    return f"{date.isoformat()}~{label}~{history_id}"
+
+
+def decode_cursor(value: str) -> Cursor | None:
+    """The cursor of ``encode_cursor``; None (the first page) for anything else."""
+    try:
+        date, label, history_id = value.split("~")
+        date, history_id = datetime.datetime.fromisoformat(date), int(history_id)
+    except ValueError:
+        return None
+    if date.tzinfo is None or not 0 < history_id < 2**63 or len(label) > 100:
+        return None
+    return date, label, history_id
+
+
 def user_history(
-    *, user, subject_id: int, before: datetime.datetime | None = None, page_size: int = 25
-) -> tuple[list[HistoryEntry], datetime.datetime | None]:
+    *, user, subject_id: int, after: Cursor | None = None, page_size: int = 25
+) -> tuple[list[HistoryEntry], Cursor | None]:
     """Changes made by one user across every history model, newest first, one keyset page.
 
     One bounded query per history model (``history_user`` index, at most ``page_size`` rows), then
-    a merge; returns the page and the cursor (the last entry's date) for the next one.
+    a merge; returns the page and the cursor for the next one. Entries are ordered by (date, model,
+    history id), and the cursor holds all three: changes sharing a date across a page break (one
+    save touching several models) are neither skipped nor repeated.
     """
     if not perms.can_use_dpo_console(user):
         raise Http404
     candidates = []
     for model in history_models():
+        label = model._meta.label_lower
         qs = model.history.model.objects.filter(history_user_id=subject_id)
-        if before is not None:
-            qs = qs.filter(history_date__lt=before)
-        for record in qs.order_by("-history_date")[: page_size + 1]:
-            candidates.append((record.history_date, model._meta.label_lower, record.history_id, model, record))
+        if after is not None:
+            date, after_label, history_id = after
+            if label < after_label:
+                qs = qs.filter(history_date__lte=date)
+            elif label == after_label:
+                qs = qs.filter(
+                    models.Q(history_date__lt=date) | models.Q(history_date=date, history_id__lt=history_id)
+                )
+            else:
+                qs = qs.filter(history_date__lt=date)
+        for record in qs.order_by("-history_date", "-history_id")[: page_size + 1]:
+            candidates.append((record.history_date, label, record.history_id, model, record))
     top = heapq.nlargest(page_size + 1, candidates, key=lambda c: (c[0], c[1], c[2]))
     has_more = len(top) > page_size
     top = top[:page_size]
     entries = []
     for _date, _label, _hid, model, record in top:
         entries.extend(_entries(model, [record]))
-    cursor = top[-1][0] if has_more and top else None
+    cursor = top[-1][:3] if has_more and top else None
     return entries, cursor

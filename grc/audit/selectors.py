@@ -17,6 +17,7 @@ The DPO's own consultations are logged (``dpo.log``, ``dpo.export``) by the view
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 
@@ -62,6 +63,9 @@ class LogFilters:
     purpose: str = ""
     since: datetime.datetime | None = None
     until: datetime.datetime | None = None
+    # The citizen and the records merged into it (filled by ``with_merged_records``): reads logged
+    # under a merged-away record are reads of the same person.
+    citizen_ids: tuple[int, ...] = ()
 
     def describe(self) -> str:
         """The filters as a short text for the DPO's own access-log row (ids, no names)."""
@@ -92,9 +96,10 @@ def encode_cursor(row) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime.datetime, int] | None:
     try:
         ts, pk = cursor.split("_", 1)
-        return datetime.datetime.fromtimestamp(float(ts), tz=datetime.UTC), int(pk)
+        at, pk = datetime.datetime.fromtimestamp(float(ts), tz=datetime.UTC), int(pk)
     except (ValueError, OverflowError, OSError):
         return None
+    return (at, pk) if abs(pk) < 2**63 else None
 
 
 def _base(filters: LogFilters, after: tuple[datetime.datetime, int] | None):
@@ -102,7 +107,8 @@ def _base(filters: LogFilters, after: tuple[datetime.datetime, int] | None):
     if filters.actor:
         qs = qs.filter(actor_id=filters.actor)
     if filters.citizen:
-        qs = qs.filter(citizen_id=filters.citizen)
+        ids = filters.citizen_ids or (filters.citizen,)
+        qs = qs.filter(citizen_id=ids[0]) if len(ids) == 1 else qs.filter(citizen_id__in=ids)
     if filters.action:
         qs = qs.filter(action=filters.action)
     if filters.purpose:
@@ -124,14 +130,14 @@ def _team_windows(filters: LogFilters) -> list[tuple[int, datetime.datetime | No
         memberships = memberships.filter(team_id=filters.team)
     if filters.territory:
         memberships = memberships.filter(team__territory_id=filters.territory)
+    # Membership dates are local days (Europe/Paris): a day starts at local midnight, not UTC midnight.
+    tzinfo = timezone.get_default_timezone()
     windows = []
     for user_id, start, end in memberships.values_list("user_id", "start_date", "end_date"):
-        lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=datetime.UTC)
-        hi = (
-            datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC)
-            if end
-            else None
-        )
+        lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=tzinfo)
+        hi = None
+        if end and end < datetime.date.max:
+            hi = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tzinfo)
         windows.append((user_id, lo, hi))
     return windows
 
@@ -155,9 +161,50 @@ def _fetch(filters: LogFilters, after, limit: int) -> list[AccessLog]:
     return list(branches[0].union(*branches[1:], all=True).order_by("-at", "-id")[:limit])
 
 
-def log_consultation(*, user, action: str, filters: LogFilters | None = None, request=None, citizen=None, note=""):
-    """The DPO's own consultation, in the same log (``dpo.log`` / ``dpo.export`` / ``dpo.history``…)."""
+def with_merged_records(filters: LogFilters) -> LogFilters:
+    """``filters`` whose citizen also matches the records merged into it (the access archive's rule,
+    ``grc.privacy.archive.person_ids``)."""
+    if not filters.citizen:
+        return filters
+    return dataclasses.replace(filters, citizen_ids=tuple(person_ids_of(filters.citizen)))
+
+
+def person_ids_of(citizen_id: int) -> list[int]:
+    """The citizen's id and those of every record merged into it (directly or through a chain)."""
+    from grc.privacy.archive import person_ids
+
+    citizen = Citizen.objects.filter(pk=citizen_id).only("pk").first()
+    return person_ids(citizen) if citizen is not None else [citizen_id]
+
+
+def shown_citizens(ids) -> str:
+    """What a console page showed of citizens, for the DPO's own log row: their numbers (names were shown)."""
+    ids = sorted({pk for pk in ids if pk})
+    if not ids:
+        return ""
+    return "noms d'usagers affichés : n° " + ", ".join(str(pk) for pk in ids)
+
+
+def log_consultation(
+    *,
+    user,
+    action: str,
+    filters: LogFilters | None = None,
+    request=None,
+    citizen=None,
+    note="",
+    shown: str = "",
+):
+    """The DPO's own consultation, in the same log (``dpo.log`` / ``dpo.export`` / ``dpo.history``…).
+
+    ``shown`` says which citizens' names the page displayed (``shown_citizens``): the row is written
+    once per page with no citizen, and its purpose names what was seen.
+    """
     purpose = note or (filters.describe() if filters else "")
+    if shown:
+        purpose = f"{purpose} ; {shown}" if purpose else shown
+    if len(purpose) > 255:
+        purpose = purpose[:254] + "…"
     return access_log_write(
         actor=user,
         action=action,
@@ -174,6 +221,7 @@ def access_log_page(*, user, filters: LogFilters, cursor: str = "", page_size: i
     Also resolves the actors' and citizens' display names of that page (two queries).
     """
     _check(user)
+    filters = with_merged_records(filters)
     rows = _fetch(filters, decode_cursor(cursor) if cursor else None, page_size + 1)
     page = LogPage(rows=rows[:page_size])
     if len(rows) > page_size:
@@ -189,6 +237,7 @@ def access_log_page(*, user, filters: LogFilters, cursor: str = "", page_size: i
 def access_log_iter(*, user, filters: LogFilters, limit: int = 1_000_000, batch: int = 5_000):
     """All rows matching ``filters`` (up to ``limit``), newest first, fetched by keyset batches (CSV export)."""
     _check(user)
+    filters = with_merged_records(filters)
     after = None
     sent = 0
     while sent < limit:
@@ -223,9 +272,12 @@ def names_of_citizens(ids) -> dict[int, str]:
 
 
 def citizen_readers(*, user, citizen_id: int, since=None, until=None) -> list[dict]:
-    """Who read one citizen's records: per reader, the number of accesses, first and last, actions."""
+    """Who read one citizen's records: per reader, the number of accesses, first and last, actions.
+
+    Reads logged under the records merged into this citizen count too (``person_ids_of``).
+    """
     _check(user)
-    qs = AccessLog.objects.filter(citizen_id=citizen_id)
+    qs = AccessLog.objects.filter(citizen_id__in=person_ids_of(citizen_id))
     if since:
         qs = qs.filter(at__gte=since)
     if until:

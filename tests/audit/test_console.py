@@ -264,3 +264,87 @@ def test_csv_export_neutralises_spreadsheet_formulas(dpo_client, worker_a):
     response = dpo_client.get(reverse("backoffice:dpo_log_export"), {"actor": worker_a.pk})
     body = b"".join(response.streaming_content).decode()
     assert "'=HYPERLINK" in body
+
+
+def test_readers_and_log_filter_include_reads_of_a_merged_away_record(dpo_client, dpo, worker_a, worker_b):
+    from grc.services.merge import citizen_merge
+
+    manager = MembershipFactory(role=Membership.Role.TEAM_MANAGER).user
+    source = CitizenFactory(birth_name="Le Goff", birth_date=datetime.date(1980, 3, 2))
+    target = CitizenFactory(birth_name="Legoff", birth_date=datetime.date(1980, 3, 2))
+    access_log_write(actor=worker_a, action=A.CITIZEN_VIEW, citizen=source, purpose="avant la fusion")
+    access_log_write(actor=worker_b, action=A.FILE_VIEW, citizen=target)
+    citizen_merge(source=source, target=target, actor=manager, reason="doublon saisi au guichet")
+
+    readers = dpo_client.get(reverse("backoffice:dpo_citizen_readers", args=[target.pk])).context["readers"]
+    assert {worker_a.pk, worker_b.pk} <= {r["actor_id"] for r in readers}
+    rows = _rows(dpo_client.get(reverse("backoffice:dpo_log"), {"citizen": target.pk, "since": "2000-01-01"}))
+    assert {(r.actor_id, r.citizen_id) for r in rows if r.actor_id != dpo.pk} >= {
+        (worker_a.pk, source.pk),
+        (worker_b.pk, target.pk),
+    }
+    response = dpo_client.get(reverse("backoffice:dpo_log_export"), {"citizen": target.pk, "since": "2000-01-01"})
+    assert "avant la fusion" in b"".join(response.streaming_content).decode()
+    # The merged-away record alone still shows only its own reads.
+    readers = dpo_client.get(reverse("backoffice:dpo_citizen_readers", args=[source.pk])).context["readers"]
+    assert worker_b.pk not in {r["actor_id"] for r in readers}
+
+
+def test_team_filter_follows_paris_days_not_utc_days(dpo_client, team_a):
+    mover = MembershipFactory(team=team_a, start_date=datetime.date(2020, 1, 1), end_date=datetime.date(2020, 12, 31))
+    other_team = TeamFactory(territory=TerritoryFactory())
+    Membership.objects.create(
+        user=mover.user, team=other_team, role="social_worker", start_date=datetime.date(2021, 1, 1)
+    )
+    # 31/12/2020 23:30 UTC is already 1 January 2021, 00:30, in Paris: the new team's first day.
+    new_year = datetime.datetime(2020, 12, 31, 23, 30, tzinfo=datetime.UTC)
+    # 01/01/2020 00:30 Paris is still 31/12/2019 in UTC: the first day in team A.
+    first_day = datetime.datetime(2019, 12, 31, 23, 30, tzinfo=datetime.UTC)
+    access_log_write(actor=mover.user, action=A.FILE_VIEW, citizen=1, at=new_year)
+    access_log_write(actor=mover.user, action=A.FILE_VIEW, citizen=2, at=first_day)
+    url = reverse("backoffice:dpo_log")
+    assert [r.citizen_id for r in _rows(dpo_client.get(url, {"team": team_a.pk, "since": "2019-01-01"}))] == [2]
+    assert [r.citizen_id for r in _rows(dpo_client.get(url, {"team": other_team.pk, "since": "2019-01-01"}))] == [1]
+
+
+def test_csv_export_says_on_its_last_line_that_it_was_cut(dpo_client, worker_a, monkeypatch):
+    from backoffice.views import dpo as dpo_views
+
+    for i in range(4):
+        access_log_write(actor=worker_a, action=A.FILE_VIEW, citizen=200 + i)
+    monkeypatch.setattr(dpo_views, "EXPORT_MAX", 3)
+    response = dpo_client.get(reverse("backoffice:dpo_log_export"), {"actor": worker_a.pk})
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert len(lines) == 1 + 3 + 1
+    assert lines[-1].startswith("Export tronqué : seules les 3 premières lignes")
+    # Exactly at the limit: nothing was left out, no such line.
+    monkeypatch.setattr(dpo_views, "EXPORT_MAX", 4)
+    response = dpo_client.get(reverse("backoffice:dpo_log_export"), {"actor": worker_a.pk})
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert len(lines) == 1 + 4 and "tronqué" not in lines[-1]
+
+
+def test_pages_showing_citizen_names_say_so_in_the_dpos_log_row(dpo_client, dpo, scene, worker_a):
+    c1, c2 = scene
+    dpo_client.get(reverse("backoffice:dpo_log"), {"actor": worker_a.pk, "since": "2000-01-01"})
+    row = AccessLog.objects.filter(actor=dpo, action=A.DPO_LOG_VIEW).latest("seq")
+    assert row.citizen_id is None
+    assert row.purpose.endswith(f"noms d'usagers affichés : n° {min(c1.pk, c2.pk)}, {max(c1.pk, c2.pk)}")
+    dpo_client.get(reverse("backoffice:dpo_actor_timeline", args=[worker_a.pk]))
+    row = AccessLog.objects.filter(actor=dpo, action=A.DPO_LOG_VIEW).latest("seq")
+    assert "noms d'usagers affichés" in row.purpose
+    rows = [access_log_write(actor=worker_a, action=A.EXPORT, citizen=c1) for _ in range(2)]
+    for r in rows:
+        r.refresh_from_db()
+    rule = AlertRule.objects.create(kind=AlertRule.Kind.MASS_EXPORT, params={"max_per_day": 2})
+    alert = Alert.objects.create(
+        rule=rule,
+        subject=worker_a,
+        key="day:y",
+        window_start=timezone.now(),
+        window_end=timezone.now(),
+        evidence=[r.seq for r in rows],
+    )
+    dpo_client.get(reverse("backoffice:dpo_alert", args=[alert.pk]))
+    row = AccessLog.objects.filter(actor=dpo, action=A.DPO_ALERT_VIEW).get()
+    assert row.purpose == f"alert={alert.pk} ; noms d'usagers affichés : n° {c1.pk}"

@@ -9,10 +9,12 @@ from dossier_unique import services as dsu
 from dossier_unique.models import Note
 from grc.audit.history import history_models, object_history, user_history
 from grc.audit.models import AccessLog
-from grc.models import Citizen, Membership
+from grc.history import save_tracked
+from grc.models import Address, Citizen, ContactPoint, Membership
 from grc.services.citizens import citizen_update
 from grc.services.merge import citizen_merge
-from tests.factories import CitizenFactory, MembershipFactory
+from tests.dossier_unique.factories import pdf_upload
+from tests.factories import AddressFactory, CitizenFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +71,7 @@ def test_per_user_history_is_paginated_across_models(dpo, worker_a):
         citizen_update(citizen=citizen, actor=worker_a, reason=f"correction {i}", birth_place=f"Lieu {i}")
     page1, cursor = user_history(user=dpo, subject_id=worker_a.pk, page_size=3)
     assert len(page1) == 3 and cursor is not None
-    page2, cursor2 = user_history(user=dpo, subject_id=worker_a.pk, before=cursor, page_size=3)
+    page2, cursor2 = user_history(user=dpo, subject_id=worker_a.pk, after=cursor, page_size=3)
     assert len(page2) == 2 and cursor2 is None
     assert [e.reason for e in page1 + page2] == [f"correction {i}" for i in range(4, -1, -1)]
 
@@ -89,3 +91,88 @@ def test_history_pages_are_logged_and_dpo_only(dpo_client, dpo, client, worker_a
     response = dpo_client.get(reverse("backoffice:dpo_history"), {"modele": "grc.citizen", "numero": "abc"})
     assert "Choisissez un type d&#x27;objet" in response.content.decode()
     assert Citizen.objects.count() == 1
+
+
+def test_changes_sharing_a_date_across_a_page_break_are_all_shown_once(dpo_client, dpo, worker_a):
+    citizens = [CitizenFactory() for _ in range(3)]
+    for citizen in citizens:
+        citizen_update(citizen=citizen, actor=worker_a, reason="correction", birth_place="Fougères")
+        AddressFactory(citizen=citizen)
+    address_ids = list(Address.objects.values_list("pk", flat=True))
+    for address in Address.objects.all():
+        save_tracked(address, worker_a, "nouvelle adresse", update_fields=["city"])
+    # One instant for every change of the agent (a save touching several records, a bulk import…).
+    same = datetime.datetime(2026, 3, 1, 9, 30, tzinfo=datetime.UTC)
+    Citizen.history.filter(history_user=worker_a).update(history_date=same)
+    Address.history.filter(history_user=worker_a).update(history_date=same)
+    expected = Citizen.history.filter(history_user=worker_a).count() + len(address_ids)
+    seen, cursor = [], None
+    url = reverse("backoffice:dpo_history_user", args=[worker_a.pk])
+    for _ in range(10):
+        entries, cursor = user_history(user=dpo, subject_id=worker_a.pk, after=cursor, page_size=2)
+        seen += [(e.model_label, e.object_id, e.reason) for e in entries]
+        if cursor is None:
+            break
+    assert len(seen) == expected == 6
+    assert len(set(seen)) == 6
+    # Through the page: the "older" link carries the cursor and the next page starts after it.
+    first = dpo_client.get(url)
+    assert first.status_code == 200 and first.context["next_cursor"] is None  # 6 entries fit on one page
+    page1, cursor = user_history(user=dpo, subject_id=worker_a.pk, page_size=4)
+    from grc.audit.history import encode_cursor
+
+    response = dpo_client.get(url, {"avant": encode_cursor(cursor)})
+    assert len(response.context["entries"]) == 2
+
+
+def test_history_of_a_record_belonging_to_a_citizen_is_logged_against_that_citizen(dpo_client, dpo, worker_a):
+    citizen = CitizenFactory()
+    address = AddressFactory(citizen=citizen, line1="3 rue des Glénan")
+    contact = ContactPoint.objects.create(citizen=citizen, kind="email", value="x@example.org")
+    for label, pk in (("grc.address", address.pk), ("grc.contactpoint", contact.pk)):
+        response = dpo_client.get(reverse("backoffice:dpo_history_object", args=[label, pk]))
+        assert response.status_code == 200
+        row = AccessLog.objects.filter(actor=dpo, action=AccessLog.Action.DPO_HISTORY_VIEW).latest("seq")
+        assert (row.citizen_id, row.purpose) == (citizen.pk, f"{label}:{pk}")
+    # So the DPO's reading appears among the citizen's readers.
+    readers = dpo_client.get(reverse("backoffice:dpo_citizen_readers", args=[citizen.pk])).context["readers"]
+    assert {r["actor_id"] for r in readers} == {dpo.pk}
+
+
+def test_history_of_a_file_document_is_logged_against_its_citizen(dpo_client, dpo, worker_a, followed):
+    file, accompaniment = followed
+    document = dsu.document_add(file=file, upload=pdf_upload(), actor=worker_a, doc_type="ressources")
+    dpo_client.get(reverse("backoffice:dpo_history_object", args=["dossier_unique.document", document.pk]))
+    row = AccessLog.objects.filter(actor=dpo, action=AccessLog.Action.DPO_HISTORY_VIEW).get()
+    assert row.citizen_id == file.citizen_id
+    # Staff records belong to nobody: logged once, without a citizen.
+    dpo_client.get(reverse("backoffice:dpo_history_object", args=["grc.membership", Membership.objects.first().pk]))
+    row = AccessLog.objects.filter(actor=dpo, action=AccessLog.Action.DPO_HISTORY_VIEW).latest("seq")
+    assert row.citizen_id is None
+
+
+def test_document_rename_shows_modified_never_the_names_or_tags(dpo_client, dpo, worker_a, followed):
+    file, accompaniment = followed
+    document = dsu.document_add(
+        file=file,
+        upload=pdf_upload(name="bilan-psychiatrique.pdf"),
+        actor=worker_a,
+        doc_type="ressources",
+        tags="addiction",
+    )
+    document.original_name = "rapport-violences.pdf"
+    document.tags = "violences, signalement"
+    save_tracked(document, worker_a, "renommage")
+    entries = object_history(user=dpo, model_label="dossier_unique.document", pk=document.pk)
+    rename = entries[0]
+    changed = {c.field: (c.before, c.after) for c in rename.changes}
+    assert changed["nom d'origine"] == ("", "modifié")
+    assert changed["étiquettes"] == ("", "modifié")
+    creation = entries[-1]
+    assert {c.field: c.after for c in creation.changes}["nom d'origine"] == "renseigné"
+    body = dpo_client.get(
+        reverse("backoffice:dpo_history_object", args=["dossier_unique.document", document.pk])
+    ).content.decode()
+    for secret in ("bilan-psychiatrique", "rapport-violences", "addiction", "violences", "signalement"):
+        assert secret not in body and secret not in repr(entries)
+    assert "modifié" in body
