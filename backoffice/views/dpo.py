@@ -434,8 +434,13 @@ def history_user(request, pk):
     subject = _any_user(request, _id_or_404(pk))
     after = audit_history.decode_cursor(request.GET.get("avant", ""))
     entries, cursor = audit_history.user_history(user=request.user, subject_id=subject.pk, after=after)
+    # Logged once for the page; its purpose names the citizens whose data the diffs showed.
     sel.log_consultation(
-        user=request.user, action=AccessLog.Action.DPO_HISTORY_VIEW, note=f"user:{subject.pk}", request=request
+        user=request.user,
+        action=AccessLog.Action.DPO_HISTORY_VIEW,
+        note=f"user:{subject.pk}",
+        request=request,
+        shown=sel.shown_citizens(audit_history.citizens_of_entries(entries), what="données"),
     )
     _name_entries(entries)
     return render(

@@ -197,6 +197,12 @@ _TOWARDS_CITIZEN = {
     "mail.mailitem",
     "privacy.accessarchive",
 }
+# A citizen's portal account records: their user is the citizen's account (``Citizen.user``).
+_ACCOUNT_OWNED = {
+    "portal_accounts.citizenprofile",
+    "portal_accounts.oidcidentity",
+    "portal_accounts.accountdeletionrequest",
+}
 
 
 def citizens_of(model, pk) -> list[int]:
@@ -204,10 +210,13 @@ def citizens_of(model, pk) -> list[int]:
 
     Read from the object's latest history record (the object may be deleted since), then through the
     records it belongs to (``_TOWARDS_CITIZEN``, at most three steps): an address or a contact point
-    gives its citizen, a note its file's citizen, a withholding its note's, a merge both records.
+    gives its citizen, a note its file's citizen, a withholding its note's, a merge both records; a
+    portal account (and its profile) the citizen whose account it is.
     """
     if model._meta.label_lower == CITIZEN:
         return [int(pk)]
+    if model._meta.label_lower == "grc.user":
+        return sorted(_citizens_of_account(pk))
     record = (
         model.history.model.objects.filter(**{model._meta.pk.attname: pk})
         .order_by("-history_date", "-history_id")
@@ -226,6 +235,8 @@ def _citizens_from(model, value_of, *, depth: int) -> set[int]:
         target = f.related_model
         if target._meta.label_lower == CITIZEN:
             found.add(value)
+        elif target._meta.label_lower == "grc.user" and model._meta.label_lower in _ACCOUNT_OWNED:
+            found |= _citizens_of_account(value)
         elif target._meta.label_lower in _TOWARDS_CITIZEN and depth > 1:
             keys = [g.attname for g in target._meta.concrete_fields if isinstance(g, models.ForeignKey)]
             row = target._default_manager.filter(pk=value).values(*keys).first()
@@ -238,6 +249,21 @@ def _citizens_from(model, value_of, *, depth: int) -> set[int]:
                 )
             if row is not None:
                 found |= _citizens_from(target, row.get, depth=depth - 1)
+    return found
+
+
+def _citizens_of_account(user_id) -> set[int]:
+    Citizen = apps.get_model("grc", "Citizen")
+    return set(Citizen.objects.filter(user_id=user_id).values_list("pk", flat=True))
+
+
+def citizens_of_entries(entries) -> set[int]:
+    """The citizens whose data a page of history entries shows (``citizens_of`` of each object)."""
+    models_ = {m._meta.label_lower: m for m in history_models()}
+    found = set()
+    for label, object_id in {(e.model_label, e.object_id) for e in entries}:
+        if label in models_:
+            found.update(citizens_of(models_[label], object_id))
     return found
 
 

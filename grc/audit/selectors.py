@@ -177,12 +177,14 @@ def person_ids_of(citizen_id: int) -> list[int]:
     return person_ids(citizen) if citizen is not None else [citizen_id]
 
 
-def shown_citizens(ids) -> str:
-    """What a console page showed of citizens, for the DPO's own log row: their numbers (names were shown)."""
-    ids = sorted({pk for pk in ids if pk})
+def shown_citizens(ids, *, what: str = "noms") -> str:
+    """What a console page showed of citizens, for the DPO's own log row: their numbers (``what``: their
+    names, or their data for a history page)."""
+    ids = sorted({int(pk) for pk in ids if pk})
     if not ids:
         return ""
-    return "noms d'usagers affichés : n° " + ", ".join(str(pk) for pk in ids)
+    label = "données d'usagers affichées" if what == "données" else "noms d'usagers affichés"
+    return f"{label} : n° " + ", ".join(str(pk) for pk in ids)
 
 
 def log_consultation(

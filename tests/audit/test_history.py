@@ -176,3 +176,24 @@ def test_document_rename_shows_modified_never_the_names_or_tags(dpo_client, dpo,
     for secret in ("bilan-psychiatrique", "rapport-violences", "addiction", "violences", "signalement"):
         assert secret not in body and secret not in repr(entries)
     assert "modifié" in body
+
+
+def test_per_user_history_page_names_the_citizens_whose_data_it_showed(dpo_client, dpo, worker_a):
+    citizen = CitizenFactory()
+    citizen_update(citizen=citizen, actor=worker_a, reason="correction", birth_place="Dinan")
+    address = AddressFactory(citizen=CitizenFactory())
+    save_tracked(address, worker_a, "nouvelle adresse", update_fields=["city"])
+    dpo_client.get(reverse("backoffice:dpo_history_user", args=[worker_a.pk]))
+    row = AccessLog.objects.filter(actor=dpo, action=AccessLog.Action.DPO_HISTORY_VIEW).get()
+    ids = sorted([citizen.pk, address.citizen_id])
+    assert row.purpose == f"user:{worker_a.pk} ; données d'usagers affichées : n° {ids[0]}, {ids[1]}"
+
+
+def test_history_of_a_citizens_portal_account_is_logged_against_the_citizen(dpo_client, dpo):
+    from tests.factories import UserFactory
+
+    account = UserFactory(citizen_account=True)
+    citizen = CitizenFactory(user=account)
+    dpo_client.get(reverse("backoffice:dpo_history_object", args=["grc.user", account.pk]))
+    row = AccessLog.objects.filter(actor=dpo, action=AccessLog.Action.DPO_HISTORY_VIEW).get()
+    assert row.citizen_id == citizen.pk
