@@ -1,20 +1,44 @@
-"""Django admin: the anomaly rules' thresholds (edited by the DPO or a functional admin).
+"""Django admin: the anomaly rules' thresholds, for a functional administrator.
 
-Alerts and the access log are not registered: the DPO console reads them (and logs those reads).
+The DPO edits them in the DPO console (``backoffice/views/dpo_rules.py``); both check the thresholds
+against ``grc.audit.alerts.SCHEMA``. Alerts and the access log are not registered: the DPO console
+reads them (and logs those reads).
 """
 
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from .alerts import SCHEMA, validate_params
 from .models import AlertRule
+
+
+class AlertRuleAdminForm(forms.ModelForm):
+    class Meta:
+        model = AlertRule
+        fields = ["enabled", "params", "description"]
+
+    def clean_params(self):
+        params = self.cleaned_data.get("params")
+        kind = self.instance.kind
+        if not isinstance(params, dict):
+            raise forms.ValidationError("Les seuils sont un objet JSON (« nom » : valeur).")
+        unknown = sorted(set(params) - {t.name for t in SCHEMA.get(kind, ())})
+        values, errors = validate_params(kind, params)
+        messages = [f"{name} : {message}" for name, message in errors.items()]
+        messages += [f"{name} : seuil inconnu pour cette règle." for name in unknown]
+        if messages:
+            raise forms.ValidationError(messages)
+        return values
 
 
 @admin.register(AlertRule)
 class AlertRuleAdmin(SimpleHistoryAdmin):
-    list_display = ["kind", "enabled", "params", "last_seq"]
+    form = AlertRuleAdminForm
+    list_display = ["kind", "enabled", "params", "last_seq", "last_run_at", "last_run_ok"]
     list_filter = ["enabled"]
-    readonly_fields = ["kind", "last_seq"]
-    fields = ["kind", "enabled", "params", "description", "last_seq"]
+    readonly_fields = ["kind", "last_seq", "last_run_at", "last_run_ok", "last_run_message"]
+    fields = ["kind", "enabled", "params", "description", "last_seq", "last_run_at", "last_run_ok", "last_run_message"]
 
     def has_add_permission(self, request):
         return False  # rules are created with their defaults by grc.audit.alerts.ensure_default_rules

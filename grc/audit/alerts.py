@@ -4,20 +4,30 @@ Each ``AlertRule`` remembers the last access-log ``seq`` it analysed (``last_seq
 at the rows after it (up to the log's current end), in batches, and raises ``Alert`` rows keyed by
 (rule, subject, key) — the key is the local day, the citizen or the emergency access — so the
 same rows never raise a second alert: a later run on the same day adds its rows to the day's
-alert evidence instead. Thresholds live in ``AlertRule.params`` (defaults below, editable in the
-Django admin or the shell; ``demo.seed`` and ``ensure_default_rules`` create the rules).
+alert evidence instead. Thresholds live in ``AlertRule.params``; ``SCHEMA`` below defines each
+kind's thresholds (type, default, bounds, French label) once: the DPO's form (``backoffice/views/
+dpo_rules.py``), the admin and ``detect`` all validate through it, and a bad stored value falls back to
+its default instead of stopping the run. Each rule runs on its own: one failing is recorded on the
+rule (``last_run_*``, shown to the DPO) and the others still run. ``demo.seed`` and
+``ensure_default_rules`` create the rules.
+
+Scope and volume are evaluated at the time of each read (the access-log row's ``at``): a grant,
+accompaniment, file membership, team membership or emergency access counts only while it was valid.
 
 Rules and what they compare (days are local days, Europe/Paris):
 
-- ``volume_self``: distinct citizens whose files a staff user read in a day, against the same
-  user's active days of the previous ``baseline_days``: fires when the count is at least
+- ``volume_self``: distinct citizens whose data a staff user read in a day (social files, citizen
+  records and their history, requests and their attachments, mail items and scans, API reads —
+  ``PERSON_READ_ACTIONS``; not identity matching or searches), against the same user's active days of
+  the previous ``baseline_days``: fires when the count is at least
   ``min_reads`` and its z-score is at least ``z`` (needs ``min_baseline_days`` active days).
 - ``volume_team``: the same count against the median of the other members of the user's current
   teams that day: fires at ``min_reads`` and ``factor`` × the median (at least ``min_peers`` peers).
 - ``out_of_scope``: reads of a social file (file, timeline, notes, documents) when none of these
-  holds: an accompaniment of the file by one of the reader's current teams; the file in the
-  territory of one of those teams; a sharing grant to the reader or their team; the reader a file
-  member; an emergency access of the reader on that file (that one has its own rule).
+  held at the time of the read: an accompaniment of the file by one of the reader's teams of that
+  day; the file in the territory of one of those teams; an unexpired, unrevoked sharing grant to the
+  reader or their team; the reader a file member; an emergency access of the reader on that file
+  (that one has its own rule).
 - ``emergency``: every emergency access (bris de glace), with the reader's rows during it.
 - ``same_name``: a staff user reading a citizen whose normalised birth or usage name equals the
   user's own normalised last name (``User.last_name``), or — when the user has a citizen record of
@@ -25,29 +35,40 @@ Rules and what they compare (days are local days, Europe/Paris):
   and postcode as the user's own current address. Staff have no declared address otherwise.
 - ``off_hours``: at least ``min_rows`` reads by a staff user (not a service account) in a local day
   between ``night_start`` and ``night_end`` o'clock, or on a Saturday or Sunday (``weekends``).
-- ``mass_export``: at least ``max_per_day`` export rows (``export``, ``dpo.export``,
-  ``citizen.download``, ``retention.export``) by one user in a local day.
+- ``mass_export``: by one staff user in a local day, at least ``max_per_day`` exports (``export``,
+  ``dpo.export``, ``retention.export`` — one archive transfer logs one row per person but is one
+  export) or at least ``max_items_per_day`` people or records exported (the persons of a transfer,
+  the ``item_count`` of a downloaded transfer; the DPO's CSV export does not log its row count).
+  A citizen acting on their own data (portal download, a staff member's own record) is never counted.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
+import math
 import statistics
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.http import Http404
 from django.utils import timezone
 
+from grc.history import save_tracked
 from grc.matching import normalise_name
 from grc.models import Address, Citizen, Membership, User
 from grc.perms import membership_current_q
 
 from .models import AccessLog, Alert, AlertRule
+from .perms import can_use_dpo_console
+
+logger = logging.getLogger(__name__)
 
 Kind = AlertRule.Kind
 A = AccessLog.Action
@@ -61,35 +82,237 @@ FILE_ACTIONS = [
     A.DOCUMENT_DOWNLOAD,
 ]
 READ_ACTIONS = [*FILE_ACTIONS, A.CITIZEN_VIEW, A.CITIZEN_HISTORY_VIEW]
+# What the volume rules count: every read of one person's data by an agent, whatever the screen.
+# Left out on purpose: identity matching and duplicate review (``citizen.match``, ``suspicion.view``:
+# many identities by design), searches and the opening of a result (the page it opens is counted),
+# queues (no person), the DPO's own reads, and citizens reading their own data.
+PERSON_READ_ACTIONS = [
+    *READ_ACTIONS,
+    A.REQUEST_VIEW,
+    A.REQUEST_ATTACHMENT_DOWNLOAD,
+    A.MAIL_VIEW,
+    A.MAIL_SCAN_VIEW,
+    A.API_READ,
+]
 EXPORT_ACTIONS = [A.EXPORT, A.DPO_LOG_EXPORT, A.CITIZEN_DATA_DOWNLOAD, A.RETENTION_EXPORT]
 EVIDENCE_MAX = 500
 BATCH = 100_000
 
-DEFAULTS: dict[str, dict] = {
-    Kind.VOLUME_SELF: {"min_reads": 20, "z": 3.0, "baseline_days": 30, "min_baseline_days": 5},
-    Kind.VOLUME_TEAM: {"min_reads": 20, "factor": 3.0, "min_peers": 2},
-    Kind.OUT_OF_SCOPE: {"min_rows": 1},
-    Kind.EMERGENCY: {"lookback_days": 30},
-    Kind.SAME_NAME: {"names": True, "addresses": True},
-    Kind.OFF_HOURS: {"night_start": 20, "night_end": 7, "weekends": True, "min_rows": 3},
-    Kind.MASS_EXPORT: {"max_per_day": 10},
+
+# --- thresholds: one definition for the form, the admin and the detection ----------------------
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One threshold of a rule: its type, default, bounds and what the DPO reads about it."""
+
+    name: str
+    type: type  # int, float or bool
+    default: int | float | bool
+    label: str
+    help_text: str
+    min: float | None = None
+    max: float | None = None
+    above: float | None = None  # exclusive lower bound (a factor must be more than 1)
+
+    def check(self, value):
+        """The value if it is valid for this threshold, else ``ValueError`` with a French message."""
+        if self.type is bool:
+            if not isinstance(value, bool):
+                raise ValueError("Valeur attendue : oui ou non.")
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("Saisissez un nombre." if self.type is float else "Saisissez un nombre entier.")
+        if self.type is int:
+            if isinstance(value, float):
+                if not value.is_integer():
+                    raise ValueError("Saisissez un nombre entier.")
+                value = int(value)
+        else:
+            if not math.isfinite(value):
+                raise ValueError("Saisissez un nombre.")
+            value = float(value)
+        if self.above is not None and value <= self.above:
+            raise ValueError(f"Saisissez un nombre supérieur à {self.above:g}.")
+        if self.min is not None and value < self.min:
+            raise ValueError(f"Saisissez un nombre supérieur ou égal à {self.min:g}.")
+        if self.max is not None and value > self.max:
+            raise ValueError(f"Saisissez un nombre inférieur ou égal à {self.max:g}.")
+        return value
+
+
+def _count(name, default, label, help_text, *, upper=100_000):
+    return Threshold(name, int, default, label, help_text, min=1, max=upper)
+
+
+def _days(name, default, label, help_text):
+    return Threshold(name, int, default, label, help_text + " Entre 1 et 365 jours.", min=1, max=365)
+
+
+def _hour(name, default, label, help_text):
+    return Threshold(name, int, default, label, help_text + " Heure de 0 à 23.", min=0, max=23)
+
+
+SCHEMA: dict[str, tuple[Threshold, ...]] = {
+    Kind.VOLUME_SELF: (
+        _count(
+            "min_reads",
+            20,
+            "Usagers distincts consultés par jour, au minimum",
+            "En dessous, aucune alerte, quel que soit l'écart aux habitudes.",
+        ),
+        Threshold(
+            "z",
+            float,
+            3.0,
+            "Écart aux habitudes (score z)",
+            "Nombre d'écarts types au-dessus de la moyenne de l'agent ; plus il est grand, moins d'alertes. "
+            "Entre 0,5 et 20.",
+            min=0.5,
+            max=20,
+        ),
+        _days("baseline_days", 30, "Période de référence (jours)", "Jours précédents qui forment les habitudes."),
+        _days(
+            "min_baseline_days",
+            5,
+            "Jours d'activité nécessaires dans la période de référence",
+            "Un agent qui a moins de jours d'activité n'est pas comparé à lui-même.",
+        ),
+    ),
+    Kind.VOLUME_TEAM: (
+        _count(
+            "min_reads",
+            20,
+            "Usagers distincts consultés par jour, au minimum",
+            "En dessous, aucune alerte, quel que soit l'écart à l'équipe.",
+        ),
+        Threshold(
+            "factor",
+            float,
+            3.0,
+            "Multiple de la médiane de l'équipe",
+            "L'alerte est levée à partir de ce multiple de la médiane des collègues le même jour. "
+            "Plus de 1, au plus 100.",
+            above=1,
+            max=100,
+        ),
+        _count(
+            "min_peers",
+            2,
+            "Collègues nécessaires à la comparaison",
+            "Une équipe plus petite ne sert pas de référence.",
+            upper=1000,
+        ),
+    ),
+    Kind.OUT_OF_SCOPE: (
+        _count(
+            "min_rows",
+            1,
+            "Lectures hors périmètre par jour, au minimum",
+            "1 : la moindre lecture hors périmètre lève une alerte.",
+        ),
+    ),
+    Kind.EMERGENCY: (
+        _days(
+            "lookback_days",
+            30,
+            "Accès d'urgence examinés (jours en arrière)",
+            "Les accès d'urgence commencés dans cette période sont repris à chaque détection.",
+        ),
+    ),
+    Kind.SAME_NAME: (
+        Threshold("names", bool, True, "Homonymes", "Alerte quand l'agent lit la fiche d'une personne de son nom."),
+        Threshold(
+            "addresses",
+            bool,
+            True,
+            "Voisins",
+            "Alerte quand l'agent lit la fiche d'une personne à l'adresse de sa propre fiche usager.",
+        ),
+    ),
+    Kind.OFF_HOURS: (
+        _hour("night_start", 20, "Début de la nuit", "Les lectures à partir de cette heure comptent."),
+        _hour("night_end", 7, "Fin de la nuit", "Les lectures avant cette heure comptent."),
+        Threshold("weekends", bool, True, "Week-end", "Les lectures du samedi et du dimanche comptent."),
+        _count("min_rows", 3, "Lectures la nuit ou le week-end par jour, au minimum", "En dessous, aucune alerte."),
+    ),
+    Kind.MASS_EXPORT: (
+        _count("max_per_day", 10, "Exports par jour", "L'alerte est levée à partir de ce nombre d'exports."),
+        _count(
+            "max_items_per_day",
+            1000,
+            "Personnes ou enregistrements exportés par jour",
+            "L'alerte est levée à partir de ce volume, même en un seul export.",
+            upper=10_000_000,
+        ),
+    ),
 }
+DEFAULTS: dict[str, dict] = {kind: {t.name: t.default for t in thresholds} for kind, thresholds in SCHEMA.items()}
 DESCRIPTIONS = {
-    Kind.VOLUME_SELF: "Lectures de dossiers (usagers distincts par jour) très au-dessus des habitudes de l'agent "
-    "sur 30 jours (score z).",
-    Kind.VOLUME_TEAM: "Lectures de dossiers très au-dessus de la médiane de son équipe le même jour.",
-    Kind.OUT_OF_SCOPE: "Lecture d'un dossier qui n'est suivi ni par ses équipes, ni sur son territoire, "
-    "sans partage ni accès d'urgence.",
+    Kind.VOLUME_SELF: "Lectures de données de personnes (usagers distincts par jour) très au-dessus des habitudes "
+    "de l'agent sur 30 jours (score z).",
+    Kind.VOLUME_TEAM: "Lectures de données de personnes très au-dessus de la médiane de son équipe le même jour.",
+    Kind.OUT_OF_SCOPE: "Lecture d'un dossier qui n'était, au moment de la lecture, suivi ni par ses équipes, ni sur "
+    "son territoire, sans partage en cours ni accès d'urgence.",
     Kind.EMERGENCY: "Chaque accès d'urgence (bris de glace).",
     Kind.SAME_NAME: "Lecture de la fiche d'un homonyme (même nom que l'agent) ou d'un voisin (même adresse que "
     "la fiche usager de l'agent).",
     Kind.OFF_HOURS: "Lectures la nuit (20 h - 7 h) ou le week-end.",
-    Kind.MASS_EXPORT: "Nombre d'exports par jour au-delà du seuil.",
+    Kind.MASS_EXPORT: "Nombre d'exports ou volume exporté par jour au-delà du seuil.",
 }
 
 
-def tz():
-    return zoneinfo.ZoneInfo("Europe/Paris")
+def validate_params(kind: str, raw) -> tuple[dict, dict[str, str]]:
+    """``(values, errors)``: every threshold of ``kind``, valid, and what was wrong with ``raw``.
+
+    A missing or invalid value gives the default (``errors`` names it, in French); unknown keys are
+    dropped. Used by ``detect`` on stored params and by the form and ``alert_rule_update`` on input.
+    """
+    raw = raw if isinstance(raw, dict) else {}
+    values, errors = {}, {}
+    for threshold in SCHEMA.get(kind, ()):
+        if threshold.name not in raw:
+            values[threshold.name] = threshold.default
+            continue
+        try:
+            values[threshold.name] = threshold.check(raw[threshold.name])
+        except ValueError as exc:
+            values[threshold.name] = threshold.default
+            errors[threshold.name] = str(exc)
+    if kind == Kind.VOLUME_SELF and "min_baseline_days" not in errors and "baseline_days" not in errors:
+        if values["min_baseline_days"] > values["baseline_days"]:
+            errors["min_baseline_days"] = "Ne peut dépasser la période de référence."
+            values["min_baseline_days"] = min(DEFAULTS[kind]["min_baseline_days"], values["baseline_days"])
+    return values, errors
+
+
+def _params(rule: AlertRule) -> dict:
+    return validate_params(rule.kind, rule.params)[0]
+
+
+def stored_params_problems(rule: AlertRule) -> list[str]:
+    """What is wrong with the stored thresholds (French), each replaced by its default when detecting."""
+    thresholds = {t.name: t for t in SCHEMA.get(rule.kind, ())}
+    _values, errors = validate_params(rule.kind, rule.params)
+    return [
+        f"« {thresholds[name].label} » : valeur enregistrée invalide ({message}) ; "
+        f"valeur par défaut {_show(thresholds[name].default)} utilisée."
+        for name, message in errors.items()
+    ]
+
+
+def _show(value) -> str:
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(value)
+
+
+def rule_thresholds(rule: AlertRule) -> list[tuple[Threshold, str]]:
+    """``(threshold, value as shown)`` for each threshold of ``rule``, the values detection uses."""
+    values = _params(rule)
+    return [(t, _show(values[t.name])) for t in SCHEMA.get(rule.kind, ())]
 
 
 def ensure_default_rules() -> list[AlertRule]:
@@ -103,8 +326,73 @@ def ensure_default_rules() -> list[AlertRule]:
     return rules
 
 
-def _params(rule: AlertRule) -> dict:
-    return {**DEFAULTS[rule.kind], **(rule.params or {})}
+# --- the DPO's reads and writes of the rules -------------------------------------------------
+
+
+@dataclass
+class DetectionStatus:
+    """What the DPO sees of the detection runs: the last one, and the enabled rules whose run failed."""
+
+    last_run_at: datetime.datetime | None
+    failed: list[AlertRule]
+
+
+def detection_status(rules) -> DetectionStatus:
+    """From rules already loaded (no query of its own)."""
+    enabled = [r for r in rules if r.enabled]
+    runs = [r.last_run_at for r in enabled if r.last_run_at]
+    return DetectionStatus(last_run_at=max(runs, default=None), failed=[r for r in enabled if r.last_run_ok is False])
+
+
+def alert_rules_for(*, user) -> list[AlertRule]:
+    """Every rule, for the DPO (else ``Http404``). Rules hold thresholds, no personal data: not logged."""
+    if not can_use_dpo_console(user):
+        raise Http404
+    return list(AlertRule.objects.order_by("kind"))
+
+
+def alert_rule_get(*, user, kind: str) -> AlertRule:
+    """One rule by kind, for the DPO (else ``Http404``)."""
+    if not can_use_dpo_console(user) or kind not in Kind.values:
+        raise Http404
+    rule = AlertRule.objects.filter(kind=kind).first()
+    if rule is None:
+        raise Http404
+    return rule
+
+
+@transaction.atomic
+def alert_rule_update(*, rule: AlertRule, actor, enabled: bool, params: dict, reason: str) -> AlertRule:
+    """The DPO (or an administrator) changes a rule: on/off and thresholds, with a reason.
+
+    Thresholds are checked against ``SCHEMA`` (``ValidationError`` with French messages, nothing
+    saved); the history row records the actor, the reason and what changed. Detection keeps its
+    position (``last_seq``): new thresholds apply to the rows not analysed yet.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Indiquez le motif de la modification."})
+    values, errors = validate_params(rule.kind, params)
+    if errors:
+        raise ValidationError(errors)
+    current = _params(rule)
+    labels = {t.name: t.label for t in SCHEMA.get(rule.kind, ())}
+    changes = []
+    if enabled != rule.enabled:
+        changes.append("règle activée" if enabled else "règle désactivée")
+    for name, value in values.items():
+        if value != current.get(name):
+            changes.append(f"{labels[name]} : {_show(current.get(name))} → {_show(value)}")
+    if not changes and values == (rule.params or {}):
+        return rule
+    rule.enabled = enabled
+    rule.params = values
+    what = " ; ".join(changes) or "seuils réenregistrés"
+    return save_tracked(rule, actor, f"{reason} ({what})", update_fields=["enabled", "params"])
+
+
+def tz():
+    return zoneinfo.ZoneInfo("Europe/Paris")
 
 
 def _day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
@@ -117,6 +405,7 @@ class RunSummary:
     rows: int = 0
     raised: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # rule kind -> exception class
 
     @property
     def total_raised(self) -> int:
@@ -193,11 +482,11 @@ def _day_seqs(actor_id, day, actions, extra: Q | None = None) -> list[int]:
 
 
 def _candidates_by_day(rule, lo, hi) -> dict:
-    """{day: {actor: distinct citizens read that day}} for staff with new file reads and at least
-    ``min_reads`` that day (one grouped query per day)."""
+    """{day: {actor: distinct citizens read that day}} for staff with new reads of people's data and
+    at least ``min_reads`` that day (one grouped query per day)."""
     p = _params(rule)
     by_day = defaultdict(set)
-    pairs = _actor_days(lo, hi, FILE_ACTIONS)
+    pairs = _actor_days(lo, hi, PERSON_READ_ACTIONS)
     staff = _staff_ids({a for a, _ in pairs})
     for actor_id, day in pairs:
         if actor_id in staff:
@@ -205,7 +494,7 @@ def _candidates_by_day(rule, lo, hi) -> dict:
     result = {}
     for day, actors in sorted(by_day.items()):
         start, end = _day_bounds(day)
-        counts = _daily_distinct(actors, start, end, FILE_ACTIONS)
+        counts = _daily_distinct(actors, start, end, PERSON_READ_ACTIONS)
         kept = {a: n for (a, d), n in counts.items() if d == day and n >= p["min_reads"]}
         if kept:
             result[day] = kept
@@ -219,7 +508,7 @@ def detect_volume_self(rule, lo, hi, summary):
         # One grouped query for every candidate's baseline days.
         history = defaultdict(list)
         baseline = _daily_distinct(
-            list(today_counts), start - datetime.timedelta(days=p["baseline_days"]), start, FILE_ACTIONS
+            list(today_counts), start - datetime.timedelta(days=p["baseline_days"]), start, PERSON_READ_ACTIONS
         )
         for (actor_id, _day), n in baseline.items():
             history[actor_id].append(n)
@@ -232,9 +521,10 @@ def detect_volume_self(rule, lo, hi, summary):
             score = (today - mean) / max(std, 1.0)
             if score >= p["z"]:
                 text = (
-                    f"{today} dossiers lus le {day:%d/%m/%Y} (habituellement {mean:.1f} ± {std:.1f} ; z = {score:.1f})"
+                    f"{today} usagers distincts consultés le {day:%d/%m/%Y} "
+                    f"(habituellement {mean:.1f} ± {std:.1f} ; z = {score:.1f})"
                 )
-                seqs = _day_seqs(actor_id, day, FILE_ACTIONS)
+                seqs = _day_seqs(actor_id, day, PERSON_READ_ACTIONS, Q(citizen_id__isnull=False))
                 _raise(rule, actor_id, f"day:{day}", (start, end), text, seqs, summary)
 
 
@@ -259,39 +549,56 @@ def detect_volume_team(rule, lo, hi, summary):
         ).values_list("user_id", "team_id"):
             members[team_id].add(user_id)
         everyone = set().union(*members.values()) if members else set()
-        counts = _daily_distinct(list(everyone), start, end, FILE_ACTIONS)
+        counts = _daily_distinct(list(everyone), start, end, PERSON_READ_ACTIONS)
         for actor_id, today in sorted(today_counts.items()):
             peers = set().union(*(members[t] for t in teams_of.get(actor_id, ()))) - {actor_id}
             if len(peers) < p["min_peers"]:
                 continue
             median = statistics.median([counts.get((peer, day), 0) for peer in peers])
             if today >= p["factor"] * max(median, 1):
-                text = f"{today} dossiers lus le {day:%d/%m/%Y} ; médiane de l'équipe : {median:g}"
-                seqs = _day_seqs(actor_id, day, FILE_ACTIONS)
+                text = f"{today} usagers distincts consultés le {day:%d/%m/%Y} ; médiane de l'équipe : {median:g}"
+                seqs = _day_seqs(actor_id, day, PERSON_READ_ACTIONS, Q(citizen_id__isnull=False))
                 _raise(rule, actor_id, f"day:{day}", (start, end), text, seqs, summary)
 
 
 def _in_scope_q():
-    """Annotations telling whether the row's reader may ordinarily read the row's citizen's file."""
+    """Whether the row's reader could ordinarily read the row's citizen's file when the row was
+    written: every source of access is taken as it was at ``at`` (its local ``day`` for the ones kept
+    as dates). Needs the row annotated with ``day`` (``_local_day()``)."""
     from dossier_unique.models import Accompaniment, EmergencyAccess, FileMember, SharingGrant, SocialFile
 
-    reader_teams = Membership.objects.filter(user_id=OuterRef(OuterRef("actor_id")), end_date__isnull=True).values(
-        "team_id"
+    day, at = OuterRef("day"), OuterRef("at")
+    reader_teams = Membership.objects.filter(
+        membership_current_q(on=OuterRef(OuterRef("day"))), user_id=OuterRef(OuterRef("actor_id"))
+    ).values("team_id")
+    reader_territories = (
+        Membership.objects.filter(
+            membership_current_q(on=OuterRef(OuterRef("day"))), user_id=OuterRef(OuterRef("actor_id"))
+        )
+        .filter(team__territory__isnull=False)
+        .values("team__territory_id")
     )
-    reader_territories = Membership.objects.filter(
-        user_id=OuterRef(OuterRef("actor_id")), end_date__isnull=True, team__territory__isnull=False
-    ).values("team__territory_id")
     citizen = OuterRef("citizen_id")
+    dated = Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
+    grant_valid = (
+        Q(granted_at__lte=at, expires_at__gt=at)
+        & (Q(revoked_at__isnull=True) | Q(revoked_at__gt=at))
+        & (Q(expired_at__isnull=True) | Q(expired_at__gt=at))
+    )
+    emergency_valid = Q(started_at__lte=at, expires_at__gte=at) & (Q(ended_at__isnull=True) | Q(ended_at__gte=at))
     return (
-        Exists(Accompaniment.objects.filter(file__citizen_id=citizen, team_id__in=reader_teams))
+        Exists(Accompaniment.objects.filter(dated, file__citizen_id=citizen, team_id__in=reader_teams))
+        # The file's territory has no history: the current one is taken.
         | Exists(SocialFile.objects.filter(citizen_id=citizen, territory_id__in=reader_territories))
         | Exists(
-            SharingGrant.objects.filter(file__citizen_id=citizen).filter(
+            SharingGrant.objects.filter(grant_valid, file__citizen_id=citizen).filter(
                 Q(grantee_user_id=OuterRef("actor_id")) | Q(grantee_team_id__in=reader_teams)
             )
         )
-        | Exists(FileMember.objects.filter(file__citizen_id=citizen, user_id=OuterRef("actor_id")))
-        | Exists(EmergencyAccess.objects.filter(file__citizen_id=citizen, user_id=OuterRef("actor_id")))
+        | Exists(FileMember.objects.filter(dated, file__citizen_id=citizen, user_id=OuterRef("actor_id")))
+        | Exists(
+            EmergencyAccess.objects.filter(emergency_valid, file__citizen_id=citizen, user_id=OuterRef("actor_id"))
+        )
     )
 
 
@@ -300,7 +607,8 @@ def detect_out_of_scope(rule, lo, hi, summary):
     rows = (
         _rows(lo, hi)
         .filter(action__in=FILE_ACTIONS, citizen_id__isnull=False)
-        .annotate(in_scope=_in_scope_q(), day=_local_day())
+        .annotate(day=_local_day())
+        .annotate(in_scope=_in_scope_q())
         .filter(in_scope=False)
         .values_list("actor_id", "day", "seq", "citizen_id")
     )
@@ -312,7 +620,10 @@ def detect_out_of_scope(rule, lo, hi, summary):
         if actor_id not in staff or len(items) < p["min_rows"]:
             continue
         citizens = {c for _, c in items}
-        text = f"{len(items)} lecture(s) de {len(citizens)} dossier(s) hors de ses équipes et de son territoire"
+        text = (
+            f"{len(items)} lecture(s) de {len(citizens)} dossier(s) hors de ses équipes et de son territoire "
+            "au moment de la lecture"
+        )
         _raise(rule, actor_id, f"day:{day}", _day_bounds(day), text, [s for s, _ in items], summary)
 
 
@@ -397,7 +708,13 @@ def detect_same_name(rule, lo, hi, summary):
 
 def detect_off_hours(rule, lo, hi, summary):
     p = _params(rule)
-    off = Q(hour__gte=p["night_start"]) | Q(hour__lt=p["night_end"])
+    start_hour, end_hour = p["night_start"], p["night_end"]
+    if start_hour > end_hour:  # the night spans midnight (20 h - 7 h)
+        off = Q(hour__gte=start_hour) | Q(hour__lt=end_hour)
+    elif start_hour < end_hour:  # a night within one day (0 h - 6 h)
+        off = Q(hour__gte=start_hour, hour__lt=end_hour)
+    else:  # no night hours
+        off = Q(pk__in=[])
     if p["weekends"]:
         off |= Q(weekday__gte=6)
     rows = (
@@ -428,13 +745,59 @@ def detect_off_hours(rule, lo, hi, summary):
             _raise(rule, actor_id, f"day:{day}", (start, end), text, seqs, summary)
 
 
+def _own_data_q():
+    """The row is about the actor's own citizen record (a citizen, or an agent, acting on their own data)."""
+    return Exists(Citizen.objects.filter(pk=OuterRef("citizen_id"), user_id=OuterRef("actor_id")))
+
+
+def _export_counts(rows) -> tuple[int, int]:
+    """``(exports, people or records exported)`` from ``(action, object_type, object_id, citizen_id)`` rows.
+
+    A transfer to the Archives départementales logs one ``retention.export`` row per person: one
+    export, that many people. Downloading a transfer (``export`` of a ``privacy.retentionexport``)
+    exports its ``item_count`` records. Other exports carry no count (the DPO's CSV export logs its
+    filters, not its rows): they count as exports only.
+    """
+    exports = 0
+    transfers: dict[str, set] = defaultdict(set)
+    downloaded = []
+    for action, object_type, object_id, citizen_id in rows:
+        if action == A.RETENTION_EXPORT:
+            transfers[f"{object_type}:{object_id}"].add(citizen_id)
+            continue
+        exports += 1
+        if action == A.EXPORT and object_type == "privacy.retentionexport" and object_id.isdigit():
+            downloaded.append(int(object_id))
+    volume = sum(len(people - {None}) for people in transfers.values())
+    if downloaded:
+        from grc.privacy.models import RetentionExport
+
+        items = dict(RetentionExport.objects.filter(pk__in=set(downloaded)).values_list("pk", "item_count"))
+        volume += sum(items.get(pk, 0) for pk in downloaded)
+    return exports + len(transfers), volume
+
+
 def detect_mass_export(rule, lo, hi, summary):
     p = _params(rule)
-    for actor_id, day in sorted(_actor_days(lo, hi, EXPORT_ACTIONS)):
-        seqs = _day_seqs(actor_id, day, EXPORT_ACTIONS)
-        if len(seqs) >= p["max_per_day"]:
-            text = f"{len(seqs)} export(s) le {day:%d/%m/%Y} (seuil : {p['max_per_day']})"
-            _raise(rule, actor_id, f"day:{day}", _day_bounds(day), text, seqs, summary)
+    pairs = _actor_days(lo, hi, EXPORT_ACTIONS)
+    staff = _staff_ids({a for a, _ in pairs})  # a portal account is never the subject of an alert
+    for actor_id, day in sorted(pairs):
+        if actor_id not in staff:
+            continue
+        start, end = _day_bounds(day)
+        rows = list(
+            AccessLog.objects.filter(actor_id=actor_id, at__gte=start, at__lt=end, action__in=EXPORT_ACTIONS)
+            .exclude(_own_data_q())
+            .order_by("seq")
+            .values_list("seq", "action", "object_type", "object_id", "citizen_id")
+        )
+        exports, volume = _export_counts([r[1:] for r in rows])
+        if exports >= p["max_per_day"] or volume >= p["max_items_per_day"]:
+            text = (
+                f"{exports} export(s) le {day:%d/%m/%Y}, {volume} personne(s) ou enregistrement(s) "
+                f"(seuils : {p['max_per_day']} exports, {p['max_items_per_day']} personnes ou enregistrements)"
+            )
+            _raise(rule, actor_id, f"day:{day}", (start, end), text, [r[0] for r in rows[:EVIDENCE_MAX]], summary)
 
 
 DETECTORS: dict[str, Callable] = {
@@ -452,24 +815,52 @@ def detect(*, progress: Callable[[int], None] | None = None, batch: int = BATCH)
     """Run every enabled rule over the access-log rows it has not analysed yet.
 
     Incremental (each rule's ``last_seq``) and idempotent (alerts are unique per rule, subject and
-    key). Rules are locked while they run so two workers never analyse the same rows.
+    key). Rules are locked while they run so two workers never analyse the same rows. Each rule runs
+    on its own: a failure rolls back that rule's work (its rows are analysed again next time), is
+    logged with the rule's kind and the exception's class only (never a message that could hold
+    personal data) and is recorded on the rule for the DPO; the following rules still run.
     """
     summary = RunSummary()
     end = AccessLog.objects.aggregate(m=Max("seq"))["m"] or 0
-    for rule_pk in AlertRule.objects.filter(enabled=True).order_by("kind").values_list("pk", flat=True):
-        with transaction.atomic():
-            rule = AlertRule.objects.select_for_update(skip_locked=True).filter(pk=rule_pk).first()
-            if rule is None:
-                continue
-            lo = rule.last_seq
-            while lo < end:
-                hi = min(lo + batch, end)
-                DETECTORS[rule.kind](rule, lo, hi, summary)
-                if progress:
-                    progress(hi - lo)
-                summary.rows = max(summary.rows, end - rule.last_seq)
-                lo = hi
-            if rule.kind == Kind.EMERGENCY and lo >= end and rule.last_seq == end:
-                DETECTORS[rule.kind](rule, lo, end, summary)  # emergency accesses do not wait for new rows
-            AlertRule.objects.filter(pk=rule.pk).update(last_seq=end)
+    for rule_pk, kind in AlertRule.objects.filter(enabled=True).order_by("kind").values_list("pk", "kind"):
+        try:
+            with transaction.atomic():
+                rule = AlertRule.objects.select_for_update(skip_locked=True).filter(pk=rule_pk).first()
+                if rule is None:
+                    continue
+                raised_before = summary.raised.get(kind, 0)
+                lo = start = rule.last_seq
+                while lo < end:
+                    hi = min(lo + batch, end)
+                    DETECTORS[rule.kind](rule, lo, hi, summary)
+                    if progress:
+                        progress(hi - lo)
+                    summary.rows = max(summary.rows, end - rule.last_seq)
+                    lo = hi
+                if rule.kind == Kind.EMERGENCY and lo >= end and rule.last_seq == end:
+                    DETECTORS[rule.kind](rule, lo, end, summary)  # emergency accesses do not wait for new rows
+                raised = summary.raised.get(kind, 0) - raised_before
+                message = " ".join(
+                    [
+                        f"{max(end - start, 0)} enregistrement(s) analysé(s), {raised} alerte(s) levée(s).",
+                        *stored_params_problems(rule),
+                    ]
+                )
+                AlertRule.objects.filter(pk=rule.pk).update(
+                    last_seq=end, last_run_at=timezone.now(), last_run_ok=True, last_run_message=message
+                )
+        except Exception as exc:
+            # No traceback or message: an exception's text can quote the data it failed on.
+            logger.error("Anomaly rule %s failed: %s", kind, type(exc).__name__)
+            summary.raised.pop(kind, None)  # rolled back with the rule's transaction
+            summary.updated.pop(kind, None)
+            summary.failed[kind] = type(exc).__name__
+            AlertRule.objects.filter(pk=rule_pk).update(
+                last_run_at=timezone.now(),
+                last_run_ok=False,
+                last_run_message=(
+                    f"Échec de la détection ({type(exc).__name__}) : les enregistrements non analysés seront "
+                    "repris à la prochaine détection ; si l'échec se répète, prévenez l'équipe technique."
+                ),
+            )
     return summary

@@ -179,8 +179,13 @@ class AlertRule(models.Model):
     params = models.JSONField(_("seuils"), default=dict, blank=True)
     description = models.TextField(_("description"), blank=True)
     last_seq = models.BigIntegerField(_("analysé jusqu'au n°"), default=0, editable=False)
+    # The last detection run of this rule (written by ``grc.audit.alerts.detect`` with an UPDATE, so
+    # every 15 minutes does not add a history row): when, whether it succeeded, and what it said.
+    last_run_at = models.DateTimeField(_("dernière détection"), null=True, blank=True, editable=False)
+    last_run_ok = models.BooleanField(_("dernière détection réussie"), null=True, editable=False)
+    last_run_message = models.TextField(_("compte rendu de la dernière détection"), blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["last_run_at", "last_run_ok", "last_run_message"])
 
     class Meta:
         verbose_name = _("règle d'alerte")

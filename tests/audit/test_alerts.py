@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from dossier_unique import services as dsu
-from dossier_unique.models import SharingGrant
+from dossier_unique.models import Programme, SharingGrant
+from grc.audit import alerts
 from grc.audit.alerts import detect, ensure_default_rules
 from grc.audit.models import AccessLog, Alert, AlertRule
 from grc.audit.services import access_log_write
@@ -107,10 +108,10 @@ def test_mass_export_fires_above_the_threshold_only(worker_a):
 def test_out_of_scope_fires_for_a_file_of_another_team_and_not_for_ones_own(worker_a, worker_b, followed):
     _only(AlertRule.Kind.OUT_OF_SCOPE)
     citizen_id = followed[0].citizen_id
-    _read(worker_a, citizen_id, _local(0, 10))  # team A follows the file: ordinary work
+    _read(worker_a, citizen_id, timezone.now())  # team A follows the file: ordinary work
     detect()
     assert _alerts(AlertRule.Kind.OUT_OF_SCOPE) == []
-    row = _read(worker_b, citizen_id, _local(0, 11))  # team B (another CDAS) does not
+    row = _read(worker_b, citizen_id, timezone.now())  # team B (another CDAS) does not
     detect()
     (alert,) = _alerts(AlertRule.Kind.OUT_OF_SCOPE, worker_b)
     assert alert.evidence == [row.seq]
@@ -128,7 +129,7 @@ def test_out_of_scope_is_quiet_for_a_shared_file(worker_a, worker_b, team_b, fol
         expires_at=timezone.now() + datetime.timedelta(days=10),
         grantee_team=team_b,
     )
-    _read(worker_b, file.citizen_id, _local(0, 11))
+    _read(worker_b, file.citizen_id, timezone.now())
     detect()
     assert _alerts(AlertRule.Kind.OUT_OF_SCOPE) == []
 
@@ -186,9 +187,9 @@ def test_same_address_as_the_readers_own_citizen_record(team_a):
     assert "même adresse" in alert.summary
 
 
-def _day_of_reads(user, day_offset, n, first_citizen=10_000):
+def _day_of_reads(user, day_offset, n, first_citizen=10_000, action=A.FILE_VIEW):
     for i in range(n):
-        _read(user, first_citizen + i, _local(day_offset, 9) + datetime.timedelta(minutes=3 * i))
+        _read(user, first_citizen + i, _local(day_offset, 9) + datetime.timedelta(minutes=3 * i), action=action)
 
 
 def test_volume_against_ones_own_habits(worker_a):
@@ -202,7 +203,7 @@ def test_volume_against_ones_own_habits(worker_a):
     _day_of_reads(worker_a, 1, 60)  # the next day: 60 different files
     detect()
     (alert,) = _alerts(AlertRule.Kind.VOLUME_SELF, worker_a)
-    assert "60 dossiers" in alert.summary
+    assert "60 usagers distincts consultés" in alert.summary
 
 
 def test_volume_against_the_team(team_a):
@@ -233,3 +234,238 @@ def test_command_prints_a_summary(worker_a, capsys):
     call_command("detect_access_anomalies", verbosity=1)
     out = capsys.readouterr().out
     assert "1 alerte(s) levée(s)" in out
+
+
+# --- one bad rule never stops the others ---------------------------------------------------------
+
+
+def _exports(user, n, hour=10):
+    for i in range(n):
+        access_log_write(actor=user, action=A.EXPORT, at=_local(0, hour, i))
+
+
+def test_a_bad_stored_threshold_falls_back_to_its_default_and_later_rules_still_run(worker_b, followed):
+    _only(AlertRule.Kind.EMERGENCY, AlertRule.Kind.MASS_EXPORT)  # "emergency" runs before "mass_export"
+    AlertRule.objects.filter(kind=AlertRule.Kind.EMERGENCY).update(params={"lookback_days": "30"})
+    dsu.emergency_access_open(file=followed[0], user=worker_b, reason="Signalement urgent de l'école", hours=1)
+    _exports(worker_b, 10)
+    detect()
+    assert len(_alerts(AlertRule.Kind.EMERGENCY, worker_b)) == 1  # the default 30 days was used
+    assert len(_alerts(AlertRule.Kind.MASS_EXPORT, worker_b)) == 1
+    rule = AlertRule.objects.get(kind=AlertRule.Kind.EMERGENCY)
+    assert rule.last_run_ok is True and rule.last_run_at is not None
+    assert "valeur par défaut 30 utilisée" in rule.last_run_message
+
+
+def test_a_failing_rule_is_recorded_logged_without_personal_data_and_the_others_still_run(
+    worker_b, monkeypatch, caplog
+):
+    _only(AlertRule.Kind.EMERGENCY, AlertRule.Kind.MASS_EXPORT)
+
+    def broken(rule, lo, hi, summary):
+        Alert.objects.create(  # written, then rolled back with the failed rule
+            rule=rule, subject=worker_b, key="partial", window_start=timezone.now(), window_end=timezone.now()
+        )
+        raise RuntimeError("Yvonne Le Bihan, née le 02/03/1980")
+
+    monkeypatch.setitem(alerts.DETECTORS, AlertRule.Kind.EMERGENCY, broken)
+    _exports(worker_b, 10)
+    with caplog.at_level("ERROR", logger="grc.audit.alerts"):
+        summary = detect()
+    assert len(_alerts(AlertRule.Kind.MASS_EXPORT, worker_b)) == 1
+    assert _alerts(AlertRule.Kind.EMERGENCY) == []
+    assert summary.failed == {"emergency": "RuntimeError"}
+    rule = AlertRule.objects.get(kind=AlertRule.Kind.EMERGENCY)
+    assert rule.last_run_ok is False and "RuntimeError" in rule.last_run_message
+    assert rule.last_seq == 0  # its rows are analysed again next time
+    assert "emergency" in caplog.text and "RuntimeError" in caplog.text
+    assert "Le Bihan" not in caplog.text and "Le Bihan" not in rule.last_run_message
+    monkeypatch.undo()
+    detect()
+    rule.refresh_from_db()
+    assert rule.last_run_ok is True and rule.last_seq > 0
+
+
+# --- scope at the time of the read ---------------------------------------------------------------
+
+
+def test_out_of_scope_after_a_grant_was_revoked_or_expired(worker_a, worker_b, team_b, followed):
+    _only(AlertRule.Kind.OUT_OF_SCOPE)
+    file = followed[0]
+    grant = dsu.grant_give(
+        file=file,
+        actor=worker_a,
+        purpose="Évaluation conjointe",
+        legal_basis=SharingGrant.LegalBasis.L121_6_2,
+        family_informed=True,
+        expires_at=timezone.now() + datetime.timedelta(days=10),
+        grantee_team=team_b,
+    )
+    _read(worker_b, file.citizen_id, timezone.now())  # while the grant is valid
+    detect()
+    assert _alerts(AlertRule.Kind.OUT_OF_SCOPE) == []
+    after_expiry = _read(worker_b, file.citizen_id, grant.expires_at + datetime.timedelta(hours=1))
+    detect()
+    (alert,) = _alerts(AlertRule.Kind.OUT_OF_SCOPE, worker_b)
+    assert alert.evidence == [after_expiry.seq]
+
+    Alert.objects.all().delete()
+    dsu.grant_revoke(grant=grant, actor=worker_a)
+    after_revocation = _read(worker_b, file.citizen_id, timezone.now())
+    detect()
+    (alert,) = _alerts(AlertRule.Kind.OUT_OF_SCOPE, worker_b)
+    assert alert.evidence == [after_revocation.seq]
+
+
+def test_out_of_scope_after_the_accompaniment_closed(citizen, team_a, worker_a):
+    _only(AlertRule.Kind.OUT_OF_SCOPE)
+    closing_day = _local(0, 10).date()
+    file = dsu.social_file_get_or_create(citizen=citizen, actor=worker_a)
+    accompaniment = dsu.accompaniment_open(
+        file=file,
+        programme=Programme.PMI,
+        team=team_a,
+        actor=worker_a,
+        start_date=closing_day - datetime.timedelta(days=30),
+    )
+    dsu.accompaniment_close(accompaniment=accompaniment, reason="Fin de suivi", actor=worker_a, end_date=closing_day)
+    _read(worker_a, citizen.pk, _local(-3, 10))  # while it was open
+    _read(worker_a, citizen.pk, _local(0, 16))  # the day it closed
+    detect()
+    assert _alerts(AlertRule.Kind.OUT_OF_SCOPE) == []
+    later = _read(worker_a, citizen.pk, _local(1, 10))
+    detect()
+    (alert,) = _alerts(AlertRule.Kind.OUT_OF_SCOPE, worker_a)
+    assert alert.evidence == [later.seq]
+
+
+def test_out_of_scope_after_leaving_the_team_or_after_an_emergency_access_ended(team_a, worker_b, followed):
+    _only(AlertRule.Kind.OUT_OF_SCOPE)
+    citizen_id = followed[0].citizen_id
+    leaver = MembershipFactory(team=team_a, end_date=timezone.localdate()).user
+    _read(leaver, citizen_id, timezone.now())  # still in the team today
+    access = dsu.emergency_access_open(
+        file=followed[0], user=worker_b, reason="Signalement urgent de la crèche", hours=1
+    )
+    _read(worker_b, citizen_id, timezone.now())  # during the emergency access
+    detect()
+    assert _alerts(AlertRule.Kind.OUT_OF_SCOPE) == []
+    after_leaving = _read(leaver, citizen_id, timezone.now() + datetime.timedelta(days=1))
+    after_emergency = _read(worker_b, citizen_id, access.expires_at + datetime.timedelta(minutes=5))
+    detect()
+    assert _alerts(AlertRule.Kind.OUT_OF_SCOPE, leaver)[0].evidence == [after_leaving.seq]
+    assert _alerts(AlertRule.Kind.OUT_OF_SCOPE, worker_b)[0].evidence == [after_emergency.seq]
+
+
+# --- volume counts every read of a person's data ---------------------------------------------------
+
+
+def _usual_weeks(user):
+    for day in range(-14, 0):
+        if _local(day, 9).weekday() < 5:
+            _day_of_reads(user, day, 8)
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        A.CITIZEN_VIEW,  # an instructor going through citizen records
+        A.CITIZEN_HISTORY_VIEW,
+        A.REQUEST_VIEW,  # requests and their attachments
+        A.REQUEST_ATTACHMENT_DOWNLOAD,
+        A.MAIL_VIEW,  # the mailroom
+        A.MAIL_SCAN_VIEW,
+        A.API_READ,  # through the API
+    ],
+)
+def test_volume_counts_reads_of_people_beyond_social_files(worker_a, action):
+    _only(AlertRule.Kind.VOLUME_SELF)
+    _usual_weeks(worker_a)
+    _day_of_reads(worker_a, 0, 60, first_citizen=50_000, action=action)
+    detect()
+    (alert,) = _alerts(AlertRule.Kind.VOLUME_SELF, worker_a)
+    assert "60 usagers distincts" in alert.summary
+    assert AccessLog.objects.filter(seq__in=alert.evidence, action=action).count() == 60
+
+
+@pytest.mark.parametrize("action", [A.CITIZEN_MATCH, A.CITIZEN_SEARCH])
+def test_volume_ignores_identity_matching_and_searches(worker_a, action):
+    _only(AlertRule.Kind.VOLUME_SELF, AlertRule.Kind.VOLUME_TEAM)
+    _usual_weeks(worker_a)
+    _day_of_reads(worker_a, 0, 60, first_citizen=50_000, action=action)
+    detect()
+    assert Alert.objects.count() == 0
+
+
+def test_volume_against_the_team_counts_the_mailroom(team_a):
+    _only(AlertRule.Kind.VOLUME_TEAM)
+    members = [MembershipFactory(team=team_a).user for _ in range(4)]
+    for k, member in enumerate(members[:3]):
+        _day_of_reads(member, 0, 10, first_citizen=20_000 + 100 * k, action=A.MAIL_VIEW)
+    _day_of_reads(members[3], 0, 50, first_citizen=40_000, action=A.MAIL_VIEW)
+    detect()
+    (alert,) = _alerts(AlertRule.Kind.VOLUME_TEAM, members[3])
+    assert "médiane de l'équipe : 10" in alert.summary
+
+
+# --- exports: never a citizen's own data; volume as well as count ----------------------------------
+
+
+def test_a_citizen_downloading_their_own_data_is_never_an_alert(citizen_user, worker_a):
+    _only(AlertRule.Kind.MASS_EXPORT)
+    own = CitizenFactory(user=citizen_user)
+    agent_own = CitizenFactory(user=worker_a)  # an agent who is also a citizen, on the portal
+    for i in range(12):
+        access_log_write(actor=citizen_user, action=A.CITIZEN_DATA_DOWNLOAD, citizen=own, at=_local(0, 10, i))
+        access_log_write(actor=worker_a, action=A.CITIZEN_DATA_DOWNLOAD, citizen=agent_own, at=_local(0, 10, i))
+    detect()
+    assert _alerts(AlertRule.Kind.MASS_EXPORT) == []
+
+
+def test_mass_export_sees_the_volume_of_one_transfer_not_its_rows(dpo):
+    _only(AlertRule.Kind.MASS_EXPORT)
+    AlertRule.objects.filter(kind=AlertRule.Kind.MASS_EXPORT).update(
+        params={"max_per_day": 10, "max_items_per_day": 50}
+    )
+    # One transfer to the Archives of 20 people: one export, 20 people (under both thresholds).
+    for i in range(20):
+        access_log_write(
+            actor=dpo,
+            action=A.RETENTION_EXPORT,
+            citizen=CitizenFactory().pk,
+            object_type="privacy.retentionexport",
+            object_id=1,
+            at=_local(0, 9, i),
+        )
+    detect()
+    assert _alerts(AlertRule.Kind.MASS_EXPORT) == []
+    # A second transfer the same day brings the day to 2 exports of 55 people: over the volume.
+    for i in range(35):
+        access_log_write(
+            actor=dpo,
+            action=A.RETENTION_EXPORT,
+            citizen=CitizenFactory().pk,
+            object_type="privacy.retentionexport",
+            object_id=2,
+            at=_local(0, 11, i),
+        )
+    detect()
+    (alert,) = _alerts(AlertRule.Kind.MASS_EXPORT, dpo)
+    assert "2 export(s)" in alert.summary and "55 personne(s)" in alert.summary
+    assert len(alert.evidence) == 55
+
+
+def test_off_hours_night_within_one_day_is_not_every_hour(worker_a, followed):
+    _only(AlertRule.Kind.OFF_HOURS)
+    AlertRule.objects.filter(kind=AlertRule.Kind.OFF_HOURS).update(
+        params={"night_start": 0, "night_end": 6, "weekends": False, "min_rows": 3}
+    )
+    for m in range(3):
+        _read(worker_a, followed[0].citizen_id, _local(0, 10, m))
+    detect()
+    assert _alerts(AlertRule.Kind.OFF_HOURS) == []
+    for m in range(3):
+        _read(worker_a, followed[0].citizen_id, _local(0, 3, m))
+    detect()
+    (alert,) = _alerts(AlertRule.Kind.OFF_HOURS, worker_a)
+    assert len(alert.evidence) == 3
