@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backoffice.views import dpo
+from backoffice.views import dpo, dpo_rules
 
 urlpatterns = [
     path("dpo/", dpo.home, name="dpo_home"),
@@ -11,6 +11,8 @@ urlpatterns = [
     path("dpo/usagers/<int:pk>/lecteurs/", dpo.citizen_readers, name="dpo_citizen_readers"),
     path("dpo/alertes/", dpo.alert_list, name="dpo_alerts"),
     path("dpo/alertes/<int:pk>/", dpo.alert_detail, name="dpo_alert"),
+    path("dpo/regles/", dpo_rules.rule_list, name="dpo_rules"),
+    path("dpo/regles/<slug:kind>/", dpo_rules.rule_edit, name="dpo_rule"),
     path("dpo/historique/", dpo.history_search, name="dpo_history"),
     path("dpo/historique/utilisateur/<int:pk>/", dpo.history_user, name="dpo_history_user"),
     path("dpo/historique/<str:label>/<int:pk>/", dpo.history_object, name="dpo_history_object"),
