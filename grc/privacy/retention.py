@@ -209,6 +209,8 @@ def retention_rule_update(*, rule: RetentionRule, actor, **changes) -> Retention
     errors = {}
     if "duration_months" in changes and not (1 <= int(changes["duration_months"] or 0) <= 1200):
         errors["duration_months"] = "La durée doit être comprise entre 1 et 1200 mois."
+    if "warning_days" in changes and not (0 <= int(changes["warning_days"] or 0) <= 365):
+        errors["warning_days"] = "Le préavis doit être compris entre 0 et 365 jours."
     if rule.purpose == P.ACCESS_LOG:
         months = int(changes.get("duration_months", rule.duration_months) or 0)
         from grc.audit.retention import min_retention_days

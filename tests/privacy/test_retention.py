@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from django.apps import apps
 from django.core import mail
+from django.db.models import Q
 from django.utils import timezone
 
 from dossier_unique import services as dsu
@@ -105,6 +106,20 @@ def _index(citizen, file):
     indexing.refresh_files([file.pk])
     model = apps.get_model("grc_search", "SearchDocument")
     assert model.objects.filter(citizen_id=citizen.pk).exists()
+    return model
+
+
+def _index_objects(request, item):
+    """Index a request and a letter with the search app (PostgreSQL backend); its document model, or None."""
+    if not apps.is_installed("search"):
+        return None
+    from search import documents, indexing
+
+    indexing.refresh(documents.REQUEST, [request.pk])
+    indexing.refresh(documents.MAIL, [item.pk])
+    model = apps.get_model("grc_search", "SearchDocument")
+    found = model.objects.filter(kind__in=["request", "mail"], citizen_id=request.citizen_id)
+    assert sorted(found.values_list("kind", flat=True)) == ["mail", "request"]
     return model
 
 
@@ -226,9 +241,38 @@ def test_request_and_mail_rules_strip_content_and_keep_statistics(rich, dpo, tea
         handled_at=LONG_AGO - datetime.timedelta(days=5 * 365), routed_at=LONG_AGO - datetime.timedelta(days=5 * 365)
     )
     recent_request = make_request(citizen=rich["citizen"], team=team_a, actor=worker_a, code="D-2026-BBBBBB")
+    # On the citizen's timeline as the request and mail services put them (filing, routing).
+    from grc.mail.routing import _timeline_entry
+    from grc.requests.services import _timeline
+
+    _timeline(request, kind=TimelineEntry.Kind.REQUEST_SUBMITTED, title="Demande déposée", actor=worker_a)
+    _timeline_entry(item, worker_a)
+    timeline = {"grc_requests.request", "mail.mailitem"}
+    timeline_ids = list(
+        TimelineEntry.objects.filter(
+            Q(source_type="grc_requests.request", source_id=str(request.pk))
+            | Q(source_type="mail.mailitem", source_id=str(item.pk))
+        ).values_list("pk", flat=True)
+    )
+    assert {TimelineEntry.objects.get(pk=pk).source_type for pk in timeline_ids} == timeline
+    search = _index_objects(request, item)
 
     request_run = apply(rule=_rule("request", dpo), actor=dpo)
     mail_run = apply(rule=_rule("mail", dpo), actor=dpo)
+
+    # Their entries in the citizen's timeline are gone, with their history.
+    assert not TimelineEntry.objects.filter(pk__in=timeline_ids).exists()
+    assert not _history(TimelineEntry).filter(id__in=timeline_ids).exists()
+    assert request_run.counts["timeline_entries_deleted"] >= 1 and mail_run.counts["timeline_entries_deleted"] >= 1
+    # Their search documents no longer lead to the person nor hold the answers or the letter's text.
+    if search is not None:
+        for kind, pk in (("request", request.pk), ("mail", item.pk)):
+            document = search.objects.get(kind=kind, object_id=pk)
+            text = " ".join([document.title, document.subtitle, document.body, document.names]).upper()
+            assert document.citizen_id is None, kind
+            assert "LEMOINE" not in text and "REPONSE-FORMULAIRE-DEMANDE" not in text, kind
+    # The letter's history keeps no sender, file name or citizen either.
+    assert not _history(MailItem).filter(id=item.pk).exclude(sender="", original_name="", citizen_id=None).exists()
     assert request_run.counts["requests_anonymised"] == 1 and mail_run.counts["mail_anonymised"] == 1
     assert request_run.exports.count() == 1 and mail_run.exports.count() == 1
 
@@ -323,6 +367,32 @@ def test_access_log_rule_goes_through_the_audit_purge_and_dry_run_keeps_rows(ric
     assert AccessLog.objects.count() == before
 
 
+def test_access_log_rule_as_the_dpo_set_it_purges_exactly_the_older_rows(db, dpo, worker_a, apply):
+    """The editable rule is the period: 6 months set by the DPO purges what is older, keeps the rest."""
+    from grc.audit.models import AccessLogAnchor
+    from grc.audit.services import access_log_write
+    from grc.audit.verify import verify_chain
+    from grc.privacy.retention import retention_rule_update
+
+    now = timezone.now()
+    for days in (400, 200, 170, 1):
+        access_log_write(
+            actor=worker_a,
+            action=AccessLog.Action.FILE_VIEW,
+            purpose=f"il y a {days} j",
+            at=now - datetime.timedelta(days=days),
+        )
+    rule = retention_rule_update(rule=_rule("access_log", dpo), actor=dpo, duration_months=6)
+
+    run = apply(rule=rule, actor=dpo)
+
+    assert run.counts["access_log_rows_purged"] == 2
+    assert sorted(AccessLog.objects.values_list("purpose", flat=True)) == ["il y a 1 j", "il y a 170 j"]
+    anchor = AccessLogAnchor.objects.get()
+    assert (anchor.purged_rows, anchor.actor_id) == (2, dpo.pk) and rule.label in anchor.reason
+    assert verify_chain().ok
+
+
 def test_erasure_request_erases_the_citizen_once_nothing_is_open(rich, dpo, apply, django_capture_on_commit_callbacks):
     from django.core.exceptions import ValidationError
 
@@ -359,3 +429,17 @@ def test_erasure_request_erases_the_citizen_once_nothing_is_open(rich, dpo, appl
     rich["homonym"].refresh_from_db()
     assert rich["spouse"].birth_name == "Secretconjoint" and rich["homonym"].birth_name == "Lemoine"
     assert Note.objects.filter(file=rich["homonym_file"], text="NOTE-DE-L-HOMONYME").exists()
+
+
+def test_rule_update_refuses_out_of_range_values_whoever_calls(db, dpo):
+    from django.core.exceptions import ValidationError
+
+    from grc.privacy.retention import retention_rule_update
+
+    rule = _rule("social_file", dpo)
+    for field, value in (("warning_days", 100000), ("warning_days", -1), ("duration_months", 0)):
+        with pytest.raises(ValidationError) as refused:
+            retention_rule_update(rule=rule, actor=dpo, **{field: value})
+        assert field in refused.value.message_dict
+    rule.refresh_from_db()
+    assert 0 <= rule.warning_days <= 365 and rule.duration_months >= 1
