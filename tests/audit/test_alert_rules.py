@@ -133,3 +133,27 @@ def test_last_detection_and_failed_rules_are_shown_on_the_alert_list_and_the_rul
         assert "Activité la nuit ou le week-end" in body and "ZeroDivisionError" in body
     rules_page = dpo_client.get(reverse("backoffice:dpo_rules")).content.decode()
     assert "valeur enregistrée invalide" in rules_page  # the stored "30" (text), replaced by its default
+
+
+def test_rules_page_query_count_is_pinned(dpo_client, django_assert_num_queries):
+    url = reverse("backoffice:dpo_rules")
+    dpo_client.get(url)
+    # session, user, OTP device, roles, the rules, nav: whatever the rules' state.
+    with django_assert_num_queries(5):
+        dpo_client.get(url)
+    AlertRule.objects.update(last_run_ok=False, last_run_message="Échec")
+    with django_assert_num_queries(5):
+        dpo_client.get(url)
+
+
+def test_the_admin_checks_thresholds_against_the_same_schema():
+    from grc.audit.admin import AlertRuleAdminForm
+
+    rule = AlertRule.objects.get(kind=Kind.OFF_HOURS)
+    form = AlertRuleAdminForm(
+        {"enabled": "on", "params": '{"night_start": 25, "weekends": true, "typo": 1}', "description": "x"},
+        instance=rule,
+    )
+    assert not form.is_valid()
+    assert any("inférieur ou égal à 23" in e for e in form.errors["params"])
+    assert any("typo : seuil inconnu" in e for e in form.errors["params"])
