@@ -263,6 +263,12 @@ def _detail(
         review_notes, review_documents, review_letters = selectors.archive_review_items(
             user=request.user, citizen_id=gdpr_request.citizen_id, request=request
         )
+    archives = list(gdpr_request.archives.select_related("created_by").order_by("-created_at"))
+    now = timezone.now()
+    for archive in archives:
+        archive.stalled = archive.is_stalled(now)
+    # The page refreshes itself while an archive is being prepared (not for one whose worker died).
+    archive_pending = any(a.is_pending and not a.stalled for a in archives)
     return render(
         request,
         "backoffice/privacy/request_detail.html",
@@ -274,7 +280,8 @@ def _detail(
             "transition_form": transition_form or TransitionForm(gdpr_request=gdpr_request),
             "extend_form": extend_form or ExtendForm(),
             "archive_form": ArchiveForm(),
-            "archives": list(gdpr_request.archives.order_by("-created_at")),
+            "archives": archives,
+            "archive_pending": archive_pending,
             "account_deletion": account_deletion,
             "account_deletion_open": account_deletion is not None
             and account_deletion.status == AccountDeletionRequest.Status.OPEN,
@@ -449,25 +456,42 @@ def account_refuse(request, pk):
 
 @require_POST
 def archive_create(request, pk):
+    """Ask for the access-right archive: recorded *en préparation* and compiled by the background task
+    (the register entry refreshes itself until it is ready). A second click while it is pending is refused."""
     gdpr_request = selectors.gdpr_request_get(user=request.user, pk=pk, request=request)
-    if gdpr_request.citizen_id is None:
-        messages.error(request, _("Rapprochez d'abord la demande d'une fiche usager (numéro d'usager)."))
-        return redirect(gdpr_request.get_absolute_url())
     form = ArchiveForm(request.POST)
     form.is_valid()
-    archive = archive_services.access_archive_compile(
-        citizen=gdpr_request.citizen,
-        actor=request.user,
-        gdpr_request=gdpr_request,
-        include_staff_names=form.cleaned_data.get("include_staff_names", False),
-        request=request,
-    )
-    messages.success(request, _("Archive n° %(pk)s constituée.") % {"pk": archive.pk})
-    return redirect(gdpr_request.get_absolute_url())
+    try:
+        archive = archive_services.access_archive_request(
+            gdpr_request=gdpr_request,
+            actor=request.user,
+            include_staff_names=form.cleaned_data.get("include_staff_names", False),
+            request=request,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "Archive n° %(pk)s en préparation : cette page se met à jour toute seule et le lien de "
+                "téléchargement apparaîtra quand elle sera prête."
+            )
+            % {"pk": archive.pk},
+        )
+    return redirect(gdpr_request.get_absolute_url() + "#archive")
 
 
 def archive_download(request, pk):
     archive = archive_services.access_archive_for_download(user=request.user, pk=pk, request=request)
+    if not archive.is_ready:
+        # Pending or failed: nothing to download yet, say so in French.
+        return render(
+            request,
+            "backoffice/privacy/archive_unavailable.html",
+            {"archive": archive, "stalled": archive.is_stalled()},
+            status=409,
+        )
     if archive.is_purged:
         return _archive_gone(request, archive)
     try:

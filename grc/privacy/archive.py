@@ -33,16 +33,18 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import logging
 import tempfile
 import zipfile
 from collections import Counter, defaultdict
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dossier_unique.models import (
     Accompaniment,
@@ -56,6 +58,7 @@ from dossier_unique.models import (
 )
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
+from grc.history import save_tracked
 from grc.mail.models import MailItem
 from grc.models import Citizen, HouseholdMembership, Membership
 from grc.pdf import Section, render_pdf
@@ -63,6 +66,8 @@ from grc.requests.models import Request
 
 from .models import AccessArchive, GdprRequest
 from .perms import is_dpo
+
+logger = logging.getLogger(__name__)
 
 _EXTENSIONS = {
     "application/pdf": ".pdf",
@@ -721,6 +726,98 @@ def _store(field, instance, temp) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
+# French reasons shown to the DPO when a compilation fails: they name no one and no file (an exception's
+# text can carry a path, a name or a NIR, so it is never shown or logged, only its class).
+FAILURE_STORAGE = (
+    "Un fichier n'a pas pu être lu ou écrit dans le stockage (pièce du dossier, numérisation ou l'archive "
+    "elle-même) : l'archive n'a pas été constituée. Faites vérifier le stockage, puis constituez-la de nouveau."
+)
+FAILURE_ROLE = (
+    "La personne qui a demandé l'archive n'a plus le rôle de délégué(e) à la protection des données : "
+    "l'archive n'a pas été constituée."
+)
+FAILURE_OTHER = (
+    "La constitution de l'archive a échoué (erreur technique consignée dans le journal de l'application). "
+    "Constituez-la de nouveau ; si l'échec se répète, prévenez l'équipe technique."
+)
+FAILURE_NOT_QUEUED = (
+    "La préparation de l'archive n'a pas pu être lancée (file des traitements indisponible). "
+    "Constituez-la de nouveau dans quelques minutes."
+)
+FAILURE_STALLED = (
+    "La préparation de l'archive a été interrompue (aucun résultat dans le délai prévu) : constituez-la de nouveau."
+)
+
+
+def _failure_message(error: BaseException) -> str:
+    if isinstance(error, PermissionDenied):
+        return FAILURE_ROLE
+    if isinstance(error, OSError):
+        return FAILURE_STORAGE
+    return FAILURE_OTHER
+
+
+def _archive_fail(archive_id: int, *, message: str, actor) -> None:
+    """Mark a pending archive failed with ``message`` (a finished one is left as it is)."""
+    with transaction.atomic():
+        archive = AccessArchive.objects.select_for_update().filter(pk=archive_id, status=AccessArchive.Status.PENDING)
+        archive = archive.first()
+        if archive is None:
+            return
+        archive.status = AccessArchive.Status.FAILED
+        archive.failure_message = message
+        archive.finished_at = timezone.now()
+        save_tracked(archive, actor, "échec de la constitution")
+
+
+def _compile_into(archive: AccessArchive, *, actor, request=None, request_id: str = "") -> AccessArchive:
+    """Compile the pending ``archive``: build, write the ZIP to private storage, then in one transaction mark
+    it ready, log it (``GDPR_ACCESS_ARCHIVE``, actor = the DPO who asked) and link it to its request.
+
+    The slow part (reading every record and file, the PDF, the ZIP) runs outside any transaction. If the
+    archive is no longer pending when it is done (marked failed as stalled meanwhile), the file is removed
+    and nothing is logged."""
+    if not is_dpo(actor):
+        raise PermissionDenied
+    data, files = build_archive_data(citizen=archive.citizen, include_staff_names=archive.include_staff_names)
+    pdf = _pdf(data)
+    content = archive.content
+    with tempfile.TemporaryFile() as temp:
+        write_zip(temp, data=data, pdf=pdf, files=files)
+        size, sha256 = _store(content, archive, temp)
+    try:
+        with transaction.atomic():
+            current = AccessArchive.objects.select_for_update().filter(pk=archive.pk).first()
+            if current is None or not current.is_pending:
+                content.delete(save=False)
+                return current or archive
+            current.content = content.name
+            current.size, current.sha256 = size, sha256
+            current.summary = _summary(data)
+            current.status = AccessArchive.Status.READY
+            current.failure_message = ""
+            current.finished_at = timezone.now()
+            save_tracked(current, actor, "archive constituée")
+            gdpr_request = current.gdpr_request
+            access_log_write(
+                actor=actor,
+                action=AccessLog.Action.GDPR_ACCESS_ARCHIVE,
+                citizen=current.citizen_id,
+                obj=current,
+                purpose=f"droit d'accès {gdpr_request.reference}" if gdpr_request else "droit d'accès",
+                request=request,
+                request_id=request_id,
+            )
+            if gdpr_request is not None:
+                from .services import gdpr_request_link_archive
+
+                gdpr_request_link_archive(gdpr_request=gdpr_request, archive=current, actor=actor)
+    except BaseException:
+        content.delete(save=False)
+        raise
+    return current
+
+
 def access_archive_compile(
     *,
     citizen: Citizen,
@@ -729,45 +826,121 @@ def access_archive_compile(
     include_staff_names: bool = False,
     request=None,
 ) -> AccessArchive:
-    """Compile the access-right archive of ``citizen`` (DPO only), write it to private storage,
-    log it (``GDPR_ACCESS_ARCHIVE``) and link it to ``gdpr_request``."""
+    """Compile the access-right archive of ``citizen`` now, in the caller's process (DPO only): the
+    demo seeder, management use and tests. The register asks for it with ``access_archive_request``,
+    compiled by the background task. A failure marks the archive failed and is raised."""
     if not is_dpo(actor):
         raise PermissionDenied
-    data, files = build_archive_data(citizen=citizen, include_staff_names=include_staff_names)
-    pdf = _pdf(data)
-    archive = AccessArchive(
-        citizen=citizen,
-        gdpr_request=gdpr_request,
-        created_by=actor,
-        include_staff_names=include_staff_names,
-        summary=_summary(data),
-    )
-    with tempfile.TemporaryFile() as temp:
-        write_zip(temp, data=data, pdf=pdf, files=files)
-        archive.size, archive.sha256 = _store(archive.content, archive, temp)
-    with transaction.atomic():
-        archive._history_user = actor
-        archive.save()
-        access_log_write(
-            actor=actor,
-            action=AccessLog.Action.GDPR_ACCESS_ARCHIVE,
+    archive = save_tracked(
+        AccessArchive(
             citizen=citizen,
-            obj=archive,
-            purpose=f"droit d'accès {gdpr_request.reference}" if gdpr_request else "droit d'accès",
-            request=request,
-        )
-        if gdpr_request is not None:
-            from .services import gdpr_request_link_archive
+            gdpr_request=gdpr_request,
+            created_by=actor,
+            include_staff_names=include_staff_names,
+            started_at=timezone.now(),
+        ),
+        actor,
+        "archive demandée",
+    )
+    try:
+        return _compile_into(archive, actor=actor, request=request)
+    except Exception as error:
+        _archive_fail(archive.pk, message=_failure_message(error), actor=actor)
+        raise
 
-            gdpr_request_link_archive(gdpr_request=gdpr_request, archive=archive, actor=actor)
+
+def access_archive_request(
+    *, gdpr_request: GdprRequest, actor, include_staff_names: bool = False, request=None
+) -> AccessArchive:
+    """Ask for the access-right archive of the request's citizen (DPO only): records it *pending* and
+    enqueues its compilation on commit (``grc.privacy.tasks.compile_access_archive``), which logs the
+    read with ``actor`` as the reader. Nothing slow happens here.
+
+    Refused (``ValidationError``, French) without a matched citizen, or while an archive of the same
+    request is still being prepared; a pending archive older than the lease (its worker died) is marked
+    failed and a new one may be asked for."""
+    if not is_dpo(actor):
+        raise PermissionDenied
+    if gdpr_request.citizen_id is None:
+        raise ValidationError(_("Rapprochez d'abord la demande d'une fiche usager (numéro d'usager)."))
+    request_id = getattr(request, "request_id", "") if request is not None else ""
+    with transaction.atomic():
+        # The register entry's row lock serialises two clicks: the second sees the first one's archive.
+        GdprRequest.objects.select_for_update().filter(pk=gdpr_request.pk).values_list("pk", flat=True).first()
+        now = timezone.now()
+        for pending in AccessArchive.objects.filter(gdpr_request=gdpr_request, status=AccessArchive.Status.PENDING):
+            if not pending.is_stalled(now):
+                raise ValidationError(
+                    _(
+                        "L'archive n° %(pk)s de cette demande est déjà en préparation : attendez qu'elle soit "
+                        "prête avant d'en demander une autre."
+                    )
+                    % {"pk": pending.pk}
+                )
+            _archive_fail(pending.pk, message=FAILURE_STALLED, actor=actor)
+        archive = save_tracked(
+            AccessArchive(
+                citizen_id=gdpr_request.citizen_id,
+                gdpr_request=gdpr_request,
+                created_by=actor,
+                include_staff_names=include_staff_names,
+            ),
+            actor,
+            "archive demandée",
+        )
+        transaction.on_commit(lambda: enqueue_archive_compilation(archive.pk, actor.pk, request_id))
     return archive
+
+
+def enqueue_archive_compilation(archive_id: int, actor_id: int, request_id: str = "") -> None:
+    """Put the archive on the task queue; if that fails, it is marked failed (the DPO asks again)."""
+    from .tasks import compile_access_archive
+
+    try:
+        compile_access_archive.enqueue(archive_id, actor_id, request_id)
+    except Exception as error:
+        logger.error("access archive %s: compilation not enqueued (%s)", archive_id, type(error).__name__)
+        from grc.models import User
+
+        _archive_fail(archive_id, message=FAILURE_NOT_QUEUED, actor=User.objects.filter(pk=actor_id).first())
+
+
+def access_archive_build(*, archive_id: int, actor_id: int, request_id: str = "") -> str:
+    """The background task's work: claim the pending archive ``archive_id`` (one worker only), compile it
+    as ``actor_id`` (the DPO who asked: the access log names them), and mark it ready or failed.
+
+    Returns "ready", "failed" or "skipped" (not pending, or another worker has it); never raises for a
+    failed compilation: the archive says it failed, in French."""
+    from grc.models import User
+
+    actor = User.objects.filter(pk=actor_id).first()
+    with transaction.atomic():
+        archive = (
+            AccessArchive.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk=archive_id, status=AccessArchive.Status.PENDING, started_at__isnull=True)
+            .select_related("citizen", "gdpr_request")
+            .first()
+        )
+        if archive is None:
+            return "skipped"
+        archive.started_at = timezone.now()
+        save_tracked(archive, actor, "constitution commencée")
+    try:
+        if actor is None:
+            raise PermissionDenied
+        archive = _compile_into(archive, actor=actor, request_id=request_id)
+    except Exception as error:
+        logger.warning("access archive %s: compilation failed (%s)", archive_id, type(error).__name__)
+        _archive_fail(archive_id, message=_failure_message(error), actor=actor)
+        return "failed"
+    return "ready" if archive.is_ready else "skipped"
 
 
 def access_archive_for_download(*, user, pk: int, request=None) -> AccessArchive:
     """The archive ``pk`` for the DPO to download (logged ``GDPR_ACCESS_ARCHIVE``); 404 for anyone else.
 
-    A purged archive (retention, erasure) is returned without a log row: it has no content to read, and
-    the caller says it was purged."""
+    An archive with nothing to read (pending, failed, or purged by retention or an erasure) is returned
+    without a log row, and the caller says why."""
     from django.http import Http404
 
     if not is_dpo(user):
@@ -775,7 +948,7 @@ def access_archive_for_download(*, user, pk: int, request=None) -> AccessArchive
     archive = AccessArchive.objects.filter(pk=pk).first()
     if archive is None:
         raise Http404
-    if archive.is_purged:
+    if not archive.is_ready or archive.is_purged:
         return archive
     access_log_write(
         actor=user,

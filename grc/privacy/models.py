@@ -154,7 +154,16 @@ def _archive_path(instance, filename):
 
 
 class AccessArchive(models.Model):
-    """What was compiled for one citizen's access request: a ZIP (archive.json, archive.pdf, files)."""
+    """What was compiled for one citizen's access request: a ZIP (archive.json, archive.pdf, files).
+
+    Asked for in the register (state *pending*, no file yet), compiled by a background task
+    (``grc.privacy.tasks.compile_access_archive``), then *ready* with its file, or *failed* with a French
+    message that names no one (the DPO asks again)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En préparation")
+        READY = "ready", _("Prête")
+        FAILED = "failed", _("En échec")
 
     citizen = models.ForeignKey("grc.Citizen", on_delete=models.PROTECT, related_name="+")
     gdpr_request = models.ForeignKey(
@@ -162,6 +171,12 @@ class AccessArchive(models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # When a worker took the compilation (a pending archive whose worker died is found by its age).
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # French, for the DPO; never a name, a file name or an exception's text (they may carry personal data).
+    failure_message = models.TextField(_("motif de l'échec"), blank=True)
     include_staff_names = models.BooleanField(_("noms des agents communiqués"), default=False)
     content = models.FileField(storage=privacy_storage, upload_to=_archive_path, max_length=255)
     size = models.PositiveBigIntegerField(default=0)
@@ -183,8 +198,28 @@ class AccessArchive(models.Model):
         return f"Archive n° {self.pk}"
 
     @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
+
+    @property
     def is_purged(self) -> bool:
-        return self.purged_at is not None or not self.content
+        """A ready archive whose file is gone (retention, erasure); a pending or failed one never had one."""
+        return self.purged_at is not None or (self.is_ready and not self.content)
+
+    def is_stalled(self, now: datetime.datetime | None = None) -> bool:
+        """Pending for longer than any compilation takes: its worker died (or none picked it up)."""
+        if not self.is_pending:
+            return False
+        lease = datetime.timedelta(seconds=int(getattr(settings, "PRIVACY_ARCHIVE_LEASE_SECONDS", 3600)))
+        return (self.started_at or self.created_at) < (now or timezone.now()) - lease
 
 
 class Withholding(models.Model):
