@@ -228,6 +228,16 @@ PORTAL_CITIZEN = {
     "birth_place_code": "35238",
     "sex": "F",
 }
+# Her son, in her household: the access archive shows him by his role only.
+PORTAL_CHILD = {
+    "birth_name": "Rolland",
+    "usage_name": "",
+    "first_names": "Elouan",
+    "birth_date": datetime.date(2017, 2, 9),
+    "birth_place": "Rennes",
+    "birth_place_code": "35238",
+    "sex": "M",
+}
 
 # Name pools (Faker's French lists plus Breton names, compound first names and particles).
 BRETON_LAST_NAMES = [

@@ -294,6 +294,27 @@ def seed_social_files(*, actor, counts) -> None:
                 )
                 counts.add("partages", created=True)
                 grant_done = True
+    _seed_portal_citizen_document(counts)
+
+
+def _seed_portal_citizen_document(counts) -> None:
+    """A document in the portal citizen's file (her tax notice), so every kind of record the platform keeps
+    about a person exists for one demo citizen: what her access archive is tested on."""
+    file = SocialFile.objects.filter(citizen__user__email=data.PORTAL_ACCOUNT_EMAIL).first()
+    if file is None or file.documents.exists():
+        return
+    main = file.accompaniments.exclude(referent=None).order_by("pk").first()
+    if main is None:
+        return
+    services.document_add(
+        file=file,
+        upload=_upload("avis-imposition.pdf", minimal_pdf("Avis d'imposition - demonstration"), "application/pdf"),
+        actor=main.referent,
+        doc_type="ressources",
+        accompaniment=main,
+        tags="impôts, ressources",
+    )
+    counts.add("documents", created=True)
 
 
 def _seed_documents(file, main, second, referent, users, counts) -> None:

@@ -401,7 +401,32 @@ def seed_portal_account(*, actor, password: str, counts: Counts) -> User:
     if citizen.user_id != user.id:
         citizen.user = user
         save_tracked(citizen, actor, CHANGE_REASON, update_fields=["user", "updated_at"])
+    _seed_portal_household(citizen, actor=actor, counts=counts)
     return user
+
+
+def _seed_portal_household(citizen: Citizen, *, actor, counts: Counts) -> None:
+    """The portal citizen and her son in one household (so her file, her archive and the household screens
+    have one to show)."""
+    if HouseholdMembership.objects.filter(citizen=citizen).exists():
+        counts.add("foyers", created=False)
+        return
+    address = {
+        "line1": "12 rue de la Poterie",
+        "postcode": "35000",
+        "city": "Rennes",
+        "insee_code": "35238",
+        "start_date": datetime.date(2019, 9, 1),
+    }
+    child = _identity_exists(data.PORTAL_CHILD) or citizen_create(actor=actor, address=address, **data.PORTAL_CHILD)
+    household = save_tracked(Household(label="Foyer ROLLAND — Rennes"), actor, CHANGE_REASON)
+    for member, role in ((citizen, HouseholdMembership.Role.DECLARANT), (child, HouseholdMembership.Role.CHILD)):
+        save_tracked(
+            HouseholdMembership(household=household, citizen=member, role=role, start_date=address["start_date"]),
+            actor,
+            CHANGE_REASON,
+        )
+    counts.add("foyers", created=True)
 
 
 PORTAL_TITLE = "Département d'Ille-et-Vilaine — Vos démarches"

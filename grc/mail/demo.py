@@ -159,7 +159,7 @@ def _letter(key, text, *, actor, counts):
     sha = hashlib.sha256(data).hexdigest()
     if MailItem.objects.filter(sha256=sha).exists():
         counts.add("courriers", created=False)
-        return
+        return None
     storage = document_storage()
     path = mail_original_path(type("Scan", (), {"sha256": sha})(), f"{key}.png")
     if not storage.exists(path):
@@ -191,6 +191,31 @@ def _letter(key, text, *, actor, counts):
     MailEvent.objects.create(item=item, actor=actor, kind=MailEvent.Kind.RECEIVED)
     MailEvent.objects.create(item=item, actor=actor, kind=MailEvent.Kind.RECOGNISED)
     counts.add("courriers", created=True)
+    return item
+
+
+def _routed_letter(citizen, types, *, actor, counts):
+    """A letter from the portal citizen already qualified and routed by the demo mailroom agent (through
+    the mail services), so her timeline, her file and her access archive show a letter too."""
+    from grc.demo import data
+    from grc.mail.routing import mail_qualify, mail_route
+    from grc.models import User
+
+    name = f"{citizen.first_names.split(',')[0].strip()} {citizen.birth_name.upper()}"
+    text = (
+        f"{name}\n12 rue de la Poterie\n35000 Rennes\n\nObjet : attestation de domicile\n\nMadame, Monsieur,\n"
+        f"Suite à mon déménagement, je vous adresse mon attestation de domicile.\n"
+        "Veuillez agréer mes salutations distinguées.\n" + name
+    )
+    item = _letter("domicile-rolland", text, actor=actor, counts=counts)
+    if item is None or item.status != MailItem.Status.RECOGNISED:
+        return
+    agent = User.objects.filter(email=f"courrier@{data.DEMO_EMAIL_DOMAIN}").first() or actor
+    request = citizen.requests.exclude(team=None).order_by("pk").first()
+    mail_type = types["piece-justificative"]
+    team = request.team if request else types["transport-scolaire"].default_team
+    mail_qualify(item, actor=agent, citizen=citizen, mail_type=mail_type, team=team)
+    mail_route(item, actor=agent)
 
 
 @transaction.atomic
@@ -240,3 +265,5 @@ def seed(*, actor, counts) -> None:
     )
     for key, text in _letters([account_citizen, *others]):
         _letter(key, text, actor=actor, counts=counts)
+    if account_citizen is not None:
+        _routed_letter(account_citizen, types, actor=actor, counts=counts)

@@ -276,9 +276,16 @@ def test_demo_files_have_notes_of_each_visibility_documents_members_and_one_gran
     assert programmes >= {"rsa", "pmi", "ase", "apa", "logement_fsl"}
     assert Accompaniment.objects.filter(status="closed").exists()
     assert FileMember.objects.exists()
+    # Three in one Vitré file (one confidential), and the portal citizen's tax notice in hers.
     documents = Document.objects.order_by("pk")
-    assert [d.content_type for d in documents] == ["application/pdf", "image/png", "application/pdf"]
-    assert [d.confidential for d in documents] == [False, False, True]
+    assert [d.content_type for d in documents] == [
+        "application/pdf",
+        "image/png",
+        "application/pdf",
+        "application/pdf",
+    ]
+    assert [d.confidential for d in documents] == [False, False, True, False]
+    assert documents[3].file.citizen.user.email == data.PORTAL_ACCOUNT_EMAIL
     with documents[0].content.open("rb") as stored:
         assert stored.read().startswith(b"%PDF-1.4")
     grant = SharingGrant.objects.get()
