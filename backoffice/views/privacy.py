@@ -18,12 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_tasks import TaskResultStatus
 
 from grc.models import User
 from grc.perms import dpo_accounts
 from grc.privacy import archive as archive_services
 from grc.privacy import retention, selectors, services
-from grc.privacy.models import GdprRequest
+from grc.privacy import tasks as privacy_tasks
+from grc.privacy.models import GdprRequest, RetentionRun
 from grc.privacy.perms import is_dpo
 from grc.selectors.citizens import citizen_get
 from portal.accounts import selectors as account_selectors
@@ -520,7 +522,22 @@ def _archive_gone(request, archive):
 def retention_home(request):
     rules = list(selectors.retention_rules_for(user=request.user))
     runs = list(selectors.retention_runs_for(user=request.user))
-    return render(request, "backoffice/privacy/retention.html", {"rules": rules, "runs": runs})
+    waiting, running = privacy_tasks.dry_runs_waiting(), privacy_tasks.dry_runs_running()
+    for rule in rules:
+        rule.dry_run_waiting = rule.pk in waiting
+        rule.dry_run_running = rule.pk in running
+    cutoff = timezone.now() - privacy_tasks.dry_run_lease()
+    for run in runs:
+        run.in_progress = run.dry_run and run.status == RetentionRun.Status.RUNNING and run.started_at >= cutoff
+        run.lost = run.dry_run and run.status == RetentionRun.Status.RUNNING and run.started_at < cutoff
+    # Refreshes itself while a dry run waits or runs, until its report is there (no script needed). A dry run
+    # older than the lease was lost with its worker: no refreshing for ever.
+    in_progress = bool(waiting) or any(r.in_progress for r in runs)
+    return render(
+        request,
+        "backoffice/privacy/retention.html",
+        {"rules": rules, "runs": runs, "in_progress": in_progress},
+    )
 
 
 def rule_edit(request, pk):
@@ -553,17 +570,42 @@ def rule_edit(request, pk):
 
 @require_POST
 def rule_dry_run(request, pk):
+    """Ask for a dry run: queued for the worker (a rule over 300,000 files counts for minutes). The retention
+    page shows it waiting, then running, and refreshes itself until its report is there."""
     rule = selectors.retention_rule_get(user=request.user, pk=pk)
-    run = retention.retention_apply(rule=rule, actor=request.user, dry_run=True)
-    return redirect("backoffice:privacy_run_detail", pk=run.pk)
+    try:
+        result = services.retention_dry_run_request(rule=rule, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("backoffice:privacy_retention")
+    if result.status == TaskResultStatus.SUCCESSFUL and (result.return_value or {}).get("run"):
+        # The backend ran it at once (development, tests): straight to the report.
+        return redirect("backoffice:privacy_run_detail", pk=result.return_value["run"])
+    messages.success(
+        request,
+        _(
+            "Simulation de la règle « %(label)s » lancée : elle apparaît ci-dessous en attente puis en cours, "
+            "et cette page se met à jour toute seule jusqu'à son rapport."
+        )
+        % {"label": rule.label},
+    )
+    return redirect("backoffice:privacy_retention")
 
 
 def run_detail(request, pk):
     run = selectors.retention_run_get(user=request.user, pk=pk)
+    running = run.dry_run and run.status == RetentionRun.Status.RUNNING
+    lost = running and run.started_at < timezone.now() - privacy_tasks.dry_run_lease()
     return render(
         request,
         "backoffice/privacy/run_detail.html",
-        {"run": run, "exports": list(run.exports.all()), "counts": sorted(run.counts.items())},
+        {
+            "run": run,
+            "exports": list(run.exports.all()),
+            "counts": sorted(run.counts.items()),
+            "running": running and not lost,
+            "lost": lost,
+        },
     )
 
 

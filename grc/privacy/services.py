@@ -266,3 +266,28 @@ def withholding_remove(*, actor, withholding: Withholding) -> None:
     _check_dpo(actor)
     track(withholding, actor, "élément de nouveau communicable")
     withholding.delete()
+
+
+def retention_dry_run_request(*, rule, actor):
+    """Ask for a dry run of ``rule`` from the retention screen (DPO only): queued for the worker
+    (``grc.privacy.tasks.retention_dry_run``), which records its ``RetentionRun`` (running, then done with
+    its report). Returns the task result (finished already when the backend runs tasks at once).
+
+    Refused (``ValidationError``, French) while a dry run of the same rule is waiting or running.
+    Enqueued inside the transaction that holds the rule's row lock, not on commit: nothing else is written
+    here, and a second click waiting on the lock then sees the first one's queued task."""
+    from .models import RetentionRule
+    from .tasks import dry_run_in_progress, retention_dry_run
+
+    _check_dpo(actor)
+    with transaction.atomic():
+        RetentionRule.objects.select_for_update().filter(pk=rule.pk).values_list("pk", flat=True).first()
+        if dry_run_in_progress(rule):
+            raise ValidationError(
+                _(
+                    "Une simulation de la règle « %(label)s » est déjà en cours : attendez son rapport avant "
+                    "d'en lancer une autre."
+                )
+                % {"label": rule.label}
+            )
+        return retention_dry_run.enqueue(rule.pk, actor.pk)
