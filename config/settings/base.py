@@ -309,8 +309,6 @@ MAIL_OCR_LEASE_SECONDS = env.int("MAIL_OCR_LEASE_SECONDS", default=600)
 MAIL_OCR_MAX_ATTEMPTS = env.int("MAIL_OCR_MAX_ATTEMPTS", default=3)
 
 # --- DPO console, access-log retention and the scheduler (issue 7, audit area) ---
-# Access-log rows older than this go (1 year; up to 3 years where justified).
-ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=365)
 # No purge may cut rows younger than this: kept by the database itself (written by `migrate`, as the
 # owner role), so the application's role cannot erase the recent trail whatever date it passes.
 ACCESS_LOG_MIN_RETENTION_DAYS = env.int("ACCESS_LOG_MIN_RETENTION_DAYS", default=180)

@@ -12,7 +12,6 @@ import datetime
 import time
 from dataclasses import asdict, dataclass
 
-from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
@@ -62,12 +61,6 @@ def purge_anchors(*, user, limit: int = 10) -> list:
     if not can_use_dpo_console(user):
         raise Http404
     return list(AccessLogAnchor.objects.order_by("-seq")[:limit])
-
-
-def retention_cutoff(*, days: int | None = None, now: datetime.datetime | None = None) -> datetime.datetime:
-    """The date before which access-log rows go (``ACCESS_LOG_RETENTION_DAYS``, one year by default)."""
-    days = days if days is not None else getattr(settings, "ACCESS_LOG_RETENTION_DAYS", 365)
-    return (now or timezone.now()) - datetime.timedelta(days=days)
 
 
 def _plan(cursor, before) -> tuple[int, int, int]:

@@ -24,12 +24,3 @@ def verify_access_log() -> dict:
 
     run, report = verify_and_record()
     return {"ok": report.ok, "rows": report.checked, "first_bad_seq": report.first_bad_seq, "run": run.pk}
-
-
-@task()
-def purge_access_log() -> dict:
-    """Access-log retention on its own (``ACCESS_LOG_RETENTION_DAYS``), for deployments without the
-    privacy retention engine (which calls ``access_log_purge`` itself)."""
-    from .retention import access_log_purge, retention_cutoff
-
-    return access_log_purge(before=retention_cutoff(), dry_run=False, reason="scheduled retention").as_dict()
