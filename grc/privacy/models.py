@@ -306,6 +306,8 @@ class RetentionRun(models.Model):
     """One application (or dry run) of one rule: who, when, what it counted and did."""
 
     class Status(models.TextChoices):
+        # A dry run asked for from the screen, waiting for the worker (``started_at``: when it was asked).
+        QUEUED = "queued", _("En attente")
         RUNNING = "running", _("En cours")
         DONE = "done", _("Terminée")
         FAILED = "failed", _("En échec")

@@ -870,21 +870,39 @@ def retention_apply(
     now: datetime.datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int | None = None,
+    run: RetentionRun | None = None,
 ) -> RetentionRun:
     """Apply (or, with ``dry_run``, only report) one rule; records and returns the ``RetentionRun``.
 
     A dry run changes no data: it counts and lists what would go. A real run works in batches; each
     batch is first exported for the Archives départementales (when the rule says so) and the export
     committed, then destroyed/anonymised in one transaction; stored files are deleted after commit.
+
+    ``run``: a queued run of ``rule`` (a dry run asked for from the screen) to use instead of recording a
+    new one; it becomes running, with the cutoff of now. A run no longer queued (the task delivered a
+    second time, or given up) is returned as it is and nothing is done.
     """
     now = now or timezone.now()
     cutoff = rule.cutoff(now)
     batch_size = batch_size or getattr(settings, "PRIVACY_RETENTION_BATCH_SIZE", 200)
-    run = save_tracked(
-        RetentionRun(rule=rule, actor=actor, dry_run=dry_run, cutoff=cutoff, started_at=now),
-        actor,
-        "simulation" if dry_run else "application",
-    )
+    if run is None:
+        run = save_tracked(
+            RetentionRun(rule=rule, actor=actor, dry_run=dry_run, cutoff=cutoff, started_at=now),
+            actor,
+            "simulation" if dry_run else "application",
+        )
+    else:
+        if run.rule_id != rule.pk or run.dry_run != dry_run:
+            raise ValueError("retention_apply: the run given is not one of this rule and kind")
+        with transaction.atomic():
+            # The row lock makes two deliveries of the same task take the run once.
+            run = RetentionRun.objects.select_for_update().select_related("rule").get(pk=run.pk)
+            if run.status != RetentionRun.Status.QUEUED:
+                return run
+            run.status = RetentionRun.Status.RUNNING
+            run.started_at = now
+            run.cutoff = cutoff
+            save_tracked(run, actor, "simulation" if dry_run else "application")
     counts: Counter = Counter()
     reason = f"conservation : {rule.label}"[:100]
     try:
