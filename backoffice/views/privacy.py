@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django_tasks import TaskResultStatus
 
 from grc.models import User
 from grc.perms import dpo_accounts
@@ -526,13 +525,12 @@ def retention_home(request):
     for rule in rules:
         rule.dry_run_waiting = rule.pk in waiting
         rule.dry_run_running = rule.pk in running
-    cutoff = timezone.now() - privacy_tasks.dry_run_lease()
+    now = timezone.now()
     for run in runs:
-        run.in_progress = run.dry_run and run.status == RetentionRun.Status.RUNNING and run.started_at >= cutoff
-        run.lost = run.dry_run and run.status == RetentionRun.Status.RUNNING and run.started_at < cutoff
+        run.state = privacy_tasks.dry_run_state(run, now)
     # Refreshes itself while a dry run waits or runs, until its report is there (no script needed). A dry run
-    # older than the lease was lost with its worker: no refreshing for ever.
-    in_progress = bool(waiting) or any(r.in_progress for r in runs)
+    # older than the lease was lost (no worker took it, or its worker died): no refreshing for ever.
+    in_progress = bool(waiting or running) or any(r.state in ("waiting", "running") for r in runs)
     return render(
         request,
         "backoffice/privacy/retention.html",
@@ -570,17 +568,18 @@ def rule_edit(request, pk):
 
 @require_POST
 def rule_dry_run(request, pk):
-    """Ask for a dry run: queued for the worker (a rule over 300,000 files counts for minutes). The retention
-    page shows it waiting, then running, and refreshes itself until its report is there."""
+    """Ask for a dry run: recorded queued for the worker (a rule over 300,000 files counts for minutes). The
+    retention page shows it waiting, then running, and refreshes itself until its report is there."""
     rule = selectors.retention_rule_get(user=request.user, pk=pk)
     try:
-        result = services.retention_dry_run_request(rule=rule, actor=request.user)
+        run = services.retention_dry_run_request(rule=rule, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("backoffice:privacy_retention")
-    if result.status == TaskResultStatus.SUCCESSFUL and (result.return_value or {}).get("run"):
-        # The backend ran it at once (development, tests): straight to the report.
-        return redirect("backoffice:privacy_run_detail", pk=result.return_value["run"])
+    run = selectors.retention_run_get(user=request.user, pk=run.pk)
+    if run.status in (RetentionRun.Status.DONE, RetentionRun.Status.FAILED):
+        # Over already (a backend that runs tasks at once, or a queue that refused it): straight to its page.
+        return redirect("backoffice:privacy_run_detail", pk=run.pk)
     messages.success(
         request,
         _(
@@ -594,8 +593,7 @@ def rule_dry_run(request, pk):
 
 def run_detail(request, pk):
     run = selectors.retention_run_get(user=request.user, pk=pk)
-    running = run.dry_run and run.status == RetentionRun.Status.RUNNING
-    lost = running and run.started_at < timezone.now() - privacy_tasks.dry_run_lease()
+    state = privacy_tasks.dry_run_state(run)
     return render(
         request,
         "backoffice/privacy/run_detail.html",
@@ -603,8 +601,9 @@ def run_detail(request, pk):
             "run": run,
             "exports": list(run.exports.all()),
             "counts": sorted(run.counts.items()),
-            "running": running and not lost,
-            "lost": lost,
+            "waiting": state == "waiting",
+            "running": state == "running",
+            "lost": state == "lost",
         },
     )
 

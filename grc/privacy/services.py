@@ -17,12 +17,14 @@ Status workflow::
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grc.history import save_tracked, track
 
@@ -30,6 +32,7 @@ from .models import GdprRequest, Withholding, add_months
 from .perms import is_dpo
 
 S = GdprRequest.Status
+logger = logging.getLogger(__name__)
 
 TRANSITIONS: dict[str, set[str]] = {
     S.RECEIVED: {S.IDENTITY_CHECK, S.IN_PROGRESS, S.ANSWERED, S.REFUSED},
@@ -268,19 +271,31 @@ def withholding_remove(*, actor, withholding: Withholding) -> None:
     withholding.delete()
 
 
-def retention_dry_run_request(*, rule, actor):
-    """Ask for a dry run of ``rule`` from the retention screen (DPO only): queued for the worker
-    (``grc.privacy.tasks.retention_dry_run``), which records its ``RetentionRun`` (running, then done with
-    its report). Returns the task result (finished already when the backend runs tasks at once).
+# Why a dry run asked for from the screen gave nothing (stored on the run, shown on its page: no one named).
+DRY_RUN_NOT_DPO = gettext_lazy(
+    "Simulation non effectuée : la personne qui l'a demandée n'a plus le rôle de délégué à la protection des données."
+)
+DRY_RUN_STALLED = gettext_lazy(
+    "Simulation interrompue : aucun processus d'arrière-plan ne l'a menée à terme dans le délai prévu."
+)
+DRY_RUN_NOT_QUEUED = gettext_lazy("Simulation non lancée : la file des tâches d'arrière-plan ne l'a pas reçue.")
 
-    Refused (``ValidationError``, French) while a dry run of the same rule is waiting or running.
-    Enqueued inside the transaction that holds the rule's row lock, not on commit: nothing else is written
-    here, and a second click waiting on the lock then sees the first one's queued task."""
-    from .models import RetentionRule
-    from .tasks import dry_run_in_progress, retention_dry_run
+
+def retention_dry_run_request(*, rule, actor):
+    """Ask for a dry run of ``rule`` from the retention screen (DPO only): records its ``RetentionRun``
+    *queued* and enqueues ``grc.privacy.tasks.retention_dry_run(run_id, actor_id)`` on commit; the task
+    makes the run running, then done with its report. Returns the run (done already, after commit, when
+    the backend runs tasks at once).
+
+    Refused (``ValidationError``, French) while a dry run of the same rule is queued or running within
+    ``PRIVACY_DRY_RUN_LEASE_SECONDS``; a queued one older than that was never taken by a worker and is
+    marked failed here, so that a late delivery of its task does nothing."""
+    from .models import RetentionRule, RetentionRun
+    from .tasks import dry_run_in_progress, dry_run_lease
 
     _check_dpo(actor)
     with transaction.atomic():
+        # The rule's row lock serialises two clicks: the second sees the first one's queued run.
         RetentionRule.objects.select_for_update().filter(pk=rule.pk).values_list("pk", flat=True).first()
         if dry_run_in_progress(rule):
             raise ValidationError(
@@ -290,4 +305,51 @@ def retention_dry_run_request(*, rule, actor):
                 )
                 % {"label": rule.label}
             )
-        return retention_dry_run.enqueue(rule.pk, actor.pk)
+        stalled = RetentionRun.objects.filter(
+            rule=rule,
+            dry_run=True,
+            status=RetentionRun.Status.QUEUED,
+            started_at__lt=timezone.now() - dry_run_lease(),
+        ).values_list("pk", flat=True)
+        for run_id in stalled:
+            retention_dry_run_fail(run_id=run_id, actor=actor, message=DRY_RUN_STALLED)
+        run = save_tracked(
+            RetentionRun(
+                rule=rule, actor=actor, dry_run=True, cutoff=rule.cutoff(), status=RetentionRun.Status.QUEUED
+            ),
+            actor,
+            "simulation demandée",
+        )
+        transaction.on_commit(lambda: _enqueue_dry_run(run.pk, actor.pk))
+    return run
+
+
+def _enqueue_dry_run(run_id: int, actor_id: int) -> None:
+    """Put the dry run on the task queue; if that fails, the run is marked failed (the DPO asks again)."""
+    from .tasks import retention_dry_run
+
+    try:
+        retention_dry_run.enqueue(run_id, actor_id)
+    except Exception as error:
+        logger.error("retention: dry run %s not enqueued (%s)", run_id, type(error).__name__)
+        from grc.models import User
+
+        retention_dry_run_fail(
+            run_id=run_id, actor=User.objects.filter(pk=actor_id).first(), message=DRY_RUN_NOT_QUEUED
+        )
+
+
+@transaction.atomic
+def retention_dry_run_fail(*, run_id: int, actor, message: str) -> bool:
+    """Mark the dry run ``run_id`` failed with ``message`` (French, naming no one) if it is still queued;
+    a run a worker took is left to it. Returns whether it was marked."""
+    from .models import RetentionRun
+
+    run = RetentionRun.objects.select_for_update().filter(pk=run_id, status=RetentionRun.Status.QUEUED).first()
+    if run is None:
+        return False
+    run.status = RetentionRun.Status.FAILED
+    run.error = str(message)
+    run.finished_at = timezone.now()
+    save_tracked(run, actor, "simulation abandonnée")
+    return True

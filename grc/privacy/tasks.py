@@ -6,7 +6,7 @@
   a citizen with hundreds of documents takes minutes, more than a web request may.
 * ``retention_dry_run``: the dry run of one rule asked for from the retention screen
   (``grc.privacy.services.retention_dry_run_request``): a rule over 300,000 files counts and lists for
-  minutes too. The screen shows it waiting (``dry_runs_waiting``), then its ``RetentionRun`` running.
+  minutes too. The screen records its ``RetentionRun`` queued; the task makes it running, then done.
 """
 
 import datetime
@@ -14,7 +14,7 @@ import logging
 
 from django.conf import settings
 from django.utils import timezone
-from django_tasks import TaskResultStatus, task
+from django_tasks import task
 
 from .archive import access_archive_build
 from .models import RetentionRule, RetentionRun
@@ -42,55 +42,65 @@ def compile_access_archive(archive_id: int, actor_id: int, request_id: str = "")
 
 
 @task()
-def retention_dry_run(rule_id: int, actor_id: int) -> dict:
-    """Dry run of one rule as the DPO ``actor_id`` who asked; returns the run's id and status (no personal
-    data). A DPO who lost the role meanwhile gets nothing run."""
+def retention_dry_run(run_id: int, actor_id: int) -> dict:
+    """The queued dry run ``run_id`` asked for from the screen, counted as the DPO ``actor_id`` who asked;
+    returns the run's id and status (no personal data). A DPO who lost the role meanwhile gets nothing
+    run: the run is marked failed, saying why in French. A run no longer queued (the task delivered a
+    second time, or given up as lost) is left alone."""
     from grc.models import User
 
+    from .services import DRY_RUN_NOT_DPO, retention_dry_run_fail
+
+    run = RetentionRun.objects.select_related("rule").filter(pk=run_id, dry_run=True).first()
+    if run is None:
+        return {"run": None, "status": "missing"}
     actor = User.objects.filter(pk=actor_id).first()
-    rule = RetentionRule.objects.filter(pk=rule_id).first()
-    if rule is None or actor is None or not is_dpo(actor):
-        return {"run": None, "status": "refused"}
-    try:
-        run = retention_apply(rule=rule, actor=actor, dry_run=True)
-    except Exception as error:  # retention_apply recorded its run as failed
-        logger.warning("retention: dry run of rule %s failed (%s)", rule.purpose, type(error).__name__)
-        run = RetentionRun.objects.filter(rule=rule, actor=actor, dry_run=True).order_by("-pk").first()
-        return {"run": run.pk if run else None, "status": RetentionRun.Status.FAILED}
+    if actor is None or not is_dpo(actor):
+        retention_dry_run_fail(run_id=run.pk, actor=actor, message=DRY_RUN_NOT_DPO)
+    else:
+        try:
+            run = retention_apply(rule=run.rule, actor=actor, dry_run=True, run=run)
+        except Exception as error:  # retention_apply recorded the run as failed
+            logger.warning("retention: dry run of rule %s failed (%s)", run.rule.purpose, type(error).__name__)
+    run.refresh_from_db(fields=["status"])
     return {"run": run.pk, "status": run.status}
 
 
 def dry_run_lease() -> datetime.timedelta:
-    """How long a dry run may wait in the queue or run before it is taken for lost (its worker died)."""
+    """How long a dry run may wait in the queue, or run, before it is taken for lost (no worker took it, or
+    its worker died)."""
     return datetime.timedelta(seconds=int(getattr(settings, "PRIVACY_DRY_RUN_LEASE_SECONDS", 3600)))
 
 
-def dry_runs_waiting() -> set[int]:
-    """Ids of the rules whose dry run is queued and not yet taken by a worker (a worker's first step is to
-    record the ``RetentionRun``, shown as running). Only the database queue can be read; another backend
-    runs the task at once (tests) and nothing waits."""
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
+def _live_dry_runs():
+    # A queued run's started_at is when it was asked; a running one's, when its worker took it.
+    return RetentionRun.objects.filter(
+        dry_run=True,
+        status__in=[RetentionRun.Status.QUEUED, RetentionRun.Status.RUNNING],
+        started_at__gte=timezone.now() - dry_run_lease(),
+    )
 
-    if not isinstance(retention_dry_run.get_backend(), DatabaseBackend):
-        return set()
-    rows = DBTaskResult.objects.filter(
-        task_path=retention_dry_run.module_path,
-        status=TaskResultStatus.READY,
-        enqueued_at__gte=timezone.now() - dry_run_lease(),
-    ).values_list("args_kwargs", flat=True)
-    return {row["args"][0] for row in rows if row.get("args")}
+
+def dry_runs_waiting() -> set[int]:
+    """Ids of the rules with a dry run queued and not yet taken by a worker (asked within the lease)."""
+    return set(_live_dry_runs().filter(status=RetentionRun.Status.QUEUED).values_list("rule_id", flat=True))
 
 
 def dry_runs_running() -> set[int]:
     """Ids of the rules with a dry run running (started within the lease: an older one was lost)."""
-    return set(
-        RetentionRun.objects.filter(
-            dry_run=True, status=RetentionRun.Status.RUNNING, started_at__gte=timezone.now() - dry_run_lease()
-        ).values_list("rule_id", flat=True)
-    )
+    return set(_live_dry_runs().filter(status=RetentionRun.Status.RUNNING).values_list("rule_id", flat=True))
 
 
 def dry_run_in_progress(rule: RetentionRule) -> bool:
     """A dry run of ``rule`` is queued or running (and not lost)."""
-    return rule.pk in dry_runs_running() or rule.pk in dry_runs_waiting()
+    return _live_dry_runs().filter(rule=rule).exists()
+
+
+def dry_run_state(run: RetentionRun, now: datetime.datetime | None = None) -> str:
+    """What the screens say of ``run``: "waiting" (queued), "running", "lost" (queued or running for longer
+    than the lease: no worker took it, or its worker died) or "" (finished, or not a dry run)."""
+    if not run.dry_run or run.status not in (RetentionRun.Status.QUEUED, RetentionRun.Status.RUNNING):
+        return ""
+    if run.started_at < (now or timezone.now()) - dry_run_lease():
+        return "lost"
+    return "waiting" if run.status == RetentionRun.Status.QUEUED else "running"
