@@ -1,3 +1,6 @@
+import contextlib
+import io
+
 import pytest
 
 from grc import dbroles
@@ -47,6 +50,27 @@ def owner_db():
     with transaction.atomic(using="owner"):
         yield connections["owner"]
         transaction.set_rollback(True, using="owner")
+
+
+@contextlib.contextmanager
+def seeded_demo(django_db_blocker, tmp_path_factory, name):
+    """The demo as ``make run`` loads it (``seed_demo``, 40 demo citizens), for a module-scoped fixture:
+    seeded once in a transaction rolled back at the end, its documents in the module's own directories
+    (the module overrides ``_media_root`` with a no-op so the per-test ones do not hide them)."""
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test import TestCase, override_settings
+
+    root = tmp_path_factory.mktemp(name)
+    with (
+        override_settings(MEDIA_ROOT=root / "media", DSU_DOCUMENTS_ROOT=root / "documents"),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            call_command("seed_demo", "--demo-citizens", "40", "--no-progress", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ requested: 200, a redirect (followed), or 403 pass; a 404 on a link the applicat
 user is a broken link and fails, like a 500, a raised exception or a traceback in the body.
 """
 
-import io
 import os
 import traceback
 from collections import defaultdict, deque
@@ -16,13 +15,12 @@ from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlencode, urljoin, urlsplit
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
-from django.test import Client, TestCase, override_settings
+from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 
 from grc.demo import data
 from grc.models import Citizen, User
+from tests.conftest import seeded_demo
 from tests.factories import verify_otp
 
 STAFF_ROLES = [
@@ -199,16 +197,8 @@ def _media_root():
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    root = tmp_path_factory.mktemp("smoke")
-    with (
-        override_settings(MEDIA_ROOT=root / "media", DSU_DOCUMENTS_ROOT=root / "documents"),
-        django_db_blocker.unblock(),
-        transaction.atomic(),
-    ):
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            call_command("seed_demo", "--demo-citizens", "40", "--no-progress", stdout=io.StringIO())
+    with seeded_demo(django_db_blocker, tmp_path_factory, "smoke"):
         yield
-        transaction.set_rollback(True)
 
 
 def staff_client(email):

@@ -6,13 +6,11 @@ import json
 import zipfile
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
-from django.test import TestCase, override_settings
 
 from grc.demo import data as demo_data
 from grc.models import Citizen, HouseholdMembership, User
 from grc.privacy.archive import access_archive_compile
+from tests.conftest import seeded_demo
 
 
 @pytest.fixture(autouse=True)
@@ -22,16 +20,8 @@ def _media_root():
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    root = tmp_path_factory.mktemp("demo-archive")
-    with (
-        override_settings(MEDIA_ROOT=root / "media", DSU_DOCUMENTS_ROOT=root / "documents"),
-        django_db_blocker.unblock(),
-        transaction.atomic(),
-    ):
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            call_command("seed_demo", "--demo-citizens", "40", "--no-progress", stdout=io.StringIO())
+    with seeded_demo(django_db_blocker, tmp_path_factory, "demo-archive"):
         yield
-        transaction.set_rollback(True)
 
 
 @pytest.mark.django_db
