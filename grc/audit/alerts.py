@@ -717,31 +717,41 @@ def detect_off_hours(rule, lo, hi, summary):
         off = Q(pk__in=[])
     if p["weekends"]:
         off |= Q(weekday__gte=6)
-    rows = (
-        _rows(lo, hi)
-        .exclude(action__in=[A.CITIZEN_SELF_VIEW, A.CITIZEN_DATA_DOWNLOAD])
-        .annotate(hour=ExtractHour("at", tzinfo=tz()), weekday=ExtractIsoWeekDay("at", tzinfo=tz()), day=_local_day())
-        .filter(off)
-        .values_list("actor_id", "day")
-        .distinct()
-    )
-    pairs = sorted(set(rows))
-    staff = _staff_ids({a for a, _ in pairs})
-    for actor_id, day in pairs:
-        if actor_id not in staff:
-            continue
-        start, end = _day_bounds(day)
-        seqs = list(
-            AccessLog.objects.filter(actor_id=actor_id, at__gte=start, at__lt=end)
-            .exclude(action__in=[A.CITIZEN_SELF_VIEW, A.CITIZEN_DATA_DOWNLOAD])
-            .annotate(hour=ExtractHour("at", tzinfo=tz()), weekday=ExtractIsoWeekDay("at", tzinfo=tz()))
+
+    def off_rows(qs):
+        return (
+            qs.exclude(action__in=[A.CITIZEN_SELF_VIEW, A.CITIZEN_DATA_DOWNLOAD])
+            .annotate(
+                hour=ExtractHour("at", tzinfo=tz()), weekday=ExtractIsoWeekDay("at", tzinfo=tz()), day=_local_day()
+            )
             .filter(off)
-            .order_by("seq")
-            .values_list("seq", flat=True)[:EVIDENCE_MAX]
         )
-        if len(seqs) >= p["min_rows"]:
+
+    pairs = set(off_rows(_rows(lo, hi)).values_list("actor_id", "day").distinct())
+    staff = _staff_ids({a for a, _ in pairs})
+    by_day = defaultdict(set)
+    for actor_id, day in pairs:
+        if actor_id in staff:
+            by_day[day].add(actor_id)
+    for day, actors in sorted(by_day.items()):
+        start, end = _day_bounds(day)
+        # One grouped query per day for the whole day's off-hours rows of every candidate.
+        counts = (
+            off_rows(AccessLog.objects.filter(actor_id__in=actors, at__gte=start, at__lt=end))
+            .values("actor_id", "day")
+            .annotate(n=Count("seq"))
+            .values_list("actor_id", "n")
+        )
+        for actor_id, n in sorted(counts):
+            if n < p["min_rows"]:
+                continue
+            seqs = list(
+                off_rows(AccessLog.objects.filter(actor_id=actor_id, at__gte=start, at__lt=end))
+                .order_by("seq")
+                .values_list("seq", flat=True)[:EVIDENCE_MAX]
+            )
             when = "le week-end" if day.isoweekday() >= 6 else "la nuit"
-            text = f"{len(seqs)} consultation(s) {when} le {day:%d/%m/%Y}"
+            text = f"{n} consultation(s) {when} le {day:%d/%m/%Y}"
             _raise(rule, actor_id, f"day:{day}", (start, end), text, seqs, summary)
 
 
