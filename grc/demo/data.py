@@ -228,6 +228,14 @@ PORTAL_CITIZEN = {
     "birth_place_code": "35238",
     "sex": "F",
 }
+# Her home (she and her son live there since 2019).
+PORTAL_ADDRESS = {
+    "line1": "12 rue de la Poterie",
+    "postcode": "35000",
+    "city": "Rennes",
+    "insee_code": "35238",
+    "start_date": datetime.date(2019, 9, 1),
+}
 # Her son, in her household: the access archive shows him by his role only.
 PORTAL_CHILD = {
     "birth_name": "Rolland",

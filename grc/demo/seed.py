@@ -388,13 +388,7 @@ def seed_portal_account(*, actor, password: str, counts: Counts) -> User:
     if citizen is None:
         citizen = citizen_create(
             actor=actor,
-            address={
-                "line1": "12 rue de la Poterie",
-                "postcode": "35000",
-                "city": "Rennes",
-                "insee_code": "35238",
-                "start_date": datetime.date(2019, 9, 1),
-            },
+            address=dict(data.PORTAL_ADDRESS),
             contacts=[{"kind": "email", "value": data.PORTAL_ACCOUNT_EMAIL, "is_primary": True}],
             **data.PORTAL_CITIZEN,
         )
@@ -411,14 +405,10 @@ def _seed_portal_household(citizen: Citizen, *, actor, counts: Counts) -> None:
     if HouseholdMembership.objects.filter(citizen=citizen).exists():
         counts.add("foyers", created=False)
         return
-    address = {
-        "line1": "12 rue de la Poterie",
-        "postcode": "35000",
-        "city": "Rennes",
-        "insee_code": "35238",
-        "start_date": datetime.date(2019, 9, 1),
-    }
-    child = _identity_exists(data.PORTAL_CHILD) or citizen_create(actor=actor, address=address, **data.PORTAL_CHILD)
+    address = data.PORTAL_ADDRESS
+    child = _identity_exists(data.PORTAL_CHILD) or citizen_create(
+        actor=actor, address=dict(address), **data.PORTAL_CHILD
+    )
     household = save_tracked(Household(label="Foyer ROLLAND — Rennes"), actor, CHANGE_REASON)
     for member, role in ((citizen, HouseholdMembership.Role.DECLARANT), (child, HouseholdMembership.Role.CHILD)):
         save_tracked(

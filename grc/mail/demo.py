@@ -202,8 +202,10 @@ def _routed_letter(citizen, types, *, actor, counts):
     from grc.models import User
 
     name = f"{citizen.first_names.split(',')[0].strip()} {citizen.birth_name.upper()}"
+    home = data.PORTAL_ADDRESS
     text = (
-        f"{name}\n12 rue de la Poterie\n35000 Rennes\n\nObjet : attestation de domicile\n\nMadame, Monsieur,\n"
+        f"{name}\n{home['line1']}\n{home['postcode']} {home['city']}\n\n"
+        "Objet : attestation de domicile\n\nMadame, Monsieur,\n"
         f"Suite à mon déménagement, je vous adresse mon attestation de domicile.\n"
         "Veuillez agréer mes salutations distinguées.\n" + name
     )
