@@ -39,6 +39,15 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     raise ValueError(day)  # pragma: no cover
 
 
+def lease_cutoff(setting: str, now: datetime.datetime | None = None) -> datetime.datetime:
+    """Before this moment a background job the DPO asked for from a screen counts as lost (no worker took
+    it, or its worker died): ``now`` minus the lease ``setting`` in seconds (3600 by default). One
+    mechanism for the access-right archive in preparation (``PRIVACY_ARCHIVE_LEASE_SECONDS``) and the
+    retention dry run waiting or running (``PRIVACY_DRY_RUN_LEASE_SECONDS``): shown as interrupted, the page
+    stops refreshing, and asking again marks the lost one failed."""
+    return (now or timezone.now()) - datetime.timedelta(seconds=int(getattr(settings, setting, 3600)))
+
+
 class GdprRequest(models.Model):
     class Kind(models.TextChoices):
         ACCESS = "access", _("Droit d'accès (art. 15)")
@@ -216,10 +225,9 @@ class AccessArchive(models.Model):
 
     def is_stalled(self, now: datetime.datetime | None = None) -> bool:
         """Pending for longer than any compilation takes: its worker died (or none picked it up)."""
-        if not self.is_pending:
-            return False
-        lease = datetime.timedelta(seconds=int(getattr(settings, "PRIVACY_ARCHIVE_LEASE_SECONDS", 3600)))
-        return (self.started_at or self.created_at) < (now or timezone.now()) - lease
+        return self.is_pending and (self.started_at or self.created_at) < lease_cutoff(
+            "PRIVACY_ARCHIVE_LEASE_SECONDS", now
+        )
 
 
 class Withholding(models.Model):

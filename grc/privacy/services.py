@@ -290,8 +290,8 @@ def retention_dry_run_request(*, rule, actor):
     Refused (``ValidationError``, French) while a dry run of the same rule is queued or running within
     ``PRIVACY_DRY_RUN_LEASE_SECONDS``; a queued one older than that was never taken by a worker and is
     marked failed here, so that a late delivery of its task does nothing."""
-    from .models import RetentionRule, RetentionRun
-    from .tasks import dry_run_in_progress, dry_run_lease
+    from .models import RetentionRule, RetentionRun, lease_cutoff
+    from .tasks import DRY_RUN_LEASE, dry_run_in_progress
 
     _check_dpo(actor)
     with transaction.atomic():
@@ -309,7 +309,7 @@ def retention_dry_run_request(*, rule, actor):
             rule=rule,
             dry_run=True,
             status=RetentionRun.Status.QUEUED,
-            started_at__lt=timezone.now() - dry_run_lease(),
+            started_at__lt=lease_cutoff(DRY_RUN_LEASE),
         ).values_list("pk", flat=True)
         for run_id in stalled:
             retention_dry_run_fail(run_id=run_id, actor=actor, message=DRY_RUN_STALLED)

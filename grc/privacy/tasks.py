@@ -12,12 +12,10 @@
 import datetime
 import logging
 
-from django.conf import settings
-from django.utils import timezone
 from django_tasks import task
 
 from .archive import access_archive_build
-from .models import RetentionRule, RetentionRun
+from .models import RetentionRule, RetentionRun, lease_cutoff
 from .perms import is_dpo
 from .retention import retention_apply, retention_apply_all, retention_rules_ensure
 
@@ -66,18 +64,15 @@ def retention_dry_run(run_id: int, actor_id: int) -> dict:
     return {"run": run.pk, "status": run.status}
 
 
-def dry_run_lease() -> datetime.timedelta:
-    """How long a dry run may wait in the queue, or run, before it is taken for lost (no worker took it, or
-    its worker died)."""
-    return datetime.timedelta(seconds=int(getattr(settings, "PRIVACY_DRY_RUN_LEASE_SECONDS", 3600)))
+DRY_RUN_LEASE = "PRIVACY_DRY_RUN_LEASE_SECONDS"
 
 
-def _live_dry_runs():
+def _live_dry_runs(now: datetime.datetime | None = None):
     # A queued run's started_at is when it was asked; a running one's, when its worker took it.
     return RetentionRun.objects.filter(
         dry_run=True,
         status__in=[RetentionRun.Status.QUEUED, RetentionRun.Status.RUNNING],
-        started_at__gte=timezone.now() - dry_run_lease(),
+        started_at__gte=lease_cutoff(DRY_RUN_LEASE, now),
     )
 
 
@@ -101,6 +96,6 @@ def dry_run_state(run: RetentionRun, now: datetime.datetime | None = None) -> st
     than the lease: no worker took it, or its worker died) or "" (finished, or not a dry run)."""
     if not run.dry_run or run.status not in (RetentionRun.Status.QUEUED, RetentionRun.Status.RUNNING):
         return ""
-    if run.started_at < (now or timezone.now()) - dry_run_lease():
+    if run.started_at < lease_cutoff(DRY_RUN_LEASE, now):
         return "lost"
     return "waiting" if run.status == RetentionRun.Status.QUEUED else "running"
