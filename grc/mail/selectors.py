@@ -16,9 +16,6 @@ from grc.mail.models import MailItem
 from grc.mail.perms import can_view_mail, mail_visible_q
 from grc.models import Citizen
 
-# Following ``merged_into`` from a suggested record to the surviving one: merges chain rarely.
-_MAX_MERGE_HOPS = 5
-
 
 def mail_items_for(*, user):
     """The mail items ``user`` may see (``grc.mail.perms.can_view_mail``), newest first."""
@@ -83,19 +80,14 @@ def mail_suggested_citizens(*, user, item: MailItem, request=None) -> list[dict]
         raise Http404
     stored = [s for s in (item.suggestions or {}).get("citizen") or [] if isinstance(s, dict)]
     ids = {s.get("id") for s in stored if isinstance(s.get("id"), int)}
-    citizens = Citizen.objects.in_bulk(ids) if ids else {}
-    for _hop in range(_MAX_MERGE_HOPS):
-        missing = {c.merged_into_id for c in citizens.values() if c.merged_into_id} - citizens.keys()
-        if not missing:
-            break
-        citizens.update(Citizen.objects.in_bulk(missing))
+    # A merged record points straight at the survivor (a merge moves earlier redirects onto its survivor,
+    # ``grc.merge_handlers``): one join, no chain to follow.
+    citizens = Citizen.objects.select_related("merged_into").in_bulk(ids) if ids else {}
     rows, seen = [], set()
     for suggestion in stored:
         citizen = citizens.get(suggestion.get("id"))
-        hops = 0
-        while citizen is not None and citizen.is_merged and hops < _MAX_MERGE_HOPS:
-            citizen = citizens.get(citizen.merged_into_id)
-            hops += 1
+        if citizen is not None and citizen.is_merged:
+            citizen = citizen.merged_into
         if citizen is None or citizen.is_merged or citizen.pk in seen or citizen.birth_name == ANONYMISED_NAME:
             continue
         seen.add(citizen.pk)
