@@ -231,31 +231,15 @@ def _open_for_handling(deletion_request) -> AccountDeletionRequest:
     return request
 
 
-def _end_sessions(user) -> int:
-    """Delete the account's sessions (database sessions: the live ones are scanned; any other engine relies
-    on the changed password hash, which Django checks at each request)."""
-    from importlib import import_module
-
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    if not hasattr(store, "get_model_class"):
-        return 0
-    model = store.get_model_class()
-    ended = []
-    for session in model.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=2000):
-        data = store().decode(session.session_data)  # {} for an unreadable session
-        if str(data.get("_auth_user_id")) == str(user.pk):
-            ended.append(session.pk)
-    if ended:
-        model.objects.filter(pk__in=ended).delete()
-    return len(ended)
-
-
 def _erase_account(user, *, actor, reason: str) -> None:
     """Anonymise the portal account ``user`` (tombstone address, no names, unusable password, inactive),
-    rewrite its history, remove its identity profile, FranceConnect identities, second factors and
-    sessions, and unlink it from its citizen record (which is otherwise untouched)."""
+    rewrite its history, remove its identity profile, FranceConnect identities and second factors,
+    unlink it from its citizen record (which is otherwise untouched), and have its sessions deleted
+    by the worker once this commits (``tasks.account_sessions_end``: a scan of every session)."""
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from portal.accounts.tasks import account_sessions_end
 
     tombstone = ERASED_EMAIL.format(pk=user.pk)
     user.email = tombstone
@@ -275,7 +259,8 @@ def _erase_account(user, *, actor, reason: str) -> None:
         model.history.model.objects.filter(user_id=user.pk).delete()
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    _end_sessions(user)
+    user_id = user.pk
+    transaction.on_commit(lambda: account_sessions_end.enqueue(user_id))
 
 
 def _schedule_notice(request: AccountDeletionRequest) -> None:
@@ -290,9 +275,10 @@ def account_erase(*, deletion_request: AccountDeletionRequest, actor, note: str 
     """Carry out a portal account deletion request (DPO only), in one transaction:
 
     * the account is anonymised (``_erase_account``): address replaced by a tombstone, names blanked,
-      unusable password, inactive; identity profile, FranceConnect identities, TOTP devices and
-      sessions removed; its citizen record is unlinked but **not** erased (the citizen file and the
-      social file have their own legal retention; an erasure of those is a separate register entry);
+      unusable password, inactive; identity profile, FranceConnect identities and TOTP devices
+      removed (its sessions, already unusable, by the worker after commit); its citizen record is
+      unlinked but **not** erased (the citizen file and the social file have their own legal
+      retention; an erasure of those is a separate register entry);
     * the deletion request is closed *done* (who, when, note);
     * its GDPR register entry moves to *answered* (today);
     * the confirmation e-mail goes, after commit, to the address captured in the request.
