@@ -460,6 +460,16 @@ def _actor_days(lo, hi, actions) -> set[tuple[int, datetime.date]]:
     return set(_rows(lo, hi).filter(action__in=actions).annotate(day=_local_day()).values_list("actor_id", "day"))
 
 
+def _staff_by_day(pairs) -> dict[datetime.date, set[int]]:
+    """``{day: staff users}`` from ``(actor, day)`` pairs: portal accounts and service accounts left out."""
+    staff = _staff_ids({a for a, _ in pairs})
+    by_day = defaultdict(set)
+    for actor_id, day in pairs:
+        if actor_id in staff:
+            by_day[day].add(actor_id)
+    return by_day
+
+
 def _daily_distinct(actor_ids, since, until, actions) -> dict[tuple[int, datetime.date], int]:
     rows = (
         AccessLog.objects.filter(actor_id__in=actor_ids, at__gte=since, at__lt=until, action__in=actions)
@@ -485,14 +495,8 @@ def _candidates_by_day(rule, lo, hi) -> dict:
     """{day: {actor: distinct citizens read that day}} for staff with new reads of people's data and
     at least ``min_reads`` that day (one grouped query per day)."""
     p = _params(rule)
-    by_day = defaultdict(set)
-    pairs = _actor_days(lo, hi, PERSON_READ_ACTIONS)
-    staff = _staff_ids({a for a, _ in pairs})
-    for actor_id, day in pairs:
-        if actor_id in staff:
-            by_day[day].add(actor_id)
     result = {}
-    for day, actors in sorted(by_day.items()):
+    for day, actors in sorted(_staff_by_day(_actor_days(lo, hi, PERSON_READ_ACTIONS)).items()):
         start, end = _day_bounds(day)
         counts = _daily_distinct(actors, start, end, PERSON_READ_ACTIONS)
         kept = {a: n for (a, d), n in counts.items() if d == day and n >= p["min_reads"]}
@@ -728,12 +732,7 @@ def detect_off_hours(rule, lo, hi, summary):
         )
 
     pairs = set(off_rows(_rows(lo, hi)).values_list("actor_id", "day").distinct())
-    staff = _staff_ids({a for a, _ in pairs})
-    by_day = defaultdict(set)
-    for actor_id, day in pairs:
-        if actor_id in staff:
-            by_day[day].add(actor_id)
-    for day, actors in sorted(by_day.items()):
+    for day, actors in sorted(_staff_by_day(pairs).items()):
         start, end = _day_bounds(day)
         # One grouped query per day for the whole day's off-hours rows of every candidate.
         counts = (
@@ -789,25 +788,27 @@ def _export_counts(rows) -> tuple[int, int]:
 
 def detect_mass_export(rule, lo, hi, summary):
     p = _params(rule)
-    pairs = _actor_days(lo, hi, EXPORT_ACTIONS)
-    staff = _staff_ids({a for a, _ in pairs})  # a portal account is never the subject of an alert
-    for actor_id, day in sorted(pairs):
-        if actor_id not in staff:
-            continue
+    # A portal account is never the subject of an alert.
+    for day, actors in sorted(_staff_by_day(_actor_days(lo, hi, EXPORT_ACTIONS)).items()):
         start, end = _day_bounds(day)
-        rows = list(
-            AccessLog.objects.filter(actor_id=actor_id, at__gte=start, at__lt=end, action__in=EXPORT_ACTIONS)
+        # One query per day for every candidate's exports of that day.
+        rows_of = defaultdict(list)
+        for actor_id, *row in (
+            AccessLog.objects.filter(actor_id__in=actors, at__gte=start, at__lt=end, action__in=EXPORT_ACTIONS)
             .exclude(_own_data_q())
             .order_by("seq")
-            .values_list("seq", "action", "object_type", "object_id", "citizen_id")
-        )
-        exports, volume = _export_counts([r[1:] for r in rows])
-        if exports >= p["max_per_day"] or volume >= p["max_items_per_day"]:
-            text = (
-                f"{exports} export(s) le {day:%d/%m/%Y}, {volume} personne(s) ou enregistrement(s) "
-                f"(seuils : {p['max_per_day']} exports, {p['max_items_per_day']} personnes ou enregistrements)"
-            )
-            _raise(rule, actor_id, f"day:{day}", (start, end), text, [r[0] for r in rows[:EVIDENCE_MAX]], summary)
+            .values_list("actor_id", "seq", "action", "object_type", "object_id", "citizen_id")
+        ):
+            rows_of[actor_id].append(row)
+        for actor_id, rows in sorted(rows_of.items()):
+            exports, volume = _export_counts([r[1:] for r in rows])
+            if exports >= p["max_per_day"] or volume >= p["max_items_per_day"]:
+                text = (
+                    f"{exports} export(s) le {day:%d/%m/%Y}, {volume} personne(s) ou enregistrement(s) "
+                    f"(seuils : {p['max_per_day']} exports, {p['max_items_per_day']} personnes ou enregistrements)"
+                )
+                seqs = [r[0] for r in rows[:EVIDENCE_MAX]]
+                _raise(rule, actor_id, f"day:{day}", (start, end), text, seqs, summary)
 
 
 DETECTORS: dict[str, Callable] = {
