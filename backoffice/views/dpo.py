@@ -176,17 +176,18 @@ def log_list(request):
         filters = None
     if filters is not None:
         page = sel.access_log_page(user=request.user, filters=filters, cursor=request.GET.get("apres", ""))
-        sel.log_consultation(
-            user=request.user,
-            action=AccessLog.Action.DPO_LOG_VIEW,
-            filters=filters,
-            request=request,
-            shown=sel.shown_citizens(page.citizens),
-        )
+        _log_page_read(request, filters, page)
     return render(
         request,
         "backoffice/dpo/log_list.html",
         {"form": form, "page": page, "query": _query_without_cursor(request)},
+    )
+
+
+def _log_page_read(request, filters: sel.LogFilters, page: sel.LogPage) -> None:
+    """The DPO's read of a page of the log: its filters, and the citizens whose names it showed."""
+    sel.log_consultation(
+        user=request.user, action=AccessLog.Action.DPO_LOG_VIEW, filters=filters, request=request, shown=page.citizens
     )
 
 
@@ -261,13 +262,7 @@ def actor_timeline(request, pk):
     days = _days(request)
     filters = sel.LogFilters(actor=subject.pk, since=timezone.now() - datetime.timedelta(days=days))
     page = sel.access_log_page(user=request.user, filters=filters, cursor=request.GET.get("apres", ""))
-    sel.log_consultation(
-        user=request.user,
-        action=AccessLog.Action.DPO_LOG_VIEW,
-        filters=filters,
-        request=request,
-        shown=sel.shown_citizens(page.citizens),
-    )
+    _log_page_read(request, filters, page)
     groups: dict = {}
     for row in page.rows:
         groups.setdefault(timezone.localtime(row.at).date(), []).append(row)
@@ -381,7 +376,7 @@ def alert_detail(request, pk):
         action=AccessLog.Action.DPO_ALERT_VIEW,
         note=f"alert={alert.pk}",
         request=request,
-        shown=sel.shown_citizens(citizens),
+        shown=citizens,
     )
     for r in rows:
         r.actor_name = names.get(r.actor_id, "")
@@ -440,7 +435,8 @@ def history_user(request, pk):
         action=AccessLog.Action.DPO_HISTORY_VIEW,
         note=f"user:{subject.pk}",
         request=request,
-        shown=sel.shown_citizens(audit_history.citizens_of_entries(entries), what="données"),
+        shown=audit_history.citizens_of_entries(entries),
+        shown_what="données",
     )
     _name_entries(entries)
     return render(

@@ -195,14 +195,17 @@ def log_consultation(
     request=None,
     citizen=None,
     note="",
-    shown: str = "",
+    shown=(),
+    shown_what: str = "noms",
 ):
     """The DPO's own consultation, in the same log (``dpo.log`` / ``dpo.export`` / ``dpo.history``…).
 
-    ``shown`` says which citizens' names the page displayed (``shown_citizens``): the row is written
-    once per page with no citizen, and its purpose names what was seen.
+    ``shown``: the ids of the citizens whose names the page displayed (their data with
+    ``shown_what="données"``): the row is written once per page with no citizen, and its purpose
+    names what was seen (``shown_citizens``).
     """
     purpose = note or (filters.describe() if filters else "")
+    shown = shown_citizens(shown, what=shown_what)
     if shown:
         purpose = f"{purpose} ; {shown}" if purpose else shown
     if len(purpose) > 255:
