@@ -521,20 +521,18 @@ def _archive_gone(request, archive):
 def retention_home(request):
     rules = list(selectors.retention_rules_for(user=request.user))
     runs = list(selectors.retention_runs_for(user=request.user))
-    waiting, running = privacy_tasks.dry_runs_waiting(), privacy_tasks.dry_runs_running()
-    for rule in rules:
-        rule.dry_run_waiting = rule.pk in waiting
-        rule.dry_run_running = rule.pk in running
     now = timezone.now()
+    in_progress = privacy_tasks.dry_runs_in_progress(now)
+    for rule in rules:
+        rule.dry_run_state = in_progress.get(rule.pk, "")
     for run in runs:
         run.state = privacy_tasks.dry_run_state(run, now)
     # Refreshes itself while a dry run waits or runs, until its report is there (no script needed). A dry run
     # older than the lease was lost (no worker took it, or its worker died): no refreshing for ever.
-    in_progress = bool(waiting or running) or any(r.state in ("waiting", "running") for r in runs)
     return render(
         request,
         "backoffice/privacy/retention.html",
-        {"rules": rules, "runs": runs, "in_progress": in_progress},
+        {"rules": rules, "runs": runs, "in_progress": bool(in_progress)},
     )
 
 

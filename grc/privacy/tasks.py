@@ -76,14 +76,13 @@ def _live_dry_runs(now: datetime.datetime | None = None):
     )
 
 
-def dry_runs_waiting() -> set[int]:
-    """Ids of the rules with a dry run queued and not yet taken by a worker (asked within the lease)."""
-    return set(_live_dry_runs().filter(status=RetentionRun.Status.QUEUED).values_list("rule_id", flat=True))
-
-
-def dry_runs_running() -> set[int]:
-    """Ids of the rules with a dry run running (started within the lease: an older one was lost)."""
-    return set(_live_dry_runs().filter(status=RetentionRun.Status.RUNNING).values_list("rule_id", flat=True))
+def dry_runs_in_progress(now: datetime.datetime | None = None) -> dict[int, str]:
+    """The rules with a dry run not lost (within the lease), by id: "waiting" (queued, not yet taken by a
+    worker) or "running". One query for the retention page."""
+    return {
+        rule_id: "waiting" if status == RetentionRun.Status.QUEUED else "running"
+        for rule_id, status in _live_dry_runs(now).values_list("rule_id", "status")
+    }
 
 
 def dry_run_in_progress(rule: RetentionRule) -> bool:
