@@ -24,6 +24,7 @@ from grc.audit import history as audit_history
 from grc.audit import perms
 from grc.audit import selectors as sel
 from grc.audit.models import AccessLog, Alert, AlertRule
+from grc.audit.retention import min_retention_days
 from grc.audit.services import alert_update
 from grc.models import Team, Territory, User
 from grc.perms import dpo_accounts
@@ -147,13 +148,11 @@ def home(request):
         due_soon=Count("pk", filter=Q(due__gte=today, due__lte=today + datetime.timedelta(days=7))),
         portal_accounts=Count("pk", filter=Q(from_portal_account=True)),
     )
-    from grc.audit.retention import min_retention_days, purge_anchors
-
     return render(
         request,
         "backoffice/dpo/home.html",
         {
-            "anchors": purge_anchors(user=request.user, limit=5),
+            "anchors": sel.purge_anchors(user=request.user, limit=5),
             "purge_floor_days": min_retention_days(),
             "verifications": verifications,
             "open_alerts": open_alerts,

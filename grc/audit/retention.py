@@ -50,19 +50,6 @@ def set_min_retention_days(days: int, *, using: str = "default") -> None:
         cursor.execute(sql.min_retention_sql(days))
 
 
-def purge_anchors(*, user, limit: int = 10) -> list:
-    """The latest purges of the log (anchor: when, rows before which date, how many, by whom, why),
-    newest first, for the DPO console; ``Http404`` for anyone else."""
-    from django.http import Http404
-
-    from .models import AccessLogAnchor
-    from .perms import can_use_dpo_console
-
-    if not can_use_dpo_console(user):
-        raise Http404
-    return list(AccessLogAnchor.objects.order_by("-seq")[:limit])
-
-
 def _plan(cursor, before) -> tuple[int, int, int]:
     """(current anchor seq, last seq that would go, rows that would go)."""
     cursor.execute(f"SELECT coalesce(max(seq), 0) FROM {sql.ANCHOR_TABLE}")  # noqa: S608

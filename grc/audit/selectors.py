@@ -28,7 +28,7 @@ from django.utils import timezone
 from grc.models import Citizen, Membership, User
 
 from . import perms
-from .models import AccessLog, Alert, LogVerification
+from .models import AccessLog, AccessLogAnchor, Alert, LogVerification
 from .services import access_log_write
 
 PAGE_SIZE = 50
@@ -306,6 +306,12 @@ def staff_user_get(*, user, pk: int) -> User:
 def latest_verifications(*, user, limit: int = 10) -> list[LogVerification]:
     _check(user)
     return list(LogVerification.objects.order_by("-started_at")[:limit])
+
+
+def purge_anchors(*, user, limit: int = 10) -> list[AccessLogAnchor]:
+    """The latest purges of the log (anchor: when, rows before which date, how many, by whom, why), newest first."""
+    _check(user)
+    return list(AccessLogAnchor.objects.order_by("-seq")[:limit])
 
 
 def alerts_for(*, user, status: str = ""):
