@@ -13,13 +13,11 @@ def sync_purge_floor(sender, using="default", **kwargs):
     role) the floor is only read; a difference is reported, never forced.
     """
     from django.conf import settings
-    from django.db import DatabaseError, connections, transaction
+    from django.db import DatabaseError, transaction
 
     from .retention import min_retention_days, set_min_retention_days
 
-    if connections[using].vendor != "postgresql":
-        return
-    wanted = getattr(settings, "ACCESS_LOG_MIN_RETENTION_DAYS", 180)
+    wanted = settings.ACCESS_LOG_MIN_RETENTION_DAYS
     try:
         with transaction.atomic(using=using):
             if min_retention_days(using=using) != wanted:
