@@ -42,6 +42,18 @@ def dpo_client(client, dpo):
     return verify_otp(client, dpo)
 
 
+def gdpr_entry(*, dpo, citizen=None, kind="access", requester_identity="Claire Lemoine", channel="mail"):
+    """A register entry received today, recorded by the DPO (an access request by post unless told)."""
+    return privacy_services.gdpr_request_create(
+        actor=dpo,
+        kind=kind,
+        requester_identity=requester_identity,
+        received_on=timezone.localdate(),
+        channel=channel,
+        citizen=citizen,
+    )
+
+
 def make_request(*, citizen, team, actor, account=None, code="D-2026-AAAAAA", status=Request.Status.ACCEPTED):
     request = Request.objects.create(
         tracking_code=code,

@@ -17,23 +17,16 @@ from django_tasks_db.models import DBTaskResult
 from dossier_unique.documents import document_storage
 from grc.audit.models import AccessLog
 from grc.privacy import archive as archive_services
-from grc.privacy import services
 from grc.privacy.models import AccessArchive
 from grc.privacy.tasks import compile_access_archive
+from tests.privacy.conftest import gdpr_entry
 
 REFRESH = '<meta http-equiv="refresh" content="5">'
 
 
 @pytest.fixture
 def entry(dpo, rich):
-    return services.gdpr_request_create(
-        actor=dpo,
-        kind="access",
-        requester_identity="Claire Lemoine",
-        received_on=timezone.localdate(),
-        channel="mail",
-        citizen=rich["citizen"],
-    )
+    return gdpr_entry(dpo=dpo, citizen=rich["citizen"])
 
 
 def _ask(client, entry, capture, **data):

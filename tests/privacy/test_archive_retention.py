@@ -13,7 +13,7 @@ from grc.privacy.archive import access_archive_compile
 from grc.privacy.models import AccessArchive, RetentionRule
 from grc.privacy.retention import retention_apply, retention_rules_ensure
 from tests.factories import verify_otp
-from tests.privacy.conftest import stored
+from tests.privacy.conftest import gdpr_entry, stored
 
 pytestmark = pytest.mark.django_db
 
@@ -108,16 +108,7 @@ def test_missing_file_is_not_a_server_error(archives, dpo, client):
 
 
 def test_request_page_shows_the_purge_date(rule, rich, dpo, client, django_capture_on_commit_callbacks):
-    from grc.privacy import services
-
-    entry = services.gdpr_request_create(
-        actor=dpo,
-        kind="access",
-        requester_identity="Claire Lemoine",
-        received_on=timezone.localdate(),
-        channel="mail",
-        citizen=rich["citizen"],
-    )
+    entry = gdpr_entry(dpo=dpo, citizen=rich["citizen"])
     archive = access_archive_compile(citizen=rich["citizen"], actor=dpo, gdpr_request=entry)
     AccessArchive.objects.filter(pk=archive.pk).update(created_at=timezone.now() - datetime.timedelta(days=120))
     with django_capture_on_commit_callbacks(execute=True):

@@ -26,7 +26,7 @@ from grc.requests.models import Request, RequestAttachment, RequestEvent, Reques
 from tests.dossier_unique.factories import open_file, pdf_upload
 from tests.factories import AddressFactory, CitizenFactory, UserFactory
 
-from .conftest import make_request, stored
+from .conftest import gdpr_entry, make_request, stored
 
 LONG_AGO = timezone.now() - datetime.timedelta(days=800)
 
@@ -396,18 +396,10 @@ def test_access_log_rule_as_the_dpo_set_it_purges_exactly_the_older_rows(db, dpo
 def test_erasure_request_erases_the_citizen_once_nothing_is_open(rich, dpo, apply, django_capture_on_commit_callbacks):
     from django.core.exceptions import ValidationError
 
-    from grc.privacy import services
     from grc.privacy.retention import citizen_erase
 
     citizen = rich["citizen"]
-    gdpr_request = services.gdpr_request_create(
-        actor=dpo,
-        kind="erasure",
-        requester_identity="Claire Lemoine",
-        received_on=timezone.localdate(),
-        channel="mail",
-        citizen=citizen,
-    )
+    gdpr_request = gdpr_entry(dpo=dpo, citizen=citizen, kind="erasure")
     with pytest.raises(ValidationError, match="accompagnement est en cours"):
         citizen_erase(gdpr_request=gdpr_request, actor=dpo)
     Accompaniment.objects.filter(file=rich["file"]).update(status="closed", end_date=timezone.localdate())

@@ -12,19 +12,13 @@ from grc.privacy.archive import access_archive_compile
 from grc.privacy.models import GdprRequest, RetentionRule
 from grc.privacy.retention import retention_apply, retention_rules_ensure
 from tests.factories import UserFactory, verify_otp
+from tests.privacy.conftest import gdpr_entry
 
 
 @pytest.fixture
 def register(dpo, citizen):
     retention_rules_ensure(actor=dpo)
-    gdpr_request = services.gdpr_request_create(
-        actor=dpo,
-        kind="access",
-        requester_identity="Demandeur",
-        received_on=timezone.localdate(),
-        channel="mail",
-        citizen=citizen,
-    )
+    gdpr_request = gdpr_entry(dpo=dpo, citizen=citizen, requester_identity="Demandeur")
     archive = access_archive_compile(citizen=citizen, actor=dpo, gdpr_request=gdpr_request)
     rule = RetentionRule.objects.get(purpose="social_file")
     run = retention_apply(rule=rule, actor=dpo, dry_run=True)
@@ -153,14 +147,7 @@ def test_rule_edit_refuses_an_access_log_kept_over_three_years(dpo_client, regis
 
 
 def test_dpo_withholds_a_note_about_a_third_party_and_the_archive_says_so(dpo_client, dpo, rich):
-    gdpr_request = services.gdpr_request_create(
-        actor=dpo,
-        kind="access",
-        requester_identity="Claire Lemoine",
-        received_on=timezone.localdate(),
-        channel="portal",
-        citizen=rich["citizen"],
-    )
+    gdpr_request = gdpr_entry(dpo=dpo, citizen=rich["citizen"], channel="portal")
     page = dpo_client.get(gdpr_request.get_absolute_url()).content.decode()
     assert "NOTE-DOSSIER-VISIBLE" in page and "NOTE-PRIVEE-SECRETE" not in page
     note = rich["notes"]["file"]
