@@ -656,12 +656,15 @@ def detect_emergency(rule, lo, hi, summary):
 def detect_same_name(rule, lo, hi, summary):
     p = _params(rule)
     pairs = defaultdict(list)
-    for actor_id, citizen_id, seq in (
+    first_at = {}
+    for actor_id, citizen_id, seq, at in (
         _rows(lo, hi)
         .filter(action__in=READ_ACTIONS, citizen_id__isnull=False)
-        .values_list("actor_id", "citizen_id", "seq")
+        .order_by("seq")
+        .values_list("actor_id", "citizen_id", "seq", "at")
     ):
         pairs[(actor_id, citizen_id)].append(seq)
+        first_at.setdefault((actor_id, citizen_id), at)
     if not pairs:
         return
     actors = {
@@ -705,7 +708,7 @@ def detect_same_name(rule, lo, hi, summary):
         if own_address.get(actor_id) and own_address[actor_id] & citizen_address.get(citizen_id, set()):
             reasons.append("même adresse que l'agent")
         if reasons:
-            at = AccessLog.objects.filter(seq=seqs[0]).values_list("at", flat=True).first() or timezone.now()
+            at = first_at[(actor_id, citizen_id)]
             text = f"Lecture de la fiche usager n° {citizen_id} : " + ", ".join(reasons)
             _raise(rule, actor_id, f"citizen:{citizen_id}", (at, at), text, seqs, summary)
 
