@@ -303,47 +303,49 @@ def request_detail(request, pk):
     return _detail(request, gdpr_request)
 
 
-@require_POST
-def request_transition(request, pk):
-    gdpr_request = selectors.gdpr_request_get(user=request.user, pk=pk, request=request)
-    form = TransitionForm(request.POST, gdpr_request=gdpr_request)
+def _entry_form_post(request, gdpr_request, form, *, form_name, act):
+    """A form posted on a register entry: ``act(cleaned_data)`` calls the service and returns the success
+    message, then back to the entry; a refusal (``ValidationError``) or an invalid form shows the entry again
+    with the form and its French errors (400), under ``form_name`` in ``_detail``."""
     if form.is_valid():
         try:
-            services.gdpr_request_transition(
-                gdpr_request=gdpr_request,
-                actor=request.user,
-                to_status=form.cleaned_data["to_status"],
-                reason=form.cleaned_data["reason"],
-                on=form.cleaned_data["on"],
-            )
+            message = act(form.cleaned_data)
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            messages.success(request, _("Statut mis à jour : %(s)s.") % {"s": gdpr_request.get_status_display()})
+            messages.success(request, message)
             return redirect(gdpr_request.get_absolute_url())
     gdpr_request.refresh_from_db()
-    return _detail(request, gdpr_request, transition_form=form, status=400)
+    return _detail(request, gdpr_request, status=400, **{form_name: form})
+
+
+@require_POST
+def request_transition(request, pk):
+    gdpr_request = selectors.gdpr_request_get(user=request.user, pk=pk, request=request)
+
+    def transition(data):
+        services.gdpr_request_transition(
+            gdpr_request=gdpr_request,
+            actor=request.user,
+            to_status=data["to_status"],
+            reason=data["reason"],
+            on=data["on"],
+        )
+        return _("Statut mis à jour : %(s)s.") % {"s": gdpr_request.get_status_display()}
+
+    form = TransitionForm(request.POST, gdpr_request=gdpr_request)
+    return _entry_form_post(request, gdpr_request, form, form_name="transition_form", act=transition)
 
 
 @require_POST
 def request_extend(request, pk):
     gdpr_request = selectors.gdpr_request_get(user=request.user, pk=pk, request=request)
-    form = ExtendForm(request.POST)
-    if form.is_valid():
-        try:
-            services.gdpr_request_extend(
-                gdpr_request=gdpr_request, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Délai prolongé jusqu'au %(date)s.") % {"date": gdpr_request.extended_deadline.strftime("%d/%m/%Y")},
-            )
-            return redirect(gdpr_request.get_absolute_url())
-    gdpr_request.refresh_from_db()
-    return _detail(request, gdpr_request, extend_form=form, status=400)
+
+    def extend(data):
+        services.gdpr_request_extend(gdpr_request=gdpr_request, actor=request.user, reason=data["reason"])
+        return _("Délai prolongé jusqu'au %(date)s.") % {"date": gdpr_request.extended_deadline.strftime("%d/%m/%Y")}
+
+    return _entry_form_post(request, gdpr_request, ExtendForm(request.POST), form_name="extend_form", act=extend)
 
 
 @require_POST
@@ -411,26 +413,16 @@ def account_erase(request, pk):
     """Delete the portal account behind a register entry (the citizen file and social file stay)."""
     gdpr_request = selectors.gdpr_request_get(user=request.user, pk=pk, request=request)
     account_deletion = _account_deletion_or_404(request, gdpr_request)
+
+    def erase(data):
+        account_services.account_erase(deletion_request=account_deletion, actor=request.user, note=data["note"])
+        return _(
+            "Compte du portail supprimé ; la demande %(ref)s est répondue et un courriel de confirmation "
+            "part vers l'adresse de la demande."
+        ) % {"ref": gdpr_request.reference}
+
     form = AccountEraseForm(request.POST)
-    if form.is_valid():
-        try:
-            account_services.account_erase(
-                deletion_request=account_deletion, actor=request.user, note=form.cleaned_data["note"]
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Compte du portail supprimé ; la demande %(ref)s est répondue et un courriel de confirmation "
-                    "part vers l'adresse de la demande."
-                )
-                % {"ref": gdpr_request.reference},
-            )
-            return redirect(gdpr_request.get_absolute_url())
-    gdpr_request.refresh_from_db()
-    return _detail(request, gdpr_request, erase_form=form, status=400)
+    return _entry_form_post(request, gdpr_request, form, form_name="erase_form", act=erase)
 
 
 @require_POST
@@ -438,21 +430,15 @@ def account_refuse(request, pk):
     """Refuse the portal account deletion behind a register entry, with the reason told to the citizen."""
     gdpr_request = selectors.gdpr_request_get(user=request.user, pk=pk, request=request)
     account_deletion = _account_deletion_or_404(request, gdpr_request)
+
+    def refuse(data):
+        account_services.deletion_request_refuse(
+            deletion_request=account_deletion, actor=request.user, reason=data["reason"]
+        )
+        return _("Suppression refusée ; le motif est envoyé au demandeur. Le compte reste désactivé.")
+
     form = AccountRefuseForm(request.POST)
-    if form.is_valid():
-        try:
-            account_services.deletion_request_refuse(
-                deletion_request=account_deletion, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(
-                request, _("Suppression refusée ; le motif est envoyé au demandeur. Le compte reste désactivé.")
-            )
-            return redirect(gdpr_request.get_absolute_url())
-    gdpr_request.refresh_from_db()
-    return _detail(request, gdpr_request, refuse_form=form, status=400)
+    return _entry_form_post(request, gdpr_request, form, form_name="refuse_form", act=refuse)
 
 
 @require_POST
