@@ -3,7 +3,7 @@
 Every model with a ``history`` manager (simple-history) is covered, found through
 ``apps.get_models()``. A change shows the field's verbose name, the value before and after, who,
 when and the reason. The DPO sees metadata, not contents: the content fields each model lists in
-``CONTENT_FIELDS`` (a document's name and tags, a note's text, a letter's OCR text…) and, as a safety
+``CONTENT_FIELDS`` (a document's name and tags, a note's text, a letter's name…) and, as a safety
 net, every free-text field (``TextField``), JSON payload and stored file show "modifié" (or
 "renseigné" on creation) instead of their values. Merges: a citizen's history includes the merges
 it took part in (``grc.CitizenMerge``) and the history of the records merged into it.
@@ -28,7 +28,9 @@ from . import perms
 HIDDEN = (models.TextField, models.JSONField, models.FileField, models.BinaryField)
 SKIPPED = {"password", "last_login", "updated_at"}
 # What a record says, as opposed to metadata about it: never shown, whatever the field's type (a
-# document's original name and tags are short text fields but tell what the file is about).
+# document's original name and tags are short text fields but tell what the file is about). Fields a
+# model keeps out of its history (``HistoricalRecords(excluded_fields=…)``, e.g. a letter's OCR text)
+# never reach a diff and are not listed.
 CONTENT_FIELDS = {
     "dossier_unique.document": {"original_name", "tags", "content"},
     "dossier_unique.note": {"text"},
@@ -38,7 +40,7 @@ CONTENT_FIELDS = {
     "grc_requests.request": {"answers", "missing_items", "decision_reason"},
     "grc_requests.requestmessage": {"body"},
     "grc_requests.requestattachment": {"original_name", "file"},
-    "mail.mailitem": {"original_name", "original", "ocr_text", "suggestions"},
+    "mail.mailitem": {"original_name", "original"},
     "privacy.withholding": {"reason"},
 }
 
