@@ -55,6 +55,14 @@ ACCOUNTS = {
 PROVIDER_KEY = RSAKey.generate_key(2048, parameters={"kid": "test-rs256", "alg": "RS256", "use": "sig"})
 
 
+@pytest.fixture
+def mails_on_commit(monkeypatch):
+    """E-mails leave on commit; a test runs inside one transaction, so send them at once."""
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

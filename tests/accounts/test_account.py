@@ -12,14 +12,7 @@ from portal.accounts.models import AccountDeletionRequest
 from tests.accounts.factories import PASSWORD, portal_account
 from tests.factories import MembershipFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _mails_on_commit(monkeypatch):
-    from django.db import transaction
-
-    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mails_on_commit")]
 
 
 def _log_in(client, user, password=PASSWORD):

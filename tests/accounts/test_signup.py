@@ -10,7 +10,7 @@ from portal.accounts.models import AccountDeletionRequest, CitizenProfile
 from portal.accounts.services import deletion_request_create
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mails_on_commit")]
 
 GOOD = {
     "email": "Camille.Rouxel@Example.org",
@@ -24,14 +24,6 @@ GOOD = {
     "sex": "F",
     "terms": "on",
 }
-
-
-@pytest.fixture(autouse=True)
-def _mails_on_commit(monkeypatch):
-    """E-mails leave on commit; a test runs inside one transaction, so send them at once."""
-    from django.db import transaction
-
-    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
 
 
 def _sign_up(client, **changes):

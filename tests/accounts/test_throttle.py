@@ -8,14 +8,7 @@ from tests.factories import UserFactory
 
 from .test_signup import GOOD
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _mails_on_commit(monkeypatch):
-    from django.db import transaction
-
-    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mails_on_commit")]
 
 
 def test_one_address_gets_at_most_the_limit_of_emails_an_hour_and_the_page_never_tells(client, settings):
