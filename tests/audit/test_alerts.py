@@ -41,6 +41,25 @@ def _read(user, citizen_id, at, action=A.FILE_VIEW):
     return row
 
 
+def _exports(user, n, hour=10):
+    """``n`` exports by ``user`` on the reference day, one a minute from ``hour`` o'clock."""
+    for i in range(n):
+        access_log_write(actor=user, action=A.EXPORT, at=_local(0, hour, i))
+
+
+def _transfer(user, transfer_id, people, hour):
+    """A transfer to the Archives of ``people`` new citizens: one ``retention.export`` row per person."""
+    for i in range(people):
+        access_log_write(
+            actor=user,
+            action=A.RETENTION_EXPORT,
+            citizen=CitizenFactory().pk,
+            object_type="privacy.retentionexport",
+            object_id=transfer_id,
+            at=_local(0, hour, i),
+        )
+
+
 def _alerts(kind, user=None):
     qs = Alert.objects.filter(rule__kind=kind)
     if user is not None:
@@ -95,8 +114,7 @@ def test_detection_is_incremental_and_never_raises_twice(worker_a, followed):
 
 def test_mass_export_fires_above_the_threshold_only(worker_a):
     _only(AlertRule.Kind.MASS_EXPORT)
-    for i in range(9):
-        access_log_write(actor=worker_a, action=A.EXPORT, at=_local(0, 10, i))
+    _exports(worker_a, 9)
     detect()
     assert _alerts(AlertRule.Kind.MASS_EXPORT) == []
     access_log_write(actor=worker_a, action=A.EXPORT, at=_local(0, 10, 30))
@@ -222,26 +240,19 @@ def test_volume_against_the_team(team_a):
 
 def test_disabled_rules_do_not_run(worker_a):
     AlertRule.objects.update(enabled=False)
-    for i in range(20):
-        access_log_write(actor=worker_a, action=A.EXPORT, at=_local(0, 23, i))
+    _exports(worker_a, 20, hour=23)
     detect()
     assert not Alert.objects.exists()
 
 
 def test_command_prints_a_summary(worker_a, capsys):
-    for i in range(10):
-        access_log_write(actor=worker_a, action=A.EXPORT, at=_local(0, 10, i))
+    _exports(worker_a, 10)
     call_command("detect_access_anomalies", verbosity=1)
     out = capsys.readouterr().out
     assert "1 alerte(s) levée(s)" in out
 
 
 # --- one bad rule never stops the others ---------------------------------------------------------
-
-
-def _exports(user, n, hour=10):
-    for i in range(n):
-        access_log_write(actor=user, action=A.EXPORT, at=_local(0, hour, i))
 
 
 def test_a_bad_stored_threshold_falls_back_to_its_default_and_later_rules_still_run(worker_b, followed):
@@ -428,27 +439,11 @@ def test_mass_export_sees_the_volume_of_one_transfer_not_its_rows(dpo):
         params={"max_per_day": 10, "max_items_per_day": 50}
     )
     # One transfer to the Archives of 20 people: one export, 20 people (under both thresholds).
-    for i in range(20):
-        access_log_write(
-            actor=dpo,
-            action=A.RETENTION_EXPORT,
-            citizen=CitizenFactory().pk,
-            object_type="privacy.retentionexport",
-            object_id=1,
-            at=_local(0, 9, i),
-        )
+    _transfer(dpo, 1, 20, hour=9)
     detect()
     assert _alerts(AlertRule.Kind.MASS_EXPORT) == []
     # A second transfer the same day brings the day to 2 exports of 55 people: over the volume.
-    for i in range(35):
-        access_log_write(
-            actor=dpo,
-            action=A.RETENTION_EXPORT,
-            citizen=CitizenFactory().pk,
-            object_type="privacy.retentionexport",
-            object_id=2,
-            at=_local(0, 11, i),
-        )
+    _transfer(dpo, 2, 35, hour=11)
     detect()
     (alert,) = _alerts(AlertRule.Kind.MASS_EXPORT, dpo)
     assert "2 export(s)" in alert.summary and "55 personne(s)" in alert.summary
