@@ -248,16 +248,17 @@ SCHEMA: dict[str, tuple[Threshold, ...]] = {
     ),
 }
 DEFAULTS: dict[str, dict] = {kind: {t.name: t.default for t in thresholds} for kind, thresholds in SCHEMA.items()}
+# What each rule looks at, in words; the numbers are its thresholds (``SCHEMA``), shown beside it.
 DESCRIPTIONS = {
     Kind.VOLUME_SELF: "Lectures de données de personnes (usagers distincts par jour) très au-dessus des habitudes "
-    "de l'agent sur 30 jours (score z).",
+    "de l'agent (score z).",
     Kind.VOLUME_TEAM: "Lectures de données de personnes très au-dessus de la médiane de son équipe le même jour.",
     Kind.OUT_OF_SCOPE: "Lecture d'un dossier qui n'était, au moment de la lecture, suivi ni par ses équipes, ni sur "
     "son territoire, sans partage en cours ni accès d'urgence.",
     Kind.EMERGENCY: "Chaque accès d'urgence (bris de glace).",
     Kind.SAME_NAME: "Lecture de la fiche d'un homonyme (même nom que l'agent) ou d'un voisin (même adresse que "
     "la fiche usager de l'agent).",
-    Kind.OFF_HOURS: "Lectures la nuit (20 h - 7 h) ou le week-end.",
+    Kind.OFF_HOURS: "Lectures la nuit ou le week-end.",
     Kind.MASS_EXPORT: "Nombre d'exports ou volume exporté par jour au-delà du seuil.",
 }
 
