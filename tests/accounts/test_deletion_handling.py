@@ -61,3 +61,21 @@ def test_closing_as_refused_needs_the_reason_and_keeps_the_account_off(dpo):
     user.refresh_from_db()
     assert (request.status, request.gdpr_request.status) == ("refused", "refused")
     assert user.is_active is False
+
+
+def test_erasure_ends_only_that_accounts_sessions_and_after_commit(dpo, django_capture_on_commit_callbacks):
+    """The session scan runs in the worker once the erasure has committed, not inside its transaction."""
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    from portal.accounts.services import account_erase
+
+    user, other = portal_account(), portal_account()
+    Client().force_login(user)
+    Client().force_login(other)
+    request = deletion_request_create(user=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        account_erase(deletion_request=request, actor=dpo)
+        assert Session.objects.count() == 2  # nothing ended before the commit
+    owners = [s.get_decoded().get("_auth_user_id") for s in Session.objects.all()]
+    assert owners == [str(other.pk)]
