@@ -19,6 +19,23 @@ def _rows(response):
     return response.context["page"].rows
 
 
+def _mass_export_alert(worker, *, key, citizen=None, summary=""):
+    """A mass-export alert on ``worker`` whose evidence is two exports (of ``citizen``, if given)."""
+    rows = [access_log_write(actor=worker, action=A.EXPORT, citizen=citizen) for _ in range(2)]
+    for r in rows:
+        r.refresh_from_db()
+    rule = AlertRule.objects.create(kind=AlertRule.Kind.MASS_EXPORT, params={"max_per_day": 2})
+    return Alert.objects.create(
+        rule=rule,
+        subject=worker,
+        key=key,
+        window_start=timezone.now(),
+        window_end=timezone.now(),
+        summary=summary,
+        evidence=[r.seq for r in rows],
+    )
+
+
 @pytest.fixture
 def scene(worker_a, worker_b, team_a, team_b):
     """Reads by two workers of two teams, on two citizens."""
@@ -185,19 +202,7 @@ def test_home_counts_the_register_entries_late_due_soon_and_from_portal_accounts
 
 
 def test_alert_detail_shows_the_rule_and_rows_and_the_dpo_handles_it(dpo_client, dpo, worker_a):
-    rows = [access_log_write(actor=worker_a, action=A.EXPORT) for _ in range(2)]
-    for r in rows:
-        r.refresh_from_db()
-    rule = AlertRule.objects.create(kind=AlertRule.Kind.MASS_EXPORT, params={"max_per_day": 2})
-    alert = Alert.objects.create(
-        rule=rule,
-        subject=worker_a,
-        key="day:x",
-        window_start=timezone.now(),
-        window_end=timezone.now(),
-        summary="2 export(s)",
-        evidence=[r.seq for r in rows],
-    )
+    alert = _mass_export_alert(worker_a, key="day:x", summary="2 export(s)")
     url = reverse("backoffice:dpo_alert", args=[alert.pk])
     response = dpo_client.get(url)
     assert len(response.context["rows"]) == 2
@@ -333,18 +338,7 @@ def test_pages_showing_citizen_names_say_so_in_the_dpos_log_row(dpo_client, dpo,
     dpo_client.get(reverse("backoffice:dpo_actor_timeline", args=[worker_a.pk]))
     row = AccessLog.objects.filter(actor=dpo, action=A.DPO_LOG_VIEW).latest("seq")
     assert "noms d'usagers affichés" in row.purpose
-    rows = [access_log_write(actor=worker_a, action=A.EXPORT, citizen=c1) for _ in range(2)]
-    for r in rows:
-        r.refresh_from_db()
-    rule = AlertRule.objects.create(kind=AlertRule.Kind.MASS_EXPORT, params={"max_per_day": 2})
-    alert = Alert.objects.create(
-        rule=rule,
-        subject=worker_a,
-        key="day:y",
-        window_start=timezone.now(),
-        window_end=timezone.now(),
-        evidence=[r.seq for r in rows],
-    )
+    alert = _mass_export_alert(worker_a, key="day:y", citizen=c1)
     dpo_client.get(reverse("backoffice:dpo_alert", args=[alert.pk]))
     row = AccessLog.objects.filter(actor=dpo, action=A.DPO_ALERT_VIEW).get()
     assert row.purpose == f"alert={alert.pk} ; noms d'usagers affichés : n° {c1.pk}"
