@@ -309,9 +309,10 @@ def latest_verifications(*, user, limit: int = 10) -> list[LogVerification]:
 
 
 def purge_anchors(*, user, limit: int = 10) -> list[AccessLogAnchor]:
-    """The latest purges of the log (anchor: when, rows before which date, how many, by whom, why), newest first."""
+    """The latest purges of the log (anchor: when, rows before which date, how many, by whom, why), newest first,
+    with their actor (the console names who purged: one query, not one per purge)."""
     _check(user)
-    return list(AccessLogAnchor.objects.order_by("-seq")[:limit])
+    return list(AccessLogAnchor.objects.select_related("actor").order_by("-seq")[:limit])
 
 
 def alerts_for(*, user, status: str = ""):
