@@ -1,5 +1,6 @@
 from django.urls import path
 
+from backoffice import converters  # noqa: F401  (registers <id:…>)
 from backoffice.views import dpo, dpo_rules
 
 urlpatterns = [
@@ -7,13 +8,13 @@ urlpatterns = [
     path("dpo/journal/", dpo.log_list, name="dpo_log"),
     path("dpo/journal/export.csv", dpo.log_export, name="dpo_log_export"),
     path("dpo/verifier/", dpo.verify_now, name="dpo_verify_now"),
-    path("dpo/agents/<int:pk>/", dpo.actor_timeline, name="dpo_actor_timeline"),
-    path("dpo/usagers/<int:pk>/lecteurs/", dpo.citizen_readers, name="dpo_citizen_readers"),
+    path("dpo/agents/<id:pk>/", dpo.actor_timeline, name="dpo_actor_timeline"),
+    path("dpo/usagers/<id:pk>/lecteurs/", dpo.citizen_readers, name="dpo_citizen_readers"),
     path("dpo/alertes/", dpo.alert_list, name="dpo_alerts"),
-    path("dpo/alertes/<int:pk>/", dpo.alert_detail, name="dpo_alert"),
+    path("dpo/alertes/<id:pk>/", dpo.alert_detail, name="dpo_alert"),
     path("dpo/regles/", dpo_rules.rule_list, name="dpo_rules"),
     path("dpo/regles/<slug:kind>/", dpo_rules.rule_edit, name="dpo_rule"),
     path("dpo/historique/", dpo.history_search, name="dpo_history"),
-    path("dpo/historique/utilisateur/<int:pk>/", dpo.history_user, name="dpo_history_user"),
-    path("dpo/historique/<str:label>/<int:pk>/", dpo.history_object, name="dpo_history_object"),
+    path("dpo/historique/utilisateur/<id:pk>/", dpo.history_user, name="dpo_history_user"),
+    path("dpo/historique/<str:label>/<id:pk>/", dpo.history_object, name="dpo_history_object"),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import re
 
 from django import forms
 from django.contrib import messages
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from backoffice.converters import IdConverter
 from grc.audit import history as audit_history
 from grc.audit import perms
 from grc.audit import selectors as sel
@@ -39,14 +41,6 @@ def _require_dpo(request) -> None:
 # The log cannot predate the platform; bounding the dates keeps "the day after" and time zones computable.
 FIRST_DAY = datetime.date(2000, 1, 1)
 LAST_DAY = datetime.date(2099, 12, 31)
-BIGINT_MAX = 2**63 - 1
-
-
-def _id_or_404(pk: int) -> int:
-    """A path id no row can have (beyond PostgreSQL's bigint) is a 404, before it reaches a query or the log."""
-    if not 0 < pk <= BIGINT_MAX:
-        raise Http404
-    return pk
 
 
 class LogFilterForm(forms.Form):
@@ -257,7 +251,7 @@ def _csv_safe(value: str) -> str:
 def actor_timeline(request, pk):
     """One agent's accesses as a timeline (grouped by day), over a period (30 days by default)."""
     _require_dpo(request)
-    subject = sel.staff_user_get(user=request.user, pk=_id_or_404(pk))
+    subject = sel.staff_user_get(user=request.user, pk=pk)
     days = _days(request)
     filters = sel.LogFilters(actor=subject.pk, since=timezone.now() - datetime.timedelta(days=days))
     page = sel.access_log_page(user=request.user, filters=filters, cursor=request.GET.get("apres", ""))
@@ -282,7 +276,6 @@ def _days(request) -> int:
 def citizen_readers(request, pk):
     """Who read one citizen's records (per reader: count, first and last access), over a period."""
     _require_dpo(request)
-    pk = _id_or_404(pk)
     days = _days(request) if "jours" in request.GET else 365
     since = timezone.now() - datetime.timedelta(days=days)
     readers = sel.citizen_readers(user=request.user, citizen_id=pk, since=since)
@@ -352,7 +345,7 @@ class AlertForm(forms.Form):
 
 def alert_detail(request, pk):
     _require_dpo(request)
-    alert = sel.alert_get(user=request.user, pk=_id_or_404(pk))
+    alert = sel.alert_get(user=request.user, pk=pk)
     if request.method == "POST":
         form = AlertForm(request.POST)
         if form.is_valid():
@@ -401,7 +394,6 @@ def alert_detail(request, pk):
 def history_object(request, label, pk):
     """One object's changes as diffs (a citizen's include its merges)."""
     _require_dpo(request)
-    pk = _id_or_404(pk)
     model = audit_history.model_by_label(label)
     entries = audit_history.object_history(user=request.user, model_label=label, pk=pk)
     # The diffs show the person's data (an address, a contact point, a file's metadata…): the read is
@@ -425,7 +417,7 @@ def history_object(request, label, pk):
 def history_user(request, pk):
     """Changes made by one user, across every model with history (keyset pages)."""
     _require_dpo(request)
-    subject = _any_user(request, _id_or_404(pk))
+    subject = _any_user(request, pk)
     after = audit_history.decode_cursor(request.GET.get("avant", ""))
     entries, cursor = audit_history.user_history(user=request.user, subject_id=subject.pk, after=after)
     # Logged once for the page; its purpose names the citizens whose data the diffs showed.
@@ -471,10 +463,9 @@ def history_search(request):
     pk = request.GET.get("numero", "")
     error = ""
     if label or pk:
-        # ASCII digits only ("²".isdigit() is true, int("²") fails) and within a bigint.
-        number = int(pk) if pk.isascii() and pk.isdigit() and len(pk) <= 19 else 0
-        if label in dict(models_) and 0 < number <= BIGINT_MAX:
-            return redirect("backoffice:dpo_history_object", label=label, pk=number)
+        # What the object's URL accepts (``<id:pk>``: ASCII digits within a bigint; "²".isdigit() is true).
+        if label in dict(models_) and re.fullmatch(IdConverter.regex, pk) and int(pk) > 0:
+            return redirect("backoffice:dpo_history_object", label=label, pk=int(pk))
         error = _("Choisissez un type d'objet et saisissez un numéro.")
     return render(
         request,

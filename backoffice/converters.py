@@ -1,0 +1,21 @@
+"""Path converters of the back office.
+
+``<id:pk>``: a database id — digits that fit PostgreSQL's bigint. A longer number matches no URL, so it is
+a 404 before any view runs: it can reach neither a query nor the access log (whose raw INSERT would fail
+with "bigint out of range", a 500). 18 digits: every bigint id below 10**18, which no sequence reaches.
+"""
+
+from django.urls import register_converter
+
+
+class IdConverter:
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return str(int(value))
+
+
+register_converter(IdConverter, "id")
