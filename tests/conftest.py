@@ -80,6 +80,21 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture
+def dpo(db):
+    """The Data Protection Officer: a DPO membership in the DPO team."""
+    from grc.models import Team
+
+    team = TeamFactory(name="Protection des données", kind=Team.Kind.DPO)
+    return MembershipFactory(team=team, role=Membership.Role.DPO).user
+
+
+@pytest.fixture
+def dpo_client(client, dpo):
+    """A client logged in as ``dpo`` with a verified second factor."""
+    return verify_otp(client, dpo)
+
+
+@pytest.fixture
 def staff_user(db):
     """A social worker of one team."""
     return MembershipFactory().user

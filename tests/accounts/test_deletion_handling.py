@@ -5,19 +5,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from grc.audit.models import AccessLog
-from grc.models import Membership
 from portal.accounts.models import AccountDeletionRequest
 from portal.accounts.selectors import deletion_request_get, deletion_requests_for
 from portal.accounts.services import deletion_request_close, deletion_request_create
 from tests.accounts.factories import portal_account
-from tests.factories import MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def dpo():
-    return MembershipFactory(role=Membership.Role.DPO, team=TeamFactory(kind="dpo")).user
 
 
 def test_dpo_lists_opens_and_closes_a_request(dpo):

@@ -12,7 +12,7 @@ from dossier_unique.models import Accompaniment, Document, FileMember, Note, Pro
 from grc.audit.models import AccessLog
 from grc.models import Membership
 from tests.dossier_unique.factories import PDF_BYTES, TimelineEntryFactory, in_days, open_file, pdf_upload
-from tests.factories import CitizenFactory, MembershipFactory, TeamFactory, verify_otp
+from tests.factories import CitizenFactory, MembershipFactory, verify_otp
 
 pytestmark = pytest.mark.django_db
 
@@ -20,11 +20,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def citizen(db):
     return CitizenFactory(birth_name="Lemoine", first_names="Clara")
-
-
-@pytest.fixture
-def dpo(db):
-    return MembershipFactory(role=Membership.Role.DPO, team=TeamFactory(kind="dpo")).user
 
 
 def login(client, user):

@@ -13,12 +13,12 @@ from dossier_unique.models import Visibility
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
 from grc.mail.models import MailItem
-from grc.models import ContactPoint, Household, HouseholdMembership, Membership
+from grc.models import ContactPoint, Household, HouseholdMembership
 from grc.nir import key as nir_key
 from grc.privacy import services as privacy_services
 from grc.requests.models import Request, RequestAttachment, RequestEvent, RequestMessage
 from tests.dossier_unique.factories import open_file, pdf_upload
-from tests.factories import AddressFactory, CitizenFactory, MembershipFactory, TeamFactory, UserFactory
+from tests.factories import AddressFactory, CitizenFactory, UserFactory
 
 PDF_SCAN = b"%PDF-1.4\n% scan COURRIER\n%%EOF\n"
 
@@ -27,19 +27,6 @@ PDF_SCAN = b"%PDF-1.4\n% scan COURRIER\n%%EOF\n"
 def _privacy_root(settings, tmp_path):
     settings.PRIVACY_ARCHIVES_ROOT = tmp_path / "privacy"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-
-@pytest.fixture
-def dpo(db):
-    team = TeamFactory(name="Protection des données", kind="dpo")
-    return MembershipFactory(team=team, role=Membership.Role.DPO).user
-
-
-@pytest.fixture
-def dpo_client(client, dpo):
-    from tests.factories import verify_otp
-
-    return verify_otp(client, dpo)
 
 
 def gdpr_entry(*, dpo, citizen=None, kind="access", requester_identity="Claire Lemoine", channel="mail"):
