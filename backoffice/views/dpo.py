@@ -25,7 +25,7 @@ from backoffice.converters import IdConverter
 from grc.audit import history as audit_history
 from grc.audit import perms
 from grc.audit import selectors as sel
-from grc.audit.models import AccessLog, Alert, AlertRule
+from grc.audit.models import AccessLog, Alert
 from grc.audit.retention import min_retention_days
 from grc.audit.services import alert_update
 from grc.models import Team, Territory, User
@@ -306,9 +306,9 @@ def alert_list(request):
     names = sel.names_of_users({a.subject_id for a in alerts if a.subject_id})
     for alert in alerts:
         alert.subject_name = names.get(alert.subject_id, "—")
-    rules = AlertRule.objects.order_by("kind")
-    from grc.audit.alerts import detection_status  # last run and failed rules, from the rules loaded once
+    from grc.audit.alerts import alert_rules_for, detection_status
 
+    rules = alert_rules_for(user=request.user)  # their thresholds are on the rules page, as detection reads them
     return render(
         request,
         "backoffice/dpo/alert_list.html",
@@ -316,7 +316,6 @@ def alert_list(request):
             "alerts": alerts,
             "status": status,
             "statuses": Alert.Status.choices,
-            "rules": rules,
             "detection": detection_status(rules),
         },
     )
