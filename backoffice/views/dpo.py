@@ -373,6 +373,8 @@ def alert_detail(request, pk):
         r.actor_name = names.get(r.actor_id, "")
         r.citizen_name = citizens.get(r.citizen_id, "")
     changes = list(alert.history.order_by("-history_date").select_related("history_user")[:50])
+    from grc.audit.alerts import rule_thresholds
+
     return render(
         request,
         "backoffice/dpo/alert_detail.html",
@@ -383,6 +385,7 @@ def alert_detail(request, pk):
             "subject_name": names.get(alert.subject_id, "—"),
             "changes": changes,
             "evidence_total": len(alert.evidence),
+            "thresholds": rule_thresholds(alert.rule),
         },
     )
 
