@@ -6,16 +6,13 @@ with "bigint out of range", a 500). 18 digits: every bigint id below 10**18, whi
 """
 
 from django.urls import register_converter
+from django.urls.converters import IntConverter
 
 
-class IdConverter:
+class IdConverter(IntConverter):
+    """Django's ``int`` converter, bounded to a bigint."""
+
     regex = "[0-9]{1,18}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value) -> str:
-        return str(int(value))
 
 
 register_converter(IdConverter, "id")

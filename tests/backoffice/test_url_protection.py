@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter
 
 from grc.models import CitizenMerge
 from tests.backoffice.factories import DuplicateSuspicionFactory
@@ -37,7 +38,7 @@ def _backoffice_urls(ids):
         kwargs = {}
         for kwarg, converter in converters.items():
             kind = type(converter).__name__
-            if kind == "IntConverter":
+            if isinstance(converter, IntConverter):  # <int:…> and the back office's bounded <id:…>
                 kwargs[kwarg] = next((v for k, v in ids.items() if k in name), ids["default"])
             elif kind == "UUIDConverter":
                 kwargs[kwarg] = uuid.uuid4()
