@@ -35,6 +35,16 @@ def browser(tmp_path):
     driver.quit()
 
 
+def page_turn(browser, action, timeout=30):
+    """Run ``action`` (a click or key press that submits a form), then wait until the browser has
+    left the current document. The next wait then reads the new page: reading an element of the
+    old one while it is torn down fails in Chromium with "Node … does not belong to the document",
+    which WebDriverWait does not retry."""
+    old = browser.find_element(By.TAG_NAME, "html")
+    action()
+    WebDriverWait(browser, timeout).until(EC.staleness_of(old))
+
+
 def log_in(browser, live_server, user, password="motdepasse-solide-42"):
     """Password, then a backup code at the second-factor step, as a person would."""
     code = otp_backup_codes_create(user=user)[0]

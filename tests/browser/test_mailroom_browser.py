@@ -10,7 +10,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from grc.mail.models import MailItem, MailType, RoutingRule
 from grc.models import Membership, Team
-from tests.browser.conftest import FLUSHABLE_APPS, log_in
+from tests.browser.conftest import FLUSHABLE_APPS, log_in, page_turn
 from tests.factories import CitizenFactory, MembershipFactory, TeamFactory
 from tests.mail import letters
 
@@ -58,7 +58,8 @@ def test_mailroom_agent_uploads_a_batch_and_routes_a_letter_with_enter(live_serv
     assert "JÉGOU" in browser.find_element(By.CSS_SELECTOR, ".candidates").text.upper()
 
     # Enter on the confirm button accepts the suggested citizen, type, team and due date.
-    browser.find_element(By.CSS_SELECTOR, "button[accesskey=s]").send_keys(Keys.ENTER)
+    confirm = browser.find_element(By.CSS_SELECTOR, "button[accesskey=s]")
+    page_turn(browser, lambda: confirm.send_keys(Keys.ENTER))
     wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".messages"), "aiguillé vers Transport scolaire"))
     item.refresh_from_db()
     assert item.status == MailItem.Status.ROUTED

@@ -14,7 +14,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from grc.models import Citizen, Membership
 from grc.requests.models import Request
-from tests.browser.conftest import FLUSHABLE_APPS, log_in
+from tests.browser.conftest import FLUSHABLE_APPS, log_in, page_turn
 from tests.browser.test_portal_a11y import _axe
 from tests.factories import MembershipFactory, TeamFactory
 from tests.portal.conftest import ensure_wagtail_root, make_procedure
@@ -35,7 +35,9 @@ def _field(browser, label):
 
 
 def _click(browser, text):
-    browser.find_element(By.XPATH, f'//button[normalize-space()="{text}"]').click()
+    """Press the form button ``text`` and wait for the page it submits to."""
+    button = browser.find_element(By.XPATH, f'//button[normalize-space()="{text}"]')
+    page_turn(browser, button.click)
 
 
 def _log_in_citizen(browser, live_server, email):
