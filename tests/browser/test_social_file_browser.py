@@ -6,7 +6,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from dossier_unique.models import Note
-from tests.browser.conftest import FLUSHABLE_APPS, log_in
+from tests.browser.conftest import FLUSHABLE_APPS, log_in, page_turn
 from tests.dossier_unique.factories import open_file
 from tests.factories import CitizenFactory, MembershipFactory, TeamFactory
 
@@ -22,7 +22,7 @@ def test_social_worker_writes_a_private_note_that_a_colleague_elsewhere_cannot_r
     wait = WebDriverWait(browser, 10)
 
     log_in(browser, live_server, worker)
-    wait.until(EC.element_to_be_clickable((By.LINK_TEXT, "Mes dossiers"))).click()
+    page_turn(browser, wait.until(EC.element_to_be_clickable((By.LINK_TEXT, "Mes dossiers"))).click)
     wait.until(EC.element_to_be_clickable((By.PARTIAL_LINK_TEXT, "ROLLAND"))).click()
     wait.until(EC.presence_of_element_located((By.TAG_NAME, "h1")))
     assert "ROLLAND Camille" in browser.find_element(By.TAG_NAME, "h1").text
@@ -30,7 +30,8 @@ def test_social_worker_writes_a_private_note_that_a_colleague_elsewhere_cannot_r
     browser.find_element(By.XPATH, "//summary[normalize-space()='Écrire une note']").click()
     Select(browser.find_element(By.ID, "id_note-visibility")).select_by_value("private")
     browser.find_element(By.ID, "id_note-text").send_keys("Entretien au domicile : situation stable.")
-    browser.find_element(By.XPATH, "//button[normalize-space()='Enregistrer la note']").click()
+    save = browser.find_element(By.XPATH, "//button[normalize-space()='Enregistrer la note']")
+    page_turn(browser, save.click)
 
     wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), "Entretien au domicile : situation stable."))
     note = Note.objects.get(file=file)
