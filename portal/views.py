@@ -30,6 +30,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grc.forms import add_service_error
 from grc.models import Citizen
 from grc.requests.models import Request
 
@@ -131,14 +132,6 @@ def _save_draft(request, page, draft, *, answers, files=None) -> Request:
     return request_draft_save(account=request.user, procedure=page, answers=answers, files=files, request=draft)
 
 
-def _attach_service_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def procedure_form(request, page):
     """The procedure page: description, and the form for a citizen who may file."""
     if getattr(request, "is_preview", False):
@@ -181,7 +174,7 @@ def procedure_form(request, page):
         try:
             draft = _save_draft(request, page, draft, answers=form.clean_answers(), files=form.valid_uploads())
         except ValidationError as exc:
-            _attach_service_errors(form, exc)
+            add_service_error(form, exc)
         else:
             return redirect(_page_url(request, page, "procedure_review"))
 
@@ -189,7 +182,7 @@ def procedure_form(request, page):
     try:
         draft = _save_draft(request, page, draft, answers=form.raw_answers(), files=form.valid_uploads())
     except ValidationError as exc:
-        _attach_service_errors(form, exc)
+        add_service_error(form, exc)
     for name, filename in _kept_files(draft).items():
         field = form.fields.get(name)
         if field is not None:

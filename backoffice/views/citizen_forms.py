@@ -22,20 +22,12 @@ from django.views.decorators.http import require_http_methods
 
 from backoffice.forms import FRENCH_DATE_FORMATS, AddressAddForm, CitizenCreateForm, CitizenEditForm
 from grc import perms
+from grc.forms import add_service_error
 from grc.models import Citizen
 from grc.selectors.citizens import citizen_get, citizens_matching
 from grc.services import citizens as citizen_services
 
 _UPPER_WORD = re.compile(r"^[^\W\d_a-z]{2,}$")
-
-
-def _add_service_error(form, error: ValidationError) -> None:
-    """A service's ValidationError as form errors, on the field when the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, [m for e in errors for m in e.messages])
-    else:
-        form.add_error(None, error.messages)
 
 
 def _add_integrity_error(form) -> None:
@@ -105,7 +97,7 @@ def _create(request, form):
             actor=request.user, address=form.address(), contacts=form.contacts(), **form.identity()
         )
     except ValidationError as error:
-        _add_service_error(form, error)
+        add_service_error(form, error)
         return None
     except IntegrityError:
         _add_integrity_error(form)
@@ -166,7 +158,7 @@ def citizen_edit(request, pk):
                 citizen=citizen, actor=request.user, reason=form.cleaned_data["reason"], **form.changes()
             )
         except ValidationError as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         except IntegrityError:
             _add_integrity_error(form)
         else:
@@ -191,7 +183,7 @@ def citizen_address_add(request, pk):
         try:
             citizen_services.address_add(citizen=citizen, actor=request.user, **form.address())
         except ValidationError as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("L'adresse a été ajoutée ; la précédente est close à la même date."))
             return redirect(citizen.get_absolute_url())

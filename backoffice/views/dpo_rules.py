@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grc.audit import alerts
+from grc.forms import add_service_error
 
 
 def _field(threshold: alerts.Threshold) -> forms.Field:
@@ -92,8 +93,7 @@ def rule_edit(request, kind):
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as exc:
-                for name, errors in exc.message_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
+                add_service_error(form, exc)
             else:
                 messages.success(request, _("La règle « %(rule)s » est enregistrée.") % {"rule": rule})
                 return redirect("backoffice:dpo_rules")

@@ -56,25 +56,13 @@ from dossier_unique.selectors import (
 )
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
+from grc.forms import add_service_error
 from grc.models import Team
 from grc.selectors.citizens import citizen_get, citizen_households
 
 CASELOAD_PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 50
 NOTES_SHOWN = 50
-
-
-def _add_service_error(form, error, default_field=None) -> None:
-    """A service's ValidationError / PermissionDenied as French form errors, on the field when there is one."""
-    if isinstance(error, PermissionDenied):
-        form.add_error(None, _("Vous n'avez pas le droit de faire cette opération."))
-        return
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field if field in form.fields else default_field
-            form.add_error(target, [message for e in errors for message in e.messages])
-        return
-    form.add_error(default_field, error.messages)
 
 
 def _visible_file(request, pk) -> SocialFile:
@@ -251,7 +239,7 @@ def note_write(request, pk):
                 accompaniment=form.cleaned_data["accompaniment"],
             )
         except (ValidationError, PermissionDenied) as error:
-            _add_service_error(form, error, "text")
+            add_service_error(form, error, default_field="text")
         else:
             return _done(request, file, _("La note a été enregistrée."), "notes")
     return _render_file(request, file.pk, forms={"note_form": form})
@@ -276,7 +264,7 @@ def document_add(request, pk):
                 confidential=form.cleaned_data["confidential"],
             )
         except (ValidationError, PermissionDenied) as error:
-            _add_service_error(form, error, "upload")
+            add_service_error(form, error, default_field="upload")
         else:
             return _done(request, file, _("Le document a été déposé."), "documents")
     return _render_file(request, file.pk, forms={"document_form": form})
@@ -298,7 +286,7 @@ def member_add(request, pk):
                 may_see_personal_details=form.cleaned_data["may_see_personal_details"],
             )
         except (ValidationError, PermissionDenied) as error:
-            _add_service_error(form, error, "email")
+            add_service_error(form, error, default_field="email")
         else:
             return _done(request, file, _("L'intervenant a été ajouté."), "intervenants")
     return _render_file(request, file.pk, forms={"member_form": form})
@@ -339,7 +327,7 @@ def grant_give(request, pk):
                 grantee_user=data["grantee_user"],
             )
         except (ValidationError, PermissionDenied) as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         else:
             return _done(request, file, _("Le partage a été accordé."), "partages")
     return _render_file(request, file.pk, forms={"grant_form": form})
@@ -378,7 +366,7 @@ def accompaniment_open(request, pk):
                 referent=data["referent"],
             )
         except (ValidationError, PermissionDenied) as error:
-            _add_service_error(form, error, "programme")
+            add_service_error(form, error, default_field="programme")
         else:
             return _done(request, file, _("L'accompagnement a été ouvert."), "accompagnements")
     return _render_file(request, file.pk, forms={"open_form": form})
@@ -404,7 +392,7 @@ def accompaniment_close(request, pk, accompaniment_pk):
                 accompaniment=accompaniment, reason=form.cleaned_data["reason"], actor=request.user
             )
         except (ValidationError, PermissionDenied) as error:
-            _add_service_error(form, error, "reason")
+            add_service_error(form, error, default_field="reason")
         else:
             if not perms.can_view_file(request.user, file):
                 messages.success(request, _("L'accompagnement a été clos ; vous n'avez plus accès à ce dossier."))
@@ -430,7 +418,7 @@ def accompaniment_transfer(request, pk, accompaniment_pk):
                 referent=data["referent"],
             )
         except (ValidationError, PermissionDenied) as error:
-            _add_service_error(form, error, "reason")
+            add_service_error(form, error, default_field="reason")
         else:
             if not perms.can_view_file(request.user, file):
                 messages.success(request, _("L'accompagnement a été transféré ; vous n'avez plus accès à ce dossier."))
@@ -471,7 +459,7 @@ def emergency_access(request, citizen_pk):
                 file=file, user=user, reason=form.cleaned_data["reason"], hours=form.cleaned_data["hours"]
             )
         except (ValidationError, PermissionDenied) as error:
-            _add_service_error(form, error, "reason")
+            add_service_error(form, error, default_field="reason")
         else:
             messages.warning(
                 request,

@@ -19,6 +19,7 @@ from backoffice.forms import DismissForm, MergeForm, MergeUndoForm
 from backoffice.views.citizens import nir_display
 from backoffice.views.citizens import sentence_case as _sentence_case
 from grc.audit.models import AccessLog
+from grc.forms import add_service_error
 from grc.models import Citizen, DuplicateSuspicion
 from grc.selectors import identity as identity_selectors
 from grc.selectors.citizens import citizen_get
@@ -154,19 +155,6 @@ def _render_mediation(request, suspicion, pair, rows, merge_form, dismiss_form, 
     )
 
 
-def _add_service_error(form, error) -> None:
-    """A service's ValidationError / PermissionDenied as French form errors, on the field when there is one."""
-    if isinstance(error, PermissionDenied):
-        form.add_error(None, str(error) or _("Vous n'avez pas le droit de faire cette opération."))
-        return
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field if field in form.fields else None
-            form.add_error(target, [message for e in errors for message in e.messages])
-        return
-    form.add_error(None, error.messages)
-
-
 def suspicion_detail(request, pk):
     suspicion, pair, rows, differing = _mediation(request, pk)
     merge_form = MergeForm(differing=differing, initial_survivor=_initial_survivor(pair["a"], pair["b"]))
@@ -191,7 +179,7 @@ def suspicion_merge(request, pk):
                 suspicion=suspicion,
             )
         except (ValidationError, PermissionDenied) as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(
                 request,
@@ -212,7 +200,7 @@ def suspicion_dismiss(request, pk):
                 suspicion=suspicion, actor=request.user, note=form.cleaned_data["note"]
             )
         except (ValidationError, PermissionDenied) as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("La suspicion a été écartée : ces deux fiches ne sont pas un doublon."))
             return redirect("backoffice:suspicion_list")
@@ -251,7 +239,7 @@ def merge_undo(request, pk):
         try:
             merge_services.merge_undo(merge=merge, actor=request.user, reason=form.cleaned_data["reason"])
         except (ValidationError, PermissionDenied) as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(
                 request,

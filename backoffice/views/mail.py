@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from backoffice.widgets import FastSelect
+from grc.forms import add_service_error
 from grc.mail import queues
 from grc.mail.models import MailItem, MailType
 from grc.mail.selectors import mail_get, mail_scan_open, mail_suggested_citizens
@@ -386,7 +387,7 @@ def _qualify(request, item, form, *, route):
         if route:
             mail_route(item, actor=request.user)
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_error(form, error, fields={"request": "tracking_code"})
         return None
     if route:
         messages.success(
@@ -399,16 +400,6 @@ def _qualify(request, item, form, *, route):
     if following is not None:
         return redirect("backoffice:mail_qualify", pk=following.pk)
     return redirect("backoffice:mailroom")
-
-
-def _add_errors(form, error):
-    fields = {"tracking_code": "tracking_code", "request": "tracking_code"}
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = fields.get(field, field)
-            form.add_error(target if target in form.fields else None, [m for e in errors for m in e.messages])
-    else:
-        form.add_error(None, error.messages)
 
 
 def _next_item(user, item):
@@ -514,7 +505,7 @@ def mail_forward(request, pk):
         try:
             forward(item, form.cleaned_data["team"], form.cleaned_data["reason"], actor=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_error(form, error, fields={"request": "tracking_code"})
         else:
             messages.success(
                 request,

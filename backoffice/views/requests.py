@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from grc.forms import add_service_error
 from grc.models import Team
 from grc.requests import perms, selectors, services
 from grc.requests.models import Request
@@ -179,15 +180,6 @@ class CounterForm(forms.Form):
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _add_service_error(form, error, default_field=None) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field if field in form.fields else default_field
-            form.add_error(target, [message for e in errors for message in e.messages])
-        return
-    form.add_error(default_field, error.messages)
-
-
 def _detail_url(code, anchor=""):
     return reverse("backoffice:request_detail", args=[code]) + (f"#{anchor}" if anchor else "")
 
@@ -332,7 +324,7 @@ def _transition_view(request, code, *, form_class, prefix, run, success, anchor=
         if form is None:
             messages.error(request, " ".join(error.messages))
             return redirect(_detail_url(code))
-        _add_service_error(form, error, default_field=None)
+        add_service_error(form, error)
         if not hasattr(error, "error_dict"):  # e.g. a transition not allowed: its form may be hidden
             messages.error(request, " ".join(error.messages))
         return _detail(request, req, forms_bound={form_key: form}, status=400)
@@ -414,7 +406,7 @@ def forward(request, code):
         try:
             services.request_forward(req, form.cleaned_data["team"], form.cleaned_data["reason"], request.user)
         except ValidationError as error:
-            _add_service_error(form, error, default_field="reason")
+            add_service_error(form, error, default_field="reason")
         else:
             messages.success(
                 request, _("La demande a été transmise à « %(team)s ».") % {"team": form.cleaned_data["team"]}

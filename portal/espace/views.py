@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from backoffice.views.requests import MultipleFileField, attachment_response
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
+from grc.forms import add_service_error
 from grc.pdf import Section, render_pdf
 from grc.requests import perms, selectors, services
 from grc.requests.models import Request
@@ -82,14 +83,6 @@ def _base_template() -> str:
 def _render(request, template, context=None, status=200):
     context = {"espace_base": _base_template(), **(context or {})}
     return render(request, template, context, status=status)
-
-
-def _add_service_error(form, error) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, [m for e in errors for m in e.messages])
-    else:
-        form.add_error(None, error.messages)
 
 
 @citizen_only
@@ -152,7 +145,7 @@ def message_post(request, code):
                 from_citizen=True,
             )
         except ValidationError as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Votre message a été envoyé au service."))
             return redirect(reverse("espace:request_detail", args=[code]) + "#messages")
@@ -185,7 +178,7 @@ def answer(request, code):
                 req, message=form.cleaned_data["message"], files=form.cleaned_data["files"], actor=request.user
             )
         except ValidationError as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Merci : vos compléments ont été transmis au service."))
             return redirect("espace:request_detail", code=code)
