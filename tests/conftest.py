@@ -95,6 +95,15 @@ def dpo_client(client, dpo):
 
 
 @pytest.fixture
+def admin_client(client):
+    """A functional admin (superuser, as seeded) with a verified second factor (replaces pytest-django's)."""
+    membership = MembershipFactory(
+        role=Membership.Role.FUNCTIONAL_ADMIN, user=UserFactory(staff=True, is_superuser=True)
+    )
+    return verify_otp(client, membership.user)
+
+
+@pytest.fixture
 def staff_user(db):
     """A social worker of one team."""
     return MembershipFactory().user

@@ -1,7 +1,8 @@
 """Django admin: the anomaly rules' thresholds, for a functional administrator.
 
-The DPO edits them in the DPO console (``backoffice/views/dpo_rules.py``); both check the thresholds
-against ``grc.audit.alerts.SCHEMA``. Alerts and the access log are not registered: the DPO console
+The DPO edits them in the DPO console (``backoffice/views/dpo_rules.py``); both save through
+``grc.audit.alerts.alert_rule_update`` (thresholds checked against ``SCHEMA``, a reason required and kept
+in the rule's history with what changed). Alerts and the access log are not registered: the DPO console
 reads them (and logs those reads).
 """
 
@@ -9,11 +10,18 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .alerts import SCHEMA, validate_params
+from grc.history import save_tracked
+
+from .alerts import SCHEMA, alert_rule_update, validate_params
 from .models import AlertRule
 
 
 class AlertRuleAdminForm(forms.ModelForm):
+    # Kept in the rule's history with what changed, as in the DPO console: the DPO reads why a threshold moved.
+    reason = forms.CharField(
+        label="Motif de la modification", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
     class Meta:
         model = AlertRule
         fields = ["enabled", "params", "description"]
@@ -38,7 +46,29 @@ class AlertRuleAdmin(SimpleHistoryAdmin):
     list_display = ["kind", "enabled", "params", "last_seq", "last_run_at", "last_run_ok"]
     list_filter = ["enabled"]
     readonly_fields = ["kind", "last_seq", "last_run_at", "last_run_ok", "last_run_message"]
-    fields = ["kind", "enabled", "params", "description", "last_seq", "last_run_at", "last_run_ok", "last_run_message"]
+    fields = [
+        "kind",
+        "enabled",
+        "params",
+        "description",
+        "reason",
+        "last_seq",
+        "last_run_at",
+        "last_run_ok",
+        "last_run_message",
+    ]
+
+    def save_model(self, request, obj, form, change):
+        """Through the same service as the DPO console, so the history names who, why and what changed.
+        ``obj`` already carries the form's values: the service compares with the rule as stored."""
+        reason = form.cleaned_data["reason"]
+        stored = AlertRule.objects.get(pk=obj.pk)
+        rule = alert_rule_update(
+            rule=stored, actor=request.user, enabled=obj.enabled, params=obj.params, reason=reason
+        )
+        if obj.description != rule.description:
+            rule.description = obj.description
+            save_tracked(rule, request.user, f"{reason} (description)", update_fields=["description"])
 
     def has_add_permission(self, request):
         return False  # rules are created with their defaults by grc.audit.alerts.ensure_default_rules

@@ -157,3 +157,24 @@ def test_the_admin_checks_thresholds_against_the_same_schema():
     assert not form.is_valid()
     assert any("inférieur ou égal à 23" in e for e in form.errors["params"])
     assert any("typo : seuil inconnu" in e for e in form.errors["params"])
+
+
+def test_an_admin_edit_needs_a_reason_kept_in_the_rules_history(admin_client):
+    rule = AlertRule.objects.get(kind=Kind.OFF_HOURS)
+    url = f"/django-admin/audit/alertrule/{rule.pk}/change/"
+    data = {"enabled": "on", "params": '{"night_start": 21}', "description": rule.description}
+
+    response = admin_client.post(url, data)
+    assert response.status_code == 200  # the form again, with its error
+    assert list(response.context["adminform"].form.errors) == ["reason"]
+    rule.refresh_from_db()
+    assert rule.params.get("night_start") != 21
+
+    response = admin_client.post(url, {**data, "reason": "Permanence du soir jusqu'à 21 h"})
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert rule.params["night_start"] == 21
+    latest = rule.history.latest("history_id")
+    assert latest.history_change_reason.startswith("Permanence du soir jusqu'à 21 h (")
+    assert "21" in latest.history_change_reason
+    assert latest.history_user.is_superuser

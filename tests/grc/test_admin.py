@@ -28,15 +28,6 @@ ORGANISATION_CHANGELISTS = [
 ]
 
 
-@pytest.fixture
-def admin_client(client):
-    """A functional admin (superuser, as seeded) with a verified second factor."""
-    membership = MembershipFactory(
-        role=Membership.Role.FUNCTIONAL_ADMIN, user=UserFactory(staff=True, is_superuser=True)
-    )
-    return verify_otp(client, membership.user)
-
-
 @pytest.mark.parametrize("url", ORGANISATION_CHANGELISTS)
 def test_functional_admin_opens_the_organisation_changelists(admin_client, url):
     MembershipFactory()
