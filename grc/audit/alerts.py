@@ -593,7 +593,8 @@ def _in_scope_q():
     emergency_valid = Q(started_at__lte=at, expires_at__gte=at) & (Q(ended_at__isnull=True) | Q(ended_at__gte=at))
     return (
         Exists(Accompaniment.objects.filter(dated, file__citizen_id=citizen, team_id__in=reader_teams))
-        # The file's territory has no history: the current one is taken.
+        # A file's territory is set when it is opened (social_file_get_or_create) and nothing changes it:
+        # the current one is the one at the time of the read.
         | Exists(SocialFile.objects.filter(citizen_id=citizen, territory_id__in=reader_territories))
         | Exists(
             SharingGrant.objects.filter(grant_valid, file__citizen_id=citizen).filter(
