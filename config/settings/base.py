@@ -250,10 +250,11 @@ LOGGING = {
 PRIVACY_ARCHIVES_ROOT = Path(env.str("PRIVACY_ARCHIVES_ROOT", default=str(VAR_DIR / "private" / "privacy")))
 # How many records one retention batch (one export ZIP, one transaction) handles.
 PRIVACY_RETENTION_BATCH_SIZE = env.int("PRIVACY_RETENTION_BATCH_SIZE", default=200)
-# An access archive or a retention dry run still in preparation after this long is taken as lost (its
-# worker died): the screens say so and the DPO may ask again.
+# An access archive, a retention dry run or an erasure still in preparation after this long is taken as
+# lost (its worker died): the screens say so and the DPO may ask again.
 PRIVACY_ARCHIVE_LEASE_SECONDS = env.int("PRIVACY_ARCHIVE_LEASE_SECONDS", default=3600)
 PRIVACY_DRY_RUN_LEASE_SECONDS = env.int("PRIVACY_DRY_RUN_LEASE_SECONDS", default=3600)
+PRIVACY_ERASURE_LEASE_SECONDS = env.int("PRIVACY_ERASURE_LEASE_SECONDS", default=3600)
 
 # --- Citizen accounts (portal.accounts) ---------------------------------------------------------
 # Sign-up verification links expire after ACCOUNTS_VERIFY_MAX_AGE_SECONDS; password-reset links after

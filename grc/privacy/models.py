@@ -3,6 +3,8 @@
 * ``GdprRequest``: one request from a person exercising a right (Art. 15 to 21 RGPD) with its legal
   deadline: one month from receipt, extendable once by two months with a reason (Art. 12(3)).
 * ``AccessArchive``: the ZIP (JSON + readable PDF + files) compiled for an access request.
+* ``ErasureExecution``: one erasure (Art. 17) the DPO asked for on an erasure request, carried out by the
+  background worker.
 * ``Withholding``: a note or document flagged as holding third-party information, left out of
   access archives (the archive says so).
 * ``RetentionRule`` / ``RetentionRun`` / ``RetentionExport`` / ``RetentionWarning``: how long each
@@ -42,9 +44,10 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 def lease_cutoff(setting: str, now: datetime.datetime | None = None) -> datetime.datetime:
     """Before this moment a background job the DPO asked for from a screen counts as lost (no worker took
     it, or its worker died): ``now`` minus the lease ``setting`` in seconds (3600 by default). One
-    mechanism for the access-right archive in preparation (``PRIVACY_ARCHIVE_LEASE_SECONDS``) and the
-    retention dry run waiting or running (``PRIVACY_DRY_RUN_LEASE_SECONDS``): shown as interrupted, the page
-    stops refreshing, and asking again marks the lost one failed."""
+    mechanism for the access-right archive in preparation (``PRIVACY_ARCHIVE_LEASE_SECONDS``), the
+    retention dry run waiting or running (``PRIVACY_DRY_RUN_LEASE_SECONDS``) and the erasure waiting or
+    running (``PRIVACY_ERASURE_LEASE_SECONDS``): shown as interrupted, the page stops refreshing, and asking
+    again marks the lost one failed."""
     return (now or timezone.now()) - datetime.timedelta(seconds=int(getattr(settings, setting, 3600)))
 
 
@@ -227,6 +230,73 @@ class AccessArchive(models.Model):
         """Pending for longer than any compilation takes: its worker died (or none picked it up)."""
         return self.is_pending and (self.started_at or self.created_at) < lease_cutoff(
             "PRIVACY_ARCHIVE_LEASE_SECONDS", now
+        )
+
+
+class ErasureExecution(models.Model):
+    """One erasure (Art. 17) the DPO asked for on an erasure request: recorded *pending* by the register
+    (``grc.privacy.retention.erasure_request``), carried out by the background task
+    (``grc.privacy.tasks.execute_erasure``: *running*, then *done* with the retention runs it made, or
+    *failed* with a French reason that names no one). Nothing personal is stored here."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminé")
+        FAILED = "failed", _("En échec")
+
+    ACTIVE_STATUSES = (Status.PENDING, Status.RUNNING)
+
+    gdpr_request = models.ForeignKey(GdprRequest, on_delete=models.PROTECT, related_name="erasures")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("demandé par"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # When a worker took it (a running erasure whose worker died is found by its age).
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # French, for the DPO; never a name or an exception's text (they may carry personal data).
+    error = models.TextField(_("motif de l'échec"), blank=True)
+    # The RetentionRun ids it made (one per purpose involved) and how many exports for the Archives
+    # départementales they wrote: counts and ids only.
+    run_ids = models.JSONField(default=list, blank=True)
+    export_count = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("exécution d'un effacement")
+        verbose_name_plural = _("exécutions d'effacements")
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"Effacement n° {self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_running(self) -> bool:
+        return self.status == self.Status.RUNNING
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == self.Status.DONE
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
+
+    def is_stalled(self, now: datetime.datetime | None = None) -> bool:
+        """Pending or running for longer than any erasure takes: no worker took it, or its worker died."""
+        return self.is_active and (self.started_at or self.requested_at) < lease_cutoff(
+            "PRIVACY_ERASURE_LEASE_SECONDS", now
         )
 
 
