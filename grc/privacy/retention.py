@@ -49,12 +49,14 @@ from collections.abc import Callable
 from django.apps import apps
 from django.conf import settings
 from django.core import serializers
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.mail import send_mail
 from django.db import models, transaction
 from django.db.models import DateField, Exists, Func, IntegerField, OuterRef, Q, Value
 from django.db.models.functions import Cast, Coalesce, ExtractYear
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dossier_unique.models import (
     Accompaniment,
@@ -85,6 +87,8 @@ from grc.requests.models import Request, RequestAttachment, RequestMessage
 
 from .models import (
     AccessArchive,
+    ErasureExecution,
+    GdprRequest,
     RetentionDone,
     RetentionExport,
     RetentionRule,
@@ -197,8 +201,6 @@ def retention_rules_ensure(*, actor) -> list[RetentionRule]:
 @transaction.atomic
 def retention_rule_update(*, rule: RetentionRule, actor, **changes) -> RetentionRule:
     """Edit a rule (DPO only): label, duration, legal reference, warning, export, active."""
-    from django.core.exceptions import PermissionDenied, ValidationError
-
     from .perms import is_dpo
 
     if not is_dpo(actor):
@@ -956,22 +958,17 @@ def _process_batch(*, run, batch, actor, reason, counts, anonymise_citizens=True
     counts["stored_files_deleted"] += len([n for _, n in to_delete if n])
 
 
-def citizen_erase(*, gdpr_request, actor) -> list[RetentionRun]:
-    """Erasure (Art. 17) decided by the DPO on a request: everything about the request's citizen goes
-    now, the same way retention does it (export for the Archives départementales first, then the
-    social file, requests, letters and portal account anonymised, then the identity).
+def erasure_check(*, gdpr_request) -> list[int]:
+    """The conditions of an erasure (Art. 17) on ``gdpr_request``, checked when the DPO asks for it
+    (``erasure_request``, so the refusal is immediate) and again by the worker before anything goes
+    (``citizen_erase``: things may have changed meanwhile). Returns the ids of the citizen and of the
+    records merged into it.
 
-    Refused while an accompaniment or a request is still open (the file is then needed for the
-    public-interest task, Art. 17(3)(b)): close them first. One ``RetentionRun`` per purpose involved,
-    whose ``items`` name the GDPR request.
-    """
-    from django.core.exceptions import PermissionDenied, ValidationError
-
+    Refused (``ValidationError``, French, naming no one) unless the request is an open erasure request
+    matched to a citizen; while an accompaniment or a request of the person is still open (the file is
+    then needed for the public-interest task, Art. 17(3)(b)): close them first."""
     from .archive import person_ids
-    from .perms import is_dpo
 
-    if not is_dpo(actor):
-        raise PermissionDenied
     citizen = gdpr_request.citizen
     if gdpr_request.kind != "erasure" or citizen is None or not gdpr_request.is_open:
         raise ValidationError("Seule une demande d'effacement en cours, rapprochée d'un usager, peut être exécutée.")
@@ -980,6 +977,26 @@ def citizen_erase(*, gdpr_request, actor) -> list[RetentionRun]:
         raise ValidationError("Un accompagnement est en cours : il doit être clos avant l'effacement.")
     if Request.objects.filter(citizen_id__in=ids, status__in=Request.OPEN_STATUSES).exists():
         raise ValidationError("Une demande est en cours d'instruction : elle doit être close avant l'effacement.")
+    return ids
+
+
+def citizen_erase(*, gdpr_request, actor) -> list[RetentionRun]:
+    """Erasure (Art. 17) decided by the DPO on a request: everything about the request's citizen goes
+    now, in the caller's process, the same way retention does it (export for the Archives
+    départementales first, then the social file, requests, letters and portal account anonymised, then
+    the identity). The register asks for it with ``erasure_request``; the background task
+    (``grc.privacy.tasks.execute_erasure``) calls this.
+
+    Refused under the conditions of ``erasure_check`` (nothing is done then). One ``RetentionRun`` per
+    purpose involved, whose ``items`` name the GDPR request; each purpose commits on its own, so a
+    failure part-way leaves the purposes before it done (asking again does not redo them).
+    """
+    from .perms import is_dpo
+
+    if not is_dpo(actor):
+        raise PermissionDenied
+    ids = erasure_check(gdpr_request=gdpr_request)
+    citizen = gdpr_request.citizen
     rules = {rule.purpose: rule for rule in retention_rules_ensure(actor=actor)}
     targets = {
         P.PORTAL_ACCOUNT: list(
@@ -1029,6 +1046,176 @@ def citizen_erase(*, gdpr_request, actor) -> list[RetentionRun]:
         if citizen.birth_name != ANONYMISED_NAME:
             citizen_anonymise(citizen=citizen, actor=actor, reason=reason)
     return runs
+
+
+# --- erasure asked for from the register, run by the worker ----------------------------------------------
+
+# French reasons shown to the DPO when an erasure did not go through: they name no one and no file (an
+# exception's text can carry a path, a name or a NIR, so it is never shown or logged, only its class).
+ERASURE_FAILURE_ROLE = (
+    "La personne qui a demandé l'effacement n'a plus le rôle de délégué(e) à la protection des données : "
+    "rien n'a été effacé."
+)
+ERASURE_FAILURE_STORAGE = (
+    "Un fichier n'a pas pu être lu ou écrit dans le stockage (pièce du dossier, numérisation ou versement aux "
+    "Archives départementales) : l'effacement n'est pas allé à son terme. Faites vérifier le stockage, puis "
+    "demandez-le de nouveau (ce qui est déjà effacé ne l'est pas deux fois)."
+)
+ERASURE_FAILURE_OTHER = (
+    "L'effacement a échoué (erreur technique consignée dans le journal de l'application) : il n'est peut-être "
+    "pas allé à son terme. Demandez-le de nouveau (ce qui est déjà effacé ne l'est pas deux fois) ; si l'échec "
+    "se répète, prévenez l'équipe technique."
+)
+ERASURE_FAILURE_NOT_QUEUED = (
+    "L'effacement n'a pas pu être lancé (file des traitements indisponible) : rien n'a été effacé. "
+    "Demandez-le de nouveau dans quelques minutes."
+)
+ERASURE_FAILURE_STALLED = (
+    "L'effacement a été interrompu (aucun résultat dans le délai prévu) : il n'est peut-être pas allé à son "
+    "terme. Demandez-le de nouveau (ce qui est déjà effacé ne l'est pas deux fois)."
+)
+
+
+def _erasure_failure_message(error: BaseException) -> str:
+    if isinstance(error, PermissionDenied):
+        return ERASURE_FAILURE_ROLE
+    if isinstance(error, ValidationError):
+        # The conditions of erasure_check no longer hold: its fixed French sentences name no one.
+        return " ".join(error.messages) + " Rien n'a été effacé."
+    if isinstance(error, OSError):
+        return ERASURE_FAILURE_STORAGE
+    return ERASURE_FAILURE_OTHER
+
+
+def _erasure_close(erasure_id: int, *, actor, from_statuses, error: str = "") -> bool:
+    """Mark the erasure ``erasure_id`` done (``error`` empty) or failed with ``error`` (French), if its state
+    is one of ``from_statuses``; either way it records the retention runs it made so far (a failure part-way
+    leaves some purposes done). Returns whether it was marked."""
+    with transaction.atomic():
+        erasure = ErasureExecution.objects.select_for_update().filter(pk=erasure_id, status__in=from_statuses)
+        erasure = erasure.first()
+        if erasure is None:
+            return False
+        if erasure.started_at is not None:
+            run_ids = list(
+                RetentionRun.objects.filter(
+                    items__contains=[{"type": "effacement", "id": erasure.gdpr_request_id}],
+                    started_at__gte=erasure.started_at,
+                )
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            erasure.run_ids = run_ids
+            erasure.export_count = RetentionExport.objects.filter(run_id__in=run_ids).count()
+        erasure.status = ErasureExecution.Status.FAILED if error else ErasureExecution.Status.DONE
+        erasure.error = error
+        erasure.finished_at = timezone.now()
+        save_tracked(erasure, actor, "échec de l'effacement" if error else "effacement terminé")
+    return True
+
+
+def erasure_request(*, gdpr_request: GdprRequest, actor, request=None) -> ErasureExecution:
+    """Ask for the erasure (Art. 17) of the request's citizen (DPO only): records an ``ErasureExecution``
+    *pending* and enqueues on commit ``grc.privacy.tasks.execute_erasure(erasure_id, actor_id)``, which
+    runs ``citizen_erase`` as ``actor``. Nothing slow happens here: writing the Archives export of a
+    citizen with hundreds of documents takes minutes, more than a web request may.
+
+    Refused at once (``ValidationError``, French) under the conditions of ``erasure_check``, and while an
+    erasure of the same request is pending or running within ``PRIVACY_ERASURE_LEASE_SECONDS``; one older
+    than that lost its worker and is marked failed, and a new one may be asked for. ``request`` (the DPO's
+    HTTP request) is not needed: the worker's writes name the DPO, not a request."""
+    from .perms import is_dpo
+
+    if not is_dpo(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        # The register entry's row lock serialises two clicks: the second sees the first one's erasure.
+        locked = GdprRequest.objects.select_for_update().filter(pk=gdpr_request.pk).first()
+        if locked is None:
+            raise ValidationError("Cette demande n'existe plus.")
+        now = timezone.now()
+        active = list(
+            ErasureExecution.objects.filter(gdpr_request=locked, status__in=ErasureExecution.ACTIVE_STATUSES)
+        )
+        for erasure in active:
+            if not erasure.is_stalled(now):
+                raise ValidationError(
+                    _(
+                        "L'effacement n° %(pk)s de cette demande est déjà en attente ou en cours : attendez son "
+                        "résultat avant d'en demander un autre."
+                    )
+                    % {"pk": erasure.pk}
+                )
+        erasure_check(gdpr_request=locked)
+        for erasure in active:
+            _erasure_close(
+                erasure.pk, actor=actor, from_statuses=ErasureExecution.ACTIVE_STATUSES, error=ERASURE_FAILURE_STALLED
+            )
+        erasure = save_tracked(
+            ErasureExecution(gdpr_request=locked, requested_by=actor, requested_at=now), actor, "effacement demandé"
+        )
+        transaction.on_commit(lambda: enqueue_erasure(erasure.pk, actor.pk))
+    return erasure
+
+
+def enqueue_erasure(erasure_id: int, actor_id: int) -> None:
+    """Put the erasure on the task queue; if that fails, it is marked failed (the DPO asks again)."""
+    from .tasks import execute_erasure
+
+    try:
+        execute_erasure.enqueue(erasure_id, actor_id)
+    except Exception as error:
+        logger.error("erasure %s: not enqueued (%s)", erasure_id, type(error).__name__)
+        _erasure_close(
+            erasure_id,
+            actor=User.objects.filter(pk=actor_id).first(),
+            from_statuses=[ErasureExecution.Status.PENDING],
+            error=ERASURE_FAILURE_NOT_QUEUED,
+        )
+
+
+def erasure_run(*, erasure_id: int, actor_id: int) -> str:
+    """The background task's work: claim the pending erasure ``erasure_id`` (one worker only: pending →
+    running under ``SELECT … FOR UPDATE SKIP LOCKED``), check again that ``actor_id`` (the DPO who asked)
+    still is DPO and that the conditions still hold, run ``citizen_erase`` as them, and mark it done (with
+    its retention runs) or failed (with a French reason).
+
+    Returns "done", "failed" or "skipped" (not pending: delivered a second time, given up as lost, or
+    another worker has it); never raises for a failed erasure."""
+    actor = User.objects.filter(pk=actor_id).first()
+    with transaction.atomic():
+        erasure = (
+            ErasureExecution.objects.select_for_update(skip_locked=True)
+            .filter(pk=erasure_id, status=ErasureExecution.Status.PENDING)
+            .first()
+        )
+        if erasure is None:
+            return "skipped"
+        erasure.status = ErasureExecution.Status.RUNNING
+        erasure.started_at = timezone.now()
+        save_tracked(erasure, actor, "effacement commencé")
+    try:
+        from .perms import is_dpo
+
+        if actor is None or not is_dpo(actor):
+            raise PermissionDenied
+        gdpr_request = GdprRequest.objects.select_related("citizen").get(pk=erasure.gdpr_request_id)
+        citizen_erase(gdpr_request=gdpr_request, actor=actor)
+    except Exception as error:
+        logger.warning("erasure %s: failed (%s)", erasure_id, type(error).__name__)
+        _erasure_close(
+            erasure_id,
+            actor=actor,
+            from_statuses=[ErasureExecution.Status.RUNNING],
+            error=_erasure_failure_message(error),
+        )
+        return "failed"
+    # Done even if it was given up as lost meanwhile (a slow worker, not a dead one): the data is gone, and
+    # the register must say so.
+    _erasure_close(
+        erasure_id, actor=actor, from_statuses=[ErasureExecution.Status.RUNNING, ErasureExecution.Status.FAILED]
+    )
+    return "done"
 
 
 def _apply_access_log(*, rule, run, actor, dry_run, cutoff, counts) -> None:

@@ -7,6 +7,9 @@
 * ``retention_dry_run``: the dry run of one rule asked for from the retention screen
   (``grc.privacy.services.retention_dry_run_request``): a rule over 300,000 files counts and lists for
   minutes too. The screen records its ``RetentionRun`` queued; the task makes it running, then done.
+* ``execute_erasure``: the erasure (Art. 17) the DPO asked for on a register entry
+  (``grc.privacy.retention.erasure_request`` enqueues it on commit): the export for the Archives
+  départementales of a citizen with hundreds of documents, then the anonymisation, take minutes too.
 """
 
 import datetime
@@ -17,7 +20,7 @@ from django_tasks import task
 from .archive import access_archive_build
 from .models import RetentionRule, RetentionRun, lease_cutoff
 from .perms import is_dpo
-from .retention import retention_apply, retention_apply_all, retention_rules_ensure
+from .retention import erasure_run, retention_apply, retention_apply_all, retention_rules_ensure
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,14 @@ def compile_access_archive(archive_id: int, actor_id: int, request_id: str = "")
     """Compile the pending archive as the DPO ``actor_id`` who asked (the access log names them, with the
     id of the request that asked); "ready", "failed" (the archive says why, in French) or "skipped"."""
     return access_archive_build(archive_id=archive_id, actor_id=actor_id, request_id=request_id)
+
+
+@task()
+def execute_erasure(erasure_id: int, actor_id: int) -> str:
+    """Run the pending erasure ``erasure_id`` as the DPO ``actor_id`` who asked (the retention runs, exports
+    and history name them): "done", "failed" (the erasure says why, in French) or "skipped" (no longer
+    pending: the task delivered a second time, or the erasure given up as lost)."""
+    return erasure_run(erasure_id=erasure_id, actor_id=actor_id)
 
 
 @task()
