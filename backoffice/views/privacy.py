@@ -1,6 +1,7 @@
 """The DPO's GDPR screens: the register of rights requests (deadlines, late first), one request with its
-history, access-right archives (compile, download), portal account deletion requests (erase the account or
-refuse, from their register entry), and retention (rules, dry run, runs, exports).
+history, access-right archives (compile, download), erasures (asked for here, run by the worker), portal
+account deletion requests (erase the account or refuse, from their register entry), and retention (rules,
+dry run, runs, exports).
 
 Only the DPO (``grc.privacy.perms.is_dpo``) reaches these pages; anyone else gets 404. Reads go through
 ``grc.privacy.selectors``, writes through ``grc.privacy.services`` / ``retention`` / ``archive``.
@@ -270,6 +271,13 @@ def _detail(
         archive.stalled = archive.is_stalled(now)
     # The page refreshes itself while an archive is being prepared (not for one whose worker died).
     archive_pending = any(a.is_pending and not a.stalled for a in archives)
+    erasures = list(gdpr_request.erasures.select_related("requested_by").order_by("-requested_at", "-pk"))
+    for erasure in erasures:
+        erasure.stalled = erasure.is_stalled(now)
+    # The same for an erasure waiting for the worker or running; the button is not offered meanwhile, nor
+    # once one is done.
+    erasure_active = any(e.is_active and not e.stalled for e in erasures)
+    erasure_done = any(e.is_done for e in erasures)
     return render(
         request,
         "backoffice/privacy/request_detail.html",
@@ -283,6 +291,9 @@ def _detail(
             "archive_form": ArchiveForm(),
             "archives": archives,
             "archive_pending": archive_pending,
+            "erasures": erasures,
+            "erasure_active": erasure_active,
+            "erasure_done": erasure_done,
             "account_deletion": account_deletion,
             "account_deletion_open": account_deletion is not None
             and account_deletion.status == AccountDeletionRequest.Status.OPEN,
@@ -380,23 +391,27 @@ def withholding_set(request, pk):
 
 @require_POST
 def erasure_execute(request, pk):
-    """Run the erasure of an erasure request's citizen (export first, then anonymisation); needs a ticked
-    confirmation."""
+    """Ask for the erasure of an erasure request's citizen (needs a ticked confirmation): recorded *en
+    attente* and carried out by the background worker (export first, then anonymisation); the register entry
+    shows its state and refreshes itself until it is over. Refused at once, in French, when it cannot be
+    done (something still open, or one already asked for)."""
     gdpr_request = selectors.gdpr_request_get(user=request.user, pk=pk, request=request)
     if request.POST.get("confirm") != "on":
         messages.error(request, _("Cochez la case de confirmation : l'effacement est irréversible."))
         return redirect(gdpr_request.get_absolute_url())
     try:
-        runs = retention.citizen_erase(gdpr_request=gdpr_request, actor=request.user)
+        retention.erasure_request(gdpr_request=gdpr_request, actor=request.user, request=request)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(
             request,
-            _("Effacement exécuté (%(n)s traitement(s), versements aux Archives compris). Répondez au demandeur.")
-            % {"n": len(runs)},
+            _(
+                "Effacement demandé : il s'exécute en arrière-plan ; cette page se met à jour toute seule "
+                "jusqu'à son résultat."
+            ),
         )
-    return redirect(gdpr_request.get_absolute_url())
+    return redirect(gdpr_request.get_absolute_url() + "#effacement")
 
 
 def _account_deletion_or_404(request, gdpr_request):

@@ -394,20 +394,28 @@ def test_access_log_rule_as_the_dpo_set_it_purges_exactly_the_older_rows(db, dpo
 
 
 def test_erasure_request_erases_the_citizen_once_nothing_is_open(rich, dpo, apply, django_capture_on_commit_callbacks):
+    """Asked for as the register does (``erasure_request``), run by the worker's task on commit."""
     from django.core.exceptions import ValidationError
 
-    from grc.privacy.retention import citizen_erase
+    from grc.privacy.models import ErasureExecution, RetentionRun
+    from grc.privacy.retention import erasure_request
 
     citizen = rich["citizen"]
     gdpr_request = gdpr_entry(dpo=dpo, citizen=citizen, kind="erasure")
-    with pytest.raises(ValidationError, match="accompagnement est en cours"):
-        citizen_erase(gdpr_request=gdpr_request, actor=dpo)
+    # Refused when asked, at once: nothing recorded, nothing queued.
+    with django_capture_on_commit_callbacks() as queued:
+        with pytest.raises(ValidationError, match="accompagnement est en cours"):
+            erasure_request(gdpr_request=gdpr_request, actor=dpo)
+    assert queued == [] and not ErasureExecution.objects.exists()
     Accompaniment.objects.filter(file=rich["file"]).update(status="closed", end_date=timezone.localdate())
     # The account was deactivated (its holder asked for deletion on the portal): erased all the same.
     account = citizen.user
     type(account).objects.filter(pk=account.pk).update(is_active=False)
     with django_capture_on_commit_callbacks(execute=True):
-        runs = citizen_erase(gdpr_request=gdpr_request, actor=dpo)
+        erasure = erasure_request(gdpr_request=gdpr_request, actor=dpo)
+    erasure.refresh_from_db()
+    assert erasure.status == ErasureExecution.Status.DONE
+    runs = list(RetentionRun.objects.filter(pk__in=erasure.run_ids).select_related("rule"))
     account.refresh_from_db()
     assert account.email.endswith("@anonymise.invalid") and account.first_name == account.last_name == ""
     assert {run.rule.purpose for run in runs} == {"portal_account", "request", "mail", "social_file"}
@@ -421,6 +429,21 @@ def test_erasure_request_erases_the_citizen_once_nothing_is_open(rich, dpo, appl
     rich["homonym"].refresh_from_db()
     assert rich["spouse"].birth_name == "Secretconjoint" and rich["homonym"].birth_name == "Lemoine"
     assert Note.objects.filter(file=rich["homonym_file"], text="NOTE-DE-L-HOMONYME").exists()
+
+
+def test_citizen_erase_checks_the_conditions_again_in_the_worker(rich, dpo):
+    """``citizen_erase`` (what the worker runs) refuses on its own what ``erasure_request`` refused."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from grc.privacy.retention import citizen_erase
+
+    gdpr_request = gdpr_entry(dpo=dpo, citizen=rich["citizen"], kind="erasure")
+    with pytest.raises(ValidationError, match="accompagnement est en cours"):
+        citizen_erase(gdpr_request=gdpr_request, actor=dpo)
+    with pytest.raises(PermissionDenied):
+        citizen_erase(gdpr_request=gdpr_request, actor=rich["worker"])
+    rich["citizen"].refresh_from_db()
+    assert rich["citizen"].birth_name == "Lemoine"
 
 
 def test_rule_update_refuses_out_of_range_values_whoever_calls(db, dpo):

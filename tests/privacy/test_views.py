@@ -9,7 +9,7 @@ from django.utils import timezone
 from grc.audit.models import AccessLog
 from grc.privacy import services
 from grc.privacy.archive import access_archive_compile
-from grc.privacy.models import GdprRequest, RetentionRule
+from grc.privacy.models import ErasureExecution, GdprRequest, RetentionRule
 from grc.privacy.retention import retention_apply, retention_rules_ensure
 from tests.factories import UserFactory, verify_otp
 from tests.privacy.conftest import gdpr_entry
@@ -62,8 +62,9 @@ def test_everyone_but_the_dpo_gets_404(client, register, worker_a):
         for url in get:
             assert client.get(url).status_code == 404, url
         for url in post:
-            assert client.post(url, {"reason": "x", "to_status": "answered"}).status_code == 404, url
+            assert client.post(url, {"reason": "x", "to_status": "answered", "confirm": "on"}).status_code == 404, url
     assert GdprRequest.objects.get().status == "received"
+    assert not ErasureExecution.objects.exists()
 
 
 def test_dpo_pages_render(dpo_client, register):

@@ -171,3 +171,29 @@ def test_a_missing_export_file_gets_a_french_page_not_a_500(dpo_client, objects)
     assert response.status_code == 410
     body = response.content.decode()
     assert "introuvable dans le stockage" in body and export.sha256 in body
+
+
+def test_garbage_on_an_erasure_entry_never_gives_a_500_and_queues_one_erasure(
+    dpo_client, dpo, citizen, django_capture_on_commit_callbacks
+):
+    """The sweep above posts to an access request (refused at once); here an erasure entry the service
+    accepts: the first confirmed post records one erasure, every other is refused in French."""
+    from grc.privacy.models import ErasureExecution
+
+    entry = services.gdpr_request_create(
+        actor=dpo,
+        kind="erasure",
+        requester_identity="Demandeur",
+        received_on=timezone.localdate(),
+        channel="mail",
+        citizen=citizen,
+    )
+    url = reverse("backoffice:privacy_erasure_execute", args=[entry.pk])
+    with django_capture_on_commit_callbacks() as queued:
+        for value in GARBAGE:
+            _check(dpo_client.post(url, {**dict.fromkeys(FORM_FIELDS, value), "confirm": "on"}), url)
+            _check(dpo_client.post(url, dict.fromkeys(FORM_FIELDS, value)), url)
+    assert len(queued) == 1
+    assert ErasureExecution.objects.get(gdpr_request=entry).status == ErasureExecution.Status.PENDING
+    page = dpo_client.get(entry.get_absolute_url()).content.decode()
+    assert "<strong>en attente</strong>" in page and f'action="{url}"' not in page
