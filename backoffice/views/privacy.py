@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from grc.forms import add_service_error
 from grc.models import User
 from grc.perms import dpo_accounts
 from grc.privacy import archive as archive_services
@@ -170,14 +171,6 @@ class RuleForm(forms.Form):
     is_active = forms.BooleanField(label=gettext_lazy("Règle appliquée"), required=False)
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _require_dpo(request) -> None:
     if not is_dpo(request.user):
         raise Http404
@@ -206,7 +199,7 @@ def request_create(request):
         try:
             gdpr_request = services.gdpr_request_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(
                 request,
@@ -233,7 +226,7 @@ def request_edit(request, pk):
         try:
             services.gdpr_request_update(gdpr_request=gdpr_request, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("La demande %(ref)s est modifiée.") % {"ref": gdpr_request.reference})
             return redirect(gdpr_request.get_absolute_url())
@@ -322,7 +315,7 @@ def _entry_form_post(request, gdpr_request, form, *, form_name, act):
         try:
             message = act(form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, message)
             return redirect(gdpr_request.get_absolute_url())
@@ -557,7 +550,7 @@ def rule_edit(request, pk):
         try:
             retention.retention_rule_update(rule=rule, actor=request.user, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Règle « %(label)s » enregistrée.") % {"label": rule.label})
             return redirect("backoffice:privacy_retention")
