@@ -965,13 +965,20 @@ def erasure_check(*, gdpr_request) -> list[int]:
     records merged into it.
 
     Refused (``ValidationError``, French, naming no one) unless the request is an open erasure request
-    matched to a citizen; while an accompaniment or a request of the person is still open (the file is
+    matched to a citizen and not opened by a portal account deletion (that one closes the account only);
+    while an accompaniment or a request of the person is still open (the file is
     then needed for the public-interest task, Art. 17(3)(b)): close them first."""
     from .archive import person_ids
 
     citizen = gdpr_request.citizen
     if gdpr_request.kind != "erasure" or citizen is None or not gdpr_request.is_open:
         raise ValidationError("Seule une demande d'effacement en cours, rapprochée d'un usager, peut être exécutée.")
+    if type(gdpr_request).objects.filter(pk=gdpr_request.pk, account_deletion__isnull=False).exists():
+        # The person asked to close their portal account, not to erase their records.
+        raise ValidationError(
+            "Cette demande porte sur la suppression du compte du portail : utilisez « Supprimer le compte ». "
+            "Si l'usager demande aussi l'effacement de son dossier, enregistrez une demande d'effacement distincte."
+        )
     ids = person_ids(citizen)
     if Accompaniment.objects.filter(file__citizen_id__in=ids, status=Accompaniment.Status.OPEN).exists():
         raise ValidationError("Un accompagnement est en cours : il doit être clos avant l'effacement.")

@@ -262,3 +262,14 @@ def test_migration_opens_entries_for_older_requests(account, dpo, monkeypatch):
     assert list(entry.history.values_list("history_type", "history_change_reason")) == [("+", migration.REASON)]
     assert (handled.gdpr_request.status, handled.gdpr_request.refusal_reason) == ("refused", "Recours")
     assert GdprRequest.objects.count() == 2
+
+
+def test_an_account_deletion_entry_never_runs_a_full_erasure(asked, dpo, citizen):
+    """The person asked to close their portal account: erasing their social file needs its own request."""
+    from grc.privacy.retention import erasure_request
+
+    with pytest.raises(ValidationError, match="Supprimer le compte"):
+        erasure_request(gdpr_request=asked.gdpr_request, actor=dpo)
+    citizen.refresh_from_db()
+    assert citizen.birth_name != "Anonymisé"
+    assert not asked.gdpr_request.erasures.exists()
