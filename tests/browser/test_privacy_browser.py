@@ -1,0 +1,35 @@
+"""The DPO asked for an erasure and stays on the register entry: the page updates itself when the worker is done,
+even though the DPO landed on it at its #effacement anchor (a refresh to a URL with a fragment is only a jump)."""
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from grc.models import Citizen
+from grc.privacy.models import ErasureExecution
+from grc.privacy.tasks import execute_erasure
+from tests.browser.conftest import FLUSHABLE_APPS, log_in
+from tests.factories import CitizenFactory
+from tests.privacy.conftest import gdpr_entry
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, available_apps=FLUSHABLE_APPS)
+def test_the_register_entry_shows_the_erasure_done_without_a_click(live_server, browser, dpo):
+    citizen = CitizenFactory(birth_name="Kerbrat", first_names="Anne")
+    entry = gdpr_entry(dpo=dpo, citizen=citizen, kind="erasure")
+    # As the DPO's click leaves it: recorded, waiting for the worker.
+    erasure = ErasureExecution.objects.create(gdpr_request=entry, requested_by=dpo)
+
+    log_in(browser, live_server, dpo)
+    WebDriverWait(browser, 30).until(lambda b: "/connexion/" not in b.current_url and "/otp/" not in b.current_url)
+    browser.get(f"{live_server.url}{entry.get_absolute_url()}#effacement")
+    section = browser.find_element(By.ID, "effacement")
+    assert "en attente" in section.text
+
+    assert execute_erasure.call(erasure.pk, dpo.pk) == "done"  # the worker takes it and erases
+
+    WebDriverWait(browser, 20).until(EC.text_to_be_present_in_element((By.ID, "effacement"), "terminé"))
+    assert "Répondez au demandeur" in browser.find_element(By.ID, "effacement").text
+    assert Citizen.objects.get(pk=citizen.pk).birth_name != "Kerbrat"
