@@ -26,6 +26,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from grc.models import Citizen, Membership, User
+from grc.models.citizens import first_name_of
 
 from . import perms
 from .models import AccessLog, AccessLogAnchor, Alert, LogVerification
@@ -269,7 +270,7 @@ def names_of_citizens(ids) -> dict[int, str]:
     if not ids:
         return {}
     return {
-        pk: f"{(usage or birth).upper()} {first.split(' ')[0] if first else ''}".strip()
+        pk: f"{(usage or birth).upper()} {first_name_of(first)}".strip()
         for pk, usage, birth, first in Citizen.objects.filter(pk__in=ids).values_list(
             "pk", "usage_name", "birth_name", "first_names"
         )

@@ -6,6 +6,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
+def first_name_of(first_names: str) -> str:
+    """The first of the civil-status first names, written "Camille, Louise" or "Camille Louise"."""
+    return (first_names or "").split(",")[0].strip().split(" ")[0]
+
+
 class Citizen(models.Model):
     """One person in the citizen reference (référentiel usagers).
 
@@ -116,7 +121,7 @@ class Citizen(models.Model):
 
     @property
     def first_name(self):
-        return self.first_names.split(",")[0].split(" ")[0] if self.first_names else ""
+        return first_name_of(self.first_names)
 
     @property
     def is_merged(self):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from grc.history import save_tracked
 from grc.models import Citizen
+from grc.models.citizens import first_name_of
 from portal.accounts.models import AccountDeletionRequest, CitizenProfile, OidcIdentity
 
 logger = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ def account_signup(*, email: str, password: str, identity: dict, site_url: str):
             email=email,
             is_active=False,
             is_staff=False,
-            first_name=(identity.get("first_names") or "").split(",")[0].split(" ")[0][:150],
+            first_name=first_name_of(identity.get("first_names"))[:150],
             last_name=(identity.get("usage_name") or identity.get("birth_name") or "")[:150],
         )
         user.set_password(password)
@@ -432,7 +433,7 @@ def oidc_login(*, issuer: str, claims: dict, current_user=None):
             email=email,
             is_active=True,
             is_staff=False,
-            first_name=identity["first_names"].split(" ")[0][:150],
+            first_name=first_name_of(identity["first_names"])[:150],
             last_name=(identity["usage_name"] or identity["birth_name"])[:150],
         )
         user.set_unusable_password()

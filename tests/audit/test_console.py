@@ -1,6 +1,7 @@
 """The DPO console: only the DPO, filters on indexes, the DPO's own reads logged, CSV export, pinned queries."""
 
 import datetime
+import html
 
 import pytest
 from django.urls import reverse
@@ -172,6 +173,12 @@ def test_actor_timeline_and_citizen_readers(dpo_client, scene, worker_a, worker_
     readers = response.context["readers"]
     assert {r["actor_id"] for r in readers} == {worker_a.pk, worker_b.pk}
     assert all(r["count"] == 1 for r in readers)
+
+
+def test_the_readers_page_names_the_citizen_by_surname_and_first_first_name(dpo_client):
+    citizen = CitizenFactory(birth_name="Rolland", first_names="Camille, Louise")
+    body = dpo_client.get(reverse("backoffice:dpo_citizen_readers", args=[citizen.pk])).content.decode()
+    assert f"Qui a consulté la fiche ROLLAND Camille (n° {citizen.pk})" in html.unescape(body)
 
 
 def test_home_shows_the_latest_verification(dpo_client):
