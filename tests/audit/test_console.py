@@ -349,3 +349,12 @@ def test_pages_showing_citizen_names_say_so_in_the_dpos_log_row(dpo_client, dpo,
     dpo_client.get(reverse("backoffice:dpo_alert", args=[alert.pk]))
     row = AccessLog.objects.filter(actor=dpo, action=A.DPO_ALERT_VIEW).get()
     assert row.purpose == f"alert={alert.pk} ; noms d'usagers affichés : n° {c1.pk}"
+
+
+def test_the_log_names_what_was_read_in_words(dpo_client, worker_a):
+    citizen = CitizenFactory(birth_name="Guillou")
+    access_log_write(actor=worker_a, action=A.CITIZEN_VIEW, citizen=citizen, obj=citizen)
+    access_log_write(actor=worker_a, action=A.EXPORT, object_type="ancienne.table", object_id=3)
+    body = html.unescape(dpo_client.get(reverse("backoffice:dpo_log")).content.decode())
+    assert f'<span title="grc.citizen">Usager</span> n° {citizen.pk}' in body
+    assert '<span title="ancienne.table">ancienne.table</span> n° 3' in body
