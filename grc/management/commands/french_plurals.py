@@ -47,6 +47,8 @@ class Command(BaseCommand):
             raise CommandError("Outils gettext introuvables : installez le paquet Debian « gettext ».")
         base = Path(settings.BASE_DIR)
         po = base / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+        # From scratch: makemessages would merge with the previous catalog and guess fuzzy translations.
+        po.unlink(missing_ok=True)
         call_command("makemessages", locale=["fr"], ignore_patterns=IGNORED, no_location=True, verbosity=0)
         text = plural_entries(po.read_text(encoding="utf-8"))
         po.write_text(text, encoding="utf-8")
