@@ -279,6 +279,7 @@ def _detail(
             "history": history,
             "late": gdpr_request.is_late(),
             "days_left": gdpr_request.days_left(),
+            "days_late": -gdpr_request.days_left(),
             "transition_form": transition_form or TransitionForm(gdpr_request=gdpr_request),
             "extend_form": extend_form or ExtendForm(),
             "archive_form": ArchiveForm(),

@@ -1,6 +1,7 @@
 """DPO screens: 404 for everyone else, bad input kept with French messages, archive download logged."""
 
 import datetime
+import html
 
 import pytest
 from django.urls import reverse
@@ -204,3 +205,22 @@ def test_register_list_query_count_does_not_grow_with_the_requests(dpo_client, d
     with django_assert_max_num_queries(len(two.captured_queries)):
         page = dpo_client.get(url).content.decode()
     assert page.count("RGPD-") >= 6
+
+
+def test_the_entry_says_how_late_it_is_rather_than_negative_days_left(dpo_client, dpo):
+    today = timezone.localdate()
+    late = services.gdpr_request_create(
+        actor=dpo,
+        kind="access",
+        requester_identity="Demandeur",
+        received_on=today - datetime.timedelta(days=45),
+        channel="mail",
+    )
+    body = html.unescape(dpo_client.get(late.get_absolute_url()).content.decode())
+    days = (today - late.due_date).days
+    assert days > 1
+    assert f"<dt>Retard</dt><dd>{days} jours après l'échéance</dd>" in body
+    assert "Jours restants" not in body
+    on_time = gdpr_entry(dpo=dpo)
+    body = html.unescape(dpo_client.get(on_time.get_absolute_url()).content.decode())
+    assert f"<dt>Jours restants</dt><dd>{on_time.days_left()}</dd>" in body
