@@ -58,6 +58,15 @@ class GdprRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
     )
+    details = forms.CharField(
+        label=gettext_lazy("Précisions du demandeur"),
+        help_text=gettext_lazy(
+            "Ce que la personne demande, dans ses mots (informations à corriger, traitement visé…)."
+        ),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     citizen = forms.IntegerField(
         label=gettext_lazy("Numéro d'usager"),
         required=False,
@@ -215,6 +224,7 @@ def request_edit(request, pk):
     initial = {
         "kind": gdpr_request.kind,
         "requester_identity": gdpr_request.requester_identity,
+        "details": gdpr_request.details,
         "citizen": gdpr_request.citizen_id,
         "received_on": gdpr_request.received_on,
         "channel": gdpr_request.channel,

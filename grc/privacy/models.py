@@ -90,6 +90,19 @@ class GdprRequest(models.Model):
     )
     # The requester's identity as written in the request (before it is matched to a citizen).
     requester_identity = models.TextField(_("identité déclarée du demandeur"))
+    # What the person wrote about their request (what to correct, what they object to...): personal data,
+    # anonymised with ``requester_identity``.
+    details = models.TextField(_("précisions du demandeur"), blank=True)
+    # The citizen's own portal account when they filed the request on the portal (their list in Mon espace,
+    # one open request per kind); kept when the account is closed or erased (it is anonymised, not deleted).
+    portal_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("compte du portail"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     received_on = models.DateField(_("reçue le"))
     channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices)
     deadline = models.DateField(_("échéance légale"), editable=False)

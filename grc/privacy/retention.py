@@ -373,8 +373,9 @@ def citizen_anonymise(*, citizen: Citizen, actor, reason: str, refresh_search: b
         save_tracked(household, actor, reason)
     _history(Household).objects.filter(id__in=household_ids - still_named).update(label="")
     gdpr = apps.get_model("privacy", "GdprRequest")
-    gdpr.objects.filter(citizen_id__in=ids).update(requester_identity=ANONYMISED)
-    _history(gdpr).objects.filter(citizen_id__in=ids).update(requester_identity=ANONYMISED)
+    # The requester's own words (what to correct, what they object to) go with their identity.
+    gdpr.objects.filter(citizen_id__in=ids).update(requester_identity=ANONYMISED, details="")
+    _history(gdpr).objects.filter(citizen_id__in=ids).update(requester_identity=ANONYMISED, details="")
     # Access-right archives sent to this person hold a full copy of their data: the bytes go (after
     # commit), the row stays as the proof of the answer (date, SHA-256).
     archive_model = apps.get_model("privacy", "AccessArchive")

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import datetime
 import logging
+import smtplib
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,7 +45,7 @@ TRANSITIONS: dict[str, set[str]] = {
     S.REFUSED: set(),
 }
 EXTENSION_MONTHS = 2
-EDITABLE_FIELDS = ("kind", "citizen", "requester_identity", "received_on", "channel", "owner", "notes")
+EDITABLE_FIELDS = ("kind", "citizen", "requester_identity", "details", "received_on", "channel", "owner", "notes")
 
 
 def legal_deadline(received_on: datetime.date) -> datetime.date:
@@ -101,6 +103,7 @@ def gdpr_request_create(
     citizen=None,
     owner=None,
     notes: str = "",
+    details: str = "",
 ) -> GdprRequest:
     """Record a request in the register; its legal deadline is one month from ``received_on``."""
     _check_dpo(actor)
@@ -115,18 +118,54 @@ def gdpr_request_create(
     }
     _validate(values)
     gdpr_request = GdprRequest(
-        **values, reference=_next_reference(received_on.year), deadline=legal_deadline(received_on)
+        **values,
+        details=_clean_details(kind, details, required=False),
+        reference=_next_reference(received_on.year),
+        deadline=legal_deadline(received_on),
     )
     return save_tracked(gdpr_request, actor, "enregistrement de la demande")
 
 
+# Rights the citizen must explain (what to correct, what to restrict, what they object to).
+DETAILS_REQUIRED_KINDS = (GdprRequest.Kind.RECTIFICATION, GdprRequest.Kind.RESTRICTION, GdprRequest.Kind.OBJECTION)
+DETAILS_MAX_LENGTH = 5000
+
+
+def _clean_details(kind: str, details: str, *, required: bool = True) -> str:
+    """The requester's own words, stripped; at most 5,000 characters, no NUL byte. ``required``: the
+    citizen filing on the portal must explain a rectification, restriction or objection (the DPO recording
+    a letter may leave them empty)."""
+    details = (details or "").strip()
+    if "\x00" in details:
+        raise ValidationError({"details": _("Le texte contient un caractère non autorisé.")})
+    if len(details) > DETAILS_MAX_LENGTH:
+        raise ValidationError(
+            {"details": _("Les précisions ne peuvent pas dépasser %(max)s caractères.") % {"max": DETAILS_MAX_LENGTH}}
+        )
+    if required and not details and kind in DETAILS_REQUIRED_KINDS:
+        messages = {
+            GdprRequest.Kind.RECTIFICATION: _("Indiquez les informations à corriger et ce qu'elles devraient être."),
+            GdprRequest.Kind.RESTRICTION: _("Indiquez quelles données sont concernées et pourquoi."),
+            GdprRequest.Kind.OBJECTION: _("Indiquez à quel traitement vous vous opposez et pour quelle raison."),
+        }
+        raise ValidationError({"details": messages[kind]})
+    return details
+
+
 @transaction.atomic
 def gdpr_request_open_for_account(
-    *, account, kind: str, requester_identity: str, citizen=None, received_on: datetime.date | None = None
+    *,
+    account,
+    kind: str,
+    requester_identity: str,
+    citizen=None,
+    received_on: datetime.date | None = None,
+    details: str = "",
 ) -> GdprRequest:
     """Open a register entry for a request a citizen made themselves on the portal (channel *portal*,
-    received today unless ``received_on``), with its legal deadline. ``account`` is the citizen's own
-    portal account (the author of the history row); no DPO check: the person exercises their right."""
+    received today unless ``received_on``), with its legal deadline and the citizen's own ``details``.
+    ``account`` is the citizen's own portal account (the author of the history row, kept on the entry);
+    no DPO check: the person exercises their right."""
     if account is None or account.is_staff:
         raise PermissionDenied
     received_on = received_on or timezone.localdate()
@@ -141,9 +180,95 @@ def gdpr_request_open_for_account(
     }
     _validate(values)
     gdpr_request = GdprRequest(
-        **values, reference=_next_reference(received_on.year), deadline=legal_deadline(received_on)
+        **values,
+        details=_clean_details(kind, details),
+        portal_account=account,
+        reference=_next_reference(received_on.year),
+        deadline=legal_deadline(received_on),
     )
     return save_tracked(gdpr_request, account, "demande faite sur le portail")
+
+
+@transaction.atomic
+def gdpr_request_from_portal(*, account, kind: str, requester_identity: str, details: str = "") -> GdprRequest:
+    """A citizen exercises a right (Art. 15 to 21) from Mon espace: the entry lands in the register at once
+    (channel *portal*, received today, legal deadline), linked to the account's citizen record if it has
+    one, and an acknowledgement goes by e-mail once this commits (reference, right, deadline; never the
+    ``details``).
+
+    ``account`` is the citizen's own active portal account (staff: ``PermissionDenied``);
+    ``requester_identity`` is computed by the portal (``portal.accounts.services.requester_identity``).
+    ``details`` are required for rectification, restriction and objection, 5,000 characters at most.
+    A second *open* request of the same kind by the same account is refused, naming the first one.
+    Erasure here asks the DPO to erase records; the portal account's own deletion has its own request.
+    """
+    from grc.models import Citizen, User
+
+    if account is None or not getattr(account, "is_authenticated", False) or account.is_staff:
+        raise PermissionDenied
+    if not account.is_active:
+        raise PermissionDenied
+    if kind not in GdprRequest.Kind.values:
+        raise ValidationError({"kind": _("Choisissez le droit que vous souhaitez exercer.")})
+    details = _clean_details(kind, details)
+    # The account's row lock serialises two submissions of the same form (double click, two tabs).
+    User.objects.select_for_update().filter(pk=account.pk).values_list("pk", flat=True).first()
+    existing = (
+        GdprRequest.objects.filter(portal_account=account, kind=kind, status__in=GdprRequest.OPEN_STATUSES)
+        .order_by("received_on", "pk")
+        .first()
+    )
+    if existing is not None:
+        raise ValidationError(
+            {
+                "kind": _(
+                    "Vous avez déjà une demande en cours pour ce droit (%(reference)s, reçue le %(date)s) : le "
+                    "délégué à la protection des données vous répondra. Vous pourrez en faire une nouvelle une "
+                    "fois celle-ci traitée."
+                )
+                % {"reference": existing.reference, "date": existing.received_on.strftime("%d/%m/%Y")}
+            }
+        )
+    citizen = Citizen.objects.filter(user=account).first()
+    gdpr_request = gdpr_request_open_for_account(
+        account=account, kind=kind, requester_identity=requester_identity, citizen=citizen, details=details
+    )
+    to = account.email
+    if to and not to.endswith(".invalid"):
+        context = {
+            "reference": gdpr_request.reference,
+            "kind": str(gdpr_request.get_kind_display()),
+            "received_on": gdpr_request.received_on,
+            "deadline": gdpr_request.deadline,
+        }
+        transaction.on_commit(lambda: _send_acknowledgement(to=to, **context))
+    logger.info("privacy: register entry %s opened from the portal (account %s)", gdpr_request.pk, account.pk)
+    return gdpr_request
+
+
+def _send_acknowledgement(*, to: str, reference: str, kind: str, received_on, deadline) -> None:
+    """The acknowledgement of a rights request filed on the portal (French; the request's ``details`` never
+    go by e-mail). A failure is logged without the address: the request is recorded all the same."""
+    subject = _("Votre demande %(reference)s a bien été reçue") % {"reference": reference}
+    body = _(
+        "Bonjour,\n\n"
+        "Votre demande d'exercice de vos droits sur vos données personnelles a bien été reçue le %(received)s "
+        "et enregistrée sous la référence %(reference)s.\n\n"
+        "Droit exercé : %(kind)s\n\n"
+        "Le délégué à la protection des données du Département vous répondra au plus tard le %(deadline)s "
+        "(un mois à compter de la réception). Ce délai peut être prolongé de deux mois lorsque la demande est "
+        "complexe : vous en seriez alors informé(e), avec le motif, avant cette date.\n\n"
+        "Vous pouvez suivre votre demande dans votre espace, rubrique « Mes données ».\n"
+    ) % {
+        "received": received_on.strftime("%d/%m/%Y"),
+        "reference": reference,
+        "kind": kind,
+        "deadline": deadline.strftime("%d/%m/%Y"),
+    }
+    try:
+        send_mail(subject, body, None, [to], fail_silently=False)
+    except (OSError, smtplib.SMTPException):
+        logger.warning("privacy: acknowledgement of %s not sent", reference)
 
 
 def _open_account_deletion(gdpr_request: GdprRequest) -> bool:
@@ -157,7 +282,8 @@ def _open_account_deletion(gdpr_request: GdprRequest) -> bool:
 
 @transaction.atomic
 def gdpr_request_update(*, gdpr_request: GdprRequest, actor, **changes) -> GdprRequest:
-    """Change what was recorded (kind, citizen, identity, receipt date, channel, owner, notes).
+    """Change what was recorded (kind, citizen, identity, the requester's details, receipt date, channel,
+    owner, notes).
 
     A new receipt date moves the legal deadline (and an extension keeps its two months on top).
     """
@@ -172,6 +298,7 @@ def gdpr_request_update(*, gdpr_request: GdprRequest, actor, **changes) -> GdprR
     values["requester_identity"] = (values["requester_identity"] or "").strip()
     values["notes"] = (values["notes"] or "").strip()
     _validate(values)
+    values["details"] = _clean_details(values["kind"], values["details"], required=False)
     for name, value in values.items():
         setattr(gdpr_request, name, value)
     gdpr_request.deadline = legal_deadline(gdpr_request.received_on)
