@@ -1,4 +1,5 @@
-"""Reads of the GDPR register and of retention runs (DPO only; anyone else gets 404)."""
+"""Reads of the GDPR register and of retention runs (DPO only; anyone else gets 404), and a citizen's own
+register entries for Mon espace."""
 
 from __future__ import annotations
 
@@ -36,6 +37,24 @@ def gdpr_requests_for(*, user, include_closed: bool = False):
     if not include_closed:
         queryset = queryset.filter(status__in=GdprRequest.OPEN_STATUSES)
     return queryset.order_by("open_rank", "due", "pk")
+
+
+def my_gdpr_requests(*, user):
+    """A citizen's own register entries, filed from their portal account, newest first (for Mon espace).
+
+    Only the account's own entries (``portal_account``), whatever citizen record they were matched to;
+    staff and anonymous users get none. Like the list of one's own requests, reading it is not logged: it
+    shows the reference, right, dates and status, never the details written or the DPO's notes.
+    """
+    from grc.requests.perms import is_citizen_account
+
+    if not is_citizen_account(user):
+        return GdprRequest.objects.none()
+    return (
+        GdprRequest.objects.filter(portal_account=user)
+        .only("pk", "reference", "kind", "received_on", "deadline", "extended_deadline", "status", "answered_on")
+        .order_by("-received_on", "-pk")
+    )
 
 
 def gdpr_request_get(*, user, pk: int, request=None) -> GdprRequest:

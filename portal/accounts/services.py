@@ -171,14 +171,15 @@ def resend_verification(*, email: str, site_url: str) -> None:
 ERASED_EMAIL = "compte-supprime-{pk}@anonymise.invalid"
 
 
-def requester_identity(user) -> str:
-    """The requester as the GDPR register stores them: the declared name, the account's address, the channel."""
+def requester_identity(user, *, origin: str = "demande de suppression du compte") -> str:
+    """The requester as the GDPR register stores them: the declared name, the account's address, the channel
+    and ``origin`` (which portal page the request came from)."""
     profile = CitizenProfile.objects.filter(user=user).first()
     if profile is not None:
         name = " ".join(filter(None, [profile.first_names.replace(",", ""), profile.usage_name or profile.birth_name]))
     else:
         name = user.get_full_name()
-    lines = [name.strip(), user.email, "Compte du portail (demande de suppression du compte)"]
+    lines = [name.strip(), user.email, f"Compte du portail ({origin})"]
     return "\n".join(line for line in lines if line)
 
 

@@ -20,5 +20,6 @@ urlpatterns = [
     path("mes-donnees/", views.data, name="data"),
     path("mes-donnees/mes-donnees.json", views.data_json, name="data_json"),
     path("mes-donnees/mes-donnees.pdf", views.data_pdf, name="data_pdf"),
+    path("mes-donnees/droits/", views.rights, name="rights"),
     path("acces-a-mes-donnees/", views.accesses, name="accesses"),
 ]

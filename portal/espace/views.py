@@ -21,16 +21,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from backoffice.views.requests import MultipleFileField, attachment_response
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
 from grc.forms import add_service_error
 from grc.pdf import Section, render_pdf
+from grc.privacy import selectors as privacy_selectors
+from grc.privacy import services as privacy_services
+from grc.privacy.models import GdprRequest
 from grc.requests import perms, selectors, services
 from grc.requests.models import Request
 from grc.requests.pdf import acknowledgement_pdf
+from portal.accounts.services import requester_identity
 
 ACCESSES_PAGE_SIZE = 50
 
@@ -62,6 +66,64 @@ class AnswerForm(forms.Form):
         if not self.errors and not data.get("files") and not (data.get("message") or "").strip():
             raise ValidationError(_("Joignez les pièces demandées ou écrivez un message."))
         return data
+
+
+K = GdprRequest.Kind
+# Each right in plain words (the radio buttons of "Exercer mes droits").
+RIGHTS_CHOICES = [
+    (
+        K.ACCESS,
+        gettext_lazy("Accès : obtenir une copie de toutes les informations que le Département détient sur moi."),
+    ),
+    (K.RECTIFICATION, gettext_lazy("Rectification : faire corriger ou compléter une information inexacte.")),
+    (
+        K.ERASURE,
+        gettext_lazy(
+            "Effacement : demander la suppression d'informations me concernant (pas la suppression de mon compte)."
+        ),
+    ),
+    (
+        K.RESTRICTION,
+        gettext_lazy("Limitation : faire geler l'utilisation de certaines informations le temps d'une vérification."),
+    ),
+    (
+        K.PORTABILITY,
+        gettext_lazy("Portabilité : recevoir les informations que j'ai fournies dans un format réutilisable."),
+    ),
+    (
+        K.OBJECTION,
+        gettext_lazy(
+            "Opposition : m'opposer à une utilisation de mes informations, pour une raison qui m'est propre."
+        ),
+    ),
+]
+
+
+class GroupRadioSelect(forms.RadioSelect):
+    """Radio buttons whose group has an id (``id_kind``, on the fieldset): the error summary links to it."""
+
+    def id_for_label(self, id_, index=None):
+        return id_ if index is None else super().id_for_label(id_, index)
+
+
+class RightsRequestForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Le droit que je souhaite exercer"),
+        choices=RIGHTS_CHOICES,
+        widget=GroupRadioSelect,
+        error_messages={"required": gettext_lazy("Choisissez le droit que vous souhaitez exercer.")},
+    )
+    details = forms.CharField(
+        label=gettext_lazy("Précisions"),
+        help_text=gettext_lazy(
+            "Obligatoire pour la rectification, la limitation et l'opposition : dites quelles informations "
+            "corriger (et ce qu'elles devraient être), lesquelles limiter, ou à quoi vous vous opposez et pourquoi. "
+            "5 000 caractères au plus."
+        ),
+        required=False,
+        max_length=privacy_services.DETAILS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
 
 
 def citizen_only(view):
@@ -224,6 +286,41 @@ def appointments(request):
 @citizen_only
 def data(request):
     return _render(request, "espace/data.html", {"citizen": getattr(request.user, "citizen", None)})
+
+
+@citizen_only
+@require_http_methods(["GET", "POST"])
+def rights(request):
+    """Exercer mes droits: file a rights request (it lands in the DPO's register at once), then see my
+    register entries and their status. POST then redirect; a refusal keeps what was typed."""
+    form = RightsRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            gdpr_request = privacy_services.gdpr_request_from_portal(
+                account=request.user,
+                kind=form.cleaned_data["kind"],
+                details=form.cleaned_data["details"],
+                requester_identity=requester_identity(request.user, origin="formulaire « Exercer mes droits »"),
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Votre demande %(reference)s est enregistrée. Le délégué à la protection des données vous "
+                    "répondra au plus tard le %(date)s ; un accusé de réception vous est envoyé par courriel."
+                )
+                % {"reference": gdpr_request.reference, "date": gdpr_request.deadline.strftime("%d/%m/%Y")},
+            )
+            return redirect(reverse("espace:rights") + "#mes-demandes")
+    entries = list(privacy_selectors.my_gdpr_requests(user=request.user))
+    return _render(
+        request,
+        "espace/rights.html",
+        {"form": form, "entries": entries, "today": timezone.localdate()},
+        status=400 if form.errors else 200,
+    )
 
 
 @citizen_only
