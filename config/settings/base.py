@@ -195,7 +195,9 @@ AXES_VERBOSE = False
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", "Français"), ("en", "English")]
+# French only: the interface is written in French, and a browser asking for English used to get Django's
+# and Wagtail's own strings (form errors, day names, history labels) in English amid French pages.
+LANGUAGES = [("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
