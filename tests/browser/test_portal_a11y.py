@@ -4,7 +4,7 @@ Also, in the same browser: after a refused submit the error summary has the focu
 autosave (``static/js/portal-autosave.js``) works under the strict CSP.
 
 Pages: home, catalogue, a procedure form (empty, then with errors after a bad submit), the sign-up
-and login pages, and Mon espace. A page whose URL is not mounted is reported by the test, not skipped.
+and login pages, Mon espace and its "Exercer mes droits" form (empty, then with errors). A page whose URL is not mounted is reported by the test, not skipped.
 """
 
 from pathlib import Path
@@ -124,6 +124,11 @@ def test_portal_pages_have_no_serious_accessibility_violation(live_server, brows
     else:
         browser.get(f"{live_server.url}{espace}")
         found["mon espace"] = _axe(browser)
+        browser.get(f"{live_server.url}{reverse('espace:rights')}")
+        found["exercer mes droits"] = _axe(browser)
+        browser.find_element(By.CSS_SELECTOR, "form.rights-form button[type=submit]").click()
+        WebDriverWait(browser, 15).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".error-summary")))
+        found["exercer mes droits (avec erreurs)"] = _axe(browser)
 
     violations = {label: issues for label, issues in found.items() if issues}
     assert not violations, violations
