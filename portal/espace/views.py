@@ -293,8 +293,9 @@ def data(request):
 def rights(request):
     """Exercer mes droits: file a rights request (it lands in the DPO's register at once), then see my
     register entries and their status. POST then redirect; a refusal keeps what was typed."""
-    form = RightsRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    # Bound on any POST, even an empty one: a submit without a choice says so.
+    form = RightsRequestForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
         try:
             gdpr_request = privacy_services.gdpr_request_from_portal(
                 account=request.user,

@@ -196,6 +196,12 @@ def test_too_long_nul_wrong_kind_and_garbage_never_500_and_keep_what_was_typed(a
     assert not GdprRequest.objects.exclude(kind="access").exists()
 
 
+def test_an_empty_submit_says_what_is_missing(account_client):
+    response = account_client.post(URL, {})
+    assert response.status_code == 400
+    assert "Choisissez le droit que vous souhaitez exercer." in response.content.decode()
+
+
 def test_other_methods_are_refused(account_client):
     assert account_client.put(URL).status_code == 405
 
