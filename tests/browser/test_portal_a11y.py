@@ -4,7 +4,8 @@ Also, in the same browser: after a refused submit the error summary has the focu
 autosave (``static/js/portal-autosave.js``) works under the strict CSP.
 
 Pages: home, catalogue, a procedure form (empty, then with errors after a bad submit), the sign-up
-and login pages, Mon espace and its "Exercer mes droits" form (empty, then with errors). A page whose URL is not mounted is reported by the test, not skipped.
+and login pages, Mon espace and its "Exercer mes droits" form (empty, then with errors). A page whose
+URL is not mounted is reported by the test, not skipped.
 """
 
 from pathlib import Path
