@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import template
 from django.urls import NoReverseMatch, reverse
 
+from grc.templatetags.grc_forms import field_widget
+
 register = template.Library()
 
 
@@ -45,20 +47,8 @@ def catalogue_url(context):
     return url
 
 
-@register.simple_tag
-def field_widget(bound_field):
-    """The field's widget with ``aria-describedby`` pointing at its help text and error messages."""
-    ids = []
-    if bound_field.help_text:
-        ids.append(f"{bound_field.auto_id}_help")
-    if getattr(bound_field.field, "existing_name", ""):
-        ids.append(f"{bound_field.auto_id}_kept")
-    if bound_field.errors:
-        ids.append(f"{bound_field.auto_id}_error")
-    attrs = {"aria-describedby": " ".join(ids)} if ids else {}
-    if bound_field.errors:
-        attrs["aria-invalid"] = "true"
-    return bound_field.as_widget(attrs=attrs)
+# The portal's templates load it from here too.
+register.simple_tag(field_widget)
 
 
 @register.filter
