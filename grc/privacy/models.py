@@ -357,6 +357,7 @@ class RetentionRule(models.Model):
         REQUEST = "request", _("Demandes (après la décision)")
         MAIL = "mail", _("Courriers entrants (après traitement)")
         ACCESS_ARCHIVE = "access_archive", _("Archives de droit d'accès (après leur constitution)")
+        GDPR_REGISTER = "gdpr_register", _("Registre des demandes RGPD")
 
     purpose = models.CharField(_("finalité"), max_length=20, choices=Purpose.choices, unique=True)
     label = models.CharField(_("libellé"), max_length=200)

@@ -20,6 +20,13 @@ One entry point, ``retention_apply(*, rule, actor=None, dry_run=False)``, record
   compiled before the cutoff: the file is deleted from the private storage (after commit) and the row
   marked purged (``purged_at``); the row stays as the proof of the answer (who, when, for which request,
   SHA-256). Never exported (they are copies) and never anonymises a citizen.
+* **gdpr_register** — GDPR register entries closed (answered or refused) before the cutoff: the
+  requester's identity becomes "Anonymisé", their own words (``details``) and the DPO's notes are cleared,
+  the links to the citizen and the portal account removed, in the history too (with the free text of
+  status changes); the proof of the answer stays (reference, right, channel, dates, deadline, extension,
+  status, owner, answer date, refusal reason, access-archive and erasure rows). The portal's account
+  deletion request behind an entry loses its e-mail, reason, note and links the same way. Exported only
+  when the DPO ticks it; never anonymises a citizen.
 * **access_log** — ``grc.audit.retention.access_log_purge(before=cutoff, ...)`` (DPO-console area).
 
 After each of the first four, a citizen left with nothing (no file still kept, no request, no letter,
@@ -54,7 +61,7 @@ from django.core.files import File
 from django.core.mail import send_mail
 from django.db import models, transaction
 from django.db.models import DateField, Exists, Func, IntegerField, OuterRef, Q, Value
-from django.db.models.functions import Cast, Coalesce, ExtractYear
+from django.db.models.functions import Cast, Coalesce, ExtractYear, Left, StrIndex
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -183,7 +190,25 @@ DEFAULT_RULES = [
             "Pas de versement aux Archives départementales : ce sont des copies."
         ),
     },
+    {
+        "purpose": P.GDPR_REGISTER,
+        "label": "Registre des demandes RGPD : identité du demandeur anonymisée 6 ans après la clôture",
+        "duration_months": 72,
+        "warning_days": 0,
+        "export_before_destruction": False,
+        "legal_reference": (
+            "Preuve du traitement des demandes (RGPD art. 5(2), responsabilité) : 6 ans après la clôture (réponse "
+            "ou refus), durée de prescription des délits des art. 226-16 s. du code pénal ; choix du Département, "
+            "à confirmer dans le registre des traitements. L'entrée est alors anonymisée (identité déclarée, "
+            "précisions du demandeur, notes internes, liens vers l'usager et le compte du portail) ; la trace de "
+            "la réponse (référence, droit exercé, dates, échéances, statut, motif du refus) est conservée."
+        ),
+    },
 ]
+
+# The register keeps the proof that a request was answered (art. 5(2)): not shorter than a year, so an entry is
+# never anonymised while the answer may still be contested before the DPO or the CNIL.
+GDPR_REGISTER_MIN_MONTHS = 12
 
 
 @transaction.atomic
@@ -223,6 +248,13 @@ def retention_rule_update(*, rule: RetentionRule, actor, **changes) -> Retention
         elif months * 31 < min_days:
             errors["duration_months"] = (
                 f"Le journal des accès doit être conservé au moins {min_days} jours (ACCESS_LOG_MIN_RETENTION_DAYS)."
+            )
+    if rule.purpose == P.GDPR_REGISTER:
+        months = int(changes.get("duration_months", rule.duration_months) or 0)
+        if months < GDPR_REGISTER_MIN_MONTHS and "duration_months" not in errors:
+            errors["duration_months"] = (
+                f"Le registre des demandes RGPD doit garder l'identité du demandeur au moins "
+                f"{GDPR_REGISTER_MIN_MONTHS} mois après la clôture (preuve du traitement de la demande)."
             )
     if "legal_reference" in changes and not (changes["legal_reference"] or "").strip():
         errors["legal_reference"] = "Indiquez la référence légale qui fonde cette durée."
@@ -414,6 +446,9 @@ class Purpose:
     export: Callable[[list[int]], tuple[list, list]]
     apply: Callable[[list[int], object, str, Counter], list[tuple[object, str]]]
     citizen_ids: Callable[[list[int]], list[int]]
+    # The citizens whose data an export holds, for its access-log rows, when they are not ``citizen_ids``
+    # (a purpose that never anonymises a citizen still exports their data).
+    export_citizen_ids: Callable[[list[int]], list[int]] | None = None
 
 
 def _not_done(queryset, purpose):
@@ -802,6 +837,107 @@ def _archive_citizens(ids):
     return []
 
 
+# GDPR register
+
+
+def _register_candidates(rule, cutoff):
+    cutoff_day = timezone.localtime(cutoff).date()
+    closed = Q(status__in=GdprRequest.CLOSED_STATUSES) & Q(
+        Q(answered_on__lt=cutoff_day) | Q(answered_on__isnull=True, updated_at__lt=cutoff)
+    )
+    return _not_done(GdprRequest.objects.filter(closed), P.GDPR_REGISTER).order_by("pk")
+
+
+def _register_describe(ids):
+    # Reference, right and closing date: never the requester's identity.
+    return [
+        {
+            "type": "demande RGPD",
+            "id": pk,
+            "label": f"{reference} — {GdprRequest.Kind(kind).label}" if kind in GdprRequest.Kind.values else reference,
+            "date": (answered or timezone.localtime(updated).date()).isoformat(),
+        }
+        for pk, reference, kind, answered, updated in GdprRequest.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "reference", "kind", "answered_on", "updated_at")
+    ]
+
+
+def _account_deletions(ids):
+    """The portal's account deletion requests behind these entries (the portal may not be installed)."""
+    model = _optional_model("portal_accounts", "AccountDeletionRequest")
+    return model, (model.objects.filter(gdpr_request_id__in=ids) if model is not None else None)
+
+
+def _register_export(ids):
+    deletion, deletions = _account_deletions(ids)
+    records = []
+    for entry in GdprRequest.objects.filter(pk__in=ids).order_by("pk"):
+        records.append(
+            {
+                "demande_rgpd": _serialise([entry]),
+                "usager": _serialise(Citizen.objects.filter(pk=entry.citizen_id)),
+                "archives_de_droit_d_acces": _serialise(AccessArchive.objects.filter(gdpr_request=entry)),
+                "effacements": _serialise(ErasureExecution.objects.filter(gdpr_request=entry)),
+                "suppression_de_compte": _serialise(deletions.filter(gdpr_request=entry))
+                if deletion is not None
+                else [],
+            }
+        )
+    # The access-right archives' files are copies: never exported (their own rule purges them).
+    return records, []
+
+
+def _register_apply(ids, actor, reason, counts):
+    entries = list(GdprRequest.objects.filter(pk__in=ids))
+    for entry in entries:
+        entry.requester_identity = ANONYMISED
+        entry.details = ""
+        entry.notes = ""
+        entry.citizen = None
+        entry.portal_account = None
+        save_tracked(entry, actor, reason)
+    history = _history(GdprRequest).objects.filter(id__in=ids)
+    history.update(requester_identity=ANONYMISED, details="", notes="", citizen_id=None, portal_account_id=None)
+    # A status change records the DPO's free text after the status ("statut : Répondue — remise à M. X"):
+    # the status stays, the text goes (the refusal reason, told to the person, is kept as the answer).
+    separator = " — "
+    history.filter(history_change_reason__startswith="statut : ", history_change_reason__contains=separator).update(
+        history_change_reason=Left("history_change_reason", StrIndex("history_change_reason", Value(separator)) - 1)
+    )
+    deletion, deletions = _account_deletions(ids)
+    if deletion is not None:
+        rows = list(deletions)
+        for row in rows:
+            row.email = f"demande-anonymisee-{row.pk}@anonymise.invalid"
+            row.reason = ""
+            row.handling_note = ""
+            row.citizen = None
+            row.user = None
+            save_tracked(row, actor, reason)
+        if hasattr(deletion, "history"):
+            for row in rows:
+                _history(deletion).objects.filter(id=row.pk).update(
+                    email=row.email, reason="", handling_note="", citizen_id=None, user_id=None
+                )
+        counts["account_deletions_anonymised"] += len(rows)
+    counts["gdpr_requests_anonymised"] += len(entries)
+    return []
+
+
+def _register_citizens(ids):
+    # Anonymising the register never makes a citizen "unused" (it does not count among what keeps one).
+    return []
+
+
+def _register_export_citizens(ids):
+    deletion, deletions = _account_deletions(ids)
+    citizen_ids = list(GdprRequest.objects.filter(pk__in=ids).values_list("citizen_id", flat=True))
+    if deletion is not None:
+        citizen_ids += list(deletions.values_list("citizen_id", flat=True))
+    return citizen_ids
+
+
 PURPOSES = {
     P.SOCIAL_FILE: Purpose(_file_candidates, _file_describe, _file_export, _file_apply, _file_citizens),
     P.REQUEST: Purpose(_request_candidates, _request_describe, _request_export, _request_apply, _request_citizens),
@@ -811,6 +947,14 @@ PURPOSES = {
     ),
     P.ACCESS_ARCHIVE: Purpose(
         _archive_candidates, _archive_describe, _archive_export, _archive_apply, _archive_citizens
+    ),
+    P.GDPR_REGISTER: Purpose(
+        _register_candidates,
+        _register_describe,
+        _register_export,
+        _register_apply,
+        _register_citizens,
+        export_citizen_ids=_register_export_citizens,
     ),
 }
 
@@ -948,7 +1092,8 @@ def _process_batch(*, run, batch, actor, reason, counts, anonymise_citizens=True
     if rule.export_before_destruction:
         records, attachments = purpose.export(batch)
         if records:
-            _write_export(run=run, records=records, attachments=attachments, citizen_ids=citizen_ids, actor=actor)
+            logged = purpose.export_citizen_ids(batch) if purpose.export_citizen_ids else citizen_ids
+            _write_export(run=run, records=records, attachments=attachments, citizen_ids=logged, actor=actor)
             counts["exported"] += len(records)
     with transaction.atomic():
         to_delete = purpose.apply(batch, actor, reason, counts)
@@ -1291,5 +1436,6 @@ def retention_apply_all(*, actor=None, dry_run: bool = False, purposes=None, pro
     return runs
 
 
-# Accounts first (their citizens may then become unused), the access log last.
-ORDER = [P.PORTAL_ACCOUNT, P.REQUEST, P.MAIL, P.SOCIAL_FILE, P.ACCESS_ARCHIVE, P.ACCESS_LOG]
+# Accounts first (their citizens may then become unused), the register after everything that may anonymise a
+# citizen, the access log last.
+ORDER = [P.PORTAL_ACCOUNT, P.REQUEST, P.MAIL, P.SOCIAL_FILE, P.ACCESS_ARCHIVE, P.GDPR_REGISTER, P.ACCESS_LOG]
