@@ -9,8 +9,9 @@ user is a broken link and fails, like a 500, a raised exception or a traceback i
 """
 
 import os
+import re
 import traceback
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlencode, urljoin, urlsplit
 
@@ -46,6 +47,8 @@ NOT_CRAWLED_PREFIXES = ("/cms/", "/api/")
 
 # A logged-in user (staff with a verified second factor, or the portal account) is never sent there.
 LOGIN_PREFIXES = ("/connexion/", "/compte/connexion/", "/backoffice/2fa/")
+# id attributes of elements (not "data-id" and the like).
+ELEMENT_ID = re.compile(r"""<[a-zA-Z][^>]*?\sid=["']([^"']+)["']""")
 
 # 404s the application renders on purpose for these users: (role, path prefix) -> why.
 EXPECTED_404 = {}
@@ -181,6 +184,10 @@ def crawl(client, starts, who, *, logged_in=True):
         html = body.decode(response.charset or "utf-8", errors="replace")
         if "Traceback" in html:
             problems.append(f"{where} -> 200 with a traceback in the page")
+        duplicated = sorted(i for i, n in Counter(ELEMENT_ID.findall(html)).items() if n > 1)
+        if duplicated:
+            # A label's "for", an aria-describedby or an error summary's link would reach the first one only.
+            problems.append(f"{where} -> ids used more than once: {', '.join(duplicated)}")
         if depth >= MAX_DEPTH or path.startswith(NOT_CRAWLED_PREFIXES):
             continue
         for link, in_nav in links_of(html, path):

@@ -100,7 +100,19 @@ class GdprRequestForm(forms.Form):
         return User.objects.filter(pk=pk).first() if pk else None
 
 
-class TransitionForm(forms.Form):
+class _EntryForm(forms.Form):
+    """A form of the register entry's page. Several share field names ("reason"), so each one's element ids
+    carry its own name: a label or an error link must reach its own field."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class TransitionForm(_EntryForm):
+    id_prefix = "transition"
     to_status = forms.ChoiceField(label=gettext_lazy("Nouveau statut"), choices=())
     reason = forms.CharField(
         label=gettext_lazy("Motif (obligatoire pour un refus)"),
@@ -115,14 +127,16 @@ class TransitionForm(forms.Form):
         self.fields["to_status"].choices = [(v, label) for v, label in GdprRequest.Status.choices if v in allowed]
 
 
-class ExtendForm(forms.Form):
+class ExtendForm(_EntryForm):
+    id_prefix = "extend"
     reason = forms.CharField(
         label=gettext_lazy("Motif de la prolongation (communiqué au demandeur)"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
-class AccountEraseForm(forms.Form):
+class AccountEraseForm(_EntryForm):
+    id_prefix = "erase"
     confirm = forms.BooleanField(
         label=gettext_lazy("Je confirme la suppression du compte du portail, irréversible"),
         error_messages={"required": gettext_lazy("Cochez la case de confirmation : la suppression est irréversible.")},
@@ -135,7 +149,8 @@ class AccountEraseForm(forms.Form):
     )
 
 
-class AccountRefuseForm(forms.Form):
+class AccountRefuseForm(_EntryForm):
+    id_prefix = "refuse"
     reason = forms.CharField(
         label=gettext_lazy("Motif du refus (communiqué au demandeur par courriel)"),
         max_length=2000,
@@ -143,7 +158,8 @@ class AccountRefuseForm(forms.Form):
     )
 
 
-class ArchiveForm(forms.Form):
+class ArchiveForm(_EntryForm):
+    id_prefix = "archive"
     include_staff_names = forms.BooleanField(
         label=gettext_lazy("Communiquer le nom des agents (accès, référents, auteurs)"), required=False
     )
