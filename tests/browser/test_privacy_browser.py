@@ -1,5 +1,8 @@
 """The DPO asked for an erasure and stays on the register entry: the page updates itself when the worker is done,
-even though the DPO landed on it at its #effacement anchor (a refresh to a URL with a fragment is only a jump)."""
+at its #effacement anchor (a meta refresh to a URL with a fragment is only a jump), but never while the DPO
+is typing something on it."""
+
+import time
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -28,8 +31,16 @@ def test_the_register_entry_shows_the_erasure_done_without_a_click(live_server, 
     section = browser.find_element(By.ID, "effacement")
     assert "en attente" in section.text
 
+    reason = browser.find_element(By.ID, "id_extend_reason")
+    reason.send_keys("Demande complexe")
     assert execute_erasure.call(erasure.pk, dpo.pk) == "done"  # the worker takes it and erases
 
+    time.sleep(7)  # more than the 5 s refresh: what the DPO typed holds it back
+    assert "en attente" in browser.find_element(By.ID, "effacement").text
+    assert reason.get_attribute("value") == "Demande complexe"
+
+    reason.clear()
     WebDriverWait(browser, 20).until(EC.text_to_be_present_in_element((By.ID, "effacement"), "terminé"))
     assert "Répondez au demandeur" in browser.find_element(By.ID, "effacement").text
+    assert browser.current_url.endswith("#effacement")
     assert Citizen.objects.get(pk=citizen.pk).birth_name != "Kerbrat"

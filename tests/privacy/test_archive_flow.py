@@ -21,7 +21,7 @@ from grc.privacy.models import AccessArchive
 from grc.privacy.tasks import compile_access_archive
 from tests.privacy.conftest import gdpr_entry
 
-REFRESH = '<meta http-equiv="refresh" content="5; url='
+REFRESH = '<meta name="grc-refresh" content="5">'
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from grc.privacy.retention import retention_rules_ensure
 from grc.privacy.tasks import retention_dry_run
 from tests.factories import MembershipFactory, verify_otp
 
-REFRESH = '<meta http-equiv="refresh" content="5; url='
+REFRESH = '<meta name="grc-refresh" content="5">'
 LONG_AGO = timezone.now() - datetime.timedelta(days=800)
 FLUSHABLE_APPS = [config.name for config in apps.get_app_configs() if config.label != "audit"]
 

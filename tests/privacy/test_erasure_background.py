@@ -23,7 +23,7 @@ from grc.privacy.models import ErasureExecution, RetentionExport, RetentionRun
 from grc.privacy.tasks import execute_erasure
 from tests.privacy.conftest import gdpr_entry, stored
 
-REFRESH = '<meta http-equiv="refresh" content="5; url='
+REFRESH = '<meta name="grc-refresh" content="5">'
 S = ErasureExecution.Status
 
 
