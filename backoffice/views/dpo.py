@@ -13,6 +13,7 @@ import re
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -28,6 +29,7 @@ from grc.audit import selectors as sel
 from grc.audit.models import AccessLog, Alert
 from grc.audit.retention import min_retention_days
 from grc.audit.services import alert_update
+from grc.audit.verify import verification_request, verification_stalled
 from grc.models import Team, Territory, User
 from grc.perms import dpo_accounts
 from grc.privacy import selectors as privacy_selectors
@@ -133,6 +135,10 @@ def home(request):
     """The console's front page: integrity runs, open alerts, links."""
     _require_dpo(request)
     verifications = sel.latest_verifications(user=request.user, limit=5)
+    now = timezone.now()
+    for verification in verifications:
+        verification.stalled = verification_stalled(verification, now)
+    last = verifications[0] if verifications else None
     open_alerts = sel.alerts_for(user=request.user, status=Alert.Status.OPEN).count()
     # The legal month runs on every open register entry: what is late or due within a week, at a glance.
     today = timezone.localdate()
@@ -151,7 +157,9 @@ def home(request):
             "verifications": verifications,
             "open_alerts": open_alerts,
             "register": register,
-            "last": verifications[0] if verifications else None,
+            "last": last,
+            # The page reloads itself until the verification under way has its result.
+            "verification_live": last is not None and last.finished_at is None and not last.stalled,
         },
     )
 
@@ -478,10 +486,12 @@ def history_search(request):
 
 @require_POST
 def verify_now(request):
-    """Run the chain verification now (queued as a background task)."""
+    """Run the chain verification now (queued as a background task); refused while one is under way."""
     _require_dpo(request)
-    from grc.audit.tasks import verify_access_log
-
-    verify_access_log.enqueue()
-    messages.success(request, _("La vérification du journal est lancée ; son résultat s'affichera ici."))
+    try:
+        verification_request(actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("La vérification du journal est lancée ; son résultat s'affichera ici."))
     return redirect("backoffice:dpo_home")

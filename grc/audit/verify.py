@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import datetime
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
-from . import sql
+from . import perms, sql
+
+logger = logging.getLogger(__name__)
+
+# A verification asked for or running for longer than this is shown as interrupted (its worker died, or
+# none took it): 50,000,000 rows take under 3 minutes, so six hours leave room for a much larger log.
+VERIFY_LEASE = datetime.timedelta(hours=6)
+# pg_advisory_xact_lock key serialising the DPO's "Vérifier maintenant" clicks ("GRCVERIF").
+_REQUEST_LOCK = 0x4752435645524946
 
 
 @dataclass
@@ -95,20 +106,28 @@ def verify_and_record(
     batch_size: int = 200_000,
     progress: Callable[[int], None] | None = None,
     using: str = DEFAULT_DB_ALIAS,
+    run_id: int | None = None,
 ):
     """Run ``verify_chain`` and store the result as a ``LogVerification`` (shown on the DPO console).
 
-    Both on the database alias ``using``.
+    Both on the database alias ``using``. With ``run_id`` (the DPO's "Vérifier maintenant", recorded by
+    ``verification_request``), that run is the one filled in: ``(None, None)`` when it is already
+    finished (a second delivery of the task) or missing.
     """
     from .models import LogVerification
 
-    run = LogVerification.objects.using(using).create(started_at=timezone.now())
+    if run_id is None:
+        run = LogVerification.objects.using(using).create(started_at=timezone.now())
+    else:
+        run = LogVerification.objects.using(using).filter(pk=run_id, finished_at__isnull=True).first()
+        if run is None:
+            return None, None
     try:
         report = verify_chain(batch_size=batch_size, progress=progress, using=using)
     except Exception as exc:  # the failure itself is the result to show the DPO
         run.finished_at = timezone.now()
         run.ok = False
-        run.message = f"verification failed: {type(exc).__name__}"
+        run.message = f"La vérification a échoué ({type(exc).__name__})."
         run.save(using=using)
         raise
     run.finished_at = timezone.now()
@@ -119,3 +138,50 @@ def verify_and_record(
     run.message = "; ".join(f"seq {seq}: {reason}" for seq, reason in report.problems[:20])
     run.save(using=using)
     return run, report
+
+
+def verification_stalled(run, now: datetime.datetime | None = None) -> bool:
+    """``run`` was asked for or started longer than ``VERIFY_LEASE`` ago and never finished."""
+    return run.finished_at is None and run.started_at < (now or timezone.now()) - VERIFY_LEASE
+
+
+def verification_request(*, actor):
+    """The DPO's "Vérifier maintenant": records the verification (unfinished, ``started_at`` = when asked)
+    and enqueues ``grc.audit.tasks.verify_access_log`` for it on commit; nothing slow here.
+
+    Refused (``ValidationError``, French) while another verification is unfinished within
+    ``VERIFY_LEASE``: each one reads the whole log. An enqueue failure records the run as failed."""
+    from .models import LogVerification
+
+    if not perms.can_use_dpo_console(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        with connection.cursor() as cursor:  # two clicks at once: the second one sees the first one's row
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_REQUEST_LOCK])
+        now = timezone.now()
+        live = (
+            LogVerification.objects.filter(finished_at__isnull=True, started_at__gte=now - VERIFY_LEASE)
+            .order_by("-started_at")
+            .first()
+        )
+        if live is not None:
+            asked = timezone.localtime(live.started_at).strftime("%d/%m/%Y à %H:%M")
+            raise ValidationError(
+                f"Une vérification est déjà en cours (demandée le {asked}) : son résultat s'affichera ici."
+            )
+        run = LogVerification.objects.create(started_at=now)
+        transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    from .models import LogVerification
+    from .tasks import verify_access_log
+
+    try:
+        verify_access_log.enqueue(run_id=run_id)
+    except Exception as error:  # noqa: BLE001 — the DPO sees it failed, and asks again
+        logger.error("access-log verification %s not enqueued (%s)", run_id, type(error).__name__)
+        LogVerification.objects.filter(pk=run_id, finished_at__isnull=True).update(
+            finished_at=timezone.now(), ok=False, message="La vérification n'a pas pu être lancée ; relancez-la."
+        )
