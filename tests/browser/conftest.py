@@ -53,4 +53,5 @@ def log_in(browser, live_server, user, password="motdepasse-solide-42"):
     browser.find_element(By.ID, "id_password").send_keys(password)
     browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "id_token"))).send_keys(code)
-    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    # Wait for the page after the second factor: a browser.get() before it lands races the verification.
+    page_turn(browser, browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click)
