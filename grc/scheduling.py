@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import importlib
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -20,6 +21,23 @@ from django.utils import timezone
 from django_tasks import task
 
 logger = logging.getLogger(__name__)
+
+
+def enqueue_on_commit(task_, *args, what: str, on_failure: Callable[[], None]) -> None:
+    """Enqueue ``task_(*args)`` once the current transaction commits (a worker must see the row it reads).
+
+    Background work asked for from a screen (an archive, a dry run, an erasure, a verification) is recorded
+    first, as waiting; if the queue refuses it, ``on_failure()`` records it failed so the screen offers the
+    button again. ``what`` names it in the log, with ids only."""
+
+    def enqueue():
+        try:
+            task_.enqueue(*args)
+        except Exception as error:  # noqa: BLE001 — any queue failure: the screen says so, the user asks again
+            logger.error("%s: not enqueued (%s)", what, type(error).__name__)
+            on_failure()
+
+    transaction.on_commit(enqueue)
 
 
 @task()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -11,9 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
-from . import perms, sql
+from grc.scheduling import enqueue_on_commit
 
-logger = logging.getLogger(__name__)
+from . import perms, sql
 
 # A verification asked for or running for longer than this is shown as interrupted (its worker died, or
 # none took it): 50,000,000 rows take under 3 minutes, so six hours leave room for a much larger log.
@@ -170,18 +169,14 @@ def verification_request(*, actor):
                 f"Une vérification est déjà en cours (demandée le {asked}) : son résultat s'affichera ici."
             )
         run = LogVerification.objects.create(started_at=now)
-        transaction.on_commit(lambda: _enqueue(run.pk))
-    return run
+        from .tasks import verify_access_log
 
-
-def _enqueue(run_id: int) -> None:
-    from .models import LogVerification
-    from .tasks import verify_access_log
-
-    try:
-        verify_access_log.enqueue(run_id=run_id)
-    except Exception as error:  # noqa: BLE001 — the DPO sees it failed, and asks again
-        logger.error("access-log verification %s not enqueued (%s)", run_id, type(error).__name__)
-        LogVerification.objects.filter(pk=run_id, finished_at__isnull=True).update(
-            finished_at=timezone.now(), ok=False, message="La vérification n'a pas pu être lancée ; relancez-la."
+        enqueue_on_commit(
+            verify_access_log,
+            run.pk,
+            what=f"access-log verification {run.pk}",
+            on_failure=lambda: LogVerification.objects.filter(pk=run.pk, finished_at__isnull=True).update(
+                finished_at=timezone.now(), ok=False, message="La vérification n'a pas pu être lancée ; relancez-la."
+            ),
         )
+    return run

@@ -63,6 +63,7 @@ from grc.mail.models import MailItem
 from grc.models import Citizen, HouseholdMembership, Membership
 from grc.pdf import Section, render_pdf
 from grc.requests.models import Request
+from grc.scheduling import enqueue_on_commit
 
 from .models import AccessArchive, GdprRequest
 from .perms import is_dpo
@@ -888,21 +889,17 @@ def access_archive_request(
             actor,
             "archive demandée",
         )
-        transaction.on_commit(lambda: enqueue_archive_compilation(archive.pk, actor.pk, request_id))
+        from .tasks import compile_access_archive
+
+        enqueue_on_commit(
+            compile_access_archive,
+            archive.pk,
+            actor.pk,
+            request_id,
+            what=f"access archive {archive.pk}",
+            on_failure=lambda: _archive_fail(archive.pk, message=FAILURE_NOT_QUEUED, actor=actor),
+        )
     return archive
-
-
-def enqueue_archive_compilation(archive_id: int, actor_id: int, request_id: str = "") -> None:
-    """Put the archive on the task queue; if that fails, it is marked failed (the DPO asks again)."""
-    from .tasks import compile_access_archive
-
-    try:
-        compile_access_archive.enqueue(archive_id, actor_id, request_id)
-    except Exception as error:
-        logger.error("access archive %s: compilation not enqueued (%s)", archive_id, type(error).__name__)
-        from grc.models import User
-
-        _archive_fail(archive_id, message=FAILURE_NOT_QUEUED, actor=User.objects.filter(pk=actor_id).first())
 
 
 def access_archive_build(*, archive_id: int, actor_id: int, request_id: str = "") -> str:

@@ -91,6 +91,7 @@ from grc.models import (
     User,
 )
 from grc.requests.models import Request, RequestAttachment, RequestMessage
+from grc.scheduling import enqueue_on_commit
 
 from .models import (
     AccessArchive,
@@ -1307,24 +1308,21 @@ def erasure_request(*, gdpr_request: GdprRequest, actor, request=None) -> Erasur
         erasure = save_tracked(
             ErasureExecution(gdpr_request=locked, requested_by=actor, requested_at=now), actor, "effacement demandé"
         )
-        transaction.on_commit(lambda: enqueue_erasure(erasure.pk, actor.pk))
-    return erasure
+        from .tasks import execute_erasure
 
-
-def enqueue_erasure(erasure_id: int, actor_id: int) -> None:
-    """Put the erasure on the task queue; if that fails, it is marked failed (the DPO asks again)."""
-    from .tasks import execute_erasure
-
-    try:
-        execute_erasure.enqueue(erasure_id, actor_id)
-    except Exception as error:
-        logger.error("erasure %s: not enqueued (%s)", erasure_id, type(error).__name__)
-        _erasure_close(
-            erasure_id,
-            actor=User.objects.filter(pk=actor_id).first(),
-            from_statuses=[ErasureExecution.Status.PENDING],
-            error=ERASURE_FAILURE_NOT_QUEUED,
+        enqueue_on_commit(
+            execute_erasure,
+            erasure.pk,
+            actor.pk,
+            what=f"erasure {erasure.pk}",
+            on_failure=lambda: _erasure_close(
+                erasure.pk,
+                actor=actor,
+                from_statuses=[ErasureExecution.Status.PENDING],
+                error=ERASURE_FAILURE_NOT_QUEUED,
+            ),
         )
+    return erasure
 
 
 def erasure_run(*, erasure_id: int, actor_id: int) -> str:

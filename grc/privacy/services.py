@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grc.history import save_tracked, track
+from grc.scheduling import enqueue_on_commit
 
 from .models import GdprRequest, Withholding, add_months
 from .perms import is_dpo
@@ -447,23 +448,16 @@ def retention_dry_run_request(*, rule, actor):
             actor,
             "simulation demandée",
         )
-        transaction.on_commit(lambda: _enqueue_dry_run(run.pk, actor.pk))
-    return run
+        from .tasks import retention_dry_run
 
-
-def _enqueue_dry_run(run_id: int, actor_id: int) -> None:
-    """Put the dry run on the task queue; if that fails, the run is marked failed (the DPO asks again)."""
-    from .tasks import retention_dry_run
-
-    try:
-        retention_dry_run.enqueue(run_id, actor_id)
-    except Exception as error:
-        logger.error("retention: dry run %s not enqueued (%s)", run_id, type(error).__name__)
-        from grc.models import User
-
-        retention_dry_run_fail(
-            run_id=run_id, actor=User.objects.filter(pk=actor_id).first(), message=DRY_RUN_NOT_QUEUED
+        enqueue_on_commit(
+            retention_dry_run,
+            run.pk,
+            actor.pk,
+            what=f"retention dry run {run.pk}",
+            on_failure=lambda: retention_dry_run_fail(run_id=run.pk, actor=actor, message=DRY_RUN_NOT_QUEUED),
         )
+    return run
 
 
 @transaction.atomic
