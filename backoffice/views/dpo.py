@@ -401,21 +401,21 @@ def alert_detail(request, pk):
 # --- change history -----------------------------------------------------------------------------
 
 
+def _log_history_view(request, citizen_ids, *, note: str) -> None:
+    """History diffs show people's data (an address, a contact point, a file's metadata…): the read is logged
+    against each citizen shown, so it appears among that person's readers and in their access archive."""
+    for citizen_id in sorted(citizen_ids) or [None]:
+        sel.log_consultation(
+            user=request.user, action=AccessLog.Action.DPO_HISTORY_VIEW, citizen=citizen_id, note=note, request=request
+        )
+
+
 def history_object(request, label, pk):
     """One object's changes as diffs (a citizen's include its merges)."""
     _require_dpo(request)
     model = audit_history.model_by_label(label)
     entries = audit_history.object_history(user=request.user, model_label=label, pk=pk)
-    # The diffs show the person's data (an address, a contact point, a file's metadata…): the read is
-    # logged against each citizen the object belongs to, so it appears among that person's readers.
-    for citizen_id in audit_history.citizens_of(model, pk) or [None]:
-        sel.log_consultation(
-            user=request.user,
-            action=AccessLog.Action.DPO_HISTORY_VIEW,
-            citizen=citizen_id,
-            note=f"{label}:{pk}",
-            request=request,
-        )
+    _log_history_view(request, audit_history.citizens_of(model, pk), note=f"{label}:{pk}")
     _name_entries(entries)
     return render(
         request,
@@ -430,15 +430,7 @@ def history_user(request, pk):
     subject = _any_user(request, pk)
     after = audit_history.decode_cursor(request.GET.get("avant", ""))
     entries, cursor = audit_history.user_history(user=request.user, subject_id=subject.pk, after=after)
-    # Logged once for the page; its purpose names the citizens whose data the diffs showed.
-    sel.log_consultation(
-        user=request.user,
-        action=AccessLog.Action.DPO_HISTORY_VIEW,
-        note=f"user:{subject.pk}",
-        request=request,
-        shown=audit_history.citizens_of_entries(entries),
-        shown_what="données",
-    )
+    _log_history_view(request, audit_history.citizens_of_entries(entries), note=f"user:{subject.pk}")
     _name_entries(entries)
     return render(
         request,

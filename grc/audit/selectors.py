@@ -178,14 +178,12 @@ def person_ids_of(citizen_id: int) -> list[int]:
     return person_ids(citizen) if citizen is not None else [citizen_id]
 
 
-def shown_citizens(ids, *, what: str = "noms") -> str:
-    """What a console page showed of citizens, for the DPO's own log row: their numbers (``what``: their
-    names, or their data for a history page)."""
+def shown_citizens(ids) -> str:
+    """Which citizens' names a console page showed, for the DPO's own log row: their numbers."""
     ids = sorted({int(pk) for pk in ids if pk})
     if not ids:
         return ""
-    label = "données d'usagers affichées" if what == "données" else "noms d'usagers affichés"
-    return f"{label} : n° " + ", ".join(str(pk) for pk in ids)
+    return "noms d'usagers affichés : n° " + ", ".join(str(pk) for pk in ids)
 
 
 def log_consultation(
@@ -197,16 +195,15 @@ def log_consultation(
     citizen=None,
     note="",
     shown=(),
-    shown_what: str = "noms",
 ):
     """The DPO's own consultation, in the same log (``dpo.log`` / ``dpo.export`` / ``dpo.history``…).
 
-    ``shown``: the ids of the citizens whose names the page displayed (their data with
-    ``shown_what="données"``): the row is written once per page with no citizen, and its purpose
-    names what was seen (``shown_citizens``).
+    ``shown``: the ids of the citizens whose names (identity only) the page displayed: the row is written
+    once per page with no citizen, and its purpose names them (``shown_citizens``). A page showing their
+    data writes one row per citizen instead (``citizen``).
     """
     purpose = note or (filters.describe() if filters else "")
-    shown = shown_citizens(shown, what=shown_what)
+    shown = shown_citizens(shown)
     if shown:
         purpose = f"{purpose} ; {shown}" if purpose else shown
     if len(purpose) > 255:
