@@ -338,3 +338,14 @@ def test_the_closed_register_entry_still_shows_its_erasure(
 
     page = _page(dpo_client, entry)
     assert "terminé" in page and _form(entry) not in page
+
+
+def test_a_refused_form_while_the_erasure_waits_is_not_reloaded(dpo_client, dpo, entry, closed):
+    """The entry comes back as the answer to the refused POST: a reload would post it again."""
+    ErasureExecution.objects.create(gdpr_request=entry, requested_by=dpo)
+    assert REFRESH in _page(dpo_client, entry)
+    response = dpo_client.post(reverse("backoffice:privacy_request_extend", args=[entry.pk]), {"reason": ""})
+    assert response.status_code == 400
+    body = html.unescape(response.content.decode())
+    assert "en attente" in body
+    assert REFRESH not in body and 'http-equiv="refresh"' not in body
