@@ -23,6 +23,16 @@ from django_tasks import task
 logger = logging.getLogger(__name__)
 
 
+def lease_cutoff(setting: str, now: datetime.datetime | None = None) -> datetime.datetime:
+    """Before this moment a background job asked for from a screen counts as lost (no worker took it, or its
+    worker died): ``now`` minus the lease ``setting`` in seconds (3600 by default). One mechanism for the
+    access-right archive in preparation (``PRIVACY_ARCHIVE_LEASE_SECONDS``), the retention dry run
+    (``PRIVACY_DRY_RUN_LEASE_SECONDS``), the erasure (``PRIVACY_ERASURE_LEASE_SECONDS``) and the access-log
+    verification (``ACCESS_LOG_VERIFY_LEASE_SECONDS``): shown as interrupted, the page stops refreshing, and
+    asking again is allowed."""
+    return (now or timezone.now()) - datetime.timedelta(seconds=int(getattr(settings, setting, 3600)))
+
+
 def enqueue_on_commit(task_, *args, what: str, on_failure: Callable[[], None]) -> None:
     """Enqueue ``task_(*args)`` once the current transaction commits (a worker must see the row it reads).
 

@@ -257,6 +257,7 @@ PRIVACY_RETENTION_BATCH_SIZE = env.int("PRIVACY_RETENTION_BATCH_SIZE", default=2
 PRIVACY_ARCHIVE_LEASE_SECONDS = env.int("PRIVACY_ARCHIVE_LEASE_SECONDS", default=3600)
 PRIVACY_DRY_RUN_LEASE_SECONDS = env.int("PRIVACY_DRY_RUN_LEASE_SECONDS", default=3600)
 PRIVACY_ERASURE_LEASE_SECONDS = env.int("PRIVACY_ERASURE_LEASE_SECONDS", default=3600)
+ACCESS_LOG_VERIFY_LEASE_SECONDS = env.int("ACCESS_LOG_VERIFY_LEASE_SECONDS", default=6 * 3600)
 
 # --- Citizen accounts (portal.accounts) ---------------------------------------------------------
 # Sign-up verification links expire after ACCOUNTS_VERIFY_MAX_AGE_SECONDS; password-reset links after

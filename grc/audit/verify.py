@@ -10,13 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
-from grc.scheduling import enqueue_on_commit
+from grc.scheduling import enqueue_on_commit, lease_cutoff
 
 from . import perms, sql
 
-# A verification asked for or running for longer than this is shown as interrupted (its worker died, or
-# none took it): 50,000,000 rows take under 3 minutes, so six hours leave room for a much larger log.
-VERIFY_LEASE = datetime.timedelta(hours=6)
+# A verification asked for or running for longer than ACCESS_LOG_VERIFY_LEASE_SECONDS is shown as interrupted
+# (its worker died, or none took it): 50,000,000 rows take under 3 minutes; the default, 6 hours, leaves room.
+VERIFY_LEASE = "ACCESS_LOG_VERIFY_LEASE_SECONDS"
 # pg_advisory_xact_lock key serialising the DPO's "Vérifier maintenant" clicks ("GRCVERIF").
 _REQUEST_LOCK = 0x4752435645524946
 
@@ -140,8 +140,8 @@ def verify_and_record(
 
 
 def verification_stalled(run, now: datetime.datetime | None = None) -> bool:
-    """``run`` was asked for or started longer than ``VERIFY_LEASE`` ago and never finished."""
-    return run.finished_at is None and run.started_at < (now or timezone.now()) - VERIFY_LEASE
+    """``run`` was asked for or started longer than its lease ago and never finished."""
+    return run.finished_at is None and run.started_at < lease_cutoff(VERIFY_LEASE, now)
 
 
 def verification_request(*, actor):
@@ -159,7 +159,7 @@ def verification_request(*, actor):
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_REQUEST_LOCK])
         now = timezone.now()
         live = (
-            LogVerification.objects.filter(finished_at__isnull=True, started_at__gte=now - VERIFY_LEASE)
+            LogVerification.objects.filter(finished_at__isnull=True, started_at__gte=lease_cutoff(VERIFY_LEASE, now))
             .order_by("-started_at")
             .first()
         )

@@ -26,6 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from grc.scheduling import lease_cutoff
+
 from .storage import privacy_storage
 
 
@@ -39,16 +41,6 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
         except ValueError:
             continue
     raise ValueError(day)  # pragma: no cover
-
-
-def lease_cutoff(setting: str, now: datetime.datetime | None = None) -> datetime.datetime:
-    """Before this moment a background job the DPO asked for from a screen counts as lost (no worker took
-    it, or its worker died): ``now`` minus the lease ``setting`` in seconds (3600 by default). One
-    mechanism for the access-right archive in preparation (``PRIVACY_ARCHIVE_LEASE_SECONDS``), the
-    retention dry run waiting or running (``PRIVACY_DRY_RUN_LEASE_SECONDS``) and the erasure waiting or
-    running (``PRIVACY_ERASURE_LEASE_SECONDS``): shown as interrupted, the page stops refreshing, and asking
-    again marks the lost one failed."""
-    return (now or timezone.now()) - datetime.timedelta(seconds=int(getattr(settings, setting, 3600)))
 
 
 class GdprRequest(models.Model):

@@ -418,7 +418,9 @@ def retention_dry_run_request(*, rule, actor):
     Refused (``ValidationError``, French) while a dry run of the same rule is queued or running within
     ``PRIVACY_DRY_RUN_LEASE_SECONDS``; a queued one older than that was never taken by a worker and is
     marked failed here, so that a late delivery of its task does nothing."""
-    from .models import RetentionRule, RetentionRun, lease_cutoff
+    from grc.scheduling import lease_cutoff
+
+    from .models import RetentionRule, RetentionRun
     from .tasks import DRY_RUN_LEASE, dry_run_in_progress
 
     _check_dpo(actor)

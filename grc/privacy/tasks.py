@@ -17,8 +17,10 @@ import logging
 
 from django_tasks import task
 
+from grc.scheduling import lease_cutoff
+
 from .archive import access_archive_build
-from .models import RetentionRule, RetentionRun, lease_cutoff
+from .models import RetentionRule, RetentionRun
 from .perms import is_dpo
 from .retention import erasure_run, retention_apply, retention_apply_all, retention_rules_ensure
 
