@@ -234,22 +234,30 @@ def gdpr_request_from_portal(*, account, kind: str, requester_identity: str, det
     gdpr_request = gdpr_request_open_for_account(
         account=account, kind=kind, requester_identity=requester_identity, citizen=citizen, details=details
     )
-    to = account.email
-    if to and not to.endswith(".invalid"):
-        context = {
-            "reference": gdpr_request.reference,
-            "kind": str(gdpr_request.get_kind_display()),
-            "received_on": gdpr_request.received_on,
-            "deadline": gdpr_request.deadline,
-        }
-        transaction.on_commit(lambda: _send_acknowledgement(to=to, **context))
+    from .tasks import gdpr_acknowledgement_send
+
+    # By the worker: a slow mail server must not hold the citizen's page.
+    enqueue_on_commit(
+        gdpr_acknowledgement_send,
+        gdpr_request.pk,
+        what=f"acknowledgement of {gdpr_request.pk}",
+        on_failure=lambda: None,  # the entry is in the register all the same; the DPO answers it
+    )
     logger.info("privacy: register entry %s opened from the portal (account %s)", gdpr_request.pk, account.pk)
     return gdpr_request
 
 
-def _send_acknowledgement(*, to: str, reference: str, kind: str, received_on, deadline) -> None:
-    """The acknowledgement of a rights request filed on the portal (French; the request's ``details`` never
-    go by e-mail). A failure is logged without the address: the request is recorded all the same."""
+def acknowledgement_send(gdpr_request_id: int) -> bool:
+    """E-mail the acknowledgement of a rights request filed on the portal (``grc.privacy.tasks.
+    gdpr_acknowledgement_send``): to its portal account's address, read now (the queue holds only the id).
+    French; the request's ``details`` never go by e-mail. A failure is logged without the address: the
+    request is recorded all the same. False when nothing was sent."""
+    entry = GdprRequest.objects.select_related("portal_account").filter(pk=gdpr_request_id).first()
+    to = entry.portal_account.email if entry is not None and entry.portal_account is not None else ""
+    if not to or to.endswith(".invalid"):
+        return False
+    reference, kind = entry.reference, str(entry.get_kind_display())
+    received_on, deadline = entry.received_on, entry.deadline
     subject = _("Votre demande %(reference)s a bien été reçue") % {"reference": reference}
     body = _(
         "Bonjour,\n\n"
@@ -270,6 +278,8 @@ def _send_acknowledgement(*, to: str, reference: str, kind: str, received_on, de
         send_mail(subject, body, None, [to], fail_silently=False)
     except (OSError, smtplib.SMTPException):
         logger.warning("privacy: acknowledgement of %s not sent", reference)
+        return False
+    return True
 
 
 def _open_account_deletion(gdpr_request: GdprRequest) -> bool:

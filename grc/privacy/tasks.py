@@ -4,6 +4,8 @@
 * ``compile_access_archive``: compiles an access-right archive the DPO asked for in the register
   (``grc.privacy.archive.access_archive_request`` enqueues it on commit): reading every record and file of
   a citizen with hundreds of documents takes minutes, more than a web request may.
+* ``gdpr_acknowledgement_send``: the acknowledgement e-mail of a rights request filed on the portal
+  (``services.gdpr_request_from_portal`` enqueues it on commit; a slow mail server never holds the page).
 * ``retention_dry_run``: the dry run of one rule asked for from the retention screen
   (``grc.privacy.services.retention_dry_run_request``): a rule over 300,000 files counts and lists for
   minutes too. The screen records its ``RetentionRun`` queued; the task makes it running, then done.
@@ -50,6 +52,14 @@ def execute_erasure(erasure_id: int, actor_id: int) -> str:
     and history name them): "done", "failed" (the erasure says why, in French) or "skipped" (no longer
     pending: the task delivered a second time, or the erasure given up as lost)."""
     return erasure_run(erasure_id=erasure_id, actor_id=actor_id)
+
+
+@task()
+def gdpr_acknowledgement_send(gdpr_request_id: int) -> bool:
+    """E-mail the acknowledgement of a rights request filed on the portal (``services.acknowledgement_send``)."""
+    from .services import acknowledgement_send
+
+    return acknowledgement_send(gdpr_request_id)
 
 
 @task()
