@@ -1120,7 +1120,8 @@ def erasure_check(*, gdpr_request) -> list[int]:
     citizen = gdpr_request.citizen
     if gdpr_request.kind != "erasure" or citizen is None or not gdpr_request.is_open:
         raise ValidationError("Seule une demande d'effacement en cours, rapprochée d'un usager, peut être exécutée.")
-    if type(gdpr_request).objects.filter(pk=gdpr_request.pk, account_deletion__isnull=False).exists():
+    _model, deletions = _account_deletions([gdpr_request.pk])
+    if deletions is not None and deletions.exists():
         # The person asked to close their portal account, not to erase their records.
         raise ValidationError(
             "Cette demande porte sur la suppression du compte du portail : utilisez « Supprimer le compte ». "
