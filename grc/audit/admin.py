@@ -10,8 +10,6 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from grc.history import save_tracked
-
 from .alerts import SCHEMA, alert_rule_update, validate_params
 from .models import AlertRule
 
@@ -59,16 +57,16 @@ class AlertRuleAdmin(SimpleHistoryAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
-        """Through the same service as the DPO console, so the history names who, why and what changed.
+        """Through the same service as the DPO console, so one history row names who, why and what changed.
         ``obj`` already carries the form's values: the service compares with the rule as stored."""
-        reason = form.cleaned_data["reason"]
-        stored = AlertRule.objects.get(pk=obj.pk)
-        rule = alert_rule_update(
-            rule=stored, actor=request.user, enabled=obj.enabled, params=obj.params, reason=reason
+        alert_rule_update(
+            rule=AlertRule.objects.get(pk=obj.pk),
+            actor=request.user,
+            enabled=obj.enabled,
+            params=obj.params,
+            description=obj.description,
+            reason=form.cleaned_data["reason"],
         )
-        if obj.description != rule.description:
-            rule.description = obj.description
-            save_tracked(rule, request.user, f"{reason} (description)", update_fields=["description"])
 
     def has_add_permission(self, request):
         return False  # rules are created with their defaults by grc.audit.alerts.ensure_default_rules

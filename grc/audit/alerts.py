@@ -363,8 +363,11 @@ def alert_rule_get(*, user, kind: str) -> AlertRule:
 
 
 @transaction.atomic
-def alert_rule_update(*, rule: AlertRule, actor, enabled: bool, params: dict, reason: str) -> AlertRule:
-    """The DPO (or an administrator) changes a rule: on/off and thresholds, with a reason.
+def alert_rule_update(
+    *, rule: AlertRule, actor, enabled: bool, params: dict, reason: str, description: str | None = None
+) -> AlertRule:
+    """The DPO (or an administrator) changes a rule: on/off, thresholds (and, from the Django admin, its
+    description), with a reason.
 
     Thresholds are checked against ``SCHEMA`` (``ValidationError`` with French messages, nothing
     saved); the history row records the actor, the reason and what changed. Detection keeps its
@@ -381,6 +384,11 @@ def alert_rule_update(*, rule: AlertRule, actor, enabled: bool, params: dict, re
     changes = []
     if enabled != rule.enabled:
         changes.append("règle activée" if enabled else "règle désactivée")
+    fields = ["enabled", "params"]
+    if description is not None and description != rule.description:
+        changes.append("description")
+        rule.description = description
+        fields.append("description")
     for name, value in values.items():
         if value != current.get(name):
             changes.append(f"{labels[name]} : {_show(current.get(name))} → {_show(value)}")
@@ -389,7 +397,7 @@ def alert_rule_update(*, rule: AlertRule, actor, enabled: bool, params: dict, re
     rule.enabled = enabled
     rule.params = values
     what = " ; ".join(changes) or "seuils réenregistrés"
-    return save_tracked(rule, actor, f"{reason} ({what})", update_fields=["enabled", "params"])
+    return save_tracked(rule, actor, f"{reason} ({what})", update_fields=fields)
 
 
 def tz():

@@ -170,10 +170,16 @@ def test_an_admin_edit_needs_a_reason_kept_in_the_rules_history(admin_client):
     rule.refresh_from_db()
     assert rule.params.get("night_start") != 21
 
-    response = admin_client.post(url, {**data, "reason": "Permanence du soir jusqu'à 21 h"})
+    before = rule.history.count()
+    response = admin_client.post(
+        url, {**data, "description": "Soirées et week-ends", "reason": "Permanence du soir jusqu'à 21 h"}
+    )
     assert response.status_code == 302
     rule.refresh_from_db()
     assert rule.params["night_start"] == 21
+    assert rule.description == "Soirées et week-ends"
+    assert rule.history.count() == before + 1  # one edit, one history row
+    assert "description" in rule.history.latest("history_id").history_change_reason
     latest = rule.history.latest("history_id")
     assert latest.history_change_reason.startswith("Permanence du soir jusqu'à 21 h (")
     assert "21" in latest.history_change_reason
