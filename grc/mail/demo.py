@@ -201,7 +201,7 @@ def _routed_letter(citizen, types, *, actor, counts):
     from grc.mail.routing import mail_qualify, mail_route
     from grc.models import User
 
-    name = f"{citizen.first_names.split(',')[0].strip()} {citizen.birth_name.upper()}"
+    name = f"{citizen.first_name} {citizen.birth_name.upper()}"
     home = data.PORTAL_ADDRESS
     text = (
         f"{name}\n{home['line1']}\n{home['postcode']} {home['city']}\n\n"
