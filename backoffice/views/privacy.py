@@ -64,7 +64,7 @@ class GdprRequestForm(forms.Form):
             "Ce que la personne demande, dans ses mots (informations à corriger, traitement visé…)."
         ),
         required=False,
-        max_length=5000,
+        max_length=services.DETAILS_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     citizen = forms.IntegerField(

@@ -319,7 +319,7 @@ def rights(request):
     return _render(
         request,
         "espace/rights.html",
-        {"form": form, "entries": entries, "today": timezone.localdate()},
+        {"form": form, "entries": entries},
         status=400 if form.errors else 200,
     )
 
