@@ -22,3 +22,17 @@ def field_widget(bound_field):
     if bound_field.errors:
         attrs["aria-invalid"] = "true"
     return bound_field.as_widget(attrs=attrs)
+
+
+@register.filter
+def is_multiple_choice(bound_field) -> bool:
+    """Radio buttons or checkboxes: the field has no element of its own id, its first choice is ``<id>_0``."""
+    from django.forms import CheckboxSelectMultiple, RadioSelect
+
+    return isinstance(bound_field.field.widget, RadioSelect | CheckboxSelectMultiple)
+
+
+@register.filter
+def error_anchor(bound_field) -> str:
+    """Where an error summary's link to ``bound_field`` goes: its input, or the first of its choices."""
+    return f"#{bound_field.auto_id}_0" if is_multiple_choice(bound_field) else f"#{bound_field.auto_id}"

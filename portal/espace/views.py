@@ -99,18 +99,11 @@ RIGHTS_CHOICES = [
 ]
 
 
-class GroupRadioSelect(forms.RadioSelect):
-    """Radio buttons whose group has an id (``id_kind``, on the fieldset): the error summary links to it."""
-
-    def id_for_label(self, id_, index=None):
-        return id_ if index is None else super().id_for_label(id_, index)
-
-
 class RightsRequestForm(forms.Form):
     kind = forms.ChoiceField(
         label=gettext_lazy("Le droit que je souhaite exercer"),
         choices=RIGHTS_CHOICES,
-        widget=GroupRadioSelect,
+        widget=forms.RadioSelect,
         error_messages={"required": gettext_lazy("Choisissez le droit que vous souhaitez exercer.")},
     )
     details = forms.CharField(

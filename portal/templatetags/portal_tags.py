@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.urls import NoReverseMatch, reverse
 
-from grc.templatetags.grc_forms import field_widget
+from grc.templatetags.grc_forms import field_widget, is_multiple_choice
 
 register = template.Library()
 
@@ -47,8 +47,9 @@ def catalogue_url(context):
     return url
 
 
-# The portal's templates load it from here too.
+# The portal's templates load them from here too.
 register.simple_tag(field_widget)
+register.filter(is_multiple_choice)
 
 
 @register.filter
@@ -56,13 +57,6 @@ def is_file_field(bound_field):
     from portal.forms import ProcedureFileField
 
     return isinstance(bound_field.field, ProcedureFileField)
-
-
-@register.filter
-def is_multiple_choice(bound_field):
-    from django.forms import CheckboxSelectMultiple, RadioSelect
-
-    return isinstance(bound_field.field.widget, RadioSelect | CheckboxSelectMultiple)
 
 
 @register.filter

@@ -45,3 +45,16 @@ def test_a_refused_form_points_at_help_and_errors():
 
 def test_the_back_office_forms_too():
     assert _described_ids_exist(_render(CitizenSearchForm())) == []
+
+
+def test_the_error_summary_links_reach_an_element_even_for_radio_buttons():
+    form = LetterForm(data={"reference": "", "kind": "z"})
+    assert not form.is_valid()
+    html = Template(
+        '{% include "includes/form_errors.html" %}{% for field in form %}{% include "includes/field.html" %}'
+        "{% endfor %}"
+    ).render(Context({"form": form}))
+    targets = re.findall(r'href="#([^"]+)"', html)
+    assert targets == ["id_reference", "id_kind_0"]
+    ids = set(re.findall(r'id="([^"]+)"', html))
+    assert set(targets) <= ids
