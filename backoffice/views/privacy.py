@@ -284,18 +284,13 @@ def _detail(
         review_notes, review_documents, review_letters = selectors.archive_review_items(
             user=request.user, citizen_id=gdpr_request.citizen_id, request=request
         )
-    archives = list(gdpr_request.archives.select_related("created_by").order_by("-created_at"))
-    now = timezone.now()
-    for archive in archives:
-        archive.stalled = archive.is_stalled(now)
+    archives = list(gdpr_request.archives.order_by("-created_at"))
     # The page refreshes itself while an archive is being prepared (not for one whose worker died).
-    archive_pending = any(a.is_pending and not a.stalled for a in archives)
+    archive_pending = any(a.is_live for a in archives)
     erasures = list(gdpr_request.erasures.select_related("requested_by").order_by("-requested_at", "-pk"))
-    for erasure in erasures:
-        erasure.stalled = erasure.is_stalled(now)
     # The same for an erasure waiting for the worker or running; the button is not offered meanwhile, nor
     # once one is done.
-    erasure_active = any(e.is_active and not e.stalled for e in erasures)
+    erasure_active = any(e.is_live for e in erasures)
     erasure_done = any(e.is_done for e in erasures)
     return render(
         request,
@@ -511,7 +506,7 @@ def archive_download(request, pk):
         return render(
             request,
             "backoffice/privacy/archive_unavailable.html",
-            {"archive": archive, "stalled": archive.is_stalled()},
+            {"archive": archive},
             status=409,
         )
     if archive.is_purged:

@@ -237,6 +237,11 @@ class AccessArchive(models.Model):
             "PRIVACY_ARCHIVE_LEASE_SECONDS", now
         )
 
+    @property
+    def is_live(self) -> bool:
+        """Being prepared, and not lost: the register entry refreshes itself meanwhile."""
+        return self.is_pending and not self.is_stalled()
+
 
 class ErasureExecution(models.Model):
     """One erasure (Art. 17) the DPO asked for on an erasure request: recorded *pending* by the register
@@ -303,6 +308,11 @@ class ErasureExecution(models.Model):
         return self.is_active and (self.started_at or self.requested_at) < lease_cutoff(
             "PRIVACY_ERASURE_LEASE_SECONDS", now
         )
+
+    @property
+    def is_live(self) -> bool:
+        """Waiting for the worker or running, and not lost: the register entry refreshes itself meanwhile."""
+        return self.is_active and not self.is_stalled()
 
 
 class Withholding(models.Model):
