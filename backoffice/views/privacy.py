@@ -24,8 +24,8 @@ from grc.forms import add_service_error
 from grc.models import User
 from grc.perms import dpo_accounts
 from grc.privacy import archive as archive_services
+from grc.privacy import models as privacy_models
 from grc.privacy import retention, selectors, services
-from grc.privacy import tasks as privacy_tasks
 from grc.privacy.models import GdprRequest, RetentionRun
 from grc.privacy.perms import is_dpo
 from grc.selectors.citizens import citizen_get
@@ -538,11 +538,11 @@ def retention_home(request):
     rules = list(selectors.retention_rules_for(user=request.user))
     runs = list(selectors.retention_runs_for(user=request.user))
     now = timezone.now()
-    in_progress = privacy_tasks.dry_runs_in_progress(now)
+    in_progress = privacy_models.dry_runs_in_progress(now)
     for rule in rules:
         rule.dry_run_state = in_progress.get(rule.pk, "")
     for run in runs:
-        run.state = privacy_tasks.dry_run_state(run, now)
+        run.state = privacy_models.dry_run_state(run, now)
     # Refreshes itself while a dry run waits or runs, until its report is there (no script needed). A dry run
     # older than the lease was lost (no worker took it, or its worker died): no refreshing for ever.
     return render(
@@ -607,7 +607,7 @@ def rule_dry_run(request, pk):
 
 def run_detail(request, pk):
     run = selectors.retention_run_get(user=request.user, pk=pk)
-    state = privacy_tasks.dry_run_state(run)
+    state = privacy_models.dry_run_state(run)
     return render(
         request,
         "backoffice/privacy/run_detail.html",

@@ -432,6 +432,43 @@ class RetentionRun(models.Model):
         return f"{self.rule} — {self.started_at:%d/%m/%Y %H:%M}"
 
 
+# The dry runs asked from the retention screen: waiting for, or taken by, a worker (one lease).
+DRY_RUN_LEASE = "PRIVACY_DRY_RUN_LEASE_SECONDS"
+
+
+def _live_dry_runs(now: datetime.datetime | None = None):
+    # A queued run's started_at is when it was asked; a running one's, when its worker took it.
+    return RetentionRun.objects.filter(
+        dry_run=True,
+        status__in=[RetentionRun.Status.QUEUED, RetentionRun.Status.RUNNING],
+        started_at__gte=lease_cutoff(DRY_RUN_LEASE, now),
+    )
+
+
+def dry_runs_in_progress(now: datetime.datetime | None = None) -> dict[int, str]:
+    """The rules with a dry run not lost (within the lease), by id: "waiting" (queued, not yet taken by a
+    worker) or "running". One query for the retention page."""
+    return {
+        rule_id: "waiting" if status == RetentionRun.Status.QUEUED else "running"
+        for rule_id, status in _live_dry_runs(now).values_list("rule_id", "status")
+    }
+
+
+def dry_run_in_progress(rule) -> bool:
+    """A dry run of ``rule`` is queued or running (and not lost)."""
+    return _live_dry_runs().filter(rule=rule).exists()
+
+
+def dry_run_state(run: RetentionRun, now: datetime.datetime | None = None) -> str:
+    """What the screens say of ``run``: "waiting" (queued), "running", "lost" (queued or running for longer
+    than the lease: no worker took it, or its worker died) or "" (finished, or not a dry run)."""
+    if not run.dry_run or run.status not in (RetentionRun.Status.QUEUED, RetentionRun.Status.RUNNING):
+        return ""
+    if run.started_at < lease_cutoff(DRY_RUN_LEASE, now):
+        return "lost"
+    return "waiting" if run.status == RetentionRun.Status.QUEUED else "running"
+
+
 class RetentionExport(models.Model):
     """One batch exported for the Archives départementales before it was destroyed."""
 

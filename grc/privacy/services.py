@@ -430,8 +430,7 @@ def retention_dry_run_request(*, rule, actor):
     marked failed here, so that a late delivery of its task does nothing."""
     from grc.scheduling import lease_cutoff
 
-    from .models import RetentionRule, RetentionRun
-    from .tasks import DRY_RUN_LEASE, dry_run_in_progress
+    from .models import DRY_RUN_LEASE, RetentionRule, RetentionRun, dry_run_in_progress
 
     _check_dpo(actor)
     with transaction.atomic():

@@ -14,15 +14,12 @@
   départementales of a citizen with hundreds of documents, then the anonymisation, take minutes too.
 """
 
-import datetime
 import logging
 
 from django_tasks import task
 
-from grc.scheduling import lease_cutoff
-
 from .archive import access_archive_build
-from .models import RetentionRule, RetentionRun
+from .models import RetentionRun
 from .perms import is_dpo
 from .retention import erasure_run, retention_apply, retention_apply_all, retention_rules_ensure
 
@@ -85,39 +82,3 @@ def retention_dry_run(run_id: int, actor_id: int) -> dict:
             logger.warning("retention: dry run of rule %s failed (%s)", run.rule.purpose, type(error).__name__)
     run.refresh_from_db(fields=["status"])
     return {"run": run.pk, "status": run.status}
-
-
-DRY_RUN_LEASE = "PRIVACY_DRY_RUN_LEASE_SECONDS"
-
-
-def _live_dry_runs(now: datetime.datetime | None = None):
-    # A queued run's started_at is when it was asked; a running one's, when its worker took it.
-    return RetentionRun.objects.filter(
-        dry_run=True,
-        status__in=[RetentionRun.Status.QUEUED, RetentionRun.Status.RUNNING],
-        started_at__gte=lease_cutoff(DRY_RUN_LEASE, now),
-    )
-
-
-def dry_runs_in_progress(now: datetime.datetime | None = None) -> dict[int, str]:
-    """The rules with a dry run not lost (within the lease), by id: "waiting" (queued, not yet taken by a
-    worker) or "running". One query for the retention page."""
-    return {
-        rule_id: "waiting" if status == RetentionRun.Status.QUEUED else "running"
-        for rule_id, status in _live_dry_runs(now).values_list("rule_id", "status")
-    }
-
-
-def dry_run_in_progress(rule: RetentionRule) -> bool:
-    """A dry run of ``rule`` is queued or running (and not lost)."""
-    return _live_dry_runs().filter(rule=rule).exists()
-
-
-def dry_run_state(run: RetentionRun, now: datetime.datetime | None = None) -> str:
-    """What the screens say of ``run``: "waiting" (queued), "running", "lost" (queued or running for longer
-    than the lease: no worker took it, or its worker died) or "" (finished, or not a dry run)."""
-    if not run.dry_run or run.status not in (RetentionRun.Status.QUEUED, RetentionRun.Status.RUNNING):
-        return ""
-    if run.started_at < lease_cutoff(DRY_RUN_LEASE, now):
-        return "lost"
-    return "waiting" if run.status == RetentionRun.Status.QUEUED else "running"
