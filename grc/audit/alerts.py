@@ -737,7 +737,7 @@ def detect_off_hours(rule, lo, hi, summary):
 
     def off_rows(qs):
         return (
-            qs.exclude(action__in=[A.CITIZEN_SELF_VIEW, A.CITIZEN_DATA_DOWNLOAD])
+            qs.exclude(_own_data_q())  # one's own record, at any hour, is nobody's concern
             .annotate(
                 hour=ExtractHour("at", tzinfo=tz()), weekday=ExtractIsoWeekDay("at", tzinfo=tz()), day=_local_day()
             )

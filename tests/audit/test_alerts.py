@@ -87,6 +87,16 @@ def test_off_hours_fires_for_night_reads_and_not_for_office_hours(worker_a, foll
     assert "nuit" in alert.summary
 
 
+def test_off_hours_ignores_an_agent_reading_their_own_record_at_night(worker_a, followed):
+    """An agent who is also a citizen reads their own record at home, in the evening: nobody's concern."""
+    _only(AlertRule.Kind.OFF_HOURS)
+    own = CitizenFactory(user=worker_a)
+    for m in range(3):
+        _read(worker_a, own.pk, _local(0, 23, m))
+    detect()
+    assert _alerts(AlertRule.Kind.OFF_HOURS) == []
+
+
 def test_off_hours_counts_weekend_reads(worker_a, followed):
     _only(AlertRule.Kind.OFF_HOURS)
     for m in range(3):
