@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user, match_token
-from django_otp import login as otp_login
 
+from grc.auth import otp_session_verify
 from grc.services.otp import otp_backup_codes_create, otp_totp_confirm, otp_totp_start
 
 
@@ -86,7 +86,7 @@ def otp_verify(request):
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["token"].replace(" ", ""))
         if device is not None:
-            otp_login(request, device)
+            otp_session_verify(request, device)
             return redirect(_next_url(request))
         form.add_error("token", _("Code incorrect ou expiré."))
     return render(request, "backoffice/otp_verify.html", {"form": form, "next": _next_url(request)})
@@ -100,7 +100,7 @@ def otp_setup(request):
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if otp_totp_confirm(device=device, token=form.cleaned_data["token"].replace(" ", "")):
-            otp_login(request, device)
+            otp_session_verify(request, device)
             codes = otp_backup_codes_create(user=request.user)
             return render(request, "backoffice/otp_backup_codes.html", {"codes": codes, "next": _next_url(request)})
         form.add_error("token", _("Code incorrect : vérifiez l'heure de votre téléphone et réessayez."))

@@ -18,10 +18,10 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from grc.auth import otp_session_verify
 from grc.models import Citizen
 from grc.services.otp import otp_backup_codes_create, otp_totp_confirm, otp_totp_start
 from portal.accounts import oidc, services, throttle
@@ -267,7 +267,7 @@ def otp_setup(request):
     form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if otp_totp_confirm(device=device, token=form.cleaned_data["token"]):
-            otp_login(request, device)
+            otp_session_verify(request, device)
             request.session[SESSION_OTP] = "required"
             codes = otp_backup_codes_create(user=request.user)
             messages.success(request, _("La vérification en deux étapes est activée."))
@@ -300,7 +300,7 @@ def otp_verify(request):
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["token"])
         if device is not None:
-            otp_login(request, device)
+            otp_session_verify(request, device)
             return redirect(_safe_next(request))
         form.add_error("token", _("Code incorrect ou expiré."))
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _safe_next(request)})
