@@ -1,7 +1,6 @@
 """A citizen's session key changes when their second factor is passed, not only at the password."""
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
