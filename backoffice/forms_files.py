@@ -20,6 +20,7 @@ from backoffice.forms import FRENCH_DATE_FORMATS, AccessibleFormMixin
 from backoffice.widgets import FastSelect
 from dossier_unique.models import Accompaniment, Document, Note, Programme, SharingGrant, TimelineEntry, Visibility
 from dossier_unique.services import EMERGENCY_REASON_MIN_LENGTH, emergency_access_max_hours
+from grc.uploads import UploadField
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", *FRENCH_DATE_FORMATS]
 
@@ -136,7 +137,7 @@ class NoteForm(AccompanimentChoiceMixin, AccessibleFormMixin, forms.Form):
 
 
 class DocumentForm(AccompanimentChoiceMixin, AccessibleFormMixin, forms.Form):
-    upload = forms.FileField(
+    upload = UploadField(
         label=_("Fichier"),
         help_text=_("PDF, image PNG ou JPEG, document Word, Excel ou OpenDocument ; 20 Mo au plus."),
     )

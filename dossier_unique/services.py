@@ -23,12 +23,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grc import uploads
 from grc.history import save_tracked as _save
 from grc.history import track as _track
 from grc.models import Citizen, Membership, Team
 
 from . import perms
-from .documents import validate_document
 from .models import (
     Accompaniment,
     Document,
@@ -451,7 +451,7 @@ def document_add(
     tags: str = "",
     confidential: bool = False,
 ) -> Document:
-    """Add a document, checked by content (``documents.validate_document``) and stored privately.
+    """Add a document, checked by the upload gate (``grc.uploads``, document policy) and stored privately.
 
     The timeline entry of a confidential document is reserved to the accompaniment's team (or
     to the uploader when there is no accompaniment).
@@ -461,7 +461,7 @@ def document_add(
     if doc_type not in Document.DocType.values:
         raise ValidationError(_("Type de document inconnu."))
     _check_accompaniment(file, accompaniment)
-    checked = validate_document(upload)
+    checked = uploads.check(upload, uploads.document_policy())
     document = Document(
         file=file,
         accompaniment=accompaniment,

@@ -1,7 +1,7 @@
 """What an uploaded file really is, from its first bytes (never from its name or the browser's word).
 
-Shared by the social file's documents and request attachments (``dossier_unique.documents``) and
-the mailroom's scans (``grc.mail.intake``); each accepts its own subset and says so in French.
+Used by the one upload gate (``grc.uploads``); ``EXTENSIONS`` says which content type each accepted
+file-name extension must hold.
 """
 
 from __future__ import annotations
@@ -11,8 +11,29 @@ JPEG = "image/jpeg"
 PNG = "image/png"
 TIFF = "image/tiff"
 ZIP = "application/zip"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ODT = "application/vnd.oasis.opendocument.text"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
 
-# Signature -> content type. ZIP is a container: the caller looks inside (office documents).
+OFFICE_TYPES = (DOCX, XLSX, ODT, ODS)
+IMAGE_TYPES = (JPEG, PNG, TIFF)
+
+# Accepted file-name extension -> the content type the bytes must be.
+EXTENSIONS = {
+    "pdf": PDF,
+    "png": PNG,
+    "jpg": JPEG,
+    "jpeg": JPEG,
+    "tif": TIFF,
+    "tiff": TIFF,
+    "docx": DOCX,
+    "xlsx": XLSX,
+    "odt": ODT,
+    "ods": ODS,
+}
+
+# Signature -> content type. ZIP is a container: the gate looks inside (office documents).
 _SIGNATURES = (
     (b"%PDF-", PDF),
     (b"\xff\xd8\xff", JPEG),

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import os
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder
 
-from dossier_unique.documents import validate_document
+from grc import uploads
 
 # What a file input offers in the browser's picker, per extension (the server checks the content).
 _ACCEPT = {
@@ -36,6 +34,7 @@ class ProcedureFileField(forms.FileField):
         self.max_bytes = max_bytes
         # The file already kept on the draft for this field (its original name), if any.
         self.existing_name = ""
+        kwargs.setdefault("allow_empty_file", True)  # the gate says it in its own words
         super().__init__(**kwargs)
         self.widget.attrs["accept"] = ",".join(_ACCEPT[ext] for ext in self.extensions)
 
@@ -53,23 +52,9 @@ class ProcedureFileField(forms.FileField):
 
     def clean(self, data, initial=None):
         upload = super().clean(data, initial)
-        if not upload:
-            return upload
-        if upload.size > self.max_bytes:
-            raise ValidationError(
-                _("Le fichier « %(name)s » dépasse la taille maximale de %(max)s Mo.")
-                % {"name": upload.name, "max": self.max_bytes // MB},
-                code="too_big",
-            )
-        extension = os.path.splitext(upload.name or "")[1].lower().lstrip(".")
-        if extension not in self.extensions:
-            raise ValidationError(
-                _("Le format de « %(name)s » n'est pas accepté : déposez un fichier %(formats)s.")
-                % {"name": upload.name, "formats": self.formats_label()},
-                code="bad_format",
-            )
-        # The content must really be what the extension says (a renamed .exe is refused).
-        validate_document(upload)
+        if upload:
+            # This field's formats and size, within the document policy; the content decides.
+            uploads.check(upload, uploads.document_policy(extensions=self.extensions, max_bytes=self.max_bytes))
         return upload
 
 

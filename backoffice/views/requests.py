@@ -29,28 +29,12 @@ from grc.models import Team
 from grc.requests import perms, selectors, services
 from grc.requests.models import Request
 from grc.selectors.citizens import citizen_get, citizens_search
+from grc.uploads import MultipleUploadField, refusal_notices
 
 S = Request.Status
 
 
 # --- forms --------------------------------------------------------------------------------------
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
 
 
 class QueueFilterForm(forms.Form):
@@ -123,7 +107,7 @@ class ForwardForm(forms.Form):
 
 class MessageForm(forms.Form):
     body = forms.CharField(label=gettext_lazy("Message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
-    files = MultipleFileField(label=gettext_lazy("Pièces jointes"))
+    files = MultipleUploadField(label=gettext_lazy("Pièces jointes"))
 
 
 class CounterForm(forms.Form):
@@ -145,7 +129,7 @@ class CounterForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=10000,
     )
-    files = MultipleFileField(label=gettext_lazy("Pièces justificatives"))
+    files = MultipleUploadField(label=gettext_lazy("Pièces justificatives"))
     typed_by = forms.ChoiceField(
         label=gettext_lazy("Qui a saisi les réponses ?"),
         choices=Request.TypedBy.choices,
@@ -329,6 +313,9 @@ def _transition_view(request, code, *, form_class, prefix, run, success, anchor=
             messages.error(request, " ".join(error.messages))
         return _detail(request, req, forms_bound={form_key: form}, status=400)
     messages.success(request, success)
+    for value in form.cleaned_data.values() if form is not None else ():
+        for notice in refusal_notices(value):  # the files the gate refused; the others were attached
+            messages.warning(request, notice)
     return redirect(_detail_url(code, anchor))
 
 
@@ -556,6 +543,8 @@ def counter_file(request, citizen_pk):
                     _("Demande %(code)s déposée pour l'usager ; l'accusé de réception peut être imprimé.")
                     % {"code": req.tracking_code},
                 )
+                for notice in refusal_notices(form.cleaned_data["files"]):
+                    messages.warning(request, notice)
                 if perms.can_view_request(request.user, req):
                     return redirect(_detail_url(req.tracking_code))
                 return redirect("backoffice:request_counter_done", code=req.tracking_code)

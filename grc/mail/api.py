@@ -2,8 +2,10 @@
 
 ``POST /mail`` (multipart, field ``files``, one or several files): mailroom agents and service
 accounts with the mailroom-agent role. Every file gets a line: id, registration number, status and
-duplicate flag, or a French error; a refused file never stops the others (201 when at least one
-landed). When every file is refused: 413 if they were all too big, else 422. Recognition runs later
+duplicate flag, or a French error and its code (files go through ``grc.uploads``, the one upload
+gate); a refused file never stops the others: 201 when at least one landed, and the body says which
+were refused, so a station gets the number of every file registered and never re-sends one. When
+every file is refused: 413 if they were all too big, else 422. Recognition runs later
 in the worker: poll ``GET /mail/{id}`` for status, OCR text, per-page confidence and suggestions
 (404 for an item the caller may not see).
 """
@@ -63,7 +65,8 @@ def mail_post(request, files: File[list[UploadedFile]]):
     results = [_line_out(line) for line in lines]
     received = sum(1 for line in lines if line.ok)
     body = {
-        "batch_id": lines[0].item.batch_id if received else 0,
+        # Every line of one call carries the same batch, refused or not (a refused first file made this a 500).
+        "batch_id": lines[0].batch_id if lines else 0,
         "received": received,
         "refused": len(lines) - received,
         "results": results,

@@ -1,31 +1,26 @@
 """Mail intake: check a scan, store it once, number it, hand it to the recognition worker.
 
-``validate_scan`` decides the type from the bytes (PDF, JPEG, PNG, TIFF), never the name, and
-refuses empty, oversized, corrupt, encrypted, too-long or too-large (image bomb) files with a French
-message. ``receive_scan`` stores the original under its SHA-256 (never twice: the same bytes again are
-recorded as a ``MailDuplicateUpload`` on the first item), gives it the next registration number of the
-year (gap-free: the year's counter row is locked in the same transaction as the insert) and enqueues
-recognition once the transaction commits. Nothing slow runs in the request: OCR is the worker's job.
+``validate_scan`` passes the file through the one upload gate (``grc.uploads``, scan policy: PDF,
+JPEG, PNG, TIFF read from the bytes), which refuses empty, oversized, corrupt, encrypted, disguised,
+too-long or too-large (bombs) files with a French message. ``receive_scan`` stores the original under
+its SHA-256 (never twice: the same bytes again are recorded as a ``MailDuplicateUpload`` on the first
+item), gives it the next registration number of the year (gap-free: the year's counter row is locked
+in the same transaction as the insert) and enqueues recognition once the transaction commits. Nothing
+slow runs in the request: OCR is the worker's job.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import warnings
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image
 
-from grc import filetypes
-from grc.filetypes import JPEG, PDF, PNG, TIFF
+from grc import uploads
 from grc.history import track
 from grc.mail.models import (
     MailBatch,
@@ -37,22 +32,6 @@ from grc.mail.models import (
 )
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_MAX_BYTES = 30 * 1024 * 1024
-DEFAULT_MAX_PAGES = 50
-# 60 Mpx per page/frame: an A3 page at 400 dpi fits; a decompression bomb does not.
-DEFAULT_MAX_PIXELS = 60_000_000
-
-ACCEPTED_TYPES = (PDF, JPEG, PNG, TIFF)
-_PIL_FORMATS = {JPEG: "JPEG", PNG: "PNG", TIFF: "TIFF"}
-
-
-@dataclass(frozen=True)
-class CheckedScan:
-    content_type: str
-    size: int
-    sha256: str
-    page_count: int
 
 
 @dataclass(frozen=True)
@@ -70,176 +49,26 @@ class BatchLine:
     duplicate: bool = False
     error: str = ""
     code: str = ""  # the refusal's code: "empty", "too_big", "bad_format", "corrupt", "encrypted"...
+    batch_id: int = 0  # the batch this upload belongs to (a duplicate's item belongs to an earlier one)
 
     @property
     def ok(self) -> bool:
         return self.item is not None
 
 
-def max_bytes() -> int:
-    return getattr(settings, "MAIL_MAX_BYTES", DEFAULT_MAX_BYTES)
-
-
-def max_pages() -> int:
-    return getattr(settings, "MAIL_MAX_PAGES", DEFAULT_MAX_PAGES)
-
-
-def max_pixels() -> int:
-    return getattr(settings, "MAIL_MAX_PIXELS", DEFAULT_MAX_PIXELS)
-
-
-def human_size(size: int) -> str:
-    """``31457280`` → "30 Mo", ``51200`` → "50 Ko" (French decimal comma)."""
-    if size >= 1024 * 1024:
-        return _("%(n)s Mo") % {"n": f"{round(size / (1024 * 1024), 1):g}".replace(".", ",")}
-    return _("%(n)s Ko") % {"n": max(1, round(size / 1024))}
-
-
-def sniff(head: bytes) -> str | None:
-    """The content type the first bytes announce, or None when not an accepted scan format."""
-    content_type = filetypes.sniff(head)
-    return content_type if content_type in ACCEPTED_TYPES else None
-
-
-def _read_all(uploaded_file) -> bytes:
-    uploaded_file.seek(0)
-    data = b"".join(uploaded_file.chunks()) if hasattr(uploaded_file, "chunks") else uploaded_file.read()
-    uploaded_file.seek(0)
-    return data
-
-
-def _corrupt() -> ValidationError:
-    return ValidationError(
-        _("Le fichier est illisible ou endommagé : numérisez à nouveau le document."), code="corrupt"
-    )
-
-
-def _too_many_pages(count: int) -> ValidationError:
-    return ValidationError(
-        _("Le document compte %(count)s pages ; au plus %(max)s pages par fichier.")
-        % {"count": count, "max": max_pages()},
-        code="too_many_pages",
-    )
-
-
-def _too_large_image(pixels: int | None) -> ValidationError:
-    if pixels is None:  # Pillow refused it before we could read the size: far beyond any scan
-        return ValidationError(
-            _("L'image est bien trop grande (plus de %(max)s millions de pixels) : numérisez à 300 dpi au plus.")
-            % {"max": round(max_pixels() / 1_000_000)},
-            code="too_many_pixels",
-        )
-    return ValidationError(
-        _("L'image est trop grande (%(mpx)s millions de pixels, au plus %(max)s) : numérisez à 300 dpi au plus.")
-        % {"mpx": round(pixels / 1_000_000), "max": round(max_pixels() / 1_000_000)},
-        code="too_many_pixels",
-    )
-
-
-def _check_pdf(data: bytes) -> int:
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
-
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        if exc.err_code == pdfium_c.FPDF_ERR_PASSWORD:
-            raise ValidationError(
-                _("Le PDF est protégé par un mot de passe : déposez une version non chiffrée."), code="encrypted"
-            ) from None
-        raise _corrupt() from None
-    try:
-        if pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1:
-            raise ValidationError(
-                _("Le PDF est chiffré : déposez une version non chiffrée."), code="encrypted"
-            ) from None
-        count = len(pdf)
-        if count == 0:
-            raise _corrupt()
-        if count > max_pages():
-            raise _too_many_pages(count)
-        return count
-    finally:
-        pdf.close()
-
-
-def _check_image(data: bytes, content_type: str) -> int:
-    import io
-
-    limit = max_pixels()
-    try:
-        with warnings.catch_warnings():
-            # Pillow's own bomb limit only warns below 2x; ours is stricter and checked below.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                if image.format != _PIL_FORMATS[content_type]:
-                    raise _corrupt()
-                count = getattr(image, "n_frames", 1)
-                if count > max_pages():
-                    raise _too_many_pages(count)
-                for frame in range(count):
-                    if frame:
-                        image.seek(frame)
-                    width, height = image.size
-                    if width * height > limit:
-                        raise _too_large_image(width * height)
-                    if width < 1 or height < 1:
-                        raise _corrupt()
-                    if image.format == "PNG":
-                        image.verify()  # chunk checksums and the end marker: no decompression in the request
-                        continue
-                    if image.format == "JPEG":
-                        # Decode at 1/8 scale: finds a truncated file without the cost of a full decode.
-                        image.draft("L", (max(1, width // 8), max(1, height // 8)))
-                    image.load()
-                return count
-    except Image.DecompressionBombError:
-        raise _too_large_image(None) from None
-    except ValidationError:
-        raise
-    except (OSError, SyntaxError, ValueError, EOFError, Image.UnidentifiedImageError):
-        raise _corrupt() from None
-
-
-def validate_scan(uploaded_file) -> CheckedScan:
-    """Check an uploaded scan by its content; raise ``ValidationError`` (French message) if refused.
+def validate_scan(uploaded_file) -> uploads.CheckedFile:
+    """Check an uploaded scan through the upload gate (``grc.uploads.scan_policy``).
 
     Accepted: PDF (not encrypted), JPEG, PNG, TIFF (multi-page), not empty, at most
     ``MAIL_MAX_BYTES`` (30 MB), ``MAIL_MAX_PAGES`` pages (50) and ``MAIL_MAX_PIXELS`` pixels per page
-    or frame (60 million). The file name and the declared content type are ignored.
+    or frame (60 million); a name without extension is accepted (scanning stations), one with an
+    extension must name the content. Raises ``UploadRefused`` (a ``ValidationError``, French message).
     """
-    size = getattr(uploaded_file, "size", None)
-    if size is None:
-        data = _read_all(uploaded_file)
-        size = len(data)
-    else:
-        data = None
-    if not size:
-        raise ValidationError(_("Le fichier est vide."), code="empty")
-    if size > max_bytes():
-        raise ValidationError(
-            _("Le fichier dépasse la taille maximale autorisée (%(max)s).") % {"max": human_size(max_bytes())},
-            code="too_big",
-        )
-    if data is None:
-        data = _read_all(uploaded_file)
-    content_type = sniff(data[:16])
-    if content_type is None:
-        raise ValidationError(
-            _("Ce format n'est pas accepté : déposez un PDF, une image JPEG, PNG ou TIFF."), code="bad_format"
-        )
-    if content_type == PDF:
-        page_count = _check_pdf(data)
-    else:
-        page_count = _check_image(data, content_type)
-    return CheckedScan(
-        content_type=content_type, size=size, sha256=hashlib.sha256(data).hexdigest(), page_count=page_count
-    )
+    return uploads.check(uploaded_file, uploads.scan_policy())
 
 
 def _clean_name(uploaded_file) -> str:
-    name = os.path.basename((getattr(uploaded_file, "name", "") or "").replace("\\", "/"))
-    return name[:255] or "scan"
+    return uploads.clean_name(uploaded_file, "scan")
 
 
 def format_registration_number(year: int, number: int) -> str:
@@ -343,7 +172,7 @@ def receive_batch(*, files, user, source: str = MailBatch.Source.SCREEN, label: 
             result = receive_scan(uploaded_file=uploaded_file, user=user, batch=batch)
         except ValidationError as exc:
             code = getattr(exc, "code", None) or (exc.error_list[0].code if hasattr(exc, "error_list") else "")
-            lines.append(BatchLine(name=name, error=" ".join(exc.messages), code=code or "invalid"))
+            lines.append(BatchLine(name=name, error=" ".join(exc.messages), code=code or "invalid", batch_id=batch.pk))
         else:
-            lines.append(BatchLine(name=name, item=result.item, duplicate=result.duplicate))
+            lines.append(BatchLine(name=name, item=result.item, duplicate=result.duplicate, batch_id=batch.pk))
     return lines

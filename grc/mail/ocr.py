@@ -26,6 +26,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image, ImageFilter, ImageOps
 
+from grc import uploads
+from grc.filetypes import PDF
+
 logger = logging.getLogger(__name__)
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -120,8 +123,7 @@ def _native_dpi(page, pdfium_c) -> float:
 
 def page_images(data: bytes, content_type: str) -> Iterator[Image.Image]:
     """The scan's pages as grayscale images, one at a time (a long PDF is never all in memory)."""
-    from grc.mail.intake import PDF, max_pixels
-
+    max_pixels = uploads.scan_policy().max_pixels
     if content_type == PDF:
         import pypdfium2 as pdfium
         import pypdfium2.raw as pdfium_c
@@ -133,8 +135,8 @@ def page_images(data: bytes, content_type: str) -> Iterator[Image.Image]:
                 try:
                     width, height = page.get_size()  # points (1/72 inch)
                     scale = _native_dpi(page, pdfium_c) / 72
-                    if width * height * scale * scale > max_pixels():
-                        scale = (max_pixels() / (width * height)) ** 0.5
+                    if width * height * scale * scale > max_pixels:
+                        scale = (max_pixels / (width * height)) ** 0.5
                     bitmap = page.render(scale=scale, grayscale=True)
                     image = bitmap.to_pil()
                     yield _prepare(image, enlarge=False)

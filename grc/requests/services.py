@@ -21,8 +21,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossier_unique.documents import validate_document
 from dossier_unique.models import SocialFile, TimelineEntry, Visibility
+from grc import uploads
 from grc.history import save_tracked, track
 
 from . import notifications
@@ -131,7 +131,7 @@ def _timeline(request: Request, *, kind: str, title: str, actor) -> TimelineEntr
 
 
 def _attach(request: Request, upload, *, actor, field_name: str = "", message=None) -> RequestAttachment:
-    checked = validate_document(upload)
+    checked = uploads.check(upload, uploads.document_policy())
     attachment = RequestAttachment(
         request=request,
         message=message,
@@ -164,7 +164,7 @@ def _validate_files(files) -> dict:
         if upload is None:
             continue
         try:
-            validate_document(upload)
+            uploads.check(upload, uploads.document_policy())
         except ValidationError as exc:
             errors[name] = exc.messages
     if errors:
@@ -175,7 +175,7 @@ def _validate_files(files) -> dict:
 def _validate_file_list(files) -> list:
     files = [f for f in (files or []) if f is not None]
     for upload in files:
-        validate_document(upload)
+        uploads.check(upload, uploads.document_policy())
     return files
 
 
@@ -202,7 +202,7 @@ def request_draft_save(*, account, procedure, answers: dict, files=None, request
     """
     if account is None or not account.is_authenticated or account.is_staff:
         raise ValidationError(_("Seul un usager connecté peut enregistrer un brouillon."), code="account")
-    uploads = _validate_files(files)
+    accepted = _validate_files(files)
     if not isinstance(answers, dict):
         raise ValidationError(_("Les réponses du formulaire sont illisibles."), code="answers")
     if request is None:
@@ -222,7 +222,7 @@ def request_draft_save(*, account, procedure, answers: dict, files=None, request
             raise ValidationError(_("Ce brouillon ne peut plus être modifié."), code="not_draft")
         request.answers = answers
         save_tracked(request, account, "brouillon enregistré")
-    for field_name, upload in uploads.items():
+    for field_name, upload in accepted.items():
         previous = list(request.attachments.filter(field_name=field_name, message__isnull=True))
         _attach(request, upload, actor=account, field_name=field_name)
         _delete_files_on_commit(previous)
@@ -295,7 +295,7 @@ def request_open(
         raise ValidationError(
             {"consent": [_("Le consentement de l'usager doit être recueilli avant le dépôt.")]}, code="consent"
         )
-    uploads = _validate_files(files)
+    accepted = _validate_files(files)
     page_team, days = _procedure_settings(procedure)
     team = team or page_team
     now = timezone.now()
@@ -318,7 +318,7 @@ def request_open(
         consent_recorded_at=consent_at,
     )
     _insert(request, actor, f"demande reçue ({channel})")
-    for field_name, upload in uploads.items():
+    for field_name, upload in accepted.items():
         _attach(request, upload, actor=actor, field_name=field_name)
     _event(request, actor=actor, from_status="", to_status=S.SUBMITTED, comment=request.get_channel_display())
     _timeline(
@@ -396,8 +396,8 @@ def request_citizen_answer(request: Request, *, message: str, files, actor) -> R
     _locked(request)
     _check(request, "citizen_answer")
     message = (message or "").strip()
-    uploads = _validate_file_list(files)
-    if not message and not uploads:
+    accepted = _validate_file_list(files)
+    if not message and not accepted:
         raise ValidationError({"message": [_("Joignez les pièces demandées ou écrivez un message.")]}, code="required")
     if len(message) > MESSAGE_MAX_LENGTH:
         raise ValidationError({"message": [_("Le message est trop long.")]}, code="too_long")
@@ -407,7 +407,7 @@ def request_citizen_answer(request: Request, *, message: str, files, actor) -> R
         ),
         actor,
     )
-    for upload in uploads:
+    for upload in accepted:
         _attach(request, upload, actor=actor, message=msg)
     request.missing_items = []
     return _transition(
@@ -517,13 +517,13 @@ def request_message_post(request: Request, *, author, body: str, files=None, fro
     if len(body) > MESSAGE_MAX_LENGTH:
         raise ValidationError({"body": [_("Le message est trop long (5 000 caractères au plus).")]}, code="too_long")
     try:
-        uploads = _validate_file_list(files)
+        accepted = _validate_file_list(files)
     except ValidationError as exc:
         raise ValidationError({"files": exc.messages}) from exc
     message = save_tracked(
         RequestMessage(request=request, author=author, from_citizen=from_citizen, body=body), author, "message"
     )
-    for upload in uploads:
+    for upload in accepted:
         _attach(request, upload, actor=author, message=message)
     _timeline(
         request,

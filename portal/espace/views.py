@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from backoffice.views.requests import MultipleFileField, attachment_response
+from backoffice.views.requests import attachment_response
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
 from grc.forms import add_service_error
@@ -34,6 +34,7 @@ from grc.privacy.models import GdprRequest
 from grc.requests import perms, selectors, services
 from grc.requests.models import Request
 from grc.requests.pdf import acknowledgement_pdf
+from grc.uploads import MultipleUploadField, refusal_notices
 from portal.accounts.services import requester_identity
 
 ACCESSES_PAGE_SIZE = 50
@@ -43,14 +44,14 @@ class MessageForm(forms.Form):
     body = forms.CharField(
         label=gettext_lazy("Votre message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
     )
-    files = MultipleFileField(
+    files = MultipleUploadField(
         label=gettext_lazy("Pièces jointes"),
         help_text=gettext_lazy("PDF, image PNG ou JPEG, document bureautique ; 20 Mo au plus par fichier."),
     )
 
 
 class AnswerForm(forms.Form):
-    files = MultipleFileField(
+    files = MultipleUploadField(
         label=gettext_lazy("Pièces demandées"),
         help_text=gettext_lazy("PDF, image PNG ou JPEG, document bureautique ; 20 Mo au plus par fichier."),
     )
@@ -64,7 +65,10 @@ class AnswerForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not self.errors and not data.get("files") and not (data.get("message") or "").strip():
-            raise ValidationError(_("Joignez les pièces demandées ou écrivez un message."))
+            # Every file refused: say why each one was, not only that nothing came.
+            raise ValidationError(
+                refusal_notices(data.get("files")) or _("Joignez les pièces demandées ou écrivez un message.")
+            )
         return data
 
 
@@ -203,6 +207,8 @@ def message_post(request, code):
             add_service_error(form, error)
         else:
             messages.success(request, _("Votre message a été envoyé au service."))
+            for notice in refusal_notices(form.cleaned_data["files"]):  # the others were attached
+                messages.warning(request, notice)
             return redirect(reverse("espace:request_detail", args=[code]) + "#messages")
     return _detail(request, req, message_form=form, status=400)
 
@@ -236,6 +242,8 @@ def answer(request, code):
             add_service_error(form, error)
         else:
             messages.success(request, _("Merci : vos compléments ont été transmis au service."))
+            for notice in refusal_notices(form.cleaned_data["files"]):  # the others were attached
+                messages.warning(request, notice)
             return redirect("espace:request_detail", code=code)
     return _detail(request, req, answer_form=form, status=400)
 

@@ -16,11 +16,12 @@ from grc.models import Citizen, Membership
 from grc.requests.models import Request
 from tests.browser.conftest import FLUSHABLE_APPS, log_in, page_turn
 from tests.browser.test_portal_a11y import _axe
+from tests.dossier_unique.factories import PDF_BYTES
 from tests.factories import MembershipFactory, TeamFactory
 from tests.portal.conftest import ensure_wagtail_root, make_procedure
 
 PASSWORD = "motdepasse-solide-42"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = PDF_BYTES
 FIELDS = [
     ("Nom de l'élève", "singleline", True, "", "", 10),
     ("Classe à la rentrée", "dropdown", True, "Collège\nLycée", "", 10),

@@ -7,12 +7,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 
 from dossier_unique import perms, selectors, services
-from dossier_unique.documents import validate_document
 from dossier_unique.models import Document, Note, SharingGrant, Visibility
-from tests.dossier_unique.factories import PDF_BYTES, PNG_BYTES, in_days, pdf_upload, social_worker
+from grc import uploads
+from tests.dossier_unique.factories import JPEG_BYTES, PDF_BYTES, PNG_BYTES, in_days, pdf_upload, social_worker
 from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def _check(upload):
+    return uploads.check(upload, uploads.document_policy())
 
 
 def note_ids(user, file):
@@ -155,26 +159,26 @@ def test_the_uploader_sees_their_confidential_document(followed, shared_with_b, 
 
 def test_fake_pdf_is_rejected():
     with pytest.raises(ValidationError) as error:
-        validate_document(SimpleUploadedFile("facture.pdf", b"MZ\x90\x00 this is an executable"))
+        _check(SimpleUploadedFile("facture.pdf", b"MZ\x90\x00 this is an executable"))
     assert "format de fichier n'est pas accepté" in error.value.messages[0]
 
 
 def test_extension_must_match_content():
     with pytest.raises(ValidationError) as error:
-        validate_document(SimpleUploadedFile("photo.pdf", PNG_BYTES))
+        _check(SimpleUploadedFile("photo.pdf", PNG_BYTES))
     assert "ne correspond pas à son extension" in error.value.messages[0]
 
 
 def test_empty_file_is_rejected():
     with pytest.raises(ValidationError) as error:
-        validate_document(SimpleUploadedFile("vide.pdf", b""))
+        _check(SimpleUploadedFile("vide.pdf", b""))
     assert error.value.messages == ["Le fichier est vide."]
 
 
 def test_oversize_file_is_rejected(settings):
     settings.DOCUMENT_MAX_BYTES = 1024
     with pytest.raises(ValidationError) as error:
-        validate_document(SimpleUploadedFile("gros.pdf", PDF_BYTES + b"0" * 2000))
+        _check(SimpleUploadedFile("gros.pdf", PDF_BYTES + b"0" * 2000))
     assert "taille maximale" in error.value.messages[0]
 
 
@@ -189,15 +193,11 @@ def _zip(names):
 def test_office_documents_are_recognised_by_content():
     docx = _zip({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w/>"})
     odt = _zip({"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<c/>"})
-    assert validate_document(SimpleUploadedFile("cv.docx", docx)).content_type.endswith("wordprocessingml.document")
-    assert (
-        validate_document(SimpleUploadedFile("cv.odt", odt)).content_type == "application/vnd.oasis.opendocument.text"
-    )
+    assert _check(SimpleUploadedFile("cv.docx", docx)).content_type.endswith("wordprocessingml.document")
+    assert _check(SimpleUploadedFile("cv.odt", odt)).content_type == "application/vnd.oasis.opendocument.text"
     with pytest.raises(ValidationError):
-        validate_document(SimpleUploadedFile("archive.docx", _zip({"readme.txt": "x"})))
-    assert (
-        validate_document(SimpleUploadedFile("scan.JPG", b"\xff\xd8\xff\xe0" + b"0" * 10)).content_type == "image/jpeg"
-    )
+        _check(SimpleUploadedFile("archive.docx", _zip({"readme.txt": "x"})))
+    assert _check(SimpleUploadedFile("scan.JPG", JPEG_BYTES)).content_type == "image/jpeg"
 
 
 def test_document_add_rejects_invalid_content_and_stores_nothing(followed, worker_a, settings):

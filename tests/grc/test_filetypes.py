@@ -1,10 +1,15 @@
 """The first bytes decide what a file is, for documents and scans alike."""
 
-import pytest
+import io
+import zipfile
 
-from dossier_unique.documents import validate_document
-from grc import filetypes
-from grc.mail.intake import sniff as sniff_scan
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from grc import filetypes, uploads
+from grc.filetypes import TIFF
 
 
 @pytest.mark.parametrize(
@@ -27,11 +32,16 @@ def test_sniff_reads_the_signature(head, expected):
 
 def test_each_intake_keeps_its_own_formats():
     """A scan may be a TIFF but not an office document; a document the reverse."""
-    from django.core.exceptions import ValidationError
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    assert sniff_scan(b"II*\x00") == filetypes.TIFF
-    assert sniff_scan(b"PK\x03\x04") is None
+    tiff = io.BytesIO()
+    Image.new("L", (8, 8), 255).save(tiff, format="TIFF")
+    assert uploads.check(SimpleUploadedFile("scan.tif", tiff.getvalue()), uploads.scan_policy()).content_type == TIFF
     with pytest.raises(ValidationError) as refused:
-        validate_document(SimpleUploadedFile("scan.tif", b"II*\x00" + b"\x00" * 64, content_type="image/tiff"))
+        uploads.check(SimpleUploadedFile("scan.tif", tiff.getvalue()), uploads.document_policy())
+    assert refused.value.code == "bad_format"
+    docx = io.BytesIO()
+    with zipfile.ZipFile(docx, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w/>")
+    with pytest.raises(ValidationError) as refused:
+        uploads.check(SimpleUploadedFile("lettre.docx", docx.getvalue()), uploads.scan_policy())
     assert refused.value.code == "bad_format"

@@ -8,6 +8,7 @@ from PIL import Image
 from grc.demo.seed import Counts, seed_portal_pages
 from grc.models import Citizen
 from portal.models import ProcedureFormField, ProcedureIndexPage, ProcedurePage, ProcedureTheme
+from tests.dossier_unique.factories import PDF_BYTES
 from tests.factories import CitizenFactory, TeamFactory, UserFactory
 
 FIELDS = [
@@ -116,7 +117,7 @@ def filer_client(client, filer):
 
 
 def pdf_bytes() -> bytes:
-    return b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    return PDF_BYTES
 
 
 def png_bytes() -> bytes:
