@@ -216,6 +216,13 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Social-file documents: stored outside the web root, served only by a permission-checked view.
 DSU_DOCUMENTS_ROOT = Path(env.str("DSU_DOCUMENTS_ROOT", default=str(VAR_DIR / "private" / "documents")))
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# The upload gate (grc/uploads.py): a document's pages and pixels per image; what the compressed parts
+# of any file (ZIP entries, PDF streams) may expand to, the ratio one part may reach, entries in a ZIP.
+DOCUMENT_MAX_PAGES = env.int("DOCUMENT_MAX_PAGES", default=500)
+DOCUMENT_MAX_PIXELS = env.int("DOCUMENT_MAX_PIXELS", default=60_000_000)
+UPLOAD_MAX_UNPACKED_BYTES = env.int("UPLOAD_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024)
+UPLOAD_MAX_RATIO = env.int("UPLOAD_MAX_RATIO", default=200)
+UPLOAD_ZIP_MAX_ENTRIES = env.int("UPLOAD_ZIP_MAX_ENTRIES", default=1000)
 EMERGENCY_ACCESS_MAX_HOURS = env.float("EMERGENCY_ACCESS_MAX_HOURS", default=4)
 
 WAGTAIL_SITE_NAME = env.str("WAGTAIL_SITE_NAME", default="Département d'Ille-et-Vilaine")
