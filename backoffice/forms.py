@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from grc import nir as nir_rules
 from grc.matching import IdentityQuery
 from grc.models import Address, Citizen, ContactPoint
+from grc.validators import validate_birth_date, validate_name
 
 FRENCH_DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y"]
 
@@ -132,7 +133,6 @@ class MergeUndoForm(AccessibleFormMixin, forms.Form):
 
 # --- citizen creation and identity changes --------------------------------------------------------
 
-MIN_BIRTH_YEAR = 1880
 _POSTCODE = re.compile(r"^\d{5}$")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-/()]")
 _FRENCH_PHONE = re.compile(r"^0[1-9]\d{8}$")
@@ -152,7 +152,7 @@ def _too_long(limit: int) -> str:
     return _("Ce champ ne peut pas dépasser %(limit)s caractères.") % {"limit": limit}
 
 
-def _char(model, name: str, label, *, required="", help_text="", **attrs) -> forms.CharField:
+def _char(model, name: str, label, *, required="", help_text="", validators=(), **attrs) -> forms.CharField:
     """A text field as long as the model column; ``required`` is the message shown when it is left empty."""
     limit = _max_length(model, name)
     messages = {"max_length": _too_long(limit)}
@@ -164,6 +164,7 @@ def _char(model, name: str, label, *, required="", help_text="", **attrs) -> for
         max_length=limit,
         help_text=help_text,
         error_messages=messages,
+        validators=list(validators),
         widget=forms.TextInput(attrs=attrs),
     )
 
@@ -185,6 +186,7 @@ class CitizenIdentityForm(HelpDescribedFormMixin, forms.Form):
         Citizen,
         "birth_name",
         _("Nom de naissance"),
+        validators=[validate_name],
         required=_("Indiquez le nom de naissance."),
         autocomplete="off",
         spellcheck="false",
@@ -193,6 +195,7 @@ class CitizenIdentityForm(HelpDescribedFormMixin, forms.Form):
         Citizen,
         "usage_name",
         _("Nom d'usage"),
+        validators=[validate_name],
         help_text=_("Nom d'époux ou d'épouse, par exemple ; laissez vide s'il est identique."),
         autocomplete="off",
         spellcheck="false",
@@ -201,6 +204,7 @@ class CitizenIdentityForm(HelpDescribedFormMixin, forms.Form):
         Citizen,
         "first_names",
         _("Prénoms"),
+        validators=[validate_name],
         required=_("Indiquez au moins un prénom."),
         help_text=_("Tous les prénoms, dans l'ordre de l'état civil."),
         autocomplete="off",
@@ -212,14 +216,22 @@ class CitizenIdentityForm(HelpDescribedFormMixin, forms.Form):
         input_formats=FRENCH_DATE_FORMATS,
         help_text=_("Au format jj/mm/aaaa, par exemple 14/07/1980. Laissez vide si elle est inconnue."),
         error_messages={"invalid": _("Saisissez une date de naissance valide au format jj/mm/aaaa.")},
+        validators=[validate_birth_date],
         widget=forms.DateInput(
             format="%d/%m/%Y", attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "jj/mm/aaaa"}
         ),
     )
     birth_place = _char(
-        Citizen, "birth_place", _("Lieu de naissance"), help_text=_("Commune de naissance."), autocomplete="off"
+        Citizen,
+        "birth_place",
+        _("Lieu de naissance"),
+        help_text=_("Commune de naissance."),
+        validators=[validate_name],
+        autocomplete="off",
     )
-    birth_country = _char(Citizen, "birth_country", _("Pays de naissance"), autocomplete="off")
+    birth_country = _char(
+        Citizen, "birth_country", _("Pays de naissance"), validators=[validate_name], autocomplete="off"
+    )
     birth_country.initial = "France"
     sex = forms.ChoiceField(label=_("Sexe"), choices=Citizen.Sex.choices, initial=Citizen.Sex.UNKNOWN)
     nir = forms.CharField(
@@ -258,19 +270,6 @@ class CitizenIdentityForm(HelpDescribedFormMixin, forms.Form):
 
     def clean_first_names(self):
         return " ".join(self.cleaned_data["first_names"].split())
-
-    def clean_birth_date(self):
-        birth_date = self.cleaned_data["birth_date"]
-        if birth_date is None:
-            return None
-        if birth_date > timezone.localdate():
-            raise ValidationError(_("La date de naissance ne peut pas être dans le futur."), code="future")
-        if birth_date.year < MIN_BIRTH_YEAR:
-            raise ValidationError(
-                _("La date de naissance ne peut pas être antérieure à %(year)s.") % {"year": MIN_BIRTH_YEAR},
-                code="too_old",
-            )
-        return birth_date
 
     def clean_nir(self):
         value = nir_rules.clean(self.cleaned_data["nir"])

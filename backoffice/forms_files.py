@@ -18,8 +18,17 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.forms import FRENCH_DATE_FORMATS, AccessibleFormMixin
 from backoffice.widgets import FastSelect
-from dossier_unique.models import Accompaniment, Document, Note, Programme, SharingGrant, TimelineEntry, Visibility
-from dossier_unique.services import EMERGENCY_REASON_MIN_LENGTH, emergency_access_max_hours
+from dossier_unique.models import (
+    NOTE_MAX_LENGTH,
+    Accompaniment,
+    Document,
+    Note,
+    Programme,
+    SharingGrant,
+    TimelineEntry,
+    Visibility,
+)
+from dossier_unique.services import EMERGENCY_REASON_MIN_LENGTH, emergency_access_max_hours, note_too_long_message
 from grc.uploads import UploadField
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", *FRENCH_DATE_FORMATS]
@@ -128,12 +137,20 @@ class NoteForm(AccompanimentChoiceMixin, AccessibleFormMixin, forms.Form):
         help_text=_("« Équipe » : seule l'équipe de l'accompagnement choisi lira la note."),
     )
     accompaniment = forms.TypedChoiceField(label=_("Accompagnement"), required=False, coerce=int, empty_value=None)
+    # No max_length here: its maxlength attribute would make the browser cut a long paste silently; the
+    # form says how long the note is and gives the whole text back instead.
     text = forms.CharField(label=_("Texte de la note"), widget=forms.Textarea(attrs={"rows": 5}))
 
     def __init__(self, *args, accompaniments=(), **kwargs):
         kwargs.setdefault("prefix", "note")
         super().__init__(*args, **kwargs)
         self._set_accompaniments(accompaniments)
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        if len(text) > NOTE_MAX_LENGTH:
+            raise ValidationError(note_too_long_message(len(text)), code="max_length")
+        return text
 
 
 class DocumentForm(AccompanimentChoiceMixin, AccessibleFormMixin, forms.Form):

@@ -186,6 +186,10 @@ class FileMember(models.Model):
         return f"{self.user} — {self.role}"
 
 
+# About twelve typed pages: far above an interview or home-visit note; a longer report is a document.
+NOTE_MAX_LENGTH = 30_000
+
+
 class Note(models.Model):
     class Kind(models.TextChoices):
         ENTRETIEN = "entretien", _("Entretien")
@@ -202,7 +206,7 @@ class Note(models.Model):
     visibility = models.CharField(_("visibilité"), max_length=10, choices=Visibility.choices)
     # The accompaniment's team, copied so visibility filters without a join (moved on transfer).
     team = models.ForeignKey("grc.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField(_("texte"))
+    text = models.TextField(_("texte"), max_length=NOTE_MAX_LENGTH)
     created_at = models.DateTimeField(_("écrite le"), default=timezone.now)
 
     history = HistoricalRecords()

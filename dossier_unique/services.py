@@ -21,6 +21,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from grc import uploads
@@ -30,6 +31,7 @@ from grc.models import Citizen, Membership, Team
 
 from . import perms
 from .models import (
+    NOTE_MAX_LENGTH,
     Accompaniment,
     Document,
     EmergencyAccess,
@@ -389,6 +391,17 @@ def member_end(*, member: FileMember, actor) -> FileMember:
 # --- notes and documents --------------------------------------------------------------------
 
 
+def note_too_long_message(length: int) -> str:
+    """What the writer of a note past ``NOTE_MAX_LENGTH`` reads (the form says the same)."""
+    return _(
+        "La note ne peut pas dépasser %(limit)s caractères (elle en compte %(length)s) : raccourcissez-la, "
+        "ou joignez le texte long au dossier comme document."
+    ) % {
+        "limit": number_format(NOTE_MAX_LENGTH, force_grouping=True),
+        "length": number_format(length, force_grouping=True),
+    }
+
+
 def _check_accompaniment(file, accompaniment):
     if accompaniment is not None and accompaniment.file_id != file.pk:
         raise ValidationError(_("Cet accompagnement n'appartient pas à ce dossier."))
@@ -405,6 +418,8 @@ def note_write(
     errors = {}
     if not text:
         errors["text"] = _("La note est vide.")
+    elif len(text) > NOTE_MAX_LENGTH:
+        errors["text"] = note_too_long_message(len(text))
     if kind not in Note.Kind.values:
         errors["kind"] = _("Type de note inconnu.")
     if visibility not in Visibility.values:

@@ -2,8 +2,10 @@
 
 The runtime role (web, worker, scheduler, tests) gets DML on every table and nothing more: it cannot
 alter, drop or switch off triggers, and on the append-only access log (``audit_accesslog``,
-``audit_accessloganchor``) it may only INSERT and SELECT. Old rows leave the log only through the
-``SECURITY DEFINER`` function ``audit_accesslog_purge`` (owned by the owner, runs as the owner).
+``audit_accessloganchor``, ``audit_accesslogseal``) it may only INSERT and SELECT. Old rows leave the log
+only through the ``SECURITY DEFINER`` function ``audit_accesslog_purge`` (owned by the owner, runs as the
+owner). Past-dated rows enter it only through ``audit_accesslog_write_dated``, which the runtime role may
+not execute (the owner path: the demo seeder run as the owner, the test database's own grant).
 
 Settings (``config/settings/base.py``): ``DATABASES["default"]`` holds the runtime credentials,
 ``DATABASE_OWNER`` the owner's (``USER``, ``PASSWORD``, ``HOST``, ``PORT``, ``OPTIONS``) or None
@@ -20,8 +22,10 @@ from contextlib import contextmanager
 CREDENTIAL_KEYS = ("USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
 
 # Tables the runtime role may only append to and read.
-APPEND_ONLY_TABLES = ("audit_accesslog", "audit_accessloganchor")
+APPEND_ONLY_TABLES = ("audit_accesslog", "audit_accessloganchor", "audit_accesslogseal")
 PURGE_FUNCTION = "audit_accesslog_purge(timestamptz, bigint, text)"
+# Past-dated rows (seeders, tests): owner only, never granted by ``runtime_grants_sql``.
+DATED_WRITE_FUNCTION = "audit_accesslog_write_dated(timestamptz, bigint, text, text, text, bigint, text, inet, text)"
 
 
 def quote_ident(name: str) -> str:

@@ -23,12 +23,18 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup):
+def django_db_setup(django_db_setup, django_db_blocker):
     from django.db import connections
 
     if not dbroles.has_separate_owner():
         yield
         return
+    # Tests write past-dated access-log rows (alerts over 30 days, night-time reads) in their own
+    # transaction: the owner's dated-write function is granted to the runtime role in the TEST database
+    # only (a deployment never grants it; tests/audit/test_integrity.py checks the grants).
+    runtime = dbroles.quote_ident(dbroles.runtime_settings()["USER"])
+    with django_db_blocker.unblock(), connections["default"].cursor() as cursor:
+        cursor.execute(f"GRANT EXECUTE ON FUNCTION {dbroles.DATED_WRITE_FUNCTION} TO {runtime}")
     dbroles.use_credentials(connections["default"], dbroles.runtime_settings())
     yield
     # The owner drops the test database; nothing else may still be connected to it.
@@ -77,6 +83,8 @@ def seeded_demo(django_db_blocker, tmp_path_factory, name):
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.DSU_DOCUMENTS_ROOT = tmp_path / "documents"
+    # Each test's access-log seals go to its own external anchor file (the database is rolled back).
+    settings.ACCESS_LOG_ANCHOR_DIR = tmp_path / "anchors"
 
 
 @pytest.fixture

@@ -66,7 +66,14 @@ def test_history_records_the_acting_user():
 
 
 # Set by dev/test settings in this process; production must not inherit them.
-_DEV_ONLY_VARIABLES = {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DJANGO_SECURE", "DJANGO_DEBUG", "EMAIL_BACKEND"}
+_DEV_ONLY_VARIABLES = {
+    "DJANGO_SETTINGS_MODULE",
+    "SECRET_KEY",
+    "ACCESS_LOG_HMAC_KEY",
+    "DJANGO_SECURE",
+    "DJANGO_DEBUG",
+    "EMAIL_BACKEND",
+}
 
 
 def _run_manage(*args, env_overrides):
@@ -86,6 +93,7 @@ def test_production_settings_pass_the_deployment_checklist():
         env_overrides={
             "DJANGO_SETTINGS_MODULE": "config.settings.base",
             "SECRET_KEY": "x" * 30 + "-production-like-secret-key-0123456789",
+            "ACCESS_LOG_HMAC_KEY": "y" * 30 + "-production-like-access-log-key",
             "ALLOWED_HOSTS": "grc.example.org",
         },
     )
@@ -99,6 +107,19 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_production_settings_refuse_to_start_without_an_access_log_key():
+    result = _run_manage(
+        "check",
+        env_overrides={
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "SECRET_KEY": "x" * 30 + "-production-like-secret-key-0123456789",
+            "ALLOWED_HOSTS": "grc.example.org",
+        },
+    )
+    assert result.returncode != 0
+    assert "ACCESS_LOG_HMAC_KEY" in result.stderr
 
 
 def test_front_end_libraries_come_from_npm_not_a_cdn(client):

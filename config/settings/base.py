@@ -329,10 +329,18 @@ MAIL_OCR_MAX_ATTEMPTS = env.int("MAIL_OCR_MAX_ATTEMPTS", default=3)
 # No purge may cut rows younger than this: kept by the database itself (written by `migrate`, as the
 # owner role), so the application's role cannot erase the recent trail whatever date it passes.
 ACCESS_LOG_MIN_RETENTION_DAYS = env.int("ACCESS_LOG_MIN_RETENTION_DAYS", default=180)
+# Seals of the access log (grc.audit.seal): an HMAC key the database never holds. No default, like SECRET_KEY:
+# production refuses to start without it. After a rotation, earlier keys (comma-separated) keep the seals they
+# signed verifiable. The latest seal is also written to ACCESS_LOG_ANCHOR_DIR (WORM storage in production).
+ACCESS_LOG_HMAC_KEY = env.str("ACCESS_LOG_HMAC_KEY")
+ACCESS_LOG_HMAC_OLD_KEYS = env.list("ACCESS_LOG_HMAC_OLD_KEYS", default=[])
+ACCESS_LOG_ANCHOR_DIR = Path(env.str("ACCESS_LOG_ANCHOR_DIR", default=str(VAR_DIR / "anchors")))
 # `manage.py run_scheduler` enqueues these (task path or command; "every_minutes" or local "daily").
 SCHEDULED_JOBS = {
     "verify_access_log": {"task": "grc.audit.tasks.verify_access_log", "daily": "02:00"},
     "detect_access_anomalies": {"task": "grc.audit.tasks.detect_access_anomalies", "every_minutes": 15},
+    # The window in which a rewrite of the newest access-log rows goes unseen (docs/data-protection.md).
+    "seal_access_log": {"task": "grc.audit.tasks.seal_access_log", "every_minutes": 5},
     "expire_file_access": {"task": "dossier_unique.tasks.expire_file_access", "every_minutes": 5},
     "apply_retention": {"task": "grc.privacy.tasks.apply_retention", "daily": "03:00"},
     "detect_duplicates": {"command": "detect_duplicates", "args": ["--no-progress"], "daily": "01:00"},

@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "dev-only-insecure-key-never-use-in-production")
+os.environ.setdefault("ACCESS_LOG_HMAC_KEY", "dev-only-access-log-key-never-use-in-production")
 os.environ.setdefault("DJANGO_SECURE", "false")
 os.environ.setdefault("DJANGO_DEBUG", "true")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-insecure-key")
+os.environ.setdefault("ACCESS_LOG_HMAC_KEY", "test-only-access-log-key")
 os.environ.setdefault("DJANGO_SECURE", "false")
 
 from .base import *  # noqa: E402,F403

@@ -1,11 +1,14 @@
 """Demo data of the audit area: alert rules, a few access-log rows that make alerts fire, one detection run.
 
-Idempotent: the demo rows carry ``request_id`` ``demo-audit-…`` and are written once.
+Idempotent: the demo rows carry ``request_id`` ``demo-audit-…`` and are written once. The night-time
+reads and the export burst are dated in the past: written through the owner's path
+(``access_log_write_dated``), so ``seed_demo`` must run as the owner for them (``make demo`` does).
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django.utils import timezone
 
@@ -14,9 +17,10 @@ from grc.models import Citizen, User
 
 from .alerts import detect, ensure_default_rules
 from .models import AccessLog
-from .services import access_log_write
+from .services import access_log_write, access_log_write_dated, may_write_dated
 
 DEMO_DOMAIN = "demo.grc.local"
+logger = logging.getLogger(__name__)
 
 
 def _user(local_part):
@@ -34,11 +38,18 @@ def seed(*, actor, counts) -> None:
     citizens = list(Citizen.objects.order_by("pk").values_list("pk", flat=True)[:12])
     if worker is None or not citizens:
         return
+    if not may_write_dated():
+        # Past-dated rows are the owner's path (the database refuses a date from the runtime role):
+        # `make demo` seeds as the owner (GRC_DATABASE_ROLE=owner).
+        logger.warning("audit demo rows skipped: run seed_demo with GRC_DATABASE_ROLE=owner to write them")
+        counts.add("Accès de démonstration (alertes)", created=False)
+        detect()
+        return
     tz = timezone.get_current_timezone()
     # Night-time reads by the Vitré social worker, two nights ago around 23:00 local time.
     night = datetime.datetime.combine(timezone.localdate() - datetime.timedelta(days=2), datetime.time(23, 5), tz)
     for i, citizen_id in enumerate(citizens[:4]):
-        access_log_write(
+        access_log_write_dated(
             actor=worker,
             action=AccessLog.Action.CITIZEN_VIEW,
             citizen=citizen_id,
@@ -64,7 +75,7 @@ def seed(*, actor, counts) -> None:
     if instructor is not None:
         afternoon = datetime.datetime.combine(timezone.localdate() - datetime.timedelta(days=1), datetime.time(15), tz)
         for i in range(12):
-            access_log_write(
+            access_log_write_dated(
                 actor=instructor,
                 action=AccessLog.Action.EXPORT,
                 object_type="grc.citizen",

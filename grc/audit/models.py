@@ -140,6 +140,37 @@ class AccessLogAnchor(models.Model):
         return f"anchor seq {self.seq}"
 
 
+class AccessLogSeal(models.Model):
+    """A signed attestation of the chain's end (``grc.audit.seal``), append-only like the log.
+
+    Written by the application (every 5 minutes, after each verification and each purge) with an HMAC
+    whose key the database does not hold; the latest one is also a file outside the database. A chain
+    recomputed by someone with the owner's rights, or cut at its end, no longer matches them.
+    """
+
+    sealed_at = models.DateTimeField(_("date"))
+    seq = models.BigIntegerField(_("dernier numéro scellé"))
+    hash = models.CharField(_("empreinte scellée"), max_length=64)
+    rows = models.BigIntegerField(_("enregistrements depuis le point d'ancrage"))
+    anchor_seq = models.BigIntegerField(_("point d'ancrage de purge"))
+    key_id = models.CharField(_("clé"), max_length=16)
+    mac = models.CharField(_("code d'authentification (HMAC)"), max_length=64)
+    reason = models.CharField(_("occasion"), max_length=40, blank=True)
+
+    # Seals are inserted without Django's signals (bulk_create) and never change: this history stays
+    # empty; it is here for the project rule "every model has history".
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("sceau du journal")
+        verbose_name_plural = _("sceaux du journal")
+        ordering = ["-seq", "-id"]
+        indexes = [models.Index(fields=["seq"], name="accesslogseal_seq")]
+
+    def __str__(self):
+        return f"seal seq {self.seq}"
+
+
 class LogVerification(models.Model):
     """One run of the access-log chain verification (scheduled daily, shown on the DPO console)."""
 

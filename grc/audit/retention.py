@@ -16,6 +16,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from . import sql
+from .services import access_log_seal
 
 
 @dataclass
@@ -93,6 +94,9 @@ def access_log_purge(*, before: datetime.datetime, actor=None, dry_run: bool = T
             )
             anchor, rows = cursor.fetchone()
             upto = anchor
+            if rows:
+                # The new anchor is sealed at once: a purge nobody sealed is what an attacker's would look like.
+                access_log_seal(reason="purge")
         cursor.execute(f"SELECT at FROM {sql.TABLE} WHERE seq > %s ORDER BY seq LIMIT 1", [upto])  # noqa: S608
         row = cursor.fetchone()
     return PurgeSummary(

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.utils import timezone
 
-from .models import AccessLog
+from . import seal, sql
+from .models import AccessLog, AccessLogSeal
 
 _INSERT = (
     f"INSERT INTO {AccessLog._meta.db_table} "  # noqa: S608 (constant table name)
-    "(at, actor_id, action, object_type, object_id, citizen_id, purpose, ip, request_id) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s::inet, %s) RETURNING id, seq, at"
+    "(actor_id, action, object_type, object_id, citizen_id, purpose, ip, request_id) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s::inet, %s) RETURNING id, seq, at"
 )
+_INSERT_DATED = "SELECT * FROM audit_accesslog_write_dated(%s, %s, %s, %s, %s, %s, %s, %s::inet, %s)"
 
 
 def access_log_write(
@@ -23,15 +26,87 @@ def access_log_write(
     object_id: str | int = "",
     purpose: str = "",
     request=None,
-    at=None,
     request_id: str = "",
 ) -> AccessLog:
-    """Append one row to the access log (hash chained by the database).
+    """Append one row to the access log, dated, numbered and hash chained by the database.
 
-    ``request`` supplies the client IP and the request id set by ``RequestIdMiddleware``. ``at``
-    (default: the transaction's time) is for the demo seeder and tests only; the chain orders
-    rows by ``seq`` whatever their date.
+    ``request`` supplies the client IP and the request id set by ``RequestIdMiddleware``. No date may
+    be given: the database refuses one from the application's role (``access_log_write_dated`` is the
+    owner's path for past-dated rows).
     """
+    return _write(
+        _INSERT,
+        actor=actor,
+        action=action,
+        citizen=citizen,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        purpose=purpose,
+        request=request,
+        request_id=request_id,
+        at=None,
+    )
+
+
+def access_log_write_dated(
+    *,
+    at,
+    actor,
+    action: str,
+    citizen=None,
+    obj=None,
+    object_type: str = "",
+    object_id: str | int = "",
+    purpose: str = "",
+    request_id: str = "",
+    using: str = DEFAULT_DB_ALIAS,
+) -> AccessLog:
+    """Append one row dated ``at`` (the past): the OWNER path, for the demo seeder and tests only.
+
+    Goes through the SQL function ``audit_accesslog_write_dated`` (``SECURITY DEFINER``, owned by the
+    tables' owner), which the runtime role may not execute in a deployment: run it as the owner
+    (``GRC_DATABASE_ROLE=owner``, as ``make demo`` does); the test database grants it to the runtime
+    role (tests/conftest.py). The row still gets its seq and hash from the chain trigger.
+    """
+    return _write(
+        _INSERT_DATED,
+        actor=actor,
+        action=action,
+        citizen=citizen,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        purpose=purpose,
+        request=None,
+        request_id=request_id,
+        at=at,
+        using=using,
+    )
+
+
+def may_write_dated(*, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether this connection's role may write past-dated rows (``access_log_write_dated``)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT has_function_privilege(current_user, %s, 'EXECUTE')", [sql.DATED_WRITE_FUNCTION])
+        return cursor.fetchone()[0]
+
+
+def _write(
+    statement,
+    *,
+    actor,
+    action,
+    citizen,
+    obj,
+    object_type,
+    object_id,
+    purpose,
+    request,
+    request_id,
+    at,
+    using: str = DEFAULT_DB_ALIAS,
+) -> AccessLog:
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
@@ -46,9 +121,11 @@ def access_log_write(
     # One INSERT through a plain cursor, not Model.save(): this runs on every read of personal data,
     # and the ORM's save path cost more than the insert itself (docs/benchmarks.md, "Access log at
     # scale"). Nothing listens to AccessLog's save signals. The trigger fills seq, prev_hash, hash
-    # and, when ``at`` is NULL, the date.
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT, [at, actor_id, action, object_type, object_id, citizen_id, purpose, ip, request_id])
+    # and the date.
+    values = [actor_id, action, object_type, object_id, citizen_id, purpose, ip, request_id]
+    db = connections[using] if using != DEFAULT_DB_ALIAS else connection
+    with db.cursor() as cursor:
+        cursor.execute(statement, values if statement == _INSERT else [at, *values])
         pk, seq, at = cursor.fetchone()
     entry = AccessLog(
         id=pk,
@@ -64,8 +141,51 @@ def access_log_write(
         request_id=request_id,
     )
     entry._state.adding = False
-    entry._state.db = connection.alias
+    entry._state.db = db.alias
     return entry
+
+
+def access_log_seal(*, reason: str, using: str = DEFAULT_DB_ALIAS) -> AccessLogSeal:
+    """Seal the chain's current end (``grc.audit.seal``): a row of ``audit_accesslogseal`` signed with
+    ``ACCESS_LOG_HMAC_KEY``, and, once committed, the same seal in the external anchor file.
+
+    Called every 5 minutes by the scheduler (after checking the rows since the previous seal), after each
+    verification that passed and after each purge. ``reason`` says which (``tick``, ``verification``, ``purge``).
+    Cheap: two index lookups, no count (the chain after the purge anchor is contiguous, so its row count is
+    ``seq - anchor_seq``, which verification checks).
+    """
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT seq, hash FROM {sql.ANCHOR_TABLE} ORDER BY seq DESC LIMIT 1")  # noqa: S608
+        anchor_seq, anchor_hash = cursor.fetchone() or (0, "0" * 64)
+        cursor.execute(f"SELECT seq, hash FROM {sql.TABLE} ORDER BY seq DESC LIMIT 1")  # noqa: S608
+        last_seq, last_hash = cursor.fetchone() or (anchor_seq, anchor_hash)
+        data = seal.SealData(
+            seq=last_seq,
+            hash=last_hash,
+            rows=last_seq - anchor_seq,
+            anchor_seq=anchor_seq,
+            sealed_at=timezone.now(),
+            key_id=seal.current_key_id(),
+        )
+        mac = seal.mac_of(data)
+        # bulk_create: no save signals, so no (empty, pointless) history row for an append-only record.
+        (row,) = AccessLogSeal.objects.using(using).bulk_create(
+            [
+                AccessLogSeal(
+                    sealed_at=data.sealed_at,
+                    seq=data.seq,
+                    hash=data.hash,
+                    rows=data.rows,
+                    anchor_seq=data.anchor_seq,
+                    key_id=data.key_id,
+                    mac=mac,
+                    reason=reason[:40],
+                )
+            ]
+        )
+        # Outside the database only once the seal is committed: a rolled-back seal never becomes the external one.
+        transaction.on_commit(lambda: seal.write_anchor_file(data, mac, using=using), using=using)
+    return row
 
 
 def alert_update(*, alert, actor, status: str, owner=None, note: str = "") -> None:

@@ -209,3 +209,71 @@ _FLOOR_CHECK = f"""    PERFORM pg_advisory_xact_lock(113702161477479);
 if _PURGE_V1.count("    PERFORM pg_advisory_xact_lock(113702161477479);\n") != 1:  # pragma: no cover
     raise RuntimeError("audit_accesslog_purge changed: place the floor check again")
 PURGE_WITH_FLOOR = _PURGE_V1.replace("    PERFORM pg_advisory_xact_lock(113702161477479);\n", _FLOOR_CHECK)
+
+
+# --- the database dates and numbers every row (migration 0015) -----------------------------------
+# The chain trigger used to keep a client-supplied ``at``: the runtime role could insert a row dated
+# last year in another agent's name, and it verified. Now a supplied ``seq``, ``prev_hash`` or ``hash``
+# is refused for everyone, and a supplied ``at`` (other than a moment of the transaction itself, which is
+# what the column's default gives) is refused unless the current role is the table's owner or a member of
+# it: seeders and tests that need past-dated rows use the owner path, ``audit_accesslog_write_dated``
+# below (``grc.audit.services.access_log_write_dated``), which the runtime role may not execute.
+SEAL_TABLE = "audit_accesslogseal"
+DATED_WRITE_FUNCTION = "audit_accesslog_write_dated(timestamptz, bigint, text, text, text, bigint, text, inet, text)"
+
+CHAIN_V3 = f"""
+CREATE OR REPLACE FUNCTION audit_accesslog_chain() RETURNS trigger AS $$
+DECLARE
+    last_seq bigint;
+    last_hash text;
+BEGIN
+    IF NEW.seq IS NOT NULL OR coalesce(NEW.prev_hash, '') <> '' OR coalesce(NEW.hash, '') <> '' THEN
+        RAISE EXCEPTION 'the access log numbers and chains its rows itself: seq, prev_hash and hash may not be given'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NEW.at IS NULL THEN
+        NEW.at := now();
+    ELSIF NEW.at BETWEEN now() AND clock_timestamp() THEN
+        NULL;  -- the column's default (statement time): a moment of this transaction, not a chosen date
+    ELSIF NOT pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') THEN
+        RAISE EXCEPTION 'the access log dates its rows itself: a given date is refused'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM pg_advisory_xact_lock(113702161477479);
+    SELECT seq, hash INTO last_seq, last_hash FROM {TABLE} ORDER BY seq DESC LIMIT 1;
+    IF last_seq IS NULL THEN
+        -- Everything was purged: continue the chain from the latest anchor.
+        SELECT seq, hash INTO last_seq, last_hash FROM {ANCHOR_TABLE} ORDER BY seq DESC LIMIT 1;
+    END IF;
+    NEW.seq := coalesce(last_seq, 0) + 1;
+    NEW.prev_hash := coalesce(last_hash, repeat('0', 64));
+    NEW.hash := {ROW_HASH.format(r="NEW")};
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION audit_accesslog_write_dated(
+    p_at timestamptz, p_actor bigint, p_action text, p_object_type text, p_object_id text, p_citizen bigint,
+    p_purpose text, p_ip inet, p_request_id text
+) RETURNS TABLE(entry_id bigint, entry_seq bigint, entry_at timestamptz) AS $$
+    INSERT INTO public.{TABLE} (at, actor_id, action, object_type, object_id, citizen_id, purpose, ip, request_id)
+    VALUES (p_at, p_actor, p_action, p_object_type, p_object_id, p_citizen, p_purpose, p_ip, p_request_id)
+    RETURNING id, seq, at
+$$ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public;
+REVOKE ALL ON FUNCTION {DATED_WRITE_FUNCTION} FROM PUBLIC;
+
+CREATE TRIGGER audit_seal_no_update BEFORE UPDATE OR DELETE ON {SEAL_TABLE}
+    FOR EACH ROW EXECUTE FUNCTION audit_accesslog_refuse();
+CREATE TRIGGER audit_seal_no_truncate BEFORE TRUNCATE ON {SEAL_TABLE}
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_accesslog_refuse();
+"""
+
+_CHAIN_V2 = CREATE_PURGE[: CREATE_PURGE.index("CREATE OR REPLACE FUNCTION audit_accesslog_refuse()")]
+CHAIN_V3_REVERSE = (
+    _CHAIN_V2
+    + f"""
+DROP TRIGGER IF EXISTS audit_seal_no_truncate ON {SEAL_TABLE};
+DROP TRIGGER IF EXISTS audit_seal_no_update ON {SEAL_TABLE};
+DROP FUNCTION IF EXISTS {DATED_WRITE_FUNCTION};
+"""
+)

@@ -27,3 +27,13 @@ def verify_access_log(run_id: int | None = None) -> dict:
     if run is None:
         return {"run": run_id, "skipped": True}
     return {"ok": report.ok, "rows": report.checked, "first_bad_seq": report.first_bad_seq, "run": run.pk}
+
+
+@task()
+def seal_access_log() -> dict:
+    """Every 5 minutes: check the rows since the latest seal (and every seal), then seal the chain's new end
+    (``grc.audit.verify.seal_if_intact``). A failure is recorded for the DPO console and nothing is sealed."""
+    from .verify import seal_if_intact
+
+    sealed, problems = seal_if_intact(reason="tick")
+    return {"sealed": sealed, "problems": len(problems)}

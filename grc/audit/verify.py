@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from grc.scheduling import enqueue_on_commit, lease_cutoff
 
-from . import perms, sql
+from . import perms, seal, sql
+from .models import AccessLogSeal, LogVerification
+from .services import access_log_seal
 
 # A verification asked for or running for longer than ACCESS_LOG_VERIFY_LEASE_SECONDS is shown as interrupted
 # (its worker died, or none took it): 50,000,000 rows take under 3 minutes; the default, 6 hours, leaves room.
@@ -100,6 +102,118 @@ def verify_chain(
     return report
 
 
+def _latest_anchor(cursor) -> tuple[int, str]:
+    cursor.execute(f"SELECT seq, hash FROM {sql.ANCHOR_TABLE} ORDER BY seq DESC LIMIT 1")  # noqa: S608
+    return cursor.fetchone() or (0, "0" * 64)
+
+
+def _hash_at(using: str, seq: int, anchor_seq: int, anchor_hash: str) -> str | None:
+    if seq == anchor_seq:
+        return anchor_hash
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT hash FROM {sql.TABLE} WHERE seq = %s", [seq])  # noqa: S608
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def verify_seals(*, using: str = DEFAULT_DB_ALIAS) -> list[tuple[int, str]]:
+    """What the signed seals and the external anchor file say against the chain (``grc.audit.seal``).
+
+    Problems as ``(seq, reason)``: a seal whose MAC does not verify (forged) or whose key is unknown; a
+    sealed row whose hash changed (the chain was recomputed after it was sealed); a sealed row that is gone
+    (the log was cut); a purge anchor newer than every seal (a purge the application did not seal); the
+    external anchor file missing while seals exist, unreadable, forged, absent from the database (seals
+    deleted), or naming a row the log no longer reaches or no longer holds with that hash.
+    """
+    problems: list[tuple[int, str]] = []
+    with connections[using].cursor() as cursor:
+        anchor_seq, anchor_hash = _latest_anchor(cursor)
+        cursor.execute(f"SELECT coalesce(max(seq), 0) FROM {sql.TABLE}")  # noqa: S608
+        end_seq = max(cursor.fetchone()[0], anchor_seq)
+        # The sealed rows still in the log (a seal at or after the purge anchor), each with the row it names.
+        cursor.execute(
+            f"""SELECT s.id, s.seq, s.hash, s.rows, s.anchor_seq, s.sealed_at, s.key_id, s.mac, l.hash
+                FROM {sql.SEAL_TABLE} s LEFT JOIN {sql.TABLE} l ON l.seq = s.seq
+                WHERE s.seq >= %s ORDER BY s.seq, s.id""",  # noqa: S608
+            [anchor_seq],
+        )
+        seals = cursor.fetchall()
+        cursor.execute(f"SELECT count(*) FROM {sql.SEAL_TABLE}")  # noqa: S608
+        (seal_count,) = cursor.fetchone()
+    latest_attested_anchor = None
+    sealed = set()
+    for pk, seq, hash_, rows, sealed_anchor, sealed_at, key, mac, row_hash in seals:
+        data = seal.SealData(seq=seq, hash=hash_, rows=rows, anchor_seq=sealed_anchor, sealed_at=sealed_at, key_id=key)
+        valid = seal.mac_is_valid(data, mac)
+        if valid is None:
+            problems.append((seq, f"seal {pk} signed with an unknown key ({key}): add it to ACCESS_LOG_HMAC_OLD_KEYS"))
+            continue
+        if not valid:
+            problems.append((seq, f"seal {pk}: forged (its MAC does not verify)"))
+            continue
+        sealed.add((seq, hash_, mac))
+        latest_attested_anchor = max(latest_attested_anchor or 0, sealed_anchor)
+        expected = anchor_hash if seq == anchor_seq else row_hash
+        if seq > end_seq or expected is None:
+            problems.append((seq, f"sealed row missing: the log ends at seq {end_seq} (cut after seal {pk})"))
+        elif expected != hash_:
+            problems.append((seq, f"sealed row changed: chain recomputed after seal {pk}"))
+    try:
+        external = seal.read_anchor_file(using=using)
+    except ValueError as error:
+        external = None
+        problems.append((end_seq, str(error)))
+    else:
+        if external is None and seal_count:
+            problems.append(
+                (end_seq, f"external anchor file missing ({seal.anchor_path(using).name}) although the log is sealed")
+            )
+    if external is not None:
+        data, mac = external
+        valid = seal.mac_is_valid(data, mac)
+        if valid is None:
+            problems.append((data.seq, f"external anchor signed with an unknown key ({data.key_id})"))
+        elif not valid:
+            problems.append((data.seq, "external anchor forged (its MAC does not verify)"))
+        else:
+            latest_attested_anchor = max(latest_attested_anchor or 0, data.anchor_seq)
+            if data.seq >= anchor_seq and (data.seq, data.hash, mac) not in sealed:
+                problems.append((data.seq, "external anchor not in the database: seals were deleted or changed"))
+            if data.seq > end_seq:
+                problems.append(
+                    (data.seq, f"log cut: it ends at seq {end_seq}, the external anchor attests seq {data.seq}")
+                )
+            elif data.seq >= anchor_seq and _hash_at(using, data.seq, anchor_seq, anchor_hash) != data.hash:
+                problems.append((data.seq, "row attested by the external anchor changed or missing"))
+    if latest_attested_anchor is not None and anchor_seq > latest_attested_anchor:
+        problems.append((anchor_seq, f"purge anchor {anchor_seq} is sealed nowhere: a purge outside the application"))
+    return sorted(set(problems))
+
+
+def seal_if_intact(*, using: str = DEFAULT_DB_ALIAS, reason: str = "tick") -> tuple[bool, list[tuple[int, str]]]:
+    """The scheduler's seal (every few minutes): check the rows written since the latest seal and every seal,
+    then seal the new end. Nothing is sealed when something does not verify: the failure is recorded as a
+    ``LogVerification`` for the DPO console (a forged or cut log is shown within minutes, not the next night).
+    """
+    problems = verify_seals(using=using)
+    latest = AccessLogSeal.objects.using(using).order_by("-seq", "-id").first()
+    if not problems:
+        report = verify_chain(start_seq=latest.seq if latest else None, using=using)
+        problems = report.problems
+    if problems:
+        now = timezone.now()
+        LogVerification.objects.using(using).create(
+            started_at=now,
+            finished_at=now,
+            ok=False,
+            first_bad_seq=min(seq for seq, _reason in problems),
+            message="; ".join(f"seq {seq}: {reason}" for seq, reason in problems[:20]),
+        )
+        return False, problems
+    access_log_seal(reason=reason, using=using)
+    return True, []
+
+
 def verify_and_record(
     *,
     batch_size: int = 200_000,
@@ -113,8 +227,6 @@ def verify_and_record(
     ``verification_request``), that run is the one filled in: ``(None, None)`` when it is already
     finished (a second delivery of the task) or missing.
     """
-    from .models import LogVerification
-
     if run_id is None:
         run = LogVerification.objects.using(using).create(started_at=timezone.now())
     else:
@@ -123,6 +235,7 @@ def verify_and_record(
             return None, None
     try:
         report = verify_chain(batch_size=batch_size, progress=progress, using=using)
+        report.problems = sorted(report.problems + verify_seals(using=using))
     except Exception as exc:  # the failure itself is the result to show the DPO
         run.finished_at = timezone.now()
         run.ok = False
@@ -136,6 +249,9 @@ def verify_and_record(
     run.first_bad_seq = report.first_bad_seq
     run.message = "; ".join(f"seq {seq}: {reason}" for seq, reason in report.problems[:20])
     run.save(using=using)
+    if report.ok:
+        # What was just verified is sealed: a later rewrite or cut of it no longer matches.
+        access_log_seal(reason="verification", using=using)
     return run, report
 
 
@@ -150,8 +266,6 @@ def verification_request(*, actor):
 
     Refused (``ValidationError``, French) while another verification is unfinished within
     ``VERIFY_LEASE``: each one reads the whole log. An enqueue failure records the run as failed."""
-    from .models import LogVerification
-
     if not perms.can_use_dpo_console(actor):
         raise PermissionDenied
     with transaction.atomic():

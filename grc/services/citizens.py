@@ -10,6 +10,7 @@ from grc import nir as nir_rules
 from grc.history import track as _track
 from grc.matching import normalised_fields
 from grc.models import Address, Citizen, ContactPoint
+from grc.validators import validate_birth_date, validate_name
 
 IDENTITY_FIELDS = (
     "birth_name",
@@ -23,6 +24,7 @@ IDENTITY_FIELDS = (
     "nir",
     "assurance_level",
 )
+NAME_FIELDS = ("birth_name", "usage_name", "first_names", "birth_place", "birth_country")
 
 
 def apply_normalised_fields(citizen: Citizen) -> None:
@@ -33,8 +35,22 @@ def apply_normalised_fields(citizen: Citizen) -> None:
         setattr(citizen, name, value)
 
 
-def _validate_identity(citizen: Citizen) -> None:
+def _validate_identity(citizen: Citizen, *, changed=IDENTITY_FIELDS) -> None:
     errors = {}
+    # The shared rules (grc.validators) again here: the API, the portal linking and the demo reach these
+    # services without a form. On the fields being written only: a record from before the rules stays
+    # editable (its other fields), and the agent fixes the old value when they touch it.
+    for name in NAME_FIELDS:
+        if name in changed:
+            try:
+                validate_name(getattr(citizen, name))
+            except ValidationError as error:
+                errors[name] = error.messages
+    if "birth_date" in changed:
+        try:
+            validate_birth_date(citizen.birth_date)
+        except ValidationError as error:
+            errors["birth_date"] = error.messages
     if not (citizen.birth_name or "").strip():
         errors["birth_name"] = _("Le nom de naissance est obligatoire.")
     if not (citizen.first_names or "").strip():
@@ -75,9 +91,10 @@ def citizen_update(*, citizen: Citizen, actor, reason: str = "", **changes) -> C
         raise TypeError(f"unknown identity fields: {sorted(unknown)}")
     if citizen.is_merged:
         raise ValidationError(_("Cet usager a été fusionné : modifiez la fiche conservée."))
+    changed = [name for name, value in changes.items() if getattr(citizen, name) != value]
     for name, value in changes.items():
         setattr(citizen, name, value)
-    _validate_identity(citizen)
+    _validate_identity(citizen, changed=changed)
     apply_normalised_fields(citizen)
     _track(citizen, actor, reason or "modification")
     citizen.save()

@@ -1,51 +1,46 @@
 """Forms of the citizen account pages. Errors in French next to their field; nothing here writes."""
 
-import datetime
-
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grc.models import Citizen
+from grc.validators import validate_birth_date, validate_name
 
 User = get_user_model()
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y"]
-_MIN_BIRTH_YEAR = 1900
 
 
 class BirthDateField(forms.DateField):
+    default_validators = [validate_birth_date]
+
     def __init__(self, **kwargs):
         kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)
         kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"))
         kwargs.setdefault("error_messages", {"invalid": _("Saisissez une date valide, par exemple 14/05/1980.")})
         super().__init__(**kwargs)
 
-    def validate(self, value):
-        super().validate(value)
-        if value and value > timezone.localdate():
-            raise ValidationError(_("La date de naissance ne peut pas être dans le futur."), code="future")
-        if value and value < datetime.date(_MIN_BIRTH_YEAR, 1, 1):
-            raise ValidationError(_("Vérifiez l'année de naissance."), code="too_old")
-
 
 class IdentityFields(forms.Form):
     birth_name = forms.CharField(
         label=_("Nom de naissance"),
+        validators=[validate_name],
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
         error_messages={"required": _("Indiquez votre nom de naissance.")},
     )
     usage_name = forms.CharField(
         label=_("Nom d'usage"),
+        validators=[validate_name],
         max_length=150,
         required=False,
         help_text=_("Par exemple le nom d'époux ou d'épouse, s'il est différent du nom de naissance."),
     )
     first_names = forms.CharField(
         label=_("Prénoms"),
+        validators=[validate_name],
         max_length=255,
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
         help_text=_("Tous vos prénoms, dans l'ordre de l'état civil, séparés par des virgules."),
@@ -56,6 +51,7 @@ class IdentityFields(forms.Form):
     )
     birth_place = forms.CharField(
         label=_("Commune de naissance"),
+        validators=[validate_name],
         max_length=150,
         required=False,
         help_text=_("Facultatif. Elle aide à retrouver votre dossier sans confusion avec un homonyme."),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from grc.models import Citizen
+from grc.validators import validate_birth_date, validate_name
 
 
 class CitizenProfile(models.Model):
@@ -28,11 +29,11 @@ class CitizenProfile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="citizen_profile", verbose_name=_("compte")
     )
-    birth_name = models.CharField(_("nom de naissance"), max_length=150)
-    usage_name = models.CharField(_("nom d'usage"), max_length=150, blank=True)
-    first_names = models.CharField(_("prénoms"), max_length=255)
-    birth_date = models.DateField(_("date de naissance"))
-    birth_place = models.CharField(_("lieu de naissance"), max_length=150, blank=True)
+    birth_name = models.CharField(_("nom de naissance"), max_length=150, validators=[validate_name])
+    usage_name = models.CharField(_("nom d'usage"), max_length=150, blank=True, validators=[validate_name])
+    first_names = models.CharField(_("prénoms"), max_length=255, validators=[validate_name])
+    birth_date = models.DateField(_("date de naissance"), validators=[validate_birth_date])
+    birth_place = models.CharField(_("lieu de naissance"), max_length=150, blank=True, validators=[validate_name])
     birth_place_code = models.CharField(_("code INSEE du lieu de naissance"), max_length=5, blank=True)
     birth_country_code = models.CharField(_("code du pays de naissance"), max_length=5, blank=True)
     sex = models.CharField(_("sexe"), max_length=1, choices=Citizen.Sex.choices, default=Citizen.Sex.UNKNOWN)

@@ -12,7 +12,7 @@ from dossier_unique.models import Programme, SharingGrant
 from grc.audit import alerts
 from grc.audit.alerts import detect, ensure_default_rules
 from grc.audit.models import AccessLog, Alert, AlertRule
-from grc.audit.services import access_log_write
+from grc.audit.services import access_log_write_dated
 from grc.models import Address
 from tests.factories import AddressFactory, CitizenFactory, MembershipFactory
 
@@ -36,7 +36,7 @@ def _local(day_offset: int, hour: int, minute: int = 0) -> datetime.datetime:
 
 
 def _read(user, citizen_id, at, action=A.FILE_VIEW):
-    row = access_log_write(actor=user, action=action, citizen=citizen_id, object_type="grc.citizen", at=at)
+    row = access_log_write_dated(actor=user, action=action, citizen=citizen_id, object_type="grc.citizen", at=at)
     row.refresh_from_db(fields=["seq"])
     return row
 
@@ -44,13 +44,13 @@ def _read(user, citizen_id, at, action=A.FILE_VIEW):
 def _exports(user, n, hour=10):
     """``n`` exports by ``user`` on the reference day, one a minute from ``hour`` o'clock."""
     for i in range(n):
-        access_log_write(actor=user, action=A.EXPORT, at=_local(0, hour, i))
+        access_log_write_dated(actor=user, action=A.EXPORT, at=_local(0, hour, i))
 
 
 def _transfer(user, transfer_id, people, hour):
     """A transfer to the Archives of ``people`` new citizens: one ``retention.export`` row per person."""
     for i in range(people):
-        access_log_write(
+        access_log_write_dated(
             actor=user,
             action=A.RETENTION_EXPORT,
             citizen=CitizenFactory().pk,
@@ -127,7 +127,7 @@ def test_mass_export_fires_above_the_threshold_only(worker_a):
     _exports(worker_a, 9)
     detect()
     assert _alerts(AlertRule.Kind.MASS_EXPORT) == []
-    access_log_write(actor=worker_a, action=A.EXPORT, at=_local(0, 10, 30))
+    access_log_write_dated(actor=worker_a, action=A.EXPORT, at=_local(0, 10, 30))
     detect()
     (alert,) = _alerts(AlertRule.Kind.MASS_EXPORT, worker_a)
     assert len(alert.evidence) == 10
@@ -437,8 +437,8 @@ def test_a_citizen_downloading_their_own_data_is_never_an_alert(citizen_user, wo
     own = CitizenFactory(user=citizen_user)
     agent_own = CitizenFactory(user=worker_a)  # an agent who is also a citizen, on the portal
     for i in range(12):
-        access_log_write(actor=citizen_user, action=A.CITIZEN_DATA_DOWNLOAD, citizen=own, at=_local(0, 10, i))
-        access_log_write(actor=worker_a, action=A.CITIZEN_DATA_DOWNLOAD, citizen=agent_own, at=_local(0, 10, i))
+        access_log_write_dated(actor=citizen_user, action=A.CITIZEN_DATA_DOWNLOAD, citizen=own, at=_local(0, 10, i))
+        access_log_write_dated(actor=worker_a, action=A.CITIZEN_DATA_DOWNLOAD, citizen=agent_own, at=_local(0, 10, i))
     detect()
     assert _alerts(AlertRule.Kind.MASS_EXPORT) == []
 

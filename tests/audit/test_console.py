@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grc.audit.models import AccessLog, Alert, AlertRule, LogVerification
-from grc.audit.services import access_log_write
+from grc.audit.services import access_log_write, access_log_write_dated
 from grc.models import Membership
 from tests.factories import CitizenFactory, MembershipFactory, TeamFactory, TerritoryFactory, verify_otp
 
@@ -42,10 +42,12 @@ def scene(worker_a, worker_b, team_a, team_b):
     """Reads by two workers of two teams, on two citizens."""
     c1, c2 = CitizenFactory(birth_name="Guillou"), CitizenFactory(birth_name="Quéré")
     now = timezone.now()
-    access_log_write(actor=worker_a, action=A.FILE_VIEW, citizen=c1, object_type="grc.citizen", at=now)
-    access_log_write(actor=worker_a, action=A.CITIZEN_VIEW, citizen=c2, at=now - datetime.timedelta(days=3))
-    access_log_write(actor=worker_b, action=A.FILE_VIEW, citizen=c1, purpose="Accès d'urgence : signalement", at=now)
-    access_log_write(actor=worker_b, action=A.EXPORT, at=now - datetime.timedelta(days=40))
+    access_log_write_dated(actor=worker_a, action=A.FILE_VIEW, citizen=c1, object_type="grc.citizen", at=now)
+    access_log_write_dated(actor=worker_a, action=A.CITIZEN_VIEW, citizen=c2, at=now - datetime.timedelta(days=3))
+    access_log_write_dated(
+        actor=worker_b, action=A.FILE_VIEW, citizen=c1, purpose="Accès d'urgence : signalement", at=now
+    )
+    access_log_write_dated(actor=worker_b, action=A.EXPORT, at=now - datetime.timedelta(days=40))
     return c1, c2
 
 
@@ -107,8 +109,8 @@ def test_team_filter_uses_the_membership_at_the_time_of_the_access(dpo_client, t
     )
     old = datetime.datetime(2020, 6, 1, 10, tzinfo=datetime.UTC)
     new = datetime.datetime(2021, 6, 1, 10, tzinfo=datetime.UTC)
-    access_log_write(actor=mover.user, action=A.FILE_VIEW, citizen=1, at=old)
-    access_log_write(actor=mover.user, action=A.FILE_VIEW, citizen=2, at=new)
+    access_log_write_dated(actor=mover.user, action=A.FILE_VIEW, citizen=1, at=old)
+    access_log_write_dated(actor=mover.user, action=A.FILE_VIEW, citizen=2, at=new)
     url = reverse("backoffice:dpo_log")
     rows = _rows(dpo_client.get(url, {"team": team_a.pk, "since": "2019-01-01"}))
     assert [r.citizen_id for r in rows] == [1]
@@ -132,7 +134,7 @@ def test_keyset_pages_cover_every_row_once(dpo, worker_a):
 
     at = timezone.now()
     for i in range(7):
-        access_log_write(actor=worker_a, action=A.FILE_VIEW, citizen=100 + i, at=at)  # same instant: ties
+        access_log_write_dated(actor=worker_a, action=A.FILE_VIEW, citizen=100 + i, at=at)  # same instant: ties
     seen, cursor = [], ""
     while True:
         page = selectors.access_log_page(
@@ -312,8 +314,8 @@ def test_team_filter_follows_paris_days_not_utc_days(dpo_client, team_a):
     new_year = datetime.datetime(2020, 12, 31, 23, 30, tzinfo=datetime.UTC)
     # 01/01/2020 00:30 Paris is still 31/12/2019 in UTC: the first day in team A.
     first_day = datetime.datetime(2019, 12, 31, 23, 30, tzinfo=datetime.UTC)
-    access_log_write(actor=mover.user, action=A.FILE_VIEW, citizen=1, at=new_year)
-    access_log_write(actor=mover.user, action=A.FILE_VIEW, citizen=2, at=first_day)
+    access_log_write_dated(actor=mover.user, action=A.FILE_VIEW, citizen=1, at=new_year)
+    access_log_write_dated(actor=mover.user, action=A.FILE_VIEW, citizen=2, at=first_day)
     url = reverse("backoffice:dpo_log")
     assert [r.citizen_id for r in _rows(dpo_client.get(url, {"team": team_a.pk, "since": "2019-01-01"}))] == [2]
     assert [r.citizen_id for r in _rows(dpo_client.get(url, {"team": other_team.pk, "since": "2019-01-01"}))] == [1]

@@ -152,7 +152,11 @@ def test_confirmation_step_can_go_back_to_the_form_with_what_was_typed(staff_cli
         ({"nir": "287042923212300"}, "nir", "la clé de contrôle ne correspond pas"),
         ({"nir": _nir("1870429232123")}, "nir", "Ce NIR ne correspond pas au sexe indiqué."),
         ({"birth_date": "31/02/1987"}, "birth_date", "Saisissez une date de naissance valide au format jj/mm/aaaa."),
-        ({"birth_date": "01/01/1850"}, "birth_date", "La date de naissance ne peut pas être antérieure à 1880."),
+        (
+            {"birth_date": "01/01/1850"},
+            "birth_date",
+            "La date de naissance ne peut pas être antérieure au 01/01/1900.",
+        ),
         ({"postcode": "3570"}, "postcode", "Le code postal doit comporter 5 chiffres."),
         ({"postcode": "", "city": ""}, "postcode", "Indiquez le code postal pour enregistrer l&#x27;adresse."),
         ({"email": "gwen@"}, "email", "Saisissez une adresse électronique valide"),

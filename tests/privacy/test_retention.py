@@ -370,13 +370,13 @@ def test_access_log_rule_goes_through_the_audit_purge_and_dry_run_keeps_rows(ric
 def test_access_log_rule_as_the_dpo_set_it_purges_exactly_the_older_rows(db, dpo, worker_a, apply):
     """The editable rule is the period: 6 months set by the DPO purges what is older, keeps the rest."""
     from grc.audit.models import AccessLogAnchor
-    from grc.audit.services import access_log_write
+    from grc.audit.services import access_log_write_dated
     from grc.audit.verify import verify_chain
     from grc.privacy.retention import retention_rule_update
 
     now = timezone.now()
     for days in (400, 200, 170, 1):
-        access_log_write(
+        access_log_write_dated(
             actor=worker_a,
             action=AccessLog.Action.FILE_VIEW,
             purpose=f"il y a {days} j",
