@@ -26,10 +26,13 @@ def _upload(data, name="scan.pdf"):
     return letters.as_upload(data, name)
 
 
-def test_type_is_decided_from_the_bytes_not_the_name(mailroom_agent, letter_png):
-    item = intake.receive_scan(uploaded_file=_upload(letter_png, "courrier.pdf"), user=mailroom_agent).item
+def test_type_is_decided_from_the_bytes_and_the_extension_must_name_it(mailroom_agent, letter_png):
+    item = intake.receive_scan(uploaded_file=_upload(letter_png, "courrier"), user=mailroom_agent).item
     assert item.content_type == "image/png"
-    assert item.original_name == "courrier.pdf"
+    assert item.original_name == "courrier"
+    with pytest.raises(ValidationError) as refused:
+        intake.validate_scan(_upload(letter_png, "courrier.pdf"))
+    assert refused.value.messages == ["Le contenu du fichier ne correspond pas à son extension « pdf »."]
 
     with pytest.raises(ValidationError) as refused:
         intake.validate_scan(_upload(b"Bonjour, ceci est un simple texte.\n", "lettre.pdf"))

@@ -103,11 +103,11 @@ def test_errors_sit_next_to_their_fields_and_nothing_typed_is_lost(filer_client,
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("mdph.exe", b"MZ\x90\x00\x03", "Le format de « mdph.exe » n'est pas accepté : déposez un fichier PDF, PNG."),
+        ("mdph.exe", b"MZ\x90\x00\x03", "Ce format de fichier n'est pas accepté : déposez un fichier PDF, PNG."),
         ("mdph.pdf", b"GIF89a not really", "Ce format de fichier n'est pas accepté"),
         ("mdph.png", pdf_bytes(), "Le contenu du fichier ne correspond pas à son extension"),
-        ("mdph.pdf", b"%PDF-1.4\n" + b"0" * (1024 * 1024), "dépasse la taille maximale de 1 Mo"),
-        ("vide.pdf", b"", "Le fichier soumis est vide."),
+        ("mdph.pdf", b"%PDF-1.4\n" + b"0" * (1024 * 1024), "dépasse la taille maximale autorisée (1 Mo)"),
+        ("vide.pdf", b"", "Le fichier est vide."),
     ],
 )
 def test_bad_files_get_a_french_message_next_to_the_field(filer_client, filer, procedure, name, content, message):

@@ -107,7 +107,7 @@ def test_file_field_refuses_wrong_type_oversize_and_disguised_content(procedure)
     cases = {
         "notification.exe": (b"MZ\x90\x00", "n'est pas accepté"),
         "notification.pdf": (b"MZ\x90\x00 not a pdf", "format de fichier n'est pas accepté"),
-        "grosse.pdf": (b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 1), "dépasse la taille maximale de 1 Mo"),
+        "grosse.pdf": (b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 1), "dépasse la taille maximale autorisée (1 Mo)"),
     }
     for name, (content, message) in cases.items():
         with pytest.raises(Exception) as error:

@@ -1,3 +1,5 @@
+import html
+
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -148,17 +150,21 @@ def test_ask_citizen_with_empty_list_is_refused(agent_client, team_a):
     assert "Indiquez au moins une pièce" in body and "Texte gardé" in body
 
 
-def test_message_with_wrong_file_type_is_refused_and_text_kept(agent_client, team_a):
+def test_message_with_wrong_file_type_is_sent_without_it_and_says_so(agent_client, team_a):
+    """The upload gate refuses the file; the message and the other files still go (nothing typed is lost)."""
     request = filed_request(team=team_a)
     bad = SimpleUploadedFile("script.pdf", b"#!/bin/sh\necho", content_type="application/pdf")
     response = agent_client.post(
         reverse("backoffice:request_message_post", args=[request.tracking_code]),
-        {"msg-body": "Bonjour, voici", "msg-files": [bad]},
+        {"msg-body": "Bonjour, voici", "msg-files": [bad, pdf_upload("rib.pdf")]},
+        follow=True,
     )
-    assert response.status_code == 400
-    body = response.content.decode()
-    assert "format de fichier" in body and "Bonjour, voici" in body
-    assert not request.messages.exists()
+    assert response.status_code == 200
+    body = html.unescape(response.content.decode())
+    assert "« script.pdf » n'a pas été enregistré : Ce format de fichier n'est pas accepté" in body
+    message = request.messages.get()
+    assert message.body == "Bonjour, voici"
+    assert [a.original_name for a in message.attachments.all()] == ["rib.pdf"]
 
 
 def test_attachment_download_checked_and_logged(agent_client, agent, client, worker_b, team_a):
