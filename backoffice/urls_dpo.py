@@ -1,7 +1,7 @@
 from django.urls import path
 
-from backoffice import converters  # noqa: F401  (registers <id:…>)
 from backoffice.views import dpo, dpo_rules
+from grc import converters  # noqa: F401  (registers <id:…>)
 
 urlpatterns = [
     path("dpo/", dpo.home, name="dpo_home"),

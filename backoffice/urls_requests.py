@@ -3,14 +3,15 @@
 from django.urls import path
 
 from backoffice.views import requests
+from grc import converters  # noqa: F401  (registers <id:…>)
 
 urlpatterns = [
     path("demandes/", requests.queue_home, name="request_queue_home"),
-    path("demandes/equipe/<int:team_id>/", requests.queue, name="request_queue"),
+    path("demandes/equipe/<id:team_id>/", requests.queue, name="request_queue"),
     path("demandes/guichet/", requests.counter_start, name="request_counter_start"),
-    path("demandes/guichet/usager/<int:citizen_pk>/", requests.counter_file, name="request_counter_file"),
+    path("demandes/guichet/usager/<id:citizen_pk>/", requests.counter_file, name="request_counter_file"),
     path("demandes/guichet/deposee/<str:code>/", requests.counter_done, name="request_counter_done"),
-    path("demandes/pieces/<int:pk>/", requests.attachment_download, name="request_attachment_download"),
+    path("demandes/pieces/<id:pk>/", requests.attachment_download, name="request_attachment_download"),
     path("demandes/<str:code>/", requests.detail, name="request_detail"),
     path("demandes/<str:code>/accuse-reception.pdf", requests.counter_acknowledgement, name="request_acknowledgement"),
     path("demandes/<str:code>/m-attribuer/", requests.assign_me, name="request_assign_me"),

@@ -1,18 +1,25 @@
-"""Cross-cutting request handling: client address, request ids, login by default, staff 2FA and session limits."""
+"""Cross-cutting request handling: client address, request ids, input that cannot be stored, login by default,
+staff 2FA and session limits."""
 
 import ipaddress
+import logging
 import re
 import time
 import uuid
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -64,6 +71,64 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _has_nul(values):
+    return any("\x00" in value for value in values)
+
+
+def unstorable_input(request):
+    """Where ``request`` carries text PostgreSQL cannot store or compare (None if nowhere): a NUL character in
+    the path, the query string, a form field (name or value), an uploaded file's name or a cookie, or bytes
+    that are not UTF-8 in the query string.
+
+    PostgreSQL text cannot hold NUL: any query given one fails with a DataError, a 500 wherever it reaches a
+    lookup (an id, a tracking code, a search, a session key). Django decodes a query string that is not UTF-8
+    with replacement characters, so a value would silently differ from what was sent; both are refused here,
+    once, before any view, instead of in each view.
+    """
+    if "\x00" in request.path_info:
+        return "path"
+    raw_query = request.META.get("QUERY_STRING", "")
+    if raw_query:
+        try:
+            unquote_to_bytes(raw_query.replace("+", " ")).decode("utf-8")
+        except UnicodeDecodeError:
+            return "query string encoding"
+        if _has_nul(request.GET.keys()) or any(_has_nul(values) for _key, values in request.GET.lists()):
+            return "query string"
+    if _has_nul(request.COOKIES.keys()) or _has_nul(request.COOKIES.values()):
+        return "cookie"
+    if request.method in ("POST", "PUT", "PATCH") and request.content_type in FORM_CONTENT_TYPES:
+        # Parsing here is what CSRF protection does next anyway; a malformed or oversized body raises
+        # Django's own 400 (templates/400.html).
+        if _has_nul(request.POST.keys()) or any(_has_nul(values) for _key, values in request.POST.lists()):
+            return "form field"
+        if any(_has_nul(f.name or "" for f in files) for _key, files in request.FILES.lists()):
+            return "file name"
+    return None
+
+
+class UnstorableInputMiddleware:
+    """Answer 400 to a request carrying a NUL character or a query string that is not UTF-8 (see
+    ``unstorable_input``): a French page, or a JSON error under ``/api/``. Only where it was found is logged
+    (never the value)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        where = unstorable_input(request)
+        if where is None:
+            return self.get_response(request)
+        logger.warning("Request refused: NUL character or invalid encoding in the %s", where)
+        message = _("La requête contient des caractères non autorisés (caractère nul ou encodage invalide).")
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=400)
+        return HttpResponseBadRequest(render_to_string("invalid_characters.html", {"message": message}))
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):

@@ -32,3 +32,46 @@ def no_500(response, where, *, allowed=(200, 302, 400, 404)):
         for close in response._resource_closers:
             close()
     return response
+
+
+# tests/test_garbage_crawl.py: what every path parameter of every URL pattern is replaced with, in turn — NUL, ints
+# past bigint, negative, wrong type, 5,000 characters, a path climb, unicode digits and a bidi override.
+PATH_GARBAGE = [
+    "a\x00b",
+    "99999999999999999999",
+    "9223372036854775808",
+    "-1",
+    "abc",
+    "x" * 5000,
+    "../../etc/passwd",
+    "é٣²\u202e",
+]
+# ... and what query parameters and form fields are set to, one value per key (NUL is sent on its own: it would
+# stop the whole request at the middleware before the other values reach the view).
+FIELD_GARBAGE = ["99999999999999999999", "-1", "x" * 5000, "é٣²\u202e", "abc", "1e999", "0001-01-01", "../"]
+# Query parameters the project's views read (pages, filters, cursors, searches, redirects), set on every GET and
+# POST of the crawl besides the fields the page's own forms name.
+QUERY_KEYS = [
+    "page",
+    "p",
+    "q",
+    "statut",
+    "etat",
+    "vue",
+    "apres",
+    "avant",
+    "jours",
+    "modele",
+    "numero",
+    "demarche",
+    "attribution",
+    "procedure",
+    "toutes",
+    "theme",
+    "next",
+    "offset",
+    "limit",
+    "id",
+    "ordering",
+    "o",
+]

@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from backoffice.converters import IdConverter
 from grc.audit import history as audit_history
 from grc.audit import perms
 from grc.audit import selectors as sel
@@ -30,6 +29,7 @@ from grc.audit.models import AccessLog, Alert
 from grc.audit.retention import min_retention_days
 from grc.audit.services import alert_update
 from grc.audit.verify import verification_request, verification_stalled
+from grc.converters import IdConverter
 from grc.models import Team, Territory, User
 from grc.perms import dpo_accounts
 from grc.privacy import selectors as privacy_selectors

@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "grc.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "grc.middleware.RequestIdMiddleware",
+    # Before sessions: a NUL in the session cookie would reach the session table.
+    "grc.middleware.UnstorableInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

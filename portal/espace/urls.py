@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from grc import converters  # noqa: F401  (registers <id:…>)
+
 from . import views
 
 app_name = "espace"
@@ -14,7 +16,7 @@ urlpatterns = [
     path("demandes/<str:code>/complements/", views.answer, name="request_answer"),
     path("demandes/<str:code>/supprimer/", views.draft_delete, name="draft_delete"),
     path("demandes/<str:code>/accuse-reception.pdf", views.acknowledgement, name="request_acknowledgement"),
-    path("pieces/<int:pk>/", views.attachment_download, name="attachment_download"),
+    path("pieces/<id:pk>/", views.attachment_download, name="attachment_download"),
     path("documents/", views.documents, name="documents"),
     path("rendez-vous/", views.appointments, name="appointments"),
     path("mes-donnees/", views.data, name="data"),

@@ -27,6 +27,7 @@ from backoffice.views.requests import attachment_response
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
 from grc.forms import add_service_error
+from grc.pagination import requested_page
 from grc.pdf import Section, render_pdf
 from grc.privacy import selectors as privacy_selectors
 from grc.privacy import services as privacy_services
@@ -429,13 +430,12 @@ def data_pdf(request):
 @citizen_only
 def accesses(request):
     """Who consulted my records: date, action, team and role — never the person's name."""
-    try:
-        page_number = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page_number = 1
+    page_number = requested_page(request)
     rows = selectors.my_accesses(
         user=request.user, limit=ACCESSES_PAGE_SIZE + 1, offset=(page_number - 1) * ACCESSES_PAGE_SIZE
     )
+    if not rows and page_number > 1:
+        raise Http404  # past the last page
     has_next = len(rows) > ACCESSES_PAGE_SIZE
     citizen = getattr(request.user, "citizen", None)
     if citizen is not None:
