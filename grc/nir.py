@@ -22,3 +22,10 @@ def is_valid(value: str) -> bool:
     if len(value) != 15 or not _NIR.match(value):
         return False
     return key(value[:13]) == int(value[13:])
+
+
+def mask(value: str) -> str:
+    """The NIR with all but its last 4 characters hidden (what is shown to those who may not see it whole)."""
+    if not value:
+        return ""
+    return "•" * max(len(value) - 4, 0) + value[-4:]

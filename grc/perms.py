@@ -10,6 +10,7 @@ import datetime
 from django.db.models import Q
 from django.utils import timezone
 
+from grc import nir as nir_rules
 from grc.models import Membership, User
 
 IDENTITY_READER_ROLES = {
@@ -132,3 +133,41 @@ def can_merge_citizens(user) -> bool:
     if not _is_staff_agent(user):
         return False
     return user.is_superuser or bool(current_roles(user) & MERGE_ROLES)
+
+
+def can_view_full_nir(user, citizen) -> bool:
+    """See a citizen's whole NIR; whoever may read the identity without this sees its last 4 characters.
+
+    Rules: the people who may edit the identity (``can_edit_citizen``: social workers, instructors,
+    team managers, functional admins, superusers; never on a merged record). Mailroom agents, the
+    DPO and service accounts holding only those roles see it masked. The back office, the API and
+    every other output of the NIR go through ``visible_nir``, so they mask it for the same people.
+    """
+    return can_edit_citizen(user, citizen)
+
+
+def visible_nir(user, citizen) -> str:
+    """The citizen's NIR as ``user`` may see it: whole, or masked (``grc.nir.mask``) — see ``can_view_full_nir``."""
+    return citizen.nir if can_view_full_nir(user, citizen) else nir_rules.mask(citizen.nir)
+
+
+def can_manage_memberships(user) -> bool:
+    """Create, change and end other people's team memberships (the Django admin's organisation pages).
+
+    Rules: an active staff account that is a superuser or holds ``grc.change_membership``. What
+    they may do to their OWN memberships is narrower: see ``grc.services.memberships``.
+    """
+    return _is_staff_agent(user) and (user.is_superuser or user.has_perm("grc.change_membership"))
+
+
+def can_decide_membership_request(user, membership_request) -> bool:
+    """Approve or refuse a pending membership request (an administrator asking for themselves).
+
+    Rules: an administrator (``can_manage_memberships``) who is neither the person who asked nor the
+    person the membership is for — nobody approves their own access.
+    """
+    return (
+        can_manage_memberships(user)
+        and membership_request.status == membership_request.Status.PENDING
+        and user.pk not in (membership_request.requested_by_id, membership_request.user_id)
+    )

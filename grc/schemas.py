@@ -13,6 +13,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict, field_validator
 
+from grc import perms
 from grc.models import Citizen, ContactPoint
 from grc.services.citizens import IDENTITY_FIELDS
 from grc.validators import pydantic_check, validate_birth_date, validate_name
@@ -176,6 +177,13 @@ class CitizenOut(Schema):
     assurance_level: int
     addresses: list[AddressOut] = Field(..., description="Adresses en cours.")
     contacts: list[ContactOut]
+
+    @staticmethod
+    def resolve_nir(obj: Citizen, context) -> str:
+        # The same rule as the back office (grc.perms.visible_nir): whoever may not edit the identity
+        # (mailroom, DPO, their service tokens) gets the last 4 characters only.
+        request = (context or {}).get("request")
+        return perms.visible_nir(getattr(request, "auth", None), obj)
 
     @staticmethod
     def resolve_merged_into(obj: Citizen) -> int | None:

@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from backoffice.forms import CitizenSearchForm
+from grc import nir as nir_rules
 from grc import perms
 from grc.models import Address, Citizen
 from grc.selectors.citizens import citizen_get, citizen_history, citizens_search
@@ -35,15 +36,9 @@ def sentence_case(label) -> str:
     return label[:1].upper() + label[1:]
 
 
-def mask_nir(nir: str) -> str:
-    """Only the last 4 characters of a NIR are shown to people who may not edit the identity."""
-    if not nir:
-        return ""
-    return "•" * max(len(nir) - 4, 0) + nir[-4:]
-
-
 def nir_display(user, citizen: Citizen) -> str:
-    return citizen.nir if perms.can_edit_citizen(user, citizen) else mask_nir(citizen.nir)
+    """The NIR as ``user`` may see it: the one rule the API uses too (``grc.perms.visible_nir``)."""
+    return perms.visible_nir(user, citizen)
 
 
 def _current_addresses(citizen: Citizen) -> list[Address]:
@@ -106,8 +101,8 @@ def _format_value(field, value, *, user, citizen) -> str:
         return "—"
     if field is None:
         return str(value)
-    if field.name == "nir" and not perms.can_edit_citizen(user, citizen):
-        return mask_nir(str(value))
+    if field.name == "nir" and not perms.can_view_full_nir(user, citizen):
+        return nir_rules.mask(str(value))
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
