@@ -8,15 +8,19 @@ Reads go through ``grc.selectors`` (permission-filtered, access-logged), writes 
 
 from __future__ import annotations
 
+import functools
+
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query, Status
+from django.utils.translation import gettext_noop
+from ninja import NinjaAPI, Query, Status, Swagger
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from grc import perms
 from grc.audit.models import AccessLog
@@ -44,7 +48,26 @@ from grc.services import merge as merge_services
 
 
 class StaffSessionAuth(SessionAuth):
-    """A logged-in staff member who passed the second factor (CSRF checked by ninja)."""
+    """A logged-in staff member who passed the second factor, on a request carrying its CSRF token.
+
+    A request with an ``Authorization`` header is judged by its token alone (``ServiceTokenAuth``):
+    a page of another site cannot make a browser send that header, so no CSRF check is needed there,
+    and a scanning station has no CSRF cookie to send. ninja's own ``SessionAuth`` checks CSRF before
+    it knows who is calling and raises, which refused every token write (403) when it came first.
+    The session is judged first, then CSRF: an anonymous write is a 401, a forged one a 403.
+    """
+
+    def __call__(self, request):
+        if "authorization" in request.headers:
+            return None
+        user = self.authenticate(request, None)
+        if user is None:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request) is not None:
+            raise PermissionDenied(
+                _("Jeton CSRF absent ou invalide : envoyez le cookie csrftoken dans l'en-tête X-CSRFToken.")
+            )
+        return user
 
     def authenticate(self, request, key):
         user = request.user
@@ -71,14 +94,43 @@ class ServiceTokenAuth(HttpBearer):
         return api_token.user
 
 
+def _schema_reader(request):
+    """Who may read the schema and its docs page: a valid token, or a staff session with 2FA (a GET: no CSRF)."""
+    if "authorization" in request.headers:
+        return ServiceTokenAuth()(request)
+    return StaffSessionAuth().authenticate(request, None)
+
+
+def _staff_or_token_only(view):
+    """The schema maps every endpoint and field of personal data: not for the anonymous (401, as the API)."""
+
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        if _schema_reader(request) is None:
+            response = api.create_response(request, {"detail": _(AUTHENTICATION_REQUIRED)}, status=401)
+            response["WWW-Authenticate"] = "Bearer"
+            return response
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+AUTHENTICATION_REQUIRED = gettext_noop(
+    "Authentification requise : session d'agent avec double authentification, ou jeton d'API."
+)
+
 api = NinjaAPI(
     title="GRC — API",
     version="1.0.0",
     description="API du référentiel usagers et du dossier social unique.",
-    auth=[StaffSessionAuth(), ServiceTokenAuth()],
+    auth=[ServiceTokenAuth(), StaffSessionAuth()],
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    # Swagger UI from ninja's own static files (no CDN; the page runs under the site's CSP), and no
+    # call to the public online validator: the schema does not leave the Département.
+    docs=Swagger(settings={"validatorUrl": None}),
+    docs_decorator=_staff_or_token_only,
 )
 
 API_PURPOSE = "API"
@@ -176,7 +228,7 @@ def _not_found(request, exc):
 def _http_error(request, exc: HttpError):
     messages = {
         400: _("Requête illisible : un corps JSON valide est attendu."),
-        401: _("Authentification requise : session d'agent avec double authentification, ou jeton d'API."),
+        401: _(AUTHENTICATION_REQUIRED),
         403: _("Accès refusé."),
     }
     return api.create_response(request, {"detail": messages.get(exc.status_code, str(exc))}, status=exc.status_code)

@@ -79,8 +79,8 @@ def log_rows():
 # -- schema and authentication ------------------------------------------------------------------
 
 
-def test_openapi_lists_the_file_endpoints(client):
-    paths = client.get("/api/v1/openapi.json").json()["paths"]
+def test_openapi_lists_the_file_endpoints(staff_client):
+    paths = staff_client.get("/api/v1/openapi.json").json()["paths"]
     for path in (
         "/api/v1/files",
         "/api/v1/files/{file_id}",

@@ -79,8 +79,8 @@ def assert_field_error(response, field, text=""):
 # -- schema and authentication ------------------------------------------------------------------
 
 
-def test_openapi_lists_the_endpoints(client):
-    response = client.get("/api/v1/openapi.json")
+def test_openapi_lists_the_endpoints(staff_client):
+    response = staff_client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert set(paths["/api/v1/citizens"]) == {"get", "post"}
@@ -90,8 +90,24 @@ def test_openapi_lists_the_endpoints(client):
     assert "post" in paths["/api/v1/merges/{merge_id}/undo"]
 
 
-def test_docs_page_is_served(client):
-    assert client.get("/api/v1/docs").status_code == 200
+def test_docs_page_is_served_to_verified_staff(staff_client):
+    assert staff_client.get("/api/v1/docs").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/openapi.json", "/api/v1/docs"])
+def test_schema_and_docs_are_closed_to_the_anonymous_and_unverified(client, staff_user, citizen_user, path):
+    assert client.get(path).status_code == 401
+    client.force_login(citizen_user)
+    assert client.get(path).status_code == 401
+    client.force_login(staff_user)  # password only, second factor not passed
+    assert client.get(path).status_code == 401
+    assert client.get(path, HTTP_AUTHORIZATION="Bearer grc_nimportequoi").status_code == 401
+
+
+def test_a_token_reads_the_schema(client, token):
+    response = client.get("/api/v1/openapi.json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200
+    assert "/api/v1/citizens" in response.json()["paths"]
 
 
 def test_no_credentials_is_401(client, citizen):

@@ -1,0 +1,235 @@
+"""Every API operation, through a live server and a real HTTP client, once with a bearer token and once as a
+logged-in staff browser session (CSRF token from its cookie). ``CONTRACT`` lists the operations walked; a
+test fails when the schema has an operation that is not in it, so a new endpoint must be added here.
+"""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+import pytest
+from django.core.management import call_command
+
+from grc.api import api
+from grc.models import Citizen
+from tests.api_http.conftest import (
+    FLUSHABLE_APPS,
+    api_token,
+    browser_session,
+    send,
+    staff_person,
+    token_client,
+)
+from tests.dossier_unique.factories import PDF_BYTES
+from tests.mail import letters
+
+PREFIX = "/api/v1"
+
+# (method, path as the schema writes it): every operation of the API.
+CONTRACT = {
+    ("GET", "/citizens"),
+    ("POST", "/citizens"),
+    ("POST", "/citizens/match"),
+    ("GET", "/citizens/{citizen_id}"),
+    ("PATCH", "/citizens/{citizen_id}"),
+    ("POST", "/citizens/{citizen_id}/merge"),
+    ("POST", "/merges/{merge_id}/undo"),
+    ("GET", "/files"),
+    ("GET", "/files/{file_id}"),
+    ("GET", "/files/{file_id}/timeline"),
+    ("GET", "/files/{file_id}/notes"),
+    ("GET", "/files/{file_id}/documents"),
+    ("GET", "/documents/{document_id}/content"),
+    ("GET", "/requests/{tracking_code}"),
+    ("GET", "/teams/{team_id}/requests"),
+    ("POST", "/mail"),
+    ("GET", "/mail/{item_id}"),
+    ("GET", "/search"),
+}
+
+live = pytest.mark.django_db(transaction=True, available_apps=FLUSHABLE_APPS)
+
+
+def schema_operations() -> set[tuple[str, str]]:
+    paths = api.get_openapi_schema()["paths"]
+    return {(method.upper(), path.removeprefix(PREFIX)) for path, methods in paths.items() for method in methods}
+
+
+def test_every_operation_in_the_schema_is_in_the_contract():
+    missing = schema_operations() - CONTRACT
+    assert not missing, f"operations with no HTTP contract test (add them to CONTRACT and the walk): {missing}"
+    assert not CONTRACT - schema_operations(), "CONTRACT names operations the API no longer has"
+
+
+class Walk:
+    """Calls operations in order, checks each status, and remembers which operations it reached."""
+
+    def __init__(self, client: httpx.Client):
+        self.client = client
+        self.covered: set[tuple[str, str]] = set()
+        self.requests = 0
+
+    def __call__(self, method, template, expected, *, params=None, json=None, files=None, **path_params):
+        assert (method, template) in CONTRACT, (method, template)
+        self.covered.add((method, template))
+        self.requests += 1
+        url = PREFIX + template.format(**path_params)
+        response = send(self.client, method, url, params=params, json=json, files=files)
+        assert response.status_code == expected, f"{method} {url}: {response.status_code} {response.text[:500]}"
+        return response
+
+
+def walk_every_operation(client: httpx.Client, world) -> Walk:
+    """Each operation once, with answers a partner system relies on; writes build on each other."""
+    call = Walk(client)
+    citizen, file = world.citizen, world.file
+
+    found = call("GET", "/citizens", 200, params={"q": "Le Goff"}).json()
+    assert citizen.pk in [hit["id"] for hit in found]
+
+    first = call(
+        "POST",
+        "/citizens",
+        201,
+        json={"birth_name": "Kerhervé", "first_names": "Maëlle", "birth_date": "1991-05-14", "sex": "F"},
+    ).json()
+    second = call(
+        "POST",
+        "/citizens",
+        201,
+        json={"birth_name": "Kerherve", "first_names": "Maelle", "birth_date": "1991-05-14", "sex": "F"},
+    ).json()
+    assert first["id"] in [candidate["id"] for candidate in second["duplicates"]]
+
+    match = call("POST", "/citizens/match", 200, json={"birth_name": "KERHERVE", "first_names": "maelle"}).json()
+    assert {first["id"], second["id"]} <= {candidate["id"] for candidate in match["candidates"]}
+
+    read = call("GET", "/citizens/{citizen_id}", 200, citizen_id=citizen.pk).json()
+    assert (read["birth_name"], read["first_names"]) == ("Le Goff", "Jean-Pierre")
+
+    updated = call(
+        "PATCH",
+        "/citizens/{citizen_id}",
+        200,
+        citizen_id=first["id"],
+        json={"usage_name": "Le Bihan", "reason": "Mariage (acte reçu)"},
+    ).json()
+    assert updated["usage_name"] == "Le Bihan"
+
+    merge = call(
+        "POST",
+        "/citizens/{citizen_id}/merge",
+        201,
+        citizen_id=second["id"],
+        json={"target_id": first["id"], "reason": "Même personne, saisie sans accents"},
+    ).json()
+    assert Citizen.objects.get(pk=second["id"]).merged_into_id == first["id"]
+    undone = call("POST", "/merges/{merge_id}/undo", 200, merge_id=merge["id"], json={"reason": "Fusion à tort"})
+    assert undone.json()["undone_at"] is not None
+    assert Citizen.objects.get(pk=second["id"]).merged_into_id is None
+
+    files = call("GET", "/files", 200).json()
+    assert [item["id"] for item in files["items"]] == [file.pk]
+    assert call("GET", "/files/{file_id}", 200, file_id=file.pk).json()["citizen"]["id"] == citizen.pk
+    timeline = call("GET", "/files/{file_id}/timeline", 200, file_id=file.pk).json()
+    assert timeline["items"]
+    notes = call("GET", "/files/{file_id}/notes", 200, file_id=file.pk).json()
+    assert [note["id"] for note in notes] == [world.note.pk]
+    documents = call("GET", "/files/{file_id}/documents", 200, file_id=file.pk).json()
+    assert [document["id"] for document in documents] == [world.document.pk]
+    content = call("GET", "/documents/{document_id}/content", 200, document_id=world.document.pk)
+    assert content.content == PDF_BYTES
+    assert "attachment" in content.headers["content-disposition"]
+
+    code = world.request.tracking_code
+    assert call("GET", "/requests/{tracking_code}", 200, tracking_code=code).json()["status"] == "submitted"
+    queue = call("GET", "/teams/{team_id}/requests", 200, team_id=world.team.pk).json()
+    assert code in [item["tracking_code"] for item in queue["items"]]
+
+    scan = letters.png_bytes(letters.make_letter(seed=7), dpi=100)
+    batch = call("POST", "/mail", 201, files=[("files", ("courrier.png", scan, "image/png"))]).json()
+    assert (batch["received"], batch["refused"]) == (1, 0)
+    item_id = batch["results"][0]["id"]
+    item = call("GET", "/mail/{item_id}", 200, item_id=item_id).json()
+    assert item["registration_number"] == batch["results"][0]["registration_number"]
+
+    hits = call("GET", "/search", 200, params={"q": "Le Goff"}).json()
+    assert ("citizen", citizen.pk) in {(hit["type"], hit["id"]) for hit in hits["results"]}
+    return call
+
+
+@live
+def test_every_operation_works_with_a_bearer_token(live_server, world):
+    with token_client(live_server.url, api_token(world)) as client:
+        walk = walk_every_operation(client, world)
+    assert walk.covered == CONTRACT
+
+
+@live
+def test_every_operation_works_for_a_staff_browser_session(live_server, world):
+    with browser_session(live_server.url, staff_person(world)) as client:
+        walk = walk_every_operation(client, world)
+    assert walk.covered == CONTRACT
+
+
+@live
+def test_a_session_write_without_the_csrf_token_is_refused(live_server, world):
+    with browser_session(live_server.url, staff_person(world)) as client:
+        url = f"{PREFIX}/citizens/{world.citizen.pk}"
+        refused = client.patch(url, json={"usage_name": "Forgé"})
+        assert refused.status_code == 403
+        assert "CSRF" in refused.json()["detail"]
+        created = client.post(f"{PREFIX}/citizens", json={"birth_name": "Forgé", "first_names": "Jean"})
+        assert created.status_code == 403
+        forged = client.patch(url, json={"usage_name": "Forgé"}, headers={"X-CSRFToken": "x" * 32})
+        assert forged.status_code == 403
+        # Reads need no CSRF token; the same write with it goes through.
+        assert client.get(url).status_code == 200
+        assert send(client, "PATCH", url, json={"usage_name": "Martin"}).status_code == 200
+    world.citizen.refresh_from_db()
+    assert world.citizen.usage_name == "Martin"
+    assert not Citizen.objects.filter(birth_name="Forgé").exists()
+
+
+@live
+def test_a_revoked_token_is_refused(live_server, world):
+    token = api_token(world)
+    with token_client(live_server.url, token) as client:
+        url = f"{PREFIX}/citizens/{world.citizen.pk}"
+        assert client.get(url).status_code == 200
+        call_command("revoke_api_token", token[:12], stdout=io.StringIO())
+        refused = client.get(url)
+        assert refused.status_code == 401
+        assert "Authentification requise" in refused.json()["detail"]
+        assert (
+            client.post(f"{PREFIX}/citizens", json={"birth_name": "Après", "first_names": "Révocation"}).status_code
+            == 401
+        )
+    assert not Citizen.objects.filter(birth_name="Après").exists()
+
+
+@live
+def test_a_bad_token_is_not_rescued_by_a_session(live_server, world):
+    """With an Authorization header the token alone decides, even if the browser is logged in."""
+    with browser_session(live_server.url, staff_person(world)) as client:
+        url = f"{PREFIX}/citizens/{world.citizen.pk}"
+        assert client.get(url, headers={"Authorization": "Bearer grc_inconnu"}).status_code == 401
+
+
+@live
+def test_every_operation_refuses_the_anonymous(live_server, world):
+    with httpx.Client(base_url=live_server.url, timeout=60) as client:
+        for method, template in sorted(CONTRACT):
+            url = PREFIX + template.format(
+                citizen_id=world.citizen.pk,
+                merge_id=1,
+                file_id=world.file.pk,
+                document_id=world.document.pk,
+                tracking_code=world.request.tracking_code,
+                team_id=world.team.pk,
+                item_id=1,
+            )
+            response = client.request(method, url, json={} if method != "GET" else None)
+            assert response.status_code == 401, (method, url, response.status_code)
+            assert "Authentification requise" in response.json()["detail"]
