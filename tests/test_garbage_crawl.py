@@ -249,9 +249,10 @@ class Crawl:
     def sweep(self, role, route):
         client = self.world.client(role)
         params = _route_params(route)
-        if route.startswith("documents/("):
+        regex_route = route.replace("^", "").replace("$", "")
+        if regex_route.startswith("documents/("):
             params = [("document_id", "int"), ("filename", "str")]
-        elif route.startswith("(("):
+        elif regex_route.startswith("(("):
             params = [("page_path", "path")]
         base = [self.world.base_value(route, name, kind) for name, kind in params]
         base_path = build_path(route, [quoted(v) for v in base])
