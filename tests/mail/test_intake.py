@@ -22,7 +22,7 @@ def letter_png():
     return letters.png_bytes(letters.make_letter(seed=11), dpi=100)
 
 
-def _upload(data, name="scan.pdf"):
+def _upload(data, name="scan"):
     return letters.as_upload(data, name)
 
 
