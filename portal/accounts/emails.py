@@ -1,10 +1,28 @@
-"""E-mails telling a citizen what became of their account deletion request (sent by the task worker,
-scheduled after the handling transaction commits)."""
+"""E-mails of portal accounts sent by the task worker, scheduled after the transaction that asks for them
+commits: the sign-up e-mails (verification link, "you already have an account"), the password reset link,
+and what became of an account deletion request. The queue holds ids, never addresses."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 from django_tasks import task
+
+
+@task()
+def account_email_send(user_id: int, template: str, site_url: str) -> bool:
+    """The sign-up e-mail ``template`` ("verify" or "exists") for account ``user_id``
+    (``services.account_email_deliver``)."""
+    from portal.accounts.services import account_email_deliver
+
+    return account_email_deliver(user_id=user_id, template=template, site_url=site_url)
+
+
+@task()
+def password_reset_send(user_id: int, domain: str, use_https: bool) -> bool:
+    """The password reset link for account ``user_id`` (``services.password_reset_deliver``)."""
+    from portal.accounts.services import password_reset_deliver
+
+    return password_reset_deliver(user_id=user_id, domain=domain, use_https=use_https)
 
 
 @task()

@@ -13,6 +13,8 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -20,11 +22,15 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from grc.history import save_tracked
 from grc.models import Citizen
 from grc.models.citizens import first_name_of
+from grc.scheduling import enqueue_on_commit
+from portal.accounts.emails import account_email_send, password_reset_send
 from portal.accounts.models import AccountDeletionRequest, CitizenProfile, OidcIdentity
 
 logger = logging.getLogger(__name__)
@@ -47,7 +53,7 @@ def verification_url(user, *, site_url: str) -> str:
 
 
 # E-mails an anonymous form can trigger: counted per recipient (portal.accounts.throttle).
-ANONYMOUS_TEMPLATES = {"verify", "exists"}
+ANONYMOUS_TEMPLATES = {"verify", "exists", "password_reset"}
 
 
 def _send(*, to: str, template: str, context: dict) -> None:
@@ -62,11 +68,86 @@ def _send(*, to: str, template: str, context: dict) -> None:
 
 
 def send_verification_email(user, *, site_url: str) -> None:
+    _schedule_account_email(user, template="verify", site_url=site_url)
+
+
+def _schedule_account_email(user, *, template: str, site_url: str) -> None:
+    """Have the worker send ``template`` ("verify" or "exists") to ``user`` once this commits.
+
+    Not in the request: building and sending an e-mail (and counting it per recipient) for some addresses
+    and not others made the answer time tell which addresses have an account; a slow mail server held the
+    page too. The queue carries the account's id, never the address.
+    """
+    enqueue_on_commit(
+        account_email_send,
+        user.pk,
+        template,
+        site_url,
+        what=f"{template} e-mail of account {user.pk}",
+        on_failure=lambda: None,  # the person asks for a new link (verify_resend) or signs up again
+    )
+
+
+def account_email_deliver(*, user_id: int, template: str, site_url: str) -> bool:
+    """Send the sign-up e-mail ``template`` to the account ``user_id`` (``emails.account_email_send``, in the
+    worker): "verify" with a verification link made now, "exists" with the login and reset links. Nothing
+    for an account gone, erased or, for "verify", verified meanwhile; False when nothing was sent."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or user.email.endswith(".invalid"):
+        return False
+    if template == "verify":
+        if (
+            user.is_staff
+            or user.is_active
+            or CitizenProfile.objects.filter(user=user, email_verified_at__isnull=False).exists()
+        ):
+            return False
+        context = {
+            "url": verification_url(user, site_url=site_url),
+            "days": settings.ACCOUNTS_VERIFY_MAX_AGE_SECONDS // 86400,
+        }
+    elif template == "exists":
+        context = {
+            "login_url": site_url.rstrip("/") + reverse("login"),
+            "reset_url": site_url.rstrip("/") + reverse("accounts:password_reset"),
+        }
+    else:
+        raise ValueError(f"unknown sign-up e-mail: {template}")
+    _send(to=user.email, template=template, context=context)
+    return True
+
+
+def password_reset_schedule(*, user, domain: str, use_https: bool) -> None:
+    """Have the worker send ``user`` a password reset link once this commits (``emails.password_reset_send``):
+    made and sent in the request, it made a known address answer slower than an unknown one."""
+    enqueue_on_commit(
+        password_reset_send,
+        user.pk,
+        domain,
+        use_https,
+        what=f"password reset e-mail of account {user.pk}",
+        on_failure=lambda: None,  # the person asks again
+    )
+
+
+def password_reset_deliver(*, user_id: int, domain: str, use_https: bool) -> bool:
+    """Send Django's password reset link to the account ``user_id`` (in the worker), counted per recipient
+    like the other anonymous-form e-mails; nothing for an account deactivated or without a password since.
+    False when nothing was sent."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.has_usable_password() or user.email.endswith(".invalid"):
+        return False
     context = {
-        "url": verification_url(user, site_url=site_url),
-        "days": settings.ACCOUNTS_VERIFY_MAX_AGE_SECONDS // 86400,
+        "email": user.email,
+        "domain": domain,
+        "site_name": domain,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "user": user,
+        "token": default_token_generator.make_token(user),
+        "protocol": "https" if use_https else "http",
     }
-    transaction.on_commit(lambda: _send(to=user.email, template="verify", context=context))
+    _send(to=user.email, template="password_reset", context=context)
+    return True
 
 
 def user_from_verification_token(token: str):
@@ -119,6 +200,9 @@ def account_signup(*, email: str, password: str, identity: dict, site_url: str):
     unknown = set(identity) - set(IDENTITY_FIELDS)
     if unknown:
         raise TypeError(f"unknown identity fields: {sorted(unknown)}")
+    # Hashed whatever the address: the hash is most of a sign-up's time (a third of a second with the
+    # production hasher), and hashing only for new addresses let the answer time tell known ones apart.
+    password_hash = make_password(password)
     existing = User.objects.filter(email__iexact=email).first()
     if existing is None:
         user = User(
@@ -127,8 +211,8 @@ def account_signup(*, email: str, password: str, identity: dict, site_url: str):
             is_staff=False,
             first_name=first_name_of(identity.get("first_names"))[:150],
             last_name=(identity.get("usage_name") or identity.get("birth_name") or "")[:150],
+            password=password_hash,
         )
-        user.set_password(password)
         try:
             with transaction.atomic():
                 save_tracked(user, None, "inscription sur le portail")
@@ -147,14 +231,11 @@ def account_signup(*, email: str, password: str, identity: dict, site_url: str):
             logger.info("portal account %s signed up", user.pk)
             return user
     profile = CitizenProfile.objects.filter(user=existing).first()
-    if not existing.is_staff and not existing.is_active and profile is not None and not profile.email_verified:
-        send_verification_email(existing, site_url=site_url)
-    else:
-        context = {
-            "login_url": site_url.rstrip("/") + reverse("login"),
-            "reset_url": site_url.rstrip("/") + reverse("accounts:password_reset"),
-        }
-        transaction.on_commit(lambda: _send(to=existing.email, template="exists", context=context))
+    unverified = (
+        not existing.is_staff and not existing.is_active and profile is not None and not profile.email_verified
+    )
+    template = "verify" if unverified else "exists"
+    _schedule_account_email(existing, template=template, site_url=site_url)
     return None
 
 

@@ -1,0 +1,100 @@
+"""Whether an address has an account must not be readable from how long sign-up or password reset take.
+
+Measured with the production password hasher (the test settings' MD5 hides the cost that made the
+difference) and the production task backend (an e-mail is a row in the queue, not a send), requests for
+a known and for a new address interleaved so that the load of the machine falls on both alike; the
+medians are compared.
+"""
+
+import statistics
+import time
+
+import pytest
+from django.test import Client
+
+from portal.accounts.models import CitizenProfile
+from tests.accounts.factories import portal_account
+
+pytestmark = pytest.mark.django_db
+
+ROUNDS = 7
+# A relative bound well below the gap the hash made (0.35 s against 0.06 s measured on make run), and a
+# floor in seconds for requests too fast for a ratio to mean anything (password reset).
+MAX_RELATIVE_GAP = 0.25
+MAX_ABSOLUTE_GAP = 0.005
+
+PRODUCTION_LIKE = {
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.PBKDF2PasswordHasher"],
+    "TASKS": {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}},
+    "ACCOUNTS_FORMS_PER_IP_PER_HOUR": 0,
+    "ACCOUNTS_EMAILS_PER_ADDRESS_PER_HOUR": 0,
+}
+
+SIGNUP = {
+    "password1": "un-mot-de-passe-bien-long",
+    "password2": "un-mot-de-passe-bien-long",
+    "birth_name": "Rouxel",
+    "usage_name": "",
+    "first_names": "Camille, Louise",
+    "birth_date": "02/06/1990",
+    "birth_place": "Vitré",
+    "sex": "F",
+    "terms": "on",
+}
+
+
+@pytest.fixture
+def production_like(settings):
+    for name, value in PRODUCTION_LIKE.items():
+        setattr(settings, name, value)
+
+
+def _timed(post):
+    start = time.perf_counter()
+    response = post()
+    return time.perf_counter() - start, response
+
+
+def _assert_same_time(known: list[float], new: list[float]):
+    known_median, new_median = statistics.median(known), statistics.median(new)
+    gap = abs(known_median - new_median)
+    assert gap <= max(MAX_RELATIVE_GAP * max(known_median, new_median), MAX_ABSOLUTE_GAP), (
+        f"median {known_median:.4f} s for a known address, {new_median:.4f} s for a new one"
+    )
+
+
+def _page_for(client, response, email):
+    """The page the person lands on, with the address they typed taken out."""
+    assert response.status_code == 302
+    return client.get(response["Location"]).content.decode().replace(email, "ADDRESS")
+
+
+def test_sign_up_takes_as_long_and_says_the_same_for_a_known_and_a_new_address(production_like):
+    known_email = portal_account().email
+    known_times, new_times, pages = [], [], set()
+    for round_ in range(ROUNDS):
+        for email in (known_email, f"nouvelle.personne.{round_}@example.org"):
+            client = Client()
+            elapsed, response = _timed(
+                lambda c=client, e=email: c.post("/compte/inscription/", {**SIGNUP, "email": e})
+            )
+            (known_times if email == known_email else new_times).append(elapsed)
+            pages.add((response.status_code, response["Location"], _page_for(client, response, email)))
+
+    assert len(pages) == 1  # the same answer, word for word
+    assert CitizenProfile.objects.count() == 1 + ROUNDS  # the new addresses did sign up
+    _assert_same_time(known_times, new_times)
+
+
+def test_password_reset_takes_as_long_and_says_the_same_for_a_known_and_an_unknown_address(production_like):
+    known_email = portal_account().email
+    known_times, new_times, pages = [], [], set()
+    for round_ in range(ROUNDS * 3):  # fast requests: more of them for a stable median
+        for email in (known_email, f"inconnue.{round_}@example.org"):
+            client = Client()
+            elapsed, response = _timed(lambda c=client, e=email: c.post("/compte/mot-de-passe/", {"email": e}))
+            (known_times if email == known_email else new_times).append(elapsed)
+            pages.add((response.status_code, response["Location"], _page_for(client, response, email)))
+
+    assert len(pages) == 1
+    _assert_same_time(known_times, new_times)
