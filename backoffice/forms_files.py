@@ -32,6 +32,8 @@ from dossier_unique.services import EMERGENCY_REASON_MIN_LENGTH, emergency_acces
 from grc.uploads import UploadField
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", *FRENCH_DATE_FORMATS]
+# Reasons, purposes and observations on a social file: a few paragraphs; the long account is a note.
+REASON_MAX_LENGTH = 2000
 
 
 def _blank(label):
@@ -193,7 +195,9 @@ class GrantForm(TeamChoicesMixin, AccessibleFormMixin, forms.Form):
         label=_("Équipe destinataire"), required=False, coerce=int, empty_value=None, widget=FastSelect
     )
     grantee_user = forms.EmailField(label=_("Ou professionnel destinataire (adresse électronique)"), required=False)
-    purpose = forms.CharField(label=_("Finalité du partage"), widget=forms.Textarea(attrs={"rows": 3}))
+    purpose = forms.CharField(
+        label=_("Finalité du partage"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
     legal_basis = forms.ChoiceField(label=_("Base légale"), choices=_blank("—") + SharingGrant.LegalBasis.choices)
     family_informed = forms.TypedChoiceField(
         label=_("La famille a-t-elle été informée ?"),
@@ -202,7 +206,10 @@ class GrantForm(TeamChoicesMixin, AccessibleFormMixin, forms.Form):
         widget=forms.RadioSelect,
     )
     family_not_informed_reason = forms.CharField(
-        label=_("Si non, pourquoi ?"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Si non, pourquoi ?"),
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     expires_on = forms.DateField(
         label=_("Expire le"),
@@ -247,7 +254,9 @@ class AccompanimentOpenForm(AccompanimentTeamMixin, AccessibleFormMixin, forms.F
 
 
 class AccompanimentCloseForm(AccessibleFormMixin, forms.Form):
-    reason = forms.CharField(label=_("Motif de clôture"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Motif de clôture"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, accompaniment: Accompaniment, **kwargs):
         kwargs.setdefault("prefix", f"close-{accompaniment.pk}")
@@ -257,7 +266,9 @@ class AccompanimentCloseForm(AccessibleFormMixin, forms.Form):
 class AccompanimentTransferForm(AccompanimentTeamMixin, AccessibleFormMixin, forms.Form):
     team = forms.TypedChoiceField(label=_("Nouvelle équipe"), coerce=int, widget=FastSelect)
     referent = forms.EmailField(label=_("Nouveau référent (adresse électronique)"), required=False)
-    reason = forms.CharField(label=_("Motif du transfert"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Motif du transfert"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, accompaniment: Accompaniment, teams=(), **kwargs):
         kwargs.setdefault("prefix", f"transfer-{accompaniment.pk}")
@@ -277,6 +288,7 @@ def _hour_choices():
 class EmergencyAccessForm(AccessibleFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("Motif de l'urgence"),
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Obligatoire, au moins %(min)s caractères. Il sera lu par le délégué à la protection des données.")
         % {"min": EMERGENCY_REASON_MIN_LENGTH},
@@ -291,7 +303,9 @@ class EmergencyAccessForm(AccessibleFormMixin, forms.Form):
 
 
 class EmergencyReviewForm(AccessibleFormMixin, forms.Form):
-    comment = forms.CharField(label=_("Observation"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_("Observation"), required=False, max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, access=None, **kwargs):
         if access is not None:

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from backoffice.forms_files import REASON_MAX_LENGTH
 from dossier_unique import services
 from dossier_unique.models import NOTE_MAX_LENGTH, Note
 from grc.models import Citizen
@@ -122,3 +123,17 @@ def test_an_old_birth_date_does_not_block_changing_another_field():
     citizen_update(citizen=citizen, actor=None, usage_name="Durand")
     citizen.refresh_from_db()
     assert citizen.usage_name == "Durand"
+
+
+def test_a_closing_reason_past_the_limit_is_refused_and_the_accompaniment_stays_open(client, followed, worker_a):
+    file, accompaniment = followed
+    response = verify_otp(client, worker_a).post(
+        reverse("backoffice:file_accompaniment_close", kwargs={"pk": file.pk, "accompaniment_pk": accompaniment.pk}),
+        {f"close-{accompaniment.pk}-reason": "m" * (REASON_MAX_LENGTH + 1)},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'id="id_close-{accompaniment.pk}-reason_error"' in page
+    assert f"au plus {REASON_MAX_LENGTH} caractères" in page
+    accompaniment.refresh_from_db()
+    assert accompaniment.is_open
