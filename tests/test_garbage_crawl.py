@@ -379,3 +379,12 @@ def test_taggit_merge_tags_is_not_offered_and_creates_no_tag(admin_client):
     assert response.status_code == 404
     assert not Tag.objects.filter(name="fusion").exists()
     assert admin_client.get("/django-admin/taggit/tag/").status_code == 404
+
+
+def test_a_form_posted_to_a_json_api_operation_is_not_a_500(admin_client):
+    # The middleware parses form bodies; the API must still be able to read request.body afterwards.
+    for content in ({"q": "abc"}, {"file": "x"}):
+        response = admin_client.post("/api/v1/citizens/match", content)
+        assert response.status_code < 500
+    response = admin_client.post("/api/v1/citizens/match", "q=abc", content_type="application/x-www-form-urlencoded")
+    assert response.status_code < 500
