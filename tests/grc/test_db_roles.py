@@ -19,7 +19,7 @@ from grc.audit.services import access_log_write
 
 pytestmark = pytest.mark.django_db
 
-LOG_TABLES = ["audit_accesslog", "audit_accessloganchor"]
+LOG_TABLES = ["audit_accesslog", "audit_accessloganchor", "audit_accesslogseal"]
 needs_two_roles = pytest.mark.skipif(not dbroles.has_separate_owner(), reason="a single database role is configured")
 
 
@@ -130,7 +130,7 @@ def test_grant_statements_quote_names_and_follow_the_server_version():
     assert any("GRANT MAINTAIN" in s for s in statements)
     assert not any("MAINTAIN" in s for s in dbroles.runtime_grants_sql("app", "db", 160000))
     revokes = [s for s in statements if "REVOKE" in s]
-    assert len(revokes) == 2 and all("MAINTAIN" in s and "TRUNCATE" in s for s in revokes)
+    assert len(revokes) == 3 and all("MAINTAIN" in s and "TRUNCATE" in s for s in revokes)
 
 
 @needs_two_roles
