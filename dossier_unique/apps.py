@@ -6,8 +6,16 @@ class DossierUniqueConfig(AppConfig):
     verbose_name = "Dossier social unique"
 
     def ready(self):
+        from grc import file_access
         from grc.merge_registry import register
 
+        from . import perms
         from .merge import SOCIAL_FILE_HANDLER
 
         register(SOCIAL_FILE_HANDLER)
+        file_access.register(
+            "dossier_unique",
+            file_access.FileAccessSource(
+                roles=frozenset(perms.FILE_ROLES), files_opened=perms.files_opened_by_membership
+            ),
+        )

@@ -82,6 +82,26 @@ def visible_files_q(user) -> Q:
     return Q(pk__in=direct.union(through_team, all=True))
 
 
+def files_opened_by_membership(*, user_id: int, team_id: int) -> int:
+    """How many files a current file-role membership of ``user_id`` in ``team_id`` lets them read today.
+
+    Rules (``visible_files_q`` seen from the membership): the files the team holds ``view_socialfile``
+    on, plus — when the user holds no other current file-role membership, so their own permission
+    rows were dormant — the files they hold it on directly. Registered with ``grc.file_access``: the
+    membership services alert the DPO when this is not zero.
+    """
+    team_files = SocialFileGroupObjectPermission.objects.filter(
+        group__dsu_team__team_id=team_id, permission__codename=VIEW_FILE
+    ).values("content_object_id")
+    other_file_roles = Membership.objects.filter(current_membership_q(), user_id=user_id).exclude(team_id=team_id)
+    if other_file_roles.exists():
+        return SocialFile.objects.filter(pk__in=team_files).count()
+    direct = SocialFileUserObjectPermission.objects.filter(user_id=user_id, permission__codename=VIEW_FILE).values(
+        "content_object_id"
+    )
+    return SocialFile.objects.filter(Q(pk__in=team_files) | Q(pk__in=direct)).count()
+
+
 def can_view_file(user, file) -> bool:
     """See a social file and what it holds (subject to note and document rules).
 

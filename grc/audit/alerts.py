@@ -40,6 +40,11 @@ Rules and what they compare (days are local days, Europe/Paris):
   export) or at least ``max_items_per_day`` people or records exported (the persons of a transfer,
   the ``item_count`` of a downloaded transfer; the DPO's CSV export does not log its row count).
   A citizen acting on their own data (portal download, a staff member's own record) is never counted.
+- ``membership``: every team membership created, changed or approved that opens social files
+  (a file role in a team holding files, ``grc.file_access``). Raised at the change by
+  ``grc.services.memberships`` through ``membership_alert_raise`` (who did it, for whom, which team,
+  who approved), not by reading the access log: ``detect`` has nothing to do for it. No other code
+  path writes memberships (``tests/grc/test_memberships.py`` checks it).
 """
 
 from __future__ import annotations
@@ -236,6 +241,7 @@ SCHEMA: dict[str, tuple[Threshold, ...]] = {
         Threshold("weekends", bool, True, "Week-end", "Les lectures du samedi et du dimanche comptent."),
         _count("min_rows", 3, "Lectures la nuit ou le week-end par jour, au minimum", "En dessous, aucune alerte."),
     ),
+    Kind.MEMBERSHIP: (),
     Kind.MASS_EXPORT: (
         _count("max_per_day", 10, "Exports par jour", "L'alerte est levée à partir de ce nombre d'exports."),
         _count(
@@ -260,6 +266,8 @@ DESCRIPTIONS = {
     "la fiche usager de l'agent).",
     Kind.OFF_HOURS: "Lectures la nuit ou le week-end.",
     Kind.MASS_EXPORT: "Nombre d'exports ou volume exporté par jour au-delà du seuil.",
+    Kind.MEMBERSHIP: "Chaque appartenance à une équipe, créée, modifiée ou approuvée, qui donne accès à des "
+    "dossiers sociaux : qui l'a faite, pour qui, dans quelle équipe.",
 }
 
 
@@ -824,6 +832,37 @@ def detect_mass_export(rule, lo, hi, summary):
                 _raise(rule, actor_id, f"day:{day}", (start, end), text, seqs, summary)
 
 
+def detect_membership(rule, lo, hi, summary):
+    """Nothing to read in the access log: the membership services raise these alerts at the change."""
+
+
+@transaction.atomic
+def membership_alert_raise(
+    *, membership: Membership, actor, change: str, files: int, history_id: int, requested_by=None
+):
+    """Alert the DPO that ``membership`` now opens ``files`` social files (``change``: what was done, in French).
+
+    The subject is the person who gained access; the summary names who did it (and who asked, for
+    an approved request), the team and the role. One alert per history row of the membership
+    (key ``membership:<history id>``). Nothing is raised while the DPO has the rule switched off.
+    """
+    rule, _created = AlertRule.objects.get_or_create(
+        kind=Kind.MEMBERSHIP,
+        defaults={"params": dict(DEFAULTS[Kind.MEMBERSHIP]), "description": DESCRIPTIONS[Kind.MEMBERSHIP]},
+    )
+    if not rule.enabled:
+        return None
+    who = str(actor) if actor is not None else "commande d'administration"
+    if requested_by is not None:
+        who = f"{who} (à la demande de {requested_by})"
+    text = (
+        f"{who} : {change} — {membership.user} dans « {membership.team} » "
+        f"({membership.get_role_display()}), {files} dossier(s) social(aux) accessible(s)"
+    )
+    now = timezone.now()
+    return _raise(rule, membership.user_id, f"membership:{history_id}", (now, now), text, [], RunSummary())
+
+
 DETECTORS: dict[str, Callable] = {
     Kind.VOLUME_SELF: detect_volume_self,
     Kind.VOLUME_TEAM: detect_volume_team,
@@ -832,6 +871,7 @@ DETECTORS: dict[str, Callable] = {
     Kind.SAME_NAME: detect_same_name,
     Kind.OFF_HOURS: detect_off_hours,
     Kind.MASS_EXPORT: detect_mass_export,
+    Kind.MEMBERSHIP: detect_membership,
 }
 
 

@@ -204,6 +204,7 @@ class AlertRule(models.Model):
         SAME_NAME = "same_name", _("Lecture d'un homonyme ou d'un voisin")
         OFF_HOURS = "off_hours", _("Activité la nuit ou le week-end")
         MASS_EXPORT = "mass_export", _("Exports massifs")
+        MEMBERSHIP = "membership", _("Appartenance ouvrant l'accès à des dossiers sociaux")
 
     kind = models.CharField(_("type"), max_length=30, choices=Kind.choices, unique=True)
     enabled = models.BooleanField(_("active"), default=True)

@@ -26,6 +26,7 @@ from dossier_unique import services
 from dossier_unique.models import Note, Programme, SharingGrant, SocialFile, Visibility
 from grc.history import save_tracked
 from grc.models import Citizen, Membership, Team, User
+from grc.services.memberships import membership_create
 
 from . import data
 
@@ -182,10 +183,9 @@ def _colleague(spec: Colleague, actor, counts) -> User:
         save_tracked(user, actor, "données de démonstration")
     team = Team.objects.get(code=spec.team)
     if not Membership.objects.filter(user=user, team=team, end_date__isnull=True).exists():
-        membership = Membership(
-            user=user, team=team, role=Membership.Role.SOCIAL_WORKER, start_date=datetime.date(2024, 1, 1)
+        membership_create(
+            actor=actor, user=user, team=team, role=Membership.Role.SOCIAL_WORKER, start_date=datetime.date(2024, 1, 1)
         )
-        save_tracked(membership, actor)
     counts.add("collègues de démonstration (sans connexion)", created=created)
     return user
 

@@ -20,6 +20,7 @@ from grc.matching import fold
 from grc.models import Citizen, Household, HouseholdMembership, Membership, Site, Team, Territory, User
 from grc.nir import key as nir_key
 from grc.services.citizens import citizen_create
+from grc.services.memberships import membership_create
 from grc.services.otp import otp_backup_codes_create
 
 from . import data
@@ -184,8 +185,8 @@ def seed_staff(*, actor, password: str, counts: Counts) -> list[DemoLogin]:
         team = Team.objects.get(code=spec.team)
         exists = Membership.objects.filter(user=user, team=team, role=spec.role, end_date__isnull=True).exists()
         if not exists:
-            save_tracked(
-                Membership(user=user, team=team, role=spec.role, start_date=MEMBERSHIP_START), actor, CHANGE_REASON
+            membership_create(
+                actor=actor, user=user, team=team, role=spec.role, start_date=MEMBERSHIP_START, reason=CHANGE_REASON
             )
         counts.add("appartenances", created=not exists)
         logins.append(DemoLogin(spec.email, str(roles[spec.role]), team.name, otp_backup_codes_create(user=user)))

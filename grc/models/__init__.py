@@ -1,6 +1,6 @@
 from .citizens import Address, Citizen, ContactPoint, Household, HouseholdMembership
 from .identity import CitizenMerge, DuplicateSuspicion
-from .organisation import Membership, Site, Team, Territory
+from .organisation import Membership, MembershipRequest, Site, Team, Territory
 from .users import ApiToken, User
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "Household",
     "HouseholdMembership",
     "Membership",
+    "MembershipRequest",
     "Site",
     "Team",
     "Territory",

@@ -120,3 +120,72 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.team} ({self.get_role_display()})"
+
+
+class MembershipRequest(models.Model):
+    """A membership an administrator asked for themselves: it waits for ANOTHER administrator.
+
+    Nobody grants themselves access (``grc.services.memberships``): when the person changed is the
+    person acting, the change is stored here, pending, and applied only when a different
+    administrator approves it (``membership_request_approve``). ``membership`` is set for a change
+    of an existing membership, empty for a new one.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        APPROVED = "approved", _("Approuvée")
+        REFUSED = "refused", _("Refusée")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.PROTECT, related_name="+"
+    )
+    team = models.ForeignKey(Team, verbose_name=_("équipe"), on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("rôle"), max_length=30, choices=Membership.Role.choices)
+    start_date = models.DateField(_("début"))
+    end_date = models.DateField(_("fin"), null=True, blank=True)
+    membership = models.ForeignKey(
+        Membership,
+        verbose_name=_("appartenance modifiée"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="requests",
+    )
+    reason = models.CharField(_("motif"), max_length=255, blank=True)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("demandée par"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("demandée le"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("décidée par"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    decision_reason = models.CharField(_("motif de la décision"), max_length=255, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("demande d'appartenance à valider")
+        verbose_name_plural = _("demandes d'appartenance à valider")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # The rule lives in the services; the database keeps it even for a write that bypassed them.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                name="membership_request_not_self_decided",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="membership_request_dates_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-requested_at"], name="membership_request_status")]
+
+    def __str__(self):
+        return f"{self.user} — {self.team} ({self.get_role_display()}) : {self.get_status_display()}"

@@ -6,6 +6,8 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from grc.history import save_tracked
+
 BACKUP_CODE_COUNT = 10
 
 
@@ -35,3 +37,17 @@ def otp_backup_codes_create(*, user, codes: list[str] | None = None) -> list[str
     codes = codes or [f"{secrets.randbelow(10**8):08d}" for _ in range(BACKUP_CODE_COUNT)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
     return codes
+
+
+@transaction.atomic
+def otp_device_reset(*, device: TOTPDevice | StaticDevice, actor, reason: str = "") -> None:
+    """Remove a staff member's second-factor device so they enrol again; the only admin action on devices.
+
+    Secrets are never shown (``grc.admin``): resetting is how an administrator helps an agent who lost
+    their phone or codes. The agent's history records who reset which kind of device, and why.
+    """
+    user = device.user
+    kind = "codes de secours" if isinstance(device, StaticDevice) else "application d'authentification"
+    device.delete()
+    why = f"double authentification réinitialisée ({kind})"
+    save_tracked(user, actor, f"{why} : {reason}" if reason else why)

@@ -4,9 +4,9 @@ import secrets
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
 
 from grc.models import ApiToken, Membership, Team, User
+from grc.services.memberships import membership_create
 
 TOKEN_PREFIX = "grc_"  # noqa: S105  (a marker for secret scanners, not a secret)
 PREFIX_LENGTH = 12  # ApiToken.prefix: enough to name a token when revoking it, useless to guess it
@@ -38,13 +38,10 @@ class Command(BaseCommand):
             team_obj = Team.objects.filter(code=team).first()
             if team_obj is None:
                 raise CommandError(f"Équipe inconnue : {team}")
-            Membership.objects.get_or_create(
-                user=user,
-                team=team_obj,
-                role=role,
-                end_date__isnull=True,
-                defaults={"start_date": timezone.localdate()},
-            )
+            if not Membership.objects.filter(user=user, team=team_obj, role=role, end_date__isnull=True).exists():
+                membership_create(
+                    actor=None, user=user, team=team_obj, role=role, reason="compte de service (create_api_token)"
+                )
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = ApiToken.objects.create(
             user=user, name=name, prefix=raw[:PREFIX_LENGTH], token_hash=ApiToken.hash(raw)
