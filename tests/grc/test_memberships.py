@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dossier_unique import perms as file_perms
+from grc.audit.alerts import ensure_default_rules
 from grc.audit.models import Alert, AlertRule
 from grc.models import Membership, MembershipRequest, Team
 from grc.services import memberships as services
@@ -336,3 +337,18 @@ def test_the_admin_save_paths_for_memberships_are_the_services():
         assert not inline.has_add_permission(None, None)
         assert not inline.has_change_permission(None, None)
         assert not inline.has_delete_permission(None, None)
+
+
+def test_the_dpo_can_switch_the_membership_rule_off_and_then_no_alert_is_raised(dpo):
+    console = verify_otp(Client(), dpo)
+    ensure_default_rules()  # what the scheduled detection does on each run
+    assert console.get(reverse("backoffice:dpo_rules")).status_code == 200
+    assert console.get(reverse("backoffice:dpo_rule", args=["membership"])).status_code == 200
+
+    response = console.post(reverse("backoffice:dpo_rule", args=["membership"]), {"reason": "essai"})
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert not AlertRule.objects.get(kind=AlertRule.Kind.MEMBERSHIP).enabled
+    team, _file = team_with_a_file()
+    services.membership_create(actor=functional_admin(), user=UserFactory(staff=True), team=team, role="instructor")
+    assert not membership_alerts().exists()
