@@ -14,7 +14,7 @@ from ninja import Query, Router
 
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
-from grc.schemas import MessageOut, ValidationErrorOut
+from grc.schemas import MessageOut, ObjectId, ValidationErrorOut
 
 from . import selectors
 from .documents import attachment_response
@@ -69,7 +69,7 @@ def files_list(request, page: Query[PageQuery]):
 
 
 @router.get("/files/{int:file_id}", response={200: FileOut, **READ_ERRORS})
-def file_read(request, file_id: int):
+def file_read(request, file_id: ObjectId):
     """A file: the citizen's identity summary, every accompaniment and every member."""
     file = selectors.file_get(user=request.auth, pk=file_id, request=request)
     return {
@@ -83,7 +83,7 @@ def file_read(request, file_id: int):
 
 
 @router.get("/files/{int:file_id}/timeline", response={200: TimelinePageOut, **READ_ERRORS})
-def file_timeline(request, file_id: int, filters: Query[TimelineQuery]):
+def file_timeline(request, file_id: ObjectId, filters: Query[TimelineQuery]):
     """The citizen's timeline as the caller may see it, newest first, paged; filter by programme or kind."""
     user = request.auth
     file = selectors.file_get(user=user, pk=file_id, log=False)
@@ -94,7 +94,7 @@ def file_timeline(request, file_id: int, filters: Query[TimelineQuery]):
 
 
 @router.get("/files/{int:file_id}/notes", response={200: list[NoteOut], **READ_ERRORS})
-def file_notes(request, file_id: int, page: Query[PageQuery]):
+def file_notes(request, file_id: ObjectId, page: Query[PageQuery]):
     """The notes the caller may read (private: author only; team: the accompaniment's team), newest first."""
     user = request.auth
     file = selectors.file_get(user=user, pk=file_id, log=False)
@@ -103,7 +103,7 @@ def file_notes(request, file_id: int, page: Query[PageQuery]):
 
 
 @router.get("/files/{int:file_id}/documents", response={200: list[DocumentOut], **READ_ERRORS})
-def file_documents(request, file_id: int, page: Query[PageQuery]):
+def file_documents(request, file_id: ObjectId, page: Query[PageQuery]):
     """The file's documents the caller may see (metadata only; confidential ones to their team)."""
     user = request.auth
     file = selectors.file_get(user=user, pk=file_id, log=False)
@@ -123,7 +123,7 @@ def file_documents(request, file_id: int, page: Query[PageQuery]):
         }
     },
 )
-def document_content(request, document_id: int):
+def document_content(request, document_id: ObjectId):
     """Download a document (as an attachment, with its checked content type)."""
     document = selectors.document_get(user=request.auth, pk=document_id, request=request)
     return attachment_response(document)

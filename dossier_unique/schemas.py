@@ -12,6 +12,8 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from grc.schemas import OFFSET_MAX
+
 from .models import Programme, TimelineEntry
 
 ProgrammeValue = Literal[tuple(Programme.values)]
@@ -22,7 +24,7 @@ class PageQuery(Schema):
     model_config = ConfigDict(extra="forbid")
 
     limit: int = Field(25, ge=1, le=100)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=OFFSET_MAX)
 
 
 class TimelineQuery(PageQuery):

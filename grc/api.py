@@ -37,6 +37,7 @@ from grc.schemas import (
     MergeIn,
     MergeOut,
     MessageOut,
+    ObjectId,
     SearchQuery,
     UndoIn,
     ValidationErrorOut,
@@ -119,7 +120,24 @@ AUTHENTICATION_REQUIRED = gettext_noop(
     "Authentification requise : session d'agent avec double authentification, ou jeton d'API."
 )
 
-api = NinjaAPI(
+
+class GrcAPI(NinjaAPI):
+    """The API, whose schema declares the 400 every operation may answer before any view runs: a body that
+    is not JSON (``_http_error``), a NUL or a non-UTF-8 query string (``grc.middleware.UnstorableInputMiddleware``)."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        unreadable = {
+            "description": "Requête illisible",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MessageOut"}}},
+        }
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                operation["responses"].setdefault(400, unreadable)
+        return schema
+
+
+api = GrcAPI(
     title="GRC — API",
     version="1.0.0",
     description="API du référentiel usagers et du dossier social unique.",
@@ -317,7 +335,7 @@ def citizens_match(request, payload: IdentityQueryIn):
 
 
 @api.get("/citizens/{int:citizen_id}", response={200: CitizenOut, **READ_ERRORS}, tags=["usagers"])
-def citizen_read(request, citizen_id: int):
+def citizen_read(request, citizen_id: ObjectId):
     """A citizen's identity, current addresses and contacts; a merged record gives ``merged_into``."""
     return citizen_selectors.citizen_get(
         user=request.auth, pk=citizen_id, request=request, purpose=API_PURPOSE, action=AccessLog.Action.API_READ
@@ -325,7 +343,7 @@ def citizen_read(request, citizen_id: int):
 
 
 @api.patch("/citizens/{int:citizen_id}", response={200: CitizenOut, **WRITE_ERRORS}, tags=["usagers"])
-def citizen_update(request, citizen_id: int, payload: CitizenUpdateIn):
+def citizen_update(request, citizen_id: ObjectId, payload: CitizenUpdateIn):
     """Change identity fields (only those sent); history keeps who, when and why."""
     user = request.auth
     citizen = citizen_selectors.citizen_get(
@@ -342,7 +360,7 @@ def citizen_update(request, citizen_id: int, payload: CitizenUpdateIn):
 
 
 @api.post("/citizens/{int:citizen_id}/merge", response={201: MergeOut, **WRITE_ERRORS}, tags=["fusions"])
-def citizen_merge(request, citizen_id: int, payload: MergeIn):
+def citizen_merge(request, citizen_id: ObjectId, payload: MergeIn):
     """Merge this citizen (it goes away, kept as a redirect) into ``target_id`` (the survivor)."""
     user = request.auth
     _require(perms.can_merge_citizens(user), can_read=perms.can_search_citizens(user))
@@ -371,7 +389,7 @@ def citizen_merge(request, citizen_id: int, payload: MergeIn):
 
 
 @api.post("/merges/{int:merge_id}/undo", response={200: MergeOut, **WRITE_ERRORS}, tags=["fusions"])
-def merge_undo(request, merge_id: int, payload: UndoIn):
+def merge_undo(request, merge_id: ObjectId, payload: UndoIn):
     """Undo a merge: the merged record is active again and gets back everything that was moved."""
     user = request.auth
     _require(perms.can_merge_citizens(user), can_read=perms.can_search_citizens(user))

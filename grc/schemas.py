@@ -8,9 +8,11 @@ with a message per field, never a 500. Identity rules (names required, NIR key) 
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from ninja import Field, Schema
+from django.utils.translation import gettext as _
+from ninja import Field, Path, Schema
 from pydantic import ConfigDict, field_validator
 
 from grc import perms
@@ -28,8 +30,28 @@ ASSURANCE_MIN = Citizen.Assurance.DECLARED.value
 ASSURANCE_MAX = Citizen.Assurance.DOCUMENT_CHECKED.value
 
 
+# Largest value of a PostgreSQL bigint (ids): a bigger number sent to a query is a DataError, a 500.
+BIGINT_MAX = 2**63 - 1
+# Offsets of paged lists: no list is that long, and offset + limit stays far inside a bigint.
+OFFSET_MAX = 10**9
+# A path id as the schema declares it: a client generating ids from the schema never sends a negative
+# (no route, an HTML 404) or a number past bigint (a 500); a bigger one is a 422.
+ObjectId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
+TrackingCode = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,40}$")]
+# PostgreSQL text cannot hold NUL, and UTF-8 cannot hold a lone surrogate (JSON's "\\ud800" parses to one):
+# either reaching a query is a DataError, a 500.
+_UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
 class InputSchema(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value):
+        if isinstance(value, str) and _UNSTORABLE_TEXT.search(value):
+            raise ValueError(_("Caractère non autorisé (caractère nul ou encodage invalide)."))
+        return value
 
 
 # The identity rules every way in shares (grc.validators): a 422 on the field, in French.
@@ -117,12 +139,14 @@ class SearchQuery(InputSchema):
 
 
 class MergeIn(InputSchema):
-    target_id: int = Field(..., description="La fiche conservée ; la fiche de l'URL est fusionnée dans celle-ci.")
+    target_id: int = Field(
+        ..., ge=1, le=BIGINT_MAX, description="La fiche conservée ; la fiche de l'URL est fusionnée dans celle-ci."
+    )
     reason: str = Field(..., max_length=2000)
     field_choices: dict[IdentityField, Side] = Field(
         default_factory=dict, description="Pour chaque champ d'identité, la valeur retenue : source ou target."
     )
-    suspicion_id: int | None = None
+    suspicion_id: int | None = Field(None, ge=1, le=BIGINT_MAX)
 
 
 class UndoIn(InputSchema):

@@ -21,7 +21,7 @@ from grc.mail import intake, selectors
 from grc.mail.models import MailBatch
 from grc.mail.perms import can_receive_mail
 from grc.mail.schemas import MailBatchOut, MailItemOut
-from grc.schemas import MessageOut, ValidationErrorOut
+from grc.schemas import MessageOut, ObjectId, ValidationErrorOut
 
 router = Router(tags=["courrier"])
 
@@ -78,8 +78,10 @@ def mail_post(request, files: File[list[UploadedFile]]):
     return Status(422, body)
 
 
-@router.get("/mail/{int:item_id}", response={200: MailItemOut, 401: MessageOut, 404: MessageOut})
-def mail_read(request, item_id: int):
+@router.get(
+    "/mail/{int:item_id}", response={200: MailItemOut, 401: MessageOut, 404: MessageOut, 422: ValidationErrorOut}
+)
+def mail_read(request, item_id: ObjectId):
     """A mail item's status, OCR text, per-page confidence and suggestions (access-logged)."""
     item = selectors.mail_get(user=request.auth, pk=item_id, request=request, purpose="API")
     return {

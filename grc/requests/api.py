@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ninja import Query, Router
 
-from grc.schemas import MessageOut, ValidationErrorOut
+from grc.schemas import MessageOut, ObjectId, TrackingCode, ValidationErrorOut
 
 from . import selectors
 from .schemas import QueuePageOut, QueueQuery, RequestOut
@@ -20,7 +20,7 @@ READ_ERRORS = {401: MessageOut, 404: MessageOut, 422: ValidationErrorOut}
 
 
 @router.get("/requests/{tracking_code}", response={200: RequestOut, **READ_ERRORS})
-def request_read(request, tracking_code: str):
+def request_read(request, tracking_code: TrackingCode):
     """One request (answers, status history, messages) if the caller's team handles it, else 404."""
     req = selectors.request_get(user=request.auth, code=tracking_code, http_request=request)
     detail = selectors.request_detail(request_obj=req, user=request.auth)
@@ -41,7 +41,7 @@ def request_read(request, tracking_code: str):
 
 
 @router.get("/teams/{int:team_id}/requests", response={200: QueuePageOut, **READ_ERRORS})
-def team_queue(request, team_id: int, query: Query[QueueQuery]):
+def team_queue(request, team_id: ObjectId, query: Query[QueueQuery]):
     """A team's queue (overdue first, then by due date) for a member of the team, else 404."""
     _team, requests, _counts = selectors.request_queue(
         user=request.auth,

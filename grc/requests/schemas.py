@@ -7,6 +7,8 @@ import datetime
 from ninja import Schema
 from pydantic import Field
 
+from grc.schemas import OFFSET_MAX
+
 
 class RequestEventOut(Schema):
     at: datetime.datetime
@@ -50,7 +52,7 @@ class QueueQuery(Schema):
     procedure: str = Field("", max_length=255)
     assigned: str = Field("", pattern="^(|me|none)$")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=OFFSET_MAX)
 
 
 class QueuePageOut(Schema):

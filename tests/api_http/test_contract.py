@@ -233,3 +233,22 @@ def test_every_operation_refuses_the_anonymous(live_server, world):
             response = client.request(method, url, json={} if method != "GET" else None)
             assert response.status_code == 401, (method, url, response.status_code)
             assert "Authentification requise" in response.json()["detail"]
+
+
+@live
+def test_unstorable_input_is_a_french_422_not_a_500(live_server, world):
+    with token_client(live_server.url, api_token(world)) as client:
+        nul = client.post(f"{PREFIX}/citizens", json={"birth_name": "Le\x00Goff", "first_names": "Anne"})
+        assert nul.status_code == 422
+        assert nul.json()["detail"][0]["loc"] == ["body", "birth_name"]
+        assert "caractère nul" in nul.json()["detail"][0]["msg"]
+        surrogate = client.post(f"{PREFIX}/citizens/match", content=b'{"birth_name": "Le Go\\ud800ff"}')
+        assert surrogate.status_code == 422
+        huge = client.post(
+            f"{PREFIX}/citizens/{world.citizen.pk}/merge", json={"target_id": 2**64, "reason": "Doublon"}
+        )
+        assert huge.status_code == 422
+        assert huge.json()["detail"][0]["loc"] == ["body", "target_id"]
+        assert client.get(f"{PREFIX}/citizens/{2**63}").status_code == 422
+        assert client.get(f"{PREFIX}/files", params={"offset": 10**20}).status_code == 422
+    assert not Citizen.objects.filter(first_names="Anne").exists()
