@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from grc.validators import validate_birth_date, validate_name
+
 
 def first_name_of(first_names: str) -> str:
     """The first of the civil-status first names, written "Camille, Louise" or "Camille Louise"."""
@@ -35,13 +37,17 @@ class Citizen(models.Model):
         ACTIVE = "active", _("Active")
         MERGED = "merged", _("Fusionnée")
 
-    birth_name = models.CharField(_("nom de naissance"), max_length=150)
-    usage_name = models.CharField(_("nom d'usage"), max_length=150, blank=True)
-    first_names = models.CharField(_("prénoms"), max_length=255, help_text=_("Dans l'ordre de l'état civil."))
-    birth_date = models.DateField(_("date de naissance"), null=True, blank=True)
-    birth_place = models.CharField(_("lieu de naissance"), max_length=150, blank=True)
+    birth_name = models.CharField(_("nom de naissance"), max_length=150, validators=[validate_name])
+    usage_name = models.CharField(_("nom d'usage"), max_length=150, blank=True, validators=[validate_name])
+    first_names = models.CharField(
+        _("prénoms"), max_length=255, help_text=_("Dans l'ordre de l'état civil."), validators=[validate_name]
+    )
+    birth_date = models.DateField(_("date de naissance"), null=True, blank=True, validators=[validate_birth_date])
+    birth_place = models.CharField(_("lieu de naissance"), max_length=150, blank=True, validators=[validate_name])
     birth_place_code = models.CharField(_("code INSEE du lieu de naissance"), max_length=5, blank=True)
-    birth_country = models.CharField(_("pays de naissance"), max_length=100, blank=True, default="France")
+    birth_country = models.CharField(
+        _("pays de naissance"), max_length=100, blank=True, default="France", validators=[validate_name]
+    )
     sex = models.CharField(_("sexe"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     nir = models.CharField(_("NIR"), max_length=15, blank=True, default="")
     assurance_level = models.PositiveSmallIntegerField(

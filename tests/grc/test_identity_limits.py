@@ -126,3 +126,10 @@ def test_service_update_refuses_a_bidi_name(staff_user):
         citizen_update(citizen=citizen, actor=staff_user, birth_name="Le\u2067Goff")
     citizen.refresh_from_db()
     assert citizen.birth_name == "Le Goff"
+
+
+def test_the_models_carry_the_same_rules_for_model_forms_and_the_admin():
+    citizen = Citizen(birth_name="Le\u202eGoff", first_names="Anne", birth_date=datetime.date(1800, 1, 1))
+    with pytest.raises(ValidationError) as error:
+        citizen.full_clean()
+    assert {"birth_name", "birth_date"} <= set(error.value.message_dict)
