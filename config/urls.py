@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
+from django.http import Http404
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from wagtail import views as wagtail_views
@@ -9,6 +10,11 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from backoffice.views import auth as auth_views
 from grc.api import api
+
+
+def _not_offered(request):
+    raise Http404
+
 
 urlpatterns = [
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
@@ -21,6 +27,9 @@ urlpatterns = [
     path("cms/login/", login_not_required(RedirectView.as_view(pattern_name="login", query_string=True))),
     path("django-admin/login/", login_not_required(RedirectView.as_view(pattern_name="login", query_string=True))),
     path("api/v1/", api.urls),
+    # Wagtail's deliberate 500 ("a test of the emergency broadcast system", for checking error reporting):
+    # not offered, since no input may give a 5xx.
+    path("cms/failwhale/", _not_offered),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("django-admin/", admin.site.urls),

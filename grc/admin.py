@@ -25,22 +25,22 @@ from django_otp.plugins.otp_static import admin as _otp_static_admin  # noqa: F4
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp import admin as _otp_totp_admin  # noqa: F401  (registers first: replaced below)
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from simple_history.admin import SimpleHistoryAdmin
 
+from grc.admin_history import HistoryAdmin
 from grc.models import ApiToken, Membership, MembershipRequest, Site, Team, Territory
 from grc.services import memberships as membership_services
 from grc.services.otp import otp_device_reset
 
 
 @admin.register(Territory)
-class TerritoryAdmin(SimpleHistoryAdmin):
+class TerritoryAdmin(HistoryAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
 
 
 @admin.register(Site)
-class SiteAdmin(SimpleHistoryAdmin):
+class SiteAdmin(HistoryAdmin):
     list_display = ["name", "kind", "territory", "address"]
     list_filter = ["kind", "territory"]
     search_fields = ["name", "address"]
@@ -71,7 +71,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(SimpleHistoryAdmin):
+class TeamAdmin(HistoryAdmin):
     list_display = ["name", "code", "kind", "site", "territory", "is_active"]
     list_filter = ["kind", "is_active", "territory", "site__kind"]
     search_fields = ["name", "code", "site__name"]
@@ -110,7 +110,7 @@ class MembershipAdminForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(HistoryAdmin):
     """Every save calls ``grc.services.memberships``; one's own widened access becomes a pending request."""
 
     form = MembershipAdminForm
@@ -190,7 +190,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(MembershipRequest)
-class MembershipRequestAdmin(SimpleHistoryAdmin):
+class MembershipRequestAdmin(HistoryAdmin):
     """An administrator's request for their own access: ANOTHER administrator approves or refuses it."""
 
     list_display = ["user", "team", "role", "start_date", "end_date", "status", "requested_by", "requested_at"]

@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, so that its process_exception runs first (grc.middleware: third-party admin views only).
+    "grc.middleware.AdminMalformedRequestMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -8,7 +8,8 @@ reads them (and logs those reads).
 
 from django import forms
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from grc.admin_history import HistoryAdmin
 
 from .alerts import SCHEMA, alert_rule_update, validate_params
 from .models import AlertRule
@@ -39,7 +40,7 @@ class AlertRuleAdminForm(forms.ModelForm):
 
 
 @admin.register(AlertRule)
-class AlertRuleAdmin(SimpleHistoryAdmin):
+class AlertRuleAdmin(HistoryAdmin):
     form = AlertRuleAdminForm
     list_display = ["kind", "enabled", "params", "last_seq", "last_run_at", "last_run_ok"]
     list_filter = ["enabled"]
