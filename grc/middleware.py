@@ -134,7 +134,28 @@ class UnstorableInputMiddleware:
         message = _("La requête contient des caractères non autorisés (caractère nul ou encodage invalide).")
         if request.path_info.startswith("/api/"):
             return JsonResponse({"detail": message}, status=400)
-        return HttpResponseBadRequest(render_to_string("invalid_characters.html", {"message": message}))
+        typed = typed_back(request) if where == "form field" else []
+        return HttpResponseBadRequest(
+            render_to_string("invalid_characters.html", {"message": message, "typed": typed})
+        )
+
+
+# Fields never shown back: secrets, and what the browser sent without the person typing it.
+_NOT_TYPED = ("csrfmiddlewaretoken", "password", "token", "otp", "code")
+
+
+def typed_back(request, limit: int = 50) -> list[tuple[str, str]]:
+    """The text fields of a refused form, NUL characters removed, to show to the person who sent them.
+
+    A form refused before its view cannot redisplay itself; its page gives the typed text back instead, so
+    nothing typed is lost (the response goes only to the sender; nothing is logged or stored).
+    """
+    typed = []
+    for name, values in request.POST.lists():
+        if any(part in name.lower() for part in _NOT_TYPED):
+            continue
+        typed += [(name.replace("\x00", ""), value.replace("\x00", "")) for value in values if value.strip()]
+    return typed[:limit]
 
 
 # The admins we do not write (Wagtail's /cms/, Django's /django-admin/) and the exceptions their views raise

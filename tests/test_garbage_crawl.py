@@ -428,3 +428,14 @@ def test_our_own_errors_under_the_admins_are_not_turned_into_400s(rf):
     assert not raised_in_library(ours)
     middleware = AdminMalformedRequestMiddleware(lambda request: None)
     assert middleware.process_exception(rf.get("/django-admin/grc/team/add/"), ours) is None
+
+
+def test_a_form_refused_for_a_nul_gives_back_what_was_typed_but_no_secret(client, db):
+    response = client.post(
+        "/connexion/", {"username": "agent@example.fr", "password": "secret-mot-de-passe\x00", "note": "Mon\x00 texte"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Ce que vous aviez saisi" in page
+    assert "agent@example.fr" in page and "Mon texte" in page
+    assert "secret-mot-de-passe" not in page

@@ -191,7 +191,8 @@ def test_too_long_nul_wrong_kind_and_garbage_never_500_and_keep_what_was_typed(a
     for value in GARBAGE:
         no_500(account_client.post(URL, {"kind": value, "details": value}), value, allowed=(400,))
         no_500(account_client.post(URL, {"kind": "access", "details": value}), value, allowed=(302, 400))
-        no_500(account_client.get(URL, {"kind": value}), value, allowed=(200,))
+        # A NUL in the query string is refused before the view (grc.middleware.UnstorableInputMiddleware).
+        no_500(account_client.get(URL, {"kind": value}), value, allowed=(400,) if "\x00" in value else (200,))
     assert GdprRequest.objects.filter(kind="access").count() <= 1
     assert not GdprRequest.objects.exclude(kind="access").exists()
 
