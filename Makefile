@@ -66,8 +66,10 @@ worker: install
 scheduler: install
 	$(PY) manage.py run_scheduler
 
+# Test workers (pytest-xdist; each gets its own test database): 2 for CI's two cores, 0 for one process.
+TEST_WORKERS ?= 2
 test: install browser-deps
-	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
