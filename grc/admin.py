@@ -32,6 +32,19 @@ from grc.services import memberships as membership_services
 from grc.services.otp import otp_device_reset
 
 
+class ReadOnlyAdminMixin:
+    """Listed and shown, never added, changed or deleted from the admin (what may change has its own action)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Territory)
 class TerritoryAdmin(HistoryAdmin):
     list_display = ["name", "code"]
@@ -251,7 +264,7 @@ class MembershipRequestAdmin(HistoryAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: tokens are issued and revoked by services; the hash is never shown."""
 
     list_display = ["name", "prefix", "user", "created_at", "last_used_at", "revoked_at"]
@@ -261,15 +274,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     fields = ["name", "prefix", "user", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # django-otp's own pages show the TOTP key (and a QR code of it) and every backup code: replaced.
 # Their modules are imported above so that they have registered before we take their place.
@@ -278,7 +282,7 @@ for _model in (TOTPDevice, StaticDevice):
         admin.site.unregister(_model)
 
 
-class SecondFactorDeviceAdmin(admin.ModelAdmin):
+class SecondFactorDeviceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """A staff member's second factor, without its secret: who, which device, confirmed. Reset only."""
 
     list_display = ["user", "name", "confirmed"]
@@ -288,15 +292,6 @@ class SecondFactorDeviceAdmin(admin.ModelAdmin):
     fields = ["user", "name", "confirmed"]
     readonly_fields = fields
     actions = ["reset"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Réinitialiser (l'agent devra s'enrôler à nouveau)"))
     def reset(self, request, queryset):
