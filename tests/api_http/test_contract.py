@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from grc.api import api
+from grc.mail.models import MailItem
 from grc.models import Citizen
 from tests.api_http.conftest import (
     FLUSHABLE_APPS,
@@ -252,3 +253,23 @@ def test_unstorable_input_is_a_french_422_not_a_500(live_server, world):
         assert client.get(f"{PREFIX}/citizens/{2**63}").status_code == 422
         assert client.get(f"{PREFIX}/files", params={"offset": 10**20}).status_code == 422
     assert not Citizen.objects.filter(first_names="Anne").exists()
+
+
+@live
+def test_a_station_sending_an_empty_file_then_a_letter_gets_the_letters_number(live_server, world):
+    """A scanning station over real HTTP: a refused file must not hide the number of the one registered (it
+    answered 500 after registering the letter, so the station retried and made a duplicate)."""
+    scan = letters.png_bytes(letters.make_letter(seed=11), dpi=100)
+    files = [("files", ("vide.pdf", b"", "application/pdf")), ("files", ("courrier.png", scan, "image/png"))]
+    with token_client(live_server.url, api_token(world)) as client:
+        response = send(client, "POST", f"{PREFIX}/mail", files=files)
+        again = send(client, "POST", f"{PREFIX}/mail", files=files[1:])
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["received"], body["refused"]) == (1, 1)
+    refused, registered = body["results"]
+    assert refused["id"] is None and refused["error"] == "Le fichier est vide."
+    assert registered["registration_number"] == MailItem.objects.get(pk=registered["id"]).registration_number
+    # The same letter sent again is recognised as already registered, not filed twice.
+    assert again.json()["results"][0]["duplicate"] is True
+    assert MailItem.objects.count() == 1
