@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
@@ -16,6 +18,12 @@ def _not_offered(request):
     raise Http404
 
 
+@csrf_exempt  # it changes nothing; a token client's POST to a wrong path gets the 404, not a CSRF 403
+def _api_not_found(request):
+    """Any other path under /api/: the API's JSON error, not the site's HTML page (a client parses JSON)."""
+    return JsonResponse({"detail": _("Introuvable.")}, status=404)
+
+
 urlpatterns = [
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.logout_view, name="logout"),
@@ -27,6 +35,7 @@ urlpatterns = [
     path("cms/login/", login_not_required(RedirectView.as_view(pattern_name="login", query_string=True))),
     path("django-admin/login/", login_not_required(RedirectView.as_view(pattern_name="login", query_string=True))),
     path("api/v1/", api.urls),
+    re_path(r"^api/", _api_not_found),
     # Wagtail's deliberate 500 ("a test of the emergency broadcast system", for checking error reporting):
     # not offered, since no input may give a 5xx.
     path("cms/failwhale/", _not_offered),

@@ -273,3 +273,12 @@ def test_a_station_sending_an_empty_file_then_a_letter_gets_the_letters_number(l
     # The same letter sent again is recognised as already registered, not filed twice.
     assert again.json()["results"][0]["duplicate"] is True
     assert MailItem.objects.count() == 1
+
+
+@live
+def test_an_unknown_api_path_is_a_json_404(live_server, world):
+    with token_client(live_server.url, api_token(world)) as client:
+        for method, path in (("GET", "/citizens/abc"), ("POST", "/nulle-part"), ("GET", "/../v2/citizens")):
+            response = send(client, method, f"{PREFIX}{path}")
+            assert response.status_code == 404, path
+            assert response.json() == {"detail": "Introuvable."}
