@@ -15,6 +15,7 @@ from django.test import Client
 
 from portal.accounts.models import CitizenProfile
 from tests.accounts.factories import portal_account
+from tests.accounts.test_signup import GOOD
 
 pytestmark = pytest.mark.django_db
 
@@ -31,17 +32,7 @@ PRODUCTION_LIKE = {
     "ACCOUNTS_EMAILS_PER_ADDRESS_PER_HOUR": 0,
 }
 
-SIGNUP = {
-    "password1": "un-mot-de-passe-bien-long",
-    "password2": "un-mot-de-passe-bien-long",
-    "birth_name": "Rouxel",
-    "usage_name": "",
-    "first_names": "Camille, Louise",
-    "birth_date": "02/06/1990",
-    "birth_place": "Vitré",
-    "sex": "F",
-    "terms": "on",
-}
+SIGNUP = {key: value for key, value in GOOD.items() if key != "email"}
 
 
 @pytest.fixture

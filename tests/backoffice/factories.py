@@ -53,3 +53,26 @@ class HouseholdMembershipFactory(factory.django.DjangoModelFactory):
 def mediator():
     """A team manager: may decide suspicions, merge and undo."""
     return MembershipFactory(role=Membership.Role.TEAM_MANAGER).user
+
+
+def citizen_form_data(**overrides):
+    """What an agent types in the back office's new-citizen form (identity, address, contacts), with overrides."""
+    data = {
+        "birth_name": "Kerhervé",
+        "usage_name": "",
+        "first_names": "Gwenaëlle Marie",
+        "birth_date": "12/04/1987",
+        "birth_place": "Quimper",
+        "birth_country": "France",
+        "sex": "F",
+        "nir": "",
+        "assurance_level": "1",
+        "line1": "3 rue des Lilas",
+        "line2": "",
+        "postcode": "35700",
+        "city": "Rennes",
+        "phone": "06 12 34 56 78",
+        "email": "gwen@example.net",
+    }
+    data.update(overrides)
+    return data

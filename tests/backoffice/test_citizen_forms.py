@@ -7,34 +7,13 @@ from django.utils import timezone
 from grc.audit.models import AccessLog
 from grc.models import Citizen, ContactPoint, Membership
 from grc.services.merge import citizen_merge
+from tests.backoffice.factories import citizen_form_data as _identity
 from tests.backoffice.factories import mediator
 from tests.factories import AddressFactory, CitizenFactory, MembershipFactory, verify_otp
 
 pytestmark = pytest.mark.django_db
 
 CREATE_URL = reverse("backoffice:citizen_create")
-
-
-def _identity(**overrides):
-    data = {
-        "birth_name": "Kerhervé",
-        "usage_name": "",
-        "first_names": "Gwenaëlle Marie",
-        "birth_date": "12/04/1987",
-        "birth_place": "Quimper",
-        "birth_country": "France",
-        "sex": "F",
-        "nir": "",
-        "assurance_level": "1",
-        "line1": "3 rue des Lilas",
-        "line2": "",
-        "postcode": "35700",
-        "city": "Rennes",
-        "phone": "06 12 34 56 78",
-        "email": "gwen@example.net",
-    }
-    data.update(overrides)
-    return data
 
 
 def _nir(first13: str) -> str:

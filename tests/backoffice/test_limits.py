@@ -10,6 +10,7 @@ from dossier_unique import services
 from dossier_unique.models import NOTE_MAX_LENGTH, Note
 from grc.models import Citizen
 from grc.services.citizens import citizen_update
+from tests.backoffice.factories import citizen_form_data
 from tests.factories import CitizenFactory, verify_otp
 
 pytestmark = pytest.mark.django_db
@@ -64,22 +65,7 @@ def test_the_note_service_refuses_a_note_past_the_limit(followed, worker_a):
 
 
 def _identity(**overrides):
-    data = {
-        "birth_name": "Kerhervé",
-        "usage_name": "",
-        "first_names": "Gwenaëlle Marie",
-        "birth_date": "12/04/1987",
-        "birth_place": "Rennes",
-        "birth_country": "France",
-        "sex": "F",
-        "nir": "",
-        "assurance_level": "1",
-        "line1": "3 rue des Lilas",
-        "postcode": "35000",
-        "city": "Rennes",
-        "confirmed": "1",
-    }
-    return {**data, **overrides}
+    return citizen_form_data(**{"confirmed": "1", **overrides})
 
 
 @pytest.mark.parametrize(
