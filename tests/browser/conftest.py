@@ -1,6 +1,7 @@
 import pytest
 from django.apps import apps
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -42,7 +43,20 @@ def page_turn(browser, action, timeout=30):
     which WebDriverWait does not retry."""
     old = browser.find_element(By.TAG_NAME, "html")
     action()
-    WebDriverWait(browser, timeout).until(EC.staleness_of(old))
+
+    def left(driver):
+        try:
+            old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            # The same tear-down, reported by Chromium through the inspector instead of as staleness.
+            if "does not belong to the document" in (error.msg or ""):
+                return True
+            raise
+        return False
+
+    WebDriverWait(browser, timeout).until(left)
 
 
 def log_in(browser, live_server, user, password="motdepasse-solide-42"):
