@@ -3,7 +3,7 @@
 Runs against its own database (``grc_bench`` on the embedded server, which already holds the
 citizens of ``bench/identity.py``). Loads, unless already there:
 
-- the demo organisation and demo staff (``grc.demo.seed``: teams, ``ts.vitre`` in the Vitré
+- the demo organisation and demo staff (``demo.seed``: teams, ``ts.vitre`` in the Vitré
   social-action team) and one ``TeamGroup`` per CDAS team (``services.team_group``);
 - ``--files`` social files (300,000) for existing citizens, each with one open accompaniment of a
   CDAS team (one in five with a second, closed one), and the team's ``view_socialfile`` row in
@@ -68,7 +68,7 @@ from dossier_unique.models import (  # noqa: E402
     SocialFileGroupObjectPermission,
     TimelineEntry,
 )
-from grc.demo import data, seed  # noqa: E402
+from demo import data, seed  # noqa: E402
 from grc.models import Team, User  # noqa: E402
 
 BENCH_TEAM = "asp-cdas-vitre"

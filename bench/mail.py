@@ -71,7 +71,7 @@ def _summary(values):
 def _reset():
     from django_tasks_db.models import DBTaskResult
 
-    from grc.mail.models import MailBatch, MailDuplicateUpload, MailEvent, MailItem, MailPage, RegistrationCounter
+    from mail.models import MailBatch, MailDuplicateUpload, MailEvent, MailItem, MailPage, RegistrationCounter
 
     DBTaskResult.objects.all().delete()
     MailDuplicateUpload.objects.all().delete()
@@ -119,7 +119,7 @@ def _scans(count: int, seed: int) -> list[tuple[str, bytes, int]]:
 
 
 def bench_upload(token: str, user, count: int) -> dict:
-    from grc.mail import intake
+    from mail import intake
 
     client = Client(SERVER_NAME="localhost", HTTP_AUTHORIZATION=f"Bearer {token}")
     t = time.perf_counter()
@@ -144,7 +144,7 @@ def bench_upload(token: str, user, count: int) -> dict:
         direct.append((time.perf_counter() - start) * 1000)
     from django_tasks_db.models import DBTaskResult
 
-    queued = DBTaskResult.objects.filter(task_path="grc.mail.tasks.recognise_mail", status="READY").count()
+    queued = DBTaskResult.objects.filter(task_path="mail.tasks.recognise_mail", status="READY").count()
     sizes = [len(data) for _name, data, _pages in http_scans]
     return {
         "http": _summary(http),
@@ -182,8 +182,8 @@ def _stop(workers):
 
 
 def bench_ocr(user, workers: int, count: int, seed: int) -> dict:
-    from grc.mail import intake
-    from grc.mail.models import MailItem
+    from mail import intake
+    from mail.models import MailItem
 
     scans = []
     for n in range(count):

@@ -8,7 +8,7 @@ tracking code. Then ``n_letters`` letters of the eleven kinds of ``tests/mail/le
 goes straight to ``suggest``: OCR is measured elsewhere) are scored twice, clean and with OCR-like
 noise, by:
 
-- **full**: ``grc.mail.suggest.suggest`` (identifiers, identity matching, rules, past decisions);
+- **full**: ``mail.suggest.suggest`` (identifiers, identity matching, rules, past decisions);
 - **baseline**: the same rules only (no matching, no learning) for type and team, and for the
   citizen a naive exact lookup of the signature's family name + first name (first row).
 
@@ -121,9 +121,9 @@ def _noisy(text: str, rng: random.Random, rate: float = 0.03) -> str:
 
 def _wipe():
     from dossier_unique.models import SocialFile, TeamGroup, TimelineEntry
-    from grc.mail.models import MailBatch, MailEvent, MailItem, MailType, RoutingRule
+    from mail.models import MailBatch, MailEvent, MailItem, MailType, RoutingRule
     from grc.models import Address, Citizen, Membership, Site, Team, Territory
-    from grc.requests.models import Request, RequestEvent
+    from demandes.models import Request, RequestEvent
 
     MailEvent.objects.all().delete()
     MailItem.objects.all().delete()
@@ -205,7 +205,7 @@ def _create_citizen(person, actor):
 
 
 def _world(rng, actor, *, n_people):
-    from grc.mail.models import MailType, RoutingRule
+    from mail.models import MailType, RoutingRule
     from grc.models import Site, Team, Territory
     from tests.mail import letters
 
@@ -305,7 +305,7 @@ def _letter_text(rng, kind, person, seed, *, tracking_code="", with_birth=True, 
 def _make_request(citizen, team, actor, rng):
     from django.utils import timezone
 
-    from grc.requests.models import Request
+    from demandes.models import Request
 
     alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
     code = "D-2026-" + "".join(rng.choice(alphabet) for _ in range(6))
@@ -354,7 +354,7 @@ def _history(samples, types, actor):
     """Past decisions: the training letters stored as qualified items."""
     from django.utils import timezone
 
-    from grc.mail.models import MailItem
+    from mail.models import MailItem
 
     now = timezone.now()
     rows = []
@@ -405,8 +405,8 @@ def run(n_letters: int = 240, *, n_people: int = 300, n_history: int = 330, seed
     _setup()
     from django.db import transaction
 
-    from grc.mail import suggest as suggest_mod
-    from grc.mail.models import RoutingRule
+    from mail import suggest as suggest_mod
+    from mail.models import RoutingRule
     from grc.models import User
 
     rng = random.Random(seed)

@@ -62,7 +62,7 @@ def prepare(concurrency: int) -> list[str]:
     """Migrate and seed the bench database if needed; return one session cookie per bench citizen."""
     import datetime
 
-    from grc.demo import seed
+    from demo import seed
     from grc.history import save_tracked
     from grc.models import Citizen, User
     from grc.services.citizens import citizen_create

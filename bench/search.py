@@ -53,9 +53,9 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from grc.mail.models import MailItem  # noqa: E402
+from mail.models import MailItem  # noqa: E402
 from grc.models import Team, User  # noqa: E402
-from grc.requests.models import Request  # noqa: E402
+from demandes.models import Request  # noqa: E402
 
 BENCH_USER = "ts.vitre@demo.grc.local"
 MAILROOM_USER = "courrier@demo.grc.local"
@@ -449,7 +449,7 @@ def naive(kind: str, user):
 
     from dossier_unique import perms as file_perms
     from grc.models import Citizen
-    from grc.requests import perms as request_perms
+    from demandes import perms as request_perms
 
     teams = list(file_perms.current_team_ids(user).values_list("team_id", flat=True))
 

@@ -399,6 +399,6 @@ def merge_undo(request, merge_id: ObjectId, payload: UndoIn):
 
 # By import path: ``dossier_unique.api`` imports from ``grc`` and must not be imported by it at load time.
 api.add_router("", "dossier_unique.api.router")
-api.add_router("", "grc.requests.api.router")
-api.add_router("", "grc.mail.api.router")
+api.add_router("", "demandes.api.router")
+api.add_router("", "mail.api.router")
 api.add_router("", "search.api.router")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from grc.demo.seed import Counts, _upsert
+from demo.seed import Counts, _upsert
 from grc.models import Citizen, Site, Team
 
 CATALOGUE_SLUG = "demarches"
@@ -25,7 +25,7 @@ THEMES = [
     ("contact", "Contact et médiation", "Écrire à un service, demander une médiation.", 6),
 ]
 
-# Teams created here only because no team of the demo organisation fits (grc/demo/data.py).
+# Teams created here only because no team of the demo organisation fits (demo/data.py).
 EXTRA_TEAMS = [
     ("fapa", Team.Kind.SUBSIDIES, "Vie associative — FAPA"),
     ("relation-usagers", Team.Kind.OTHER, "Accueil et relation usagers"),
@@ -531,7 +531,7 @@ def seed(*, actor, counts: Counts) -> None:
     """Themes, the catalogue, 12 open procedures, 6 announced ones, featured procedures, an accessibility page."""
     from wagtail.rich_text import RichText as _RichText
 
-    from grc.demo.seed import seed_portal_pages
+    from demo.seed import seed_portal_pages
     from portal.models import ContentPage, HomeFeaturedProcedure, ProcedureIndexPage
 
     home = seed_portal_pages(counts=counts)

@@ -3,7 +3,7 @@
 A ``ProcedurePage`` is built by functional admins in the Wagtail admin with Wagtail's form builder
 (plus a *file* field type Wagtail does not have). Its submissions are **not** stored as Wagtail
 ``FormSubmission`` rows: the filing flow (``portal.views``) turns them into
-``grc.requests.Request`` drafts and requests through ``grc.requests.services``. The requests
+``demandes.Request`` drafts and requests through ``demandes.services``. The requests
 services read ``destination_team``, ``service_level_days``, ``required_assurance_level`` and
 ``acknowledgement_text`` from the page.
 """
@@ -303,7 +303,7 @@ class ProcedurePage(RoutablePageMixin, AbstractForm):
         return ProcedureFormBuilder
 
     def process_form_submission(self, form):
-        raise NotImplementedError("Procedure submissions become requests through grc.requests.services.")
+        raise NotImplementedError("Procedure submissions become requests through demandes.services.")
 
     @path("")
     def procedure_form(self, request):

@@ -12,7 +12,7 @@ Routes (``ProcedurePage`` is a routable page):
 - ``<page>/verification/``: the answers and files as they will be sent; POST files the request.
 - ``<page>/confirmation/<tracking code>/``: the tracking code and the acknowledgement.
 
-No write happens here: drafts and submissions go through ``grc.requests.services``; the citizen is
+No write happens here: drafts and submissions go through ``demandes.services``; the citizen is
 found or created by ``portal.accounts.linking.ensure_citizen``.
 """
 
@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from grc.forms import add_service_error
 from grc.models import Citizen
-from grc.requests.models import Request
+from demandes.models import Request
 
 ACTION_DRAFT = "draft"
 ACTION_AUTOSAVE = "autosave"
@@ -73,7 +73,7 @@ def assurance_level(user) -> int:
 
 def _draft_for(user, page) -> Request | None:
     """The account's own latest draft for this procedure, read through the requests' permission rule."""
-    from grc.requests.selectors import requests_for
+    from demandes.selectors import requests_for
 
     return (
         requests_for(user=user)
@@ -127,7 +127,7 @@ def _render(request, page, *, form=None, gate=None, draft=None, template=None, s
 
 
 def _save_draft(request, page, draft, *, answers, files=None) -> Request:
-    from grc.requests.services import request_draft_save
+    from demandes.services import request_draft_save
 
     return request_draft_save(account=request.user, procedure=page, answers=answers, files=files, request=draft)
 
@@ -237,7 +237,7 @@ def procedure_review(request, page):
         return _render(request, page, form=form, draft=draft)
 
     if request.method == "POST":
-        from grc.requests.services import request_submit
+        from demandes.services import request_submit
         from portal.accounts.linking import ensure_citizen
 
         try:
@@ -275,7 +275,7 @@ def procedure_confirmation(request, page, tracking_code: str):
     """The filed request's tracking code, due date and acknowledgement (the account's own requests only)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), login_url())
-    from grc.requests.selectors import request_get
+    from demandes.selectors import request_get
 
     # The selector checks the rule (404 otherwise) and logs the citizen's read of their own request.
     filed = request_get(user=request.user, code=tracking_code, http_request=request)

@@ -31,9 +31,9 @@ from dossier_unique.models import (
     Visibility,
 )
 from dossier_unique.perms import VIEW_FILE
-from grc.mail.models import MailItem
+from mail.models import MailItem
 from grc.models import Address, Citizen, ContactPoint
-from grc.requests.models import Request
+from demandes.models import Request
 
 from . import scope
 
@@ -227,7 +227,7 @@ def note_document(note: Note, acl) -> SearchDoc:
 
 def request_document(request: Request) -> SearchDoc | None:
     """A filed request: tracking code, procedure, the citizen, the answers. Visible to its team's
-    instructors, social workers and managers and to the agent in charge (``grc.requests.perms``);
+    instructors, social workers and managers and to the agent in charge (``demandes.perms``);
     drafts are the citizen's own and are not indexed."""
     if request.status == Request.Status.DRAFT:
         return None
@@ -252,7 +252,7 @@ def request_document(request: Request) -> SearchDoc | None:
 def mail_document(item: MailItem) -> SearchDoc:
     """A mail item: registration number, sender, recognised (OCR) text. Visible to mailroom agents
     and superusers, and to anyone with a current membership of the team it is routed to
-    (``grc.mail.perms.can_view_mail``)."""
+    (``mail.perms.can_view_mail``)."""
     acl = [scope.MAILROOM]
     if item.team_id:
         acl.append(scope.team(item.team_id))

@@ -16,10 +16,10 @@ Principals:
   file the user may see directly (guardian user rows: member, referent, grant, emergency access),
   and in ``acl_restrict`` of the notes they wrote (the author always reads their own note).
 - ``rt:<team>`` — a current membership of that team in a role that works its requests
-  (``grc.requests.perms.REQUEST_ROLES``); on the team's requests.
+  (``demandes.perms.REQUEST_ROLES``); on the team's requests.
 - ``t:<team>`` — any current membership of that team; on mail items routed to it.
 - ``u:<user>`` — the user themselves; on requests assigned to them.
-- ``mr`` — a current mailroom agent or a superuser (``grc.mail.perms.can_see_all_mail``); on every
+- ``mr`` — a current mailroom agent or a superuser (``mail.perms.can_see_all_mail``); on every
   mail item.
 
 Membership is read at query time (dated ``grc.Membership``), so joining or leaving a team needs no
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from dossier_unique.perms import FILE_ROLES, is_agent
 from grc.models import Membership
 from grc.perms import can_search_citizens, current_memberships
-from grc.requests.perms import REQUEST_ROLES
+from demandes.perms import REQUEST_ROLES
 
 IDENTITY = "id"
 MAILROOM = "mr"

@@ -24,9 +24,9 @@ from dossier_unique.models import (
     SocialFileGroupObjectPermission,
     SocialFileUserObjectPermission,
 )
-from grc.mail.models import MailItem
+from mail.models import MailItem
 from grc.models import Address, Citizen, ContactPoint
-from grc.requests.models import Request
+from demandes.models import Request
 
 from . import documents, tasks
 

@@ -19,7 +19,7 @@ import pytest
 from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 
-from grc.demo import data
+from demo import data
 from grc.models import Citizen, User
 from tests.conftest import seeded_demo
 from tests.factories import verify_otp

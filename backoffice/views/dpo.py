@@ -32,7 +32,7 @@ from grc.audit.verify import verification_request, verification_stalled
 from grc.converters import IdConverter
 from grc.models import Team, Territory, User
 from grc.perms import dpo_accounts
-from grc.privacy import selectors as privacy_selectors
+from privacy import selectors as privacy_selectors
 
 
 def _require_dpo(request) -> None:

@@ -1,8 +1,8 @@
 """Incoming mail in the back office: the mailroom (batch upload, lists), the qualification screen (scan
 beside the suggestions), a letter's page with its history, and each team's bannette.
 
-Reads go through ``grc.mail.queues`` / ``grc.mail.selectors`` (rules + access log); writes are one
-service call each (``grc.mail.intake``, ``grc.mail.routing``, ``grc.mail.ack``). A letter the user may
+Reads go through ``mail.queues`` / ``mail.selectors`` (rules + access log); writes are one
+service call each (``mail.intake``, ``mail.routing``, ``mail.ack``). A letter the user may
 not see is a 404. Mailroom agents see scans and suggestions, never social files: nothing here links
 to a file page. Every form re-renders with what was typed and French messages on bad input.
 """
@@ -27,9 +27,9 @@ from django.views.decorators.http import require_POST
 
 from backoffice.widgets import FastSelect
 from grc.forms import add_service_error
-from grc.mail import queues
-from grc.mail.models import MailItem, MailType
-from grc.mail.selectors import mail_get, mail_scan_open, mail_suggested_citizens
+from mail import queues
+from mail.models import MailItem, MailType
+from mail.selectors import mail_get, mail_scan_open, mail_suggested_citizens
 from grc.models import Citizen, Team
 from grc.selectors.citizens import citizen_get
 
@@ -73,7 +73,7 @@ def mailroom(request):
         if not files:
             upload_error = _("Choisissez au moins un fichier (PDF, JPEG, PNG ou TIFF).")
         elif form.is_valid():
-            from grc.mail.intake import receive_batch
+            from mail.intake import receive_batch
 
             lines = receive_batch(files=files, user=request.user, source="screen", label=form.cleaned_data["label"])
             ok = sum(1 for line in lines if line.ok and not line.duplicate)
@@ -113,7 +113,7 @@ def _states(counts):
 def mail_retry(request, pk):
     """Put a letter of the manual queue back into recognition."""
     _mailroom_only(request)
-    from grc.mail.tasks import mail_retry as retry
+    from mail.tasks import mail_retry as retry
 
     item = _item(request, pk)
     if item.status != MailItem.Status.MANUAL:
@@ -243,7 +243,7 @@ class QualifyForm(forms.Form):
         return day
 
     def clean_tracking_code(self):
-        from grc.requests.models import Request
+        from demandes.models import Request
 
         code = (self.cleaned_data.get("tracking_code") or "").strip().upper().replace(" ", "")
         if not code:
@@ -359,8 +359,8 @@ def mail_qualify(request, pk):
 
 
 def _qualify(request, item, form, *, route):
-    from grc.mail.routing import mail_qualify as qualify
-    from grc.mail.routing import mail_route
+    from mail.routing import mail_qualify as qualify
+    from mail.routing import mail_route
 
     data = form.cleaned_data
     citizen = data.get("citizen")
@@ -435,7 +435,7 @@ class ForwardForm(forms.Form):
 
 def mail_detail(request, pk, *, forward_form=None, status=200):
     item = _item(request, pk)
-    from grc.mail.ack import acknowledgement_available
+    from mail.ack import acknowledgement_available
 
     can_work = item.team_id is not None and queues.can_work_team_queue(request.user, item.team)
     context = {
@@ -461,7 +461,7 @@ def _worked_item(request, pk) -> MailItem:
 @require_POST
 def mail_take(request, pk):
     """Assign to me."""
-    from grc.mail.routing import mail_assign
+    from mail.routing import mail_assign
 
     item = _worked_item(request, pk)
     try:
@@ -481,7 +481,7 @@ def mail_take(request, pk):
 @require_POST
 def mail_done(request, pk):
     """Mark handled."""
-    from grc.mail.routing import mail_handle
+    from mail.routing import mail_handle
 
     item = _worked_item(request, pk)
     team_pk = item.team_id
@@ -496,7 +496,7 @@ def mail_done(request, pk):
 
 @require_POST
 def mail_forward(request, pk):
-    from grc.mail.routing import mail_forward as forward
+    from mail.routing import mail_forward as forward
 
     item = _worked_item(request, pk)
     form = ForwardForm(request.POST)
@@ -519,7 +519,7 @@ def mail_forward(request, pk):
 @require_POST
 def mail_acknowledgement(request, pk):
     """Download the acknowledgement of receipt (PDF); recorded in the letter's history."""
-    from grc.mail.ack import mail_acknowledge
+    from mail.ack import mail_acknowledge
 
     item = _item(request, pk)
     if not (

@@ -3,8 +3,8 @@ history, access-right archives (compile, download), erasures (asked for here, ru
 account deletion requests (erase the account or refuse, from their register entry), and retention (rules,
 dry run, runs, exports).
 
-Only the DPO (``grc.privacy.perms.is_dpo``) reaches these pages; anyone else gets 404. Reads go through
-``grc.privacy.selectors``, writes through ``grc.privacy.services`` / ``retention`` / ``archive``.
+Only the DPO (``privacy.perms.is_dpo``) reaches these pages; anyone else gets 404. Reads go through
+``privacy.selectors``, writes through ``privacy.services`` / ``retention`` / ``archive``.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from django.views.decorators.http import require_POST
 from grc.forms import add_service_error
 from grc.models import User
 from grc.perms import dpo_accounts
-from grc.privacy import archive as archive_services
-from grc.privacy import models as privacy_models
-from grc.privacy import retention, selectors, services
-from grc.privacy.models import GdprRequest, RetentionRun
-from grc.privacy.perms import is_dpo
+from privacy import archive as archive_services
+from privacy import models as privacy_models
+from privacy import retention, selectors, services
+from privacy.models import GdprRequest, RetentionRun
+from privacy.perms import is_dpo
 from grc.selectors.citizens import citizen_get
 from portal.accounts import selectors as account_selectors
 from portal.accounts import services as account_services

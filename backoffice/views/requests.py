@@ -1,8 +1,8 @@
 """Requests (demandes) in the back office: team queues, the instruction screen and its transitions,
 attachment downloads, and agent-assisted filing at a social counter.
 
-Reads go through ``grc.requests.selectors`` (permission filter in SQL + one access-log row per page);
-each write is one ``grc.requests.services`` call from a POST to its own URL. A service
+Reads go through ``demandes.selectors`` (permission filter in SQL + one access-log row per page);
+each write is one ``demandes.services`` call from a POST to its own URL. A service
 ``ValidationError`` re-renders the instruction screen with what was typed and French errors next to
 the field. A request, queue or attachment the user may not see is a 404.
 """
@@ -26,8 +26,8 @@ from django.views.decorators.http import require_POST
 
 from grc.forms import add_service_error
 from grc.models import Team
-from grc.requests import perms, selectors, services
-from grc.requests.models import Request
+from demandes import perms, selectors, services
+from demandes.models import Request
 from grc.selectors.citizens import citizen_get, citizens_search
 from grc.uploads import MultipleUploadField, refusal_notices
 
@@ -572,7 +572,7 @@ def counter_done(request, code):
 
 def counter_acknowledgement(request, code):
     """The acknowledgement PDF of a request I filed at the counter (or may see), to print for the citizen."""
-    from grc.requests.pdf import acknowledgement_pdf
+    from demandes.pdf import acknowledgement_pdf
 
     _require_agent(request.user)
     req = selectors.request_filed_by(user=request.user, code=code, http_request=request)

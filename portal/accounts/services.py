@@ -272,8 +272,8 @@ def deletion_request_create(*, user, reason: str = "") -> AccountDeletionRequest
     The citizen file is not touched: what may be erased, and when, is the DPO's decision (the social
     file has its own legal retention). An open request is not duplicated, nor its register entry.
     """
-    from grc.privacy.models import GdprRequest
-    from grc.privacy.services import gdpr_request_open_for_account
+    from privacy.models import GdprRequest
+    from privacy.services import gdpr_request_open_for_account
 
     user = User.objects.select_for_update().get(pk=user.pk)
     citizen = Citizen.objects.filter(user=user).first()
@@ -410,7 +410,7 @@ def deletion_request_refuse(*, deletion_request: AccountDeletionRequest, actor, 
 
 
 def _close_register_entry(request: AccountDeletionRequest, *, actor, to_status: str, reason: str) -> None:
-    from grc.privacy.services import gdpr_request_transition
+    from privacy.services import gdpr_request_transition
 
     gdpr_request = request.gdpr_request
     if gdpr_request is not None and gdpr_request.is_open:

@@ -2,7 +2,7 @@
 documents, acknowledgements, their data (JSON and PDF) and the list of accesses to their records.
 
 Citizens only: a staff account gets a 404 (staff never browse a citizen's space). Every read goes
-through ``grc.requests.selectors`` with the logged-in account; a request of someone else is a 404.
+through ``demandes.selectors`` with the logged-in account; a request of someone else is a 404.
 The citizen is ``request.user.citizen`` (none until their first filing: the space is then empty).
 """
 
@@ -29,12 +29,12 @@ from grc.audit.services import access_log_write
 from grc.forms import add_service_error
 from grc.pagination import requested_page
 from grc.pdf import Section, render_pdf
-from grc.privacy import selectors as privacy_selectors
-from grc.privacy import services as privacy_services
-from grc.privacy.models import GdprRequest
-from grc.requests import perms, selectors, services
-from grc.requests.models import Request
-from grc.requests.pdf import acknowledgement_pdf
+from privacy import selectors as privacy_selectors
+from privacy import services as privacy_services
+from privacy.models import GdprRequest
+from demandes import perms, selectors, services
+from demandes.models import Request
+from demandes.pdf import acknowledgement_pdf
 from grc.uploads import MultipleUploadField, refusal_notices
 from portal.accounts.services import requester_identity
 
@@ -269,7 +269,7 @@ def attachment_download(request, pk):
 @citizen_only
 def documents(request):
     """My documents: what I attached to my requests (there is no separate document safe yet)."""
-    from grc.requests.models import RequestAttachment
+    from demandes.models import RequestAttachment
 
     attachments = (
         RequestAttachment.objects.filter(request__in=selectors.requests_for(user=request.user))

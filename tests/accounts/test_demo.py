@@ -1,7 +1,7 @@
 import pytest
 
-from grc.demo import data
-from grc.demo.seed import Counts, seed_portal_account, system_account
+from demo import data
+from demo.seed import Counts, seed_portal_account, system_account
 from portal.accounts import demo
 from portal.accounts.linking import ensure_citizen
 from portal.accounts.models import CitizenProfile

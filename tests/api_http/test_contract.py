@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from grc.api import api
-from grc.mail.models import MailItem
+from mail.models import MailItem
 from grc.models import Citizen
 from tests.api_http.conftest import (
     FLUSHABLE_APPS,

@@ -192,7 +192,7 @@ def test_home_shows_the_latest_verification(dpo_client):
 
 
 def test_home_counts_the_register_entries_late_due_soon_and_from_portal_accounts(dpo_client, dpo):
-    from grc.privacy.services import gdpr_request_create
+    from privacy.services import gdpr_request_create
     from portal.accounts.services import deletion_request_create
     from tests.factories import UserFactory
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from grc.audit import demo
 from grc.audit.models import AccessLog, Alert, AlertRule, LogVerification
-from grc.demo.seed import Counts
+from demo.seed import Counts
 from tests.factories import CitizenFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db

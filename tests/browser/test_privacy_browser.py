@@ -10,8 +10,8 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from grc.models import Citizen
-from grc.privacy.models import ErasureExecution
-from grc.privacy.tasks import execute_erasure
+from privacy.models import ErasureExecution
+from privacy.tasks import execute_erasure
 from tests.browser.conftest import FLUSHABLE_APPS, log_in
 from tests.factories import CitizenFactory
 from tests.privacy.conftest import gdpr_entry

@@ -13,7 +13,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from grc.models import Citizen, Membership
-from grc.requests.models import Request
+from demandes.models import Request
 from tests.browser.conftest import FLUSHABLE_APPS, log_in, page_turn
 from tests.browser.test_portal_a11y import _axe
 from tests.dossier_unique.factories import PDF_BYTES
@@ -60,7 +60,7 @@ def _log_in_agent(browser, live_server, agent):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, available_apps=FLUSHABLE_APPS)
 def test_citizen_files_agent_asks_citizen_answers_agent_accepts(live_server, browser, tmp_path):
-    from grc.demo.seed import Counts, seed_portal_pages
+    from demo.seed import Counts, seed_portal_pages
     from portal.models import ProcedureIndexPage
 
     ensure_wagtail_root()

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from grc.audit.models import AccessLog
-from grc.mail import intake, selectors, tasks
-from grc.mail.models import MailItem
+from mail import intake, selectors, tasks
+from mail.models import MailItem
 from grc.models import Membership
 from tests.factories import MembershipFactory, verify_otp
 from tests.mail import letters
@@ -81,7 +81,7 @@ def test_read_back_status_text_confidence_and_suggestions(station, scan):
 
 def test_suggested_citizens_are_read_now_and_logged(station, scan, mail_team):
     """The API gives the suggested citizen's current name (not the stored one) and logs the read."""
-    from grc.mail.suggest import citizen_label
+    from mail.suggest import citizen_label
     from tests.factories import CitizenFactory
 
     item_id = station.post(URL, _files((scan, "lettre.png"))).json()["results"][0]["id"]

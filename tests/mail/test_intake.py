@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from grc.mail import intake
-from grc.mail.models import MailBatch, MailDuplicateUpload, MailEvent, MailItem, RegistrationCounter
+from mail import intake
+from mail.models import MailBatch, MailDuplicateUpload, MailEvent, MailItem, RegistrationCounter
 from tests.mail import letters
 from tests.mail.conftest import FLUSHABLE_APPS
 

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from grc.mail.models import MailItem
+from mail.models import MailItem
 from grc.models import Membership
 from grc.services.merge import citizen_merge, merge_undo
 from tests.factories import CitizenFactory, MembershipFactory

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from grc.mail import ocr
+from mail import ocr
 from tests.mail import letters
 
 

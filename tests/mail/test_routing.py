@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dossier_unique.models import TimelineEntry
-from grc.mail.ack import mail_acknowledge
-from grc.mail.models import MailEvent, MailItem, MailType
-from grc.mail.routing import mail_assign, mail_forward, mail_handle, mail_qualify, mail_route
-from grc.requests.models import Request
+from mail.ack import mail_acknowledge
+from mail.models import MailEvent, MailItem, MailType
+from mail.routing import mail_assign, mail_forward, mail_handle, mail_qualify, mail_route
+from demandes.models import Request
 from tests.factories import AddressFactory, CitizenFactory, MembershipFactory, TeamFactory
 from tests.mail.test_suggest import make_item
 
@@ -187,9 +187,9 @@ def test_assign_needs_a_current_membership(routed, team_a):
 
 
 def test_demo_seed_is_idempotent():
-    from grc.demo import seed as demo_seed
-    from grc.mail import demo
-    from grc.mail.models import RoutingRule
+    from demo import seed as demo_seed
+    from mail import demo
+    from mail.models import RoutingRule
 
     actor = demo_seed.system_account()
     counts = demo_seed.Counts()

@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from grc import nir as nir_lib
-from grc.mail.models import MailItem, MailType, RoutingRule
-from grc.mail.suggest import add_working_days, extract, suggest
-from grc.requests.models import Request
+from mail.models import MailItem, MailType, RoutingRule
+from mail.suggest import add_working_days, extract, suggest
+from demandes.models import Request
 from tests.factories import AddressFactory, CitizenFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from dossier_unique.models import TimelineEntry
 from grc.audit.models import AccessLog
-from grc.mail import intake
-from grc.mail.models import MailEvent, MailItem, MailType, RoutingRule
-from grc.mail.routing import mail_qualify, mail_route
-from grc.mail.suggest import citizen_label
+from mail import intake
+from mail.models import MailEvent, MailItem, MailType, RoutingRule
+from mail.routing import mail_qualify, mail_route
+from mail.suggest import citizen_label
 from tests.factories import CitizenFactory, MembershipFactory, TeamFactory, UserFactory, verify_otp
 from tests.mail import letters
 
@@ -140,7 +140,7 @@ def test_each_suggested_citizen_shown_is_logged_for_the_dpo(mailroom_client, mai
 
 def test_suggestions_show_citizens_as_they_are_now(mailroom_client, scanned):
     """Renamed: the new name. Merged: the surviving record, once. Anonymised: nobody, nothing logged."""
-    from grc.privacy.retention import citizen_anonymise
+    from privacy.retention import citizen_anonymise
     from grc.services.merge import citizen_merge
 
     person = scanned.citizen_suggested

@@ -17,8 +17,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from grc.mail import intake, tasks
-from grc.mail.models import MailEvent, MailItem
+from mail import intake, tasks
+from mail.models import MailEvent, MailItem
 from tests.factories import MembershipFactory
 from tests.mail import letters
 from tests.mail.conftest import FLUSHABLE_APPS

@@ -5,7 +5,7 @@ import io
 import pytest
 from PIL import Image
 
-from grc.demo.seed import Counts, seed_portal_pages
+from demo.seed import Counts, seed_portal_pages
 from grc.models import Citizen
 from portal.models import ProcedureFormField, ProcedureIndexPage, ProcedurePage, ProcedureTheme
 from tests.dossier_unique.factories import PDF_BYTES

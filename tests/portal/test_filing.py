@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from grc.models import Citizen
-from grc.requests.models import Request
+from demandes.models import Request
 from tests.factories import CitizenFactory, UserFactory
 
 from .conftest import pdf_bytes, png_bytes, valid_answers

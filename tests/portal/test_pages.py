@@ -3,7 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from grc.demo.seed import Counts
+from demo.seed import Counts
 from portal.forms import ProcedureFileField
 from portal.models import HomeFeaturedProcedure, ProcedurePage
 from portal.views import login_url
@@ -126,7 +126,7 @@ def test_demo_content_is_complete_and_idempotent(db):
 
     ensure_wagtail_root()
     actor = UserFactory(staff=True)
-    # The demo organisation's teams the procedures go to (grc/demo/data.py codes).
+    # The demo organisation's teams the procedures go to (demo/data.py codes).
     for code in ("transport-scolaire-adapte", "subventions-culture-sport", "mediation"):
         TeamFactory(code=code)
     demo.seed(actor=actor, counts=Counts())

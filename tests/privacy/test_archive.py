@@ -9,8 +9,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from grc.audit.models import AccessLog
-from grc.privacy.archive import access_archive_compile
-from grc.privacy.models import GdprRequest
+from privacy.archive import access_archive_compile
+from privacy.models import GdprRequest
 
 MUST_APPEAR = [
     "4 rue des Lilas",  # address

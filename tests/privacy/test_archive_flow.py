@@ -16,9 +16,9 @@ from django_tasks_db.models import DBTaskResult
 
 from dossier_unique.documents import document_storage
 from grc.audit.models import AccessLog
-from grc.privacy import archive as archive_services
-from grc.privacy.models import AccessArchive
-from grc.privacy.tasks import compile_access_archive
+from privacy import archive as archive_services
+from privacy.models import AccessArchive
+from privacy.tasks import compile_access_archive
 from tests.privacy.conftest import gdpr_entry
 
 REFRESH = '<meta name="grc-refresh" content="5">'
@@ -150,7 +150,7 @@ def test_with_the_database_queue_the_post_returns_at_once_and_the_worker_compile
     assert archive.status == AccessArchive.Status.PENDING and not archive.content and archive.started_at is None
     assert not _archive_reads(archive).exists()
     (queued,) = DBTaskResult.objects.all()
-    assert queued.task_path == "grc.privacy.tasks.compile_access_archive"
+    assert queued.task_path == "privacy.tasks.compile_access_archive"
     assert queued.args_kwargs["args"][:2] == [archive.pk, dpo.pk]
     # The page says so and refreshes itself; the button is replaced by a notice.
     assert "en préparation" in page and REFRESH in page

@@ -9,9 +9,9 @@ from django.utils import timezone
 from dossier_unique.models import Document, Note
 from grc.audit.models import AccessLog
 from grc.models import Citizen
-from grc.privacy.archive import access_archive_compile
-from grc.privacy.models import AccessArchive, RetentionRule
-from grc.privacy.retention import retention_apply, retention_rules_ensure
+from privacy.archive import access_archive_compile
+from privacy.models import AccessArchive, RetentionRule
+from privacy.retention import retention_apply, retention_rules_ensure
 from tests.factories import verify_otp
 from tests.privacy.conftest import gdpr_entry, stored
 

@@ -7,10 +7,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from dossier_unique.models import Note, SocialFile
-from grc.demo.seed import Counts
-from grc.privacy import demo
-from grc.privacy.models import GdprRequest, RetentionRule, RetentionRun
-from grc.privacy.tasks import apply_retention
+from demo.seed import Counts
+from privacy import demo
+from privacy.models import GdprRequest, RetentionRule, RetentionRun
+from privacy.tasks import apply_retention
 
 LONG_AGO = timezone.now() - datetime.timedelta(days=800)
 # Every retention purpose: the nightly task runs each, and migrate creates each rule.

@@ -7,9 +7,9 @@ import zipfile
 
 import pytest
 
-from grc.demo import data as demo_data
+from demo import data as demo_data
 from grc.models import Citizen, HouseholdMembership, User
-from grc.privacy.archive import access_archive_compile
+from privacy.archive import access_archive_compile
 from tests.conftest import seeded_demo
 
 
@@ -28,8 +28,8 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
 def test_demo_citizen_archive_has_every_kind_of_record_and_no_one_else(demo):
     from dossier_unique.models import Document, Note, SocialFile
     from grc.audit.models import AccessLog
-    from grc.mail.models import MailItem
-    from grc.requests.models import Request
+    from mail.models import MailItem
+    from demandes.models import Request
 
     person = Citizen.objects.get(user__email=demo_data.PORTAL_ACCOUNT_EMAIL)
     dpo = User.objects.get(email=f"dpo@{demo_data.DEMO_EMAIL_DOMAIN}")

@@ -16,10 +16,10 @@ from dossier_unique.models import Accompaniment, SocialFile, TimelineEntry
 from grc.audit.models import AccessLog
 from grc.history import save_tracked
 from grc.models import Membership
-from grc.privacy import services
-from grc.privacy.models import RetentionRule, RetentionRun
-from grc.privacy.retention import retention_rules_ensure
-from grc.privacy.tasks import retention_dry_run
+from privacy import services
+from privacy.models import RetentionRule, RetentionRun
+from privacy.retention import retention_rules_ensure
+from privacy.tasks import retention_dry_run
 from tests.factories import MembershipFactory, verify_otp
 
 REFRESH = '<meta name="grc-refresh" content="5">'
@@ -108,7 +108,7 @@ def test_with_the_database_queue_the_dry_run_waits_then_reports(
     assert run.status == RetentionRun.Status.QUEUED and run.get_status_display() == "En attente"
     assert run.counts == {} and run.items == [] and run.finished_at is None
     (queued,) = DBTaskResult.objects.all()
-    assert queued.task_path == "grc.privacy.tasks.retention_dry_run"
+    assert queued.task_path == "privacy.tasks.retention_dry_run"
     assert queued.args_kwargs["args"] == [run.pk, dpo.pk]
     page = response.content.decode()
     assert "lancée" in page and "Simulation en attente" in page and REFRESH in page

@@ -18,9 +18,9 @@ from django_tasks_db.models import DBTaskResult
 
 from dossier_unique.models import Accompaniment, Note
 from grc.models import Citizen
-from grc.privacy import retention
-from grc.privacy.models import ErasureExecution, RetentionExport, RetentionRun
-from grc.privacy.tasks import execute_erasure
+from privacy import retention
+from privacy.models import ErasureExecution, RetentionExport, RetentionRun
+from privacy.tasks import execute_erasure
 from tests.privacy.conftest import gdpr_entry, stored
 
 REFRESH = '<meta name="grc-refresh" content="5">'
@@ -144,7 +144,7 @@ def test_with_the_database_queue_the_worker_runs_the_task_once(
     erasure = ErasureExecution.objects.get(gdpr_request=entry)
     assert erasure.status == S.PENDING and REFRESH in page and "en attente" in page
     (queued,) = DBTaskResult.objects.all()
-    assert queued.task_path == "grc.privacy.tasks.execute_erasure"
+    assert queued.task_path == "privacy.tasks.execute_erasure"
     assert queued.args_kwargs["args"] == [erasure.pk, dpo.pk]
     assert _untouched(closed)
 
@@ -310,7 +310,7 @@ def test_a_failure_in_the_worker_says_why_in_french_without_personal_data(
         raise RuntimeError(f"Lemoine Claire {nir}")
 
     monkeypatch.setattr(retention, "citizen_erase", broken)
-    with caplog.at_level(logging.WARNING, logger="grc.privacy.retention"):
+    with caplog.at_level(logging.WARNING, logger="privacy.retention"):
         _, page = _ask(dpo_client, entry, django_capture_on_commit_callbacks, execute=True)
 
     erasure = ErasureExecution.objects.get(gdpr_request=entry)
@@ -331,7 +331,7 @@ def test_a_failure_in_the_worker_says_why_in_french_without_personal_data(
 def test_the_closed_register_entry_still_shows_its_erasure(
     dpo_client, dpo, entry, closed, django_capture_on_commit_callbacks
 ):
-    from grc.privacy import services
+    from privacy import services
 
     _ask(dpo_client, entry, django_capture_on_commit_callbacks, execute=True)
     services.gdpr_request_transition(gdpr_request=entry, actor=dpo, to_status="answered")

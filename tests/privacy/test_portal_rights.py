@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grc.models import Citizen
-from grc.privacy import services as privacy_services
-from grc.privacy.models import GdprRequest, add_months
-from grc.privacy.retention import citizen_anonymise
+from privacy import services as privacy_services
+from privacy.models import GdprRequest, add_months
+from privacy.retention import citizen_anonymise
 from tests.accounts.factories import portal_account
 from tests.bad_input import GARBAGE, no_500
 

@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from grc.privacy import services
-from grc.privacy.models import GdprRequest, add_months
-from grc.privacy.selectors import gdpr_requests_for
+from privacy import services
+from privacy.models import GdprRequest, add_months
+from privacy.selectors import gdpr_requests_for
 
 
 def _create(dpo, received_on, **kwargs):

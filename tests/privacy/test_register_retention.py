@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from grc.audit.models import AccessLog
 from grc.models import Citizen
-from grc.privacy import services as privacy_services
-from grc.privacy.apps import _ensure_default_retention_rules
-from grc.privacy.models import (
+from privacy import services as privacy_services
+from privacy.apps import _ensure_default_retention_rules
+from privacy.models import (
     AccessArchive,
     ErasureExecution,
     GdprRequest,
@@ -25,7 +25,7 @@ from grc.privacy.models import (
     RetentionRule,
     add_months,
 )
-from grc.privacy.retention import (
+from privacy.retention import (
     ORDER,
     retention_apply,
     retention_apply_all,

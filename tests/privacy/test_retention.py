@@ -15,14 +15,14 @@ from django.utils import timezone
 from dossier_unique import services as dsu
 from dossier_unique.models import Accompaniment, Document, Note, SocialFile, TimelineEntry
 from grc.audit.models import AccessLog
-from grc.mail.models import MailItem
+from mail.models import MailItem
 from grc.models import Address, Citizen, ContactPoint, Household, HouseholdMembership
 from grc.nir import key as nir_key
-from grc.privacy.archive import access_archive_compile
-from grc.privacy.models import RetentionDone, RetentionRule, RetentionWarning
-from grc.privacy.retention import retention_apply, retention_rules_ensure
-from grc.privacy.storage import privacy_storage
-from grc.requests.models import Request, RequestAttachment, RequestEvent, RequestMessage
+from privacy.archive import access_archive_compile
+from privacy.models import RetentionDone, RetentionRule, RetentionWarning
+from privacy.retention import retention_apply, retention_rules_ensure
+from privacy.storage import privacy_storage
+from demandes.models import Request, RequestAttachment, RequestEvent, RequestMessage
 from tests.dossier_unique.factories import open_file, pdf_upload
 from tests.factories import AddressFactory, CitizenFactory, UserFactory
 
@@ -242,8 +242,8 @@ def test_request_and_mail_rules_strip_content_and_keep_statistics(rich, dpo, tea
     )
     recent_request = make_request(citizen=rich["citizen"], team=team_a, actor=worker_a, code="D-2026-BBBBBB")
     # On the citizen's timeline as the request and mail services put them (filing, routing).
-    from grc.mail.routing import _timeline_entry
-    from grc.requests.services import _timeline
+    from mail.routing import _timeline_entry
+    from demandes.services import _timeline
 
     _timeline(request, kind=TimelineEntry.Kind.REQUEST_SUBMITTED, title="Demande déposée", actor=worker_a)
     _timeline_entry(item, worker_a)
@@ -372,7 +372,7 @@ def test_access_log_rule_as_the_dpo_set_it_purges_exactly_the_older_rows(db, dpo
     from grc.audit.models import AccessLogAnchor
     from grc.audit.services import access_log_write_dated
     from grc.audit.verify import verify_chain
-    from grc.privacy.retention import retention_rule_update
+    from privacy.retention import retention_rule_update
 
     now = timezone.now()
     for days in (400, 200, 170, 1):
@@ -397,8 +397,8 @@ def test_erasure_request_erases_the_citizen_once_nothing_is_open(rich, dpo, appl
     """Asked for as the register does (``erasure_request``), run by the worker's task on commit."""
     from django.core.exceptions import ValidationError
 
-    from grc.privacy.models import ErasureExecution, RetentionRun
-    from grc.privacy.retention import erasure_request
+    from privacy.models import ErasureExecution, RetentionRun
+    from privacy.retention import erasure_request
 
     citizen = rich["citizen"]
     gdpr_request = gdpr_entry(dpo=dpo, citizen=citizen, kind="erasure")
@@ -435,7 +435,7 @@ def test_citizen_erase_checks_the_conditions_again_in_the_worker(rich, dpo):
     """``citizen_erase`` (what the worker runs) refuses on its own what ``erasure_request`` refused."""
     from django.core.exceptions import PermissionDenied, ValidationError
 
-    from grc.privacy.retention import citizen_erase
+    from privacy.retention import citizen_erase
 
     gdpr_request = gdpr_entry(dpo=dpo, citizen=rich["citizen"], kind="erasure")
     with pytest.raises(ValidationError, match="accompagnement est en cours"):
@@ -449,7 +449,7 @@ def test_citizen_erase_checks_the_conditions_again_in_the_worker(rich, dpo):
 def test_rule_update_refuses_out_of_range_values_whoever_calls(db, dpo):
     from django.core.exceptions import ValidationError
 
-    from grc.privacy.retention import retention_rule_update
+    from privacy.retention import retention_rule_update
 
     rule = _rule("social_file", dpo)
     for field, value in (("warning_days", 100000), ("warning_days", -1), ("duration_months", 0)):

@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grc.audit.models import AccessLog
-from grc.privacy import services
-from grc.privacy.archive import access_archive_compile
-from grc.privacy.models import ErasureExecution, GdprRequest, RetentionRule
-from grc.privacy.retention import retention_apply, retention_rules_ensure
+from privacy import services
+from privacy.archive import access_archive_compile
+from privacy.models import ErasureExecution, GdprRequest, RetentionRule
+from privacy.retention import retention_apply, retention_rules_ensure
 from tests.factories import UserFactory, verify_otp
 from tests.privacy.conftest import gdpr_entry
 

@@ -8,10 +8,10 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
-from grc.privacy import services
-from grc.privacy.archive import access_archive_compile
-from grc.privacy.models import RetentionExport, RetentionRule
-from grc.privacy.retention import retention_apply, retention_rules_ensure
+from privacy import services
+from privacy.archive import access_archive_compile
+from privacy.models import RetentionExport, RetentionRule
+from privacy.retention import retention_apply, retention_rules_ensure
 from tests.bad_input import GARBAGE, PATH_IDS, no_500
 
 pytestmark = pytest.mark.django_db
@@ -178,7 +178,7 @@ def test_garbage_on_an_erasure_entry_never_gives_a_500_and_queues_one_erasure(
 ):
     """The sweep above posts to an access request (refused at once); here an erasure entry the service
     accepts: the first confirmed post records one erasure, every other is refused in French."""
-    from grc.privacy.models import ErasureExecution
+    from privacy.models import ErasureExecution
 
     entry = services.gdpr_request_create(
         actor=dpo,

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from wagtail.models import Page
 
 from grc.models import Membership
-from grc.requests import services
+from demandes import services
 from tests.dossier_unique.factories import PDF_BYTES, PNG_BYTES
 from tests.factories import CitizenFactory, MembershipFactory, UserFactory
 

@@ -6,8 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from grc.audit.models import AccessLog
-from grc.requests import services
-from grc.requests.models import Request
+from demandes import services
+from demandes.models import Request
 from tests.factories import CitizenFactory, verify_otp
 from tests.requests.factories import PDF_BYTES, filed_request, instructor, pdf_upload, procedure_page
 

@@ -1,9 +1,9 @@
 import pytest
 from django.core import mail
 
-from grc.demo import data, seed
-from grc.requests import demo
-from grc.requests.models import Request
+from demo import data, seed
+from demandes import demo
+from demandes.models import Request
 from tests.factories import CitizenFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.urls import reverse
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
 from grc.models import Membership
-from grc.requests import services
-from grc.requests.models import Request
+from demandes import services
+from demandes.models import Request
 from tests.factories import AddressFactory, MembershipFactory, UserFactory, verify_otp
 from tests.requests.factories import PDF_BYTES, citizen_account, filed_request, instructor, pdf_upload, procedure_page
 

@@ -4,8 +4,8 @@ from django.urls import reverse
 from dossier_unique.models import TimelineEntry
 from dossier_unique.selectors import timeline_for
 from grc.audit.models import AccessLog
-from grc.requests import perms, selectors, services
-from grc.requests.models import Request
+from demandes import perms, selectors, services
+from demandes.models import Request
 from grc.services.merge import citizen_merge, merge_undo
 from tests.factories import CitizenFactory, MembershipFactory, verify_otp
 from tests.requests.factories import filed_request, instructor

@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from dossier_unique.models import TimelineEntry
-from grc.requests import services
-from grc.requests.models import Request, RequestAttachment, RequestEvent
+from demandes import services
+from demandes.models import Request, RequestAttachment, RequestEvent
 from tests.factories import UserFactory
 from tests.requests.factories import citizen_account, filed_request, instructor, pdf_upload, procedure_page
 

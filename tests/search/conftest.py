@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from dossier_unique import services as dsu
 from dossier_unique.models import Programme, Visibility
-from grc.mail.models import MailItem
+from mail.models import MailItem
 from grc.models import ContactPoint, Membership
-from grc.requests.models import Request
+from demandes.models import Request
 from tests.dossier_unique.factories import open_file
 from tests.factories import CitizenFactory, MembershipFactory, TeamFactory
 

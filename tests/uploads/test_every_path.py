@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from dossier_unique.models import Document
 from grc import uploads
-from grc.mail.models import MailItem
+from mail.models import MailItem
 from grc.models import Citizen, Membership
-from grc.requests.models import RequestAttachment
+from demandes.models import RequestAttachment
 from tests import hostile_files
 from tests.factories import CitizenFactory, UserFactory, verify_otp
 from tests.portal.conftest import make_procedure

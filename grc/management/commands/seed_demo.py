@@ -5,18 +5,18 @@ import importlib.util
 
 from django.core.management.base import BaseCommand, CommandError
 
-from grc.demo import bulk, data, dossiers, seed
+from demo import bulk, data, dossiers, seed
 from grc.models import Citizen
 
 # In dependency order: procedures before requests, mail types before letters.
 DEMO_SEEDERS = [
     "portal.demo",
     "portal.accounts.demo",
-    "grc.requests.demo",
-    "grc.mail.demo",
+    "demandes.demo",
+    "mail.demo",
     "search.demo",
     "grc.audit.demo",
-    "grc.privacy.demo",
+    "privacy.demo",
 ]
 
 
