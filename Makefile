@@ -75,6 +75,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
 
 # Each benchmark uses its own database on the embedded server; see docs/benchmarks.md for volumes and
 # durations (search and audit load millions of rows on their first run).
