@@ -10,7 +10,7 @@ from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from backoffice.views import auth as auth_views
+from backoffice.auth import views as auth_views
 from grc.api import api
 
 

@@ -192,8 +192,8 @@ def test_home_shows_the_latest_verification(dpo_client):
 
 
 def test_home_counts_the_register_entries_late_due_soon_and_from_portal_accounts(dpo_client, dpo):
-    from privacy.services import gdpr_request_create
     from portal.accounts.services import deletion_request_create
+    from privacy.services import gdpr_request_create
     from tests.factories import UserFactory
 
     today = timezone.localdate()
@@ -322,7 +322,7 @@ def test_team_filter_follows_paris_days_not_utc_days(dpo_client, team_a):
 
 
 def test_csv_export_says_on_its_last_line_that_it_was_cut(dpo_client, worker_a, monkeypatch):
-    from backoffice.views import dpo as dpo_views
+    from backoffice.dpo import views as dpo_views
 
     for i in range(4):
         access_log_write(actor=worker_a, action=A.FILE_VIEW, citizen=200 + i)

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from backoffice.forms_files import REASON_MAX_LENGTH
+from backoffice.files.forms import REASON_MAX_LENGTH
 from dossier_unique import services
 from dossier_unique.models import NOTE_MAX_LENGTH, Note
 from grc.models import Citizen

@@ -5,7 +5,7 @@ import re
 from django import forms
 from django.template import Context, Template
 
-from backoffice.forms import CitizenSearchForm
+from backoffice.citizens.forms import CitizenSearchForm
 
 
 class LetterForm(forms.Form):

@@ -15,9 +15,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from backoffice.forms import DismissForm, MergeForm, MergeUndoForm
-from backoffice.views.citizens import nir_display
-from backoffice.views.citizens import sentence_case as _sentence_case
+from backoffice.citizens.views import nir_display
+from backoffice.citizens.views import sentence_case as _sentence_case
+from backoffice.identity.forms import DismissForm, MergeForm, MergeUndoForm
 from grc.audit.models import AccessLog
 from grc.forms import add_service_error
 from grc.models import Citizen, DuplicateSuspicion

@@ -20,7 +20,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from backoffice.forms import FRENCH_DATE_FORMATS, AddressAddForm, CitizenCreateForm, CitizenEditForm
+from backoffice.citizens.forms import AddressAddForm, CitizenCreateForm, CitizenEditForm
+from backoffice.form_helpers import FRENCH_DATE_FORMATS
 from grc import perms
 from grc.forms import add_service_error
 from grc.models import Citizen

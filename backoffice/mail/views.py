@@ -27,11 +27,11 @@ from django.views.decorators.http import require_POST
 
 from backoffice.widgets import FastSelect
 from grc.forms import add_service_error
+from grc.models import Citizen, Team
+from grc.selectors.citizens import citizen_get
 from mail import queues
 from mail.models import MailItem, MailType
 from mail.selectors import mail_get, mail_scan_open, mail_suggested_citizens
-from grc.models import Citizen, Team
-from grc.selectors.citizens import citizen_get
 
 # Purpose written on the access-log row when the mailroom reads a citizen to qualify a letter.
 QUALIFY_PURPOSE = "qualification du courrier"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.forms import FRENCH_DATE_FORMATS, AccessibleFormMixin
+from backoffice.form_helpers import FRENCH_DATE_FORMATS, AccessibleFormMixin
 from backoffice.widgets import FastSelect
 from dossier_unique.models import (
     NOTE_MAX_LENGTH,

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from backoffice.forms import CitizenSearchForm
+from backoffice.citizens.forms import CitizenSearchForm
 from grc import nir as nir_rules
 from grc import perms
 from grc.models import Address, Citizen

@@ -23,15 +23,15 @@ from django.views.decorators.http import require_POST
 from grc.forms import add_service_error
 from grc.models import User
 from grc.perms import dpo_accounts
+from grc.selectors.citizens import citizen_get
+from portal.accounts import selectors as account_selectors
+from portal.accounts import services as account_services
+from portal.accounts.models import AccountDeletionRequest
 from privacy import archive as archive_services
 from privacy import models as privacy_models
 from privacy import retention, selectors, services
 from privacy.models import GdprRequest, RetentionRun
 from privacy.perms import is_dpo
-from grc.selectors.citizens import citizen_get
-from portal.accounts import selectors as account_selectors
-from portal.accounts import services as account_services
-from portal.accounts.models import AccountDeletionRequest
 
 PAGE_SIZE = 50
 

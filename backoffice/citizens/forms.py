@@ -1,5 +1,4 @@
-"""Back-office forms of the citizen reference: search, creation and identity changes, mediation (merge /
-dismiss) and merge undo.
+"""Back-office forms of the citizen reference: search, creation and identity changes.
 
 Forms validate input only; writes happen in the services the views call.
 """
@@ -12,31 +11,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.form_helpers import FRENCH_DATE_FORMATS, AccessibleFormMixin
 from grc import nir as nir_rules
 from grc.matching import IdentityQuery
 from grc.models import Address, Citizen, ContactPoint
 from grc.validators import validate_birth_date, validate_name
-
-FRENCH_DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y"]
-
-
-class AccessibleFormMixin:
-    """Tie help texts and errors to their input (aria-describedby), as includes/field.html names them."""
-
-    def full_clean(self):
-        super().full_clean()
-        if not self.is_bound:
-            return
-        for name, field in self.fields.items():
-            bound = self[name]
-            described_by = []
-            if field.help_text:
-                described_by.append(f"{bound.id_for_label}_help")
-            if name in self.errors:
-                described_by.append(f"{bound.id_for_label}_error")
-                field.widget.attrs["aria-invalid"] = "true"
-            if described_by:
-                field.widget.attrs["aria-describedby"] = " ".join(described_by)
 
 
 class CitizenSearchForm(AccessibleFormMixin, forms.Form):
@@ -66,69 +45,6 @@ class CitizenSearchForm(AccessibleFormMixin, forms.Form):
     def has_criteria(self) -> bool:
         data = self.cleaned_data
         return bool((data.get("q") or "").strip() or data.get("birth_date"))
-
-
-class DismissForm(AccessibleFormMixin, forms.Form):
-    note = forms.CharField(
-        label=_("Pourquoi ce n'est pas un doublon"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Facultatif : ce qui distingue les deux personnes."),
-    )
-
-
-class MergeForm(AccessibleFormMixin, forms.Form):
-    """Which record survives, which value to keep for each differing identity field, and why.
-
-    ``differing`` is a list of ``(field_name, label)``; each becomes a radio ``keep_<name>``
-    whose value is ``"a"`` or ``"b"`` (the suspicion's two citizens). ``field_choices()`` turns
-    that into the ``{field: "source" | "target"}`` the merge service expects.
-    """
-
-    SIDES = (("a", _("Fiche A")), ("b", _("Fiche B")))
-
-    survivor = forms.ChoiceField(
-        label=_("Fiche conservée"),
-        choices=SIDES,
-        widget=forms.RadioSelect,
-        help_text=_("L'autre fiche sera fusionnée dans celle-ci ; la fusion peut être annulée."),
-    )
-    reason = forms.CharField(
-        label=_("Motif de la fusion"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("Indiquez le motif de la fusion.")},
-    )
-
-    def __init__(self, *args, differing=(), initial_survivor="a", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["survivor"].initial = initial_survivor
-        self.differing = list(differing)
-        for name, label in self.differing:
-            self.fields[f"keep_{name}"] = forms.ChoiceField(
-                label=label, choices=self.SIDES, widget=forms.RadioSelect, initial=initial_survivor, required=False
-            )
-
-    def keep_fields(self):
-        return [(name, self[f"keep_{name}"]) for name, _label in self.differing]
-
-    def field_choices(self) -> dict[str, str]:
-        survivor = self.cleaned_data["survivor"]
-        choices = {}
-        for name, _label in self.differing:
-            side = self.cleaned_data.get(f"keep_{name}") or survivor
-            choices[name] = "target" if side == survivor else "source"
-        return choices
-
-
-class MergeUndoForm(AccessibleFormMixin, forms.Form):
-    reason = forms.CharField(
-        label=_("Motif de l'annulation"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": _("Indiquez le motif de l'annulation.")},
-    )
 
 
 # --- citizen creation and identity changes --------------------------------------------------------

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from backoffice.forms_files import (
+from backoffice.files.forms import (
     AccompanimentCloseForm,
     AccompanimentOpenForm,
     AccompanimentTransferForm,
@@ -36,7 +36,6 @@ from backoffice.forms_files import (
     TimelineFilterForm,
 )
 from dossier_unique import perms, services
-from dossier_unique.documents import attachment_response
 from dossier_unique.models import (
     Accompaniment,
     EmergencyAccess,
@@ -56,6 +55,7 @@ from dossier_unique.selectors import (
 )
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
+from grc.downloads import attachment_response
 from grc.forms import add_service_error
 from grc.models import Team
 from grc.selectors.citizens import citizen_get, citizen_households
@@ -433,7 +433,11 @@ def accompaniment_transfer(request, pk, accompaniment_pk):
 def document_download(request, pk):
     """Stream one document as an attachment (logged ``document.download``); 404 unless allowed."""
     document = document_get(user=request.user, pk=pk, request=request)
-    return attachment_response(document)
+    return attachment_response(
+        file=document.content,
+        filename=document.original_name or f"document-{document.pk}",
+        content_type=document.content_type,
+    )
 
 
 def note_detail(request, pk):

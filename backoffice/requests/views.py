@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,10 +24,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from grc.forms import add_service_error
-from grc.models import Team
 from demandes import perms, selectors, services
 from demandes.models import Request
+from grc.downloads import attachment_response
+from grc.forms import add_service_error
+from grc.models import Team
 from grc.selectors.citizens import citizen_get, citizens_search
 from grc.uploads import MultipleUploadField, refusal_notices
 
@@ -443,19 +444,11 @@ def attachment_download(request, pk):
     """One attachment of a request I may see (404 otherwise), logged, never rendered inline."""
     _require_agent(request.user)
     attachment = selectors.request_attachment_get(user=request.user, pk=pk, http_request=request)
-    return attachment_response(attachment)
-
-
-def attachment_response(attachment) -> FileResponse:
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
+    return attachment_response(
+        file=attachment.file,
         filename=attachment.original_name or f"piece-{attachment.pk}",
         content_type=attachment.content_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- agent-assisted filing at a counter ---------------------------------------------------------
