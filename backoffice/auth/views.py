@@ -3,7 +3,6 @@
 import base64
 
 import segno
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
@@ -12,27 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user, match_token
 
+from backoffice.auth.forms import LoginForm, TokenForm
 from grc.auth import otp_session_verify
 from grc.services.otp import otp_backup_codes_create, otp_totp_confirm, otp_totp_start
-
-
-class LoginForm(auth_views.AuthenticationForm):
-    username = forms.EmailField(
-        label=gettext_lazy("Adresse électronique"), widget=forms.EmailInput(attrs={"autofocus": True})
-    )
-    error_messages = {
-        "invalid_login": gettext_lazy("Adresse électronique ou mot de passe incorrect."),
-        "inactive": gettext_lazy("Ce compte est désactivé."),
-    }
-
-    def confirm_login_allowed(self, user):
-        super().confirm_login_allowed(user)
-        if user.is_service_account:
-            raise forms.ValidationError(self.error_messages["inactive"], code="inactive")
+from portal.accounts import views as account_views
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -50,23 +35,12 @@ class LoginView(auth_views.LoginView):
 
 @require_POST
 def logout_view(request):
-    from portal.accounts import views as account_views
-
     if request.session.get(account_views.SESSION_ID_TOKEN):
         # A FranceConnect-style session also ends at the identity provider.
         return account_views.logout_view(request)
     logout(request)
     messages.success(request, _("Vous êtes déconnecté."))
     return redirect("login")
-
-
-class TokenForm(forms.Form):
-    token = forms.CharField(
-        label=gettext_lazy("Code à usage unique"),
-        max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
-        help_text=gettext_lazy("Le code à 6 chiffres de votre application, ou un code de secours."),
-    )
 
 
 def _next_url(request, default="/backoffice/"):

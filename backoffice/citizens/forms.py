@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.form_helpers import FRENCH_DATE_FORMATS, AccessibleFormMixin
 from grc import nir as nir_rules
-from grc.matching import IdentityQuery
+from grc.matching.candidates import IdentityQuery
 from grc.models import Address, Citizen, ContactPoint
 from grc.validators import validate_birth_date, validate_name
 

@@ -11,7 +11,6 @@ import csv
 import datetime
 import re
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -19,9 +18,9 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from backoffice.dpo.forms import AlertForm, LogFilterForm
 from grc.audit import history as audit_history
 from grc.audit import perms
 from grc.audit import selectors as sel
@@ -30,99 +29,13 @@ from grc.audit.retention import min_retention_days
 from grc.audit.services import alert_update
 from grc.audit.verify import verification_request, verification_stalled
 from grc.converters import IdConverter
-from grc.models import Team, Territory, User
-from grc.perms import dpo_accounts
+from grc.models import User
 from privacy import selectors as privacy_selectors
 
 
 def _require_dpo(request) -> None:
     if not perms.can_use_dpo_console(request.user):
         raise Http404
-
-
-# The log cannot predate the platform; bounding the dates keeps "the day after" and time zones computable.
-FIRST_DAY = datetime.date(2000, 1, 1)
-LAST_DAY = datetime.date(2099, 12, 31)
-
-
-class LogFilterForm(forms.Form):
-    actor = forms.CharField(label=gettext_lazy("Agent (n° ou adresse électronique)"), required=False)
-    citizen = forms.IntegerField(
-        label=gettext_lazy("Usager (n° de fiche)"), required=False, min_value=1, max_value=2**62
-    )
-    team = forms.ModelChoiceField(label=gettext_lazy("Équipe"), queryset=Team.objects.none(), required=False)
-    territory = forms.ModelChoiceField(
-        label=gettext_lazy("Territoire"), queryset=Territory.objects.none(), required=False
-    )
-    action = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
-    purpose = forms.CharField(label=gettext_lazy("Finalité (début du texte)"), required=False, max_length=255)
-    since = forms.DateField(
-        label=gettext_lazy("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    until = forms.DateField(
-        label=gettext_lazy("Au (inclus)"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = Team.objects.order_by("name")
-        self.fields["territory"].queryset = Territory.objects.order_by("name")
-        self.fields["action"].choices = [("", _("Toutes"))] + list(AccessLog.Action.choices)
-
-    def clean_actor(self):
-        value = self.cleaned_data["actor"].strip()
-        if not value:
-            return None
-        if value.isascii() and value.isdigit() and len(value) <= 18:
-            qs = User.objects.filter(pk=int(value))
-        else:
-            qs = User.objects.filter(email__iexact=value)
-        pk = qs.values_list("pk", flat=True).first()
-        if pk is None:
-            raise forms.ValidationError(_("Aucun compte ne correspond à « %(value)s ».") % {"value": value})
-        return pk
-
-    def _clean_day(self, name):
-        day = self.cleaned_data.get(name)
-        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-            raise forms.ValidationError(
-                _("Saisissez une date entre le %(first)s et le %(last)s.")
-                % {"first": FIRST_DAY.strftime("%d/%m/%Y"), "last": LAST_DAY.strftime("%d/%m/%Y")}
-            )
-        return day
-
-    def clean_since(self):
-        return self._clean_day("since")
-
-    def clean_until(self):
-        return self._clean_day("until")
-
-    def clean(self):
-        data = super().clean()
-        since, until = data.get("since"), data.get("until")
-        if since and until and until < since:
-            self.add_error("until", _("La date de fin doit suivre la date de début."))
-        return data
-
-    def filters(self) -> sel.LogFilters:
-        data = self.cleaned_data
-        tzinfo = timezone.get_current_timezone()
-
-        def start_of(day):
-            return datetime.datetime.combine(day, datetime.time.min, tzinfo=tzinfo) if day else None
-
-        return sel.LogFilters(
-            actor=data.get("actor"),
-            citizen=data.get("citizen"),
-            team=data["team"].pk if data.get("team") else None,
-            territory=data["territory"].pk if data.get("territory") else None,
-            action=data.get("action") or "",
-            purpose=data.get("purpose") or "",
-            since=start_of(data.get("since")),
-            until=start_of(data["until"] + datetime.timedelta(days=1)) if data.get("until") else None,
-        )
 
 
 def _query_without_cursor(request) -> str:
@@ -327,27 +240,6 @@ def alert_list(request):
             "detection": detection_status(rules),
         },
     )
-
-
-class AlertForm(forms.Form):
-    status = forms.ChoiceField(label=gettext_lazy("Statut"), choices=Alert.Status.choices)
-    owner = forms.ModelChoiceField(label=gettext_lazy("Responsable"), queryset=User.objects.none(), required=False)
-    note = forms.CharField(
-        label=gettext_lazy("Ajouter une note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = dpo_accounts()
-
-    def clean(self):
-        data = super().clean()
-        if (
-            data.get("status") in (Alert.Status.JUSTIFIED, Alert.Status.ESCALATED)
-            and not (data.get("note") or "").strip()
-        ):
-            self.add_error("note", _("Expliquez la décision dans une note."))
-        return data
 
 
 def alert_detail(request, pk):

@@ -7,63 +7,14 @@ come from ``grc.audit.alerts.SCHEMA``, the same definitions detection validates 
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from backoffice.dpo.forms import RuleForm
 from grc.audit import alerts
 from grc.forms import add_service_error
-
-
-def _field(threshold: alerts.Threshold) -> forms.Field:
-    """A typed form field for one threshold; bounds are checked by ``alerts.validate_params`` in
-    ``RuleForm.clean`` (one place, one wording), and given to the browser as ``min``/``max``."""
-    common = {"label": threshold.label, "help_text": threshold.help_text}
-    if threshold.type is bool:
-        return forms.BooleanField(required=False, **common)
-    attrs = {}
-    if threshold.min is not None:
-        attrs["min"] = f"{threshold.min:g}"
-    if threshold.max is not None:
-        attrs["max"] = f"{threshold.max:g}"
-    if threshold.type is int:
-        return forms.IntegerField(widget=forms.NumberInput(attrs=attrs), **common)
-    # Localised: a French decimal comma ("2,5") is accepted.
-    return forms.FloatField(localize=True, **common)
-
-
-class RuleForm(forms.Form):
-    enabled = forms.BooleanField(label=gettext_lazy("Règle active"), required=False)
-    reason = forms.CharField(
-        label=gettext_lazy("Motif de la modification"),
-        max_length=255,
-        help_text=gettext_lazy("Conservé dans l'historique de la règle, avec votre nom et la date."),
-        error_messages={"required": gettext_lazy("Indiquez le motif de la modification.")},
-    )
-
-    def __init__(self, *args, rule, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.rule = rule
-        self.thresholds = alerts.SCHEMA.get(rule.kind, ())
-        reason = self.fields.pop("reason")
-        for threshold in self.thresholds:
-            self.fields[threshold.name] = _field(threshold)
-        self.fields["reason"] = reason
-
-    def clean(self):
-        data = super().clean()
-        typed = {t.name: data[t.name] for t in self.thresholds if data.get(t.name) is not None}
-        _values, errors = alerts.validate_params(self.rule.kind, typed)
-        for name, message in errors.items():
-            if name not in self.errors:
-                self.add_error(name, message)
-        return data
-
-    def params(self) -> dict:
-        return {t.name: self.cleaned_data[t.name] for t in self.thresholds}
 
 
 def rule_list(request):

@@ -10,42 +10,19 @@ instant-results fragment as one types. Opening a result is a GET on ``/recherche
 
 from __future__ import annotations
 
-from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from backoffice.search.forms import KIND_LABELS, SearchForm
 from dossier_unique.models import Programme
 from grc import perms
 from search.documents import KINDS
 from search.service import open_result, search_for
 
-KIND_LABELS = {
-    "citizen": _("Usagers"),
-    "file": _("Dossiers sociaux"),
-    "note": _("Notes"),
-    "request": _("Demandes"),
-    "mail": _("Courriers"),
-}
 PAGE_SIZE = 30
 SUGGEST_SIZE = 8
-
-
-class SearchForm(forms.Form):
-    q = forms.CharField(
-        label=_("Rechercher"),
-        max_length=200,
-        strip=True,
-        error_messages={
-            "required": _("Saisissez un nom, une date de naissance, un numéro ou quelques mots."),
-            "max_length": _("Au plus 200 caractères."),
-        },
-    )
-    type = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("Tout"))] + list(KIND_LABELS.items()))
-    programme = forms.ChoiceField(label=_("Dispositif"), required=False, choices=[("", _("Tous"))] + Programme.choices)
-    page = forms.IntegerField(required=False, min_value=1, max_value=100)
 
 
 def _allowed(request):
