@@ -16,7 +16,9 @@ timeline entries and for files nobody opens.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -24,7 +26,8 @@ from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
 
 from . import perms
-from .models import Document, EmergencyAccess, Note, SharingGrant, SocialFile, TimelineEntry
+from .models import Accompaniment, Document, EmergencyAccess, Note, SharingGrant, SocialFile, TimelineEntry
+from .services.expiry import expire_grants_and_emergency_accesses
 
 
 def _end_due_access() -> None:
@@ -35,8 +38,6 @@ def _end_due_access() -> None:
         .union(EmergencyAccess.objects.filter(ended_at__isnull=True, expires_at__lte=now).values("pk"))
     )
     if due.exists():
-        from .services import expire_grants_and_emergency_accesses
-
         expire_grants_and_emergency_accesses(now=now)
 
 
@@ -188,3 +189,56 @@ def file_to_break_glass_on(*, user, citizen_id) -> SocialFile | None:
     if not perms.can_take_emergency_access(user):
         raise Http404
     return SocialFile.objects.filter(citizen_id=citizen_id).only("pk", "citizen_id").first()
+
+
+def caseload_for(
+    *, user, programme: str = "", status: str = "", referent: bool = False, contact: str = ""
+) -> QuerySet[SocialFile]:
+    """The files ``user`` may see, with their last visible contact and open accompaniments, latest contact first.
+
+    Filters: ``programme`` (an accompaniment in it; open only with ``status="open"``), ``status``
+    (``"open"``: an open accompaniment, ``"closed"``: none), ``referent`` (an open accompaniment of
+    which the user is the referent), ``contact`` (``"30"``: a contact in the last 30 days, ``"90"``: none
+    in 90 days). Not logged: the caseload page writes its own access-log row (it lists names).
+    """
+    last_contact = (
+        TimelineEntry.objects.filter(perms.visible_entries_q(user), citizen_id=OuterRef("citizen_id"))
+        .order_by("-occurred_at", "-id")
+        .values("occurred_at")[:1]
+    )
+    files = files_for(user=user).annotate(last_contact=Subquery(last_contact))
+    open_accompaniments = Accompaniment.objects.filter(file=OuterRef("pk"), status=Accompaniment.Status.OPEN)
+    if programme:
+        in_programme = Accompaniment.objects.filter(file=OuterRef("pk"), programme=programme)
+        if status == "open":
+            in_programme = in_programme.filter(status=Accompaniment.Status.OPEN)
+        files = files.filter(Exists(in_programme))
+    if status == "open":
+        files = files.filter(Exists(open_accompaniments))
+    elif status == "closed":
+        files = files.filter(~Exists(open_accompaniments))
+    if referent:
+        files = files.filter(Exists(open_accompaniments.filter(referent=user)))
+    since = timezone.now()
+    if contact == "30":
+        files = files.filter(last_contact__gte=since - datetime.timedelta(days=30))
+    elif contact == "90":
+        files = files.filter(Q(last_contact__isnull=True) | Q(last_contact__lt=since - datetime.timedelta(days=90)))
+    return files.prefetch_related(
+        Prefetch(
+            "accompaniments",
+            queryset=Accompaniment.objects.filter(status=Accompaniment.Status.OPEN)
+            .select_related("team", "referent")
+            .order_by("programme"),
+            to_attr="open_accompaniments",
+        )
+    ).order_by(F("last_contact").desc(nulls_last=True), "-pk")
+
+
+def emergency_access_current(*, user, file: SocialFile) -> EmergencyAccess | None:
+    """The user's own emergency access to ``file`` still running now (the latest to expire), if any."""
+    return (
+        EmergencyAccess.objects.filter(file=file, user=user, ended_at__isnull=True, expires_at__gt=timezone.now())
+        .order_by("-expires_at")
+        .first()
+    )

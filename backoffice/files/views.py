@@ -9,12 +9,9 @@ A user without the right gets 404 everywhere.
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,15 +33,17 @@ from backoffice.files.forms import (
     TimelineFilterForm,
 )
 from dossier_unique import perms, services
+from dossier_unique.limits import emergency_access_max_hours
 from dossier_unique.models import (
     Accompaniment,
     EmergencyAccess,
     SocialFile,
-    TimelineEntry,
 )
 from dossier_unique.selectors import (
+    caseload_for,
     document_get,
     documents_for,
+    emergency_access_current,
     emergency_accesses_to_review,
     file_get,
     file_to_break_glass_on,
@@ -57,8 +56,8 @@ from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
 from grc.downloads import attachment_response
 from grc.forms import add_service_error
-from grc.models import Team
 from grc.selectors.citizens import citizen_get, citizen_households
+from grc.selectors.organisation import teams_for_choice
 
 CASELOAD_PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 50
@@ -83,39 +82,14 @@ def caseload(request):
     if not perms.can_take_emergency_access(user):  # a current file role
         raise Http404
     form = CaseloadFilterForm(request.GET or None)
-    last_contact = (
-        TimelineEntry.objects.filter(perms.visible_entries_q(user), citizen_id=OuterRef("citizen_id"))
-        .order_by("-occurred_at", "-id")
-        .values("occurred_at")[:1]
-    )
-    files = files_for(user=user).annotate(last_contact=Subquery(last_contact))
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    open_accompaniments = Accompaniment.objects.filter(file=OuterRef("pk"), status=Accompaniment.Status.OPEN)
-    if filters.get("programme"):
-        programme = Accompaniment.objects.filter(file=OuterRef("pk"), programme=filters["programme"])
-        if filters.get("statut") == "open":
-            programme = programme.filter(status=Accompaniment.Status.OPEN)
-        files = files.filter(Exists(programme))
-    if filters.get("statut") == "open":
-        files = files.filter(Exists(open_accompaniments))
-    elif filters.get("statut") == "closed":
-        files = files.filter(~Exists(open_accompaniments))
-    if filters.get("referent"):
-        files = files.filter(Exists(open_accompaniments.filter(referent=user)))
-    since = timezone.now()
-    if filters.get("contact") == "30":
-        files = files.filter(last_contact__gte=since - datetime.timedelta(days=30))
-    elif filters.get("contact") == "90":
-        files = files.filter(Q(last_contact__isnull=True) | Q(last_contact__lt=since - datetime.timedelta(days=90)))
-    files = files.prefetch_related(
-        Prefetch(
-            "accompaniments",
-            queryset=Accompaniment.objects.filter(status=Accompaniment.Status.OPEN)
-            .select_related("team", "referent")
-            .order_by("programme"),
-            to_attr="open_accompaniments",
-        )
-    ).order_by(F("last_contact").desc(nulls_last=True), "-pk")
+    files = caseload_for(
+        user=user,
+        programme=filters.get("programme") or "",
+        status=filters.get("statut") or "",
+        referent=bool(filters.get("referent")),
+        contact=filters.get("contact") or "",
+    )
     page = Paginator(files, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     access_log_write(
         actor=user, action=AccessLog.Action.CITIZEN_SEARCH, purpose="liste de mes dossiers", request=request
@@ -124,10 +98,6 @@ def caseload(request):
 
 
 # --- file page ----------------------------------------------------------------------------------
-
-
-def _all_teams() -> list[Team]:
-    return list(Team.objects.order_by("name").only("pk", "name"))
 
 
 def _render_file(request, pk, *, forms=None, status=200):
@@ -160,13 +130,9 @@ def _render_file(request, pk, *, forms=None, status=200):
     grants = list(file.grants.select_related("grantee_team", "grantee_user", "granted_by").order_by("-granted_at"))
     for grant in grants:
         grant.active = grant.is_active(now)
-    emergency = (
-        EmergencyAccess.objects.filter(file=file, user=user, ended_at__isnull=True, expires_at__gt=now)
-        .order_by("-expires_at")
-        .first()
-    )
+    emergency = emergency_access_current(user=user, file=file)
     manage_grants = perms.can_manage_grants(user, file)
-    teams = _all_teams()
+    teams = teams_for_choice(user=user)
     my_team_ids = set(perms.current_team_ids(user).values_list("team_id", flat=True))
     my_teams = [t for t in teams if t.pk in my_team_ids]
     for accompaniment in open_accompaniments:
@@ -311,7 +277,7 @@ def grant_give(request, pk):
     file = _visible_file(request, pk)
     if not perms.can_manage_grants(request.user, file):
         raise Http404
-    form = GrantForm(request.POST, teams=_all_teams())
+    form = GrantForm(request.POST, teams=teams_for_choice(user=request.user))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -351,7 +317,7 @@ def grant_revoke(request, pk, grant_pk):
 def accompaniment_open(request, pk):
     file = _visible_file(request, pk)
     my_team_ids = set(perms.current_team_ids(request.user).values_list("team_id", flat=True))
-    my_teams = [t for t in _all_teams() if t.pk in my_team_ids]
+    my_teams = [t for t in teams_for_choice(user=request.user) if t.pk in my_team_ids]
     if not my_teams:
         raise Http404
     form = AccompanimentOpenForm(request.POST, teams=my_teams)
@@ -405,7 +371,7 @@ def accompaniment_close(request, pk, accompaniment_pk):
 def accompaniment_transfer(request, pk, accompaniment_pk):
     file = _visible_file(request, pk)
     accompaniment = _managed_accompaniment(request, file, accompaniment_pk)
-    teams = [t for t in _all_teams() if t.pk != accompaniment.team_id]
+    teams = [t for t in teams_for_choice(user=request.user) if t.pk != accompaniment.team_id]
     form = AccompanimentTransferForm(request.POST, accompaniment=accompaniment, teams=teams)
     if form.is_valid():
         data = form.cleaned_data
@@ -479,7 +445,7 @@ def emergency_access(request, citizen_pk):
             "citizen": citizen,
             "file": file,
             "form": form,
-            "max_hours": services.emergency_access_max_hours(),
+            "max_hours": emergency_access_max_hours(),
         },
     )
 

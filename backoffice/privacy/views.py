@@ -3,7 +3,7 @@ history, access-right archives (compile, download), erasures (asked for here, ru
 account deletion requests (erase the account or refuse, from their register entry), and retention (rules,
 dry run, runs, exports).
 
-Only the DPO (``privacy.perms.is_dpo``) reaches these pages; anyone else gets 404. Reads go through
+Only the DPO (``grc.perms.require_dpo``) reaches these pages; anyone else gets 404. Reads go through
 ``privacy.selectors``, writes through ``privacy.services`` / ``retention`` / ``archive``.
 """
 
@@ -29,6 +29,7 @@ from backoffice.privacy.forms import (
     WithholdingForm,
 )
 from grc.forms import add_service_error
+from grc.perms import require_dpo
 from portal.accounts import selectors as account_selectors
 from portal.accounts import services as account_services
 from portal.accounts.models import AccountDeletionRequest
@@ -36,14 +37,8 @@ from privacy import archive as archive_services
 from privacy import models as privacy_models
 from privacy import retention, selectors, services
 from privacy.models import GdprRequest, RetentionRun
-from privacy.perms import is_dpo
 
 PAGE_SIZE = 50
-
-
-def _require_dpo(request) -> None:
-    if not is_dpo(request.user):
-        raise Http404
 
 
 # --- register ---------------------------------------------------------------------------------
@@ -61,7 +56,7 @@ def request_list(request):
 
 
 def request_create(request):
-    _require_dpo(request)
+    require_dpo(request.user)
     form = GdprRequestForm(
         request.POST or None, user=request.user, request=request, initial={"received_on": timezone.localdate()}
     )

@@ -33,11 +33,13 @@ from backoffice.requests.forms import (
 )
 from demandes import perms, selectors, services
 from demandes.models import Request
+from demandes.pdf import acknowledgement_pdf
 from grc.downloads import attachment_response
 from grc.forms import add_service_error
-from grc.models import Team
 from grc.selectors.citizens import citizen_get, citizens_search
+from grc.selectors.organisation import teams_to_forward_to
 from grc.uploads import refusal_notices
+from portal.selectors import procedures_for_counter
 
 S = Request.Status
 
@@ -52,15 +54,6 @@ def _detail_url(code, anchor=""):
 def _require_agent(user):
     if not perms.is_agent(user):
         raise Http404
-
-
-def _procedure_pages():
-    """Live procedure pages of the portal (empty while the portal's ProcedurePage does not exist)."""
-    try:
-        from portal.models import ProcedurePage
-    except ImportError:
-        return None
-    return ProcedurePage.objects.live().order_by("title")
 
 
 def _json_value(value):
@@ -125,7 +118,7 @@ def assign_me(request, code):
     _require_agent(request.user)
     req = selectors.request_get(user=request.user, code=code, log=False)
     try:
-        services.request_assign(req, request.user, request.user)
+        services.request_assign(request=req, user=request.user, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -149,7 +142,7 @@ def _detail(request, req, *, forms_bound=None, status=200):
         "forward_form": ForwardForm(prefix="forward"),
         "message_form": MessageForm(prefix="msg"),
     }
-    forms_["forward_form"].fields["team"].queryset = Team.objects.filter(is_active=True).exclude(pk=req.team_id)
+    forms_["forward_form"].fields["team"].queryset = teams_to_forward_to(user=user, current_team_id=req.team_id)
     forms_.update(forms_bound or {})
     detail = selectors.request_detail(request_obj=req, user=user)
     can_work = perms.can_work_request(user, req)
@@ -170,7 +163,7 @@ def detail(request, code):
     """The instruction screen: answers, attachments, status history, messages, transitions."""
     _require_agent(request.user)
     req = selectors.request_get(user=request.user, code=code, http_request=request)
-    services.request_messages_mark_read(req, from_citizen=True)
+    services.request_messages_mark_read(request=req, from_citizen=True)
     return _detail(request, req)
 
 
@@ -207,7 +200,7 @@ def take_in_review(request, code):
         code,
         form_class=None,
         prefix="review",
-        run=lambda req, data: services.request_take_in_review(req, actor=request.user),
+        run=lambda req, data: services.request_take_in_review(request=req, actor=request.user),
         success=_("La demande est en cours d'instruction."),
     )
 
@@ -220,7 +213,7 @@ def ask_citizen(request, code):
         form_class=AskCitizenForm,
         prefix="ask",
         run=lambda req, data: services.request_ask_citizen(
-            req, missing_items=data["missing_items"], message=data["message"], actor=request.user
+            request=req, missing_items=data["missing_items"], message=data["message"], actor=request.user
         ),
         success=_("La demande de compléments a été envoyée à l'usager."),
     )
@@ -233,7 +226,7 @@ def accept(request, code):
         code,
         form_class=AcceptForm,
         prefix="accept",
-        run=lambda req, data: services.request_accept(req, reason=data["reason"], actor=request.user),
+        run=lambda req, data: services.request_accept(request=req, reason=data["reason"], actor=request.user),
         success=_("La demande est acceptée ; l'usager en est informé."),
     )
 
@@ -245,7 +238,7 @@ def refuse(request, code):
         code,
         form_class=ReasonForm,
         prefix="refuse",
-        run=lambda req, data: services.request_refuse(req, reason=data["reason"], actor=request.user),
+        run=lambda req, data: services.request_refuse(request=req, reason=data["reason"], actor=request.user),
         success=_("La demande est refusée ; l'usager en est informé."),
     )
 
@@ -257,7 +250,7 @@ def close(request, code):
         code,
         form_class=ReasonForm,
         prefix="close",
-        run=lambda req, data: services.request_close(req, reason=data["reason"], actor=request.user),
+        run=lambda req, data: services.request_close(request=req, reason=data["reason"], actor=request.user),
         success=_("La demande est classée sans suite."),
     )
 
@@ -269,10 +262,12 @@ def forward(request, code):
     if not perms.can_work_request(request.user, req):
         raise Http404
     form = ForwardForm(request.POST, prefix="forward")
-    form.fields["team"].queryset = Team.objects.filter(is_active=True).exclude(pk=req.team_id)
+    form.fields["team"].queryset = teams_to_forward_to(user=request.user, current_team_id=req.team_id)
     if form.is_valid():
         try:
-            services.request_forward(req, form.cleaned_data["team"], form.cleaned_data["reason"], request.user)
+            services.request_forward(
+                request=req, team=form.cleaned_data["team"], reason=form.cleaned_data["reason"], actor=request.user
+            )
         except ValidationError as error:
             add_service_error(form, error, default_field="reason")
         else:
@@ -296,7 +291,7 @@ def assign(request, code):
         messages.error(request, _("Choisissez un agent de l'équipe."))
         return redirect(_detail_url(code, "actions"))
     try:
-        services.request_assign(req, agents.get(value), request.user)
+        services.request_assign(request=req, user=agents.get(value), actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -312,7 +307,7 @@ def message_post(request, code):
         form_class=MessageForm,
         prefix="msg",
         run=lambda req, data: services.request_message_post(
-            req, author=request.user, body=data["body"], files=data["files"], from_citizen=False
+            request=req, author=request.user, body=data["body"], files=data["files"], from_citizen=False
         ),
         success=_("Message envoyé ; l'usager est prévenu par courriel."),
         anchor="messages",
@@ -345,45 +340,74 @@ def counter_start(request):
     return render(request, "backoffice/requests/counter_start.html", {"query": query, "hits": hits})
 
 
+def _procedure_form(request, procedure):
+    """The procedure page's own form (its questions), bound on POST; None without a procedure."""
+    if procedure is None or not hasattr(procedure, "get_form"):
+        return None
+    data = (request.POST, request.FILES) if request.method == "POST" else ()
+    try:
+        return procedure.get_form(*data, page=procedure, user=request.user, prefix="f")
+    except TypeError:  # a form builder that does not take a prefix
+        return procedure.get_form(*data, page=procedure, user=request.user)
+
+
+def _counter_answers(form, page_form) -> tuple[dict, dict]:
+    """What to file: the procedure form's answers (as JSON values) and files, the agent's notes, the uploads."""
+    answers, files = {}, {}
+    if page_form is not None:
+        for name, value in page_form.cleaned_data.items():
+            if isinstance(value, UploadedFile):
+                files[name] = value
+            elif value not in (None, ""):
+                answers[name] = _json_value(value)
+    if form.cleaned_data["answers_text"].strip():
+        answers["notes_guichet"] = form.cleaned_data["answers_text"].strip()
+    for index, upload in enumerate(form.cleaned_data["files"], start=1):
+        files[f"piece_{index}"] = upload
+    return answers, files
+
+
+def _counter_errors(error: ValidationError, form, page_form) -> None:
+    """A refusal of the service next to its field: the procedure form's, the counter form's or the uploads'."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, errors in error.error_dict.items():
+        msgs = [m for e in errors for m in e.messages]
+        if page_form is not None and field in page_form.fields:
+            page_form.add_error(field, msgs)
+        else:
+            form.add_error(field if field in form.fields else ("files" if field.startswith("piece") else None), msgs)
+
+
+def _counter_filed(request, req, form):
+    """After filing: the request's page if the agent may see it, else the page with its code to print."""
+    messages.success(
+        request,
+        _("Demande %(code)s déposée pour l'usager ; l'accusé de réception peut être imprimé.")
+        % {"code": req.tracking_code},
+    )
+    for notice in refusal_notices(form.cleaned_data["files"]):
+        messages.warning(request, notice)
+    if perms.can_view_request(request.user, req):
+        return redirect(_detail_url(req.tracking_code))
+    return redirect("backoffice:request_counter_done", code=req.tracking_code)
+
+
 def counter_file(request, citizen_pk):
     """Step 2: choose the procedure, fill its answers, record consent and who typed; file it."""
     if not perms.can_file_at_counter(request.user):
         raise Http404
     citizen = citizen_get(user=request.user, pk=citizen_pk, request=request, purpose="dépôt d'une demande au guichet")
-    pages = _procedure_pages()
-    procedure = None
+    pages = procedures_for_counter(user=request.user)
     procedure_id = request.POST.get("procedure") or request.GET.get("procedure")
-    if pages is not None and procedure_id:
-        procedure = pages.filter(pk=procedure_id).first() if str(procedure_id).isdigit() else None
-    page_form = None
-    if procedure is not None and hasattr(procedure, "get_form"):
-        try:
-            page_form = (
-                procedure.get_form(request.POST, request.FILES, page=procedure, user=request.user, prefix="f")
-                if request.method == "POST"
-                else procedure.get_form(page=procedure, user=request.user, prefix="f")
-            )
-        except TypeError:  # a form builder that does not take a prefix
-            page_form = (
-                procedure.get_form(request.POST, request.FILES, page=procedure, user=request.user)
-                if request.method == "POST"
-                else procedure.get_form(page=procedure, user=request.user)
-            )
+    procedure = pages.filter(pk=procedure_id).first() if procedure_id and str(procedure_id).isdigit() else None
+    page_form = _procedure_form(request, procedure)
     form = CounterForm(request.POST or None, request.FILES or None, procedure=procedure, prefix="c")
     if request.method == "POST":
         page_valid = page_form is None or page_form.is_valid()
         if form.is_valid() and page_valid:
-            answers, files = {}, {}
-            if page_form is not None:
-                for name, value in page_form.cleaned_data.items():
-                    if isinstance(value, UploadedFile):
-                        files[name] = value
-                    elif value not in (None, ""):
-                        answers[name] = _json_value(value)
-            if form.cleaned_data["answers_text"].strip():
-                answers["notes_guichet"] = form.cleaned_data["answers_text"].strip()
-            for index, upload in enumerate(form.cleaned_data["files"], start=1):
-                files[f"piece_{index}"] = upload
+            answers, files = _counter_answers(form, page_form)
             try:
                 req = services.request_open(
                     citizen=citizen,
@@ -398,39 +422,13 @@ def counter_file(request, citizen_pk):
                     files=files,
                 )
             except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    for field, errors in error.error_dict.items():
-                        msgs = [m for e in errors for m in e.messages]
-                        if page_form is not None and field in page_form.fields:
-                            page_form.add_error(field, msgs)
-                        else:
-                            form.add_error(
-                                field if field in form.fields else ("files" if field.startswith("piece") else None),
-                                msgs,
-                            )
-                else:
-                    form.add_error(None, error.messages)
+                _counter_errors(error, form, page_form)
             else:
-                messages.success(
-                    request,
-                    _("Demande %(code)s déposée pour l'usager ; l'accusé de réception peut être imprimé.")
-                    % {"code": req.tracking_code},
-                )
-                for notice in refusal_notices(form.cleaned_data["files"]):
-                    messages.warning(request, notice)
-                if perms.can_view_request(request.user, req):
-                    return redirect(_detail_url(req.tracking_code))
-                return redirect("backoffice:request_counter_done", code=req.tracking_code)
+                return _counter_filed(request, req, form)
     return render(
         request,
         "backoffice/requests/counter_file.html",
-        {
-            "citizen": citizen,
-            "form": form,
-            "page_form": page_form,
-            "procedures": list(pages) if pages is not None else None,
-            "procedure": procedure,
-        },
+        {"citizen": citizen, "form": form, "page_form": page_form, "procedures": list(pages), "procedure": procedure},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -445,8 +443,6 @@ def counter_done(request, code):
 
 def counter_acknowledgement(request, code):
     """The acknowledgement PDF of a request I filed at the counter (or may see), to print for the citizen."""
-    from demandes.pdf import acknowledgement_pdf
-
     _require_agent(request.user)
     req = selectors.request_filed_by(user=request.user, code=code, http_request=request)
     response = HttpResponse(acknowledgement_pdf(req), content_type="application/pdf")
