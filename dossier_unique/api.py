@@ -1,4 +1,4 @@
-"""Read endpoints of the social file under ``/api/v1/`` (mounted on ``grc.api.api``).
+"""Read endpoints of the social file under ``/api/v1/`` (mounted on ``config.api.api``).
 
 Same selectors as the back office, so the same permission filters, the same 404s (a file, note or
 document the caller may not see does not exist for them) and the same access-log rows: each call
@@ -14,10 +14,10 @@ from ninja import Query, Router
 
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
+from grc.downloads import attachment_response
 from grc.schemas import MessageOut, ObjectId, ValidationErrorOut
 
 from . import selectors
-from .documents import attachment_response
 from .models import Accompaniment, SocialFile
 from .schemas import (
     DocumentOut,
@@ -126,4 +126,8 @@ def file_documents(request, file_id: ObjectId, page: Query[PageQuery]):
 def document_content(request, document_id: ObjectId):
     """Download a document (as an attachment, with its checked content type)."""
     document = selectors.document_get(user=request.auth, pk=document_id, request=request)
-    return attachment_response(document)
+    return attachment_response(
+        file=document.content,
+        filename=document.original_name or f"document-{document.pk}",
+        content_type=document.content_type,
+    )

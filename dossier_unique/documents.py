@@ -12,7 +12,6 @@ import os
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
-from django.http import FileResponse
 
 
 class PrivateDocumentStorage(FileSystemStorage):
@@ -37,16 +36,3 @@ def document_storage():
     if "dsu_documents" in settings.STORAGES:
         return storages["dsu_documents"]
     return PrivateDocumentStorage()
-
-
-def attachment_response(document) -> FileResponse:
-    """A document's bytes as a download: its checked content type, never rendered inline nor cached."""
-    response = FileResponse(
-        document.content.open("rb"),
-        as_attachment=True,
-        filename=document.original_name or f"document-{document.pk}",
-        content_type=document.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
