@@ -30,6 +30,7 @@ from .models import (
     TimelineEntry,
     Visibility,
 )
+from .services.access import resync_file_access
 
 CONTENT_MODELS = {
     "accompaniments": Accompaniment,
@@ -59,8 +60,6 @@ def _merge_entry(target, file, actor, title):
 
 
 def move(*, source, target, actor):
-    from .services import resync_file_access
-
     reason = _reason(source, target)
     source_file = SocialFile.objects.filter(citizen=source).first()
     target_file = SocialFile.objects.filter(citizen=target).first()
@@ -91,8 +90,8 @@ def move(*, source, target, actor):
         moved["timeline_file"] = [e.pk for e in file_entries]
         moved["source_file"] = source_file.pk
         moved["target_file"] = target_file.pk
-        resync_file_access(source_file, actor, reason=reason)
-        resync_file_access(target_file, actor, reason=reason)
+        resync_file_access(file=source_file, actor=actor, reason=reason)
+        resync_file_access(file=target_file, actor=actor, reason=reason)
 
     if source_file is not None or entries:
         _merge_entry(target, target_file, actor, _("Fusion avec la fiche usager n° %(pk)s") % {"pk": source.pk})
@@ -100,8 +99,6 @@ def move(*, source, target, actor):
 
 
 def restore(*, source, target, moved, actor):
-    from .services import resync_file_access
-
     if not moved:
         return
     reason = _reason(source, target, undo=True)
@@ -129,8 +126,8 @@ def restore(*, source, target, moved, actor):
         for entry in file_entries:
             entry.file = source_file
         _update(TimelineEntry, file_entries, ["file"], actor, reason)
-        resync_file_access(source_file, actor, reason=reason)
-        resync_file_access(target_file, actor, reason=reason)
+        resync_file_access(file=source_file, actor=actor, reason=reason)
+        resync_file_access(file=target_file, actor=actor, reason=reason)
 
     if moved.get("file") or moved.get("source_file") or moved.get("timeline"):
         _merge_entry(

@@ -2,7 +2,8 @@
 
 from django_tasks import task
 
-from .services import expire_grants_and_emergency_accesses, team_groups_sync_all
+from .services.access import team_groups_sync_all
+from .services.expiry import expire_grants_and_emergency_accesses
 
 
 @task()

@@ -43,6 +43,22 @@ def registered_sources() -> dict[str, TimelineSource]:
     return dict(_SOURCES)
 
 
+_K = TimelineEntry.Kind
+# The social file's own sources, registered by ``DossierUniqueConfig.ready`` like any other app's.
+# (``merge`` entries have no source: they are about the citizen record, not a row of this app.)
+SOCIAL_FILE_SOURCES = (
+    TimelineSource(
+        "dossier_unique.accompaniment",
+        frozenset({_K.ACCOMPANIMENT_OPENED, _K.ACCOMPANIMENT_CLOSED, _K.ACCOMPANIMENT_TRANSFERRED}),
+    ),
+    TimelineSource("dossier_unique.filemember", frozenset({_K.MEMBER_ADDED, _K.MEMBER_ENDED})),
+    TimelineSource("dossier_unique.note", frozenset({_K.NOTE})),
+    TimelineSource("dossier_unique.document", frozenset({_K.DOCUMENT_ADDED})),
+    TimelineSource("dossier_unique.sharinggrant", frozenset({_K.GRANT_GIVEN, _K.GRANT_REVOKED})),
+    TimelineSource("dossier_unique.emergencyaccess", frozenset({_K.EMERGENCY_ACCESS})),
+)
+
+
 def timeline_record(
     *,
     citizen_id: int,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.form_helpers import FRENCH_DATE_FORMATS, AccessibleFormMixin
 from backoffice.widgets import FastSelect
+from dossier_unique.limits import EMERGENCY_REASON_MIN_LENGTH, emergency_access_max_hours, note_too_long_message
 from dossier_unique.models import (
     NOTE_MAX_LENGTH,
     Accompaniment,
@@ -28,7 +29,6 @@ from dossier_unique.models import (
     TimelineEntry,
     Visibility,
 )
-from dossier_unique.services import EMERGENCY_REASON_MIN_LENGTH, emergency_access_max_hours, note_too_long_message
 from grc.uploads import UploadField
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", *FRENCH_DATE_FORMATS]

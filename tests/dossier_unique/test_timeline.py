@@ -3,6 +3,7 @@ from django.db import transaction
 
 from dossier_unique import selectors, services
 from dossier_unique.models import Note, Programme, TimelineEntry, Visibility
+from dossier_unique.services import accompaniments
 from grc.audit.models import AccessLog
 from tests.dossier_unique.factories import TimelineEntryFactory, open_file, pdf_upload
 from tests.factories import CitizenFactory
@@ -42,7 +43,7 @@ def test_a_service_failing_after_its_write_leaves_nothing(citizen, team_a, worke
     def explode(*args, **kwargs):
         raise Boom
 
-    monkeypatch.setattr(services, "team_group_sync", explode)
+    monkeypatch.setattr(accompaniments, "team_group_sync", explode)
     with pytest.raises(Boom):
         services.accompaniment_open(file=file, programme=Programme.RSA, team=team_a, actor=worker_a)
     assert not TimelineEntry.objects.exists()

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from dossier_unique.services import expire_grants_and_emergency_accesses
+from dossier_unique.services.expiry import expire_grants_and_emergency_accesses
 
 
 class Command(BaseCommand):
