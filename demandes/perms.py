@@ -22,15 +22,11 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q
 
 from grc.models import Membership
-from grc.perms import membership_current_q
+from grc.perms import is_agent, membership_current_q
 
 from .models import Request
 
 REQUEST_ROLES = (Membership.Role.SOCIAL_WORKER, Membership.Role.INSTRUCTOR, Membership.Role.TEAM_MANAGER)
-
-
-def is_agent(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
 
 
 def is_citizen_account(user) -> bool:

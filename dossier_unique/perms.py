@@ -34,6 +34,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from grc import perms as grc_perms
 from grc.models import Membership
+from grc.perms import is_agent
 
 from .models import (
     Accompaniment,
@@ -46,10 +47,6 @@ from .models import (
 
 VIEW_FILE = "view_socialfile"
 FILE_ROLES = (Membership.Role.SOCIAL_WORKER, Membership.Role.INSTRUCTOR, Membership.Role.TEAM_MANAGER)
-
-
-def is_agent(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
 
 
 def current_membership_q(prefix: str = "", *, roles=FILE_ROLES) -> Q:

@@ -78,7 +78,7 @@ def is_dpo(user) -> bool:
     Nobody else — not a superuser without the role, not a team manager: these screens show
     every citizen's records and are reserved to the function the law designates (their pages 404).
     """
-    return _is_staff_agent(user) and Membership.Role.DPO in current_roles(user)
+    return is_agent(user) and Membership.Role.DPO in current_roles(user)
 
 
 def dpo_accounts():
@@ -88,7 +88,12 @@ def dpo_accounts():
     ).distinct()
 
 
-def _is_staff_agent(user) -> bool:
+def is_agent(user) -> bool:
+    """A Département agent: an authenticated, active staff account (never a citizen's portal account).
+
+    The first condition of every back-office rule here, in ``dossier_unique``, ``demandes`` and ``mail``;
+    what the agent may then do depends on their current memberships.
+    """
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
 
 
@@ -100,7 +105,7 @@ def can_search_citizens(user) -> bool:
     Citizens' portal accounts never. The identity is shared Département-wide; what is in a
     social file is governed by dossier_unique.perms, not here.
     """
-    if not _is_staff_agent(user):
+    if not is_agent(user):
         return False
     return user.is_superuser or bool(current_roles(user) & IDENTITY_READER_ROLES)
 
@@ -120,7 +125,7 @@ def can_edit_citizen(user, citizen) -> bool:
     Rules: active staff who are social workers, instructors, team managers or functional
     admins (not mailroom agents, not the DPO), or superusers; never a merged record.
     """
-    if not _is_staff_agent(user) or citizen is not None and citizen.is_merged:
+    if not is_agent(user) or citizen is not None and citizen.is_merged:
         return False
     return user.is_superuser or bool(current_roles(user) & IDENTITY_EDITOR_ROLES)
 
@@ -130,7 +135,7 @@ def can_merge_citizens(user) -> bool:
 
     Rules: team managers and functional admins (the identity mediation roles), or superusers.
     """
-    if not _is_staff_agent(user):
+    if not is_agent(user):
         return False
     return user.is_superuser or bool(current_roles(user) & MERGE_ROLES)
 
@@ -157,7 +162,7 @@ def can_manage_memberships(user) -> bool:
     Rules: an active staff account that is a superuser or holds ``grc.change_membership``. What
     they may do to their OWN memberships is narrower: see ``grc.services.memberships``.
     """
-    return _is_staff_agent(user) and (user.is_superuser or user.has_perm("grc.change_membership"))
+    return is_agent(user) and (user.is_superuser or user.has_perm("grc.change_membership"))
 
 
 def can_decide_membership_request(user, membership_request) -> bool:

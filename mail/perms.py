@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from grc.models import Membership
-from grc.perms import _is_staff_agent, current_roles, current_team_ids
+from grc.perms import current_roles, current_team_ids, is_agent
 
 MAILROOM_ROLES = {Membership.Role.MAILROOM_AGENT}
 
@@ -19,7 +19,7 @@ def can_receive_mail(user) -> bool:
     Rules: an active staff account (service accounts included) with a current mailroom-agent
     membership, or a superuser.
     """
-    if not _is_staff_agent(user):
+    if not is_agent(user):
         return False
     return user.is_superuser or bool(current_roles(user) & MAILROOM_ROLES)
 
@@ -35,7 +35,7 @@ def can_see_all_mail(user) -> bool:
 
 def mail_visible_q(user) -> Q | None:
     """The filter of the items ``user`` may see (None: none at all). See ``can_view_mail``."""
-    if not _is_staff_agent(user):
+    if not is_agent(user):
         return None
     if can_see_all_mail(user):
         return Q()
@@ -52,7 +52,7 @@ def can_view_mail(user, item) -> bool:
     (any role) in the team the item is routed to sees that item; nobody else (a 404 for them).
     Citizens' portal accounts never.
     """
-    if not _is_staff_agent(user):
+    if not is_agent(user):
         return False
     if can_see_all_mail(user):
         return True

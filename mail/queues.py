@@ -36,7 +36,7 @@ MAILROOM_STATES = {
 TEAM_SCOPES = ("tous", "moi", "non_attribues", "traites")
 
 
-_active = grc_perms._is_staff_agent
+_active = grc_perms.is_agent
 
 
 def is_mailroom_agent(user) -> bool:
