@@ -118,7 +118,7 @@ def ensure_organisation() -> tuple[User, dict[int, tuple[str, int | None]]]:
         team.pk: (team.kind, team.territory_id) for team in Team.objects.filter(kind__in=PROGRAMMES).order_by("pk")
     }
     for team in Team.objects.filter(pk__in=teams):
-        services.team_group(team)
+        services.team_group(team=team)
     return User.objects.get(email=BENCH_USER), teams
 
 
@@ -131,7 +131,7 @@ def load_files(count: int, teams: dict[int, tuple[str, int | None]], seed_value:
     count -= existing
     started = time.perf_counter()
     rng = random.Random(seed_value)
-    permission_id = services._view_permission().pk
+    permission_id = services.access._view_permission().pk
     group_of = dict(
         SocialFileGroupObjectPermission._meta.get_field("group")
         .related_model.objects.filter(dsu_team__team_id__in=teams)

@@ -7,8 +7,18 @@ class RequestsConfig(AppConfig):
     verbose_name = "Demandes"
 
     def ready(self):
+        # Imported here, not at the top: models may only be imported once the app registry is ready.
+        from dossier_unique.models import TimelineEntry
+        from dossier_unique.timeline import TimelineSource, register_source
         from grc.merge_registry import register
 
         from .merge import REQUESTS_HANDLER
 
         register(REQUESTS_HANDLER)
+        kinds = TimelineEntry.Kind
+        register_source(
+            TimelineSource(
+                model_label="grc_requests.request",
+                kinds=frozenset({kinds.REQUEST_SUBMITTED, kinds.REQUEST_STATUS, kinds.REQUEST_MESSAGE}),
+            )
+        )

@@ -79,23 +79,23 @@ def _web_request(*, account, citizen, page, actor, steps, counts):
 def _advance(request, steps, agent, account):
     if steps == "submitted":
         return
-    services.request_take_in_review(request, actor=agent)
+    services.request_take_in_review(request=request, actor=agent)
     if steps == "awaiting":
         services.request_ask_citizen(
-            request,
+            request=request,
             missing_items=["Certificat de scolarité pour l'année à venir"],
             message="Bonjour, il nous manque le certificat de scolarité pour instruire votre demande.",
             actor=agent,
         )
     elif steps == "accepted":
         services.request_message_post(
-            request, author=agent, body="Votre dossier est complet, merci.", files=[], from_citizen=False
+            request=request, author=agent, body="Votre dossier est complet, merci.", files=[], from_citizen=False
         )
-        services.request_accept(request, reason="Dossier complet et conforme.", actor=agent)
+        services.request_accept(request=request, reason="Dossier complet et conforme.", actor=agent)
     elif steps == "refused":
-        services.request_refuse(request, reason="La demande ne relève pas de ce dispositif.", actor=agent)
+        services.request_refuse(request=request, reason="La demande ne relève pas de ce dispositif.", actor=agent)
     elif steps == "closed":
-        services.request_close(request, reason="Demande en double.", actor=agent)
+        services.request_close(request=request, reason="Demande en double.", actor=agent)
 
 
 def seed(*, actor, counts) -> None:

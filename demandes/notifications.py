@@ -1,8 +1,9 @@
 """E-mails to the citizen about their request: short French notices, the procedure's name and a link.
 
 Nothing sensitive goes in an e-mail (no answers, no reasons, no message bodies): the citizen reads
-those in Mon espace after logging in. Sending happens in a background task scheduled on commit,
-so a rolled-back transition never e-mails anyone and a slow mail server never slows a page.
+those in Mon espace after logging in. Sending happens in a background task (``tasks.request_notice_send``) that
+the services schedule on commit, so a rolled-back transition never e-mails anyone and a slow mail
+server never slows a page.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import threading
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from .pdf import acknowledgement_pdf
 
 SUBJECTS = {
     "submitted": _("Accusé de réception de votre demande %(code)s"),
@@ -86,20 +88,13 @@ def suppressed():
         _suppressed.on = previous
 
 
-def schedule(request, kind: str) -> None:
-    """Send the ``kind`` notice for ``request`` once the current transaction commits."""
-    from .tasks import request_notice_send
-
-    if getattr(_suppressed, "on", False):
-        return
-    request_id = request.pk
-    transaction.on_commit(lambda: request_notice_send.enqueue(request_id, kind))
+def is_suppressed() -> bool:
+    """Whether the current code runs inside ``suppressed()`` (the services then schedule no notice)."""
+    return getattr(_suppressed, "on", False)
 
 
 def send(request, kind: str) -> bool:
     """Build and send one notice now. Returns False when the citizen has no e-mail address."""
-    from .pdf import acknowledgement_pdf
-
     to = recipient(request)
     if not to:
         return False

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
-from grc.models import Membership, Team
+from grc.models import Membership, Team, User
 from grc.perms import membership_current_q
 
 from . import perms
@@ -217,8 +217,6 @@ def queue_procedures(*, team_id: int) -> list[str]:
 
 def team_agents(*, team_id) -> list:
     """Current agents of a team who may be assigned its requests."""
-    from grc.models import User
-
     return list(
         # One filter() call: the team, the role and the dates are those of the same membership row.
         User.objects.filter(

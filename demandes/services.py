@@ -21,12 +21,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossier_unique.models import SocialFile, TimelineEntry, Visibility
+from dossier_unique.models import TimelineEntry
+from dossier_unique.timeline import timeline_record
 from grc import uploads
 from grc.history import save_tracked, track
 
 from . import notifications
 from .models import Request, RequestAttachment, RequestEvent, RequestMessage
+from .perms import is_team_member
+from .tasks import request_notice_send
 
 S = Request.Status
 
@@ -116,18 +119,16 @@ def _timeline(request: Request, *, kind: str, title: str, actor) -> TimelineEntr
     """
     if request.citizen_id is None:
         return None
-    file = SocialFile.objects.filter(citizen_id=request.citizen_id).only("pk").first()
-    entry = TimelineEntry(
-        citizen_id=request.citizen_id,
-        file=file,
-        kind=kind,
-        title=title[:200],
-        visibility=Visibility.FILE,
-        author=actor if getattr(actor, "is_authenticated", False) else None,
-        source_type=request._meta.label_lower,
-        source_id=str(request.pk),
-    )
-    return save_tracked(entry, actor if getattr(actor, "is_authenticated", False) else None)
+    return timeline_record(citizen_id=request.citizen_id, kind=kind, title=title, actor=actor, source=request)
+
+
+def _notify(request: Request, kind: str) -> None:
+    """E-mail the citizen the ``kind`` notice once the transaction commits (a rolled-back transition
+    e-mails nobody), unless notices are suppressed (``notifications.suppressed``: demo, bulk imports)."""
+    if notifications.is_suppressed():
+        return
+    request_id = request.pk
+    transaction.on_commit(lambda: request_notice_send.enqueue(request_id, kind))
 
 
 def _attach(request: Request, upload, *, actor, field_name: str = "", message=None) -> RequestAttachment:
@@ -261,7 +262,7 @@ def request_submit(*, request: Request, actor, citizen) -> Request:
         title=_("Demande déposée : %(procedure)s") % {"procedure": request.procedure_title},
         actor=actor,
     )
-    notifications.schedule(request, "submitted")
+    _notify(request, "submitted")
     return request
 
 
@@ -327,7 +328,7 @@ def request_open(
         title=_("Demande déposée : %(procedure)s") % {"procedure": request.procedure_title},
         actor=actor,
     )
-    notifications.schedule(request, "submitted")
+    _notify(request, "submitted")
     return request
 
 
@@ -350,12 +351,12 @@ def _transition(request, *, action, to_status, actor, comment="", reason="", vis
         actor=actor,
     )
     if notify:
-        notifications.schedule(request, notify)
+        _notify(request, notify)
     return request
 
 
 @transaction.atomic
-def request_take_in_review(request: Request, *, actor) -> Request:
+def request_take_in_review(*, request: Request, actor) -> Request:
     """submitted / awaiting citizen → in review (the agent starts working it)."""
     _locked(request)
     _check(request, "take_in_review")
@@ -365,7 +366,7 @@ def request_take_in_review(request: Request, *, actor) -> Request:
 
 
 @transaction.atomic
-def request_ask_citizen(request: Request, *, missing_items: list[str], message: str, actor) -> Request:
+def request_ask_citizen(*, request: Request, missing_items: list[str], message: str, actor) -> Request:
     """submitted / in review → awaiting citizen, with the list of what is missing (required) and a message."""
     _locked(request)
     _check(request, "ask_citizen")
@@ -391,7 +392,7 @@ def request_ask_citizen(request: Request, *, missing_items: list[str], message: 
 
 
 @transaction.atomic
-def request_citizen_answer(request: Request, *, message: str, files, actor) -> Request:
+def request_citizen_answer(*, request: Request, message: str, files, actor) -> Request:
     """awaiting citizen → in review: the citizen sends what was asked (a message and/or files)."""
     _locked(request)
     _check(request, "citizen_answer")
@@ -421,7 +422,7 @@ def request_citizen_answer(request: Request, *, message: str, files, actor) -> R
 
 
 @transaction.atomic
-def request_accept(request: Request, *, reason: str = "", actor) -> Request:
+def request_accept(*, request: Request, reason: str = "", actor) -> Request:
     """submitted / in review → accepted (final)."""
     _locked(request)
     _check(request, "accept")
@@ -431,7 +432,7 @@ def request_accept(request: Request, *, reason: str = "", actor) -> Request:
 
 
 @transaction.atomic
-def request_refuse(request: Request, *, reason: str, actor) -> Request:
+def request_refuse(*, request: Request, reason: str, actor) -> Request:
     """submitted / in review / awaiting citizen → refused (final); the reason is required and shown to the citizen."""
     _locked(request)
     _check(request, "refuse")
@@ -443,7 +444,7 @@ def request_refuse(request: Request, *, reason: str, actor) -> Request:
 
 
 @transaction.atomic
-def request_close(request: Request, *, reason: str, actor) -> Request:
+def request_close(*, request: Request, reason: str, actor) -> Request:
     """Any open status → closed without follow-up (final); the reason is required."""
     _locked(request)
     _check(request, "close")
@@ -455,13 +456,11 @@ def request_close(request: Request, *, reason: str, actor) -> Request:
 
 
 @transaction.atomic
-def request_assign(request: Request, user, actor) -> Request:
+def request_assign(*, request: Request, user, actor) -> Request:
     """Give an open request to ``user`` (a current member of its team), or unassign with ``None``.
 
     Internal step: an event the citizen does not see, no e-mail.
     """
-    from .perms import is_team_member
-
     _locked(request)
     _check(request, "assign")
     if user is not None and not is_team_member(user, request.team_id):
@@ -480,7 +479,7 @@ def request_assign(request: Request, user, actor) -> Request:
 
 
 @transaction.atomic
-def request_forward(request: Request, team, reason: str, actor) -> Request:
+def request_forward(*, request: Request, team, reason: str, actor) -> Request:
     """Send an open request to another team (reason required); it becomes unassigned there."""
     _locked(request)
     _check(request, "forward")
@@ -504,7 +503,7 @@ def request_forward(request: Request, team, reason: str, actor) -> Request:
 
 
 @transaction.atomic
-def request_message_post(request: Request, *, author, body: str, files=None, from_citizen: bool) -> RequestMessage:
+def request_message_post(*, request: Request, author, body: str, files=None, from_citizen: bool) -> RequestMessage:
     """Add a message (with optional attachments) to a filed request's thread; the other side is told.
 
     A message from the team e-mails the citizen; a citizen's message writes a timeline entry.
@@ -533,12 +532,12 @@ def request_message_post(request: Request, *, author, body: str, files=None, fro
         actor=author,
     )
     if not from_citizen:
-        notifications.schedule(request, "message")
+        _notify(request, "message")
     return message
 
 
 @transaction.atomic
-def request_messages_mark_read(request: Request, *, from_citizen: bool) -> int:
+def request_messages_mark_read(*, request: Request, from_citizen: bool) -> int:
     """Mark as read the messages written by the other side (``from_citizen`` = whose messages)."""
     return request.messages.filter(from_citizen=from_citizen, read_at__isnull=True).update(read_at=timezone.now())
 

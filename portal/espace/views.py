@@ -186,7 +186,7 @@ def _detail(request, req, *, message_form=None, answer_form=None, status=200):
 def request_detail(request, code):
     """One of my requests: status history, answers, files, thread, what is missing."""
     req = selectors.request_get(user=request.user, code=code, http_request=request)
-    services.request_messages_mark_read(req, from_citizen=False)
+    services.request_messages_mark_read(request=req, from_citizen=False)
     return _detail(request, req)
 
 
@@ -198,7 +198,7 @@ def message_post(request, code):
     if form.is_valid():
         try:
             services.request_message_post(
-                req,
+                request=req,
                 author=request.user,
                 body=form.cleaned_data["body"],
                 files=form.cleaned_data["files"],
@@ -237,7 +237,7 @@ def answer(request, code):
     if form.is_valid():
         try:
             services.request_citizen_answer(
-                req, message=form.cleaned_data["message"], files=form.cleaned_data["files"], actor=request.user
+                request=req, message=form.cleaned_data["message"], files=form.cleaned_data["files"], actor=request.user
             )
         except ValidationError as error:
             add_service_error(form, error)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.files.uploadedfile import SimpleUploadedFile
 from wagtail.models import Page
 
-from grc.models import Membership
 from demandes import services
+from grc.models import Membership
 from tests.dossier_unique.factories import PDF_BYTES, PNG_BYTES
 from tests.factories import CitizenFactory, MembershipFactory, UserFactory
 

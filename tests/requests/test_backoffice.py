@@ -5,9 +5,9 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from grc.audit.models import AccessLog
 from demandes import services
 from demandes.models import Request
+from grc.audit.models import AccessLog
 from tests.factories import CitizenFactory, verify_otp
 from tests.requests.factories import PDF_BYTES, filed_request, instructor, pdf_upload, procedure_page
 
@@ -48,7 +48,7 @@ def test_queue_filters_and_query_count_is_constant(agent_client, agent, team_a, 
     for _i in range(3):
         filed_request(team=team_a)
     mine = filed_request(team=team_a)
-    services.request_assign(mine, agent, agent)
+    services.request_assign(request=mine, user=agent, actor=agent)
     url = reverse("backoffice:request_queue", args=[team_a.pk])
     with django_assert_max_num_queries(16):
         response = agent_client.get(url, {"attribution": "me"})
@@ -73,7 +73,11 @@ def test_instruction_screen_shows_everything_and_logs(agent_client, agent, team_
     request = filed_request(team=team_a, answers={"ecole": "Collège <b>Anne</b>"})
     account = request.account
     services.request_message_post(
-        request, author=account, body="<script>alert(1)</script>", files=[pdf_upload("rib.pdf")], from_citizen=True
+        request=request,
+        author=account,
+        body="<script>alert(1)</script>",
+        files=[pdf_upload("rib.pdf")],
+        from_citizen=True,
     )
     with django_assert_max_num_queries(30):
         response = agent_client.get(reverse("backoffice:request_detail", args=[request.tracking_code]))
@@ -170,7 +174,7 @@ def test_message_with_wrong_file_type_is_sent_without_it_and_says_so(agent_clien
 def test_attachment_download_checked_and_logged(agent_client, agent, client, worker_b, team_a):
     account_request = filed_request(team=team_a)
     message = services.request_message_post(
-        account_request, author=account_request.account, body="pièce", files=[pdf_upload()], from_citizen=True
+        request=account_request, author=account_request.account, body="pièce", files=[pdf_upload()], from_citizen=True
     )
     attachment = message.attachments.get()
     url = reverse("backoffice:request_attachment_download", args=[attachment.pk])
@@ -185,7 +189,7 @@ def test_attachment_download_checked_and_logged(agent_client, agent, client, wor
 def test_attachment_of_another_team_is_404(client, worker_b, team_a):
     request = filed_request(team=team_a)
     message = services.request_message_post(
-        request, author=request.account, body="pièce", files=[pdf_upload()], from_citizen=True
+        request=request, author=request.account, body="pièce", files=[pdf_upload()], from_citizen=True
     )
     verify_otp(client, worker_b)
     url = reverse("backoffice:request_attachment_download", args=[message.attachments.get().pk])
@@ -269,14 +273,14 @@ def test_instruction_screen_query_count_does_not_grow_with_messages(
     agent_client, team_a, django_assert_max_num_queries
 ):
     request = filed_request(team=team_a)
-    services.request_message_post(request, author=request.account, body="m", files=[], from_citizen=True)
+    services.request_message_post(request=request, author=request.account, body="m", files=[], from_citizen=True)
     url = reverse("backoffice:request_detail", args=[request.tracking_code])
     agent_client.get(url)
     with django_assert_max_num_queries(26) as few:
         agent_client.get(url)
     for i in range(4):
         services.request_message_post(
-            request, author=request.account, body=f"m{i}", files=[pdf_upload(f"p{i}.pdf")], from_citizen=True
+            request=request, author=request.account, body=f"m{i}", files=[pdf_upload(f"p{i}.pdf")], from_citizen=True
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         agent_client.get(url)

@@ -6,11 +6,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from demandes import services
+from demandes.models import Request
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
 from grc.models import Membership
-from demandes import services
-from demandes.models import Request
 from tests.factories import AddressFactory, MembershipFactory, UserFactory, verify_otp
 from tests.requests.factories import PDF_BYTES, citizen_account, filed_request, instructor, pdf_upload, procedure_page
 
@@ -55,9 +55,11 @@ def test_request_of_someone_else_is_404(client, team_a):
 def test_request_page_history_messages_and_ack_pdf(client, team_a):
     request = filed_request(team=team_a)
     agent = instructor(team_a)
-    services.request_take_in_review(request, actor=agent)
-    services.request_assign(request, agent, agent)
-    services.request_message_post(request, author=agent, body="Bonjour <b>Madame</b>", files=[], from_citizen=False)
+    services.request_take_in_review(request=request, actor=agent)
+    services.request_assign(request=request, user=agent, actor=agent)
+    services.request_message_post(
+        request=request, author=agent, body="Bonjour <b>Madame</b>", files=[], from_citizen=False
+    )
     client.force_login(request.account)
     response = client.get(reverse("espace:request_detail", args=[request.tracking_code]))
     body = response.content.decode()
@@ -72,7 +74,7 @@ def test_request_page_history_messages_and_ack_pdf(client, team_a):
 def test_citizen_answers_request_for_documents(client, team_a):
     request = filed_request(team=team_a)
     agent = instructor(team_a)
-    services.request_ask_citizen(request, missing_items=["Certificat de scolarité"], message="", actor=agent)
+    services.request_ask_citizen(request=request, missing_items=["Certificat de scolarité"], message="", actor=agent)
     client.force_login(request.account)
     url = reverse("espace:request_detail", args=[request.tracking_code])
     assert "Certificat de scolarité" in client.get(url).content.decode()
@@ -89,7 +91,7 @@ def test_citizen_answers_request_for_documents(client, team_a):
 def test_citizen_answer_with_only_an_oversized_file_is_refused_and_says_why(client, team_a, settings):
     settings.DOCUMENT_MAX_BYTES = 10
     request = filed_request(team=team_a)
-    services.request_ask_citizen(request, missing_items=["RIB"], message="", actor=instructor(team_a))
+    services.request_ask_citizen(request=request, missing_items=["RIB"], message="", actor=instructor(team_a))
     client.force_login(request.account)
     response = client.post(
         reverse("espace:request_answer", args=[request.tracking_code]), {"answer-files": [pdf_upload("rib.pdf")]}
@@ -115,7 +117,7 @@ def test_citizen_message_with_script_is_escaped_and_bad_file_refused(client, tea
 def test_attachment_download_own_only(client, team_a):
     request = filed_request(team=team_a)
     message = services.request_message_post(
-        request, author=request.account, body="x", files=[pdf_upload()], from_citizen=True
+        request=request, author=request.account, body="x", files=[pdf_upload()], from_citizen=True
     )
     url = reverse("espace:attachment_download", args=[message.attachments.get().pk])
     client.force_login(request.account)
@@ -132,7 +134,7 @@ def test_data_download_json_and_pdf(client, team_a):
     request = filed_request(team=team_a, answers={"ecole": "Collège Chateaubriand"})
     account = request.account
     AddressFactory(citizen=account.citizen, line1="3 rue de Brest")
-    services.request_message_post(request, author=account, body="Question", files=[], from_citizen=True)
+    services.request_message_post(request=request, author=account, body="Question", files=[], from_citizen=True)
     client.force_login(account)
     response = client.get(reverse("espace:data_json"))
     data = json.loads(response.content)

@@ -1,11 +1,11 @@
 import pytest
 from django.urls import reverse
 
+from demandes import perms, selectors, services
+from demandes.models import Request
 from dossier_unique.models import TimelineEntry
 from dossier_unique.selectors import timeline_for
 from grc.audit.models import AccessLog
-from demandes import perms, selectors, services
-from demandes.models import Request
 from grc.services.merge import citizen_merge, merge_undo
 from tests.factories import CitizenFactory, MembershipFactory, verify_otp
 from tests.requests.factories import filed_request, instructor
@@ -51,12 +51,12 @@ def test_social_worker_sees_timeline_entry_but_not_the_request(team_a, team_b, w
 def test_assigned_agent_outside_team_keeps_access(team_a, team_b):
     request = filed_request(team=team_a)
     agent_a = instructor(team_a)
-    services.request_assign(request, agent_a, agent_a)
-    services.request_forward(request, team_b, "compétence", agent_a)
+    services.request_assign(request=request, user=agent_a, actor=agent_a)
+    services.request_forward(request=request, team=team_b, reason="compétence", actor=agent_a)
     request.refresh_from_db()
     assert not perms.can_view_request(agent_a, request)  # forwarding unassigns
     agent_b = instructor(team_b)
-    services.request_assign(request, agent_b, agent_b)
+    services.request_assign(request=request, user=agent_b, actor=agent_b)
     assert perms.can_view_request(agent_b, request)
     assert selectors.requests_for(user=agent_b).filter(pk=request.pk).exists()
 
@@ -120,7 +120,7 @@ def test_citizen_cannot_use_the_api(client, team_a):
 def test_timeline_entry_kinds_for_workflow(team_a):
     request = filed_request(team=team_a)
     agent = instructor(team_a)
-    services.request_message_post(request, author=agent, body="Bonjour", files=[], from_citizen=False)
+    services.request_message_post(request=request, author=agent, body="Bonjour", files=[], from_citizen=False)
     kinds = set(TimelineEntry.objects.filter(source_id=str(request.pk)).values_list("kind", flat=True))
     assert kinds == {TimelineEntry.Kind.REQUEST_SUBMITTED, TimelineEntry.Kind.REQUEST_MESSAGE}
 

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from dossier_unique.models import TimelineEntry
 from demandes import services
 from demandes.models import Request, RequestAttachment, RequestEvent
+from dossier_unique.models import TimelineEntry
 from tests.factories import UserFactory
 from tests.requests.factories import citizen_account, filed_request, instructor, pdf_upload, procedure_page
 
@@ -115,20 +115,23 @@ def test_full_workflow_with_events_and_emails(team_a, django_capture_on_commit_c
     agent = instructor(team_a)
     request = filed_request(team=team_a)
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_take_in_review(request, actor=agent)
+        services.request_take_in_review(request=request, actor=agent)
         services.request_ask_citizen(
-            request, missing_items=["Certificat de scolarité", " "], message="Merci de nous envoyer", actor=agent
+            request=request,
+            missing_items=["Certificat de scolarité", " "],
+            message="Merci de nous envoyer",
+            actor=agent,
         )
     request.refresh_from_db()
     assert request.status == S.AWAITING_CITIZEN and request.missing_items == ["Certificat de scolarité"]
     assert request.assigned_to == agent
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_citizen_answer(request, message="Voici", files=[pdf_upload()], actor=request.account)
+        services.request_citizen_answer(request=request, message="Voici", files=[pdf_upload()], actor=request.account)
     request.refresh_from_db()
     assert request.status == S.IN_REVIEW and request.missing_items == []
     assert request.attachments.filter(message__isnull=False).count() == 1
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_accept(request, reason="Dossier complet", actor=agent)
+        services.request_accept(request=request, reason="Dossier complet", actor=agent)
     request.refresh_from_db()
     assert request.status == S.ACCEPTED and request.decided_at and request.decision_reason == "Dossier complet"
     steps = list(RequestEvent.objects.filter(request=request).values_list("to_status", flat=True))
@@ -145,35 +148,35 @@ def test_refuse_requires_a_reason_and_final_status_is_final(team_a):
     agent = instructor(team_a)
     request = filed_request(team=team_a)
     with pytest.raises(ValidationError) as exc:
-        services.request_refuse(request, reason="  ", actor=agent)
+        services.request_refuse(request=request, reason="  ", actor=agent)
     assert "obligatoire" in exc.value.message_dict["reason"][0]
-    services.request_refuse(request, reason="Hors critères", actor=agent)
+    services.request_refuse(request=request, reason="Hors critères", actor=agent)
     with pytest.raises(ValidationError, match="n'est pas possible"):
-        services.request_take_in_review(request, actor=agent)
+        services.request_take_in_review(request=request, actor=agent)
     with pytest.raises(ValidationError, match="n'est pas possible"):
-        services.request_accept(request, actor=agent)
+        services.request_accept(request=request, actor=agent)
 
 
 def test_ask_citizen_requires_missing_items(team_a):
     agent = instructor(team_a)
     request = filed_request(team=team_a)
     with pytest.raises(ValidationError) as exc:
-        services.request_ask_citizen(request, missing_items=["", " "], message="", actor=agent)
+        services.request_ask_citizen(request=request, missing_items=["", " "], message="", actor=agent)
     assert "missing_items" in exc.value.message_dict
 
 
 def test_citizen_answer_only_when_awaiting(team_a):
     request = filed_request(team=team_a)
     with pytest.raises(ValidationError, match="n'est pas possible"):
-        services.request_citizen_answer(request, message="x", files=[], actor=request.account)
+        services.request_citizen_answer(request=request, message="x", files=[], actor=request.account)
 
 
 def test_close_requires_reason(team_a):
     agent = instructor(team_a)
     request = filed_request(team=team_a)
     with pytest.raises(ValidationError):
-        services.request_close(request, reason="", actor=agent)
-    services.request_close(request, reason="Doublon", actor=agent)
+        services.request_close(request=request, reason="", actor=agent)
+    services.request_close(request=request, reason="Doublon", actor=agent)
     assert Request.objects.get(pk=request.pk).status == S.CLOSED
 
 
@@ -181,11 +184,11 @@ def test_assign_only_to_team_member_and_forward_unassigns(team_a, team_b, worker
     agent = instructor(team_a)
     request = filed_request(team=team_a)
     with pytest.raises(ValidationError, match="n'appartient pas"):
-        services.request_assign(request, worker_b, agent)
-    services.request_assign(request, agent, agent)
+        services.request_assign(request=request, user=worker_b, actor=agent)
+    services.request_assign(request=request, user=agent, actor=agent)
     with pytest.raises(ValidationError):
-        services.request_forward(request, team_b, "", agent)
-    services.request_forward(request, team_b, "Relève de la polyvalence", agent)
+        services.request_forward(request=request, team=team_b, reason="", actor=agent)
+    services.request_forward(request=request, team=team_b, reason="Relève de la polyvalence", actor=agent)
     request.refresh_from_db()
     assert request.team == team_b and request.assigned_to is None
     assert not request.events.filter(visible_to_citizen=False, comment__contains="Attribuée").exclude(actor=agent)
@@ -197,7 +200,7 @@ def test_message_from_team_emails_citizen_without_body(team_a, django_capture_on
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.request_message_post(
-            request, author=agent, body="Votre RIB est illisible", files=[], from_citizen=False
+            request=request, author=agent, body="Votre RIB est illisible", files=[], from_citizen=False
         )
     assert len(mail.outbox) == 1 and "RIB" not in mail.outbox[0].body
 
@@ -205,10 +208,12 @@ def test_message_from_team_emails_citizen_without_body(team_a, django_capture_on
 def test_message_refuses_empty_body_and_bad_file(team_a):
     request = filed_request(team=team_a)
     with pytest.raises(ValidationError):
-        services.request_message_post(request, author=request.account, body=" ", files=[], from_citizen=True)
+        services.request_message_post(request=request, author=request.account, body=" ", files=[], from_citizen=True)
     bad = SimpleUploadedFile("virus.exe", b"MZ\x90\x00", content_type="application/octet-stream")
     with pytest.raises(ValidationError) as exc:
-        services.request_message_post(request, author=request.account, body="ok", files=[bad], from_citizen=True)
+        services.request_message_post(
+            request=request, author=request.account, body="ok", files=[bad], from_citizen=True
+        )
     assert "files" in exc.value.message_dict
 
 
