@@ -46,25 +46,31 @@ def _repoint(model: type[models.Model], field: str, rows: list, citizen, actor, 
     bulk_update_with_history(rows, model, [field], default_user=actor, default_change_reason=reason)
 
 
-def foreign_key_handler(name: str, model: type[models.Model], field: str = "citizen") -> MergeHandler:
+def foreign_key_handler(
+    name: str, model: type[models.Model], field: str = "citizen", *, key: str | None = None, counted: bool = True
+) -> MergeHandler:
     """A handler moving every ``model`` row whose ``field`` (a FK to Citizen) points at the loser.
 
-    ``moves`` records the primary keys moved; undo moves back those still on the survivor.
+    ``moves`` records the primary keys moved (under ``{key: [...]}`` when ``key`` is given: the shape
+    merges already stored by an app expect at undo); undo moves back those still on the survivor.
+    ``counted=False`` leaves the handler out of ``merge_preview``.
     """
 
     def move(*, source, target, actor):
         rows = list(model._default_manager.filter(**{field: source}).order_by("pk"))
         _repoint(model, field, rows, target, actor, _merge_reason(source, target))
-        return [row.pk for row in rows]
+        ids = [row.pk for row in rows]
+        return {key: ids} if key else ids
 
     def restore(*, source, target, moved, actor):
-        rows = list(model._default_manager.filter(pk__in=moved or [], **{field: target}).order_by("pk"))
+        ids = (moved or {}).get(key, []) if key else moved
+        rows = list(model._default_manager.filter(pk__in=ids or [], **{field: target}).order_by("pk"))
         _repoint(model, field, rows, source, actor, _undo_reason(source, target))
 
     def count(*, citizen):
         return model._default_manager.filter(**{field: citizen}).count()
 
-    return MergeHandler(name=name, move=move, restore=restore, count=count)
+    return MergeHandler(name=name, move=move, restore=restore, count=count if counted else None)
 
 
 def _move_portal_account(*, source, target, actor):
