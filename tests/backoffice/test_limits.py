@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from backoffice.files.forms import REASON_MAX_LENGTH
@@ -56,7 +57,7 @@ def test_a_note_of_the_maximum_length_is_saved(client, followed, worker_a):
 
 def test_the_note_service_refuses_a_note_past_the_limit(followed, worker_a):
     file, _accompaniment = followed
-    with pytest.raises(services.ValidationError) as error:
+    with pytest.raises(ValidationError) as error:
         services.note_write(
             file=file, author=worker_a, text="z" * (NOTE_MAX_LENGTH + 1), kind="appel", visibility="file"
         )
