@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from backoffice.citizens.forms import CitizenSearchForm
+from backoffice.display import sentence_case
 from grc import nir as nir_rules
 from grc import perms
 from grc.models import Address, Citizen
@@ -28,17 +29,6 @@ HISTORY_HIDDEN_FIELDS = {
     "search_phonetic",
     "updated_at",
 }
-
-
-def sentence_case(label) -> str:
-    """Upper-case the first letter only ("code INSEE" → "Code INSEE", not "Code insee")."""
-    label = str(label)
-    return label[:1].upper() + label[1:]
-
-
-def nir_display(user, citizen: Citizen) -> str:
-    """The NIR as ``user`` may see it: the one rule the API uses too (``grc.perms.visible_nir``)."""
-    return perms.visible_nir(user, citizen)
 
 
 def _current_addresses(citizen: Citizen) -> list[Address]:
@@ -84,7 +74,7 @@ def _identity_context(user, citizen: Citizen) -> dict:
         "past_addresses": [a for a in addresses if not a.is_current],
         "contact_points": sorted(citizen.contact_points.all(), key=lambda c: (not c.is_primary, c.kind, c.pk)),
         "memberships": memberships,
-        "nir": nir_display(user, citizen),
+        "nir": perms.visible_nir(user, citizen),
         "can_edit": perms.can_edit_citizen(user, citizen),
     }
 

@@ -15,9 +15,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from backoffice.citizens.views import nir_display
-from backoffice.citizens.views import sentence_case as _sentence_case
+from backoffice.display import sentence_case
 from backoffice.identity.forms import DismissForm, MergeForm, MergeUndoForm
+from grc import perms
 from grc.audit.models import AccessLog
 from grc.forms import add_service_error
 from grc.models import Citizen, DuplicateSuspicion
@@ -51,7 +51,7 @@ def suspicion_list(request):
 
 def _display(citizen: Citizen, name: str, user) -> str:
     if name == "nir":
-        return nir_display(user, citizen) or "—"
+        return perms.visible_nir(user, citizen) or "—"
     value = getattr(citizen, name)
     display = getattr(citizen, f"get_{name}_display", None)
     if display is not None:
@@ -83,7 +83,7 @@ def _comparison(a: Citizen, b: Citizen, user) -> tuple[list[dict], list[tuple[st
     """Rows of the side-by-side table, and the identity fields whose values differ (for the merge form)."""
     rows, differing = [], []
     for name in IDENTITY_FIELDS:
-        label = _sentence_case(Citizen._meta.get_field(name).verbose_name)
+        label = sentence_case(Citizen._meta.get_field(name).verbose_name)
         differs = getattr(a, name) != getattr(b, name)
         rows.append(
             {"name": name, "label": label, "a": _display(a, name, user), "b": _display(b, name, user), "diff": differs}
