@@ -4,6 +4,7 @@ from django.db import transaction
 from dossier_unique import selectors, services
 from dossier_unique.models import Note, Programme, TimelineEntry, Visibility
 from dossier_unique.services import accompaniments
+from dossier_unique.timeline import registered_sources
 from grc.audit.models import AccessLog
 from tests.dossier_unique.factories import TimelineEntryFactory, open_file, pdf_upload
 from tests.factories import CitizenFactory
@@ -130,3 +131,11 @@ def test_other_citizens_entries_stay_out(followed, worker_a, team_a):
     file, _ = followed
     open_file(citizen=CitizenFactory(), team=team_a, actor=worker_a)
     assert {e.citizen_id for e in selectors.timeline_for(user=worker_a, file=file)} == {file.citizen_id}
+
+
+def test_every_kind_a_source_writes_is_registered_by_its_app():
+    """The social file, requests and mail declare their timeline sources from ready(): readers ask the registry."""
+    sources = registered_sources()
+    kinds = {kind for source in sources.values() for kind in source.kinds}
+    assert {"dossier_unique.note", "dossier_unique.document", "grc_requests.request", "mail.mailitem"} <= set(sources)
+    assert kinds == set(TimelineEntry.Kind.values) - {TimelineEntry.Kind.MERGE, TimelineEntry.Kind.APPOINTMENT}
