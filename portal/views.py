@@ -26,55 +26,29 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from demandes.models import Request
+from demandes.selectors import request_get, requests_for
+from demandes.services import request_draft_save, request_submit
 from grc.forms import add_service_error
 from grc.models import Citizen
-from demandes.models import Request
+from portal.accounts.linking import ensure_citizen
+from portal.accounts.selectors import assurance_level
 
 ACTION_DRAFT = "draft"
 ACTION_AUTOSAVE = "autosave"
 ACTION_REVIEW = "review"
 
 
-def _url(name: str, fallback: str, **kwargs) -> str:
-    try:
-        return reverse(name, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return fallback
-
-
 def login_url() -> str:
-    return _url("accounts:login", "/connexion/")
-
-
-def assurance_level(user) -> int:
-    """The identity assurance level of a portal account: the higher of its citizen's and its profile's.
-
-    The profile's level is what the account itself proved (e-mail verified, FranceConnect login); as
-    in ``portal.accounts.linking``, FranceConnect counts only with the provider identity that earned it.
-    """
-    from portal.accounts.models import CitizenProfile
-
-    levels = [Citizen.Assurance.DECLARED]
-    citizen = Citizen.objects.filter(user=user).only("assurance_level").first()
-    if citizen is not None:
-        levels.append(citizen.assurance_level)
-    profile = CitizenProfile.objects.filter(user=user).only("assurance_level").first()
-    if profile is not None:
-        level = profile.assurance_level
-        if level >= Citizen.Assurance.FRANCECONNECT and not user.oidc_identities.exists():
-            level = Citizen.Assurance.DOCUMENT_CHECKED
-        levels.append(level)
-    return max(levels)
+    return reverse("accounts:login")
 
 
 def _draft_for(user, page) -> Request | None:
     """The account's own latest draft for this procedure, read through the requests' permission rule."""
-    from demandes.selectors import requests_for
-
     return (
         requests_for(user=user)
         .filter(account=user, procedure_id=page.pk, status=Request.Status.DRAFT)
@@ -100,11 +74,11 @@ def _gate(request, page) -> dict | None:
         return {
             "reason": "anonymous",
             "login_url": f"{login_url()}?{urlencode({'next': _page_url(request, page)})}",
-            "signup_url": _url("accounts:signup", login_url()),
+            "signup_url": reverse("accounts:signup"),
         }
     if user.is_staff:
         return {"reason": "staff"}
-    level = assurance_level(user)
+    level = assurance_level(user=user)
     if level < page.required_assurance_level:
         return {
             "reason": "assurance",
@@ -127,8 +101,6 @@ def _render(request, page, *, form=None, gate=None, draft=None, template=None, s
 
 
 def _save_draft(request, page, draft, *, answers, files=None) -> Request:
-    from demandes.services import request_draft_save
-
     return request_draft_save(account=request.user, procedure=page, answers=answers, files=files, request=draft)
 
 
@@ -237,9 +209,6 @@ def procedure_review(request, page):
         return _render(request, page, form=form, draft=draft)
 
     if request.method == "POST":
-        from demandes.services import request_submit
-        from portal.accounts.linking import ensure_citizen
-
         try:
             citizen = ensure_citizen(request.user)
             filed = request_submit(request=draft, actor=request.user, citizen=citizen)
@@ -259,24 +228,14 @@ def procedure_review(request, page):
 
 
 def acknowledgement_url(filed: Request) -> str:
-    """Where the citizen downloads the acknowledgement PDF (Mon espace, when mounted)."""
-    for name in ("espace:request_acknowledgement", "espace:acknowledgement"):
-        try:
-            return reverse(name, kwargs={"code": filed.tracking_code})
-        except NoReverseMatch:
-            try:
-                return reverse(name, kwargs={"pk": filed.pk})
-            except NoReverseMatch:
-                continue
-    return ""
+    """Where the citizen downloads the acknowledgement PDF (Mon espace)."""
+    return reverse("espace:request_acknowledgement", kwargs={"code": filed.tracking_code})
 
 
 def procedure_confirmation(request, page, tracking_code: str):
     """The filed request's tracking code, due date and acknowledgement (the account's own requests only)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), login_url())
-    from demandes.selectors import request_get
-
     # The selector checks the rule (404 otherwise) and logs the citizen's read of their own request.
     filed = request_get(user=request.user, code=tracking_code, http_request=request)
     if filed.procedure_id != page.pk or filed.status == Request.Status.DRAFT or filed.account_id != request.user.pk:
@@ -286,6 +245,6 @@ def procedure_confirmation(request, page, tracking_code: str):
         page,
         filed=filed,
         acknowledgement_url=acknowledgement_url(filed),
-        espace_url=_url("espace:home", "/mon-espace/"),
+        espace_url=reverse("espace:home"),
         template="portal/procedure_confirmation.html",
     )

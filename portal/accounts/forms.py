@@ -162,7 +162,7 @@ class ResendVerificationForm(forms.Form):
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
     def save(self, domain_override=None, use_https=False, request=None, **kwargs):
-        """Queue the reset e-mail of each matching account for the worker (``services.password_reset_deliver``
+        """Queue the reset e-mail of each matching account for the worker (``emails.password_reset_send``
         makes, counts per recipient and sends it): done here, a known address answered slower than an
         unknown one. Django's template options are the view's defaults, the ones the worker uses."""
         domain = domain_override or get_current_site(request).domain

@@ -4,15 +4,18 @@ Authlib does the protocol: the authorisation request with ``state``, ``nonce`` a
 the session, the code exchange, the ID token's signature (provider JWKS, algorithms the provider
 announces) and its ``iss``, ``aud``, ``exp``, ``iat`` and ``nonce`` claims. On top of it we require an
 ID token to have been returned and checked, the ``acr`` to be one we asked for, and the userinfo
-``sub`` to be the ID token's.
+``sub`` to be the ID token's. ``identity_from_claims`` reads the citizen's identity from the claims.
 """
 
 from __future__ import annotations
 
+import datetime
 import threading
 
 from authlib.integrations.django_client import DjangoIntegration, DjangoOAuth2App
 from django.conf import settings
+
+from grc.models import Citizen
 
 _lock = threading.Lock()
 _clients: dict[tuple, DjangoOAuth2App] = {}
@@ -114,3 +117,27 @@ def logout_url(request, *, id_token: str, post_logout_redirect_uri: str) -> str 
         return None
     result = app.create_logout_url(post_logout_redirect_uri=post_logout_redirect_uri, id_token_hint=id_token)
     return result["url"]
+
+
+def identity_from_claims(*, claims: dict) -> dict:
+    """The FranceConnect claims as a ``CitizenProfile`` identity.
+
+    given_name holds all first names (space-separated), family_name the birth name,
+    preferred_username the usage name, birthdate ISO 8601, birthplace the INSEE code of the commune
+    (empty when born abroad), birthcountry the INSEE code of the country (99100 = France), gender
+    ``female``/``male``.
+    """
+    try:
+        birth_date = datetime.date.fromisoformat(claims.get("birthdate") or "")
+    except ValueError:
+        birth_date = None
+    gender = (claims.get("gender") or "").lower()
+    return {
+        "birth_name": (claims.get("family_name") or "").strip()[:150],
+        "usage_name": (claims.get("preferred_username") or "").strip()[:150],
+        "first_names": (claims.get("given_name") or "").strip()[:255],
+        "birth_date": birth_date,
+        "birth_place_code": (claims.get("birthplace") or "").strip()[:5],
+        "birth_country_code": (claims.get("birthcountry") or "").strip()[:5],
+        "sex": {"female": Citizen.Sex.FEMALE, "male": Citizen.Sex.MALE}.get(gender, Citizen.Sex.UNKNOWN),
+    }

@@ -1,11 +1,76 @@
-"""Reads of citizen-account records by staff (permission-filtered in SQL, logged)."""
+"""Reads of citizen-account records: an account's own profile, second factor and links (for the account
+pages, always for the logged-in ``user``), and, by staff, the deletion requests (permission-filtered
+in SQL, logged)."""
 
 from django.http import Http404
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
-from portal.accounts.models import AccountDeletionRequest
+from grc.models import Citizen
+from portal.accounts.models import AccountDeletionRequest, CitizenProfile, OidcIdentity
 from portal.accounts.perms import can_handle_deletion_requests
+
+# --- The account's own records ---------------------------------------------------------------------
+
+
+def profile_of(*, user) -> CitizenProfile | None:
+    """The identity profile of the account ``user`` (``None`` before one was typed or received)."""
+    return CitizenProfile.objects.filter(user=user).first()
+
+
+def email_verified(*, user) -> bool:
+    """Whether the account ``user`` has already verified its e-mail address."""
+    return CitizenProfile.objects.filter(user=user, email_verified_at__isnull=False).exists()
+
+
+def totp_enabled(*, user) -> bool:
+    """Whether the account ``user`` has a confirmed TOTP device."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def oidc_identity_of(*, user) -> OidcIdentity | None:
+    """The FranceConnect identity linked to the account ``user``, if any."""
+    return OidcIdentity.objects.filter(user=user).first()
+
+
+def is_linked(*, user) -> bool:
+    """Whether the account ``user`` is linked to a citizen record (its identity is then the file's)."""
+    return Citizen.objects.filter(user=user).exists()
+
+
+def assurance_level(*, user) -> int:
+    """The identity assurance level of a portal account: the higher of its citizen's and its profile's.
+
+    The profile's level is what the account itself proved (e-mail verified, FranceConnect login); as
+    in ``portal.accounts.linking``, FranceConnect counts only with the provider identity that earned it.
+    """
+    levels = [Citizen.Assurance.DECLARED]
+    citizen = Citizen.objects.filter(user=user).only("assurance_level").first()
+    if citizen is not None:
+        levels.append(citizen.assurance_level)
+    profile = CitizenProfile.objects.filter(user=user).only("assurance_level").first()
+    if profile is not None:
+        level = profile.assurance_level
+        if level >= Citizen.Assurance.FRANCECONNECT and not user.oidc_identities.exists():
+            level = Citizen.Assurance.DOCUMENT_CHECKED
+        levels.append(level)
+    return max(levels)
+
+
+def requester_identity(*, user, origin: str = "demande de suppression du compte") -> str:
+    """The requester as the GDPR register stores them: the declared name, the account's address, the channel
+    and ``origin`` (which portal page the request came from)."""
+    profile = profile_of(user=user)
+    if profile is not None:
+        name = " ".join(filter(None, [profile.first_names.replace(",", ""), profile.usage_name or profile.birth_name]))
+    else:
+        name = user.get_full_name()
+    lines = [name.strip(), user.email, f"Compte du portail ({origin})"]
+    return "\n".join(line for line in lines if line)
+
+
+# --- Deletion requests, by staff ---------------------------------------------------------------------
 
 
 def deletion_requests_for(*, user, status: str | None = AccountDeletionRequest.Status.OPEN):

@@ -8,66 +8,42 @@ thing to everyone; the owner of the address learns it by e-mail).
 
 from __future__ import annotations
 
-import datetime
 import logging
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.tokens import default_token_generator
-from django.core import signing
-from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from grc.history import save_tracked
 from grc.models import Citizen
 from grc.models.citizens import first_name_of
 from grc.scheduling import enqueue_on_commit
-from portal.accounts.emails import account_email_send, password_reset_send
+from portal.accounts.emails import account_deletion_notice_send, account_email_send, password_reset_send
 from portal.accounts.models import AccountDeletionRequest, CitizenProfile, OidcIdentity
+from portal.accounts.oidc import identity_from_claims
+from portal.accounts.perms import can_handle_deletion_requests
+from portal.accounts.selectors import requester_identity
+from portal.accounts.tasks import account_sessions_end
+from portal.accounts.verification import user_from_verification_token
+from privacy.models import GdprRequest
+from privacy.services import gdpr_request_open_for_account, gdpr_request_transition
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
 
-VERIFY_SALT = "portal.accounts.verify-email"
 IDENTITY_FIELDS = ("birth_name", "usage_name", "first_names", "birth_date", "birth_place", "sex")
 
 
 # --- E-mail verification ------------------------------------------------------------------------
 
 
-def verification_token(user) -> str:
-    """A signed, timestamped token naming the account and the address it was sent to."""
-    return signing.dumps({"u": user.pk, "e": user.email}, salt=VERIFY_SALT, compress=True)
-
-
-def verification_url(user, *, site_url: str) -> str:
-    return site_url.rstrip("/") + reverse("accounts:verify", args=[verification_token(user)])
-
-
-# E-mails an anonymous form can trigger: counted per recipient (portal.accounts.throttle).
-ANONYMOUS_TEMPLATES = {"verify", "exists", "password_reset"}
-
-
-def _send(*, to: str, template: str, context: dict) -> None:
-    if template in ANONYMOUS_TEMPLATES:
-        from .throttle import allow_recipient
-
-        if not allow_recipient(to):
-            return
-    subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"accounts/email/{template}_body.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
-
-
-def send_verification_email(user, *, site_url: str) -> None:
+def send_verification_email(*, user, site_url: str) -> None:
+    """Have the worker send ``user`` their verification link once this commits."""
     _schedule_account_email(user, template="verify", site_url=site_url)
 
 
@@ -88,35 +64,6 @@ def _schedule_account_email(user, *, template: str, site_url: str) -> None:
     )
 
 
-def account_email_deliver(*, user_id: int, template: str, site_url: str) -> bool:
-    """Send the sign-up e-mail ``template`` to the account ``user_id`` (``emails.account_email_send``, in the
-    worker): "verify" with a verification link made now, "exists" with the login and reset links. Nothing
-    for an account gone, erased or, for "verify", verified meanwhile; False when nothing was sent."""
-    user = User.objects.filter(pk=user_id).first()
-    if user is None or user.email.endswith(".invalid"):
-        return False
-    if template == "verify":
-        if (
-            user.is_staff
-            or user.is_active
-            or CitizenProfile.objects.filter(user=user, email_verified_at__isnull=False).exists()
-        ):
-            return False
-        context = {
-            "url": verification_url(user, site_url=site_url),
-            "days": settings.ACCOUNTS_VERIFY_MAX_AGE_SECONDS // 86400,
-        }
-    elif template == "exists":
-        context = {
-            "login_url": site_url.rstrip("/") + reverse("login"),
-            "reset_url": site_url.rstrip("/") + reverse("accounts:password_reset"),
-        }
-    else:
-        raise ValueError(f"unknown sign-up e-mail: {template}")
-    _send(to=user.email, template=template, context=context)
-    return True
-
-
 def password_reset_schedule(*, user, domain: str, use_https: bool) -> None:
     """Have the worker send ``user`` a password reset link once this commits (``emails.password_reset_send``):
     made and sent in the request, it made a known address answer slower than an unknown one."""
@@ -130,41 +77,6 @@ def password_reset_schedule(*, user, domain: str, use_https: bool) -> None:
     )
 
 
-def password_reset_deliver(*, user_id: int, domain: str, use_https: bool) -> bool:
-    """Send Django's password reset link to the account ``user_id`` (in the worker), counted per recipient
-    like the other anonymous-form e-mails; nothing for an account deactivated or without a password since.
-    False when nothing was sent."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not user.has_usable_password() or user.email.endswith(".invalid"):
-        return False
-    context = {
-        "email": user.email,
-        "domain": domain,
-        "site_name": domain,
-        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-        "user": user,
-        "token": default_token_generator.make_token(user),
-        "protocol": "https" if use_https else "http",
-    }
-    _send(to=user.email, template="password_reset", context=context)
-    return True
-
-
-def user_from_verification_token(token: str):
-    """The account a verification token names, or ``ValidationError`` (code ``expired`` or ``invalid``)."""
-    try:
-        data = signing.loads(token, salt=VERIFY_SALT, max_age=settings.ACCOUNTS_VERIFY_MAX_AGE_SECONDS)
-    except signing.SignatureExpired as exc:
-        raise ValidationError(_("Ce lien a expiré."), code="expired") from exc
-    except signing.BadSignature as exc:
-        raise ValidationError(_("Ce lien n'est pas valide."), code="invalid") from exc
-    user = User.objects.filter(pk=data.get("u"), is_staff=False).first()
-    # A link sent to an address the account no longer has is void.
-    if user is None or user.email != data.get("e"):
-        raise ValidationError(_("Ce lien n'est pas valide."), code="invalid")
-    return user
-
-
 @transaction.atomic
 def account_verify_email(*, token: str):
     """Mark the account's e-mail verified and activate the account; idempotent for a verified one.
@@ -172,7 +84,7 @@ def account_verify_email(*, token: str):
     An account already verified is left as it is: an old link never reactivates an account that was
     deactivated since (deletion request, agent decision).
     """
-    user = user_from_verification_token(token)
+    user = user_from_verification_token(token=token)
     user = User.objects.select_for_update().get(pk=user.pk)
     profile = CitizenProfile.objects.select_for_update().filter(user=user).first()
     if profile is None or profile.email_verified_at is not None:
@@ -227,7 +139,7 @@ def account_signup(*, email: str, password: str, identity: dict, site_url: str):
                 **{k: v for k, v in identity.items() if v is not None},
             )
             save_tracked(profile, user, "inscription sur le portail")
-            send_verification_email(user, site_url=site_url)
+            send_verification_email(user=user, site_url=site_url)
             logger.info("portal account %s signed up", user.pk)
             return user
     profile = CitizenProfile.objects.filter(user=existing).first()
@@ -244,24 +156,12 @@ def resend_verification(*, email: str, site_url: str) -> None:
     user = User.objects.filter(email__iexact=(email or "").strip(), is_staff=False, is_active=False).first()
     profile = CitizenProfile.objects.filter(user=user).first() if user else None
     if profile is not None and not profile.email_verified:
-        send_verification_email(user, site_url=site_url)
+        send_verification_email(user=user, site_url=site_url)
 
 
 # --- Deletion request ---------------------------------------------------------------------------
 
 ERASED_EMAIL = "compte-supprime-{pk}@anonymise.invalid"
-
-
-def requester_identity(user, *, origin: str = "demande de suppression du compte") -> str:
-    """The requester as the GDPR register stores them: the declared name, the account's address, the channel
-    and ``origin`` (which portal page the request came from)."""
-    profile = CitizenProfile.objects.filter(user=user).first()
-    if profile is not None:
-        name = " ".join(filter(None, [profile.first_names.replace(",", ""), profile.usage_name or profile.birth_name]))
-    else:
-        name = user.get_full_name()
-    lines = [name.strip(), user.email, f"Compte du portail ({origin})"]
-    return "\n".join(line for line in lines if line)
 
 
 @transaction.atomic
@@ -272,9 +172,6 @@ def deletion_request_create(*, user, reason: str = "") -> AccountDeletionRequest
     The citizen file is not touched: what may be erased, and when, is the DPO's decision (the social
     file has its own legal retention). An open request is not duplicated, nor its register entry.
     """
-    from privacy.models import GdprRequest
-    from privacy.services import gdpr_request_open_for_account
-
     user = User.objects.select_for_update().get(pk=user.pk)
     citizen = Citizen.objects.filter(user=user).first()
     request = AccountDeletionRequest.objects.filter(user=user, status=AccountDeletionRequest.Status.OPEN).first()
@@ -285,7 +182,7 @@ def deletion_request_create(*, user, reason: str = "") -> AccountDeletionRequest
         request.gdpr_request = gdpr_request_open_for_account(
             account=user,
             kind=GdprRequest.Kind.ERASURE,
-            requester_identity=requester_identity(user),
+            requester_identity=requester_identity(user=user),
             citizen=request.citizen,
         )
         changed = True
@@ -298,10 +195,6 @@ def deletion_request_create(*, user, reason: str = "") -> AccountDeletionRequest
 
 
 def _check_handler(actor) -> None:
-    from django.core.exceptions import PermissionDenied
-
-    from portal.accounts.perms import can_handle_deletion_requests
-
     if not can_handle_deletion_requests(actor):
         raise PermissionDenied
 
@@ -319,11 +212,6 @@ def _erase_account(user, *, actor, reason: str) -> None:
     rewrite its history, remove its identity profile, FranceConnect identities and second factors,
     unlink it from its citizen record (which is otherwise untouched), and have its sessions deleted
     by the worker once this commits (``tasks.account_sessions_end``: a scan of every session)."""
-    from django_otp.plugins.otp_static.models import StaticDevice
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from portal.accounts.tasks import account_sessions_end
-
     tombstone = ERASED_EMAIL.format(pk=user.pk)
     user.email = tombstone
     user.first_name = ""
@@ -347,8 +235,6 @@ def _erase_account(user, *, actor, reason: str) -> None:
 
 
 def _schedule_notice(request: AccountDeletionRequest) -> None:
-    from portal.accounts.emails import account_deletion_notice_send
-
     request_id = request.pk
     transaction.on_commit(lambda: account_deletion_notice_send.enqueue(request_id))
 
@@ -410,8 +296,6 @@ def deletion_request_refuse(*, deletion_request: AccountDeletionRequest, actor, 
 
 
 def _close_register_entry(request: AccountDeletionRequest, *, actor, to_status: str, reason: str) -> None:
-    from privacy.services import gdpr_request_transition
-
     gdpr_request = request.gdpr_request
     if gdpr_request is not None and gdpr_request.is_open:
         gdpr_request_transition(gdpr_request=gdpr_request, actor=actor, to_status=to_status, reason=reason)
@@ -434,30 +318,6 @@ class OidcRefused(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-def identity_from_claims(claims: dict) -> dict:
-    """The FranceConnect claims as a ``CitizenProfile`` identity.
-
-    given_name holds all first names (space-separated), family_name the birth name,
-    preferred_username the usage name, birthdate ISO 8601, birthplace the INSEE code of the commune
-    (empty when born abroad), birthcountry the INSEE code of the country (99100 = France), gender
-    ``female``/``male``.
-    """
-    try:
-        birth_date = datetime.date.fromisoformat(claims.get("birthdate") or "")
-    except ValueError:
-        birth_date = None
-    gender = (claims.get("gender") or "").lower()
-    return {
-        "birth_name": (claims.get("family_name") or "").strip()[:150],
-        "usage_name": (claims.get("preferred_username") or "").strip()[:150],
-        "first_names": (claims.get("given_name") or "").strip()[:255],
-        "birth_date": birth_date,
-        "birth_place_code": (claims.get("birthplace") or "").strip()[:5],
-        "birth_country_code": (claims.get("birthcountry") or "").strip()[:5],
-        "sex": {"female": Citizen.Sex.FEMALE, "male": Citizen.Sex.MALE}.get(gender, Citizen.Sex.UNKNOWN),
-    }
 
 
 def _profile_from_oidc(user, identity: dict, *, now) -> CitizenProfile:
@@ -486,7 +346,7 @@ def oidc_login(*, issuer: str, claims: dict, current_user=None):
     sub = str(claims.get("sub") or "")
     if not sub:
         raise OidcRefused(_("Le fournisseur d'identité n'a pas transmis d'identifiant."))
-    identity = identity_from_claims(claims)
+    identity = identity_from_claims(claims=claims)
     if not identity["birth_name"] or not identity["first_names"] or identity["birth_date"] is None:
         raise OidcRefused(_("Le fournisseur d'identité n'a pas transmis votre identité complète."))
     now = timezone.now()
@@ -538,9 +398,6 @@ def oidc_login(*, issuer: str, claims: dict, current_user=None):
 @transaction.atomic
 def citizen_otp_disable(*, user) -> None:
     """Remove the citizen's TOTP device and backup codes (the view asked for the password first)."""
-    from django_otp.plugins.otp_static.models import StaticDevice
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     if user.is_staff:
         raise ValueError("staff keep their second factor")
     TOTPDevice.objects.filter(user=user).delete()

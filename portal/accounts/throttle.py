@@ -16,6 +16,8 @@ import logging
 from django.conf import settings
 from django.utils import timezone
 
+from portal.accounts.models import EmailThrottle
+
 logger = logging.getLogger(__name__)
 
 WINDOW = datetime.timedelta(hours=1)
@@ -29,8 +31,6 @@ def _key(scope: str, value: str) -> str:
 
 def allow(scope: str, value: str, *, limit: int) -> bool:
     """Count one more event for ``value`` in ``scope``; False (and nothing counted) past ``limit`` an hour."""
-    from .models import EmailThrottle
-
     if limit <= 0:
         return True  # 0: no limit
     if not value:

@@ -4,6 +4,7 @@ import base64
 import logging
 
 import segno
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -19,12 +20,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import match_token
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from grc.auth import otp_session_verify
-from grc.models import Citizen
 from grc.services.otp import otp_backup_codes_create, otp_totp_confirm, otp_totp_start
-from portal.accounts import oidc, services, throttle
+from portal.accounts import oidc, selectors, services, throttle
 from portal.accounts.forms import (
     DeletionRequestForm,
     IdentityFields,
@@ -36,7 +35,8 @@ from portal.accounts.forms import (
     TokenForm,
 )
 from portal.accounts.middleware import SESSION_AUTH_METHOD, SESSION_OTP
-from portal.accounts.models import CitizenProfile, OidcIdentity
+from portal.accounts.models import CitizenProfile
+from portal.accounts.verification import user_from_verification_token
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def signup_done(request):
 def verify(request, token):
     """GET shows a confirmation button (mail scanners follow links); POST verifies and activates."""
     try:
-        user = services.user_from_verification_token(token)
+        user = user_from_verification_token(token=token)
     except ValidationError as exc:
         return render(
             request,
@@ -121,7 +121,7 @@ def verify(request, token):
         services.account_verify_email(token=token)
         messages.success(request, _("Votre adresse électronique est vérifiée. Vous pouvez vous connecter."))
         return redirect("login")
-    already = CitizenProfile.objects.filter(user=user, email_verified_at__isnull=False).exists()
+    already = selectors.email_verified(user=user)
     return render(request, "accounts/verify.html", {"already": already})
 
 
@@ -202,8 +202,6 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         # A new password lifts the lockout of repeated failures for that account.
-        from axes.utils import reset as axes_reset
-
         axes_reset(username=form.user.email)
         return response
 
@@ -220,11 +218,11 @@ def home(request):
     _staff_not_here(request)
     user = request.user
     context = {
-        "profile": CitizenProfile.objects.filter(user=user).first(),
-        "totp_enabled": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
-        "oidc_identity": OidcIdentity.objects.filter(user=user).first(),
+        "profile": selectors.profile_of(user=user),
+        "totp_enabled": selectors.totp_enabled(user=user),
+        "oidc_identity": selectors.oidc_identity_of(user=user),
         "oidc_enabled": oidc.is_configured(),
-        "linked": Citizen.objects.filter(user=user).exists(),
+        "linked": selectors.is_linked(user=user),
         "oidc_name": settings.OIDC_PROVIDER_NAME,
     }
     return render(request, "accounts/home.html", context)
@@ -234,8 +232,8 @@ def home(request):
 def identity(request):
     """Type or correct one's identity while the account is not linked to a citizen file yet."""
     _staff_not_here(request)
-    profile = CitizenProfile.objects.filter(user=request.user).first()
-    locked = Citizen.objects.filter(user=request.user).exists() or (
+    profile = selectors.profile_of(user=request.user)
+    locked = selectors.is_linked(user=request.user) or (
         profile is not None and profile.source == CitizenProfile.Source.OIDC
     )
     if locked:
@@ -260,7 +258,7 @@ def identity(request):
 def otp_setup(request):
     """Enrol a TOTP device: QR code and secret, confirmed by a first code; then the backup codes."""
     _staff_not_here(request)
-    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+    if selectors.totp_enabled(user=request.user):
         messages.info(request, _("La vérification en deux étapes est déjà activée."))
         return redirect("accounts:home")
     device = otp_totp_start(user=request.user)

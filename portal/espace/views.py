@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from functools import wraps
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -20,108 +19,25 @@ from django.template.loader import select_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from backoffice.views.requests import attachment_response
-from grc.audit.models import AccessLog
-from grc.audit.services import access_log_write
-from grc.forms import add_service_error
-from grc.pagination import requested_page
-from grc.pdf import Section, render_pdf
-from privacy import selectors as privacy_selectors
-from privacy import services as privacy_services
-from privacy.models import GdprRequest
 from demandes import perms, selectors, services
 from demandes.models import Request
 from demandes.pdf import acknowledgement_pdf
-from grc.uploads import MultipleUploadField, refusal_notices
-from portal.accounts.services import requester_identity
+from grc.audit.models import AccessLog
+from grc.audit.services import access_log_write
+from grc.downloads import attachment_response
+from grc.forms import add_service_error
+from grc.pagination import requested_page
+from grc.pdf import Section, render_pdf
+from grc.uploads import refusal_notices
+from portal.accounts.selectors import requester_identity
+from portal.espace import selectors as espace_selectors
+from portal.espace.forms import AnswerForm, MessageForm, RightsRequestForm
+from privacy import selectors as privacy_selectors
+from privacy import services as privacy_services
 
 ACCESSES_PAGE_SIZE = 50
-
-
-class MessageForm(forms.Form):
-    body = forms.CharField(
-        label=gettext_lazy("Votre message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
-    )
-    files = MultipleUploadField(
-        label=gettext_lazy("Pièces jointes"),
-        help_text=gettext_lazy("PDF, image PNG ou JPEG, document bureautique ; 20 Mo au plus par fichier."),
-    )
-
-
-class AnswerForm(forms.Form):
-    files = MultipleUploadField(
-        label=gettext_lazy("Pièces demandées"),
-        help_text=gettext_lazy("PDF, image PNG ou JPEG, document bureautique ; 20 Mo au plus par fichier."),
-    )
-    message = forms.CharField(
-        label=gettext_lazy("Message (facultatif)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
-    )
-
-    def clean(self):
-        data = super().clean()
-        if not self.errors and not data.get("files") and not (data.get("message") or "").strip():
-            # Every file refused: say why each one was, not only that nothing came.
-            raise ValidationError(
-                refusal_notices(data.get("files")) or _("Joignez les pièces demandées ou écrivez un message.")
-            )
-        return data
-
-
-K = GdprRequest.Kind
-# Each right in plain words (the radio buttons of "Exercer mes droits").
-RIGHTS_CHOICES = [
-    (
-        K.ACCESS,
-        gettext_lazy("Accès : obtenir une copie de toutes les informations que le Département détient sur moi."),
-    ),
-    (K.RECTIFICATION, gettext_lazy("Rectification : faire corriger ou compléter une information inexacte.")),
-    (
-        K.ERASURE,
-        gettext_lazy(
-            "Effacement : demander la suppression d'informations me concernant (pas la suppression de mon compte)."
-        ),
-    ),
-    (
-        K.RESTRICTION,
-        gettext_lazy("Limitation : faire geler l'utilisation de certaines informations le temps d'une vérification."),
-    ),
-    (
-        K.PORTABILITY,
-        gettext_lazy("Portabilité : recevoir les informations que j'ai fournies dans un format réutilisable."),
-    ),
-    (
-        K.OBJECTION,
-        gettext_lazy(
-            "Opposition : m'opposer à une utilisation de mes informations, pour une raison qui m'est propre."
-        ),
-    ),
-]
-
-
-class RightsRequestForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=gettext_lazy("Le droit que je souhaite exercer"),
-        choices=RIGHTS_CHOICES,
-        widget=forms.RadioSelect,
-        error_messages={"required": gettext_lazy("Choisissez le droit que vous souhaitez exercer.")},
-    )
-    details = forms.CharField(
-        label=gettext_lazy("Précisions"),
-        help_text=gettext_lazy(
-            "Obligatoire pour la rectification, la limitation et l'opposition : dites quelles informations "
-            "corriger (et ce qu'elles devraient être), lesquelles limiter, ou à quoi vous vous opposez et pourquoi. "
-            "5 000 caractères au plus."
-        ),
-        required=False,
-        max_length=privacy_services.DETAILS_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 6}),
-    )
 
 
 def citizen_only(view):
@@ -263,19 +179,17 @@ def acknowledgement(request, code):
 @citizen_only
 def attachment_download(request, pk):
     attachment = selectors.request_attachment_get(user=request.user, pk=pk, http_request=request)
-    return attachment_response(attachment)
+    return attachment_response(
+        file=attachment.file,
+        filename=attachment.original_name or f"piece-{attachment.pk}",
+        content_type=attachment.content_type,
+    )
 
 
 @citizen_only
 def documents(request):
     """My documents: what I attached to my requests (there is no separate document safe yet)."""
-    from demandes.models import RequestAttachment
-
-    attachments = (
-        RequestAttachment.objects.filter(request__in=selectors.requests_for(user=request.user))
-        .select_related("request")
-        .order_by("-uploaded_at")
-    )
+    attachments = espace_selectors.my_attachments(user=request.user)
     return _render(request, "espace/documents.html", {"attachments": attachments})
 
 
@@ -303,7 +217,7 @@ def rights(request):
                 account=request.user,
                 kind=form.cleaned_data["kind"],
                 details=form.cleaned_data["details"],
-                requester_identity=requester_identity(request.user, origin="formulaire « Exercer mes droits »"),
+                requester_identity=requester_identity(user=request.user, origin="formulaire « Exercer mes droits »"),
             )
         except ValidationError as error:
             add_service_error(form, error)

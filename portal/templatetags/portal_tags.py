@@ -1,22 +1,15 @@
-"""Template helpers of the portal: links that work before the other areas' URLs exist, accessible fields."""
+"""Template helpers of the portal: the catalogue's URL, accessible fields."""
 
 from __future__ import annotations
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.forms import CheckboxInput
 
 from grc.templatetags.grc_forms import field_widget, is_multiple_choice
+from portal.forms import ProcedureFileField
+from portal.models import ProcedureIndexPage, ProcedurePage
 
 register = template.Library()
-
-
-@register.simple_tag
-def portal_url(name, fallback="/", *args):
-    """``reverse(name)``, or ``fallback`` when that URL is not (yet) mounted."""
-    try:
-        return reverse(name, args=args or None)
-    except NoReverseMatch:
-        return fallback
 
 
 @register.simple_tag(takes_context=True)
@@ -26,8 +19,6 @@ def catalogue_url(context):
     cached = getattr(request, "_portal_catalogue_url", None) if request is not None else None
     if cached is not None:
         return cached
-    from portal.models import ProcedureIndexPage, ProcedurePage
-
     # Known without a query on the portal's own pages: the catalogue itself, the home page's
     # context, or a procedure's parent (procedures live only under the catalogue).
     current = context.get("page")
@@ -54,13 +45,9 @@ register.filter(is_multiple_choice)
 
 @register.filter
 def is_file_field(bound_field):
-    from portal.forms import ProcedureFileField
-
     return isinstance(bound_field.field, ProcedureFileField)
 
 
 @register.filter
 def is_checkbox(bound_field):
-    from django.forms import CheckboxInput
-
     return isinstance(bound_field.field.widget, CheckboxInput)
