@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 
 from grc import nir as nir_rules
@@ -79,6 +80,13 @@ def is_dpo(user) -> bool:
     every citizen's records and are reserved to the function the law designates (their pages 404).
     """
     return is_agent(user) and Membership.Role.DPO in current_roles(user)
+
+
+def require_dpo(user) -> None:
+    """``Http404`` unless ``is_dpo(user)``: the DPO's screens and reads (console, register, retention) do not
+    tell anyone else they exist. The one gate for the access-log core, privacy and the DPO console."""
+    if not is_dpo(user):
+        raise Http404
 
 
 def dpo_accounts():

@@ -5,20 +5,25 @@
 (``"command": "name"``, enqueued through ``run_command``), with either ``"every_minutes": n`` or
 ``"daily": "HH:MM"`` (local time). The last run of each job is a ``ScheduledRun`` row locked with
 ``SELECT … FOR UPDATE SKIP LOCKED``, so several scheduler processes never enqueue a job twice.
-A job whose task module is absent (an optional area not installed) is skipped and recorded as such.
+A job whose task module does not exist (an optional area not installed) is skipped and recorded as such;
+a module that exists but fails to import is an error of that job, logged with its traceback.
 """
 
 from __future__ import annotations
 
 import datetime
 import importlib
+import importlib.util
 import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+
+from grc.audit.models import ScheduledRun
 
 logger = logging.getLogger(__name__)
 
@@ -53,19 +58,23 @@ def enqueue_on_commit(task_, *args, what: str, on_failure: Callable[[], None]) -
 @task()
 def run_command(name: str, args: list[str] | None = None) -> str:
     """Run a management command from the task queue (for scheduled commands without a task)."""
-    from django.core.management import call_command
-
     call_command(name, *(args or []), verbosity=0)
     return name
 
 
+def _module_exists(name: str) -> bool:
+    """Whether the module ``name`` and each of its packages can be found (imports the packages, not the module)."""
+    parts = name.split(".")
+    return all(importlib.util.find_spec(".".join(parts[: i + 1])) is not None for i in range(len(parts)))
+
+
 def _resolve(path: str):
+    """The object at the dotted ``path``, or None when its module does not exist or lacks it. A module that
+    exists but fails to import raises: a broken import is an error, not an absent job."""
     module_name, _, attr = path.rpartition(".")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
+    if not _module_exists(module_name):
         return None
-    return getattr(module, attr, None)
+    return getattr(importlib.import_module(module_name), attr, None)
 
 
 def is_due(job: dict, last_run: datetime.datetime | None, now: datetime.datetime) -> bool:
@@ -83,10 +92,25 @@ def is_due(job: dict, last_run: datetime.datetime | None, now: datetime.datetime
     return last_run is None or last_run < slot
 
 
+def _enqueue(name: str, job: dict, path: str) -> tuple[str, str]:
+    """Enqueue one due job: ``(status, message)`` — enqueued (the task result's id), skipped (its module does
+    not exist) or error (its module fails to import, or the queue refused it)."""
+    try:
+        target = _resolve(path)
+        if target is None or not hasattr(target, "enqueue"):
+            return "skipped", f"{path} is not available"
+        if job.get("command"):
+            result = target.enqueue(job["command"], list(job.get("args", [])))
+        else:
+            result = target.enqueue(**job.get("kwargs", {}))
+        return "enqueued", str(getattr(result, "id", ""))
+    except Exception as exc:  # one broken job must not stop the others
+        logger.exception("scheduled job %s failed to enqueue", name)
+        return "error", type(exc).__name__
+
+
 def run_due(*, now: datetime.datetime | None = None, jobs: dict | None = None) -> dict[str, str]:
     """Enqueue every due job once; returns {job name: status} for the jobs looked at."""
-    from grc.audit.models import ScheduledRun
-
     now = now or timezone.now()
     jobs = jobs if jobs is not None else getattr(settings, "SCHEDULED_JOBS", {})
     results = {}
@@ -101,19 +125,7 @@ def run_due(*, now: datetime.datetime | None = None, jobs: dict | None = None) -
             if not is_due(job, run.last_run_at, now):
                 results[name] = "not due"
                 continue
-            target = _resolve(path)
-            if target is None or not hasattr(target, "enqueue"):
-                status, message = "skipped", f"{path} is not available"
-            else:
-                try:
-                    if job.get("command"):
-                        result = target.enqueue(job["command"], list(job.get("args", [])))
-                    else:
-                        result = target.enqueue(**job.get("kwargs", {}))
-                    status, message = "enqueued", str(getattr(result, "id", ""))
-                except Exception as exc:  # one broken job must not stop the others
-                    logger.exception("scheduled job %s failed to enqueue", name)
-                    status, message = "error", type(exc).__name__
+            status, message = _enqueue(name, job, path)
             run.task_path = path
             run.last_run_at = now
             run.last_status = status

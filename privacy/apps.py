@@ -24,3 +24,6 @@ class PrivacyConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_ensure_default_retention_rules, sender=self, dispatch_uid="privacy-default-rules")
+        from . import alerts
+
+        alerts.register()  # the mass-export detector reads privacy's transfers: registered here, not by the console

@@ -10,20 +10,15 @@ from django.http import Http404
 
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
+from grc.perms import require_dpo
 
 from .models import GdprRequest, RetentionExport, RetentionRule, RetentionRun
-from .perms import is_dpo
-
-
-def _require_dpo(user) -> None:
-    if not is_dpo(user):
-        raise Http404
 
 
 def gdpr_requests_for(*, user, include_closed: bool = False):
     """The register, open requests first, then by the deadline in force (late first), newest closed last;
     ``from_portal_account`` marks the entries opened by a portal account deletion request."""
-    _require_dpo(user)
+    require_dpo(user)
     queryset = GdprRequest.objects.select_related("owner").annotate(
         due=Coalesce("extended_deadline", "deadline"),
         # Entries opened by a citizen's portal account deletion request (the link lives on the portal side).
@@ -59,7 +54,7 @@ def my_gdpr_requests(*, user):
 
 def gdpr_request_get(*, user, pk: int, request=None) -> GdprRequest:
     """One request of the register; when it names a citizen, the read is logged for that citizen."""
-    _require_dpo(user)
+    require_dpo(user)
     gdpr_request = GdprRequest.objects.select_related("citizen", "owner", "archive").filter(pk=pk).first()
     if gdpr_request is None:
         raise Http404
@@ -76,12 +71,12 @@ def gdpr_request_get(*, user, pk: int, request=None) -> GdprRequest:
 
 
 def retention_rules_for(*, user):
-    _require_dpo(user)
+    require_dpo(user)
     return RetentionRule.objects.all()
 
 
 def retention_rule_get(*, user, pk: int) -> RetentionRule:
-    _require_dpo(user)
+    require_dpo(user)
     rule = RetentionRule.objects.filter(pk=pk).first()
     if rule is None:
         raise Http404
@@ -89,12 +84,12 @@ def retention_rule_get(*, user, pk: int) -> RetentionRule:
 
 
 def retention_runs_for(*, user, limit: int = 30):
-    _require_dpo(user)
+    require_dpo(user)
     return RetentionRun.objects.select_related("rule", "actor").order_by("-started_at")[:limit]
 
 
 def retention_run_get(*, user, pk: int) -> RetentionRun:
-    _require_dpo(user)
+    require_dpo(user)
     run = RetentionRun.objects.select_related("rule", "actor").filter(pk=pk).first()
     if run is None:
         raise Http404
@@ -103,7 +98,7 @@ def retention_run_get(*, user, pk: int) -> RetentionRun:
 
 def retention_export_for_download(*, user, pk: int, request=None) -> RetentionExport:
     """A batch exported for the Archives départementales, downloaded by the DPO (logged ``export``)."""
-    _require_dpo(user)
+    require_dpo(user)
     export = RetentionExport.objects.select_related("run__rule").filter(pk=pk).first()
     if export is None:
         raise Http404
@@ -126,7 +121,7 @@ def archive_review_items(*, user, citizen_id: int, request=None) -> tuple[list, 
     """
     from dossier_unique.models import Document, Note, Visibility
 
-    _require_dpo(user)
+    require_dpo(user)
     ids = person_ids_for(citizen_id)
     notes = list(
         Note.objects.filter(file__citizen_id__in=ids)

@@ -1,6 +1,6 @@
 """DPO console forms: the access-log filters, an alert's follow-up, an alert rule's thresholds.
 
-The thresholds, their types, bounds and French labels come from ``grc.audit.alerts.SCHEMA``, the same
+The thresholds, their types, bounds and French labels come from ``grc.audit.alert_rules.SCHEMA``, the same
 definitions detection validates stored values with.
 """
 
@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grc.audit import alerts
+from grc.audit import alert_rules
 from grc.audit import selectors as sel
 from grc.audit.models import AccessLog, Alert
 from grc.models import Team, Territory, User
@@ -127,8 +127,8 @@ class AlertForm(forms.Form):
         return data
 
 
-def _field(threshold: alerts.Threshold) -> forms.Field:
-    """A typed form field for one threshold; bounds are checked by ``alerts.validate_params`` in
+def _field(threshold: alert_rules.Threshold) -> forms.Field:
+    """A typed form field for one threshold; bounds are checked by ``alert_rules.validate_params`` in
     ``RuleForm.clean`` (one place, one wording), and given to the browser as ``min``/``max``."""
     common = {"label": threshold.label, "help_text": threshold.help_text}
     if threshold.type is bool:
@@ -156,7 +156,7 @@ class RuleForm(forms.Form):
     def __init__(self, *args, rule, **kwargs):
         super().__init__(*args, **kwargs)
         self.rule = rule
-        self.thresholds = alerts.SCHEMA.get(rule.kind, ())
+        self.thresholds = alert_rules.SCHEMA.get(rule.kind, ())
         reason = self.fields.pop("reason")
         for threshold in self.thresholds:
             self.fields[threshold.name] = _field(threshold)
@@ -165,7 +165,7 @@ class RuleForm(forms.Form):
     def clean(self):
         data = super().clean()
         typed = {t.name: data[t.name] for t in self.thresholds if data.get(t.name) is not None}
-        _values, errors = alerts.validate_params(self.rule.kind, typed)
+        _values, errors = alert_rules.validate_params(self.rule.kind, typed)
         for name, message in errors.items():
             if name not in self.errors:
                 self.add_error(name, message)

@@ -1,6 +1,6 @@
 """The DPO console: access log (filters, timelines, readers, CSV export), alerts, change history, integrity.
 
-Only the DPO (``grc.audit.perms.can_use_dpo_console``); everyone else gets 404. The console shows
+Only the DPO (``dpo.perms.require_dpo``); everyone else gets 404. The console shows
 metadata — who, what, when, why, which record — never file contents. Each consultation is itself
 logged (``dpo.log``, ``dpo.export``, ``dpo.history``, ``dpo.alert``).
 """
@@ -21,21 +21,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from backoffice.dpo.forms import AlertForm, LogFilterForm
-from grc.audit import history as audit_history
-from grc.audit import perms
+from dpo import history as audit_history
+from dpo.perms import require_dpo
+from dpo.selectors import (
+    alert_evidence,
+    alert_get,
+    alert_rules_for,
+    alerts_for,
+    detection_status,
+    object_history,
+    user_history,
+    verification_stalled,
+)
+from dpo.services import alert_update, verification_request
 from grc.audit import selectors as sel
+from grc.audit.alert_rules import rule_thresholds
 from grc.audit.models import AccessLog, Alert
 from grc.audit.retention import min_retention_days
-from grc.audit.services import alert_update
-from grc.audit.verify import verification_request, verification_stalled
 from grc.converters import IdConverter
 from grc.models import User
 from privacy import selectors as privacy_selectors
-
-
-def _require_dpo(request) -> None:
-    if not perms.can_use_dpo_console(request.user):
-        raise Http404
 
 
 def _query_without_cursor(request) -> str:
@@ -46,13 +51,13 @@ def _query_without_cursor(request) -> str:
 
 def home(request):
     """The console's front page: integrity runs, open alerts, links."""
-    _require_dpo(request)
+    require_dpo(request.user)
     verifications = sel.latest_verifications(user=request.user, limit=5)
     now = timezone.now()
     for verification in verifications:
         verification.stalled = verification_stalled(verification, now)
     last = verifications[0] if verifications else None
-    open_alerts = sel.alerts_for(user=request.user, status=Alert.Status.OPEN).count()
+    open_alerts = alerts_for(user=request.user, status=Alert.Status.OPEN).count()
     # The legal month runs on every open register entry: what is late or due within a week, at a glance.
     today = timezone.localdate()
     register = privacy_selectors.gdpr_requests_for(user=request.user).aggregate(
@@ -79,7 +84,7 @@ def home(request):
 
 def log_list(request):
     """The access log, filtered, newest first, by keyset pages (``apres``)."""
-    _require_dpo(request)
+    require_dpo(request.user)
     form = LogFilterForm(request.GET or None)
     page = None
     if form.is_bound and form.is_valid():
@@ -112,7 +117,7 @@ class _Echo:
 
 def log_export(request):
     """The filtered log as CSV, streamed (at most ``EXPORT_MAX`` rows); the export is logged."""
-    _require_dpo(request)
+    require_dpo(request.user)
     form = LogFilterForm(request.GET)
     if not form.is_valid():
         messages.error(request, _("Les filtres de l'export ne sont pas valides."))
@@ -171,7 +176,7 @@ def _csv_safe(value: str) -> str:
 
 def actor_timeline(request, pk):
     """One agent's accesses as a timeline (grouped by day), over a period (30 days by default)."""
-    _require_dpo(request)
+    require_dpo(request.user)
     subject = sel.staff_user_get(user=request.user, pk=pk)
     days = _days(request)
     filters = sel.LogFilters(actor=subject.pk, since=timezone.now() - datetime.timedelta(days=days))
@@ -196,7 +201,7 @@ def _days(request) -> int:
 
 def citizen_readers(request, pk):
     """Who read one citizen's records (per reader: count, first and last access), over a period."""
-    _require_dpo(request)
+    require_dpo(request.user)
     days = _days(request) if "jours" in request.GET else 365
     since = timezone.now() - datetime.timedelta(days=days)
     readers = sel.citizen_readers(user=request.user, citizen_id=pk, since=since)
@@ -219,16 +224,14 @@ def citizen_readers(request, pk):
 
 
 def alert_list(request):
-    _require_dpo(request)
+    require_dpo(request.user)
     status = request.GET.get("statut", Alert.Status.OPEN)
     if status not in Alert.Status.values and status != "toutes":
         status = Alert.Status.OPEN
-    alerts = list(sel.alerts_for(user=request.user, status="" if status == "toutes" else status)[:200])
+    alerts = list(alerts_for(user=request.user, status="" if status == "toutes" else status)[:200])
     names = sel.names_of_users({a.subject_id for a in alerts if a.subject_id})
     for alert in alerts:
         alert.subject_name = names.get(alert.subject_id, "—")
-    from grc.audit.alerts import alert_rules_for, detection_status
-
     rules = alert_rules_for(user=request.user)  # their thresholds are on the rules page, as detection reads them
     return render(
         request,
@@ -243,8 +246,8 @@ def alert_list(request):
 
 
 def alert_detail(request, pk):
-    _require_dpo(request)
-    alert = sel.alert_get(user=request.user, pk=pk)
+    require_dpo(request.user)
+    alert = alert_get(user=request.user, pk=pk)
     if request.method == "POST":
         form = AlertForm(request.POST)
         if form.is_valid():
@@ -259,7 +262,7 @@ def alert_detail(request, pk):
             return redirect("backoffice:dpo_alert", pk=alert.pk)
     else:
         form = AlertForm(initial={"status": alert.status, "owner": alert.owner_id})
-    rows = sel.alert_evidence(user=request.user, alert=alert)
+    rows = alert_evidence(user=request.user, alert=alert)
     names = sel.names_of_users({r.actor_id for r in rows if r.actor_id} | {alert.subject_id} - {None})
     citizens = sel.names_of_citizens({r.citizen_id for r in rows if r.citizen_id})
     sel.log_consultation(
@@ -273,8 +276,6 @@ def alert_detail(request, pk):
         r.actor_name = names.get(r.actor_id, "")
         r.citizen_name = citizens.get(r.citizen_id, "")
     changes = list(alert.history.order_by("-history_date").select_related("history_user")[:50])
-    from grc.audit.alerts import rule_thresholds
-
     return render(
         request,
         "backoffice/dpo/alert_detail.html",
@@ -304,9 +305,9 @@ def _log_history_view(request, citizen_ids, *, note: str) -> None:
 
 def history_object(request, label, pk):
     """One object's changes as diffs (a citizen's include its merges)."""
-    _require_dpo(request)
+    require_dpo(request.user)
     model = audit_history.model_by_label(label)
-    entries = audit_history.object_history(user=request.user, model_label=label, pk=pk)
+    entries = object_history(user=request.user, model_label=label, pk=pk)
     _log_history_view(request, audit_history.citizens_of(model, pk), note=f"{label}:{pk}")
     _name_entries(entries)
     return render(
@@ -318,10 +319,10 @@ def history_object(request, label, pk):
 
 def history_user(request, pk):
     """Changes made by one user, across every model with history (keyset pages)."""
-    _require_dpo(request)
+    require_dpo(request.user)
     subject = _any_user(request, pk)
     after = audit_history.decode_cursor(request.GET.get("avant", ""))
-    entries, cursor = audit_history.user_history(user=request.user, subject_id=subject.pk, after=after)
+    entries, cursor = user_history(user=request.user, subject_id=subject.pk, after=after)
     _log_history_view(request, audit_history.citizens_of_entries(entries), note=f"user:{subject.pk}")
     _name_entries(entries)
     return render(
@@ -351,7 +352,7 @@ def _any_user(request, pk) -> User:
 
 def history_search(request):
     """Pick an object (model + number) or a user to see the change history of."""
-    _require_dpo(request)
+    require_dpo(request.user)
     models_ = [(m._meta.label_lower, str(m._meta.verbose_name)) for m in audit_history.history_models()]
     label = request.GET.get("modele", "")
     pk = request.GET.get("numero", "")
@@ -371,7 +372,7 @@ def history_search(request):
 @require_POST
 def verify_now(request):
     """Run the chain verification now (queued as a background task); refused while one is under way."""
-    _require_dpo(request)
+    require_dpo(request.user)
     try:
         verification_request(actor=request.user)
     except ValidationError as error:

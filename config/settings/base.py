@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "demandes",
     "mail",
     "privacy",
+    "dpo",
     "dossier_unique",
     "search",
     "portal",

@@ -9,14 +9,18 @@ detects any later tampering. Called by the retention engine (``privacy``) and th
 from __future__ import annotations
 
 import datetime
+import logging
 import time
 from dataclasses import asdict, dataclass
 
-from django.db import connection, connections, transaction
+from django.conf import settings
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from . import sql
 from .services import access_log_seal
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -107,3 +111,18 @@ def access_log_purge(*, before: datetime.datetime, actor=None, dry_run: bool = T
         oldest_kept=row[0] if row else None,
         seconds=round(time.monotonic() - started, 3),
     )
+
+
+def sync_purge_floor(sender, using="default", **kwargs):
+    """Keep the database's purge floor equal to ``ACCESS_LOG_MIN_RETENTION_DAYS`` after each migrate.
+
+    ``migrate`` runs as the owner role, which may replace it. Elsewhere (a test flush as the runtime
+    role) the floor is only read; a difference is reported, never forced.
+    """
+    wanted = settings.ACCESS_LOG_MIN_RETENTION_DAYS
+    try:
+        with transaction.atomic(using=using):
+            if min_retention_days(using=using) != wanted:
+                set_min_retention_days(wanted, using=using)
+    except DatabaseError as error:
+        logger.warning("access-log purge floor not updated (%s): run migrate as the owner role", type(error).__name__)

@@ -1,6 +1,6 @@
-"""Reads for the DPO console: the access log, its readers and timelines, alerts, verifications.
+"""Reads for the DPO console: the access log, its readers and timelines, verifications (alerts: ``dpo.selectors``).
 
-Every function takes the user and returns nothing (404) unless ``perms.can_use_dpo_console``.
+Every function takes the user and returns nothing (404) unless ``grc.perms.require_dpo`` lets them in.
 The log is large (tens of millions of rows): every filter goes through an index and pages use a
 keyset on ``(at, id)`` (newest first), never OFFSET:
 
@@ -27,9 +27,9 @@ from django.utils import timezone
 
 from grc.models import Citizen, Membership, User
 from grc.models.citizens import first_name_of
+from grc.perms import require_dpo
 
-from . import perms
-from .models import AccessLog, AccessLogAnchor, Alert, LogVerification
+from .models import AccessLog, AccessLogAnchor, LogVerification
 from .services import access_log_write
 
 PAGE_SIZE = 50
@@ -50,8 +50,7 @@ LIST_FIELDS = (
 
 
 def _check(user) -> None:
-    if not perms.can_use_dpo_console(user):
-        raise Http404
+    require_dpo(user)
 
 
 @dataclass
@@ -312,28 +311,6 @@ def purge_anchors(*, user, limit: int = 10) -> list[AccessLogAnchor]:
     return list(AccessLogAnchor.objects.select_related("actor").order_by("-seq")[:limit])
 
 
-def alerts_for(*, user, status: str = ""):
-    """Alerts, newest first, optionally of one status, with their rule (one query per page)."""
-    _check(user)
-    qs = Alert.objects.select_related("rule").order_by("-created_at", "-id")
-    if status:
-        qs = qs.filter(status=status)
-    return qs
-
-
-def alert_get(*, user, pk: int) -> Alert:
-    _check(user)
-    try:
-        return Alert.objects.select_related("rule", "owner").get(pk=pk)
-    except Alert.DoesNotExist:
-        raise Http404 from None
-
-
-def alert_evidence(*, user, alert: Alert) -> list[AccessLog]:
-    """The access-log rows behind an alert (by seq; purged rows are simply absent)."""
-    _check(user)
-    seqs = [int(s) for s in alert.evidence[:500]]
-    return list(AccessLog.objects.only(*LIST_FIELDS).filter(seq__in=seqs).order_by("seq"))
 
 
 def default_period(days: int = 30) -> tuple[datetime.datetime, None]:

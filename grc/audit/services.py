@@ -186,36 +186,3 @@ def access_log_seal(*, reason: str, using: str = DEFAULT_DB_ALIAS) -> AccessLogS
         # Outside the database only once the seal is committed: a rolled-back seal never becomes the external one.
         transaction.on_commit(lambda: seal.write_anchor_file(data, mac, using=using), using=using)
     return row
-
-
-def alert_update(*, alert, actor, status: str, owner=None, note: str = "") -> None:
-    """The DPO handles an alert: status (open, justified, escalated), owner, and a dated note.
-
-    Notes are appended (never rewritten), signed and dated; each change is a history row (who,
-    when, what), shown on the alert page.
-    """
-    from django.db import transaction
-    from django.utils import timezone
-
-    from grc.history import save_tracked
-
-    from .models import Alert
-
-    if status not in Alert.Status.values:
-        raise ValueError(status)
-    changes = []
-    if status != alert.status:
-        changes.append(f"statut : {Alert.Status(alert.status).label} → {Alert.Status(status).label}")
-        alert.status = status
-    if (owner.pk if owner else None) != alert.owner_id:
-        changes.append("responsable modifié")
-        alert.owner = owner
-    if note.strip():
-        stamp = timezone.localtime().strftime("%d/%m/%Y %H:%M")
-        signed = f"[{stamp} — {actor.get_full_name() or actor.email}] {note.strip()}"
-        alert.notes = f"{alert.notes}\n{signed}".strip()
-        changes.append("note ajoutée")
-    if not changes:
-        return
-    with transaction.atomic():
-        save_tracked(alert, actor, "; ".join(changes))

@@ -2,6 +2,9 @@
 
 from django_tasks import task
 
+from .alerts import detect, ensure_default_rules
+from .verify import seal_if_intact, verify_and_record
+
 
 @task()
 def detect_access_anomalies() -> dict:
@@ -10,8 +13,6 @@ def detect_access_anomalies() -> dict:
     A rule that fails does not stop the others; it is named in ``failed`` (kind → exception class)
     and on the DPO's alert and rule pages.
     """
-    from .alerts import detect, ensure_default_rules
-
     ensure_default_rules()
     summary = detect()
     return {"rows": summary.rows, "raised": summary.raised, "updated": summary.updated, "failed": summary.failed}
@@ -20,9 +21,7 @@ def detect_access_anomalies() -> dict:
 @task()
 def verify_access_log(run_id: int | None = None) -> dict:
     """Recompute the hash chain and store the result: daily at 02:00 (a new run), or the run the DPO asked
-    for (``run_id``, see ``grc.audit.verify.verification_request``; skipped if already finished)."""
-    from .verify import verify_and_record
-
+    for (``run_id``, see ``dpo.services.verification_request``; skipped if already finished)."""
     run, report = verify_and_record(run_id=run_id)
     if run is None:
         return {"run": run_id, "skipped": True}
@@ -33,7 +32,5 @@ def verify_access_log(run_id: int | None = None) -> dict:
 def seal_access_log() -> dict:
     """Every 5 minutes: check the rows since the latest seal (and every seal), then seal the chain's new end
     (``grc.audit.verify.seal_if_intact``). A failure is recorded for the DPO console and nothing is sealed."""
-    from .verify import seal_if_intact
-
     sealed, problems = seal_if_intact(reason="tick")
     return {"sealed": sealed, "problems": len(problems)}

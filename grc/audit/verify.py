@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
-from grc.scheduling import enqueue_on_commit, lease_cutoff
-
-from . import perms, seal, sql
+from . import seal, sql
 from .models import AccessLogSeal, LogVerification
 from .services import access_log_seal
 
 # A verification asked for or running for longer than ACCESS_LOG_VERIFY_LEASE_SECONDS is shown as interrupted
 # (its worker died, or none took it): 50,000,000 rows take under 3 minutes; the default, 6 hours, leaves room.
+# The DPO asks for one from the console (``dpo.services.verification_request``).
 VERIFY_LEASE = "ACCESS_LOG_VERIFY_LEASE_SECONDS"
-# pg_advisory_xact_lock key serialising the DPO's "Vérifier maintenant" clicks ("GRCVERIF").
-_REQUEST_LOCK = 0x4752435645524946
 
 
 @dataclass
@@ -224,7 +219,7 @@ def verify_and_record(
     """Run ``verify_chain`` and store the result as a ``LogVerification`` (shown on the DPO console).
 
     Both on the database alias ``using``. With ``run_id`` (the DPO's "Vérifier maintenant", recorded by
-    ``verification_request``), that run is the one filled in: ``(None, None)`` when it is already
+    ``dpo.services.verification_request``), that run is the one filled in: ``(None, None)`` when it is already
     finished (a second delivery of the task) or missing.
     """
     if run_id is None:
@@ -253,44 +248,3 @@ def verify_and_record(
         # What was just verified is sealed: a later rewrite or cut of it no longer matches.
         access_log_seal(reason="verification", using=using)
     return run, report
-
-
-def verification_stalled(run, now: datetime.datetime | None = None) -> bool:
-    """``run`` was asked for or started longer than its lease ago and never finished."""
-    return run.finished_at is None and run.started_at < lease_cutoff(VERIFY_LEASE, now)
-
-
-def verification_request(*, actor):
-    """The DPO's "Vérifier maintenant": records the verification (unfinished, ``started_at`` = when asked)
-    and enqueues ``grc.audit.tasks.verify_access_log`` for it on commit; nothing slow here.
-
-    Refused (``ValidationError``, French) while another verification is unfinished within
-    ``VERIFY_LEASE``: each one reads the whole log. An enqueue failure records the run as failed."""
-    if not perms.can_use_dpo_console(actor):
-        raise PermissionDenied
-    with transaction.atomic():
-        with connection.cursor() as cursor:  # two clicks at once: the second one sees the first one's row
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_REQUEST_LOCK])
-        now = timezone.now()
-        live = (
-            LogVerification.objects.filter(finished_at__isnull=True, started_at__gte=lease_cutoff(VERIFY_LEASE, now))
-            .order_by("-started_at")
-            .first()
-        )
-        if live is not None:
-            asked = timezone.localtime(live.started_at).strftime("%d/%m/%Y à %H:%M")
-            raise ValidationError(
-                f"Une vérification est déjà en cours (demandée le {asked}) : son résultat s'affichera ici."
-            )
-        run = LogVerification.objects.create(started_at=now)
-        from .tasks import verify_access_log
-
-        enqueue_on_commit(
-            verify_access_log,
-            run.pk,
-            what=f"access-log verification {run.pk}",
-            on_failure=lambda: LogVerification.objects.filter(pk=run.pk, finished_at__isnull=True).update(
-                finished_at=timezone.now(), ok=False, message="La vérification n'a pas pu être lancée ; relancez-la."
-            ),
-        )
-    return run

@@ -2,9 +2,13 @@
 the last detection and any failed rule in sight; nobody else reaches these pages."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from dpo.admin import AlertRuleAdminForm
+from dpo.services import alert_rule_update
 from grc.audit import alerts
+from grc.audit.alert_rules import SCHEMA
 from grc.audit.alerts import detect, ensure_default_rules
 from grc.audit.models import AccessLog, AlertRule
 from grc.audit.services import access_log_write
@@ -23,8 +27,8 @@ def _post(client, kind, **data):
     form = {
         "enabled": "on",
         "reason": "Ajustement après revue trimestrielle",
-        **{t.name: str(t.default).lower() for t in alerts.SCHEMA[kind] if t.type is not bool},
-        **{t.name: "on" for t in alerts.SCHEMA[kind] if t.type is bool and t.default},
+        **{t.name: str(t.default).lower() for t in SCHEMA[kind] if t.type is not bool},
+        **{t.name: "on" for t in SCHEMA[kind] if t.type is bool and t.default},
     }
     form.update(data)
     form = {k: v for k, v in form.items() if v is not None}
@@ -50,7 +54,7 @@ def test_the_dpo_finds_the_rules_page_from_the_console_and_sees_every_threshold(
     alerts_page = dpo_client.get(reverse("backoffice:dpo_alerts")).content.decode()
     assert reverse("backoffice:dpo_rules") in alerts_page and "Règles d'alerte" in alerts_page
     body = dpo_client.get(reverse("backoffice:dpo_rules")).content.decode()
-    for kind, thresholds in alerts.SCHEMA.items():
+    for kind, thresholds in SCHEMA.items():
         assert reverse("backoffice:dpo_rule", args=[kind]) in body
         for threshold in thresholds:
             assert threshold.label.replace("'", "&#x27;") in body
@@ -107,8 +111,8 @@ def test_a_wrong_threshold_is_refused_in_french_keeps_what_was_typed_and_saves_n
 
 def test_the_service_refuses_bad_values_too(dpo):
     rule = AlertRule.objects.get(kind=Kind.EMERGENCY)
-    with pytest.raises(alerts.ValidationError):
-        alerts.alert_rule_update(rule=rule, actor=dpo, enabled=True, params={"lookback_days": "30"}, reason="x")
+    with pytest.raises(ValidationError):
+        alert_rule_update(rule=rule, actor=dpo, enabled=True, params={"lookback_days": "30"}, reason="x")
     rule.refresh_from_db()
     assert rule.params == {"lookback_days": 30}
 
@@ -147,8 +151,6 @@ def test_rules_page_query_count_is_pinned(dpo_client, django_assert_num_queries)
 
 
 def test_the_admin_checks_thresholds_against_the_same_schema():
-    from grc.audit.admin import AlertRuleAdminForm
-
     rule = AlertRule.objects.get(kind=Kind.OFF_HOURS)
     form = AlertRuleAdminForm(
         {"enabled": "on", "params": '{"night_start": 25, "weekends": true, "typo": 1}', "description": "x"},

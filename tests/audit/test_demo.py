@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from grc.audit import demo
+from demo.records import Counts
+from demo.seeders import audit as demo
 from grc.audit.models import AccessLog, Alert, AlertRule, LogVerification
-from demo.seed import Counts
 from tests.factories import CitizenFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db

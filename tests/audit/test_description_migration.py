@@ -5,7 +5,8 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 
-from grc.audit.alerts import DESCRIPTIONS, ensure_default_rules
+from grc.audit.alert_rules import DESCRIPTIONS
+from grc.audit.alerts import ensure_default_rules
 from grc.audit.models import AlertRule
 
 pytestmark = pytest.mark.django_db

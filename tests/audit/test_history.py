@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from dossier_unique import services as dsu
 from dossier_unique.models import Note
-from grc.audit.history import history_models, object_history, user_history
+from dpo.history import encode_cursor, history_models
+from dpo.selectors import object_history, user_history
 from grc.audit.models import AccessLog
 from grc.history import save_tracked
 from grc.models import Address, Citizen, ContactPoint, Membership
@@ -119,8 +120,6 @@ def test_changes_sharing_a_date_across_a_page_break_are_all_shown_once(dpo_clien
     first = dpo_client.get(url)
     assert first.status_code == 200 and first.context["next_cursor"] is None  # 6 entries fit on one page
     page1, cursor = user_history(user=dpo, subject_id=worker_a.pk, page_size=4)
-    from grc.audit.history import encode_cursor
-
     response = dpo_client.get(url, {"avant": encode_cursor(cursor)})
     assert len(response.context["entries"]) == 2
 

@@ -1,4 +1,4 @@
-"""Change history for the DPO: django-simple-history records as readable diffs.
+"""Change history for the DPO: django-simple-history records as readable diffs (read by ``dpo.selectors``).
 
 Every model with a ``history`` manager (simple-history) is covered, found through
 ``apps.get_models()``. A change shows the field's verbose name, the value before and after, who,
@@ -15,7 +15,6 @@ note…), so the DPO's read is logged against that person.
 from __future__ import annotations
 
 import datetime
-import heapq
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -23,7 +22,7 @@ from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from . import perms
+from grc.models import Citizen, CitizenMerge
 
 HIDDEN = (models.TextField, models.JSONField, models.FileField, models.BinaryField)
 SKIPPED = {"password", "last_login", "updated_at"}
@@ -56,6 +55,7 @@ def history_models() -> list[type[models.Model]]:
 
 
 def model_by_label(label: str) -> type[models.Model]:
+    """The history model labelled ``label`` (``Http404`` for any other label: it comes from the URL)."""
     for model in history_models():
         if model._meta.label_lower == label:
             return model
@@ -114,7 +114,8 @@ def _tracked_fields(model):
     ]
 
 
-def _entry(model, record, prev) -> HistoryEntry:
+def entry_of(model, record, prev) -> HistoryEntry:
+    """One history record as a diff against ``prev`` (the previous record of the same object, or None)."""
     changes = []
     for f in _tracked_fields(model):
         try:
@@ -148,7 +149,7 @@ def _entry(model, record, prev) -> HistoryEntry:
     )
 
 
-def _entries(model, records) -> list[HistoryEntry]:
+def entries_of(model, records) -> list[HistoryEntry]:
     """Diffs for ``records`` of one model (each against the previous record of the same object)."""
     if not records:
         return []
@@ -163,27 +164,8 @@ def _entries(model, records) -> list[HistoryEntry]:
             if record.history_type != "+"
             else None
         )
-        entries.append(_entry(model, record, prev))
+        entries.append(entry_of(model, record, prev))
     return entries
-
-
-def object_history(*, user, model_label: str, pk, limit: int = 200) -> list[HistoryEntry]:
-    """The changes of one object, newest first (bounded), with diffs; for a citizen, its merges too."""
-    if not perms.can_use_dpo_console(user):
-        raise Http404
-    model = model_by_label(model_label)
-    hist = model.history.model
-    pk_name = model._meta.pk.attname
-    records = list(hist.objects.filter(**{pk_name: pk}).order_by("history_date", "history_id")[:limit])
-    entries = []
-    prev = None
-    for record in records:
-        entries.append(_entry(model, record, prev))
-        prev = record
-    if model_label == "grc.citizen":
-        entries += _merge_entries(pk, limit)
-    entries.sort(key=lambda e: e.date, reverse=True)
-    return entries[:limit]
 
 
 CITIZEN = "grc.citizen"
@@ -255,7 +237,6 @@ def _citizens_from(model, value_of, *, depth: int) -> set[int]:
 
 
 def _citizens_of_account(user_id) -> set[int]:
-    Citizen = apps.get_model("grc", "Citizen")
     return set(Citizen.objects.filter(user_id=user_id).values_list("pk", flat=True))
 
 
@@ -269,10 +250,8 @@ def citizens_of_entries(entries) -> set[int]:
     return found
 
 
-def _merge_entries(citizen_pk, limit) -> list[HistoryEntry]:
+def merge_entries(citizen_pk, limit) -> list[HistoryEntry]:
     """Merges the citizen took part in, and the history of the citizens merged into it."""
-    CitizenMerge = apps.get_model("grc", "CitizenMerge")
-    Citizen = apps.get_model("grc", "Citizen")
     merges = list(
         CitizenMerge.objects.filter(models.Q(source_id=citizen_pk) | models.Q(target_id=citizen_pk)).order_by(
             "merged_at"
@@ -316,7 +295,7 @@ def _merge_entries(citizen_pk, limit) -> list[HistoryEntry]:
             )
             prev = None
             for record in source_records:
-                entry = _entry(Citizen, record, prev)
+                entry = entry_of(Citizen, record, prev)
                 entry.object_repr = _("Fiche fusionnée n° %(pk)s") % {"pk": merge.source_id}
                 entries.append(entry)
                 prev = record
@@ -341,41 +320,3 @@ def decode_cursor(value: str) -> Cursor | None:
     if date.tzinfo is None or not 0 < history_id < 2**63 or len(label) > 100:
         return None
     return date, label, history_id
-
-
-def user_history(
-    *, user, subject_id: int, after: Cursor | None = None, page_size: int = 25
-) -> tuple[list[HistoryEntry], Cursor | None]:
-    """Changes made by one user across every history model, newest first, one keyset page.
-
-    One bounded query per history model (``history_user`` index, at most ``page_size`` rows), then
-    a merge; returns the page and the cursor for the next one. Entries are ordered by (date, model,
-    history id), and the cursor holds all three: changes sharing a date across a page break (one
-    save touching several models) are neither skipped nor repeated.
-    """
-    if not perms.can_use_dpo_console(user):
-        raise Http404
-    candidates = []
-    for model in history_models():
-        label = model._meta.label_lower
-        qs = model.history.model.objects.filter(history_user_id=subject_id)
-        if after is not None:
-            date, after_label, history_id = after
-            if label < after_label:
-                qs = qs.filter(history_date__lte=date)
-            elif label == after_label:
-                qs = qs.filter(
-                    models.Q(history_date__lt=date) | models.Q(history_date=date, history_id__lt=history_id)
-                )
-            else:
-                qs = qs.filter(history_date__lt=date)
-        for record in qs.order_by("-history_date", "-history_id")[: page_size + 1]:
-            candidates.append((record.history_date, label, record.history_id, model, record))
-    top = heapq.nlargest(page_size + 1, candidates, key=lambda c: (c[0], c[1], c[2]))
-    has_more = len(top) > page_size
-    top = top[:page_size]
-    entries = []
-    for _date, _label, _hid, model, record in top:
-        entries.extend(_entries(model, [record]))
-    cursor = top[-1][:3] if has_more and top else None
-    return entries, cursor

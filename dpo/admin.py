@@ -1,18 +1,20 @@
 """Django admin: the anomaly rules' thresholds, for a functional administrator.
 
-The DPO edits them in the DPO console (``backoffice/views/dpo_rules.py``); both save through
-``grc.audit.alerts.alert_rule_update`` (thresholds checked against ``SCHEMA``, a reason required and kept
-in the rule's history with what changed). Alerts and the access log are not registered: the DPO console
-reads them (and logs those reads).
+The DPO edits them in the DPO console (``backoffice/dpo/views_rules.py``); both save through
+``dpo.services.alert_rule_update`` (thresholds checked against ``grc.audit.alert_rules.SCHEMA``, a reason
+required and kept in the rule's history with what changed). Alerts and the access log are not
+registered: the DPO console reads them (and logs those reads). The rules are rows of the access-log
+core (``grc.audit``, admin URL ``audit/alertrule``); their admin is the console's.
 """
 
 from django import forms
 from django.contrib import admin
 
 from grc.admin_history import HistoryAdmin
+from grc.audit.alert_rules import SCHEMA, validate_params
+from grc.audit.models import AlertRule
 
-from .alerts import SCHEMA, alert_rule_update, validate_params
-from .models import AlertRule
+from .services import alert_rule_update
 
 
 class AlertRuleAdminForm(forms.ModelForm):
