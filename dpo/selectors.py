@@ -17,6 +17,7 @@ from django.http import Http404
 from grc.audit.models import AccessLog, Alert, AlertRule, LogVerification
 from grc.audit.selectors import LIST_FIELDS
 from grc.audit.verify import VERIFY_LEASE
+from grc.models import User
 from grc.scheduling import lease_cutoff
 
 from . import history
@@ -92,6 +93,15 @@ def verification_stalled(run: LogVerification, now: datetime.datetime | None = N
 
 
 # --- the change history -----------------------------------------------------------------------
+
+
+def history_subject_get(*, user, pk: int) -> User:
+    """Any account, staff or not, whose changes the DPO looks at in the change history (404 if none)."""
+    require_dpo(user)
+    try:
+        return User.objects.get(pk=pk)
+    except User.DoesNotExist:
+        raise Http404 from None
 
 
 def object_history(*, user, model_label: str, pk, limit: int = 200) -> list[HistoryEntry]:

@@ -311,7 +311,5 @@ def purge_anchors(*, user, limit: int = 10) -> list[AccessLogAnchor]:
     return list(AccessLogAnchor.objects.select_related("actor").order_by("-seq")[:limit])
 
 
-
-
 def default_period(days: int = 30) -> tuple[datetime.datetime, None]:
     return timezone.now() - datetime.timedelta(days=days), None
