@@ -371,19 +371,16 @@ def _bench_dpo():
     return user
 
 
-def measure(args) -> None:
+def _bounds():
+    """The loaded table's first and last dates and highest ``seq``, its row count and the bench staff ids.
+
+    The loaded year ends at the last bench row (reads logged by earlier measurements are dated now)."""
     from django.db.models import Max, Min
 
-    from grc.audit import selectors as sel
     from grc.audit.models import AccessLog
-    from grc.audit.retention import access_log_purge
-    from grc.audit.verify import verify_chain
     from grc.models import User
 
-    rng = random.Random(7)
-    dpo = _bench_dpo()
     bounds = AccessLog.objects.aggregate(lo=Min("at"), hi=Max("at"), seq=Max("seq"))
-    # The loaded year ends at the last bench row (reads logged by earlier measurements are dated now).
     bench_staff = User.objects.filter(email__endswith="@bench-audit.invalid").values_list("pk", flat=True)
     bounds["hi"] = (
         AccessLog.objects.filter(actor_id__in=list(bench_staff)).order_by("-seq").values_list("at", flat=True)[0]
@@ -396,95 +393,123 @@ def measure(args) -> None:
             "pg_size_pretty(pg_relation_size('audit_accesslog'))"
         )
         log("table + indexes, heap: {}, {}".format(*cursor.fetchone()))
-    year_ago = bounds["hi"] - datetime.timedelta(days=365)
     staff = list(User.objects.filter(email__endswith="@bench-audit.invalid").values_list("pk", flat=True))
-    results = {}
+    return bounds, total, staff
 
-    # 1. All accesses to one citizen over a year: first console page, and every row.
+
+def _console_pages(args, *, rng, dpo, key: str, pick, since) -> dict:
+    """p95 of the console's first page and of the full result for ``args.samples`` filters, each on the
+    value ``pick()`` draws for the field ``key`` (``citizen`` or ``actor``) since ``since``; mean rows."""
+    from grc.audit import selectors as sel
+    from grc.audit.models import AccessLog
+
     page_ms, all_ms, sizes = [], [], []
     for _ in range(args.samples):
-        citizen = rng.randrange(args.citizens) + 1
-        filters = sel.LogFilters(citizen=citizen, since=year_ago)
+        value = pick()
+        filters = sel.LogFilters(**{key: value}, since=since)
         ms, _page = _timed(sel.access_log_page, user=dpo, filters=filters)
         page_ms.append(ms)
         ms, rows = _timed(
-            lambda c=citizen: list(
-                AccessLog.objects.filter(citizen_id=c, at__gte=year_ago)
+            lambda v=value: list(
+                AccessLog.objects.filter(**{f"{key}_id": v, "at__gte": since})
                 .order_by("-at", "-id")
                 .values_list(*sel.LIST_FIELDS)
             )
         )
         all_ms.append(ms)
         sizes.append(len(rows))
-    results["citizen_year_page_p95_ms"] = p95(page_ms)
-    results["citizen_year_all_p95_ms"] = p95(all_ms)
-    results["citizen_year_rows_mean"] = statistics.fmean(sizes)
+    return {"page_p95_ms": p95(page_ms), "all_p95_ms": p95(all_ms), "rows_mean": statistics.fmean(sizes)}
 
-    # 2. One user's accesses over a month (the last loaded month).
-    month_start = bounds["hi"] - datetime.timedelta(days=30)
-    page_ms, all_ms, sizes = [], [], []
-    for _ in range(args.samples):
-        actor = rng.choice(staff)
-        filters = sel.LogFilters(actor=actor, since=month_start)
-        ms, _page = _timed(sel.access_log_page, user=dpo, filters=filters)
-        page_ms.append(ms)
-        ms, rows = _timed(
-            lambda a=actor: list(
-                AccessLog.objects.filter(actor_id=a, at__gte=month_start)
-                .order_by("-at", "-id")
-                .values_list(*sel.LIST_FIELDS)
-            )
-        )
-        all_ms.append(ms)
-        sizes.append(len(rows))
-    results["user_month_page_p95_ms"] = p95(page_ms)
-    results["user_month_all_p95_ms"] = p95(all_ms)
-    results["user_month_rows_mean"] = statistics.fmean(sizes)
 
-    # 2b. Team filter (UNION ALL over the team's memberships), one page.
+def _team_and_action_pages(args, *, rng, dpo, since) -> dict:
+    """Team filter (UNION ALL over the team's memberships) and action filter, one page each."""
+    from grc.audit import selectors as sel
     from grc.models import Team
 
+    results = {}
     teams = list(Team.objects.filter(code__startswith="bench-team-").values_list("pk", flat=True))
     page_ms = []
     for _ in range(min(args.samples, 50)):
-        filters = sel.LogFilters(team=rng.choice(teams), since=month_start)
+        filters = sel.LogFilters(team=rng.choice(teams), since=since)
         ms, _page = _timed(sel.access_log_page, user=dpo, filters=filters)
         page_ms.append(ms)
     results["team_month_page_p95_ms"] = p95(page_ms)
     page_ms = []
     for _ in range(min(args.samples, 50)):
-        filters = sel.LogFilters(action="document.download", since=month_start)
+        filters = sel.LogFilters(action="document.download", since=since)
         ms, _page = _timed(sel.access_log_page, user=dpo, filters=filters, cursor="")
         page_ms.append(ms)
     results["action_month_page_p95_ms"] = p95(page_ms)
+    return results
 
-    # 3. Added cost of one logged read: citizen_get with and without its access-log write.
-    results.update(_logged_read_cost(args))
 
-    # 4. Chain verification speed on a slice (or the whole table).
-    max_seq = bounds["seq"]
+def _verify_speed(args, *, max_seq: int, total: int) -> dict:
+    """Chain verification speed on a slice (or the whole table)."""
+    from grc.audit.verify import verify_chain
+
     if args.verify_rows and args.verify_rows < total:
         start = max(max_seq - args.verify_rows, 0)
         ms, report = _timed(verify_chain, start_seq=start, end_seq=max_seq, batch_size=500_000)
     else:
         ms, report = _timed(verify_chain, batch_size=500_000)
-    results["verify_rows"] = report.checked
-    results["verify_ok"] = report.ok
-    results["verify_rows_per_s"] = report.checked / (ms / 1000)
-    results["verify_full_estimate_min"] = total / results["verify_rows_per_s"] / 60
+    rows_per_s = report.checked / (ms / 1000)
+    return {
+        "verify_rows": report.checked,
+        "verify_ok": report.ok,
+        "verify_rows_per_s": rows_per_s,
+        "verify_full_estimate_min": total / rows_per_s / 60,
+    }
+
+
+def _purge_oldest_month(*, oldest) -> dict:
+    """Retention: purge the oldest month (dry run, then for real), then verify the chain's start."""
+    from grc.audit.retention import access_log_purge
+    from grc.audit.verify import verify_chain
+
+    results = {}
+    before = oldest + datetime.timedelta(days=30)
+    ms, dry = _timed(access_log_purge, before=before, dry_run=True)
+    results["purge_month_dry_run_s"] = ms / 1000
+    ms, done = _timed(access_log_purge, before=before, dry_run=False, reason="bench")
+    results["purge_month_rows"] = done.rows
+    results["purge_month_s"] = ms / 1000
+    t0 = time.perf_counter()
+    report = verify_chain(start_seq=None, end_seq=done.anchor_seq + 1_000_000, batch_size=500_000)
+    results["verify_after_purge_first_1M_ok"] = report.ok
+    results["verify_after_purge_first_1M_s"] = time.perf_counter() - t0
+    return results
+
+
+def measure(args) -> None:
+    rng = random.Random(7)
+    dpo = _bench_dpo()
+    bounds, total, staff = _bounds()
+    year_ago = bounds["hi"] - datetime.timedelta(days=365)
+    results = {}
+
+    # 1. All accesses to one citizen over a year: first console page, and every row.
+    citizen_year = _console_pages(
+        args, rng=rng, dpo=dpo, key="citizen", pick=lambda: rng.randrange(args.citizens) + 1, since=year_ago
+    )
+    results.update({f"citizen_year_{name}": value for name, value in citizen_year.items()})
+
+    # 2. One user's accesses over a month (the last loaded month).
+    month_start = bounds["hi"] - datetime.timedelta(days=30)
+    user_month = _console_pages(args, rng=rng, dpo=dpo, key="actor", pick=lambda: rng.choice(staff), since=month_start)
+    results.update({f"user_month_{name}": value for name, value in user_month.items()})
+
+    # 2b. Team and action filters, one page.
+    results.update(_team_and_action_pages(args, rng=rng, dpo=dpo, since=month_start))
+
+    # 3. Added cost of one logged read: citizen_get with and without its access-log write.
+    results.update(_logged_read_cost(args))
+
+    # 4. Chain verification speed on a slice (or the whole table).
+    results.update(_verify_speed(args, max_seq=bounds["seq"], total=total))
 
     # 5. Retention: purge the oldest month (dry run, then for real).
     if not args.skip_purge:
-        before = bounds["lo"] + datetime.timedelta(days=30)
-        ms, dry = _timed(access_log_purge, before=before, dry_run=True)
-        results["purge_month_dry_run_s"] = ms / 1000
-        ms, done = _timed(access_log_purge, before=before, dry_run=False, reason="bench")
-        results["purge_month_rows"] = done.rows
-        results["purge_month_s"] = ms / 1000
-        t0 = time.perf_counter()
-        report = verify_chain(start_seq=None, end_seq=done.anchor_seq + 1_000_000, batch_size=500_000)
-        results["verify_after_purge_first_1M_ok"] = report.ok
-        results["verify_after_purge_first_1M_s"] = time.perf_counter() - t0
+        results.update(_purge_oldest_month(oldest=bounds["lo"]))
 
     log(f"load average after: {os.getloadavg()}")
     for key, value in results.items():

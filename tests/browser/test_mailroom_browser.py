@@ -8,8 +8,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from mail.models import MailItem, MailType, RoutingRule
 from grc.models import Membership, Team
+from mail.models import MailItem, MailType, RoutingRule
 from tests.browser.conftest import FLUSHABLE_APPS, log_in, page_turn
 from tests.factories import CitizenFactory, MembershipFactory, TeamFactory
 from tests.mail import letters

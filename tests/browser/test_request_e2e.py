@@ -12,8 +12,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from grc.models import Citizen, Membership
 from demandes.models import Request
+from demo.records import Counts
+from grc.models import Citizen, Membership
+from portal.demo.home import seed_portal_pages
+from portal.models import ProcedureIndexPage
 from tests.browser.conftest import FLUSHABLE_APPS, log_in, page_turn
 from tests.browser.test_portal_a11y import _axe
 from tests.dossier_unique.factories import PDF_BYTES
@@ -57,12 +60,8 @@ def _log_in_agent(browser, live_server, agent):
     WebDriverWait(browser, 30).until(EC.presence_of_element_located((By.LINK_TEXT, "Demandes")))
 
 
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True, available_apps=FLUSHABLE_APPS)
-def test_citizen_files_agent_asks_citizen_answers_agent_accepts(live_server, browser, tmp_path):
-    from demo.seed import Counts, seed_portal_pages
-    from portal.models import ProcedureIndexPage
-
+def _procedure_world():
+    """The portal's pages, the school transport team with its instructor and the adapted procedure."""
     ensure_wagtail_root()
     home = seed_portal_pages(counts=Counts())
     catalogue = ProcedureIndexPage(title="Toutes les démarches", slug="demarches")
@@ -78,14 +77,11 @@ def test_citizen_files_agent_asks_citizen_answers_agent_accepts(live_server, bro
         service_level_days=30,
         required_assurance_level=Citizen.Assurance.EMAIL_VERIFIED,
     )
-    notification = tmp_path / "notification-mdph.pdf"
-    notification.write_bytes(PDF)
-    certificate = tmp_path / "certificat-scolarite.pdf"
-    certificate.write_bytes(PDF)
-    wait = WebDriverWait(browser, 30)
-    email = "maelle.le-goff@example.org"
+    return team, agent, procedure
 
-    # 1. Sign up, then verify the address with the link of the e-mail.
+
+def _sign_up_and_verify(browser, live_server, wait, email):
+    """Step 1: sign up, then verify the address with the link of the e-mail."""
     browser.get(f"{live_server.url}/compte/inscription/")
     _field(browser, "Adresse électronique").send_keys(email)
     browser.find_element(By.ID, "id_password1").send_keys(PASSWORD)
@@ -109,7 +105,9 @@ def test_citizen_files_agent_asks_citizen_answers_agent_accepts(live_server, bro
     _click(browser, "Confirmer mon adresse")
     wait.until(lambda b: "/connexion/" in b.current_url)
 
-    # 2. Log in and file the request with its attachment (form, review, submission).
+
+def _file_request(browser, live_server, wait, *, email, procedure, team, notification):
+    """Step 2: log in and file the request with its attachment (form, review, submission)."""
     _log_in_citizen(browser, live_server, email)
     browser.get(f"{live_server.url}{procedure.url}")
     _field(browser, "Nom de l'élève").send_keys("Le Goff Titouan")
@@ -123,14 +121,17 @@ def test_citizen_files_agent_asks_citizen_answers_agent_accepts(live_server, bro
     assert (request.status, request.team_id, request.channel) == ("submitted", team.pk, "web")
     assert request.attachments.get().original_name == "notification-mdph.pdf"
     assert any(code in m.subject and m.attachments for m in mail.outbox)  # acknowledgement with its PDF
+    return request
 
-    # 3. The instructor (password + second factor) finds it in the team's queue and asks for a document.
+
+def _agent_asks_for_a_document(browser, live_server, wait, *, agent, request, violations):
+    """Step 3: the instructor (password + second factor) finds it in the team's queue and asks for a document."""
     _log_in_agent(browser, live_server, agent)
     wait.until(EC.element_to_be_clickable((By.LINK_TEXT, "Demandes"))).click()
-    wait.until(EC.element_to_be_clickable((By.LINK_TEXT, code))).click()
+    wait.until(EC.element_to_be_clickable((By.LINK_TEXT, request.tracking_code))).click()
     wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), "Le Goff Titouan"))
     assert "notification-mdph.pdf" in browser.page_source
-    violations = {"instruction": _axe(browser)}
+    violations["instruction"] = _axe(browser)
     browser.find_element(By.XPATH, '//summary[normalize-space()="Demander des compléments à l\'usager"]').click()
     browser.find_element(By.ID, "id_ask-missing_items").send_keys("Certificat de scolarité 2026-2027")
     browser.find_element(By.ID, "id_ask-message").send_keys("Bonjour, merci de nous envoyer le certificat.")
@@ -139,7 +140,9 @@ def test_citizen_files_agent_asks_citizen_answers_agent_accepts(live_server, bro
     request.refresh_from_db()
     assert request.status == "awaiting_citizen"
 
-    # 4. The citizen sends the missing document from Mon espace.
+
+def _citizen_sends_the_document(browser, live_server, wait, *, email, request, certificate, violations):
+    """Step 4: the citizen sends the missing document from Mon espace."""
     _log_in_citizen(browser, live_server, email)
     browser.get(f"{live_server.url}/mon-espace/")
     wait.until(EC.element_to_be_clickable((By.LINK_TEXT, "Transport scolaire adapté"))).click()
@@ -153,9 +156,11 @@ def test_citizen_files_agent_asks_citizen_answers_agent_accepts(live_server, bro
     request.refresh_from_db()
     assert request.status == "in_review"
 
-    # 5. The instructor sends a message and accepts.
+
+def _agent_writes_and_accepts(browser, live_server, wait, *, agent, request):
+    """Step 5: the instructor sends a message and accepts."""
     _log_in_agent(browser, live_server, agent)
-    browser.get(f"{live_server.url}/backoffice/demandes/{code}/")
+    browser.get(f"{live_server.url}/backoffice/demandes/{request.tracking_code}/")
     wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), "certificat-scolarite.pdf"))
     browser.find_element(By.ID, "id_msg-body").send_keys("Le transport commencera le 1er septembre.")
     _click(browser, "Envoyer le message")
@@ -167,7 +172,9 @@ def test_citizen_files_agent_asks_citizen_answers_agent_accepts(live_server, bro
     request.refresh_from_db()
     assert request.status == "accepted"
 
-    # 6. The citizen sees the decision, its reason and the message; the e-mails said nothing more.
+
+def _citizen_sees_the_decision(browser, live_server, wait, *, email, agent, code, violations):
+    """Step 6: the citizen sees the decision, its reason and the message; the e-mails said nothing more."""
     _log_in_citizen(browser, live_server, email)
     browser.get(f"{live_server.url}/mon-espace/demandes/{code}/")
     status = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".request-status"))).text
@@ -184,3 +191,29 @@ def test_citizen_files_agent_asks_citizen_answers_agent_accepts(live_server, bro
     notices = [m for m in mail.outbox if email in m.to and code in m.subject]
     assert any("décision" in m.subject for m in notices)
     assert all("1er septembre" not in m.body and "Prise en charge" not in m.body for m in notices)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, available_apps=FLUSHABLE_APPS)
+def test_citizen_files_agent_asks_citizen_answers_agent_accepts(live_server, browser, tmp_path):
+    team, agent, procedure = _procedure_world()
+    notification = tmp_path / "notification-mdph.pdf"
+    notification.write_bytes(PDF)
+    certificate = tmp_path / "certificat-scolarite.pdf"
+    certificate.write_bytes(PDF)
+    wait = WebDriverWait(browser, 30)
+    email = "maelle.le-goff@example.org"
+    violations = {}
+
+    _sign_up_and_verify(browser, live_server, wait, email)
+    request = _file_request(
+        browser, live_server, wait, email=email, procedure=procedure, team=team, notification=notification
+    )
+    _agent_asks_for_a_document(browser, live_server, wait, agent=agent, request=request, violations=violations)
+    _citizen_sends_the_document(
+        browser, live_server, wait, email=email, request=request, certificate=certificate, violations=violations
+    )
+    _agent_writes_and_accepts(browser, live_server, wait, agent=agent, request=request)
+    _citizen_sees_the_decision(
+        browser, live_server, wait, email=email, agent=agent, code=request.tracking_code, violations=violations
+    )
