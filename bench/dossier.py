@@ -3,8 +3,8 @@
 Runs against its own database (``grc_bench`` on the embedded server, which already holds the
 citizens of ``bench/identity.py``). Loads, unless already there:
 
-- the demo organisation and demo staff (``demo.seed``: teams, ``ts.vitre`` in the Vitré
-  social-action team) and one ``TeamGroup`` per CDAS team (``services.team_group``);
+- the demo organisation and demo staff (``demo.organisation``, ``demo.accounts``: teams, ``ts.vitre``
+  in the Vitré social-action team) and one ``TeamGroup`` per CDAS team (``services.team_group``);
 - ``--files`` social files (300,000) for existing citizens, each with one open accompaniment of a
   CDAS team (one in five with a second, closed one), and the team's ``view_socialfile`` row in
   guardian's ``SocialFileGroupObjectPermission`` — exactly the rows ``accompaniment_open`` writes;
@@ -61,6 +61,8 @@ from django.test import Client  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from demo import accounts, data, organisation  # noqa: E402
+from demo.records import Counts  # noqa: E402
 from dossier_unique import perms, selectors, services  # noqa: E402
 from dossier_unique.models import (  # noqa: E402
     Accompaniment,
@@ -68,7 +70,6 @@ from dossier_unique.models import (  # noqa: E402
     SocialFileGroupObjectPermission,
     TimelineEntry,
 )
-from demo import data, seed  # noqa: E402
 from grc.models import Team, User  # noqa: E402
 
 BENCH_TEAM = "asp-cdas-vitre"
@@ -109,11 +110,11 @@ def _copy(cursor, table: str, columns: tuple[str, ...], text: str) -> None:
 
 def ensure_organisation() -> tuple[User, dict[int, tuple[str, int | None]]]:
     """Demo teams and staff (idempotent), and the CDAS teams' groups: (bench user, {team id: (kind, territory)})."""
-    counts = seed.Counts()
-    actor = seed.system_account()
-    seed.seed_organisation(actor=actor, counts=counts)
+    counts = Counts()
+    actor = accounts.system_account()
+    organisation.seed_organisation(actor=actor, counts=counts)
     if not User.objects.filter(email=BENCH_USER).exists():
-        seed.seed_staff(actor=actor, password=data.DEFAULT_PASSWORD, counts=counts)
+        accounts.seed_staff(actor=actor, password=data.DEFAULT_PASSWORD, counts=counts)
     teams = {
         team.pk: (team.kind, team.territory_id) for team in Team.objects.filter(kind__in=PROGRAMMES).order_by("pk")
     }

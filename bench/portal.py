@@ -62,21 +62,22 @@ def prepare(concurrency: int) -> list[str]:
     """Migrate and seed the bench database if needed; return one session cookie per bench citizen."""
     import datetime
 
-    from demo import seed
+    from demo import accounts, organisation
+    from demo.records import Counts
     from grc.history import save_tracked
     from grc.models import Citizen, User
     from grc.services.citizens import citizen_create
-    from portal import demo
+    from portal.demo import catalogue, home
     from portal.models import ProcedurePage
 
     call_command("migrate", interactive=False, verbosity=0)
     if not ProcedurePage.objects.filter(slug=SUBMIT_PROCEDURE).exists():
-        counts = seed.Counts()
-        actor = seed.system_account()
-        seed.seed_organisation(actor=actor, counts=counts)
-        seed.seed_portal_pages(counts=counts)
-        demo.seed(actor=actor, counts=counts)
-    actor = seed.system_account()
+        counts = Counts()
+        actor = accounts.system_account()
+        organisation.seed_organisation(actor=actor, counts=counts)
+        home.seed_portal_pages(counts=counts)
+        catalogue.seed(actor=actor, counts=counts)
+    actor = accounts.system_account()
     cookies = []
     for i in range(concurrency):
         email = f"usager.{i}@{BENCH_DOMAIN}"

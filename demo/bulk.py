@@ -20,7 +20,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from grc import nir as nir_rules
-from grc.matching import fold, normalised_fields
+from grc.matching.names import fold, normalised_fields
 from grc.models import Address, Citizen, Household, HouseholdMembership
 from grc.services.citizens import IDENTITY_FIELDS
 

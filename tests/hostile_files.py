@@ -20,7 +20,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen import canvas
 
-from demo.dossiers import pdf_from_objects
+from demo.files import pdf_from_objects
 
 MB = 1024 * 1024
 # The tests lower DOCUMENT_MAX_BYTES and MAIL_MAX_BYTES to this, so "too big" needs no 30 MB file.

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "dpo",
     "dossier_unique",
     "search",
+    "demo",
     "portal",
     "portal.accounts",
     "backoffice",

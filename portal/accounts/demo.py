@@ -1,4 +1,8 @@
-"""Demo data for citizen accounts: the demo portal account gets its identity profile (idempotent)."""
+"""Demo data for citizen accounts: the demo portal account gets its identity profile (idempotent).
+
+Registered as the ``portal.accounts`` seeder by ``portal.demo``: after the portal's catalogue and
+before the demo's requests, as ``seed_demo`` always ran it.
+"""
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -12,7 +16,7 @@ LABEL = "profils de comptes usagers"
 
 
 def seed(*, actor, counts) -> None:
-    """Give usager@demo.grc.local a verified profile matching its demo citizen (created by demo.seed)."""
+    """Give usager@demo.grc.local a verified profile matching its demo citizen (created by demo.accounts)."""
     user = get_user_model().objects.filter(email=data.PORTAL_ACCOUNT_EMAIL).first()
     if user is None:
         return

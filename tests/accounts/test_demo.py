@@ -1,7 +1,8 @@
 import pytest
 
 from demo import data
-from demo.seed import Counts, seed_portal_account, system_account
+from demo.accounts import seed_portal_account, system_account
+from demo.records import Counts
 from portal.accounts import demo
 from portal.accounts.linking import ensure_citizen
 from portal.accounts.models import CitizenProfile

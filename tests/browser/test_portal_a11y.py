@@ -18,8 +18,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from grc.models import Citizen
 from demandes.models import Request
+from grc.models import Citizen
 from tests.browser.conftest import FLUSHABLE_APPS
 from tests.factories import CitizenFactory, TeamFactory, UserFactory
 from tests.portal.conftest import FIELDS, ensure_wagtail_root, make_procedure
@@ -65,7 +65,8 @@ def _optional_url(name: str) -> str | None:
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, available_apps=FLUSHABLE_APPS)
 def test_portal_pages_have_no_serious_accessibility_violation(live_server, browser):
-    from demo.seed import Counts, seed_portal_pages
+    from demo.records import Counts
+    from portal.demo.home import seed_portal_pages
     from portal.models import ProcedureIndexPage, ProcedureTheme
 
     ensure_wagtail_root()

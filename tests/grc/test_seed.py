@@ -7,7 +7,6 @@ from django.utils.html import escape
 
 from demo import data
 from demo.bulk import CHANGE_REASON
-from demo.seed import PORTAL_TITLE
 from grc.matching import normalised_fields
 from grc.models import (
     Address,
@@ -21,6 +20,7 @@ from grc.models import (
     Territory,
     User,
 )
+from portal.demo.home import PORTAL_TITLE
 
 pytestmark = pytest.mark.django_db
 
@@ -224,7 +224,7 @@ def test_portal_content_page_renders_its_body(client):
     assert 'aria-current="page"' in content
 
 
-# -- social files (demo.dossiers) -----------------------------------------------------------
+# -- social files (demo.seeders.social_files) -----------------------------------------------
 
 
 def dsu_counts():
@@ -305,7 +305,7 @@ def test_second_run_creates_no_social_file_content():
 def test_demo_documents_are_valid_pdf_and_png():
     from PIL import Image
 
-    from demo.dossiers import minimal_pdf, small_png
+    from demo.files import minimal_pdf, small_png
 
     pdf = minimal_pdf()
     assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")

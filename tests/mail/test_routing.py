@@ -187,14 +187,15 @@ def test_assign_needs_a_current_membership(routed, team_a):
 
 
 def test_demo_seed_is_idempotent():
-    from demo import seed as demo_seed
-    from mail import demo
+    from demo import accounts, citizens, organisation
+    from demo.records import Counts
+    from demo.seeders import mail as demo
     from mail.models import RoutingRule
 
-    actor = demo_seed.system_account()
-    counts = demo_seed.Counts()
-    demo_seed.seed_organisation(actor=actor, counts=counts)
-    demo_seed.seed_planted_duplicates(actor=actor, counts=counts, seed=2026)
+    actor = accounts.system_account()
+    counts = Counts()
+    organisation.seed_organisation(actor=actor, counts=counts)
+    citizens.seed_planted_duplicates(actor=actor, counts=counts, seed=2026)
     demo.seed(actor=actor, counts=counts)
     assert counts.created["types de courrier"] == 8
     assert counts.created["courriers"] >= 5
@@ -204,7 +205,7 @@ def test_demo_seed_is_idempotent():
     assert mdph.suggestions["team"][0]["label"].startswith("APA / PCH")
     assert all(item.original.storage.exists(item.original.name) for item in waiting)
 
-    again = demo_seed.Counts()
+    again = Counts()
     demo.seed(actor=actor, counts=again)
     assert not again.created
     assert MailItem.objects.count() == counts.created["courriers"]

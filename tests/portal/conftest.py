@@ -5,8 +5,9 @@ import io
 import pytest
 from PIL import Image
 
-from demo.seed import Counts, seed_portal_pages
+from demo.records import Counts
 from grc.models import Citizen
+from portal.demo.home import seed_portal_pages
 from portal.models import ProcedureFormField, ProcedureIndexPage, ProcedurePage, ProcedureTheme
 from tests.dossier_unique.factories import PDF_BYTES
 from tests.factories import CitizenFactory, TeamFactory, UserFactory

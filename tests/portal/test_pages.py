@@ -3,7 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from demo.seed import Counts
+from demo.records import Counts
 from portal.forms import ProcedureFileField
 from portal.models import HomeFeaturedProcedure, ProcedurePage
 from portal.views import login_url
@@ -121,7 +121,7 @@ def test_wagtail_form_submissions_are_never_stored(procedure):
 
 
 def test_demo_content_is_complete_and_idempotent(db):
-    from portal import demo
+    from portal.demo import catalogue as demo
     from tests.factories import TeamFactory, UserFactory
 
     ensure_wagtail_root()

@@ -6,9 +6,9 @@ import io
 from django.core.management import call_command
 from django.utils import timezone
 
+from demo.records import Counts
+from demo.seeders import privacy as demo
 from dossier_unique.models import Note, SocialFile
-from demo.seed import Counts
-from privacy import demo
 from privacy.models import GdprRequest, RetentionRule, RetentionRun
 from privacy.tasks import apply_retention
 

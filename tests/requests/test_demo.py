@@ -1,9 +1,10 @@
 import pytest
 from django.core import mail
 
-from demo import data, seed
-from demandes import demo
 from demandes.models import Request
+from demo import accounts, data
+from demo.records import Counts
+from demo.seeders import requests as demo
 from tests.factories import CitizenFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,13 +18,13 @@ def test_demo_seed_is_idempotent_and_covers_statuses(django_capture_on_commit_ca
     ensure_wagtail_root()
     root = Page.get_first_root_node()
     team = TeamFactory()
-    # The portal's demo procedures the requests demo looks up by slug (portal.demo creates them).
+    # The portal's demo procedures the requests demo looks up by slug (portal.demo.catalogue creates them).
     for slug in ("transport-scolaire-adapte", "fapa", "demande-de-mediation", "contacter-un-service"):
         make_procedure(root, slug=slug, title=slug.replace("-", " ").capitalize(), team=team, fields=FIELDS)
-    actor = seed.system_account()
-    seed.seed_portal_account(actor=actor, password=data.DEFAULT_PASSWORD, counts=seed.Counts())
+    actor = accounts.system_account()
+    accounts.seed_portal_account(actor=actor, password=data.DEFAULT_PASSWORD, counts=Counts())
     CitizenFactory.create_batch(5)
-    counts = seed.Counts()
+    counts = Counts()
     with django_capture_on_commit_callbacks(execute=True):
         demo.seed(actor=actor, counts=counts)
     statuses = set(Request.objects.values_list("status", flat=True))
@@ -40,6 +41,6 @@ def test_demo_seed_skips_missing_procedures():
     from tests.portal.conftest import ensure_wagtail_root
 
     ensure_wagtail_root()
-    actor = seed.system_account()
-    demo.seed(actor=actor, counts=seed.Counts())
+    actor = accounts.system_account()
+    demo.seed(actor=actor, counts=Counts())
     assert not Request.objects.exists()

@@ -1,23 +1,14 @@
-"""``manage.py seed_demo``: idempotent demo data (run by ``make run``), and bulk scale data for benchmarks."""
+"""``manage.py seed_demo``: idempotent demo data (run by ``make run``), and bulk scale data for benchmarks.
 
-import importlib
-import importlib.util
+First the reference data every seeder keys on (organisation, accounts, citizens: this command's
+options), then the seeders the apps registered in ``demo.registry``, in its order.
+"""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from demo import bulk, data, dossiers, seed
+from demo import accounts, bulk, citizens, data, organisation, registry
+from demo.records import Counts
 from grc.models import Citizen
-
-# In dependency order: procedures before requests, mail types before letters.
-DEMO_SEEDERS = [
-    "portal.demo",
-    "portal.accounts.demo",
-    "demandes.demo",
-    "mail.demo",
-    "search.demo",
-    "grc.audit.demo",
-    "privacy.demo",
-]
 
 
 class Command(BaseCommand):
@@ -47,21 +38,20 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["demo_citizens"] < 0 or options["citizens"] < 0:
             raise CommandError("Les nombres d'usagers doivent être positifs.")
-        counts = seed.Counts()
-        actor = seed.system_account()
-        seed.seed_organisation(actor=actor, counts=counts)
-        logins = seed.seed_staff(actor=actor, password=options["password"], counts=counts)
-        seed.seed_portal_account(actor=actor, password=options["password"], counts=counts)
-        seed.seed_planted_duplicates(actor=actor, counts=counts, seed=options["seed"])
+        counts = Counts()
+        actor = accounts.system_account()
+        organisation.seed_organisation(actor=actor, counts=counts)
+        logins = accounts.seed_staff(actor=actor, password=options["password"], counts=counts)
+        accounts.seed_portal_account(actor=actor, password=options["password"], counts=counts)
+        citizens.seed_planted_duplicates(actor=actor, counts=counts, seed=options["seed"])
         if options["demo_citizens"]:
             self.stdout.write(f"Usagers de démonstration ({options['demo_citizens']} demandés)…")
-            seed.seed_demo_citizens(count=options["demo_citizens"], actor=actor, counts=counts, seed=options["seed"])
-        seed.seed_portal_pages(counts=counts)
-        dossiers.seed_social_files(actor=actor, counts=counts)
-        for module_name in DEMO_SEEDERS:
-            # Each area seeds its own demo data with ``seed(actor=, counts=)``, idempotently.
-            if importlib.util.find_spec(module_name) is not None:
-                importlib.import_module(module_name).seed(actor=actor, counts=counts)
+            citizens.seed_demo_citizens(
+                count=options["demo_citizens"], actor=actor, counts=counts, seed=options["seed"]
+            )
+        for seeder in registry.seeders():
+            # Each app seeds its own demo data with ``seed(actor=, counts=)``, idempotently.
+            seeder.seed(actor=actor, counts=counts)
         loaded = None
         if options["citizens"]:
             self.stdout.write(f"Chargement en masse de {options['citizens']} usagers synthétiques (COPY)…")

@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from grc.history import save_tracked
 from grc.models import Citizen, Membership, User
-
-from .models import GdprRequest, RetentionRule
-from .retention import retention_rules_ensure
-from .services import legal_deadline
+from privacy.models import GdprRequest, RetentionRule
+from privacy.retention import retention_rules_ensure
+from privacy.services import legal_deadline
 
 DEMO_REQUESTS = [
     # (key, kind, channel, days ago, status)
@@ -25,6 +24,7 @@ DEMO_REQUESTS = [
 
 
 def seed(*, actor, counts):
+    """The registered seeder (``demo.privacy``): the default retention rules, three GDPR requests."""
     existing = set(RetentionRule.objects.values_list("purpose", flat=True))
     for rule in retention_rules_ensure(actor=actor):
         counts.add("règles de conservation", created=rule.purpose not in existing)
@@ -43,7 +43,7 @@ def seed(*, actor, counts):
             channel=channel,
             requester_identity=key,
             received_on=received_on,
-            deadline=legal_deadline(received_on),
+            deadline=legal_deadline(received_on=received_on),
             status=status,
             owner=dpo,
             citizen=citizens[index] if index < len(citizens) else None,

@@ -1,7 +1,10 @@
 """Demo requests: a few in each status for the demo portal account and some demo citizens.
 
-Runs after the portal's procedures (looked up by slug; a missing one is skipped). Idempotent: each
-planned request is recognised by its account or citizen and procedure title. No e-mail is sent.
+Runs after the portal's procedures (the portal registers its seeder ``before`` this one). A procedure
+is a live Wagtail page with a form, looked up by slug and read through ``.specific`` as ``demandes``
+reads procedures (the demo sits below the portal and does not import its models); a missing one is
+skipped. Idempotent: each planned request is recognised by its account or citizen and procedure title.
+No e-mail is sent.
 """
 
 from __future__ import annotations
@@ -10,20 +13,22 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from wagtail.models import Page
 
-from demo import data
+from demandes import notifications, services
+from demandes.models import Request
 from grc.models import Citizen, User
 
-from . import notifications, services
-from .models import Request
+from .. import data
 
 
 def _page(slug):
-    try:
-        from portal.models import ProcedurePage
-    except ImportError:
-        return None
-    return ProcedurePage.objects.live().filter(slug=slug).first()
+    """The live procedure page of ``slug`` (the first in the page tree), or None."""
+    for page in Page.objects.live().filter(slug=slug).order_by("path"):
+        procedure = page.specific
+        if hasattr(procedure, "form_fields"):
+            return procedure
+    return None
 
 
 def _answers(page) -> dict:
@@ -99,6 +104,7 @@ def _advance(request, steps, agent, account):
 
 
 def seed(*, actor, counts) -> None:
+    """The registered seeder (``demo.requests``): four web requests of the portal account, four by other channels."""
     account = User.objects.filter(email=data.PORTAL_ACCOUNT_EMAIL).first()
     citizen = Citizen.objects.filter(user=account).first() if account else None
     plan_web = [

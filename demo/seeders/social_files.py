@@ -15,7 +15,7 @@ run creates nothing (the services write the history and the timeline, not this m
 from __future__ import annotations
 
 import datetime
-import io
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -28,7 +28,8 @@ from grc.history import save_tracked
 from grc.models import Citizen, Membership, Team, User
 from grc.services.memberships import membership_create
 
-from . import data
+from .. import data
+from ..files import minimal_pdf, small_png
 
 DOMAIN = data.DEMO_EMAIL_DOMAIN
 
@@ -135,34 +136,6 @@ CLOSING_REASON = "Aide versée, objectifs de l'accompagnement atteints."
 GRANT_PURPOSE = "Relais de l'accompagnement : la famille s'installe à Saint-Malo, préparer l'accueil par le CDAS."
 
 
-def minimal_pdf(text: str = "Attestation - donnees de demonstration") -> bytes:
-    """A small valid one-page PDF (cross-reference offsets computed), text in Helvetica."""
-    stream = f"BT /F1 14 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    return pdf_from_objects(objects)
-
-
-def small_png() -> bytes:
-    """A small PNG (a grey 'scanned page' with a frame), made with Pillow."""
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGB", (120, 160), "white")
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((8, 8, 111, 151), outline="grey", width=2)
-    for y in range(24, 140, 12):
-        draw.line((16, y, 100, y), fill="lightgrey", width=2)
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    return out.getvalue()
-
-
 def _colleague(spec: Colleague, actor, counts) -> User:
     user = User.objects.filter(email=spec.email).first()
     created = user is None
@@ -195,95 +168,129 @@ def _upload(name: str, content: bytes, content_type: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
+@dataclass
+class _Seeding:
+    """What every file of one run needs: the demo users and teams, and the once-only extras already done."""
+
+    users: dict[str, User]
+    teams: dict[str, Team]
+    today: datetime.date
+    documents_done: bool = False
+    grant_done: bool = False
+
+
 @transaction.atomic
 def seed_social_files(*, actor, counts) -> None:
     """Social files, accompaniments, notes, members, documents and one grant for demo citizens."""
     colleagues = {spec.email: _colleague(spec, actor, counts) for spec in COLLEAGUES}
     users = {u.email: u for u in User.objects.filter(email__endswith=f"@{DOMAIN}")} | colleagues
     teams = {t.code: t for t in Team.objects.filter(code__in={g.team for g in GROUPS} | {c.team for c in COLLEAGUES})}
-    manager = users[f"responsable.vitre@{DOMAIN}"]
+    seeding = _Seeding(users=users, teams=teams, today=timezone.localdate())
     taken: set[int] = set()
-    documents_done = grant_done = False
-    today = timezone.localdate()
     for group in GROUPS:
-        team = teams[group.team]
-        referent = users[group.referent]
         citizens = _candidates(group, taken)
         taken |= {c.pk for c in citizens}
         for index, citizen in enumerate(citizens):
             if SocialFile.objects.filter(citizen=citizen).exists():
                 counts.add("dossiers sociaux", created=False)
                 continue
-            file = services.social_file_get_or_create(citizen=citizen, actor=referent, territory=team.territory)
-            counts.add("dossiers sociaux", created=True)
-            programme = group.programmes[index % len(group.programmes)]
-            start = today - datetime.timedelta(days=30 + 37 * index)
-            if index % 4 == 1:  # an earlier accompaniment, now closed
-                closed_programme = Programme.AUTRE if programme != Programme.AUTRE else Programme.AIDE_FINANCIERE
-                earlier = services.accompaniment_open(
-                    file=file,
-                    programme=closed_programme,
-                    team=team,
-                    actor=referent,
-                    start_date=start - datetime.timedelta(days=200),
-                )
-                services.accompaniment_close(
-                    accompaniment=earlier, reason=CLOSING_REASON, actor=referent, end_date=start
-                )
-                counts.add("accompagnements", created=True)
-            main = services.accompaniment_open(
-                file=file, programme=programme, team=team, actor=referent, referent=referent, start_date=start
-            )
-            counts.add("accompagnements", created=True)
-            for kind, visibility, text in NOTES[: 3 + index % 2]:
-                services.note_write(
-                    file=file, author=referent, text=text, kind=kind, visibility=visibility, accompaniment=main
-                )
-                counts.add("notes", created=True)
-            second = None
-            if group.extra and index % group.extra[0] == 0:
-                _, extra_programme, extra_team, extra_email = group.extra
-                colleague = users[extra_email]
-                second = services.accompaniment_open(
-                    file=file, programme=extra_programme, team=teams[extra_team], actor=colleague, referent=colleague
-                )
-                counts.add("accompagnements", created=True)
-                services.note_write(
-                    file=file,
-                    author=colleague,
-                    text="Évaluation en cours avec l'équipe ; éléments réservés à l'équipe.",
-                    kind=Note.Kind.OBSERVATION,
-                    visibility=Visibility.TEAM,
-                    accompaniment=second,
-                )
-                counts.add("notes", created=True)
-                services.member_add(
-                    file=file,
-                    user=colleague,
-                    role=f"Référent·e {second.get_programme_display()}",
-                    actor=referent,
-                    may_see_personal_details=True,
-                )
-                counts.add("intervenants", created=True)
-            if group.key == "vitre" and index % 3 == 1:
-                services.member_add(file=file, user=manager, role="Responsable de CDAS", actor=referent)
-                counts.add("intervenants", created=True)
-            if group.key == "vitre" and not documents_done and second is not None:
-                _seed_documents(file, main, second, referent, users, counts)
-                documents_done = True
-            if group.key == "vitre" and not grant_done and index >= 1:
-                services.grant_give(
-                    file=file,
-                    actor=referent,
-                    grantee_team=teams["asp-cdas-saint-malo"],
-                    purpose=GRANT_PURPOSE,
-                    legal_basis=SharingGrant.LegalBasis.L121_6_2,
-                    family_informed=True,
-                    expires_at=timezone.now() + datetime.timedelta(days=90),
-                )
-                counts.add("partages", created=True)
-                grant_done = True
+            _seed_file(citizen, group=group, index=index, seeding=seeding, counts=counts)
     _seed_portal_citizen_document(counts)
+
+
+def seed(*, actor, counts) -> None:
+    """The registered seeder (``demo.social_files``)."""
+    seed_social_files(actor=actor, counts=counts)
+
+
+def _seed_file(citizen, *, group: Group, index: int, seeding: _Seeding, counts) -> None:
+    """One citizen's file: its accompaniments and notes, then the Vitré group's members, documents and grant."""
+    team = seeding.teams[group.team]
+    referent = seeding.users[group.referent]
+    file = services.social_file_get_or_create(citizen=citizen, actor=referent, territory=team.territory)
+    counts.add("dossiers sociaux", created=True)
+    main = _seed_accompaniments(
+        file, group=group, index=index, team=team, referent=referent, seeding=seeding, counts=counts
+    )
+    second = None
+    if group.extra and index % group.extra[0] == 0:
+        second = _seed_second_accompaniment(file, group=group, referent=referent, seeding=seeding, counts=counts)
+    if group.key != "vitre":
+        return
+    if index % 3 == 1:
+        manager = seeding.users[f"responsable.vitre@{DOMAIN}"]
+        services.member_add(file=file, user=manager, role="Responsable de CDAS", actor=referent)
+        counts.add("intervenants", created=True)
+    if not seeding.documents_done and second is not None:
+        _seed_documents(file, main, second, referent, seeding.users, counts)
+        seeding.documents_done = True
+    if not seeding.grant_done and index >= 1:
+        services.grant_give(
+            file=file,
+            actor=referent,
+            grantee_team=seeding.teams["asp-cdas-saint-malo"],
+            purpose=GRANT_PURPOSE,
+            legal_basis=SharingGrant.LegalBasis.L121_6_2,
+            family_informed=True,
+            expires_at=timezone.now() + datetime.timedelta(days=90),
+        )
+        counts.add("partages", created=True)
+        seeding.grant_done = True
+
+
+def _seed_accompaniments(file, *, group: Group, index: int, team, referent, seeding: _Seeding, counts):
+    """The group's accompaniment (one file in four also has an earlier, closed one) and its notes."""
+    programme = group.programmes[index % len(group.programmes)]
+    start = seeding.today - datetime.timedelta(days=30 + 37 * index)
+    if index % 4 == 1:  # an earlier accompaniment, now closed
+        closed_programme = Programme.AUTRE if programme != Programme.AUTRE else Programme.AIDE_FINANCIERE
+        earlier = services.accompaniment_open(
+            file=file,
+            programme=closed_programme,
+            team=team,
+            actor=referent,
+            start_date=start - datetime.timedelta(days=200),
+        )
+        services.accompaniment_close(accompaniment=earlier, reason=CLOSING_REASON, actor=referent, end_date=start)
+        counts.add("accompagnements", created=True)
+    main = services.accompaniment_open(
+        file=file, programme=programme, team=team, actor=referent, referent=referent, start_date=start
+    )
+    counts.add("accompagnements", created=True)
+    for kind, visibility, text in NOTES[: 3 + index % 2]:
+        services.note_write(
+            file=file, author=referent, text=text, kind=kind, visibility=visibility, accompaniment=main
+        )
+        counts.add("notes", created=True)
+    return main
+
+
+def _seed_second_accompaniment(file, *, group: Group, referent, seeding: _Seeding, counts):
+    """Another team's accompaniment of the same file, with a note for that team, its worker a member."""
+    _, extra_programme, extra_team, extra_email = group.extra
+    colleague = seeding.users[extra_email]
+    second = services.accompaniment_open(
+        file=file, programme=extra_programme, team=seeding.teams[extra_team], actor=colleague, referent=colleague
+    )
+    counts.add("accompagnements", created=True)
+    services.note_write(
+        file=file,
+        author=colleague,
+        text="Évaluation en cours avec l'équipe ; éléments réservés à l'équipe.",
+        kind=Note.Kind.OBSERVATION,
+        visibility=Visibility.TEAM,
+        accompaniment=second,
+    )
+    counts.add("notes", created=True)
+    services.member_add(
+        file=file,
+        user=colleague,
+        role=f"Référent·e {second.get_programme_display()}",
+        actor=referent,
+        may_see_personal_details=True,
+    )
+    counts.add("intervenants", created=True)
+    return second
 
 
 def _seed_portal_citizen_document(counts) -> None:
@@ -338,19 +345,3 @@ def _seed_documents(file, main, second, referent, users, counts) -> None:
     )
     for _ in range(3):
         counts.add("documents", created=True)
-
-
-def pdf_from_objects(objects: list[bytes]) -> bytes:
-    """A PDF file of ``objects`` (numbered from 1, the first the catalog), cross-reference offsets computed."""
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
-    for offset in offsets:
-        out.write(f"{offset:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
-    return out.getvalue()

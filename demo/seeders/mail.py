@@ -1,4 +1,4 @@
-"""Demo data of incoming mail (called by ``seed_demo``; idempotent): mail types with their service
+"""Demo data of incoming mail (the ``demo.mail`` seeder; idempotent): mail types with their service
 levels, routing rules to the demo teams, and a handful of letters already recognised and waiting in
 the mailroom's "to qualify" list (their text is set directly: no OCR runs while seeding).
 
@@ -15,11 +15,18 @@ import os
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw, ImageFont
 
-from demo.seed import _upsert
+from dossier_unique.documents import document_storage
 from grc.history import track
+from grc.models import Citizen, Team, User
+from mail.intake import format_registration_number
 from mail.models import MailEvent, MailItem, MailType, RegistrationCounter, RoutingRule, mail_original_path
-from grc.models import Citizen, Team
+from mail.services import mail_qualify, mail_route
+from mail.suggest import suggest
+
+from .. import data
+from ..records import upsert
 
 # (code, name, service level in working days, default team code, acknowledgement text)
 MAIL_TYPES = [
@@ -126,8 +133,6 @@ def _letters(citizens):
 
 def _png(text: str) -> bytes:
     """A plain page image of ``text`` (deterministic: same text, same bytes)."""
-    from PIL import Image, ImageDraw, ImageFont
-
     font_path = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
     font = ImageFont.truetype(font_path, 22) if os.path.exists(font_path) else ImageFont.load_default(size=22)
     image = Image.new("L", (1000, 1414), 255)
@@ -151,19 +156,15 @@ def _png(text: str) -> bytes:
 
 
 def _letter(key, text, *, actor, counts):
-    from dossier_unique.documents import document_storage
-    from mail.intake import format_registration_number
-    from mail.suggest import suggest
-
-    data = _png(text)
-    sha = hashlib.sha256(data).hexdigest()
+    scan = _png(text)
+    sha = hashlib.sha256(scan).hexdigest()
     if MailItem.objects.filter(sha256=sha).exists():
         counts.add("courriers", created=False)
         return None
     storage = document_storage()
     path = mail_original_path(type("Scan", (), {"sha256": sha})(), f"{key}.png")
     if not storage.exists(path):
-        path = storage.save(path, ContentFile(data))
+        path = storage.save(path, ContentFile(scan))
     year = timezone.localdate().year
     counter, _ = RegistrationCounter.objects.select_for_update().get_or_create(year=year)
     counter.last_number += 1
@@ -174,7 +175,7 @@ def _letter(key, text, *, actor, counts):
         number=counter.last_number,
         original_name=f"courrier-{key}.png",
         content_type="image/png",
-        size=len(data),
+        size=len(scan),
         sha256=sha,
         page_count=1,
         uploaded_by=actor,
@@ -197,10 +198,6 @@ def _letter(key, text, *, actor, counts):
 def _routed_letter(citizen, types, *, actor, counts):
     """A letter from the portal citizen already qualified and routed by the demo mailroom agent (through
     the mail services), so her timeline, her file and her access archive show a letter too."""
-    from demo import data
-    from mail.routing import mail_qualify, mail_route
-    from grc.models import User
-
     name = f"{citizen.first_name} {citizen.birth_name.upper()}"
     home = data.PORTAL_ADDRESS
     text = (
@@ -216,18 +213,17 @@ def _routed_letter(citizen, types, *, actor, counts):
     request = citizen.requests.exclude(team=None).order_by("pk").first()
     mail_type = types["piece-justificative"]
     team = request.team if request else types["transport-scolaire"].default_team
-    mail_qualify(item, actor=agent, citizen=citizen, mail_type=mail_type, team=team)
-    mail_route(item, actor=agent)
+    mail_qualify(item=item, actor=agent, citizen=citizen, mail_type=mail_type, team=team)
+    mail_route(item=item, actor=agent)
 
 
 @transaction.atomic
 def seed(*, actor, counts) -> None:
-    from demo import data
-
+    """The registered seeder (``demo.mail``): mail types, routing rules, letters to qualify, one routed letter."""
     teams = {t.code: t for t in Team.objects.all()}
     types = {}
     for code, name, days, team_code, ack in MAIL_TYPES:
-        types[code] = _upsert(
+        types[code] = upsert(
             MailType,
             {"code": code},
             {
@@ -243,7 +239,7 @@ def seed(*, actor, counts) -> None:
             label="types de courrier",
         )
     for name, priority, keywords, pattern, sender, type_code, team_code in RULES:
-        _upsert(
+        upsert(
             RoutingRule,
             {"name": name},
             {

@@ -12,12 +12,11 @@ import logging
 
 from django.utils import timezone
 
-from grc.matching import normalise_name
+from grc.audit.alerts import detect, ensure_default_rules
+from grc.audit.models import AccessLog
+from grc.audit.services import access_log_write, access_log_write_dated, may_write_dated
+from grc.matching.names import normalise_name
 from grc.models import Citizen, User
-
-from .alerts import detect, ensure_default_rules
-from .models import AccessLog
-from .services import access_log_write, access_log_write_dated, may_write_dated
 
 DEMO_DOMAIN = "demo.grc.local"
 logger = logging.getLogger(__name__)
@@ -28,6 +27,7 @@ def _user(local_part):
 
 
 def seed(*, actor, counts) -> None:
+    """The registered seeder (``demo.audit``): the alert rules, the demo access rows once, one detection run."""
     ensure_default_rules()
     if AccessLog.objects.filter(request_id__startswith="demo-audit-").exists():
         counts.add("Accès de démonstration (alertes)", created=False)

@@ -1,0 +1,27 @@
+"""The demo data of the domain apps, one module per app, registered in ``demo.registry`` by ``DemoConfig.ready``.
+
+Order (each after the one before, as ``seed_demo`` always ran them): the social files; the requests
+(after the portal's procedures: the portal registers those ``before`` them); the mail (its letters
+quote a request's tracking code); the audit rows and alerts; the GDPR register.
+"""
+
+from __future__ import annotations
+
+from .. import registry
+from . import audit, mail, privacy, requests, social_files
+
+SEEDERS = [
+    ("demo.social_files", social_files.seed),
+    ("demo.requests", requests.seed),
+    ("demo.mail", mail.seed),
+    ("demo.audit", audit.seed),
+    ("demo.privacy", privacy.seed),
+]
+
+
+def register_seeders() -> None:
+    """Register the domain apps' seeders, each after the previous one."""
+    previous: tuple[str, ...] = ()
+    for name, seed in SEEDERS:
+        registry.register(name=name, seed=seed, after=previous)
+        previous = (name,)
