@@ -8,7 +8,7 @@ the start of each run. Measures:
   two-page image PDF) posted one by one to ``POST /api/v1/mail`` with a scanning station's bearer
   token through ``django.test.Client`` (all the middleware), with the database task backend: the
   recognition is only enqueued, so the figure does not depend on OCR. Also the same intake without
-  HTTP (``intake.receive_scan``). p50/p95/max in ms.
+  HTTP (``services.mail_receive``). p50/p95/max in ms.
 - **OCR**: ``--ocr-letters`` (16) letters (12 upright PNG, 2 sideways JPEG, 2 two-page PDF: 18
   pages) recognised by 1, then 2 real ``manage.py db_worker`` processes started beforehand; pages
   per minute from the end of the upload to the last ``recognised_at`` (suggestions included).
@@ -119,7 +119,7 @@ def _scans(count: int, seed: int) -> list[tuple[str, bytes, int]]:
 
 
 def bench_upload(token: str, user, count: int) -> dict:
-    from mail import intake
+    from mail import services
 
     client = Client(SERVER_NAME="localhost", HTTP_AUTHORIZATION=f"Bearer {token}")
     t = time.perf_counter()
@@ -140,7 +140,7 @@ def bench_upload(token: str, user, count: int) -> dict:
     for name, data, _pages in direct_scans:
         upload = letters.as_upload(data, name)
         start = time.perf_counter()
-        intake.receive_scan(uploaded_file=upload, user=user)
+        services.mail_receive(uploaded_file=upload, user=user)
         direct.append((time.perf_counter() - start) * 1000)
     from django_tasks_db.models import DBTaskResult
 
@@ -182,7 +182,7 @@ def _stop(workers):
 
 
 def bench_ocr(user, workers: int, count: int, seed: int) -> dict:
-    from mail import intake
+    from mail import services
     from mail.models import MailItem
 
     scans = []
@@ -200,7 +200,7 @@ def bench_ocr(user, workers: int, count: int, seed: int) -> dict:
         time.sleep(8)  # Django start-up of the workers, not part of the figure
         started = timezone.now()
         ids = [
-            intake.receive_scan(uploaded_file=letters.as_upload(data, name), user=user).item.pk
+            services.mail_receive(uploaded_file=letters.as_upload(data, name), user=user).item.pk
             for name, data, _p in scans
         ]
         deadline = time.monotonic() + 60 * 30
@@ -247,7 +247,7 @@ def main(argv=None) -> None:
     print(f"\nMachine: {os.cpu_count()} CPUs; load average {load_before[0]:.2f} at start")
     print(f"Upload (one file per POST, database task backend: OCR only enqueued; mean file {upload['mean_kb']} KB)")
     print(f"{'':34}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
-    for label, key in (("POST /api/v1/mail (bearer token)", "http"), ("intake.receive_scan (no HTTP)", "direct")):
+    for label, key in (("POST /api/v1/mail (bearer token)", "http"), ("services.mail_receive (no HTTP)", "direct")):
         row = upload[key]
         print(f"{label:34}{row['n']:>6}{row['p50']:>10}{row['p95']:>10}{row['max']:>10}")
     print(f"recognitions enqueued, waiting: {upload['queued']}", flush=True)

@@ -406,6 +406,7 @@ def run(n_letters: int = 240, *, n_people: int = 300, n_history: int = 330, seed
     from django.db import transaction
 
     from mail import suggest as suggest_mod
+    from mail.suggest.history import History
     from mail.models import RoutingRule
     from grc.models import User
 
@@ -421,7 +422,7 @@ def run(n_letters: int = 240, *, n_people: int = 300, n_history: int = 330, seed
         letters_ = _sample(rng, n_letters, teams, citizens, actor, 50_000, with_requests=True)
     territorial = list(RoutingRule.objects.filter(is_active=True).order_by("priority", "name"))
     generic = teams.pop("_generic_rules")
-    history = suggest_mod._History().load()
+    history = History().load()
     type_ids = {kind: t.pk for kind, t in types.items()}
 
     results = {}

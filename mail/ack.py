@@ -1,14 +1,15 @@
-"""Acknowledgement of receipt (accusé de réception) of a letter, for types that have it switched on."""
+"""Acknowledgement of receipt (accusé de réception) of a letter, for types that have it switched on.
+
+When it is available and how the PDF reads; ``mail.services.mail_acknowledge`` produces it and records it.
+"""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mail.models import MailEvent, MailItem
 from grc.pdf import Section, render_pdf
+from mail.models import MailItem
 
 
 def acknowledgement_available(item: MailItem) -> bool:
@@ -54,13 +55,3 @@ def acknowledgement_pdf(item: MailItem) -> bytes:
     return render_pdf(
         title=_("Accusé de réception de votre courrier"), subtitle=item.mail_type.name, sections=sections
     )
-
-
-@transaction.atomic
-def mail_acknowledge(item: MailItem, *, actor) -> bytes:
-    """Produce the acknowledgement PDF and record it in the letter's history."""
-    if not acknowledgement_available(item):
-        raise ValidationError(_("Aucun accusé de réception n'est prévu pour ce courrier."))
-    data = acknowledgement_pdf(item)
-    MailEvent.objects.create(item=item, kind=MailEvent.Kind.ACKNOWLEDGED, actor=actor, team=item.team)
-    return data

@@ -1,4 +1,4 @@
-"""Mail endpoints under ``/api/v1/mail`` (mounted on ``grc.api.api``): scanning stations post scans here.
+"""Mail endpoints under ``/api/v1/mail`` (mounted on ``config.api.api``): scanning stations post scans here.
 
 ``POST /mail`` (multipart, field ``files``, one or several files): mailroom agents and service
 accounts with the mailroom-agent role. Every file gets a line: id, registration number, status and
@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
-from mail import intake, selectors
+from grc.schemas import MessageOut, ObjectId, ValidationErrorOut
+from mail import intake, selectors, services
 from mail.models import MailBatch
 from mail.perms import can_receive_mail
 from mail.schemas import MailBatchOut, MailItemOut
-from grc.schemas import MessageOut, ObjectId, ValidationErrorOut
 
 router = Router(tags=["courrier"])
 
@@ -61,7 +61,7 @@ def mail_post(request, files: File[list[UploadedFile]]):
             413,
             {"detail": _("Au plus %(max)s fichiers par envoi.") % {"max": MAX_FILES_PER_REQUEST}},
         )
-    lines = intake.receive_batch(files=files, user=user, source=MailBatch.Source.API)
+    lines = services.mail_receive_batch(files=files, user=user, source=MailBatch.Source.API)
     results = [_line_out(line) for line in lines]
     received = sum(1 for line in lines if line.ok)
     body = {

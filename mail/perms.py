@@ -1,4 +1,4 @@
-"""Who may do what with incoming mail. Shared by the mailroom screens, the team queues and the API.
+"""Who may do what with incoming mail. Shared by the mailroom screens, the team queues, the navigation and the API.
 
 Each function states its rules in its docstring; callers never re-implement them.
 """
@@ -57,3 +57,18 @@ def can_view_mail(user, item) -> bool:
     if can_see_all_mail(user):
         return True
     return item.team_id is not None and item.team_id in current_team_ids(user)
+
+
+def can_work_team_queue(user, team) -> bool:
+    """Open a team's bannette, take (assign to me), forward and mark letters handled.
+
+    Rules: active staff with a current membership (any role) in that team, or superusers.
+    """
+    if not is_agent(user) or team is None:
+        return False
+    return user.is_superuser or team.pk in current_team_ids(user)
+
+
+def can_open_team_queues(user) -> bool:
+    """See the "team queues" entry of the navigation: a current membership in any team (any role)."""
+    return bool(current_team_ids(user))

@@ -1,13 +1,13 @@
-"""Queues of incoming mail: the mailroom's lists and each team's bannette (selectors + their rules).
+"""Queues of incoming mail: the mailroom's lists and each team's bannette (selectors).
 
 Every list takes the user, filters in SQL and writes one ``MAIL_QUEUE`` access-log row per page.
-Rules (who sees which queue):
+Who sees which queue (the rules are in ``mail.perms``):
 
 - **mailroom** (to qualify, manual, waiting for recognition, qualified not routed yet): mailroom agents
-  (``mail.perms.can_receive_mail``) and superusers. They see scans and suggestions, never
+  and superusers (``mail.perms.can_receive_mail``). They see scans and suggestions, never
   social files (``dossier_unique.perms`` gives them nothing).
-- **team bannette**: current members of the team (any role), and superusers. Another team's
-  member gets a 404.
+- **team bannette**: current members of the team (any role), and superusers
+  (``mail.perms.can_work_team_queue``). Another team's member gets a 404.
 
 Items are read through the intake selectors (``mail.selectors.mail_items_for``), so the item
 rules live in one place (``mail.perms``); the lists add their own state / team filters on top.
@@ -15,17 +15,17 @@ rules live in one place (``mail.perms``); the lists add their own state / team f
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
-from grc import perms as grc_perms
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
-from mail.models import MailItem
-from mail.perms import can_receive_mail, can_view_mail
-from mail.selectors import mail_items_for
 from grc.models import Team
+from grc.perms import current_team_ids, is_agent
+from mail.models import MailItem
+from mail.perms import can_receive_mail, can_work_team_queue
+from mail.selectors import mail_items_for
 
 MAILROOM_STATES = {
     "a_qualifier": (MailItem.Status.RECOGNISED,),
@@ -36,46 +36,13 @@ MAILROOM_STATES = {
 TEAM_SCOPES = ("tous", "moi", "non_attribues", "traites")
 
 
-_active = grc_perms.is_agent
-
-
-def is_mailroom_agent(user) -> bool:
-    """Use the mailroom screens (upload, lists, qualify, route, retry): ``mail.perms.can_receive_mail``."""
-    return can_receive_mail(user)
-
-
-def team_ids_for(user) -> set[int]:
-    """Teams the user currently belongs to (any role): ``grc.perms.current_team_ids``."""
-    return grc_perms.current_team_ids(user)
-
-
-def can_work_team_queue(user, team) -> bool:
-    """Open a team's bannette, take (assign to me), forward and mark letters handled.
-
-    Rules: active staff with a current membership (any role) in that team, or superusers.
-    """
-    if not _active(user) or team is None:
-        return False
-    return user.is_superuser or team.pk in team_ids_for(user)
-
-
-def can_view_item(user, item: MailItem) -> bool:
-    """See one letter: ``mail.perms.can_view_mail``."""
-    return can_view_mail(user, item)
-
-
-def visible_items(user) -> QuerySet:
-    """Letters the user may see, as one filtered queryset (``mail.selectors.mail_items_for``)."""
-    return mail_items_for(user=user)
-
-
 def mailroom_queue(*, user, state: str = "a_qualifier", request=None) -> QuerySet:
     """The mailroom's list for ``state`` (see ``MAILROOM_STATES``), oldest first; 404 for non-mailroom users."""
-    if not is_mailroom_agent(user):
+    if not can_receive_mail(user):
         raise Http404
     statuses = MAILROOM_STATES.get(state, MAILROOM_STATES["a_qualifier"])
     items = (
-        visible_items(user)
+        mail_items_for(user=user)
         .filter(status__in=statuses)
         .select_related("mail_type", "team", "batch")
         .order_by("received_at", "id")
@@ -86,10 +53,8 @@ def mailroom_queue(*, user, state: str = "a_qualifier", request=None) -> QuerySe
 
 def mailroom_counts(*, user) -> dict[str, int]:
     """How many letters wait in each mailroom state (for the tabs)."""
-    if not is_mailroom_agent(user):
+    if not can_receive_mail(user):
         raise Http404
-    from django.db.models import Count
-
     rows = MailItem.objects.values("status").annotate(n=Count("id"))
     by_status = {row["status"]: row["n"] for row in rows}
     return {state: sum(by_status.get(s, 0) for s in statuses) for state, statuses in MAILROOM_STATES.items()}
@@ -97,11 +62,11 @@ def mailroom_counts(*, user) -> dict[str, int]:
 
 def team_queue_teams(user) -> list[Team]:
     """Teams whose bannette the user may open (their current teams; every team for a superuser)."""
-    if not _active(user):
+    if not is_agent(user):
         return []
     if user.is_superuser:
         return list(Team.objects.filter(is_active=True).order_by("name"))
-    return list(Team.objects.filter(pk__in=team_ids_for(user), is_active=True).order_by("name"))
+    return list(Team.objects.filter(pk__in=current_team_ids(user), is_active=True).order_by("name"))
 
 
 def team_queue(*, user, team_pk: int, scope: str = "tous", request=None) -> tuple[Team, QuerySet]:
@@ -113,7 +78,7 @@ def team_queue(*, user, team_pk: int, scope: str = "tous", request=None) -> tupl
     team = Team.objects.filter(pk=team_pk).first()
     if team is None or not can_work_team_queue(user, team):
         raise Http404
-    items = visible_items(user).filter(team=team).select_related("mail_type", "assigned_to", "citizen")
+    items = mail_items_for(user=user).filter(team=team).select_related("mail_type", "assigned_to", "citizen")
     if scope == "traites":
         items = items.filter(status=MailItem.Status.HANDLED).order_by("-handled_at", "-id")
     else:

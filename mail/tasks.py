@@ -4,7 +4,8 @@
 under ``SELECT ... FOR UPDATE SKIP LOCKED``), runs OCR outside any transaction (renewing the claim
 after each page), then writes pages, text and suggestions and sets *recognised* only if its claim
 still holds. A failure or timeout sets
-*manual* with a French reason; ``mail_retry`` puts the item back to *received* and re-enqueues it.
+*manual* with a French reason; ``mail.services.mail_retry`` puts the item back to *received* and
+re-enqueues it (``enqueue_recognition``, also used by reception).
 
 Crash recovery: a worker killed mid-OCR leaves the item *received* with an old ``ocr_started_at``.
 ``recover_stalled_mail`` (task, and ``manage.py mail_recover``, to run every few minutes) re-enqueues
@@ -19,7 +20,6 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -27,7 +27,9 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from grc.history import track
+from mail import ocr
 from mail.models import MailEvent, MailItem, MailPage
+from mail.suggest import suggest
 
 logger = logging.getLogger(__name__)
 
@@ -83,10 +85,6 @@ def _still_ours(item: MailItem) -> MailItem | None:
 
 def _suggestions(item: MailItem) -> dict:
     try:
-        from mail.suggest import suggest
-    except ImportError:
-        return {}
-    try:
         return suggest(item) or {}
     except Exception:  # suggestions help the agent; their failure must not lose the recognised text
         logger.exception("mail %s: suggestions failed", item.pk)
@@ -95,8 +93,6 @@ def _suggestions(item: MailItem) -> dict:
 
 def recognise(item_id: int) -> str:
     """Recognise one item; returns what happened ("recognised", "manual", "skipped", "superseded")."""
-    from mail import ocr
-
     item = _claim(item_id)
     if item is None:
         return "skipped"
@@ -166,33 +162,12 @@ def recognise_mail(item_id: int) -> str:
     return recognise(item_id)
 
 
-def mail_retry(*, item: MailItem, user) -> MailItem:
-    """Put an item whose recognition failed back in the queue (mailroom agents).
-
-    Allowed from *manual*; attempts start again from zero. Enqueued after commit.
-    """
-    from mail.intake import enqueue_recognition
-    from mail.perms import can_receive_mail
-
-    if not can_receive_mail(user):
-        raise PermissionDenied(_("Seul le service courrier peut relancer une reconnaissance."))
-    with transaction.atomic():
-        item = MailItem.objects.select_for_update().get(pk=item.pk)
-        if item.status != MailItem.Status.MANUAL:
-            raise ValidationError(
-                _("Seul un courrier en échec de reconnaissance peut être relancé (statut : %(status)s).")
-                % {"status": item.get_status_display()},
-                code="not_manual",
-            )
-        item.status = MailItem.Status.RECEIVED
-        item.failure_reason = ""
-        item.ocr_started_at = None
-        item.ocr_attempts = 0
-        track(item, user, _("Reconnaissance relancée")).save()
-        MailEvent.objects.create(item=item, actor=user, kind=MailEvent.Kind.RETRIED)
-        item_id = item.pk
-        transaction.on_commit(lambda: enqueue_recognition(item_id))
-    return item
+def enqueue_recognition(item_id: int) -> None:
+    """Put the item on the recognition queue; if that fails, ``recover_stalled_mail`` will pick it up."""
+    try:
+        recognise_mail.enqueue(item_id)
+    except Exception:  # the item stays "received": recovery re-enqueues it
+        logger.exception("mail %s: recognition could not be enqueued", item_id)
 
 
 def recover_stalled(*, lease: int | None = None, now: datetime.datetime | None = None) -> dict[str, int]:
@@ -202,8 +177,6 @@ def recover_stalled(*, lease: int | None = None, now: datetime.datetime | None =
     their claim cleared (so any worker may take them) unless they used up their attempts (then
     *manual*); items *received* more than ``lease`` ago and never claimed are enqueued again.
     """
-    from mail.intake import enqueue_recognition
-
     now = now or timezone.now()
     expired = now - datetime.timedelta(seconds=lease if lease is not None else lease_seconds())
     requeue, manual = [], 0

@@ -2,7 +2,7 @@
 beside the suggestions), a letter's page with its history, and each team's bannette.
 
 Reads go through ``mail.queues`` / ``mail.selectors`` (rules + access log); writes are one
-service call each (``mail.intake``, ``mail.routing``, ``mail.ack``). A letter the user may
+service call each (``mail.services``). A letter the user may
 not see is a 404. Mailroom agents see scans and suggestions, never social files: nothing here links
 to a file page. Every form re-renders with what was typed and French messages on bad input.
 """
@@ -26,9 +26,11 @@ from django.views.decorators.http import require_POST
 from backoffice.mail.forms import NO_CITIZEN, QUALIFY_PURPOSE, ForwardForm, QualifyForm, UploadForm
 from grc.forms import add_service_error
 from grc.selectors.citizens import citizen_get
-from mail import queues
+from mail import queues, services
+from mail.ack import acknowledgement_available
 from mail.models import MailItem
-from mail.selectors import mail_get, mail_scan_open, mail_suggested_citizens
+from mail.perms import can_receive_mail, can_work_team_queue
+from mail.selectors import mail_get, mail_items_for, mail_scan_open, mail_suggested_citizens
 
 PAGE_SIZE = 50
 # Page images for the viewer: wide enough to read a letter at 100 % zoom, small enough to load fast.
@@ -45,7 +47,7 @@ def _item(request, pk, *, purpose="") -> MailItem:
 
 
 def _mailroom_only(request):
-    if not queues.is_mailroom_agent(request.user):
+    if not can_receive_mail(request.user):
         raise Http404
 
 
@@ -63,9 +65,9 @@ def mailroom(request):
         if not files:
             upload_error = _("Choisissez au moins un fichier (PDF, JPEG, PNG ou TIFF).")
         elif form.is_valid():
-            from mail.intake import receive_batch
-
-            lines = receive_batch(files=files, user=request.user, source="screen", label=form.cleaned_data["label"])
+            lines = services.mail_receive_batch(
+                files=files, user=request.user, source="screen", label=form.cleaned_data["label"]
+            )
             ok = sum(1 for line in lines if line.ok and not line.duplicate)
             if ok:
                 messages.success(request, _("%(n)s courrier(s) enregistré(s).") % {"n": ok})
@@ -103,14 +105,13 @@ def _states(counts):
 def mail_retry(request, pk):
     """Put a letter of the manual queue back into recognition."""
     _mailroom_only(request)
-    from mail.tasks import mail_retry as retry
 
     item = _item(request, pk)
     if item.status != MailItem.Status.MANUAL:
         messages.error(request, _("Ce courrier ne peut pas être relancé."))
     else:
         try:
-            retry(item=item, user=request.user)
+            services.mail_retry(item=item, user=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -274,9 +275,6 @@ def mail_qualify(request, pk):
 
 
 def _qualify(request, item, form, *, route):
-    from mail.routing import mail_qualify as qualify
-    from mail.routing import mail_route
-
     data = form.cleaned_data
     citizen = data.get("citizen")
     no_citizen = citizen == NO_CITIZEN
@@ -288,8 +286,8 @@ def _qualify(request, item, form, *, route):
 
         citizen = citizen_get(user=request.user, pk=citizen.pk, request=request, purpose="qualification courrier")
     try:
-        qualify(
-            item,
+        services.mail_qualify(
+            item=item,
             actor=request.user,
             citizen=citizen,
             no_citizen=no_citizen,
@@ -300,7 +298,7 @@ def _qualify(request, item, form, *, route):
             open_request=data.get("open_request", False),
         )
         if route:
-            mail_route(item, actor=request.user)
+            services.mail_route(item=item, actor=request.user)
     except ValidationError as error:
         add_service_error(form, error, fields={"request": "tracking_code"})
         return None
@@ -320,7 +318,7 @@ def _qualify(request, item, form, *, route):
 def _next_item(user, item):
     """The next letter waiting for qualification (oldest first), to chain qualifications."""
     return (
-        queues.visible_items(user)
+        mail_items_for(user=user)
         .filter(status=MailItem.Status.RECOGNISED)
         .exclude(pk=item.pk)
         .order_by("received_at", "id")
@@ -334,25 +332,24 @@ def _next_item(user, item):
 
 def mail_detail(request, pk, *, forward_form=None, status=200):
     item = _item(request, pk)
-    from mail.ack import acknowledgement_available
 
-    can_work = item.team_id is not None and queues.can_work_team_queue(request.user, item.team)
+    can_work = item.team_id is not None and can_work_team_queue(request.user, item.team)
     context = {
         "item": item,
         "events": item.events.select_related("actor", "team"),
         "suggestions": item.suggestions or {},
         "pages": range(1, max(item.page_count, 1) + 1),
-        "is_mailroom": queues.is_mailroom_agent(request.user),
+        "is_mailroom": can_receive_mail(request.user),
         "can_work": can_work and item.status == MailItem.Status.ROUTED,
         "forward_form": forward_form or ForwardForm(),
-        "ack": acknowledgement_available(item) and (can_work or queues.is_mailroom_agent(request.user)),
+        "ack": acknowledgement_available(item) and (can_work or can_receive_mail(request.user)),
     }
     return render(request, "backoffice/mail/detail.html", context, status=status)
 
 
 def _worked_item(request, pk) -> MailItem:
     item = _item(request, pk)
-    if item.team_id is None or not queues.can_work_team_queue(request.user, item.team):
+    if item.team_id is None or not can_work_team_queue(request.user, item.team):
         raise Http404
     return item
 
@@ -360,11 +357,10 @@ def _worked_item(request, pk) -> MailItem:
 @require_POST
 def mail_take(request, pk):
     """Assign to me."""
-    from mail.routing import mail_assign
 
     item = _worked_item(request, pk)
     try:
-        mail_assign(item, request.user)
+        services.mail_assign(item=item, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -380,12 +376,11 @@ def mail_take(request, pk):
 @require_POST
 def mail_done(request, pk):
     """Mark handled."""
-    from mail.routing import mail_handle
 
     item = _worked_item(request, pk)
     team_pk = item.team_id
     try:
-        mail_handle(item, actor=request.user)
+        services.mail_handle(item=item, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("backoffice:mail_detail", pk=item.pk)
@@ -395,14 +390,15 @@ def mail_done(request, pk):
 
 @require_POST
 def mail_forward(request, pk):
-    from mail.routing import mail_forward as forward
 
     item = _worked_item(request, pk)
     form = ForwardForm(request.POST)
     if form.is_valid():
         team_pk = item.team_id
         try:
-            forward(item, form.cleaned_data["team"], form.cleaned_data["reason"], actor=request.user)
+            services.mail_forward(
+                item=item, team=form.cleaned_data["team"], reason=form.cleaned_data["reason"], actor=request.user
+            )
         except ValidationError as error:
             add_service_error(form, error, fields={"request": "tracking_code"})
         else:
@@ -418,16 +414,12 @@ def mail_forward(request, pk):
 @require_POST
 def mail_acknowledgement(request, pk):
     """Download the acknowledgement of receipt (PDF); recorded in the letter's history."""
-    from mail.ack import mail_acknowledge
 
     item = _item(request, pk)
-    if not (
-        queues.is_mailroom_agent(request.user)
-        or (item.team_id and queues.can_work_team_queue(request.user, item.team))
-    ):
+    if not (can_receive_mail(request.user) or (item.team_id and can_work_team_queue(request.user, item.team))):
         raise Http404
     try:
-        data = mail_acknowledge(item, actor=request.user)
+        data = services.mail_acknowledge(item=item, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("backoffice:mail_detail", pk=item.pk)

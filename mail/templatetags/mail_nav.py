@@ -2,7 +2,7 @@
 
 from django import template
 
-from mail import queues
+from mail.perms import can_open_team_queues, can_receive_mail
 
 register = template.Library()
 
@@ -11,4 +11,4 @@ register = template.Library()
 def mail_nav(context):
     """{"mailroom": bool, "queues": bool}: the mail entries this user may open."""
     user = context.get("user")
-    return {"mailroom": queues.is_mailroom_agent(user), "queues": bool(queues.team_ids_for(user))}
+    return {"mailroom": can_receive_mail(user), "queues": can_open_team_queues(user)}

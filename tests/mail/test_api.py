@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 
 from grc.audit.models import AccessLog
-from mail import intake, selectors, tasks
-from mail.models import MailItem
 from grc.models import Membership
+from mail import selectors, services, tasks
+from mail.models import MailItem
 from tests.factories import MembershipFactory, verify_otp
 from tests.mail import letters
 
@@ -81,7 +81,7 @@ def test_read_back_status_text_confidence_and_suggestions(station, scan):
 
 def test_suggested_citizens_are_read_now_and_logged(station, scan, mail_team):
     """The API gives the suggested citizen's current name (not the stored one) and logs the read."""
-    from mail.suggest import citizen_label
+    from mail.suggest.citizens import citizen_label
     from tests.factories import CitizenFactory
 
     item_id = station.post(URL, _files((scan, "lettre.png"))).json()["results"][0]["id"]
@@ -136,7 +136,7 @@ def test_all_too_big_is_413_all_bad_is_422_nothing_sent_is_422(settings, station
 
 
 def test_team_members_see_their_routed_mail_others_get_404(client, mailroom_agent, team_a, worker_a, worker_b, scan):
-    item = intake.receive_scan(uploaded_file=letters.as_upload(scan, "x.png"), user=mailroom_agent).item
+    item = services.mail_receive(uploaded_file=letters.as_upload(scan, "x.png"), user=mailroom_agent).item
     url = f"{URL}/{item.pk}"
 
     verify_otp(client, worker_a)
@@ -150,9 +150,9 @@ def test_team_members_see_their_routed_mail_others_get_404(client, mailroom_agen
 
 
 def test_selectors_filter_in_sql_and_log_scan_views(mailroom_agent, team_a, worker_a, scan):
-    item = intake.receive_scan(uploaded_file=letters.as_upload(scan, "x.png"), user=mailroom_agent).item
+    item = services.mail_receive(uploaded_file=letters.as_upload(scan, "x.png"), user=mailroom_agent).item
     other_team = MembershipFactory(role=Membership.Role.SOCIAL_WORKER).team
-    routed_elsewhere = intake.receive_scan(
+    routed_elsewhere = services.mail_receive(
         uploaded_file=letters.as_upload(scan + b"\0", "y.png"), user=mailroom_agent
     ).item
     MailItem.objects.filter(pk=item.pk).update(team=team_a)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from mail import intake
+from mail import intake, services
 from mail.models import MailBatch, MailDuplicateUpload, MailEvent, MailItem, RegistrationCounter
 from tests.mail import letters
 from tests.mail.conftest import FLUSHABLE_APPS
@@ -27,7 +27,7 @@ def _upload(data, name="scan"):
 
 
 def test_type_is_decided_from_the_bytes_and_the_extension_must_name_it(mailroom_agent, letter_png):
-    item = intake.receive_scan(uploaded_file=_upload(letter_png, "courrier"), user=mailroom_agent).item
+    item = services.mail_receive(uploaded_file=_upload(letter_png, "courrier"), user=mailroom_agent).item
     assert item.content_type == "image/png"
     assert item.original_name == "courrier"
     with pytest.raises(ValidationError) as refused:
@@ -72,7 +72,7 @@ def test_batch_refuses_bad_files_with_their_message_and_lands_the_good_ones(sett
         _upload(good_pdf, "lettre-2.pdf"),
         _upload(good_tiff, "lettre-3.tif"),
     ]
-    lines = intake.receive_batch(files=files, user=mailroom_agent, source=MailBatch.Source.SCREEN)
+    lines = services.mail_receive_batch(files=files, user=mailroom_agent, source=MailBatch.Source.SCREEN)
 
     assert [(line.name, line.error) for line in lines] == [
         ("lettre-1.png", ""),
@@ -109,7 +109,7 @@ def test_page_limit(settings):
 
 
 def test_original_is_stored_privately_under_its_sha256(settings, mailroom_agent, letter_png):
-    item = intake.receive_scan(uploaded_file=_upload(letter_png), user=mailroom_agent).item
+    item = services.mail_receive(uploaded_file=_upload(letter_png), user=mailroom_agent).item
     sha = hashlib.sha256(letter_png).hexdigest()
     assert item.sha256 == sha
     path = Path(settings.DSU_DOCUMENTS_ROOT) / "mail" / sha[:2] / sha
@@ -123,8 +123,8 @@ def test_original_is_stored_privately_under_its_sha256(settings, mailroom_agent,
 
 
 def test_same_scan_again_is_linked_to_the_first_and_not_stored_twice(settings, mailroom_agent, letter_png):
-    first = intake.receive_scan(uploaded_file=_upload(letter_png, "a.png"), user=mailroom_agent)
-    again = intake.receive_scan(uploaded_file=_upload(letter_png, "b.png"), user=mailroom_agent)
+    first = services.mail_receive(uploaded_file=_upload(letter_png, "a.png"), user=mailroom_agent)
+    again = services.mail_receive(uploaded_file=_upload(letter_png, "b.png"), user=mailroom_agent)
 
     assert (first.duplicate, again.duplicate) == (False, True)
     assert again.item.pk == first.item.pk
@@ -142,13 +142,13 @@ def test_recognition_is_enqueued_after_commit_only(
         return [r.args for r in recorded_tasks if r.task.name == "recognise_mail"]
 
     with django_capture_on_commit_callbacks(execute=True):
-        item = intake.receive_scan(uploaded_file=_upload(letter_png), user=mailroom_agent).item
+        item = services.mail_receive(uploaded_file=_upload(letter_png), user=mailroom_agent).item
         assert recognitions() == []  # nothing before the commit
     assert recognitions() == [[item.pk]]
 
 
 def test_history_records_who_received_it(mailroom_agent, letter_png):
-    item = intake.receive_scan(uploaded_file=_upload(letter_png), user=mailroom_agent).item
+    item = services.mail_receive(uploaded_file=_upload(letter_png), user=mailroom_agent).item
     record = item.history.get()
     assert record.history_user == mailroom_agent
 
@@ -165,7 +165,7 @@ def test_registration_numbers_unique_and_gap_free_under_concurrent_uploads(recor
         try:
             start.wait()
             for data in chunk:
-                results.append(intake.receive_scan(uploaded_file=_upload(data), user=mailroom_agent))
+                results.append(services.mail_receive(uploaded_file=_upload(data), user=mailroom_agent))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:

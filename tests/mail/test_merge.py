@@ -4,9 +4,9 @@ import datetime
 
 import pytest
 
-from mail.models import MailItem
 from grc.models import Membership
 from grc.services.merge import citizen_merge, merge_undo
+from mail.models import MailItem
 from tests.factories import CitizenFactory, MembershipFactory
 from tests.mail.test_suggest import make_item
 

@@ -6,11 +6,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from dossier_unique.models import TimelineEntry
-from mail.ack import mail_acknowledge
-from mail.models import MailEvent, MailItem, MailType
-from mail.routing import mail_assign, mail_forward, mail_handle, mail_qualify, mail_route
 from demandes.models import Request
+from dossier_unique.models import TimelineEntry
+from mail.models import MailEvent, MailItem, MailType
+from mail.services import mail_acknowledge, mail_assign, mail_forward, mail_handle, mail_qualify, mail_route
 from tests.factories import AddressFactory, CitizenFactory, MembershipFactory, TeamFactory
 from tests.mail.test_suggest import make_item
 
@@ -33,12 +32,12 @@ def kinds(item):
 
 def test_qualify_then_route_puts_it_in_the_queue_and_on_the_timeline(item, mailroom_agent, followed, team_a, rsa_type):
     file, _ = followed
-    mail_qualify(item, actor=mailroom_agent, citizen=file.citizen, mail_type=rsa_type, team=team_a)
+    mail_qualify(item=item, actor=mailroom_agent, citizen=file.citizen, mail_type=rsa_type, team=team_a)
     assert item.status == MailItem.Status.QUALIFIED
     assert item.qualified_by == mailroom_agent
     assert item.due_date is not None and item.due_date > timezone.localdate()
 
-    mail_route(item, actor=mailroom_agent)
+    mail_route(item=item, actor=mailroom_agent)
 
     item.refresh_from_db()
     assert item.status == MailItem.Status.ROUTED and item.routed_at
@@ -53,15 +52,18 @@ def test_qualify_then_route_puts_it_in_the_queue_and_on_the_timeline(item, mailr
     assert history.last().history_user == mailroom_agent
 
 
-def test_route_without_social_file_writes_no_timeline_entry(item, mailroom_agent, citizen, team_a, rsa_type):
-    mail_qualify(item, actor=mailroom_agent, citizen=citizen, mail_type=rsa_type, team=team_a)
-    mail_route(item, actor=mailroom_agent)
-    assert not TimelineEntry.objects.filter(citizen=citizen).exists()
+def test_route_without_social_file_writes_an_entry_on_no_file(item, mailroom_agent, citizen, team_a, rsa_type):
+    # One timeline rule for every app (dossier_unique.timeline.timeline_record): the letter is on the
+    # citizen's timeline even before they have a social file, as a request filed for them is.
+    mail_qualify(item=item, actor=mailroom_agent, citizen=citizen, mail_type=rsa_type, team=team_a)
+    mail_route(item=item, actor=mailroom_agent)
+    entry = TimelineEntry.objects.get(citizen=citizen)
+    assert entry.kind == TimelineEntry.Kind.MAIL_ROUTED and entry.file is None
 
 
 def test_not_about_a_citizen(item, mailroom_agent, team_a, rsa_type):
-    mail_qualify(item, actor=mailroom_agent, no_citizen=True, mail_type=rsa_type, team=team_a)
-    mail_route(item, actor=mailroom_agent)
+    mail_qualify(item=item, actor=mailroom_agent, no_citizen=True, mail_type=rsa_type, team=team_a)
+    mail_route(item=item, actor=mailroom_agent)
     item.refresh_from_db()
     assert item.no_citizen and item.citizen is None and item.status == "routed"
 
@@ -80,7 +82,7 @@ def test_qualify_bad_input_is_refused_with_a_french_message(
 ):
     values = {"citizen": citizen, "mail_type": rsa_type, "team": team_a} | kwargs
     with pytest.raises(ValidationError) as error:
-        mail_qualify(item, actor=mailroom_agent, **values)
+        mail_qualify(item=item, actor=mailroom_agent, **values)
     assert message in " ".join(error.value.message_dict[field])
     item.refresh_from_db()
     assert item.status == MailItem.Status.RECOGNISED
@@ -98,16 +100,24 @@ def test_linked_request_must_be_the_same_citizens(item, mailroom_agent, citizen,
         submitted_at=timezone.now(),
     )
     with pytest.raises(ValidationError) as error:
-        mail_qualify(item, actor=mailroom_agent, citizen=citizen, mail_type=rsa_type, team=team_a, request=request)
+        mail_qualify(
+            item=item, actor=mailroom_agent, citizen=citizen, mail_type=rsa_type, team=team_a, request=request
+        )
     assert error.value.message_dict["request"] == ["Cette demande ne concerne pas l'usager choisi."]
-    mail_qualify(item, actor=mailroom_agent, citizen=other, mail_type=rsa_type, team=team_a, request=request)
+    mail_qualify(item=item, actor=mailroom_agent, citizen=other, mail_type=rsa_type, team=team_a, request=request)
     assert item.request == request
 
 
 def test_open_request_from_a_letter(item, mailroom_agent, citizen, team_a, rsa_type):
     due = datetime.date(2027, 1, 15)
     mail_qualify(
-        item, actor=mailroom_agent, citizen=citizen, mail_type=rsa_type, team=team_a, open_request=True, due_date=due
+        item=item,
+        actor=mailroom_agent,
+        citizen=citizen,
+        mail_type=rsa_type,
+        team=team_a,
+        open_request=True,
+        due_date=due,
     )
     request = item.request
     assert request.channel == Request.Channel.MAIL
@@ -118,30 +128,30 @@ def test_open_request_from_a_letter(item, mailroom_agent, citizen, team_a, rsa_t
 
 
 def test_routed_letter_cannot_be_requalified(item, mailroom_agent, citizen, team_a, rsa_type):
-    mail_qualify(item, actor=mailroom_agent, citizen=citizen, mail_type=rsa_type, team=team_a)
-    mail_route(item, actor=mailroom_agent)
+    mail_qualify(item=item, actor=mailroom_agent, citizen=citizen, mail_type=rsa_type, team=team_a)
+    mail_route(item=item, actor=mailroom_agent)
     with pytest.raises(ValidationError, match="ne peut plus être qualifié"):
-        mail_qualify(item, actor=mailroom_agent, citizen=citizen, mail_type=rsa_type, team=team_a)
+        mail_qualify(item=item, actor=mailroom_agent, citizen=citizen, mail_type=rsa_type, team=team_a)
     with pytest.raises(ValidationError, match="Seul un courrier qualifié"):
-        mail_route(item, actor=mailroom_agent)
+        mail_route(item=item, actor=mailroom_agent)
 
 
 @pytest.fixture
 def routed(item, mailroom_agent, citizen, team_a, rsa_type):
-    mail_qualify(item, actor=mailroom_agent, citizen=citizen, mail_type=rsa_type, team=team_a)
-    return mail_route(item, actor=mailroom_agent)
+    mail_qualify(item=item, actor=mailroom_agent, citizen=citizen, mail_type=rsa_type, team=team_a)
+    return mail_route(item=item, actor=mailroom_agent)
 
 
 def test_assign_forward_and_handle(routed, worker_a, worker_b, team_b):
     with pytest.raises(ValidationError, match="ne fait pas partie de l'équipe"):
-        mail_assign(routed, worker_b)
-    mail_assign(routed, worker_a)
+        mail_assign(item=routed, user=worker_b)
+    mail_assign(item=routed, user=worker_a)
     assert routed.assigned_to == worker_a
 
     with pytest.raises(ValidationError) as error:
-        mail_forward(routed, team_b, "  ", actor=worker_a)
+        mail_forward(item=routed, team=team_b, reason="  ", actor=worker_a)
     assert error.value.message_dict["reason"] == ["Indiquez le motif du transfert."]
-    mail_forward(routed, team_b, "Relève du CDAS de Redon (domicile)", actor=worker_a)
+    mail_forward(item=routed, team=team_b, reason="Relève du CDAS de Redon (domicile)", actor=worker_a)
     assert routed.team == team_b and routed.assigned_to is None
     forwarded = MailEvent.objects.get(item=routed, kind="forwarded")
     assert (forwarded.team, forwarded.comment, forwarded.actor) == (
@@ -150,29 +160,29 @@ def test_assign_forward_and_handle(routed, worker_a, worker_b, team_b):
         worker_a,
     )
 
-    mail_handle(routed, actor=worker_b)
+    mail_handle(item=routed, actor=worker_b)
     routed.refresh_from_db()
     assert routed.status == MailItem.Status.HANDLED and routed.handled_by == worker_b
     assert kinds(routed) == ["qualified", "routed", "assigned", "forwarded", "handled"]
     with pytest.raises(ValidationError):
-        mail_handle(routed, actor=worker_b)
+        mail_handle(item=routed, actor=worker_b)
 
 
 def test_forward_to_the_same_team_is_refused(routed, worker_a, team_a):
     with pytest.raises(ValidationError) as error:
-        mail_forward(routed, team_a, "erreur", actor=worker_a)
+        mail_forward(item=routed, team=team_a, reason="erreur", actor=worker_a)
     assert error.value.message_dict["team"] == ["Le courrier est déjà dans la bannette de cette équipe."]
 
 
 def test_acknowledgement_pdf_for_types_that_have_one(routed, worker_a, rsa_type):
     AddressFactory(citizen=routed.citizen, line1="3 rue de Nantes", postcode="35000", city="Rennes")
     with pytest.raises(ValidationError):
-        mail_acknowledge(routed, actor=worker_a)
+        mail_acknowledge(item=routed, actor=worker_a)
     rsa_type.acknowledgement_enabled = True
     rsa_type.acknowledgement_text = "Votre demande de RSA sera étudiée sous cinq jours ouvrés."
     rsa_type.save()
     routed.refresh_from_db()
-    data = mail_acknowledge(routed, actor=worker_a)
+    data = mail_acknowledge(item=routed, actor=worker_a)
     assert data.startswith(b"%PDF")
     assert MailEvent.objects.filter(item=routed, kind="acknowledged", actor=worker_a).count() == 1
 
@@ -180,7 +190,7 @@ def test_acknowledgement_pdf_for_types_that_have_one(routed, worker_a, rsa_type)
 def test_assign_needs_a_current_membership(routed, team_a):
     former = MembershipFactory(team=team_a, end_date=datetime.date(2024, 6, 30)).user
     with pytest.raises(ValidationError):
-        mail_assign(routed, former)
+        mail_assign(item=routed, user=former)
     assert TeamFactory()  # another team exists; nothing else changed
     routed.refresh_from_db()
     assert routed.assigned_to is None

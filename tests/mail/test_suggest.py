@@ -6,10 +6,12 @@ import itertools
 import pytest
 from django.utils import timezone
 
+from demandes.models import Request
 from grc import nir as nir_lib
 from mail.models import MailItem, MailType, RoutingRule
-from mail.suggest import add_working_days, extract, suggest
-from demandes.models import Request
+from mail.suggest import suggest
+from mail.suggest.extraction import extract
+from mail.working_days import add_working_days
 from tests.factories import AddressFactory, CitizenFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from dossier_unique.models import TimelineEntry
 from grc.audit.models import AccessLog
-from mail import intake
+from mail import services
 from mail.models import MailEvent, MailItem, MailType, RoutingRule
-from mail.routing import mail_qualify, mail_route
-from mail.suggest import citizen_label
+from mail.services import mail_qualify, mail_route
+from mail.suggest.citizens import citizen_label
 from tests.factories import CitizenFactory, MembershipFactory, TeamFactory, UserFactory, verify_otp
 from tests.mail import letters
 
@@ -37,7 +37,7 @@ def rsa_type(team_a):
 @pytest.fixture
 def scanned(recorded_tasks, mailroom_agent, small_png, citizen, team_a, rsa_type):
     """A recognised letter with suggestions pointing at ``citizen`` and ``team_a`` (no OCR run)."""
-    item = intake.receive_scan(uploaded_file=letters.as_upload(small_png, "lettre.png"), user=mailroom_agent).item
+    item = services.mail_receive(uploaded_file=letters.as_upload(small_png, "lettre.png"), user=mailroom_agent).item
     item.status = MailItem.Status.RECOGNISED
     item.ocr_text = "Demande de RSA"
     item.suggestions = {
@@ -54,8 +54,8 @@ def scanned(recorded_tasks, mailroom_agent, small_png, citizen, team_a, rsa_type
 
 
 def routed(item, actor, citizen, team, mail_type, due=None):
-    mail_qualify(item, actor=actor, citizen=citizen, mail_type=mail_type, team=team, due_date=due)
-    return mail_route(item, actor=actor)
+    mail_qualify(item=item, actor=actor, citizen=citizen, mail_type=mail_type, team=team, due_date=due)
+    return mail_route(item=item, actor=actor)
 
 
 def logs(action):
@@ -140,8 +140,8 @@ def test_each_suggested_citizen_shown_is_logged_for_the_dpo(mailroom_client, mai
 
 def test_suggestions_show_citizens_as_they_are_now(mailroom_client, scanned):
     """Renamed: the new name. Merged: the surviving record, once. Anonymised: nobody, nothing logged."""
-    from privacy.retention import citizen_anonymise
     from grc.services.merge import citizen_merge
+    from privacy.retention import citizen_anonymise
 
     person = scanned.citizen_suggested
     person.usage_name = "Nouveau-Nom"
@@ -252,7 +252,7 @@ def test_scan_page_is_a_png_and_each_view_is_logged(mailroom_client, scanned):
 
 def test_pdf_pages_are_rendered(mailroom_client, recorded_tasks, mailroom_agent):
     data = letters.pdf_bytes(letters.make_letter(seed=22), pages=2, dpi=50)
-    item = intake.receive_scan(uploaded_file=letters.as_upload(data, "l.pdf"), user=mailroom_agent).item
+    item = services.mail_receive(uploaded_file=letters.as_upload(data, "l.pdf"), user=mailroom_agent).item
     response = mailroom_client.get(reverse("backoffice:mail_page", args=[item.pk, 2]))
     assert response.status_code == 200 and response.content.startswith(b"\x89PNG")
 
@@ -292,18 +292,18 @@ def test_bannette_overdue_first_assign_forward_handle(
     items = {}
     for name, due in (("later", 10), ("overdue", -3), ("soon", 1)):
         data = letters.png_bytes(letters.make_letter(seed=hash(name) % 1000), dpi=40)
-        item = intake.receive_scan(uploaded_file=letters.as_upload(data, f"{name}.png"), user=mailroom_agent).item
+        item = services.mail_receive(uploaded_file=letters.as_upload(data, f"{name}.png"), user=mailroom_agent).item
         MailItem.objects.filter(pk=item.pk).update(status=MailItem.Status.RECOGNISED)
         item.refresh_from_db()
         mail_qualify(
-            item,
+            item=item,
             actor=mailroom_agent,
             no_citizen=True,
             mail_type=rsa_type,
             team=team_a,
             due_date=today + datetime.timedelta(days=due),
         )
-        items[name] = mail_route(item, actor=mailroom_agent)
+        items[name] = mail_route(item=item, actor=mailroom_agent)
     verify_otp(client, worker_a)
     url = reverse("backoffice:mail_team_queue", args=[team_a.pk])
     before = logs(AccessLog.Action.MAIL_QUEUE)
@@ -443,7 +443,7 @@ def test_list_pages_query_count_does_not_grow_with_items(
     def add(n, start):
         for i in range(start, start + n):
             data = letters.png_bytes(letters.make_letter(seed=300 + i), dpi=30)
-            item = intake.receive_scan(uploaded_file=letters.as_upload(data, f"{i}.png"), user=mailroom_agent).item
+            item = services.mail_receive(uploaded_file=letters.as_upload(data, f"{i}.png"), user=mailroom_agent).item
             MailItem.objects.filter(pk=item.pk).update(status=MailItem.Status.RECOGNISED)
             item.refresh_from_db()
             if i % 2:

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from mail import intake, tasks
+from mail import services, tasks
 from mail.models import MailEvent, MailItem
 from tests.factories import MembershipFactory
 from tests.mail import letters
@@ -33,7 +33,7 @@ def _letter(seed, **fields):
 
 
 def _receive(user, data, name="scan.png"):
-    return intake.receive_scan(uploaded_file=letters.as_upload(data, name), user=user).item
+    return services.mail_receive(uploaded_file=letters.as_upload(data, name), user=user).item
 
 
 def _kinds(item):
@@ -70,7 +70,7 @@ def test_timeout_goes_to_manual_with_reason_and_retry_recognises_it(
     assert item.events.last().kind == MailEvent.Kind.RECOGNITION_FAILED
 
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.mail_retry(item=item, user=mailroom_agent)
+        services.mail_retry(item=item, user=mailroom_agent)
     item.refresh_from_db()
     assert (item.status, item.failure_reason, item.ocr_attempts) == (MailItem.Status.RECEIVED, "", 0)
     assert [r.args for r in recorded_tasks if r.task.name == "recognise_mail"] == [[item.pk]]
@@ -90,10 +90,10 @@ def test_timeout_goes_to_manual_with_reason_and_retry_recognises_it(
 def test_retry_only_by_the_mailroom_and_only_from_manual(mailroom_agent, worker_a, recorded_tasks):
     item = _receive(mailroom_agent, letters.png_bytes(_letter(33), dpi=40))
     with pytest.raises(ValidationError):
-        tasks.mail_retry(item=item, user=mailroom_agent)
+        services.mail_retry(item=item, user=mailroom_agent)
     MailItem.objects.filter(pk=item.pk).update(status=MailItem.Status.MANUAL)
     with pytest.raises(PermissionDenied):
-        tasks.mail_retry(item=item, user=worker_a)
+        services.mail_retry(item=item, user=worker_a)
 
 
 def test_a_second_task_for_a_claimed_item_does_nothing(mailroom_agent, recorded_tasks):

@@ -242,7 +242,7 @@ def test_request_and_mail_rules_strip_content_and_keep_statistics(rich, dpo, tea
     )
     recent_request = make_request(citizen=rich["citizen"], team=team_a, actor=worker_a, code="D-2026-BBBBBB")
     # On the citizen's timeline as the request and mail services put them (filing, routing).
-    from mail.routing import _timeline_entry
+    from mail.services import _timeline_entry
     from demandes.services import _timeline
 
     _timeline(request, kind=TimelineEntry.Kind.REQUEST_SUBMITTED, title="Demande déposée", actor=worker_a)

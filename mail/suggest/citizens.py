@@ -1,0 +1,118 @@
+"""Who a letter concerns: the citizens its text points to, best first, and the request it quotes.
+
+Identifiers found in the text (request tracking code, NIR with a valid key, social file number) are
+strong evidence; the names, birth dates and postcode read from it build ``grc.matching.IdentityQuery``
+objects scored by the citizen reference's ``match``. Two identifiers agreeing, or an identifier
+confirmed by the name, make a candidate nearly certain.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from django.utils import timezone
+
+from demandes.models import Request
+from dossier_unique.models import SocialFile
+from grc.matching.candidates import IdentityQuery, match
+from grc.models import Citizen
+
+from .extraction import Extracted
+
+MAX_CITIZENS = 5
+# Evidence weights for identifiers found in the text.
+TRACKING_CODE_SCORE = 0.98
+NIR_SCORE = 0.97
+FILE_NUMBER_SCORE = 0.9
+
+
+def citizen_label(citizen) -> str:
+    """How a suggested citizen is shown: name (birth name when different) and birth date."""
+    name = citizen.usage_name or citizen.birth_name
+    label = f"{name.upper()} {citizen.first_names}".strip()
+    if citizen.usage_name and citizen.birth_name and citizen.usage_name != citizen.birth_name:
+        label += (
+            f" (née {citizen.birth_name.upper()})" if citizen.sex == "F" else f" (né {citizen.birth_name.upper()})"
+        )
+    if citizen.birth_date:
+        label += f" — {citizen.birth_date:%d/%m/%Y}"
+    return label
+
+
+def _identity_queries(found: Extracted) -> list[IdentityQuery]:
+    queries = []
+    dates = found.birth_dates or [d for d in found.other_dates if d.year < timezone.localdate().year - 1][:2]
+    for family, first in found.names[:4]:
+        for day in dates[:2] or [None]:
+            queries.append(
+                IdentityQuery(
+                    birth_name=family,
+                    first_names=first,
+                    birth_date=day,
+                    nir=found.nirs[0] if found.nirs else "",
+                    postcode=found.postcode,
+                    city=found.city,
+                    address=found.address,
+                )
+            )
+    if not queries and found.nirs:
+        queries.append(IdentityQuery(nir=found.nirs[0]))
+    return queries[:8]
+
+
+def _add(scores, reasons, citizen_id, score, why):
+    if score > scores.get(citizen_id, 0.0):
+        scores[citizen_id] = score
+    for reason in why:
+        if reason not in reasons[citizen_id]:
+            reasons[citizen_id].append(reason)
+
+
+def suggest_citizens(found: Extracted) -> tuple[list[dict], dict | None]:
+    """Citizen candidates (best first) and the request whose tracking code the letter quotes."""
+    scores: dict[int, float] = {}
+    reasons: dict[int, list[str]] = defaultdict(list)
+    strong: Counter = Counter()
+    request_info = None
+    for code in found.tracking_codes:
+        request = (
+            Request.objects.filter(tracking_code=code).only("id", "tracking_code", "citizen_id", "team_id").first()
+        )
+        if request is None:
+            continue
+        if request_info is None:
+            request_info = {
+                "id": request.pk,
+                "tracking_code": request.tracking_code,
+                "team_id": request.team_id,
+                "reasons": [f"Numéro de suivi {code} cité dans le courrier"],
+            }
+        if request.citizen_id:
+            _add(scores, reasons, request.citizen_id, TRACKING_CODE_SCORE, [f"Numéro de suivi de sa demande ({code})"])
+            strong[request.citizen_id] += 1
+    for number in found.file_numbers:
+        file = SocialFile.objects.filter(pk=number).only("citizen_id").first()
+        if file:
+            _add(scores, reasons, file.citizen_id, FILE_NUMBER_SCORE, [f"Numéro de dossier social {number} cité"])
+            strong[file.citizen_id] += 1
+    if found.nirs:
+        for pk in Citizen.objects.filter(nir__in=found.nirs, status="active").values_list("pk", flat=True):
+            _add(scores, reasons, pk, NIR_SCORE, ["NIR cité dans le courrier (clé valide)"])
+            strong[pk] += 1
+    for query in _identity_queries(found):
+        for candidate in match(query, limit=MAX_CITIZENS):
+            why = [r for r in candidate.reasons if r != "Même NIR"]
+            _add(scores, reasons, candidate.citizen_id, candidate.score, why)
+    # Two independent identifiers agreeing, or an identifier confirmed by the name: nearly certain.
+    for pk, count in strong.items():
+        if count >= 2 or any(r.startswith(("Même nom", "Nom de naissance proche", "Trouvé")) for r in reasons[pk]):
+            scores[pk] = min(1.0, max(scores[pk], 0.99))
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CITIZENS]
+    citizens = Citizen.objects.in_bulk([pk for pk, _ in ranked])
+    result = []
+    for pk, score in ranked:
+        citizen = citizens.get(pk)
+        if citizen is None or citizen.status != "active":
+            continue
+        result.append({"id": pk, "label": citizen_label(citizen), "score": round(score, 3), "reasons": reasons[pk]})
+    return result, request_info
