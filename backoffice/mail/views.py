@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 
+import pypdfium2 as pdfium
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -22,10 +23,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from PIL import Image, ImageOps
 
 from backoffice.mail.forms import NO_CITIZEN, QUALIFY_PURPOSE, ForwardForm, QualifyForm, UploadForm
 from grc.forms import add_service_error
-from grc.selectors.citizens import citizen_get
+from grc.selectors.citizens import citizen_get, citizens_search
 from mail import queues, services
 from mail.ack import acknowledgement_available
 from mail.models import MailItem
@@ -124,12 +126,8 @@ def mail_retry(request, pk):
 
 def _render_page(item: MailItem, data: bytes, number: int) -> bytes:
     """PNG of page ``number`` (1-based) of the original, rendered server-side; Http404 past the end."""
-    from PIL import Image, ImageOps
-
     image = None
     if item.content_type == "application/pdf":
-        import pypdfium2 as pdfium
-
         pdf = pdfium.PdfDocument(data)
         try:
             if not 1 <= number <= len(pdf):
@@ -243,8 +241,6 @@ def mail_qualify(request, pk):
             form.is_valid()  # keep what was typed; errors are not shown for a search
             form._errors = {}
             if len(query) >= 2:
-                from grc.selectors.citizens import citizens_search
-
                 search_hits = citizens_search(user=request.user, query=query, limit=10, request=request)
             else:
                 form.add_error("q", _("Saisissez au moins deux lettres du nom."))
@@ -282,8 +278,6 @@ def _qualify(request, item, form, *, route):
         citizen = None
     if citizen is not None:
         # Attaching a letter to a citizen reads their identity: logged like any other identity view.
-        from grc.selectors.citizens import citizen_get
-
         citizen = citizen_get(user=request.user, pk=citizen.pk, request=request, purpose="qualification courrier")
     try:
         services.mail_qualify(
