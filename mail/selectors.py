@@ -13,6 +13,7 @@ from django.http import Http404
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
 from grc.models import Citizen
+from grc.retention_registry import ANONYMISED_NAME
 from mail.models import MailItem
 from mail.perms import can_view_mail, mail_visible_q
 from mail.suggest.citizens import citizen_label
@@ -74,7 +75,6 @@ def mail_suggested_citizens(*, user, item: MailItem, request=None) -> list[dict]
     person's readers in the DPO console include the mailroom agents who saw them suggested.
     ``Http404`` if ``user`` may not see the letter.
     """
-    from privacy.retention import ANONYMISED_NAME
 
     if not can_view_mail(user, item):
         raise Http404

@@ -24,6 +24,13 @@ class PrivacyConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_ensure_default_retention_rules, sender=self, dispatch_uid="privacy-default-rules")
+        from grc import person_data_registry, retention_registry
+
         from . import alerts
+        from .person_data.sections import GDPR_SECTION
+        from .retention.purposes import PURPOSES
 
         alerts.register()  # the mass-export detector reads privacy's transfers: registered here, not by the console
+        for purpose in PURPOSES:
+            retention_registry.register(purpose)
+        person_data_registry.register(GDPR_SECTION)

@@ -3,16 +3,21 @@ register entries for Mon espace."""
 
 from __future__ import annotations
 
-from django.apps import apps
-from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from demandes.perms import is_citizen_account
+from dossier_unique.models import Document, Note, Visibility
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
 from grc.perms import require_dpo
+from grc.person_data_registry import person_ids
+from mail.models import MailItem
 
 from .models import GdprRequest, RetentionExport, RetentionRule, RetentionRun
+from .person_data import CITIZEN, collect_person_data
+from .person_data.citizen import citizen_payload
 
 
 def gdpr_requests_for(*, user, include_closed: bool = False):
@@ -22,9 +27,7 @@ def gdpr_requests_for(*, user, include_closed: bool = False):
     queryset = GdprRequest.objects.select_related("owner").annotate(
         due=Coalesce("extended_deadline", "deadline"),
         # Entries opened by a citizen's portal account deletion request (the link lives on the portal side).
-        from_portal_account=Exists(
-            apps.get_model("portal_accounts", "AccountDeletionRequest").objects.filter(gdpr_request=OuterRef("pk"))
-        ),
+        from_portal_account=ExpressionWrapper(Q(account_deletion__isnull=False), output_field=BooleanField()),
         open_rank=Case(
             When(status__in=GdprRequest.OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField()
         ),
@@ -41,8 +44,6 @@ def my_gdpr_requests(*, user):
     staff and anonymous users get none. Like the list of one's own requests, reading it is not logged: it
     shows the reference, right, dates and status, never the details written or the DPO's notes.
     """
-    from demandes.perms import is_citizen_account
-
     if not is_citizen_account(user):
         return GdprRequest.objects.none()
     return (
@@ -119,10 +120,8 @@ def archive_review_items(*, user, citizen_id: int, request=None) -> tuple[list, 
 
     Logged once as a read of the file's notes for that citizen.
     """
-    from dossier_unique.models import Document, Note, Visibility
-
     require_dpo(user)
-    ids = person_ids_for(citizen_id)
+    ids = person_ids(citizen_id)
     notes = list(
         Note.objects.filter(file__citizen_id__in=ids)
         .exclude(visibility=Visibility.PRIVATE)
@@ -132,8 +131,6 @@ def archive_review_items(*, user, citizen_id: int, request=None) -> tuple[list, 
     documents = list(
         Document.objects.filter(file__citizen_id__in=ids).select_related("withholding").order_by("-uploaded_at")
     )
-    from mail.models import MailItem
-
     letters = list(MailItem.objects.filter(citizen_id__in=ids).select_related("withholding").order_by("-received_at"))
     if notes or documents or letters:
         access_log_write(
@@ -146,9 +143,19 @@ def archive_review_items(*, user, citizen_id: int, request=None) -> tuple[list, 
     return notes, documents, letters
 
 
-def person_ids_for(citizen_id: int) -> list[int]:
-    from grc.models import Citizen
-
-    from .archive import person_ids
-
-    return person_ids(Citizen(pk=citizen_id))
+def my_data(*, user, http_request=None) -> dict:
+    """Everything the citizen may see about themselves ("Mes données"), as plain JSON-ready data: the
+    collector's citizen sections (``privacy.person_data``): identity, addresses, contact points, households
+    (other members by name and role under the third-party rule), requests with their answers, visible
+    status history, messages and attachment names. Logs the download (``CITIZEN_DATA_DOWNLOAD``)."""
+    citizen = getattr(user, "citizen", None)
+    data, _files = collect_person_data(citizen=citizen, account=user, audience=CITIZEN)
+    access_log_write(
+        actor=user,
+        action=AccessLog.Action.CITIZEN_DATA_DOWNLOAD,
+        citizen=citizen,
+        object_type="grc.citizen" if citizen else "grc.user",
+        object_id=citizen.pk if citizen else user.pk,
+        request=http_request,
+    )
+    return citizen_payload(data=data, user=user)

@@ -18,21 +18,32 @@ from __future__ import annotations
 
 import datetime
 import logging
-import smtplib
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from grc.history import save_tracked, track
-from grc.scheduling import enqueue_on_commit
+from grc.models import Citizen, User
+from grc.scheduling import enqueue_on_commit, lease_cutoff
 
-from .models import GdprRequest, Withholding, add_months
+from .archive.compile import FAILURE_NOT_QUEUED, FAILURE_STALLED, archive_fail
+from .models import (
+    DRY_RUN_LEASE,
+    AccessArchive,
+    ErasureExecution,
+    GdprRequest,
+    RetentionRule,
+    RetentionRun,
+    Withholding,
+    add_months,
+    dry_run_in_progress,
+)
 from .perms import is_dpo
+from .retention.erasure import ERASURE_FAILURE_NOT_QUEUED, ERASURE_FAILURE_STALLED, erasure_check, erasure_close
+from .retention.run import DRY_RUN_NOT_QUEUED, DRY_RUN_STALLED, retention_dry_run_fail
+from .tasks import compile_access_archive, execute_erasure, gdpr_acknowledgement_send, retention_dry_run
 
 S = GdprRequest.Status
 logger = logging.getLogger(__name__)
@@ -49,7 +60,7 @@ EXTENSION_MONTHS = 2
 EDITABLE_FIELDS = ("kind", "citizen", "requester_identity", "details", "received_on", "channel", "owner", "notes")
 
 
-def legal_deadline(received_on: datetime.date) -> datetime.date:
+def legal_deadline(*, received_on: datetime.date) -> datetime.date:
     """One month from receipt (Art. 12(3) RGPD)."""
     return add_months(received_on, 1)
 
@@ -122,7 +133,7 @@ def gdpr_request_create(
         **values,
         details=_clean_details(kind, details, required=False),
         reference=_next_reference(received_on.year),
-        deadline=legal_deadline(received_on),
+        deadline=legal_deadline(received_on=received_on),
     )
     return save_tracked(gdpr_request, actor, "enregistrement de la demande")
 
@@ -185,7 +196,7 @@ def gdpr_request_open_for_account(
         details=_clean_details(kind, details),
         portal_account=account,
         reference=_next_reference(received_on.year),
-        deadline=legal_deadline(received_on),
+        deadline=legal_deadline(received_on=received_on),
     )
     return save_tracked(gdpr_request, account, "demande faite sur le portail")
 
@@ -198,13 +209,11 @@ def gdpr_request_from_portal(*, account, kind: str, requester_identity: str, det
     ``details``).
 
     ``account`` is the citizen's own active portal account (staff: ``PermissionDenied``);
-    ``requester_identity`` is computed by the portal (``portal.accounts.services.requester_identity``).
+    ``requester_identity`` is computed by the portal (``portal.accounts.selectors.requester_identity``).
     ``details`` are required for rectification, restriction and objection, 5,000 characters at most.
     A second *open* request of the same kind by the same account is refused, naming the first one.
     Erasure here asks the DPO to erase records; the portal account's own deletion has its own request.
     """
-    from grc.models import Citizen, User
-
     if account is None or not getattr(account, "is_authenticated", False) or account.is_staff:
         raise PermissionDenied
     if not account.is_active:
@@ -234,8 +243,6 @@ def gdpr_request_from_portal(*, account, kind: str, requester_identity: str, det
     gdpr_request = gdpr_request_open_for_account(
         account=account, kind=kind, requester_identity=requester_identity, citizen=citizen, details=details
     )
-    from .tasks import gdpr_acknowledgement_send
-
     # By the worker: a slow mail server must not hold the citizen's page.
     enqueue_on_commit(
         gdpr_acknowledgement_send,
@@ -247,48 +254,9 @@ def gdpr_request_from_portal(*, account, kind: str, requester_identity: str, det
     return gdpr_request
 
 
-def acknowledgement_send(gdpr_request_id: int) -> bool:
-    """E-mail the acknowledgement of a rights request filed on the portal (``privacy.tasks.
-    gdpr_acknowledgement_send``): to its portal account's address, read now (the queue holds only the id).
-    French; the request's ``details`` never go by e-mail. A failure is logged without the address: the
-    request is recorded all the same. False when nothing was sent."""
-    entry = GdprRequest.objects.select_related("portal_account").filter(pk=gdpr_request_id).first()
-    to = entry.portal_account.email if entry is not None and entry.portal_account is not None else ""
-    if not to or to.endswith(".invalid"):
-        return False
-    reference, kind = entry.reference, str(entry.get_kind_display())
-    received_on, deadline = entry.received_on, entry.deadline
-    subject = _("Votre demande %(reference)s a bien été reçue") % {"reference": reference}
-    body = _(
-        "Bonjour,\n\n"
-        "Votre demande d'exercice de vos droits sur vos données personnelles a bien été reçue le %(received)s "
-        "et enregistrée sous la référence %(reference)s.\n\n"
-        "Droit exercé : %(kind)s\n\n"
-        "Le délégué à la protection des données du Département vous répondra au plus tard le %(deadline)s "
-        "(un mois à compter de la réception). Ce délai peut être prolongé de deux mois lorsque la demande est "
-        "complexe : vous en seriez alors informé(e), avec le motif, avant cette date.\n\n"
-        "Vous pouvez suivre votre demande dans votre espace, rubrique « Mes données ».\n"
-    ) % {
-        "received": received_on.strftime("%d/%m/%Y"),
-        "reference": reference,
-        "kind": kind,
-        "deadline": deadline.strftime("%d/%m/%Y"),
-    }
-    try:
-        send_mail(subject, body, None, [to], fail_silently=False)
-    except (OSError, smtplib.SMTPException):
-        logger.warning("privacy: acknowledgement of %s not sent", reference)
-        return False
-    return True
-
-
 def _open_account_deletion(gdpr_request: GdprRequest) -> bool:
-    # privacy does not import the portal: the link lives on the portal's AccountDeletionRequest.
-    try:
-        model = apps.get_model("portal_accounts", "AccountDeletionRequest")
-    except LookupError:  # pragma: no cover - portal not installed
-        return False
-    return model.objects.filter(gdpr_request=gdpr_request, status="open").exists()
+    # privacy does not import the portal: the portal's AccountDeletionRequest points at its register entry.
+    return GdprRequest.objects.filter(pk=gdpr_request.pk, account_deletion__status="open").exists()
 
 
 @transaction.atomic
@@ -312,7 +280,7 @@ def gdpr_request_update(*, gdpr_request: GdprRequest, actor, **changes) -> GdprR
     values["details"] = _clean_details(values["kind"], values["details"], required=False)
     for name, value in values.items():
         setattr(gdpr_request, name, value)
-    gdpr_request.deadline = legal_deadline(gdpr_request.received_on)
+    gdpr_request.deadline = legal_deadline(received_on=gdpr_request.received_on)
     if gdpr_request.extended_deadline is not None:
         gdpr_request.extended_deadline = add_months(gdpr_request.deadline, EXTENSION_MONTHS)
     return save_tracked(gdpr_request, actor, "modification de la demande")
@@ -409,16 +377,6 @@ def withholding_remove(*, actor, withholding: Withholding) -> None:
     withholding.delete()
 
 
-# Why a dry run asked for from the screen gave nothing (stored on the run, shown on its page: no one named).
-DRY_RUN_NOT_DPO = gettext_lazy(
-    "Simulation non effectuée : la personne qui l'a demandée n'a plus le rôle de délégué à la protection des données."
-)
-DRY_RUN_STALLED = gettext_lazy(
-    "Simulation interrompue : aucun processus d'arrière-plan ne l'a menée à terme dans le délai prévu."
-)
-DRY_RUN_NOT_QUEUED = gettext_lazy("Simulation non lancée : la file des tâches d'arrière-plan ne l'a pas reçue.")
-
-
 def retention_dry_run_request(*, rule, actor):
     """Ask for a dry run of ``rule`` from the retention screen (DPO only): records its ``RetentionRun``
     *queued* and enqueues ``privacy.tasks.retention_dry_run(run_id, actor_id)`` on commit; the task
@@ -428,10 +386,6 @@ def retention_dry_run_request(*, rule, actor):
     Refused (``ValidationError``, French) while a dry run of the same rule is queued or running within
     ``PRIVACY_DRY_RUN_LEASE_SECONDS``; a queued one older than that was never taken by a worker and is
     marked failed here, so that a late delivery of its task does nothing."""
-    from grc.scheduling import lease_cutoff
-
-    from .models import DRY_RUN_LEASE, RetentionRule, RetentionRun, dry_run_in_progress
-
     _check_dpo(actor)
     with transaction.atomic():
         # The rule's row lock serialises two clicks: the second sees the first one's queued run.
@@ -459,8 +413,6 @@ def retention_dry_run_request(*, rule, actor):
             actor,
             "simulation demandée",
         )
-        from .tasks import retention_dry_run
-
         enqueue_on_commit(
             retention_dry_run,
             run.pk,
@@ -471,17 +423,102 @@ def retention_dry_run_request(*, rule, actor):
     return run
 
 
-@transaction.atomic
-def retention_dry_run_fail(*, run_id: int, actor, message: str) -> bool:
-    """Mark the dry run ``run_id`` failed with ``message`` (French, naming no one) if it is still queued;
-    a run a worker took is left to it. Returns whether it was marked."""
-    from .models import RetentionRun
+def access_archive_request(
+    *, gdpr_request: GdprRequest, actor, include_staff_names: bool = False, request=None
+) -> AccessArchive:
+    """Ask for the access-right archive of the request's citizen (DPO only): records it *pending* and
+    enqueues its compilation on commit (``privacy.tasks.compile_access_archive``), which logs the
+    read with ``actor`` as the reader. Nothing slow happens here.
 
-    run = RetentionRun.objects.select_for_update().filter(pk=run_id, status=RetentionRun.Status.QUEUED).first()
-    if run is None:
-        return False
-    run.status = RetentionRun.Status.FAILED
-    run.error = str(message)
-    run.finished_at = timezone.now()
-    save_tracked(run, actor, "simulation abandonnée")
-    return True
+    Refused (``ValidationError``, French) without a matched citizen, or while an archive of the same
+    request is still being prepared; a pending archive older than the lease (its worker died) is marked
+    failed and a new one may be asked for."""
+    _check_dpo(actor)
+    if gdpr_request.citizen_id is None:
+        raise ValidationError(_("Rapprochez d'abord la demande d'une fiche usager (numéro d'usager)."))
+    request_id = getattr(request, "request_id", "") if request is not None else ""
+    with transaction.atomic():
+        # The register entry's row lock serialises two clicks: the second sees the first one's archive.
+        GdprRequest.objects.select_for_update().filter(pk=gdpr_request.pk).values_list("pk", flat=True).first()
+        now = timezone.now()
+        for pending in AccessArchive.objects.filter(gdpr_request=gdpr_request, status=AccessArchive.Status.PENDING):
+            if not pending.is_stalled(now):
+                raise ValidationError(
+                    _(
+                        "L'archive n° %(pk)s de cette demande est déjà en préparation : attendez qu'elle soit "
+                        "prête avant d'en demander une autre."
+                    )
+                    % {"pk": pending.pk}
+                )
+            archive_fail(pending.pk, message=FAILURE_STALLED, actor=actor)
+        archive = save_tracked(
+            AccessArchive(
+                citizen_id=gdpr_request.citizen_id,
+                gdpr_request=gdpr_request,
+                created_by=actor,
+                include_staff_names=include_staff_names,
+            ),
+            actor,
+            "archive demandée",
+        )
+        enqueue_on_commit(
+            compile_access_archive,
+            archive.pk,
+            actor.pk,
+            request_id,
+            what=f"access archive {archive.pk}",
+            on_failure=lambda: archive_fail(archive.pk, message=FAILURE_NOT_QUEUED, actor=actor),
+        )
+    return archive
+
+
+def erasure_request(*, gdpr_request: GdprRequest, actor, request=None) -> ErasureExecution:
+    """Ask for the erasure (Art. 17) of the request's citizen (DPO only): records an ``ErasureExecution``
+    *pending* and enqueues on commit ``privacy.tasks.execute_erasure(erasure_id, actor_id)``, which
+    runs ``privacy.retention.citizen_erase`` as ``actor``. Nothing slow happens here: writing the Archives
+    export of a citizen with hundreds of documents takes minutes, more than a web request may.
+
+    Refused at once (``ValidationError``, French) under the conditions of ``erasure_check``, and while an
+    erasure of the same request is pending or running within ``PRIVACY_ERASURE_LEASE_SECONDS``; one older
+    than that lost its worker and is marked failed, and a new one may be asked for. ``request`` (the DPO's
+    HTTP request) is not needed: the worker's writes name the DPO, not a request."""
+    _check_dpo(actor)
+    with transaction.atomic():
+        # The register entry's row lock serialises two clicks: the second sees the first one's erasure.
+        locked = GdprRequest.objects.select_for_update().filter(pk=gdpr_request.pk).first()
+        if locked is None:
+            raise ValidationError("Cette demande n'existe plus.")
+        now = timezone.now()
+        active = list(
+            ErasureExecution.objects.filter(gdpr_request=locked, status__in=ErasureExecution.ACTIVE_STATUSES)
+        )
+        for erasure in active:
+            if not erasure.is_stalled(now):
+                raise ValidationError(
+                    _(
+                        "L'effacement n° %(pk)s de cette demande est déjà en attente ou en cours : attendez son "
+                        "résultat avant d'en demander un autre."
+                    )
+                    % {"pk": erasure.pk}
+                )
+        erasure_check(gdpr_request=locked)
+        for erasure in active:
+            erasure_close(
+                erasure.pk, actor=actor, from_statuses=ErasureExecution.ACTIVE_STATUSES, error=ERASURE_FAILURE_STALLED
+            )
+        erasure = save_tracked(
+            ErasureExecution(gdpr_request=locked, requested_by=actor, requested_at=now), actor, "effacement demandé"
+        )
+        enqueue_on_commit(
+            execute_erasure,
+            erasure.pk,
+            actor.pk,
+            what=f"erasure {erasure.pk}",
+            on_failure=lambda: erasure_close(
+                erasure.pk,
+                actor=actor,
+                from_statuses=[ErasureExecution.Status.PENDING],
+                error=ERASURE_FAILURE_NOT_QUEUED,
+            ),
+        )
+    return erasure

@@ -2,7 +2,7 @@
 
 * ``apply_retention``: the DPO-console scheduler runs it daily.
 * ``compile_access_archive``: compiles an access-right archive the DPO asked for in the register
-  (``privacy.archive.access_archive_request`` enqueues it on commit): reading every record and file of
+  (``privacy.services.access_archive_request`` enqueues it on commit): reading every record and file of
   a citizen with hundreds of documents takes minutes, more than a web request may.
 * ``gdpr_acknowledgement_send``: the acknowledgement e-mail of a rights request filed on the portal
   (``services.gdpr_request_from_portal`` enqueues it on commit; a slow mail server never holds the page).
@@ -10,7 +10,7 @@
   (``privacy.services.retention_dry_run_request``): a rule over 300,000 files counts and lists for
   minutes too. The screen records its ``RetentionRun`` queued; the task makes it running, then done.
 * ``execute_erasure``: the erasure (Art. 17) the DPO asked for on a register entry
-  (``privacy.retention.erasure_request`` enqueues it on commit): the export for the Archives
+  (``privacy.services.erasure_request`` enqueues it on commit): the export for the Archives
   départementales of a citizen with hundreds of documents, then the anonymisation, take minutes too.
 """
 
@@ -18,10 +18,14 @@ import logging
 
 from django_tasks import task
 
-from .archive import access_archive_build
+from grc.models import User
+
+from .archive.compile import access_archive_build
+from .emails import acknowledgement_send
 from .models import RetentionRun
 from .perms import is_dpo
 from .retention import erasure_run, retention_apply, retention_apply_all, retention_rules_ensure
+from .retention.run import DRY_RUN_NOT_DPO, retention_dry_run_fail
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +57,8 @@ def execute_erasure(erasure_id: int, actor_id: int) -> str:
 
 @task()
 def gdpr_acknowledgement_send(gdpr_request_id: int) -> bool:
-    """E-mail the acknowledgement of a rights request filed on the portal (``services.acknowledgement_send``)."""
-    from .services import acknowledgement_send
-
-    return acknowledgement_send(gdpr_request_id)
+    """E-mail the acknowledgement of a rights request filed on the portal (``emails.acknowledgement_send``)."""
+    return acknowledgement_send(gdpr_request_id=gdpr_request_id)
 
 
 @task()
@@ -65,10 +67,6 @@ def retention_dry_run(run_id: int, actor_id: int) -> dict:
     returns the run's id and status (no personal data). A DPO who lost the role meanwhile gets nothing
     run: the run is marked failed, saying why in French. A run no longer queued (the task delivered a
     second time, or given up as lost) is left alone."""
-    from grc.models import User
-
-    from .services import DRY_RUN_NOT_DPO, retention_dry_run_fail
-
     run = RetentionRun.objects.select_related("rule").filter(pk=run_id, dry_run=True).first()
     if run is None:
         return {"run": None, "status": "missing"}

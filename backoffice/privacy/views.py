@@ -249,7 +249,7 @@ def erasure_execute(request, pk):
         messages.error(request, _("Cochez la case de confirmation : l'effacement est irréversible."))
         return redirect(gdpr_request.get_absolute_url())
     try:
-        retention.erasure_request(gdpr_request=gdpr_request, actor=request.user, request=request)
+        services.erasure_request(gdpr_request=gdpr_request, actor=request.user, request=request)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -313,7 +313,7 @@ def archive_create(request, pk):
     form = ArchiveForm(request.POST)
     form.is_valid()
     try:
-        archive = archive_services.access_archive_request(
+        archive = services.access_archive_request(
             gdpr_request=gdpr_request,
             actor=request.user,
             include_staff_names=form.cleaned_data.get("include_staff_names", False),

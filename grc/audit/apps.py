@@ -8,6 +8,10 @@ class AuditConfig(AppConfig):
     verbose_name = "Journal des accès"
 
     def ready(self):
+        from grc import retention_registry
+
         from .retention import sync_purge_floor
+        from .retention_purpose import ACCESS_LOG_PURPOSE
 
         post_migrate.connect(sync_purge_floor, sender=self)
+        retention_registry.register(ACCESS_LOG_PURPOSE)

@@ -28,6 +28,7 @@ from django.utils import timezone
 from grc.models import Citizen, Membership, User
 from grc.models.citizens import first_name_of
 from grc.perms import require_dpo
+from grc.person_data_registry import person_ids
 
 from .models import AccessLog, AccessLogAnchor, LogVerification
 from .services import access_log_write
@@ -163,7 +164,7 @@ def _fetch(filters: LogFilters, after, limit: int) -> list[AccessLog]:
 
 def with_merged_records(filters: LogFilters) -> LogFilters:
     """``filters`` whose citizen also matches the records merged into it (the access archive's rule,
-    ``privacy.archive.person_ids``)."""
+    ``grc.person_data_registry.person_ids``)."""
     if not filters.citizen:
         return filters
     return dataclasses.replace(filters, citizen_ids=tuple(person_ids_of(filters.citizen)))
@@ -171,9 +172,7 @@ def with_merged_records(filters: LogFilters) -> LogFilters:
 
 def person_ids_of(citizen_id: int) -> list[int]:
     """The citizen's id and those of every record merged into it (directly or through a chain)."""
-    from privacy.archive import person_ids
-
-    return person_ids(Citizen(pk=citizen_id))  # only its id is read: no query for the row itself
+    return person_ids(citizen_id)
 
 
 def shown_citizens(ids) -> str:

@@ -29,13 +29,13 @@ from grc.audit.services import access_log_write
 from grc.downloads import attachment_response
 from grc.forms import add_service_error
 from grc.pagination import requested_page
-from grc.pdf import Section, render_pdf
 from grc.uploads import refusal_notices
 from portal.accounts.selectors import requester_identity
 from portal.espace import selectors as espace_selectors
 from portal.espace.forms import AnswerForm, MessageForm, RightsRequestForm
 from privacy import selectors as privacy_selectors
 from privacy import services as privacy_services
+from privacy.person_data.citizen import citizen_pdf
 
 ACCESSES_PAGE_SIZE = 50
 
@@ -243,7 +243,7 @@ def rights(request):
 @citizen_only
 def data_json(request):
     """Everything I may see about myself, as JSON (logged as ``CITIZEN_DATA_DOWNLOAD``)."""
-    payload = selectors.my_data(user=request.user, http_request=request)
+    payload = privacy_selectors.my_data(user=request.user, http_request=request)
     response = HttpResponse(
         json.dumps(payload, ensure_ascii=False, indent=2, default=str), content_type="application/json; charset=utf-8"
     )
@@ -255,87 +255,8 @@ def data_json(request):
 @citizen_only
 def data_pdf(request):
     """The same data as a readable PDF."""
-    payload = selectors.my_data(user=request.user, http_request=request)
-    sections = [
-        Section(
-            title=_("Compte"),
-            rows=[(_("Adresse électronique"), payload["account"]["email"])],
-        )
-    ]
-    identity = payload["identity"]
-    if identity:
-        sections.append(
-            Section(
-                title=_("Identité"),
-                rows=[
-                    (_("Nom de naissance"), identity["birth_name"]),
-                    (_("Nom d'usage"), identity["usage_name"] or "—"),
-                    (_("Prénoms"), identity["first_names"]),
-                    (_("Date de naissance"), identity["birth_date"] or "—"),
-                    (_("Lieu de naissance"), identity["birth_place"] or "—"),
-                    (_("Sexe"), identity["sex"]),
-                    (_("NIR"), identity["nir"] or "—"),
-                    (_("Niveau de garantie de l'identité"), identity["assurance_level"]),
-                ],
-            )
-        )
-    else:
-        sections.append(
-            Section(title=_("Identité"), paragraphs=[_("Aucune fiche usager n'est encore rattachée à votre compte.")])
-        )
-    sections.append(
-        Section(
-            title=_("Adresses"),
-            items=[
-                " ".join(filter(None, [a["line1"], a["line2"], a["postcode"], a["city"]]))
-                + f" ({a['start_date'] or '?'} → {a['end_date'] or ''})"
-                for a in payload["addresses"]
-            ]
-            or [_("Aucune")],
-        )
-    )
-    sections.append(
-        Section(
-            title=_("Moyens de contact"),
-            items=[f"{c['kind']} : {c['value']}" for c in payload["contact_points"]] or [_("Aucun")],
-        )
-    )
-    sections.append(
-        Section(
-            title=_("Foyer"),
-            items=[
-                f"{h['household']} — {h['my_role']} ; "
-                + (", ".join(f"{m['name']} ({m['role']})" for m in h["members"]) or _("seul·e"))
-                for h in payload["household"]
-            ]
-            or [_("Aucun foyer enregistré")],
-        )
-    )
-    for r in payload["requests"]:
-        rows = [
-            (_("Démarche"), r["procedure"]),
-            (_("Statut"), r["status"]),
-            (_("Canal"), r["channel"]),
-            (_("Déposée le"), r["submitted_at"] or _("brouillon")),
-        ]
-        rows += [
-            (str(k), json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)
-            for k, v in r["answers"].items()
-        ]
-        if r["decision_reason"]:
-            rows.append((_("Motif de la décision"), r["decision_reason"]))
-        items = [
-            f"{h['at'][:16].replace('T', ' ')} — {h['status']}" + (f" : {h['comment']}" if h["comment"] else "")
-            for h in r["history"]
-        ]
-        items += [
-            f"{m['at'][:16].replace('T', ' ')} — {m['from']} : {m['body']}"
-            + (f" [{', '.join(m['attachments'])}]" if m["attachments"] else "")
-            for m in r["messages"]
-        ]
-        sections.append(Section(title=_("Demande %(code)s") % {"code": r["tracking_code"]}, rows=rows, items=items))
-    content = render_pdf(title=_("Mes données"), subtitle=payload["account"]["email"], sections=sections)
-    response = HttpResponse(content, content_type="application/pdf")
+    payload = privacy_selectors.my_data(user=request.user, http_request=request)
+    response = HttpResponse(citizen_pdf(payload=payload), content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="mes-donnees.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response

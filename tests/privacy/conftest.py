@@ -7,16 +7,16 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from demandes.models import Request, RequestAttachment, RequestEvent, RequestMessage
 from dossier_unique import services as dsu
 from dossier_unique.documents import document_storage
 from dossier_unique.models import Visibility
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
-from mail.models import MailItem
 from grc.models import ContactPoint, Household, HouseholdMembership
 from grc.nir import key as nir_key
+from mail.models import MailItem
 from privacy import services as privacy_services
-from demandes.models import Request, RequestAttachment, RequestEvent, RequestMessage
 from tests.dossier_unique.factories import open_file, pdf_upload
 from tests.factories import AddressFactory, CitizenFactory, UserFactory
 

@@ -17,10 +17,10 @@ from dossier_unique import services as dsu
 from dossier_unique.models import Note
 from grc.audit.models import AccessLog
 from grc.models import Citizen
-from privacy import services as privacy_services
-from privacy.models import GdprRequest, add_months
 from portal.accounts.models import AccountDeletionRequest, CitizenProfile, OidcIdentity
 from portal.accounts.services import account_erase, deletion_request_create, deletion_request_refuse
+from privacy import services as privacy_services
+from privacy.models import GdprRequest, add_months
 from tests.accounts.factories import portal_account
 from tests.factories import verify_otp
 
@@ -266,7 +266,7 @@ def test_migration_opens_entries_for_older_requests(account, dpo, monkeypatch):
 
 def test_an_account_deletion_entry_never_runs_a_full_erasure(asked, dpo, citizen):
     """The person asked to close their portal account: erasing their social file needs its own request."""
-    from privacy.retention import erasure_request
+    from privacy.services import erasure_request
 
     with pytest.raises(ValidationError, match="Supprimer le compte"):
         erasure_request(gdpr_request=asked.gdpr_request, actor=dpo)

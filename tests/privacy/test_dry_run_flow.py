@@ -19,6 +19,7 @@ from grc.models import Membership
 from privacy import services
 from privacy.models import RetentionRule, RetentionRun
 from privacy.retention import retention_rules_ensure
+from privacy.retention import run as retention_run
 from privacy.tasks import retention_dry_run
 from tests.factories import MembershipFactory, verify_otp
 
@@ -186,7 +187,7 @@ def test_a_queued_dry_run_never_taken_shows_interrupted_and_a_new_one_may_be_ask
     new = RetentionRun.objects.exclude(pk=lost.pk).get()
     assert new.status == RetentionRun.Status.QUEUED
     lost.refresh_from_db()
-    assert lost.status == RetentionRun.Status.FAILED and lost.error == services.DRY_RUN_STALLED
+    assert lost.status == RetentionRun.Status.FAILED and lost.error == retention_run.DRY_RUN_STALLED
     assert lost.counts == {} and lost.finished_at is not None
 
     # The lost one's task delivered late does nothing; the new one's task reports.
@@ -239,7 +240,7 @@ def test_a_dpo_who_lost_the_role_before_the_worker_ran_gets_nothing_counted(
 
     assert retention_dry_run.call(run.pk, dpo.pk) == {"run": run.pk, "status": "failed"}
     run.refresh_from_db()
-    assert run.status == RetentionRun.Status.FAILED and run.error == services.DRY_RUN_NOT_DPO
+    assert run.status == RetentionRun.Status.FAILED and run.error == retention_run.DRY_RUN_NOT_DPO
     assert run.counts == {} and run.items == [] and run.finished_at is not None
     assert dpo.last_name not in run.error and dpo.email not in run.error
 
@@ -261,7 +262,7 @@ def test_a_dry_run_the_queue_refuses_is_marked_failed_and_may_be_asked_again(
     response = _ask(dpo_client, rule, django_capture_on_commit_callbacks)
 
     run = RetentionRun.objects.get()
-    assert run.status == RetentionRun.Status.FAILED and run.error == services.DRY_RUN_NOT_QUEUED
+    assert run.status == RetentionRun.Status.FAILED and run.error == retention_run.DRY_RUN_NOT_QUEUED
     assert not DBTaskResult.objects.exists()
     assert response.status_code == 200
     page = _detail(dpo_client, run)

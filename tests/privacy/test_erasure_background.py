@@ -18,8 +18,9 @@ from django_tasks_db.models import DBTaskResult
 
 from dossier_unique.models import Accompaniment, Note
 from grc.models import Citizen
-from privacy import retention
+from privacy import retention, services
 from privacy.models import ErasureExecution, RetentionExport, RetentionRun
+from privacy.retention import erasure as retention_erasure
 from privacy.tasks import execute_erasure
 from tests.privacy.conftest import gdpr_entry, stored
 
@@ -204,7 +205,7 @@ def test_what_makes_it_impossible_is_refused_at_once_with_nothing_queued(
     # Not an erasure request: refused too, whoever calls.
     access = gdpr_entry(dpo=dpo, citizen=rich["citizen"], kind="access")
     with pytest.raises(ValidationError, match="Seule une demande d'effacement"):
-        retention.erasure_request(gdpr_request=access, actor=dpo)
+        services.erasure_request(gdpr_request=access, actor=dpo)
     # Without the ticked box, nothing either.
     type(rich["request"]).objects.filter(pk=rich["request"].pk).update(status="accepted")
     callbacks, page = _ask(dpo_client, entry, django_capture_on_commit_callbacks, confirm="")
@@ -213,7 +214,7 @@ def test_what_makes_it_impossible_is_refused_at_once_with_nothing_queued(
 
 def test_only_the_dpo_asks_for_an_erasure(entry, closed, worker_a, client):
     with pytest.raises(PermissionDenied):
-        retention.erasure_request(gdpr_request=entry, actor=worker_a)
+        services.erasure_request(gdpr_request=entry, actor=worker_a)
     from tests.factories import verify_otp
 
     verify_otp(client, worker_a)
@@ -309,7 +310,7 @@ def test_a_failure_in_the_worker_says_why_in_french_without_personal_data(
     def broken(**kwargs):
         raise RuntimeError(f"Lemoine Claire {nir}")
 
-    monkeypatch.setattr(retention, "citizen_erase", broken)
+    monkeypatch.setattr(retention_erasure, "citizen_erase", broken)
     with caplog.at_level(logging.WARNING, logger="privacy.retention"):
         _, page = _ask(dpo_client, entry, django_capture_on_commit_callbacks, execute=True)
 
@@ -331,8 +332,6 @@ def test_a_failure_in_the_worker_says_why_in_french_without_personal_data(
 def test_the_closed_register_entry_still_shows_its_erasure(
     dpo_client, dpo, entry, closed, django_capture_on_commit_callbacks
 ):
-    from privacy import services
-
     _ask(dpo_client, entry, django_capture_on_commit_callbacks, execute=True)
     services.gdpr_request_transition(gdpr_request=entry, actor=dpo, to_status="answered")
 

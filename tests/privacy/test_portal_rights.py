@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grc.models import Citizen
+from privacy import emails as privacy_emails
 from privacy import services as privacy_services
 from privacy.models import GdprRequest, add_months
 from privacy.retention import citizen_anonymise
@@ -114,7 +115,7 @@ def test_a_failing_mail_server_loses_nothing(account, django_capture_on_commit_c
     def broken(*args, **kwargs):
         raise OSError("connection refused")
 
-    monkeypatch.setattr(privacy_services, "send_mail", broken)
+    monkeypatch.setattr(privacy_emails, "send_mail", broken)
     with django_capture_on_commit_callbacks(execute=True):
         entry = privacy_services.gdpr_request_from_portal(account=account, kind="access", requester_identity="M. L.")
     assert GdprRequest.objects.filter(pk=entry.pk).exists()

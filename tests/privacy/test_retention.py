@@ -12,17 +12,17 @@ from django.core import mail
 from django.db.models import Q
 from django.utils import timezone
 
+from demandes.models import Request, RequestAttachment, RequestEvent, RequestMessage
 from dossier_unique import services as dsu
 from dossier_unique.models import Accompaniment, Document, Note, SocialFile, TimelineEntry
 from grc.audit.models import AccessLog
-from mail.models import MailItem
 from grc.models import Address, Citizen, ContactPoint, Household, HouseholdMembership
 from grc.nir import key as nir_key
+from mail.models import MailItem
 from privacy.archive import access_archive_compile
 from privacy.models import RetentionDone, RetentionRule, RetentionWarning
 from privacy.retention import retention_apply, retention_rules_ensure
 from privacy.storage import privacy_storage
-from demandes.models import Request, RequestAttachment, RequestEvent, RequestMessage
 from tests.dossier_unique.factories import open_file, pdf_upload
 from tests.factories import AddressFactory, CitizenFactory, UserFactory
 
@@ -113,10 +113,12 @@ def _index_objects(request, item):
     """Index a request and a letter with the search app (PostgreSQL backend); its document model, or None."""
     if not apps.is_installed("search"):
         return None
-    from search import documents, indexing
+    from search import indexing
+    from search.documents.demandes import REQUEST
+    from search.documents.mail import MAIL
 
-    indexing.refresh(documents.REQUEST, [request.pk])
-    indexing.refresh(documents.MAIL, [item.pk])
+    indexing.refresh(REQUEST, [request.pk])
+    indexing.refresh(MAIL, [item.pk])
     model = apps.get_model("grc_search", "SearchDocument")
     found = model.objects.filter(kind__in=["request", "mail"], citizen_id=request.citizen_id)
     assert sorted(found.values_list("kind", flat=True)) == ["mail", "request"]
@@ -242,8 +244,8 @@ def test_request_and_mail_rules_strip_content_and_keep_statistics(rich, dpo, tea
     )
     recent_request = make_request(citizen=rich["citizen"], team=team_a, actor=worker_a, code="D-2026-BBBBBB")
     # On the citizen's timeline as the request and mail services put them (filing, routing).
-    from mail.services import _timeline_entry
     from demandes.services import _timeline
+    from mail.services import _timeline_entry
 
     _timeline(request, kind=TimelineEntry.Kind.REQUEST_SUBMITTED, title="Demande déposée", actor=worker_a)
     _timeline_entry(item, worker_a)
@@ -398,7 +400,7 @@ def test_erasure_request_erases_the_citizen_once_nothing_is_open(rich, dpo, appl
     from django.core.exceptions import ValidationError
 
     from privacy.models import ErasureExecution, RetentionRun
-    from privacy.retention import erasure_request
+    from privacy.services import erasure_request
 
     citizen = rich["citizen"]
     gdpr_request = gdpr_entry(dpo=dpo, citizen=citizen, kind="erasure")

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from privacy.models import RetentionRule
-from privacy.retention import ORDER, retention_apply, retention_rules_ensure
+from privacy.retention import order, retention_apply, retention_rules_ensure
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         retention_rules_ensure(actor=None)
-        purposes = options["rule"] or ORDER
+        purposes = options["rule"] or order()
         rules = {r.purpose: r for r in RetentionRule.objects.filter(purpose__in=purposes)}
         if options["rule"]:
             inactive = [p for p in purposes if p in rules and not rules[p].is_active]
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         else:
             rules = {p: r for p, r in rules.items() if r.is_active}
         runs, failed = [], []
-        for purpose in ORDER:
+        for purpose in order():
             rule = rules.get(purpose)
             if rule is None:
                 continue
