@@ -24,6 +24,8 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from grc.models import Citizen
+from portal import views
+from portal.forms import ProcedureFormBuilder
 
 BODY_BLOCKS = [
     ("heading", blocks.CharBlock(form_classname="title", label=_("Intertitre"))),
@@ -298,8 +300,6 @@ class ProcedurePage(RoutablePageMixin, AbstractForm):
 
     @property
     def form_builder(self):
-        from portal.forms import ProcedureFormBuilder
-
         return ProcedureFormBuilder
 
     def process_form_submission(self, form):
@@ -307,18 +307,12 @@ class ProcedurePage(RoutablePageMixin, AbstractForm):
 
     @path("")
     def procedure_form(self, request):
-        from portal import views
-
         return views.procedure_form(request, self)
 
     @path("verification/")
     def procedure_review(self, request):
-        from portal import views
-
         return views.procedure_review(request, self)
 
     @path("confirmation/<str:tracking_code>/")
     def procedure_confirmation(self, request, tracking_code):
-        from portal import views
-
         return views.procedure_confirmation(request, self, tracking_code)
