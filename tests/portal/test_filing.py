@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from grc.models import Citizen
 from demandes.models import Request
+from grc.models import Citizen
 from tests.factories import CitizenFactory, UserFactory
 
 from .conftest import pdf_bytes, png_bytes, valid_answers
