@@ -14,7 +14,7 @@ import re
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from dpo.selectors import (
     alert_rules_for,
     alerts_for,
     detection_status,
+    history_subject_get,
     object_history,
     user_history,
     verification_stalled,
@@ -39,7 +40,6 @@ from grc.audit.alert_rules import rule_thresholds
 from grc.audit.models import AccessLog, Alert
 from grc.audit.retention import min_retention_days
 from grc.converters import IdConverter
-from grc.models import User
 from privacy import selectors as privacy_selectors
 
 
@@ -320,7 +320,7 @@ def history_object(request, label, pk):
 def history_user(request, pk):
     """Changes made by one user, across every model with history (keyset pages)."""
     require_dpo(request.user)
-    subject = _any_user(request, pk)
+    subject = history_subject_get(user=request.user, pk=pk)
     after = audit_history.decode_cursor(request.GET.get("avant", ""))
     entries, cursor = user_history(user=request.user, subject_id=subject.pk, after=after)
     _log_history_view(request, audit_history.citizens_of_entries(entries), note=f"user:{subject.pk}")
@@ -341,13 +341,6 @@ def _name_entries(entries) -> None:
     names = sel.names_of_users({e.user_id for e in entries if e.user_id})
     for entry in entries:
         entry.user_name = names.get(entry.user_id, "")
-
-
-def _any_user(request, pk) -> User:
-    try:
-        return User.objects.get(pk=pk)
-    except User.DoesNotExist:
-        raise Http404 from None
 
 
 def history_search(request):
