@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 from faker.providers.person.fr_FR import Provider as _FrenchNames
 
+from grc.nir import key as nir_key
+
 
 def demo_random(seed: int) -> random.Random:
     """A seeded generator for synthetic demo data (reproducible on purpose; never used for secrets)."""
@@ -293,10 +295,8 @@ def _person(birth_name, first_names, birth_date, sex, birth_place="Rennes", usag
 
 
 def _nir(sex: str, birth_date: datetime.date, place_code: str, order: int) -> str:
-    from grc.nir import key
-
     first13 = f"{1 if sex == 'M' else 2}{birth_date:%y%m}{place_code}{order:03d}"
-    return f"{first13}{key(first13):02d}"
+    return f"{first13}{nir_key(first13):02d}"
 
 
 _D = datetime.date
