@@ -9,7 +9,9 @@ on the first item instead of creating another.
 
 from __future__ import annotations
 
+import regex
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -83,9 +85,6 @@ class RoutingRule(models.Model):
     def clean(self):
         super().clean()
         if self.pattern:
-            import regex
-            from django.core.exceptions import ValidationError
-
             try:
                 regex.compile(self.pattern, regex.IGNORECASE)
             except regex.error as error:

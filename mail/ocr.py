@@ -22,6 +22,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+import pytesseract
 from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image, ImageFilter, ImageOps
@@ -79,8 +82,6 @@ class DocumentText:
 
 
 def _pytesseract():
-    import pytesseract
-
     command = getattr(settings, "TESSERACT_CMD", "") or ""
     if command:
         pytesseract.pytesseract.tesseract_cmd = command
@@ -106,7 +107,7 @@ def _prepare(image: Image.Image, *, enlarge: bool = True) -> Image.Image:
     return image.filter(ImageFilter.MedianFilter(3))
 
 
-def _native_dpi(page, pdfium_c) -> float:
+def _native_dpi(page) -> float:
     """The resolution to render a page at: a scanned page (one image) at its own resolution
     (150-400 dpi), so its pixels are neither invented nor smeared; anything else at 300 dpi."""
     width = page.get_size()[0]
@@ -125,16 +126,13 @@ def page_images(data: bytes, content_type: str) -> Iterator[Image.Image]:
     """The scan's pages as grayscale images, one at a time (a long PDF is never all in memory)."""
     max_pixels = uploads.scan_policy().max_pixels
     if content_type == PDF:
-        import pypdfium2 as pdfium
-        import pypdfium2.raw as pdfium_c
-
         pdf = pdfium.PdfDocument(data)
         try:
             for index in range(len(pdf)):
                 page = pdf[index]
                 try:
                     width, height = page.get_size()  # points (1/72 inch)
-                    scale = _native_dpi(page, pdfium_c) / 72
+                    scale = _native_dpi(page) / 72
                     if width * height * scale * scale > max_pixels:
                         scale = (max_pixels / (width * height)) ** 0.5
                     bitmap = page.render(scale=scale, grayscale=True)
