@@ -10,7 +10,7 @@ Scores are in [0, 1], best first; reasons are short French sentences the mailroo
 - **Reading** (``extraction``): identifiers, names, birth dates and the sender's address in the text.
 - **Citizen** (``citizens``): identifiers found in the text (request tracking code, NIR with a valid
   key, social file number) are strong evidence; names, birth dates and the sender's postcode build
-  ``grc.matching.IdentityQuery`` objects scored by the citizen reference's ``match``.
+  ``grc.matching.candidates.IdentityQuery`` objects scored by the citizen reference's ``match``.
 - **Type and team**: the functional admins' ``RoutingRule`` rows (``rules``: keywords, regular
   expression, sender), and the agents' past decisions (``history``: a TF-IDF nearest-neighbours vote
   over recently qualified letters, "3 courriers semblables classés « RSA »"). Both are combined as

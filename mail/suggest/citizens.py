@@ -1,7 +1,7 @@
 """Who a letter concerns: the citizens its text points to, best first, and the request it quotes.
 
 Identifiers found in the text (request tracking code, NIR with a valid key, social file number) are
-strong evidence; the names, birth dates and postcode read from it build ``grc.matching.IdentityQuery``
+strong evidence; the names, birth dates and postcode read from it build ``grc.matching.candidates.IdentityQuery``
 objects scored by the citizen reference's ``match``. Two identifiers agreeing, or an identifier
 confirmed by the name, make a candidate nearly certain.
 """
