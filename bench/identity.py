@@ -39,7 +39,7 @@ django.setup()
 from django.core.management import call_command, get_commands  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from grc.matching import fold, normalised_fields  # noqa: E402
+from grc.matching.names import fold, normalised_fields  # noqa: E402
 from grc.models import Citizen  # noqa: E402
 
 SYLLABLES_START = [
@@ -266,7 +266,7 @@ def _one_digit(rng: random.Random, day: datetime.date) -> datetime.date:
 
 def perturb(rng: random.Random, citizen: Citizen):
     """An identity the way an agent or a letter might give it: one or two realistic errors."""
-    from grc.matching import IdentityQuery
+    from grc.matching.candidates import IdentityQuery
 
     query = IdentityQuery.from_citizen(citizen)
     kind = rng.choice(("typo", "accents", "swap", "digit", "usage", "first", "typo+digit", "typo+nodate"))
@@ -297,7 +297,8 @@ def _pcts(samples: list[float]) -> tuple[float, float]:
 
 
 def run(citizens: int, queries: int, naive_queries: int, seed: int, loader: str) -> None:
-    from grc.matching import match, search_citizens
+    from grc.matching.candidates import match
+    from grc.matching.search import search_citizens
 
     call_command("migrate", verbosity=0)
     ensure_citizens(citizens, loader)

@@ -120,10 +120,10 @@ def _noisy(text: str, rng: random.Random, rate: float = 0.03) -> str:
 
 
 def _wipe():
-    from dossier_unique.models import SocialFile, TeamGroup, TimelineEntry
-    from mail.models import MailBatch, MailEvent, MailItem, MailType, RoutingRule
-    from grc.models import Address, Citizen, Membership, Site, Team, Territory
     from demandes.models import Request, RequestEvent
+    from dossier_unique.models import SocialFile, TeamGroup, TimelineEntry
+    from grc.models import Address, Citizen, Membership, Site, Team, Territory
+    from mail.models import MailBatch, MailEvent, MailItem, MailType, RoutingRule
 
     MailEvent.objects.all().delete()
     MailItem.objects.all().delete()
@@ -187,7 +187,7 @@ def _near_homonyms(rng, person):
 
 
 def _create_citizen(person, actor):
-    from grc.matching import normalised_fields
+    from grc.matching.names import normalised_fields
     from grc.models import Address, Citizen
 
     citizen = Citizen(
@@ -205,8 +205,8 @@ def _create_citizen(person, actor):
 
 
 def _world(rng, actor, *, n_people):
-    from mail.models import MailType, RoutingRule
     from grc.models import Site, Team, Territory
+    from mail.models import MailType, RoutingRule
     from tests.mail import letters
 
     territory = Territory.objects.create(name="Bench", code="bench")
@@ -405,10 +405,10 @@ def run(n_letters: int = 240, *, n_people: int = 300, n_history: int = 330, seed
     _setup()
     from django.db import transaction
 
-    from mail import suggest as suggest_mod
-    from mail.suggest.history import History
-    from mail.models import RoutingRule
     from grc.models import User
+    from mail import suggest as suggest_mod
+    from mail.models import RoutingRule
+    from mail.suggest.history import History
 
     rng = random.Random(seed)
     with transaction.atomic():

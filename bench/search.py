@@ -53,9 +53,9 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from mail.models import MailItem  # noqa: E402
-from grc.models import Team, User  # noqa: E402
 from demandes.models import Request  # noqa: E402
+from grc.models import Team, User  # noqa: E402
+from mail.models import MailItem  # noqa: E402
 
 BENCH_USER = "ts.vitre@demo.grc.local"
 MAILROOM_USER = "courrier@demo.grc.local"
@@ -447,9 +447,9 @@ def naive(kind: str, user):
     """The baseline: icontains over the same tables, with the same permission rules, first page + count."""
     from django.db.models import Q
 
+    from demandes import perms as request_perms
     from dossier_unique import perms as file_perms
     from grc.models import Citizen
-    from demandes import perms as request_perms
 
     teams = list(file_perms.current_team_ids(user).values_list("team_id", flat=True))
 
@@ -487,14 +487,14 @@ def reindex_figures() -> list[str]:
 def run(args) -> None:
     from django.core.management import call_command
 
-    from search import documents
+    from search import registry
     from search.backends import get_backend
     from search.service import search_for
 
     call_command("migrate", "grc_search", verbosity=0)
     backend = get_backend()
     if not args.skip_index:
-        missing = [k for k in documents.KINDS if backend.count(k) < documents.database_count(k)]
+        missing = [k for k in registry.kinds() if backend.count(k) < registry.database_count(k)]
         if missing or args.reindex:
             call_command("search_reindex", kind=None if args.reindex else missing, batch=5000)
     user = User.objects.get(email=BENCH_USER)
@@ -508,8 +508,8 @@ def run(args) -> None:
         f"machine: {os.cpu_count()} CPU (shared with other sessions), PostgreSQL {connection.pg_version // 10000} "
         f"embedded; index: {backend.name}, {backend.count():,} documents ({size})"
     )
-    for kind in documents.KINDS:
-        print(f"  {kind:8s} database {documents.database_count(kind):>10,}  index {backend.count(kind):>10,}")
+    for kind in registry.kinds():
+        print(f"  {kind:8s} database {registry.database_count(kind):>10,}  index {backend.count(kind):>10,}")
     for line in reindex_figures():
         print(line)
     print(f"user {BENCH_USER}: principals {len(__import__('search.scope').scope.scope_for(user).principals)}")

@@ -19,6 +19,8 @@ import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
+
 CREDENTIAL_KEYS = ("USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
 
 # Tables the runtime role may only append to and read.
@@ -71,20 +73,14 @@ def runtime_grants_sql(runtime_role: str, database: str, server_version_num: int
     return statements
 
 
-def _settings():
-    from django.conf import settings
-
-    return settings
-
-
 def owner_settings() -> dict | None:
     """The owner's credentials (``USER``, ``PASSWORD``, ``HOST``, ``PORT``, ``OPTIONS``), or None (one role)."""
-    owner = getattr(_settings(), "DATABASE_OWNER", None)
+    owner = getattr(settings, "DATABASE_OWNER", None)
     return dict(owner) if owner else None
 
 
 def runtime_settings() -> dict | None:
-    runtime = getattr(_settings(), "DATABASE_RUNTIME", None)
+    runtime = getattr(settings, "DATABASE_RUNTIME", None)
     return dict(runtime) if runtime else None
 
 

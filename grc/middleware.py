@@ -18,6 +18,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django_otp import devices_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -243,8 +244,6 @@ class StaffOTPRequiredMiddleware:
             return None
         if user.is_verified() or _url_name(request) in OTP_EXEMPT_URL_NAMES:
             return None
-        from django_otp import devices_for_user
-
         target = "backoffice:otp_verify" if any(devices_for_user(user)) else "backoffice:otp_setup"
         return redirect(f"{reverse(target)}?next={path}")
 

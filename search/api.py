@@ -1,4 +1,4 @@
-"""``GET /api/v1/search`` (mounted on ``grc.api.api``): the back office's search for API clients.
+"""``GET /api/v1/search`` (mounted on ``config.api.api``): the back office's search for API clients.
 
 Same service, so the same permission filter inside the query, the same ranking (exact identifiers
 first) and one ``SEARCH_QUERY`` access-log row per call (without the query text). Bad parameters
@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema
 from grc import perms
 from grc.schemas import MessageOut, ValidationErrorOut
 
-from .documents import url_for
+from .registry import url_for
 from .service import search_for
 
 router = Router(tags=["recherche"])

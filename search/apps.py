@@ -7,6 +7,6 @@ class SearchConfig(AppConfig):
     verbose_name = "Recherche"
 
     def ready(self):
-        from . import signals
+        from . import documents, signals  # noqa: F401  (importing documents registers every kind)
 
         signals.connect()

@@ -10,15 +10,17 @@ from django.db import transaction
 
 from dossier_unique.models import Note
 
-from . import documents
+from . import registry
 from .backends import get_backend
+from .documents.dossier_unique import FILE, NOTE
+from .documents.grc import CITIZEN
 
 
 def refresh(kind: str, ids, backend=None) -> int:
     """Rebuild ``kind`` documents of ``ids``; delete the ones whose object is gone or not indexable."""
     backend = backend or get_backend()
     with transaction.atomic():
-        docs, missing = documents.build(kind, ids)
+        docs, missing = registry.build(kind, ids)
     backend.bulk(docs, {kind: missing})
     return len(docs)
 
@@ -27,9 +29,9 @@ def refresh_files(file_ids, backend=None) -> int:
     """A file and its notes: the notes carry the file's permission (``acl``)."""
     backend = backend or get_backend()
     file_ids = list(file_ids)
-    count = refresh(documents.FILE, file_ids, backend)
+    count = refresh(FILE, file_ids, backend)
     note_ids = list(Note.objects.filter(file_id__in=file_ids).values_list("pk", flat=True))
-    return count + refresh(documents.NOTE, note_ids, backend)
+    return count + refresh(NOTE, note_ids, backend)
 
 
 def refresh_citizens(citizen_ids, backend=None) -> int:
@@ -37,12 +39,12 @@ def refresh_citizens(citizen_ids, backend=None) -> int:
     indexed under it are rebuilt from their rows (now pointing at the survivor)."""
     backend = backend or get_backend()
     citizen_ids = [int(i) for i in citizen_ids]
-    count = refresh(documents.CITIZEN, citizen_ids, backend)
-    keys = documents.related_keys(citizen_ids)
+    count = refresh(CITIZEN, citizen_ids, backend)
+    keys = registry.related_keys(citizen_ids)
     for citizen_id in citizen_ids:
         for kind, ids in backend.keys_for_citizen(citizen_id).items():
             keys.setdefault(kind, set()).update(ids)
-    for kind in (documents.FILE, documents.NOTE, documents.REQUEST, documents.MAIL):
+    for kind in registry.related_kinds():
         if keys.get(kind):
             count += refresh(kind, keys[kind], backend)
     return count

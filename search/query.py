@@ -12,7 +12,10 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from .documents import KINDS, nir_codes, phone_code
+from django.utils.html import escape
+
+from .identifiers import nir_codes, phone_code
+from .registry import kinds as registered_kinds
 from .scope import UserScope
 
 TRACKING_CODE = re.compile(r"\bD-\d{4}-[2-9A-HJ-NP-Z]{6}\b", re.IGNORECASE)
@@ -72,7 +75,7 @@ def parse(raw: str) -> ParsedQuery:
 class SearchQuery:
     scope: UserScope
     text: str
-    kinds: tuple[str, ...] = KINDS
+    kinds: tuple[str, ...] = field(default_factory=registered_kinds)
     filters: dict = field(default_factory=dict)  # {"programme": "rsa", "status": "open"}
     limit: int = 20
     offset: int = 0
@@ -110,7 +113,5 @@ MARK_START, MARK_END = "\x02", "\x03"
 
 def safe_highlight(snippet: str) -> str:
     """Escape a backend's snippet and turn its markers into ``<mark>``: stored text never becomes HTML."""
-    from django.utils.html import escape
-
     text = escape(snippet.replace("\n", " "))
     return text.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")

@@ -31,10 +31,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from demandes.perms import REQUEST_ROLES
 from dossier_unique.perms import FILE_ROLES, is_agent
 from grc.models import Membership
 from grc.perms import can_search_citizens, current_memberships
-from demandes.perms import REQUEST_ROLES
 
 IDENTITY = "id"
 MAILROOM = "mr"

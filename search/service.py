@@ -21,8 +21,8 @@ from django.core.exceptions import PermissionDenied
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
 
+from . import registry
 from .backends import get_backend
-from .documents import KINDS, MODELS, url_for
 from .query import MAX_LIMIT, MAX_QUERY_LENGTH, Results, SearchQuery
 from .scope import scope_for
 
@@ -51,7 +51,8 @@ def search_for(
     A user with no search right gets no results (and nothing logged); a user's scope is read at
     query time, so a membership that ended yesterday opens nothing today.
     """
-    kinds = tuple(k for k in (kinds or KINDS) if k in KINDS) or KINDS
+    every = registry.kinds()
+    kinds = tuple(k for k in (kinds or every) if k in every) or every
     scope = scope_for(user)
     query = SearchQuery(
         scope=scope,
@@ -75,7 +76,7 @@ def search_for(
 
 
 def _log_purpose(kinds, results: Results, *, exact: bool) -> str:
-    kind_part = "tout" if set(kinds) >= set(KINDS) else ",".join(kinds)
+    kind_part = "tout" if set(kinds) >= set(registry.kinds()) else ",".join(kinds)
     more = "+" if results.capped else ""
     return f"recherche [{kind_part}] : {results.total}{more} résultat(s){' ; identifiant exact' if exact else ''}"
 
@@ -87,34 +88,26 @@ def open_result(*, user, kind: str, object_id: int, request=None) -> str:
     parameter): otherwise ``PermissionDenied`` — the view answers 404. The object's own page then
     checks again and logs its read as usual.
     """
-    if kind not in KINDS:
+    if kind not in registry.kinds():
         raise PermissionDenied
     backend = get_backend()
     scope = scope_for(user)
     if scope.is_empty or not backend_visible(backend, scope, kind, object_id):
         raise PermissionDenied
-    url = url_for(kind, object_id)
+    url = registry.url_for(kind, object_id)
     if not url:
         raise PermissionDenied
-    citizen_id = (
-        object_id
-        if kind == "citizen"
-        else MODELS[kind].objects.filter(pk=object_id).values_list(_citizen_field(kind), flat=True).first()
-    )
+    citizen_id = registry.citizen_of(kind, object_id)
     access_log_write(
         actor=user,
         action=AccessLog.Action.SEARCH_RESULT_OPEN,
         citizen=citizen_id,
-        object_type=MODELS[kind]._meta.label_lower,
+        object_type=registry.document_type(kind).model._meta.label_lower,
         object_id=object_id,
         purpose="ouverture d'un résultat de recherche",
         request=request,
     )
     return url
-
-
-def _citizen_field(kind: str) -> str:
-    return "file__citizen_id" if kind == "note" else "citizen_id"
 
 
 def backend_visible(backend, scope, kind: str, object_id: int) -> bool:

@@ -2,10 +2,13 @@
 index shows, enqueue the task that rebuilds the affected documents.
 
 Other areas' services are not edited: ``post_save``/``post_delete`` of their models is enough
-because every task rebuilds from the rows. Guardian's permission rows of social files are watched
-too: opening or closing an accompaniment, a grant, an emergency access change who may see a file
-and its notes. (A queryset ``update()`` sends no signal: code that bulk-updates these models must
-call ``search.indexing`` itself, or ``search_reindex`` must run afterwards.)
+because every task rebuilds from the rows. A registered kind's own model rebuilds its document
+(``search.registry``); citizens and social files have handlers of their own, since a change there
+reaches other documents (a merge, an address, who may see a file and its notes). Guardian's
+permission rows of social files are watched too: opening or closing an accompaniment, a grant, an
+emergency access change who may see a file and its notes. (A queryset ``update()`` sends no signal:
+code that bulk-updates these models must call ``search.indexing`` itself, or ``search_reindex`` must
+run afterwards.)
 """
 
 from __future__ import annotations
@@ -19,16 +22,14 @@ from django.db.models.signals import post_delete, post_save
 from dossier_unique.models import (
     Accompaniment,
     FileMember,
-    Note,
     SocialFile,
     SocialFileGroupObjectPermission,
     SocialFileUserObjectPermission,
 )
-from mail.models import MailItem
 from grc.models import Address, Citizen, ContactPoint
-from demandes.models import Request
 
-from . import documents, tasks
+from . import registry, tasks
+from .documents.grc import CITIZEN
 
 _local = threading.local()
 
@@ -68,7 +69,7 @@ def _citizen(sender, instance, **kwargs):
 
 
 def _citizen_part(sender, instance, **kwargs):
-    _enqueue(tasks.index_objects, documents.CITIZEN, [instance.citizen_id])
+    _enqueue(tasks.index_objects, CITIZEN, [instance.citizen_id])
 
 
 def _file(sender, instance, **kwargs):
@@ -99,14 +100,18 @@ HANDLERS = [
     (FileMember, _file_part),
     (SocialFileGroupObjectPermission, _file_permission),
     (SocialFileUserObjectPermission, _file_permission),
-    (Note, _object(documents.NOTE)),
-    (Request, _object(documents.REQUEST)),
-    (MailItem, _object(documents.MAIL)),
 ]
 
 
 def connect() -> None:
-    for model, handler in HANDLERS:
+    """Watch the models above, and the model of every other registered kind (notes, requests, mail…)."""
+    watched = {model for model, _ in HANDLERS}
+    handlers = HANDLERS + [
+        (registry.document_type(kind).model, _object(kind))
+        for kind in registry.kinds()
+        if registry.document_type(kind).model not in watched
+    ]
+    for model, handler in handlers:
         uid = f"search:{model._meta.label_lower}"
         post_save.connect(handler, sender=model, dispatch_uid=uid + ":save", weak=False)
         post_delete.connect(handler, sender=model, dispatch_uid=uid + ":delete", weak=False)

@@ -5,7 +5,7 @@ import datetime
 import factory
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from grc.matching import normalised_fields
+from grc.matching.names import normalised_fields
 from grc.models import Address, Citizen, Membership, Site, Team, Territory, User
 
 

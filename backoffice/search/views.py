@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from backoffice.search.forms import KIND_LABELS, SearchForm
 from dossier_unique.models import Programme
 from grc import perms
-from search.documents import KINDS
+from search.registry import kinds
 from search.service import open_result, search_for
 
 PAGE_SIZE = 30
@@ -41,7 +41,7 @@ def _grouped(results):
 def _facets(results):
     return {
         "kind": [
-            (k, KIND_LABELS[k], results.facets["kind"].get(k, 0)) for k in KINDS if results.facets["kind"].get(k)
+            (k, KIND_LABELS[k], results.facets["kind"].get(k, 0)) for k in kinds() if results.facets["kind"].get(k)
         ],
         "programme": [
             (p, label, results.facets["programme"][p])

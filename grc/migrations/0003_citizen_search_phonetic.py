@@ -12,7 +12,7 @@ def backfill_search_phonetic(apps, schema_editor):
 
     A derived column: no history row, no ``save()`` (no ``updated_at`` change), only the column.
     """
-    from grc.matching import normalised_fields
+    from grc.matching.names import normalised_fields
 
     Citizen = apps.get_model("grc", "Citizen")
     last_id = 0

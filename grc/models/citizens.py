@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -17,7 +18,7 @@ class Citizen(models.Model):
     """One person in the citizen reference (référentiel usagers).
 
     The ``norm_*``, ``search_name`` and ``search_phonetic`` columns are derived from the identity by
-    ``grc.matching.normalised_fields`` and written by the services (and the bulk loader) so that
+    ``grc.matching.names.normalised_fields`` and written by the services (and the bulk loader) so that
     candidate retrieval is an indexed query. A merged citizen stays as a redirect
     (``status=merged``, ``merged_into`` set) with its whole history.
     """
@@ -73,7 +74,7 @@ class Citizen(models.Model):
     norm_usage_name = models.CharField(max_length=150, blank=True, default="", editable=False)
     norm_first_names = models.CharField(max_length=255, blank=True, default="", editable=False)
     search_name = models.CharField(max_length=600, blank=True, default="", editable=False)
-    # Phonetic keys of the words of search_name (grc.matching.phonetic): names typed as heard.
+    # Phonetic keys of the words of search_name (grc.matching.phonetics.phonetic): names typed as heard.
     search_phonetic = models.CharField(max_length=600, blank=True, default="", editable=False)
 
     history = HistoricalRecords()
@@ -115,8 +116,6 @@ class Citizen(models.Model):
         return self.display_name
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("backoffice:citizen_detail", args=[self.pk])
 
     @property

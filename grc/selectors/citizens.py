@@ -12,6 +12,8 @@ from django.http import Http404
 from grc import perms
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
+from grc.matching.candidates import match
+from grc.matching.search import search_citizens
 from grc.models import Citizen, HouseholdMembership
 
 
@@ -66,14 +68,12 @@ def citizens_search(
 ) -> list:
     """Citizens matching a free-text name (typos tolerated) and/or a birth date, best first.
 
-    Returns ``grc.matching.SearchHit`` items (citizen + score). The search itself is logged
+    Returns ``grc.matching.search.SearchHit`` items (citizen + score). The search itself is logged
     once (action ``citizen.search``) without the query text; opening a result is logged by
     ``citizen_get``.
     """
     if not perms.can_search_citizens(user):
         raise Http404
-    from grc.matching import search_citizens
-
     hits = search_citizens(query=query, birth_date=birth_date, limit=limit, include_merged=include_merged)
     access_log_write(
         actor=user, action=AccessLog.Action.CITIZEN_SEARCH, request=request, purpose=f"{len(hits)} résultat(s)"
@@ -82,15 +82,13 @@ def citizens_search(
 
 
 def citizens_matching(*, user, query, request=None, purpose: str = "", exclude_ids=()) -> list[tuple[Citizen, object]]:
-    """Active citizens who may be the person ``query`` describes, with their ``grc.matching.Candidate``.
+    """Active citizens who may be the person ``query`` describes, with their ``grc.matching.candidates.Candidate``.
 
     Best first, addresses prefetched. Showing them is a read of identities: one access-log row
     (action ``citizen.match``) when any is returned.
     """
     if not perms.can_search_citizens(user):
         raise Http404
-    from grc.matching import match
-
     candidates = match(query, exclude_ids=exclude_ids)
     citizens = Citizen.objects.prefetch_related("addresses").in_bulk([c.citizen_id for c in candidates])
     found = [

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from grc import nir as nir_rules
 from grc.history import track as _track
-from grc.matching import normalised_fields
+from grc.matching.names import normalised_fields
 from grc.models import Address, Citizen, ContactPoint
 from grc.validators import validate_birth_date, validate_name
 
@@ -27,7 +27,7 @@ IDENTITY_FIELDS = (
 NAME_FIELDS = ("birth_name", "usage_name", "first_names", "birth_place", "birth_country")
 
 
-def apply_normalised_fields(citizen: Citizen) -> None:
+def apply_normalised_fields(*, citizen: Citizen) -> None:
     """Recompute the derived matching columns from the identity fields."""
     for name, value in normalised_fields(
         birth_name=citizen.birth_name, usage_name=citizen.usage_name, first_names=citizen.first_names
@@ -73,7 +73,7 @@ def citizen_create(*, actor, address: dict | None = None, contacts: list[dict] |
         raise TypeError(f"unknown identity fields: {sorted(unknown)}")
     citizen = Citizen(**identity)
     _validate_identity(citizen)
-    apply_normalised_fields(citizen)
+    apply_normalised_fields(citizen=citizen)
     _track(citizen, actor, "création")
     citizen.save()
     if address:
@@ -95,7 +95,7 @@ def citizen_update(*, citizen: Citizen, actor, reason: str = "", **changes) -> C
     for name, value in changes.items():
         setattr(citizen, name, value)
     _validate_identity(citizen, changed=changed)
-    apply_normalised_fields(citizen)
+    apply_normalised_fields(citizen=citizen)
     _track(citizen, actor, reason or "modification")
     citizen.save()
     return citizen

@@ -137,7 +137,7 @@ class MergeCitizensAction:
         for name, choice in self.field_choices.items():
             if choice == "source":
                 setattr(target, name, getattr(source, name))
-        apply_normalised_fields(target)
+        apply_normalised_fields(citizen=target)
         _track(target, actor, f"fusion de l'usager n° {source.pk} : {self.reason}")
         target.save()
 
@@ -234,7 +234,7 @@ class UndoMergeAction:
 
         for name, value in restored.items():
             setattr(target, name, value)
-        apply_normalised_fields(target)
+        apply_normalised_fields(citizen=target)
         _track(target, actor, f"annulation de la fusion de l'usager n° {source.pk} : {self.reason}")
         target.save()
 

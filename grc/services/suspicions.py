@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grc.history import save_tracked
-from grc.matching import SUSPICION_THRESHOLD, IdentityQuery, match
+from grc.matching.candidates import SUSPICION_THRESHOLD, IdentityQuery, match
 from grc.models import Citizen, DuplicateSuspicion
 
 
@@ -98,7 +98,7 @@ def detect_duplicates(
 ) -> DetectionReport:
     """Walk active citizens by id (after ``start_after_id``) and record their likely duplicates.
 
-    Each citizen is looked up with ``grc.matching.match`` (indexed, never a scan); candidates at
+    Each citizen is looked up with ``grc.matching.candidates.match`` (indexed, never a scan); candidates at
     or above ``threshold`` become open suspicions. Idempotent: known pairs are refreshed, dismissed
     or merged pairs are skipped. Not one transaction: each suspicion is written on its own, so the
     walk can be interrupted and resumed from ``report.last_id``. ``progress(citizen_id, report)``

@@ -1,6 +1,7 @@
 """Accessible form fields, for every template that renders one (``includes/field.html`` and the portal's)."""
 
 from django import template
+from django.forms import CheckboxSelectMultiple, RadioSelect
 
 register = template.Library()
 
@@ -27,8 +28,6 @@ def field_widget(bound_field):
 @register.filter
 def is_multiple_choice(bound_field) -> bool:
     """Radio buttons or checkboxes: the field has no element of its own id, its first choice is ``<id>_0``."""
-    from django.forms import CheckboxSelectMultiple, RadioSelect
-
     return isinstance(bound_field.field.widget, RadioSelect | CheckboxSelectMultiple)
 
 

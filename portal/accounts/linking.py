@@ -37,7 +37,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from grc.history import save_tracked
-from grc.matching import SUSPICION_THRESHOLD, IdentityQuery, fold, match, normalise_first_names, normalise_name
+from grc.matching.candidates import SUSPICION_THRESHOLD, IdentityQuery, match
+from grc.matching.names import fold, normalise_first_names, normalise_name
 from grc.models import Citizen, ContactPoint
 from grc.services.citizens import citizen_create
 from grc.services.suspicions import suspicion_record

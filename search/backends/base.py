@@ -5,8 +5,8 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable
 
-from ..documents import SearchDoc
 from ..query import Results, SearchQuery
+from ..registry import SearchDoc
 
 
 class SearchBackend(abc.ABC):

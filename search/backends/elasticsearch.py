@@ -22,6 +22,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
+from elasticsearch import Elasticsearch, helpers
 from elasticsearch_dsl import (
     Boolean,
     Date,
@@ -35,10 +36,11 @@ from elasticsearch_dsl import (
     tokenizer,
 )
 
-from grc.matching import _search_variants, phonetic_words
+from grc.matching.phonetics import phonetic_words
+from grc.matching.search import search_variants
 
-from ..documents import KINDS, SearchDoc
 from ..query import MARK_END, MARK_START, Hit, Results, SearchQuery, safe_highlight
+from ..registry import SearchDoc, kinds
 from .base import SearchBackend
 
 french_elision = token_filter(
@@ -162,7 +164,7 @@ def query_body(query: SearchQuery, *, track_total: int = 1000) -> dict | None:
                 }
             }
         )
-        variants = _search_variants(parsed.text) if len(parsed.text.split()) <= 5 else []
+        variants = search_variants(parsed.text) if len(parsed.text.split()) <= 5 else []
         for variant in variants:
             should.append({"match": {"names": {"query": variant, "fuzziness": "AUTO", "operator": "and", "boost": 2}}})
             should.append({"match": {"names.prefix": {"query": variant, "operator": "and"}}})
@@ -173,7 +175,7 @@ def query_body(query: SearchQuery, *, track_total: int = 1000) -> dict | None:
     if not should:
         return None
     filters = permission_filter(query.scope.principals)
-    if set(query.kinds) < set(KINDS):
+    if set(query.kinds) < set(kinds()):
         filters.append({"terms": {"kind": list(query.kinds)}})
     must: list[dict] = []
     if parsed.birth_date is not None and parsed.text:
@@ -211,15 +213,13 @@ class ElasticsearchBackend(SearchBackend):
     name = "elasticsearch"
 
     def __init__(self):
-        from elasticsearch import Elasticsearch
-
         self.client = Elasticsearch(settings.ELASTICSEARCH_URL, request_timeout=30)
 
     def _aliases(self) -> str:
-        return ",".join(alias_name(k) for k in KINDS)
+        return ",".join(alias_name(k) for k in kinds())
 
     def ensure_indexes(self) -> None:
-        for kind in KINDS:
+        for kind in kinds():
             if not self.client.indices.exists_alias(name=alias_name(kind)):
                 name = self._new_index(kind)
                 self.client.indices.put_alias(index=name, name=alias_name(kind))
@@ -231,8 +231,6 @@ class ElasticsearchBackend(SearchBackend):
         return name
 
     def _bulk(self, actions: list[dict]) -> None:
-        from elasticsearch import helpers
-
         if actions:
             helpers.bulk(self.client, actions, raise_on_error=False, refresh="wait_for")
 
@@ -254,7 +252,7 @@ class ElasticsearchBackend(SearchBackend):
         return self.client.count(index=index)["count"]
 
     def visible(self, scope, kind: str, object_id: int) -> bool:
-        if scope.is_empty or kind not in KINDS:
+        if scope.is_empty or kind not in kinds():
             return False
         self.ensure_indexes()
         filters = [*permission_filter(scope.principals), {"ids": {"values": [doc_id(kind, object_id)]}}]

@@ -20,15 +20,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
 
-from grc.matching import _search_variants, phonetic, phonetic_words
+from grc.matching.phonetics import phonetic, phonetic_words
+from grc.matching.search import search_variants
 
-from ..documents import KINDS, SearchDoc
 from ..models import SearchDocument
 from ..query import MARK_END, MARK_START, Hit, Results, SearchQuery, safe_highlight
+from ..registry import SearchDoc, kinds
 from .base import SearchBackend
 
 TABLE = SearchDocument._meta.db_table
@@ -68,7 +70,7 @@ WORDS_TABLE = "search_name_word"  # distinct name words and their phonetic keys 
 NAME_WORDS_SQL = "string_to_array(d.names, ' ')"  # as the expression of the GIN index search_document_name_words
 WORD_THRESHOLD = 0.4  # trigram similarity of a typed word to a name word of the lexicon
 MAX_NAME_WORDS = 4
-NAME_THRESHOLD = 0.6  # as grc.matching.SEARCH_WORD_THRESHOLD: a typo or two in a name still matches
+NAME_THRESHOLD = 0.6  # as grc.matching.search.SEARCH_WORD_THRESHOLD: a typo or two in a name still matches
 SOUND_THRESHOLD = 0.8  # phonetic keys: names written as heard have (nearly) the same keys
 DATE_NAME_SIMILARITY = 0.3  # with the birth date given, the name only has to look vaguely alike
 NAME_CANDIDATES = 1000
@@ -217,133 +219,22 @@ class PostgresBackend(SearchBackend):
         if parsed.is_empty or query.scope.is_empty:
             return None
         params: dict = {"p": list(query.scope.principals), "cap": self.cap, "kinds": list(query.kinds)}
-        kind_filter = "" if set(query.kinds) >= set(KINDS) else " AND d.kind = ANY(%(kinds)s::text[])"
-        where = f"{ACL_FILTER_SQL}{kind_filter}"
-        fts_where = f"{ACL_SQL}{kind_filter}"
-        arms: list[str] = []
-        ctes: list[str] = []
-        gate = ""
-        scores: list[str] = ["CASE WHEN c.exact THEN 100 ELSE 0 END"]
+        kind_filter = "" if set(query.kinds) >= set(kinds()) else " AND d.kind = ANY(%(kinds)s::text[])"
+        sql = _Sql(params=params, where=f"{ACL_FILTER_SQL}{kind_filter}")
         if parsed.codes:
             params["codes"] = list(parsed.codes)
-            arms.append(f"(SELECT d.id, true AS exact FROM {TABLE} d WHERE d.codes && %(codes)s::text[] AND {where})")
-        words = parsed.text.split()
-        fts_text = _fts_text(parsed.text)
-        if fts_text:
-            params["text"] = fts_text
-            tsq = f"websearch_to_tsquery('{CONFIG}', %(text)s)"
-            ctes.append(
-                f"fts AS MATERIALIZED (SELECT d.id, false AS exact FROM {TABLE} d "
-                f"WHERE d.vector @@ {tsq} AND {fts_where} LIMIT %(cap)s)"
+            sql.arms.append(
+                f"(SELECT d.id, true AS exact FROM {TABLE} d WHERE d.codes && %(codes)s::text[] AND {sql.where})"
             )
-            arms.append("(SELECT id, exact FROM fts)")
-            # The trigram arms (the costly part) only run when full text found few documents: a
-            # misspelled or partial name finds nothing in full text; a phrase from a letter finds plenty
-            # and is not a name (a PostgreSQL one-time filter: the index scans are skipped).
-            params["name_gate"] = NAME_GATE
-            gate = "(SELECT count(*) FROM fts) < %(name_gate)s AND "
-            scores.append(f"ts_rank_cd(d.vector, {tsq}, 32)")
-        variants = _search_variants(parsed.text)[:2] if 0 < len(words) <= 5 else []
+        _fulltext_arm(sql, parsed.text, fts_where=f"{ACL_SQL}{kind_filter}")
+        variants = search_variants(parsed.text)[:2] if 0 < len(parsed.text.split()) <= 5 else []
         if variants:
-            params.update({f"v{i}": v for i, v in enumerate(variants)})
-            params["ph"] = phonetic_words(variants[0])
-            # names are collected unordered (a GIN scan), then scored: more of them than for full text,
-            # so that a common first name does not crowd out the person (grc.matching caps at 1,000 too)
-            params["name_cap"] = max(self.cap, NAME_CANDIDATES)
-            # as grc.matching.search_citizens: how much of the query is in the name, a little credit for
-            # nothing else there
-            similar = "GREATEST({})".format(
-                ", ".join(
-                    f"0.7 * word_similarity(%(v{i})s, d.names) + 0.3 * similarity(%(v{i})s, d.names)"
-                    for i in range(len(variants))
-                )
-            )
-            scores.append(
-                f"CASE WHEN d.names <> '' THEN "
-                f"GREATEST({similar}, 0.9 * word_similarity(%(ph)s, d.phonetic)) ELSE 0 END"
-            )
-            if parsed.birth_date is None:
-                # 1. word by word: each typed word is matched in the small lexicon of name words (~20,000 on
-                # grc_bench) — within one typo (shared one-letter deletion), the same sound, or, for a word
-                # that is no known name, trigram similarity ≥ WORD_THRESHOLD — then the documents holding a
-                # match for every typed word come from an exact GIN array lookup (a few ms instead of a
-                # trigram scan over 1.3M names that a common first name fills with thousands of rechecks).
-                lexicon = []
-                for i, variant in enumerate(variants):
-                    conds = []
-                    for j, word in enumerate(variant.split()[:MAX_NAME_WORDS]):
-                        params[f"w{i}_{j}"], params[f"k{i}_{j}"] = word, phonetic(word)
-                        params[f"d{i}_{j}"] = word_keys(word)
-                        # one branch per index (an OR of the three was planned as a scan of the lexicon)
-                        conds.append(
-                            f"{NAME_WORDS_SQL} && (SELECT array_agg(word) FROM ("
-                            f"SELECT w.word FROM {WORDS_TABLE} w WHERE w.keys && %(d{i}_{j})s::text[] UNION "
-                            f"SELECT w.word FROM {WORDS_TABLE} w WHERE w.phon = %(k{i}_{j})s UNION "
-                            f"SELECT w.word FROM {WORDS_TABLE} w WHERE w.word %% %(w{i}_{j})s AND NOT EXISTS "
-                            f"(SELECT FROM {WORDS_TABLE} x WHERE x.word = %(w{i}_{j})s)) m)"
-                        )
-                    lexicon.append(
-                        f"(SELECT d.id FROM {TABLE} d WHERE {gate}d.names <> '' AND {' AND '.join(conds)} "
-                        f"AND {where} LIMIT %(name_cap)s)"
-                    )
-                ctes.append(f"lex AS MATERIALIZED ({' UNION '.join(lexicon)})")
-                arms.append("(SELECT id, false AS exact FROM lex)")
-                # 2. only when no name holds every word: trigram similarity of the whole text over all
-                # the names (the costly part: hundreds of ms on 1.3M names), as before
-                gate += "NOT EXISTS (SELECT 1 FROM lex) AND "
-                spelled = " OR ".join(f"%(v{i})s <%% d.names" for i in range(len(variants)))
-                arms.append(
-                    f"(SELECT d.id, false AS exact FROM {TABLE} d "
-                    f"WHERE {gate}({spelled}) AND {where} LIMIT %(name_cap)s)"
-                )
-                arms.append(
-                    f"(SELECT d.id, false AS exact FROM {TABLE} d "
-                    f"WHERE {gate}%(ph)s <<%% d.phonetic AND {where} LIMIT %(name_cap)s)"
-                )
+            _name_arms(sql, variants, name_cap=max(self.cap, NAME_CANDIDATES), by_name=parsed.birth_date is None)
         if parsed.birth_date is not None:
-            params["bd"] = parsed.birth_date
-            params["min_sim"] = DATE_NAME_SIMILARITY
-            name_ok = ""
-            if variants:
-                name_ok = " AND ({} OR word_similarity(%(ph)s, d.phonetic) >= 0.8)".format(
-                    " OR ".join(f"word_similarity(%(v{i})s, d.names) >= %(min_sim)s" for i in range(len(variants)))
-                )
-            arms.append(
-                f"(SELECT d.id, false AS exact FROM {TABLE} d "
-                f"WHERE d.birth_date = %(bd)s{name_ok} AND {where} LIMIT %(cap)s)"
-            )
-            scores.append("CASE WHEN d.birth_date = %(bd)s THEN 0.5 ELSE 0 END")
-        if not arms:
+            _birth_date_arm(sql, variants, parsed.birth_date)
+        if not sql.arms:
             return None
-        page_filters = ["kind = ANY(%(kinds)s::text[])"]
-        if programme := query.filters.get("programme"):
-            params["programme"] = programme
-            page_filters.append("%(programme)s = ANY(programmes)")
-        if status := query.filters.get("status"):
-            params["status"] = status
-            page_filters.append("status = %(status)s")
-        params["limit"], params["offset"] = query.limit, query.offset
-        sql = f"""
-WITH {"".join(c + ", " for c in ctes)}cand AS MATERIALIZED ({" UNION ALL ".join(arms)}),
-ids AS (SELECT id, bool_or(exact) AS exact, count(*) AS arms FROM cand GROUP BY id),
-scored AS MATERIALIZED (
-  SELECT d.id, d.kind, d.programmes, d.status, c.exact, d.sort_date, ({" + ".join(scores)}) AS score
-  FROM ids c JOIN {TABLE} d ON d.id = c.id
-),
-page_set AS (SELECT * FROM scored WHERE {" AND ".join(page_filters)})
-SELECT
-  (SELECT coalesce(json_agg(json_build_array(id, score, exact)), '[]') FROM (
-     SELECT id, score, exact FROM page_set
-     ORDER BY score DESC, sort_date DESC NULLS LAST, id LIMIT %(limit)s OFFSET %(offset)s) page),
-  (SELECT count(*) FROM page_set),
-  (SELECT coalesce(json_object_agg(kind, n), '{{}}') FROM (SELECT kind, count(*) n FROM scored GROUP BY kind) f),
-  (SELECT coalesce(json_object_agg(p, n), '{{}}') FROM (
-     SELECT unnest(programmes) p, count(*) n FROM scored WHERE kind = ANY(%(kinds)s::text[]) GROUP BY 1) f),
-  (SELECT coalesce(json_object_agg(status, n), '{{}}') FROM (
-     SELECT status, count(*) n FROM scored WHERE kind = ANY(%(kinds)s::text[]) AND status <> '' GROUP BY 1) f),
-  (SELECT count(*) FROM cand)
-"""  # noqa: S608 -- every value is a bound parameter; only fixed fragments are formatted in
-        return sql, params
+        return _scored_page_sql(sql, query), params
 
     def query(self, query: SearchQuery) -> Results:
         built = self.build_sql(query)
@@ -358,13 +249,13 @@ SELECT
                 [str(NAME_THRESHOLD), str(SOUND_THRESHOLD), str(WORD_THRESHOLD)],
             )
             cursor.execute(sql, params)
-            page, total, kinds, programmes, statuses, candidates = cursor.fetchone()
+            page, total, kind_counts, programmes, statuses, candidates = cursor.fetchone()
             hits = self._page(cursor, page if isinstance(page, list) else json.loads(page), params.get("text", ""))
         load = lambda v: v if isinstance(v, dict) else json.loads(v)  # noqa: E731
         return Results(
             hits=hits,
             total=total,
-            facets={"kind": load(kinds), "programme": load(programmes), "status": load(statuses)},
+            facets={"kind": load(kind_counts), "programme": load(programmes), "status": load(statuses)},
             capped=candidates >= self.cap,
         )
 
@@ -403,3 +294,151 @@ SELECT
                 )
             )
         return hits
+
+
+# --- the search SQL, arm by arm ------------------------------------------------------------------------
+
+
+@dataclass
+class _Sql:
+    """The parts of one search query as its arms add them: bound parameters, the candidate arms (and the
+    CTEs some read from), the terms of the score, and the gate that keeps the costly name arms for when
+    the cheap ones found little."""
+
+    params: dict
+    where: str  # the permission filter (and the kinds asked), on rows found through another index
+    arms: list[str] = field(default_factory=list)
+    ctes: list[str] = field(default_factory=list)
+    scores: list[str] = field(default_factory=lambda: ["CASE WHEN c.exact THEN 100 ELSE 0 END"])
+    gate: str = ""
+
+
+def _fulltext_arm(sql: _Sql, text: str, *, fts_where: str) -> None:
+    fts_text = _fts_text(text)
+    if not fts_text:
+        return
+    sql.params["text"] = fts_text
+    tsq = f"websearch_to_tsquery('{CONFIG}', %(text)s)"
+    sql.ctes.append(
+        f"fts AS MATERIALIZED (SELECT d.id, false AS exact FROM {TABLE} d "
+        f"WHERE d.vector @@ {tsq} AND {fts_where} LIMIT %(cap)s)"
+    )
+    sql.arms.append("(SELECT id, exact FROM fts)")
+    # The trigram arms (the costly part) only run when full text found few documents: a
+    # misspelled or partial name finds nothing in full text; a phrase from a letter finds plenty
+    # and is not a name (a PostgreSQL one-time filter: the index scans are skipped).
+    sql.params["name_gate"] = NAME_GATE
+    sql.gate = "(SELECT count(*) FROM fts) < %(name_gate)s AND "
+    sql.scores.append(f"ts_rank_cd(d.vector, {tsq}, 32)")
+
+
+def _name_arms(sql: _Sql, variants: list[str], *, name_cap: int, by_name: bool) -> None:
+    """The name score and, without a birth date (``by_name``), the arms that find documents by name."""
+    params = sql.params
+    params.update({f"v{i}": v for i, v in enumerate(variants)})
+    params["ph"] = phonetic_words(variants[0])
+    # names are collected unordered (a GIN scan), then scored: more of them than for full text,
+    # so that a common first name does not crowd out the person (grc.matching caps at 1,000 too)
+    params["name_cap"] = name_cap
+    # as grc.matching.search.search_citizens: how much of the query is in the name, a little credit for
+    # nothing else there
+    similar = "GREATEST({})".format(
+        ", ".join(
+            f"0.7 * word_similarity(%(v{i})s, d.names) + 0.3 * similarity(%(v{i})s, d.names)"
+            for i in range(len(variants))
+        )
+    )
+    sql.scores.append(
+        f"CASE WHEN d.names <> '' THEN GREATEST({similar}, 0.9 * word_similarity(%(ph)s, d.phonetic)) ELSE 0 END"
+    )
+    if not by_name:
+        return
+    _lexicon_arm(sql, variants)
+    # 2. only when no name holds every word: trigram similarity of the whole text over all
+    # the names (the costly part: hundreds of ms on 1.3M names), as before
+    sql.gate += "NOT EXISTS (SELECT 1 FROM lex) AND "
+    spelled = " OR ".join(f"%(v{i})s <%% d.names" for i in range(len(variants)))
+    sql.arms.append(
+        f"(SELECT d.id, false AS exact FROM {TABLE} d WHERE {sql.gate}({spelled}) AND {sql.where} LIMIT %(name_cap)s)"
+    )
+    sql.arms.append(
+        f"(SELECT d.id, false AS exact FROM {TABLE} d "
+        f"WHERE {sql.gate}%(ph)s <<%% d.phonetic AND {sql.where} LIMIT %(name_cap)s)"
+    )
+
+
+def _lexicon_arm(sql: _Sql, variants: list[str]) -> None:
+    """1. word by word: each typed word is matched in the small lexicon of name words (~20,000 on
+    grc_bench) — within one typo (shared one-letter deletion), the same sound, or, for a word
+    that is no known name, trigram similarity ≥ WORD_THRESHOLD — then the documents holding a
+    match for every typed word come from an exact GIN array lookup (a few ms instead of a
+    trigram scan over 1.3M names that a common first name fills with thousands of rechecks)."""
+    params = sql.params
+    lexicon = []
+    for i, variant in enumerate(variants):
+        conds = []
+        for j, word in enumerate(variant.split()[:MAX_NAME_WORDS]):
+            params[f"w{i}_{j}"], params[f"k{i}_{j}"] = word, phonetic(word)
+            params[f"d{i}_{j}"] = word_keys(word)
+            # one branch per index (an OR of the three was planned as a scan of the lexicon)
+            conds.append(
+                f"{NAME_WORDS_SQL} && (SELECT array_agg(word) FROM ("
+                f"SELECT w.word FROM {WORDS_TABLE} w WHERE w.keys && %(d{i}_{j})s::text[] UNION "
+                f"SELECT w.word FROM {WORDS_TABLE} w WHERE w.phon = %(k{i}_{j})s UNION "
+                f"SELECT w.word FROM {WORDS_TABLE} w WHERE w.word %% %(w{i}_{j})s AND NOT EXISTS "
+                f"(SELECT FROM {WORDS_TABLE} x WHERE x.word = %(w{i}_{j})s)) m)"
+            )
+        lexicon.append(
+            f"(SELECT d.id FROM {TABLE} d WHERE {sql.gate}d.names <> '' AND {' AND '.join(conds)} "
+            f"AND {sql.where} LIMIT %(name_cap)s)"
+        )
+    sql.ctes.append(f"lex AS MATERIALIZED ({' UNION '.join(lexicon)})")
+    sql.arms.append("(SELECT id, false AS exact FROM lex)")
+
+
+def _birth_date_arm(sql: _Sql, variants: list[str], birth_date) -> None:
+    sql.params["bd"] = birth_date
+    sql.params["min_sim"] = DATE_NAME_SIMILARITY
+    name_ok = ""
+    if variants:
+        name_ok = " AND ({} OR word_similarity(%(ph)s, d.phonetic) >= 0.8)".format(
+            " OR ".join(f"word_similarity(%(v{i})s, d.names) >= %(min_sim)s" for i in range(len(variants)))
+        )
+    sql.arms.append(
+        f"(SELECT d.id, false AS exact FROM {TABLE} d "
+        f"WHERE d.birth_date = %(bd)s{name_ok} AND {sql.where} LIMIT %(cap)s)"
+    )
+    sql.scores.append("CASE WHEN d.birth_date = %(bd)s THEN 0.5 ELSE 0 END")
+
+
+def _scored_page_sql(sql: _Sql, query: SearchQuery) -> str:
+    """The candidates of every arm scored once, then the page, the total and the facets from that one set."""
+    params = sql.params
+    page_filters = ["kind = ANY(%(kinds)s::text[])"]
+    if programme := query.filters.get("programme"):
+        params["programme"] = programme
+        page_filters.append("%(programme)s = ANY(programmes)")
+    if status := query.filters.get("status"):
+        params["status"] = status
+        page_filters.append("status = %(status)s")
+    params["limit"], params["offset"] = query.limit, query.offset
+    return f"""
+WITH {"".join(c + ", " for c in sql.ctes)}cand AS MATERIALIZED ({" UNION ALL ".join(sql.arms)}),
+ids AS (SELECT id, bool_or(exact) AS exact, count(*) AS arms FROM cand GROUP BY id),
+scored AS MATERIALIZED (
+  SELECT d.id, d.kind, d.programmes, d.status, c.exact, d.sort_date, ({" + ".join(sql.scores)}) AS score
+  FROM ids c JOIN {TABLE} d ON d.id = c.id
+),
+page_set AS (SELECT * FROM scored WHERE {" AND ".join(page_filters)})
+SELECT
+  (SELECT coalesce(json_agg(json_build_array(id, score, exact)), '[]') FROM (
+     SELECT id, score, exact FROM page_set
+     ORDER BY score DESC, sort_date DESC NULLS LAST, id LIMIT %(limit)s OFFSET %(offset)s) page),
+  (SELECT count(*) FROM page_set),
+  (SELECT coalesce(json_object_agg(kind, n), '{{}}') FROM (SELECT kind, count(*) n FROM scored GROUP BY kind) f),
+  (SELECT coalesce(json_object_agg(p, n), '{{}}') FROM (
+     SELECT unnest(programmes) p, count(*) n FROM scored WHERE kind = ANY(%(kinds)s::text[]) GROUP BY 1) f),
+  (SELECT coalesce(json_object_agg(status, n), '{{}}') FROM (
+     SELECT status, count(*) n FROM scored WHERE kind = ANY(%(kinds)s::text[]) AND status <> '' GROUP BY 1) f),
+  (SELECT count(*) FROM cand)
+"""  # noqa: S608 -- every value is a bound parameter; only fixed fragments are formatted in

@@ -12,7 +12,7 @@ word come from an exact GIN array lookup.
 
 from django.db import migrations
 
-from grc.matching import phonetic
+from grc.matching.phonetics import phonetic
 
 WORDS_SQL = """
 CREATE TABLE IF NOT EXISTS search_name_word (

@@ -3,27 +3,19 @@ import datetime
 import pytest
 from django.db import connection, transaction
 
-from grc.matching import (
+from grc.matching.candidates import (
     MATCH_WORD_THRESHOLD,
-    SEARCH_STRICT_THRESHOLD,
     SUSPICION_THRESHOLD,
     IdentityQuery,
     _query_profile,
     _retrieval_sql,
-    _search_sql,
-    _search_variants,
     birth_date_variants,
     compare,
-    fold,
     match,
-    name_keys,
-    normalise_first_names,
-    normalise_name,
-    normalised_fields,
-    phonetic,
-    phonetic_words,
-    search_citizens,
 )
+from grc.matching.names import fold, name_keys, normalise_first_names, normalise_name, normalised_fields
+from grc.matching.phonetics import phonetic, phonetic_words
+from grc.matching.search import SEARCH_STRICT_THRESHOLD, _search_sql, search_citizens, search_variants
 from grc.models import Citizen
 from tests.factories import AddressFactory, CitizenFactory
 
@@ -534,7 +526,7 @@ def test_search_with_a_birth_date_finds_a_sound_alike(heard):
     ("query", "indexes"), [("Dupond Jean", ["citizen_search_name_trgm", "citizen_search_phonetic_trgm"])]
 )
 def test_search_is_served_by_the_trigram_and_phonetic_indexes(many_citizens, query, indexes):
-    variants = _search_variants(query)
+    variants = search_variants(query)
     sql, params = _search_sql(
         variants=variants, sounds=phonetic_words(variants[0]), birth_date=None, status="AND status = 'active'"
     )

@@ -7,7 +7,7 @@ from django.utils.html import escape
 
 from demo import data
 from demo.bulk import CHANGE_REASON
-from grc.matching import normalised_fields
+from grc.matching.names import normalised_fields
 from grc.models import (
     Address,
     Citizen,

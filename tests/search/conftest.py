@@ -9,11 +9,11 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from demandes.models import Request
 from dossier_unique import services as dsu
 from dossier_unique.models import Programme, Visibility
-from mail.models import MailItem
 from grc.models import ContactPoint, Membership
-from demandes.models import Request
+from mail.models import MailItem
 from tests.dossier_unique.factories import open_file
 from tests.factories import CitizenFactory, MembershipFactory, TeamFactory
 
@@ -54,6 +54,17 @@ def _mail(number, team, citizen, text, uploader):
     )
 
 
+def _note(file, accompaniment, author, kind, visibility, text):
+    return dsu.note_write(
+        file=file,
+        author=author,
+        text=text,
+        kind=kind,
+        visibility=visibility,
+        accompaniment=accompaniment,
+    )
+
+
 @pytest.fixture
 def world(backend, team_a, team_b, worker_a, colleague_a, worker_b, django_capture_on_commit_callbacks):
     """Two CDAS teams, their people, citizens, files, notes of each visibility, a request, a letter."""
@@ -73,37 +84,32 @@ def world(backend, team_a, team_b, worker_a, colleague_a, worker_b, django_captu
         redon = CitizenFactory(birth_name="Quéméner", first_names="Yannick", birth_date=datetime.date(1990, 1, 5))
         file_a, acc_a = open_file(citizen=le_goff, team=team_a, actor=worker_a, referent=worker_a)
         file_b, acc_b = open_file(citizen=redon, team=team_b, actor=worker_b, programme=Programme.RSA)
-        note_file = dsu.note_write(
-            file=file_a,
-            author=worker_a,
-            text="Rendez-vous pris avec la caisse d'allocations familiales.",
-            kind="entretien",
-            visibility=Visibility.FILE,
-            accompaniment=acc_a,
+        note_file = _note(
+            file_a,
+            acc_a,
+            worker_a,
+            "entretien",
+            Visibility.FILE,
+            "Rendez-vous pris avec la caisse d'allocations familiales.",
         )
-        note_team = dsu.note_write(
-            file=file_a,
-            author=worker_a,
-            text="Violences conjugales signalées par la voisine.",
-            kind="observation",
-            visibility=Visibility.TEAM,
-            accompaniment=acc_a,
+        note_team = _note(
+            file_a, acc_a, worker_a, "observation", Visibility.TEAM, "Violences conjugales signalées par la voisine."
         )
-        note_private = dsu.note_write(
-            file=file_a,
-            author=worker_a,
-            text="Hypothèse personnelle : dépendance à l'alcool du conjoint.",
-            kind="observation",
-            visibility=Visibility.PRIVATE,
-            accompaniment=acc_a,
+        note_private = _note(
+            file_a,
+            acc_a,
+            worker_a,
+            "observation",
+            Visibility.PRIVATE,
+            "Hypothèse personnelle : dépendance à l'alcool du conjoint.",
         )
-        note_b = dsu.note_write(
-            file=file_b,
-            author=worker_b,
-            text="Procédure d'expulsion locative engagée par le bailleur.",
-            kind="entretien",
-            visibility=Visibility.FILE,
-            accompaniment=acc_b,
+        note_b = _note(
+            file_b,
+            acc_b,
+            worker_b,
+            "entretien",
+            Visibility.FILE,
+            "Procédure d'expulsion locative engagée par le bailleur.",
         )
         request = Request.objects.create(
             tracking_code="D-2026-7K3M9Q",

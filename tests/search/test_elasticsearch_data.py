@@ -7,8 +7,8 @@ import datetime
 import pytest
 
 from search.backends.elasticsearch import bulk_actions, index_definition, permission_filter, query_body
-from search.documents import SearchDoc
 from search.query import SearchQuery
+from search.registry import SearchDoc
 from search.scope import UserScope
 
 SCOPE = UserScope(user_id=7, principals=("id", "fu:7", "ft:3", "rt:3", "t:3", "u:7"))

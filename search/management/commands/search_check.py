@@ -10,7 +10,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from search import documents
+from search import registry
 from search.backends import get_backend
 
 
@@ -21,8 +21,8 @@ class Command(BaseCommand):
         backend = get_backend()
         differ = []
         self.stdout.write(f"moteur : {backend.name}")
-        for kind in documents.KINDS:
-            expected, indexed = documents.database_count(kind), backend.count(kind)
+        for kind in registry.kinds():
+            expected, indexed = registry.database_count(kind), backend.count(kind)
             state = "ok" if expected == indexed else "ÉCART"
             self.stdout.write(f"{kind:8s} base={expected} index={indexed} {state}")
             if expected != indexed:

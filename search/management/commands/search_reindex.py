@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from search import documents
+from search import registry
 from search.backends import get_backend
 from search.models import ReindexCheckpoint
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
     help = "Reconstruit l'index de recherche depuis la base (reprend là où une exécution interrompue s'est arrêtée)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--kind", action="append", choices=documents.KINDS, help="type(s) à réindexer")
+        parser.add_argument("--kind", action="append", choices=registry.kinds(), help="type(s) à réindexer")
         parser.add_argument("--batch", type=int, default=2000)
         parser.add_argument("--restart", action="store_true", help="ignorer le point de reprise")
         parser.add_argument("--limit", type=int, default=0, help="s'arrêter après N objets (essais)")
@@ -37,7 +37,7 @@ class Command(BaseCommand):
             raise CommandError("--batch doit être positif")
         backend = get_backend()
         total_docs, started = 0, time.perf_counter()
-        for k in kind or documents.KINDS:
+        for k in kind or registry.kinds():
             total_docs += self._kind(backend, k, batch, restart, limit, no_progress)
         seconds = time.perf_counter() - started
         rate = total_docs / seconds if seconds else 0
@@ -56,16 +56,16 @@ class Command(BaseCommand):
             self.stdout.write(f"{kind} : nouvelle reconstruction")
         else:
             self.stdout.write(f"{kind} : reprise après l'identifiant {checkpoint.last_id} ({checkpoint.done} faits)")
-        expected = documents.database_count(kind)
+        expected = registry.database_count(kind)
         bar = tqdm(total=expected, initial=min(checkpoint.done, expected), desc=kind, unit="doc", disable=no_progress)
         started, count = time.perf_counter(), 0
         try:
             while True:
-                ids = documents.queryset_ids(kind, checkpoint.last_id, batch)
+                ids = registry.queryset_ids(kind, checkpoint.last_id, batch)
                 if not ids:
                     break
                 with transaction.atomic():
-                    docs, _ = documents.build(kind, ids)
+                    docs, _ = registry.build(kind, ids)
                 backend.reindex_index(checkpoint.target, docs)
                 count += len(docs)
                 checkpoint.last_id = ids[-1]

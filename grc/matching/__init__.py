@@ -1,0 +1,8 @@
+"""Identity matching and citizen search, by responsibility:
+
+- ``names``: the canonical form of names (folding, particles, glued variants) and the derived columns;
+- ``phonetics``: a French phonetic key, for names typed as they are heard;
+- ``scoring``: how alike two identities are (score and reasons);
+- ``candidates``: who may be this person (``IdentityQuery``, ``match``, ``compare``, the thresholds);
+- ``search``: the back office's free-text search (``search_citizens``).
+"""
