@@ -11,7 +11,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from backoffice.auth import views as auth_views
-from grc.api import api
+from config.api import api
 
 
 def _not_offered(request):

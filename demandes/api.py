@@ -1,4 +1,4 @@
-"""Requests endpoints under ``/api/v1/`` (mounted on ``grc.api.api``).
+"""Requests endpoints under ``/api/v1/`` (mounted on ``config.api.api``).
 
 Same selectors as the back office: the same permission rules, the same 404s and the same
 access-log rows (one per call). Authentication is the API's (staff session with 2FA, or a service

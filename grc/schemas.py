@@ -2,7 +2,7 @@
 
 Input schemas forbid unknown fields and carry the model's length limits, so bad input is a 422
 with a message per field, never a 500. Identity rules (names required, NIR key) are checked by
-``grc.services.citizens`` and mapped to the same 422 shape by ``grc.api``.
+``grc.services.citizens`` and mapped to the same 422 shape by ``grc.api_errors``.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ class CitizenUpdateIn(InputSchema):
 
 
 class IdentityQueryIn(InputSchema):
-    """An identity to look for (fields of ``grc.matching.IdentityQuery``)."""
+    """An identity to look for (fields of ``grc.matching.candidates.IdentityQuery``)."""
 
     birth_name: str = Field("", max_length=150)
     usage_name: str = Field("", max_length=150)

@@ -35,7 +35,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
 from taggit.models import Tag
 
-from grc.api import api
+from config.api import api
 from grc.converters import IdConverter
 from grc.middleware import AdminMalformedRequestMiddleware, raised_in_library
 from grc.models import Membership, Team

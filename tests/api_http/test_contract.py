@@ -11,9 +11,9 @@ import httpx
 import pytest
 from django.core.management import call_command
 
-from grc.api import api
-from mail.models import MailItem
+from config.api import api
 from grc.models import Citizen
+from mail.models import MailItem
 from tests.api_http.conftest import (
     FLUSHABLE_APPS,
     api_token,

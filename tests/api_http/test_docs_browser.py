@@ -5,7 +5,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from grc.api import api
+from config.api import api
 from tests.api_http.conftest import FLUSHABLE_APPS
 from tests.browser.conftest import browser, log_in  # noqa: F401  (the fixture)
 from tests.factories import MembershipFactory

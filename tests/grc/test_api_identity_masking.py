@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from config.api import api
 from grc import nir
-from grc.api import api
 from grc.models import Membership
 from tests.factories import CitizenFactory, MembershipFactory, TeamFactory, UserFactory, verify_otp
 
