@@ -13,11 +13,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
+from demandes.models import RequestAttachment
 from dossier_unique.models import Document
 from grc import uploads
-from mail.models import MailItem
 from grc.models import Citizen, Membership
-from demandes.models import RequestAttachment
+from mail.models import MailItem
 from tests import hostile_files
 from tests.factories import CitizenFactory, UserFactory, verify_otp
 from tests.portal.conftest import make_procedure
