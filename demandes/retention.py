@@ -13,7 +13,7 @@ from django.utils import timezone
 from dossier_unique.retention import timeline_forget
 from grc.history import save_tracked
 from grc.models import Citizen
-from grc.retention_registry import RetentionPurpose, history_model, serialise
+from grc.retention_registry import RetentionPurpose, citizen_ids_of, history_model, rows_of_citizens, serialise
 
 from .models import Request, RequestAttachment, RequestEvent, RequestMessage
 
@@ -95,14 +95,6 @@ def _apply(ids, *, actor, reason, counts, forget):
     forget.search_objects("request", ids)
 
 
-def _citizen_ids(ids):
-    return list(Request.objects.filter(pk__in=ids).values_list("citizen_id", flat=True))
-
-
-def _of_citizens(citizen_ids):
-    return Request.objects.filter(citizen_id__in=citizen_ids)
-
-
 REQUEST_PURPOSE = RetentionPurpose(
     key="request",
     order=20,
@@ -110,7 +102,7 @@ REQUEST_PURPOSE = RetentionPurpose(
     candidates=_candidates,
     describe=_describe,
     apply=_apply,
-    citizen_ids=_citizen_ids,
+    citizen_ids=citizen_ids_of(Request),
     export=_export,
-    of_citizens=_of_citizens,
+    of_citizens=rows_of_citizens(Request),
 )

@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from grc.history import save_tracked
 from grc.models import Address, HouseholdMembership
-from grc.retention_registry import ANONYMISED, RetentionPurpose, history_model, serialise
+from grc.retention_registry import (
+    ANONYMISED,
+    RetentionPurpose,
+    citizen_ids_of,
+    history_model,
+    rows_of_citizens,
+    serialise,
+)
 
 from .models import (
     Accompaniment,
@@ -147,14 +154,6 @@ def _apply(ids, *, actor, reason, counts, forget):
     counts["files_anonymised"] += len(ids)
 
 
-def _citizen_ids(ids):
-    return list(SocialFile.objects.filter(pk__in=ids).values_list("citizen_id", flat=True))
-
-
-def _of_citizens(citizen_ids):
-    return SocialFile.objects.filter(citizen_id__in=citizen_ids)
-
-
 SOCIAL_FILE_PURPOSE = RetentionPurpose(
     key="social_file",
     order=40,
@@ -162,7 +161,7 @@ SOCIAL_FILE_PURPOSE = RetentionPurpose(
     candidates=_candidates,
     describe=_describe,
     apply=_apply,
-    citizen_ids=_citizen_ids,
+    citizen_ids=citizen_ids_of(SocialFile),
     export=_export,
-    of_citizens=_of_citizens,
+    of_citizens=rows_of_citizens(SocialFile),
 )

@@ -134,6 +134,24 @@ def extensions(key: str) -> list[RetentionExtension]:
 # --- helpers shared by the purposes -------------------------------------------------------------------
 
 
+def citizen_ids_of(model) -> Callable[[list[int]], list[int]]:
+    """``citizen_ids`` of a purpose whose rows carry a ``citizen`` foreign key."""
+
+    def citizen_ids(ids):
+        return list(model.objects.filter(pk__in=ids).values_list("citizen_id", flat=True))
+
+    return citizen_ids
+
+
+def rows_of_citizens(model) -> Callable[[list[int]], Any]:
+    """``of_citizens`` of a purpose whose rows carry a ``citizen`` foreign key."""
+
+    def of_citizens(citizen_ids):
+        return model.objects.filter(citizen_id__in=citizen_ids)
+
+    return of_citizens
+
+
 def history_model(model):
     """The django-simple-history model of ``model``: what was deleted or anonymised goes there too."""
     return model.history.model

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from dossier_unique.retention import timeline_forget
 from grc.history import save_tracked
-from grc.retention_registry import RetentionPurpose, history_model, serialise
+from grc.retention_registry import RetentionPurpose, citizen_ids_of, history_model, rows_of_citizens, serialise
 
 from .models import MailDuplicateUpload, MailEvent, MailItem, MailPage
 
@@ -81,14 +81,6 @@ def _apply(ids, *, actor, reason, counts, forget):
     forget.search_objects("mail", ids)
 
 
-def _citizen_ids(ids):
-    return list(MailItem.objects.filter(pk__in=ids).values_list("citizen_id", flat=True))
-
-
-def _of_citizens(citizen_ids):
-    return MailItem.objects.filter(citizen_id__in=citizen_ids)
-
-
 MAIL_PURPOSE = RetentionPurpose(
     key="mail",
     order=30,
@@ -96,7 +88,7 @@ MAIL_PURPOSE = RetentionPurpose(
     candidates=_candidates,
     describe=_describe,
     apply=_apply,
-    citizen_ids=_citizen_ids,
+    citizen_ids=citizen_ids_of(MailItem),
     export=_export,
-    of_citizens=_of_citizens,
+    of_citizens=rows_of_citizens(MailItem),
 )
