@@ -33,3 +33,15 @@ def privacy_storage():
     if "privacy_archives" in settings.STORAGES:
         return storages["privacy_archives"]
     return PrivateArchiveStorage()
+
+
+def zip_stored_files(archive, files, *, missing: str) -> None:
+    """Copy each ``(name in the zip, FieldFile)`` of ``files`` into the open ``zipfile.ZipFile`` by 1 MiB
+    chunks; a file gone from the storage leaves ``<name>.manquant.txt`` saying ``missing`` instead."""
+    for name, field_file in files:
+        try:
+            with field_file.open("rb") as source, archive.open(name, "w") as out:
+                for chunk in iter(lambda source=source: source.read(1024 * 1024), b""):
+                    out.write(chunk)
+        except (FileNotFoundError, ValueError):
+            archive.writestr(name + ".manquant.txt", missing)

@@ -24,6 +24,7 @@ from grc.models import Citizen, User
 from ..models import AccessArchive, GdprRequest
 from ..perms import is_dpo
 from ..person_data import DPO_ARCHIVE, collect_person_data
+from ..storage import zip_stored_files
 from .pdf import archive_pdf
 
 logger = logging.getLogger(__name__)
@@ -51,13 +52,7 @@ def write_zip(target, *, data: dict, pdf: bytes, files) -> None:
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("archive.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
         archive.writestr("archive.pdf", pdf)
-        for name, field_file in files:
-            try:
-                with field_file.open("rb") as source, archive.open(name, "w") as out:
-                    for chunk in iter(lambda s=source: s.read(1024 * 1024), b""):
-                        out.write(chunk)
-            except (FileNotFoundError, ValueError):
-                archive.writestr(name + ".manquant.txt", "Fichier introuvable dans le stockage au moment de l'export.")
+        zip_stored_files(archive, files, missing="Fichier introuvable dans le stockage au moment de l'export.")
 
 
 def _store(field, instance, temp) -> tuple[int, str]:

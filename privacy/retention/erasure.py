@@ -23,7 +23,7 @@ from ..models import ErasureExecution, GdprRequest, RetentionExport, RetentionRu
 from ..perms import is_dpo
 from .anonymise import citizen_anonymise, not_done
 from .rules import retention_rules_ensure
-from .run import process_batch
+from .run import process_batch, recorded
 
 logger = logging.getLogger(__name__)
 
@@ -95,17 +95,8 @@ def _erase_purpose(*, purpose, rule, object_ids, gdpr_request, actor, reason) ->
         reason,
     )
     counts = Counter(candidates=len(object_ids))
-    try:
+    with recorded(run, counts=counts, actor=actor):
         process_batch(run=run, batch=object_ids, actor=actor, reason=reason, counts=counts, anonymise_citizens=False)
-        run.status = RetentionRun.Status.DONE
-    except Exception as error:
-        run.status = RetentionRun.Status.FAILED
-        run.error = type(error).__name__
-        raise
-    finally:
-        run.counts = dict(counts)
-        run.finished_at = timezone.now()
-        save_tracked(run, actor, "fin")
     return run
 
 

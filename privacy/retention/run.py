@@ -3,6 +3,7 @@ each exported for the Archives départementales first when the rule says so."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import json
@@ -25,6 +26,7 @@ from grc.history import save_tracked
 from grc.retention_registry import Forget
 
 from ..models import RetentionDone, RetentionExport, RetentionRule, RetentionRun
+from ..storage import zip_stored_files
 from .anonymise import anonymise_unused, not_done
 from .forget import forget_on_commit
 from .purposes import warn_accounts
@@ -39,6 +41,23 @@ DRY_RUN_STALLED = gettext_lazy(
     "Simulation interrompue : aucun processus d'arrière-plan ne l'a menée à terme dans le délai prévu."
 )
 DRY_RUN_NOT_QUEUED = gettext_lazy("Simulation non lancée : la file des tâches d'arrière-plan ne l'a pas reçue.")
+
+
+@contextlib.contextmanager
+def recorded(run: RetentionRun, *, counts: Counter, actor):
+    """Run the body as ``run``: done when it returns, failed with the error's class name when it raises
+    (the error goes on); its counts and end time saved, with history, either way."""
+    try:
+        yield
+        run.status = RetentionRun.Status.DONE
+    except Exception as error:
+        run.status = RetentionRun.Status.FAILED
+        run.error = type(error).__name__
+        raise
+    finally:
+        run.counts = dict(counts)
+        run.finished_at = timezone.now()
+        save_tracked(run, actor, "fin")
 
 
 def order() -> list[str]:
@@ -63,13 +82,7 @@ def _write_export(*, run: RetentionRun, records: list, attachments: list, citize
         with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
             archive.writestr("records.json", json.dumps(records, ensure_ascii=False, indent=2, default=str))
-            for name, field_file in attachments:
-                try:
-                    with field_file.open("rb") as source, archive.open(name, "w") as out:
-                        for chunk in iter(lambda s=source: s.read(1024 * 1024), b""):
-                            out.write(chunk)
-                except (FileNotFoundError, ValueError):
-                    archive.writestr(name + ".manquant.txt", "Fichier introuvable dans le stockage.")
+            zip_stored_files(archive, attachments, missing="Fichier introuvable dans le stockage.")
         temp.seek(0)
         digest = hashlib.sha256()
         for chunk in iter(lambda: temp.read(1024 * 1024), b""):
@@ -194,7 +207,7 @@ def retention_apply(
     if not proceed:
         return run
     counts: Counter = Counter()
-    try:
+    with recorded(run, counts=counts, actor=actor):
         _run_purpose(
             rule=rule,
             run=run,
@@ -206,15 +219,6 @@ def retention_apply(
             progress=progress,
             batch_size=batch_size,
         )
-        run.status = RetentionRun.Status.DONE
-    except Exception as error:
-        run.status = RetentionRun.Status.FAILED
-        run.error = type(error).__name__
-        raise
-    finally:
-        run.counts = dict(counts)
-        run.finished_at = timezone.now()
-        save_tracked(run, actor, "fin")
     return run
 
 
