@@ -40,13 +40,23 @@ with connection.cursor() as cursor:
         counts[table] = cursor.fetchone()[0]
     cursor.execute("SELECT app, name FROM django_migrations ORDER BY app, name")
     migrations = [f"{app}.{name}" for app, name in cursor.fetchall()]
+    cursor.execute("SELECT DISTINCT task_path FROM django_tasks_database_dbtaskresult ORDER BY 1")
+    task_paths = [row[0] for row in cursor.fetchall()]
 models = {}
+unimportable = []
 if MODELS:
+    from django.utils.module_loading import import_string
+    for path in task_paths:
+        try:
+            import_string(path)
+        except ImportError:
+            unimportable.append(path)
     from django.apps import apps
     for model in apps.get_models(include_auto_created=True):
         if model._meta.managed and not model._meta.proxy:
             models[f"{model._meta.label}"] = [model._meta.db_table, model._base_manager.count()]
-print(json.dumps({"counts": counts, "migrations": migrations, "models": models}))
+print(json.dumps({"counts": counts, "migrations": migrations, "models": models, "tasks": task_paths,
+                  "unimportable": unimportable}))
 """
 
 
@@ -97,6 +107,11 @@ def main():
                 env=env,
                 capture=True,
             )
+            # A letter recovery queued by the old code, still waiting when the new code arrives.
+            enqueue = (
+                "import django; django.setup(); from grc.mail.tasks import recover_stalled_mail as t; t.enqueue()"
+            )
+            run([PYTHON, "-c", enqueue], cwd=old, env=env)
             before = snapshot(cwd=old, env=env, models=False)
             built = time.monotonic() - started
         finally:
@@ -117,7 +132,12 @@ def main():
     problems = []
     created = sorted(set(after["counts"]) - set(before["counts"]))
     dropped = sorted(set(before["counts"]) - set(after["counts"]))
-    changed = sorted(t for t in before["counts"] if t in after["counts"] and before["counts"][t] != after["counts"][t])
+    # django_migrations gains the rows of the migrations applied, reported below.
+    changed = sorted(
+        t
+        for t in before["counts"]
+        if t in after["counts"] and t != "django_migrations" and before["counts"][t] != after["counts"][t]
+    )
     if created:
         problems.append(f"tables créées : {created}")
     if dropped:
@@ -130,6 +150,10 @@ def main():
     if unread:
         problems.append(f"modèles qui ne lisent pas leur table : {unread}")
     new_migrations = sorted(set(after["migrations"]) - set(before["migrations"]))
+    if after["counts"]["django_migrations"] != before["counts"]["django_migrations"] + len(new_migrations):
+        problems.append("django_migrations ne compte pas exactement les migrations appliquées")
+    if after["unimportable"]:
+        problems.append(f"tâches en file qui ne s'importent plus : {after['unimportable']}")
     if check.returncode:
         problems.append("makemigrations --check : " + check.stdout.strip())
 
@@ -137,6 +161,10 @@ def main():
     print(f"commit {options.commit} : {len(before['counts'])} tables, {rows} lignes, base construite en {built:.0f} s")
     print(f"migrate de cet arbre : {migrated:.1f} s, migrations appliquées : {new_migrations or 'aucune'}")
     print(f"modèles de cet arbre relus : {len(after['models'])} ({len(unread)} en écart)")
+    print(
+        f"tâches en file avant : {before['tasks']} ; après : {after['tasks']} "
+        f"({len(after['unimportable'])} introuvables)"
+    )
     print("\n".join(line for line in migrate_output.splitlines() if "Applying" in line) or "(rien à appliquer)")
     if problems:
         print("ÉCARTS :\n- " + "\n- ".join(problems))
