@@ -4,7 +4,7 @@ Runs against its own database (``grc_bench`` on the embedded server) so it never
 data: migrates it, loads synthetic citizens up to ``--citizens`` (``manage.py seed_demo`` when it
 exists, else the COPY loader below), VACUUM ANALYZE, then times on the same data:
 
-- ``grc.matching.match`` on perturbed identities of existing citizens (typo, accents, swapped
+- ``grc.matching.candidates.match`` on perturbed identities of existing citizens (typo, accents, swapped
   day/month, one wrong digit, usage name, partial first names) and how often the original comes first;
 - ``grc.matching.search_citizens`` free-text name search (misspelled surname + first name);
 - a naive ``Citizen.objects.filter(birth_name__icontains=...)`` scan, the baseline (given the exact

@@ -1,7 +1,7 @@
 """Bulk load of synthetic citizens with PostgreSQL COPY, for benchmarks (``seed_demo --citizens N``).
 
 Rows are generated from precomputed name pools (Faker per row is far too slow for a million rows),
-the derived matching columns come from ``grc.matching.normalised_fields``, and every row gets its
+the derived matching columns come from ``grc.matching.names.normalised_fields``, and every row gets its
 creation row in the simple_history table (``history_type='+'``, reason "chargement en masse"), so
 the bulk path stays history-aware like the services. Ids are drawn from the tables' own sequences,
 so rows created concurrently or later never clash. About 1 % of the rows are perturbed copies of

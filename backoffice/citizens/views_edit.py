@@ -1,6 +1,6 @@
 """Creating a citizen who is not in the reference, and correcting a citizen's identity.
 
-Creation looks for likely duplicates (``grc.matching.match``) before writing: when there are
+Creation looks for likely duplicates (``grc.matching.candidates.match``) before writing: when there are
 some, the agent sees them (one access-log row, action ``citizen.match``) and either opens one of
 them or confirms the creation. Writes are ``grc.services.citizens.citizen_create`` /
 ``citizen_update``; only people who may edit identities (``grc.perms.can_edit_citizen``) get

@@ -6,7 +6,7 @@ an existing file only on strong evidence and creating a new file otherwise.
 The rule (also in docs/portal.md, "Accounts"):
 
 1. An account already linked keeps its citizen (a merged one is followed to the file kept).
-2. Candidates come from the foundation's matching (``grc.matching.match``) on the account's identity.
+2. Candidates come from the foundation's matching (``grc.matching.candidates.match``) on the account's identity.
    A candidate is an **exact match** when, on normalised values, its birth name, its first names (all
    of them, in order) and its birth date are equal to the account's, and its sex does not contradict.
    Birth place: for an OIDC (FranceConnect) identity the INSEE codes must be equal when the file has
@@ -21,7 +21,7 @@ The rule (also in docs/portal.md, "Accounts"):
    a neighbour's name and birth date.
 4. Otherwise a new citizen is created from the account's identity (assurance = the account's level, its
    e-mail as a contact point), and every candidate scoring at or above the foundation's suspicion
-   threshold (``grc.matching.SUSPICION_THRESHOLD``) becomes an open duplicate suspicion for staff to
+   threshold (``grc.matching.candidates.SUSPICION_THRESHOLD``) becomes an open duplicate suspicion for staff to
    review and merge (the merge moves the account link). A file already linked to another account, a
    homonym or a twin is therefore never given to this account.
 5. Linking raises the file's assurance level to the account's when that is higher (FranceConnect).
