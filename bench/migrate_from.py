@@ -74,65 +74,38 @@ def snapshot(*, cwd, env, models):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("commit")
-    parser.add_argument("--demo-citizens", type=int, default=300)
-    parser.add_argument("--database", default="migrate_from_proof")
-    options = parser.parse_args()
-
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        "GRC_VAR_DIR": str(ROOT / "var"),
-        "EMBEDDED_DATABASE_NAME": options.database,
-        "GRC_DATABASE_ROLE": "owner",
-    }
-    env.pop("DATABASE_URL", None)
+def build_with(commit, *, env, database, demo_citizens):
+    """Migrate and seed ``database`` with ``commit``'s code, queue a task with it; its snapshot and duration."""
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "old"
-        run(["git", "worktree", "add", "--detach", str(old), options.commit], cwd=ROOT, env=env, capture=True)
+        run(["git", "worktree", "add", "--detach", str(old), commit], cwd=ROOT, env=env, capture=True)
         try:
             # A database left by a previous run is dropped first, so the old code builds it from nothing.
             drop = (
                 "from config.embedded_db import drop_database; from pathlib import Path; "
-                f"drop_database(Path({str(ROOT / 'var' / 'pgdata')!r}), {options.database!r})"
+                f"drop_database(Path({str(ROOT / 'var' / 'pgdata')!r}), {database!r})"
             )
             run([PYTHON, "-c", drop], cwd=ROOT, env=env)
             started = time.monotonic()
             run([PYTHON, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=old, env=env)
-            run(
-                [PYTHON, "manage.py", "seed_demo", "--demo-citizens", str(options.demo_citizens), "--no-progress"],
-                cwd=old,
-                env=env,
-                capture=True,
-            )
+            seed = [PYTHON, "manage.py", "seed_demo", "--demo-citizens", str(demo_citizens), "--no-progress"]
+            run(seed, cwd=old, env=env, capture=True)
             # A letter recovery queued by the old code, still waiting when the new code arrives.
             enqueue = (
                 "import django; django.setup(); from grc.mail.tasks import recover_stalled_mail as t; t.enqueue()"
             )
             run([PYTHON, "-c", enqueue], cwd=old, env=env)
-            before = snapshot(cwd=old, env=env, models=False)
-            built = time.monotonic() - started
+            return snapshot(cwd=old, env=env, models=False), time.monotonic() - started
         finally:
             run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, env=env)
 
-    started = time.monotonic()
-    migrate_output = run([PYTHON, "manage.py", "migrate", "--no-input"], cwd=ROOT, env=env, capture=True)
-    migrated = time.monotonic() - started
-    after = snapshot(cwd=ROOT, env=env, models=True)
-    check = subprocess.run(  # noqa: S603 (our own argv)
-        [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"],
-        cwd=ROOT,
-        env=env,
-        text=True,
-        capture_output=True,
-    )
 
+def differences(before, after, *, makemigrations):
+    """What differs between the old code's database and the same database migrated by this tree."""
     problems = []
     created = sorted(set(after["counts"]) - set(before["counts"]))
     dropped = sorted(set(before["counts"]) - set(after["counts"]))
-    # django_migrations gains the rows of the migrations applied, reported below.
+    # django_migrations gains the rows of the migrations applied, checked on its own below.
     changed = sorted(
         t
         for t in before["counts"]
@@ -149,15 +122,47 @@ def main():
     unread = sorted(label for label, (table, count) in after["models"].items() if after["counts"].get(table) != count)
     if unread:
         problems.append(f"modèles qui ne lisent pas leur table : {unread}")
-    new_migrations = sorted(set(after["migrations"]) - set(before["migrations"]))
+    new_migrations = set(after["migrations"]) - set(before["migrations"])
     if after["counts"]["django_migrations"] != before["counts"]["django_migrations"] + len(new_migrations):
         problems.append("django_migrations ne compte pas exactement les migrations appliquées")
     if after["unimportable"]:
         problems.append(f"tâches en file qui ne s'importent plus : {after['unimportable']}")
-    if check.returncode:
-        problems.append("makemigrations --check : " + check.stdout.strip())
+    if makemigrations.returncode:
+        problems.append("makemigrations --check : " + makemigrations.stdout.strip())
+    return problems, unread
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("commit")
+    parser.add_argument("--demo-citizens", type=int, default=300)
+    parser.add_argument("--database", default="migrate_from_proof")
+    options = parser.parse_args()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "GRC_VAR_DIR": str(ROOT / "var"),
+        "EMBEDDED_DATABASE_NAME": options.database,
+        "GRC_DATABASE_ROLE": "owner",
+    }
+    env.pop("DATABASE_URL", None)
+    before, built = build_with(options.commit, env=env, database=options.database, demo_citizens=options.demo_citizens)
+
+    started = time.monotonic()
+    migrate_output = run([PYTHON, "manage.py", "migrate", "--no-input"], cwd=ROOT, env=env, capture=True)
+    migrated = time.monotonic() - started
+    after = snapshot(cwd=ROOT, env=env, models=True)
+    check = subprocess.run(  # noqa: S603 (our own argv)
+        [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        capture_output=True,
+    )
+    problems, unread = differences(before, after, makemigrations=check)
 
     rows = sum(before["counts"].values())
+    new_migrations = sorted(set(after["migrations"]) - set(before["migrations"]))
     print(f"commit {options.commit} : {len(before['counts'])} tables, {rows} lignes, base construite en {built:.0f} s")
     print(f"migrate de cet arbre : {migrated:.1f} s, migrations appliquées : {new_migrations or 'aucune'}")
     print(f"modèles de cet arbre relus : {len(after['models'])} ({len(unread)} en écart)")
