@@ -242,12 +242,14 @@ def my_requests(*, user) -> QuerySet[Request]:
     )
 
 
-def my_accesses(*, user, limit: int = 100, offset: int = 0) -> list[dict]:
+def my_accesses(*, user, limit: int = 100, offset: int = 0, http_request=None) -> list[dict]:
     """Who read the citizen's records: when, which team and role — never which person.
 
     One query over the access log by citizen, joined to the actor's team memberships valid on the
     day of each access (an actor in several teams shows them all). The citizen's own reads are
     left out. Returns dicts: ``at``, ``action`` (label), ``teams`` (list of (team, role label)).
+    Reading the list is itself logged (``CITIZEN_SELF_VIEW``), unless it is a page past the last
+    (``offset`` and nothing found), which the caller answers with a 404.
     """
     citizen = getattr(user, "citizen", None)
     if citizen is None or not perms.is_citizen_account(user):
@@ -289,4 +291,13 @@ def my_accesses(*, user, limit: int = 100, offset: int = 0) -> list[dict]:
             name, _sep, role = item.rpartition("|")
             pairs.append((name, roles.get(role, role)))
         result.append({"at": at, "action": actions.get(action, action), "teams": pairs, "by_system": by_system})
+    if result or not offset:
+        access_log_write(
+            actor=user,
+            action=AccessLog.Action.CITIZEN_SELF_VIEW,
+            citizen=citizen,
+            object_type="audit.accesslog",
+            purpose="liste des accès à mes données",
+            request=http_request,
+        )
     return result

@@ -24,8 +24,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from demandes import perms, selectors, services
 from demandes.models import Request
 from demandes.pdf import acknowledgement_pdf
-from grc.audit.models import AccessLog
-from grc.audit.services import access_log_write
 from grc.downloads import attachment_response
 from grc.forms import add_service_error
 from grc.pagination import requested_page
@@ -267,21 +265,15 @@ def accesses(request):
     """Who consulted my records: date, action, team and role — never the person's name."""
     page_number = requested_page(request)
     rows = selectors.my_accesses(
-        user=request.user, limit=ACCESSES_PAGE_SIZE + 1, offset=(page_number - 1) * ACCESSES_PAGE_SIZE
+        user=request.user,
+        limit=ACCESSES_PAGE_SIZE + 1,
+        offset=(page_number - 1) * ACCESSES_PAGE_SIZE,
+        http_request=request,
     )
     if not rows and page_number > 1:
         raise Http404  # past the last page
     has_next = len(rows) > ACCESSES_PAGE_SIZE
     citizen = getattr(request.user, "citizen", None)
-    if citizen is not None:
-        access_log_write(
-            actor=request.user,
-            action=AccessLog.Action.CITIZEN_SELF_VIEW,
-            citizen=citizen,
-            object_type="audit.accesslog",
-            purpose="liste des accès à mes données",
-            request=request,
-        )
     return _render(
         request,
         "espace/accesses.html",

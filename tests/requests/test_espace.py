@@ -160,6 +160,18 @@ def test_access_list_shows_team_and_role_never_names(client, team_a, django_asse
     assert "Trébaol" not in body and "Gwenaëlle" not in body and agent.email not in body
 
 
+def test_reading_my_access_list_is_itself_logged_but_not_a_page_past_the_last(client, team_a):
+    request = filed_request(team=team_a)
+    client.force_login(request.account)
+    own_reads = AccessLog.objects.filter(
+        citizen=request.citizen, action=AccessLog.Action.CITIZEN_SELF_VIEW, object_type="audit.accesslog"
+    )
+    assert client.get(reverse("espace:accesses")).status_code == 200
+    assert own_reads.count() == 1 and own_reads.get().actor == request.account
+    assert client.get(reverse("espace:accesses") + "?page=50").status_code == 404
+    assert own_reads.count() == 1
+
+
 def test_draft_delete_own_only(client, team_a, django_capture_on_commit_callbacks):
     account, _citizen = citizen_account()
     draft = services.request_draft_save(
