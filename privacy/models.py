@@ -22,6 +22,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -143,8 +144,6 @@ class GdprRequest(models.Model):
         return f"{self.reference} — {self.get_kind_display()}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("backoffice:privacy_request_detail", args=[self.pk])
 
     @property
