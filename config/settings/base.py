@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "grc.audit",
     "demandes",
     "mail",
+    "rendezvous",
     "privacy",
     "dpo",
     "dossier_unique",
