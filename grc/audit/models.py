@@ -37,6 +37,9 @@ class AccessLog(models.Model):
         MAIL_VIEW = "mail.view", _("Consultation d'un courrier")
         MAIL_SCAN_VIEW = "mail.scan", _("Affichage d'une numérisation")
         MAIL_QUEUE = "mail.queue", _("Consultation d'une bannette de courrier")
+        # Appointments (rendez-vous)
+        RDV_AGENDA = "rendezvous.agenda", _("Consultation d'un agenda de rendez-vous")
+        RDV_VIEW = "rendezvous.view", _("Consultation d'un rendez-vous")
         # Search
         SEARCH_QUERY = "search.query", _("Recherche")
         SEARCH_RESULT_OPEN = "search.open", _("Ouverture d'un résultat de recherche")
