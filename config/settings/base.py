@@ -362,3 +362,23 @@ SCHEDULED_JOBS = {
         "daily": "04:45",
     },
 }
+
+# --- Appointments: notices, SMS, webhooks, webcal feeds (rendezvous, issue 15; docs/appointments.md) ---
+# SMS provider: a dotted class path (rendezvous.notifications.sms.ConsoleBackend in development,
+# ...BrevoBackend in production with BREVO_API_KEY); empty = no SMS sent (each is logged as not sent).
+RENDEZVOUS_SMS_BACKEND = env.str(
+    "RENDEZVOUS_SMS_BACKEND", default="rendezvous.notifications.sms.ConsoleBackend" if DEBUG else ""
+)
+RENDEZVOUS_SMS_SENDER = env.str("RENDEZVOUS_SMS_SENDER", default="Departement")  # 11 letters/digits at most
+BREVO_API_KEY = env.str("BREVO_API_KEY", default="")
+RENDEZVOUS_SMS_BREVO_BASE_URL = env.str("RENDEZVOUS_SMS_BREVO_BASE_URL", default="https://api.brevo.com/v3")
+RENDEZVOUS_SMS_TIMEOUT = env.float("RENDEZVOUS_SMS_TIMEOUT", default=10)
+# Reminders go this many hours before an appointment (the scheduler looks every 10 minutes).
+RENDEZVOUS_REMINDER_HOURS = env.int("RENDEZVOUS_REMINDER_HOURS", default=48)
+# Webhooks: seconds to wait for a receiver, attempts before giving up (1, 5, 30 min, 2 h, 6 h apart).
+RENDEZVOUS_WEBHOOK_TIMEOUT = env.float("RENDEZVOUS_WEBHOOK_TIMEOUT", default=10)
+RENDEZVOUS_WEBHOOK_MAX_ATTEMPTS = env.int("RENDEZVOUS_WEBHOOK_MAX_ATTEMPTS", default=6)
+# Agents' webcal feeds: days ahead they show; the domain of calendar UIDs (default: the portal's host).
+RENDEZVOUS_FEED_DAYS = env.int("RENDEZVOUS_FEED_DAYS", default=180)
+RENDEZVOUS_ICS_DOMAIN = env.str("RENDEZVOUS_ICS_DOMAIN", default="")
+SCHEDULED_JOBS["appointment_reminders"] = {"task": "rendezvous.tasks.rdv_reminders_send", "every_minutes": 10}
