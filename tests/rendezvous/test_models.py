@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.db import IntegrityError, transaction
 
-from tests.rendezvous.factories import MotifFactory, RendezvousFactory
 from tests.factories import UserFactory
+from tests.rendezvous.factories import MotifFactory, RendezvousFactory
 
 pytestmark = pytest.mark.django_db
 
