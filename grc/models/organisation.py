@@ -35,6 +35,9 @@ class Site(models.Model):
         Territory, verbose_name=_("territoire"), null=True, blank=True, on_delete=models.PROTECT, related_name="sites"
     )
     address = models.CharField(_("adresse"), max_length=255, blank=True)
+    commune = models.ForeignKey(
+        "grc.Commune", verbose_name=_("commune"), null=True, blank=True, on_delete=models.PROTECT, related_name="sites"
+    )
 
     history = HistoricalRecords()
 
