@@ -22,6 +22,8 @@ INSTALLED_APPS = [
     "demandes",
     "mail",
     "rendezvous",
+    "accueil",
+    "observatoire",
     "privacy",
     "dpo",
     "dossier_unique",
