@@ -1,6 +1,6 @@
 from .citizens import Address, Citizen, ContactPoint, Household, HouseholdMembership
 from .identity import CitizenMerge, DuplicateSuspicion
-from .organisation import Membership, MembershipRequest, Site, Team, Territory
+from .organisation import InclusionNetwork, Membership, MembershipRequest, Site, Team, Territory
 from .territory import Commune, Epci
 from .users import ApiToken, User
 
@@ -15,6 +15,7 @@ __all__ = [
     "Epci",
     "Household",
     "HouseholdMembership",
+    "InclusionNetwork",
     "Membership",
     "MembershipRequest",
     "Site",

@@ -38,12 +38,41 @@ class Site(models.Model):
     commune = models.ForeignKey(
         "grc.Commune", verbose_name=_("commune"), null=True, blank=True, on_delete=models.PROTECT, related_name="sites"
     )
+    # One of the CDAS piloting the accueil numérique social (graded digital help, issue 17).
+    is_numerique_pilot = models.BooleanField(_("CDAS pilote de l'accueil numérique"), default=False)
 
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("site")
         verbose_name_plural = _("sites")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class InclusionNetwork(models.Model):
+    """A local digital-inclusion network (réseau local d'inclusion numérique) covering EPCI and/or communes.
+
+    The Département counts fourteen; a network covers whole EPCI, and sometimes single communes of a
+    neighbouring EPCI. The observatory and the orientation of help sessions read it.
+    """
+
+    name = models.CharField(_("nom"), max_length=150, unique=True)
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    epcis = models.ManyToManyField(
+        "grc.Epci", verbose_name=_("EPCI couverts"), blank=True, related_name="inclusion_networks"
+    )
+    communes = models.ManyToManyField(
+        "grc.Commune", verbose_name=_("communes couvertes en plus"), blank=True, related_name="inclusion_networks"
+    )
+
+    history = HistoricalRecords(m2m_fields=[epcis, communes])
+
+    class Meta:
+        verbose_name = _("réseau local d'inclusion numérique")
+        verbose_name_plural = _("réseaux locaux d'inclusion numérique")
         ordering = ["name"]
 
     def __str__(self):
