@@ -40,6 +40,8 @@ class AccessLog(models.Model):
         # Appointments (rendez-vous)
         RDV_AGENDA = "rendezvous.agenda", _("Consultation d'un agenda de rendez-vous")
         RDV_VIEW = "rendezvous.view", _("Consultation d'un rendez-vous")
+        # Digital help (accueil numérique)
+        HELP_SESSION_VIEW = "accueil.view", _("Consultation des séances d'aide numérique")
         # Search
         SEARCH_QUERY = "search.query", _("Recherche")
         SEARCH_RESULT_OPEN = "search.open", _("Ouverture d'un résultat de recherche")
