@@ -406,6 +406,7 @@ class TimelineEntry(models.Model):
         REQUEST_MESSAGE = "request_message", _("Demande : message")
         MAIL_ROUTED = "mail_routed", _("Courrier aiguillé")
         APPOINTMENT = "appointment", _("Rendez-vous")
+        HELP_SESSION = "help_session", _("Aide aux démarches en ligne")
 
     citizen = models.ForeignKey("grc.Citizen", on_delete=models.PROTECT, related_name="timeline_entries")
     file = models.ForeignKey(
