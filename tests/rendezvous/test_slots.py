@@ -1,0 +1,155 @@
+"""Free slots computed from the rules: opening slots, delays, holidays, absences, taken appointments, groups."""
+
+import datetime
+import zoneinfo
+
+import pytest
+
+from rendezvous.models import Absence, Participant, Rendezvous
+from rendezvous.slots import free_slots, slot_find
+from tests.factories import CitizenFactory, UserFactory
+from tests.rendezvous.factories import LieuFactory, MotifFactory, PlageFactory, RendezvousFactory
+
+pytestmark = pytest.mark.django_db
+
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+MONDAY = datetime.date(2027, 3, 1)  # a week without public holiday
+
+
+def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=PARIS)
+
+
+@pytest.fixture
+def setup():
+    agent = UserFactory(staff=True)
+    motif = MotifFactory(duration_minutes=30, min_booking_delay_minutes=60, max_booking_delay_days=7)
+    lieu = LieuFactory()
+    plage = PlageFactory(agent=agent, lieu=lieu, first_day=MONDAY, motifs=[motif])
+    return agent, motif, lieu, plage
+
+
+def test_a_week_of_mornings_gives_six_half_hours_a_day(setup, django_assert_max_num_queries):
+    agent, motif, lieu, plage = setup
+    with django_assert_max_num_queries(3):
+        slots = free_slots(motif=motif, now=at(MONDAY, 7))
+    # Monday to Friday 9:00–12:00 by 30 minutes; the next Monday 9:00 is past the 7-day maximum delay.
+    assert len(slots) == 5 * 6
+    assert slots[0].starts_at == at(MONDAY, 9)
+    assert slots[-1].starts_at == at(MONDAY + datetime.timedelta(days=4), 11, 30)
+    assert {s.agent_id for s in slots} == {agent.pk} and {s.lieu_id for s in slots} == {lieu.pk}
+    assert all(s.ends_at - s.starts_at == datetime.timedelta(minutes=30) for s in slots)
+
+
+def test_minimum_delay_hides_the_next_hour(setup):
+    _agent, motif, _lieu, _plage = setup
+    slots = free_slots(motif=motif, now=at(MONDAY, 9, 10), end=at(MONDAY, 23))
+    assert [s.starts_at for s in slots] == [at(MONDAY, 10, 30), at(MONDAY, 11), at(MONDAY, 11, 30)]
+
+
+def test_agents_are_not_held_to_the_delays_but_never_to_the_past(setup):
+    _agent, motif, _lieu, _plage = setup
+    slots = free_slots(motif=motif, now=at(MONDAY, 9, 10), end=at(MONDAY, 23), enforce_delays=False)
+    assert [s.starts_at for s in slots] == [
+        at(MONDAY, 9, 30),
+        at(MONDAY, 10),
+        at(MONDAY, 10, 30),
+        at(MONDAY, 11),
+        at(MONDAY, 11, 30),
+    ]
+
+
+def test_public_holiday_has_no_slot():
+    easter_monday = datetime.date(2027, 3, 29)
+    motif = MotifFactory(min_booking_delay_minutes=0, max_booking_delay_days=30)
+    PlageFactory(first_day=easter_monday, motifs=[motif])
+    slots = free_slots(motif=motif, now=at(easter_monday, 7), end=at(easter_monday + datetime.timedelta(days=1), 23))
+    assert {s.starts_at.astimezone(PARIS).date() for s in slots} == {easter_monday + datetime.timedelta(days=1)}
+
+
+def test_absence_and_appointments_take_their_slots(setup):
+    agent, motif, lieu, _plage = setup
+    Absence.objects.create(agent=agent, starts_at=at(MONDAY, 9), ends_at=at(MONDAY, 10, 15), title="Formation")
+    # An appointment of another motif of the same agent blocks too; a cancelled one does not.
+    other = MotifFactory(team=motif.team, duration_minutes=45)
+    RendezvousFactory(agent=agent, motif=other, lieu=lieu, starts_at=at(MONDAY, 11))
+    RendezvousFactory(
+        agent=agent, motif=motif, lieu=lieu, starts_at=at(MONDAY, 10, 30), status="annule", cancelled_at=at(MONDAY, 7)
+    )
+    slots = free_slots(motif=motif, now=at(MONDAY, 7), end=at(MONDAY, 23))
+    # 9:00–10:15 absent (9:00, 9:30, 10:00 gone), 11:00–11:45 taken (11:00, 11:30 gone).
+    assert [s.starts_at for s in slots] == [at(MONDAY, 10, 30)]
+
+
+def test_every_other_week_until_an_end_date():
+    motif = MotifFactory(min_booking_delay_minutes=0, max_booking_delay_days=60)
+    PlageFactory(
+        first_day=MONDAY,
+        until=MONDAY + datetime.timedelta(days=27),
+        weekdays=[2],
+        every_weeks=2,
+        start_time=datetime.time(14),
+        end_time=datetime.time(15),
+        motifs=[motif],
+    )
+    days = sorted({s.starts_at.astimezone(PARIS).date() for s in free_slots(motif=motif, now=at(MONDAY, 7))})
+    # Wednesdays of weeks 1 and 3 only; the plage ends before the fifth week.
+    assert days == [datetime.date(2027, 3, 3), datetime.date(2027, 3, 17)]
+
+
+def test_one_off_permanence_runs_only_while_its_lieu_is_available():
+    motif = MotifFactory(min_booking_delay_minutes=0, max_booking_delay_days=30)
+    lieu = LieuFactory(
+        kind="permanence",
+        available_from=MONDAY + datetime.timedelta(days=1),
+        available_until=MONDAY + datetime.timedelta(days=2),
+    )
+    PlageFactory(lieu=lieu, first_day=MONDAY, motifs=[motif])
+    days = sorted({s.starts_at.astimezone(PARIS).date() for s in free_slots(motif=motif, now=at(MONDAY, 7))})
+    assert days == [datetime.date(2027, 3, 2), datetime.date(2027, 3, 3)]
+
+
+def test_inactive_things_offer_nothing(setup):
+    agent, motif, lieu, plage = setup
+    lieu.is_active = False
+    lieu.save()
+    assert free_slots(motif=motif, now=at(MONDAY, 7)) == []
+    lieu.is_active = True
+    lieu.save()
+    agent.is_active = False
+    agent.save()
+    assert free_slots(motif=motif, now=at(MONDAY, 7)) == []
+
+
+def test_group_session_counts_its_places():
+    agent = UserFactory(staff=True)
+    motif = MotifFactory(capacity=3, duration_minutes=60, min_booking_delay_minutes=0)
+    lieu = LieuFactory()
+    PlageFactory(
+        agent=agent,
+        lieu=lieu,
+        first_day=MONDAY,
+        start_time=datetime.time(9),
+        end_time=datetime.time(10),
+        motifs=[motif],
+    )
+    session = RendezvousFactory(agent=agent, motif=motif, lieu=lieu, starts_at=at(MONDAY, 9))
+    for _ in range(2):
+        Participant.objects.create(rendezvous=session, citizen=CitizenFactory())
+    Participant.objects.create(rendezvous=session, citizen=CitizenFactory(), status=Participant.Status.ANNULE)
+    [slot] = slot_find(motif=motif, starts_at=at(MONDAY, 9), now=at(MONDAY, 7))
+    assert (slot.places_left, slot.rendezvous_id) == (1, session.pk)
+    Participant.objects.create(rendezvous=session, citizen=CitizenFactory())
+    assert slot_find(motif=motif, starts_at=at(MONDAY, 9), now=at(MONDAY, 7)) == []
+
+
+def test_two_agents_at_one_lieu_give_two_slots_at_the_same_time(setup):
+    _agent, motif, lieu, _plage = setup
+    PlageFactory(lieu=lieu, first_day=MONDAY, motifs=[motif])
+    slots = slot_find(motif=motif, starts_at=at(MONDAY, 9), now=at(MONDAY, 7))
+    assert len(slots) == 2 and len({s.agent_id for s in slots}) == 2
+    RendezvousFactory(agent_id=slots[0].agent_id, motif=motif, lieu=lieu, starts_at=at(MONDAY, 9))
+    assert [s.agent_id for s in slot_find(motif=motif, starts_at=at(MONDAY, 9), now=at(MONDAY, 7))] == [
+        slots[1].agent_id
+    ]
+    assert Rendezvous.objects.count() == 1
