@@ -359,6 +359,8 @@ class RetentionRule(models.Model):
         MAIL = "mail", _("Courriers entrants (après traitement)")
         ACCESS_ARCHIVE = "access_archive", _("Archives de droit d'accès (après leur constitution)")
         GDPR_REGISTER = "gdpr_register", _("Registre des demandes RGPD")
+        APPOINTMENT = "appointment", _("Rendez-vous (après leur date)")
+        APPOINTMENT_SMS = "appointment_sms", _("Texte des SMS de rendez-vous (après l'envoi)")
 
     purpose = models.CharField(_("finalité"), max_length=20, choices=Purpose.choices, unique=True)
     label = models.CharField(_("libellé"), max_length=200)

@@ -1,0 +1,56 @@
+"""Notices about appointments: e-mail (with an ``.ics``), SMS (provider chosen by settings), webhooks.
+
+The booking services call :func:`rdv_notify` when an appointment is created, changed or cancelled; the
+scheduler's reminder job (``rendezvous.tasks.rdv_reminders_send``) sends the reminders. Everything is sent
+by the worker after the transaction commits: a rolled-back booking notifies no one, a slow mail server or
+SMS provider never slows a page, and each message is logged (``MessageLog``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+
+from grc.scheduling import enqueue_on_commit
+
+from ..webhooks import payload, webhooks_dispatch
+from .jobs import rdv_notice_send
+
+EVENTS = ("created", "changed", "cancelled")
+
+_suppressed = threading.local()
+
+
+@contextlib.contextmanager
+def suppressed():
+    """No notice nor webhook is scheduled inside this block (demo seeding, bulk imports, benchmarks)."""
+    previous = getattr(_suppressed, "on", False)
+    _suppressed.on = True
+    try:
+        yield
+    finally:
+        _suppressed.on = previous
+
+
+def rdv_notify(*, rendezvous, event: str, participant=None) -> None:
+    """Schedule, for after the commit, the notice of ``event`` (created | changed | cancelled) to the
+    appointment's participants — or to ``participant`` only (one person joining or leaving a group
+    session) — and the webhooks of the motif's team.
+
+    The webhook body is taken now, so it describes the appointment as this event left it."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown appointment event {event!r}")
+    if getattr(_suppressed, "on", False):
+        return
+    rendezvous_id = rendezvous.pk
+    participant_id = participant.pk if participant is not None else None
+    what = f"rendez-vous {rendezvous_id} {event}"
+    enqueue_on_commit(rdv_notice_send, rendezvous_id, event, participant_id, what=what, on_failure=_nothing)
+    body = json.dumps(payload(rendezvous=rendezvous, event=event), ensure_ascii=False)
+    team_id = rendezvous.motif.team_id
+    enqueue_on_commit(webhooks_dispatch, body, team_id, rendezvous_id, what=what, on_failure=_nothing)
+
+
+def _nothing() -> None:
+    """A notice the queue refused is not retried: the appointment stands, the message log shows no row."""
