@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from bench.mail_scans import (
+    CONTENT_TYPES,
     EVAL_CORPUS,
     CorpusError,
     char_error_rate,
@@ -31,6 +33,7 @@ from bench.mail_scans import (
     render_scan,
     scan_format,
 )
+from grc import uploads
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN_CORPUS = ROOT / "mail" / "corpus" / "train"
@@ -175,6 +178,13 @@ def _dark_share(image: Image.Image) -> float:
     return sum(histogram[:128]) / sum(histogram)
 
 
+def _mailroom_accepts(data: bytes, fmt: str) -> int:
+    """The scan passes the mailroom's upload gate as the benchmark posts it; its page count."""
+    checked = uploads.check(SimpleUploadedFile(f"scan.{fmt}", data), uploads.scan_policy())
+    assert checked.content_type == CONTENT_TYPES[fmt]
+    return checked.page_count
+
+
 @pytest.mark.parametrize("fmt", ["png", "jpeg"])
 def test_an_image_scan_is_an_a4_page_with_ink_on_it(short_letter, fmt):
     (data,) = render_scan(short_letter.text, seed=3, fmt=fmt)
@@ -185,6 +195,7 @@ def test_an_image_scan_is_an_a4_page_with_ink_on_it(short_letter, fmt):
         assert image.height / image.width == pytest.approx(11.69 / 8.27, rel=0.01)
         assert image.width >= 8 * 200  # at least 200 dpi
         assert 0.001 < _dark_share(image) < 0.2  # text, not a blank or black page
+    assert _mailroom_accepts(data, fmt) == 1
 
 
 def test_a_pdf_scan_has_one_page_per_sheet(letters, short_letter):
@@ -198,6 +209,7 @@ def test_a_pdf_scan_has_one_page_per_sheet(letters, short_letter):
     assert scan_format(data) == "pdf"
     assert choose_format(seed=seed, pages=2) == "pdf"
     assert len(pdfium.PdfDocument(data)) == 2
+    assert _mailroom_accepts(data, "pdf") == 2
 
 
 def test_renders_are_reproducible_and_vary_with_the_seed(short_letter):
