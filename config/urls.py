@@ -30,6 +30,7 @@ urlpatterns = [
     path("backoffice/", include("backoffice.urls")),
     path("compte/", include("portal.accounts.urls")),
     path("mon-espace/", include("portal.espace.urls")),
+    path("rendez-vous/", include("portal.rendezvous.urls")),
     # One login page for everyone (axes lockout, then the staff second factor): the admins'
     # own login forms send there.
     path("cms/login/", login_not_required(RedirectView.as_view(pattern_name="login", query_string=True))),

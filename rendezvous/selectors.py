@@ -26,10 +26,9 @@ from .services.agents import invitation_token_hash
 from .slots import Slot, free_slots
 
 
-def _open_plages(motif_ref="pk"):
-    return PlageOuverture.objects.filter(
-        motifs=OuterRef(motif_ref), is_active=True, lieu__is_active=True, agent__is_active=True
-    )
+def _open_plages(**filters):
+    """Active opening slots of an active agent at an active lieu (for ``Exists`` subqueries)."""
+    return PlageOuverture.objects.filter(is_active=True, lieu__is_active=True, agent__is_active=True, **filters)
 
 
 # --- reference data (public: no access log) -----------------------------------------------------------------
@@ -41,7 +40,7 @@ def motifs_bookable_online() -> QuerySet[Motif]:
         Motif.objects.filter(
             is_active=True, bookable_by__in=[Motif.BookableBy.CITOYENS, Motif.BookableBy.TOUS], team__is_active=True
         )
-        .filter(Exists(_open_plages()))
+        .filter(Exists(_open_plages(motifs=OuterRef("pk"))))
         .select_related("team")
         .order_by("category", "name")
     )
@@ -78,7 +77,7 @@ def lieux_for_motif(*, motif: Motif, origin=None, now: datetime.datetime | None 
     """
     lieux = list(
         Lieu.objects.filter(is_active=True)
-        .filter(Exists(_open_plages().filter(lieu=OuterRef("pk"), motifs=motif)))
+        .filter(Exists(_open_plages(lieu=OuterRef("pk"), motifs=motif)))
         .order_by("name")
     )
     slots = free_slots(motif=motif, now=now, lieu_ids=[lieu.pk for lieu in lieux])
@@ -105,7 +104,7 @@ def lieu_for_motif_get(*, motif: Motif, pk) -> Lieu | None:
     """A lieu where ``motif`` has an active opening slot, by id, or ``None``."""
     return (
         Lieu.objects.filter(pk=pk, is_active=True)
-        .filter(Exists(_open_plages().filter(lieu=OuterRef("pk"), motifs=motif)))
+        .filter(Exists(_open_plages(lieu=OuterRef("pk"), motifs=motif)))
         .first()
     )
 

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from grc import converters  # noqa: F401  (registers <id:…>)
+from portal.rendezvous import views as rdv_views
 
 from . import views
 
@@ -18,7 +19,7 @@ urlpatterns = [
     path("demandes/<str:code>/accuse-reception.pdf", views.acknowledgement, name="request_acknowledgement"),
     path("pieces/<id:pk>/", views.attachment_download, name="attachment_download"),
     path("documents/", views.documents, name="documents"),
-    path("rendez-vous/", views.appointments, name="appointments"),
+    path("rendez-vous/", rdv_views.my_appointments, name="appointments"),
     path("mes-donnees/", views.data, name="data"),
     path("mes-donnees/mes-donnees.json", views.data_json, name="data_json"),
     path("mes-donnees/mes-donnees.pdf", views.data_pdf, name="data_pdf"),

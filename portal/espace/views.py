@@ -192,12 +192,6 @@ def documents(request):
 
 
 @citizen_only
-def appointments(request):
-    """Appointments do not exist in the system yet: say so."""
-    return _render(request, "espace/appointments.html")
-
-
-@citizen_only
 def data(request):
     return _render(request, "espace/data.html", {"citizen": getattr(request.user, "citizen", None)})
 
