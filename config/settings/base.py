@@ -216,7 +216,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 # Front-end libraries come from npm at build time (`make install` runs `npm ci`), never a CDN.
-STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist")]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),  # the observatory's charts
+]
 MEDIA_URL = "/media/"
 # One POST carries at most this many files (a mailroom batch, say); beyond it Django answers 400 and
 # templates/400.html says so in French. Each file is then checked against its own size limit.
@@ -355,6 +359,8 @@ SCHEDULED_JOBS = {
     "apply_retention": {"task": "privacy.tasks.apply_retention", "daily": "03:00"},
     "detect_duplicates": {"command": "detect_duplicates", "args": ["--no-progress"], "daily": "01:00"},
     "recover_stalled_mail": {"task": "mail.tasks.recover_stalled_mail", "every_minutes": 10},
+    # The observatory's summary tables: open months recomputed, closed months frozen (docs/observatoire.md).
+    "observatoire_refresh": {"task": "observatoire.tasks.refresh_observatory", "daily": "05:15"},
     # Housekeeping: expired sessions (who was logged in, second-factor state) and finished task
     # results (one per indexing, OCR or e-mail job) are not kept beyond their use.
     "clear_sessions": {"command": "clearsessions", "daily": "04:30"},
