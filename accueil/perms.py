@@ -1,0 +1,76 @@
+"""Permission rules of digital-help sessions (accueil numérique social).
+
+Who records a session, and where:
+
+- **agents of a CDAS or an antenne**: staff holding a *current* membership as social worker, instructor
+  or team manager in a team whose site is a CDAS or an antenne record sessions *at that site*;
+- **functional admins** (current membership) and superusers record at every CDAS and antenne (they
+  set up the service and correct mistakes).
+
+Mailroom agents and the DPO record none: they do not receive the public.
+
+Who reads a session linked to a citizen (its detail: procedures, outcome, orientation):
+
+- the agent who recorded it, while their account is active;
+- staff holding a current membership (same roles) in a team of the session's site: the CDAS's
+  colleagues who may take over the next visit;
+- functional admins and superusers.
+
+Nobody else sees the sessions themselves (404). Social workers who may read the citizen's social file
+see the timeline entry ("Aide aux démarches en ligne — niveau, CDAS") under the timeline's own rules.
+Anonymous sessions hold no personal data; the observatory reads only aggregates.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from grc.models import Membership, Site, Team
+from grc.perms import current_memberships, current_roles, is_agent
+
+RECORDING_ROLES = frozenset({Membership.Role.SOCIAL_WORKER, Membership.Role.INSTRUCTOR, Membership.Role.TEAM_MANAGER})
+RECEIVING_SITE_KINDS = (Site.Kind.CDAS, Site.Kind.ANTENNE)
+
+
+def is_help_admin(user) -> bool:
+    """A functional admin (current membership) or a superuser: records and reads at every CDAS and antenne."""
+    if not is_agent(user):
+        return False
+    return user.is_superuser or Membership.Role.FUNCTIONAL_ADMIN in current_roles(user)
+
+
+def _site_ids(user):
+    """A subquery of the sites of the teams where ``user`` holds a recording role today."""
+    team_ids = {team_id for team_id, role in current_memberships(user) if role in RECORDING_ROLES}
+    return Team.objects.filter(pk__in=team_ids).exclude(site=None).values("site_id")
+
+
+def recording_sites_q(user) -> Q:
+    """The sites where ``user`` records sessions, as a filter on ``grc.Site`` (rules above)."""
+    if not is_agent(user):
+        return Q(pk__in=[])
+    receiving = Q(kind__in=RECEIVING_SITE_KINDS)
+    if is_help_admin(user):
+        return receiving
+    return receiving & Q(pk__in=_site_ids(user))
+
+
+def can_record_help_sessions(user) -> bool:
+    """``user`` records sessions somewhere (the form and the home card are shown; otherwise 404)."""
+    return Site.objects.filter(recording_sites_q(user)).exists()
+
+
+def can_record_at(user, site) -> bool:
+    """``user`` records a session at ``site`` (rules above)."""
+    if site is None:
+        return False
+    return Site.objects.filter(recording_sites_q(user), pk=site.pk).exists()
+
+
+def visible_help_sessions_q(user) -> Q:
+    """The sessions ``user`` may read, as a filter on ``HelpSession`` (rules above)."""
+    if not is_agent(user):
+        return Q(pk__in=[])
+    if is_help_admin(user):
+        return Q()
+    return Q(agent=user) | Q(site_id__in=_site_ids(user))
