@@ -66,7 +66,16 @@ class Lieu(models.Model):
     address = models.CharField(_("adresse"), max_length=255, blank=True)
     postcode = models.CharField(_("code postal"), max_length=5, blank=True)
     city = models.CharField(_("commune"), max_length=150, blank=True)
-    # The commune FK (grc.Commune, to_field code) is added by migration 0002 once the territory reference lands.
+    commune = models.ForeignKey(
+        "grc.Commune",
+        verbose_name=_("commune (INSEE)"),
+        to_field="code",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lieux",
+        help_text=_("Sans latitude ni longitude, le lieu est placé au centre de sa commune pour les distances."),
+    )
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)

@@ -60,13 +60,10 @@ class LieuChoice:
 
 
 def lieu_origin(lieu: Lieu):
-    """Where ``lieu`` is, for distances: its own coordinates, else its commune's (by postcode and town)."""
+    """Where ``lieu`` is, for distances: its own coordinates, else its commune's centre (``None``: unknown)."""
     if lieu.latitude is not None and lieu.longitude is not None:
         return (lieu.latitude, lieu.longitude)
-    commune = getattr(lieu, "commune", None)
-    if commune is None and lieu.postcode:
-        commune = commune_for_postcode(postcode=lieu.postcode, city=lieu.city)
-    return commune
+    return lieu.commune if lieu.commune_id else None
 
 
 def lieux_for_motif(*, motif: Motif, origin=None, now: datetime.datetime | None = None) -> list[LieuChoice]:
@@ -76,7 +73,8 @@ def lieux_for_motif(*, motif: Motif, origin=None, now: datetime.datetime | None 
     One computation of the free slots for every lieu at once (``rendezvous.slots.free_slots``).
     """
     lieux = list(
-        Lieu.objects.filter(is_active=True)
+        Lieu.objects.select_related("commune")
+        .filter(is_active=True)
         .filter(Exists(_open_plages(lieu=OuterRef("pk"), motifs=motif)))
         .order_by("name")
     )

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from grc.audit.models import AccessLog
 from grc.models import Commune
+from rendezvous import selectors
 from rendezvous.models import Participant, Rendezvous
 from rendezvous.slots import free_slots
 from tests.factories import AddressFactory, CitizenFactory, UserFactory, verify_otp
@@ -214,3 +215,15 @@ def test_mes_rendez_vous_query_count_does_not_grow(client, world, django_assert_
     with django_assert_max_num_queries(10):
         response = client.get(reverse("espace:appointments"))
     assert response.content.decode().count("Déplacer") == 3
+
+
+def test_a_lieu_without_coordinates_is_placed_at_its_commune(world):
+    fougeres = Commune.objects.update_or_create(
+        code="35115", defaults={"name": "Fougères", "postcodes": ["35300"], "latitude": 48.3525, "longitude": -1.1986}
+    )[0]
+    lieu = LieuFactory(name="Antenne de Fougères", commune=fougeres, latitude=None, longitude=None)
+    PlageFactory(lieu=lieu, first_day=timezone.localdate(), weekdays=list(range(7)), motifs=[world["motif"]])
+    rennes = Commune.objects.get(code="35238")
+    choices = selectors.lieux_for_motif(motif=world["motif"], origin=rennes)
+    assert [c.lieu.name for c in choices] == ["CDAS du Blosne", "Antenne de Fougères", "CDAS de Saint-Malo"]
+    assert 40 < choices[1].distance_km < 50
