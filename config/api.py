@@ -16,6 +16,7 @@ import demandes.api
 import dossier_unique.api
 import grc.api
 import mail.api
+import rendezvous.api
 import search.api
 from grc.api_auth import AUTHENTICATION_REQUIRED, ServiceTokenAuth, StaffSessionAuth, schema_reader
 from grc.api_errors import ERROR_SHAPES
@@ -81,4 +82,5 @@ api.add_router("", grc.api.router)
 api.add_router("", dossier_unique.api.router)
 api.add_router("", demandes.api.router)
 api.add_router("", mail.api.router)
+api.add_router("", rendezvous.api.router)
 api.add_router("", search.api.router)

@@ -119,7 +119,7 @@ class MemoryBackend:
 
 
 class BrevoBackend:
-    """Brevo transactional SMS (``POST /transactionalSMS/send``) through the ``brevo-python`` client."""
+    """Brevo transactional SMS (``POST /v3/transactionalSMS/sms``) through the ``brevo-python`` client."""
 
     def __init__(self):
         self.client = Brevo(

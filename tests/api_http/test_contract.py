@@ -24,6 +24,7 @@ from tests.api_http.conftest import (
 )
 from tests.dossier_unique.factories import PDF_BYTES
 from tests.mail import letters
+from tests.rendezvous import api_contract
 
 PREFIX = "/api/v1"
 
@@ -47,6 +48,7 @@ CONTRACT = {
     ("POST", "/mail"),
     ("GET", "/mail/{item_id}"),
     ("GET", "/search"),
+    *api_contract.OPERATIONS,
 }
 
 live = pytest.mark.django_db(transaction=True, available_apps=FLUSHABLE_APPS)
@@ -157,6 +159,7 @@ def walk_every_operation(client: httpx.Client, world) -> Walk:
 
     hits = call("GET", "/search", 200, params={"q": "Le Goff"}).json()
     assert ("citizen", citizen.pk) in {(hit["type"], hit["id"]) for hit in hits["results"]}
+    api_contract.walk_appointments(call, world)
     return call
 
 
@@ -230,6 +233,7 @@ def test_every_operation_refuses_the_anonymous(live_server, world):
                 tracking_code=world.request.tracking_code,
                 team_id=world.team.pk,
                 item_id=1,
+                rendezvous_id=1,
             )
             response = client.request(method, url, json={} if method != "GET" else None)
             assert response.status_code == 401, (method, url, response.status_code)
