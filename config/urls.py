@@ -12,6 +12,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from backoffice.auth import views as auth_views
 from config.api import api
+from rendezvous.feeds import agent_feed
 
 
 def _not_offered(request):
@@ -30,6 +31,8 @@ urlpatterns = [
     path("backoffice/", include("backoffice.urls")),
     path("compte/", include("portal.accounts.urls")),
     path("mon-espace/", include("portal.espace.urls")),
+    # An agent's private webcal feed: the token in the URL is the credential (calendar apps send no session).
+    path("agenda/<str:token>.ics", agent_feed, name="rendezvous_agent_feed"),
     path("rendez-vous/", include("portal.rendezvous.urls")),
     # One login page for everyone (axes lockout, then the staff second factor): the admins'
     # own login forms send there.
