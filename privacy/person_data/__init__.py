@@ -35,6 +35,8 @@ WITHHELD_RULES = [
     "Les notes, documents et courriers signalés par leur auteur ou par le délégué à la protection des données "
     "comme contenant des informations sur d'autres personnes (tiers) ne sont pas communiqués.",
     "Les commentaires des étapes internes de vos demandes ne sont pas communiqués.",
+    "Les comptes rendus de vos rendez-vous rédigés par les professionnels (ce qui a été fait) ne figurent pas "
+    "dans ce téléchargement : demandez-les au délégué à la protection des données (droit d'accès).",
     "Les noms des agents qui ont consulté vos données ne sont pas communiqués : leur équipe et leur fonction "
     "le sont (sauf décision contraire du délégué à la protection des données).",
 ]
