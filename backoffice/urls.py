@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("backoffice.files.urls")),
     path("", include("backoffice.requests.urls")),
     path("", include("backoffice.mail.urls")),
+    path("", include("backoffice.rendezvous.urls")),
     path("", include("backoffice.search.urls")),
     path("", include("backoffice.dpo.urls")),
     path("", include("backoffice.privacy.urls")),

@@ -390,3 +390,14 @@ RENDEZVOUS_WEBHOOK_MAX_ATTEMPTS = env.int("RENDEZVOUS_WEBHOOK_MAX_ATTEMPTS", def
 RENDEZVOUS_FEED_DAYS = env.int("RENDEZVOUS_FEED_DAYS", default=180)
 RENDEZVOUS_ICS_DOMAIN = env.str("RENDEZVOUS_ICS_DOMAIN", default="")
 SCHEDULED_JOBS["appointment_reminders"] = {"task": "rendezvous.tasks.rdv_reminders_send", "every_minutes": 10}
+# Invitations to book that expired unused: the agent is told (timeline entry for the team, e-mail).
+SCHEDULED_JOBS["appointment_invitation_followups"] = {
+    "command": "rdv_invitation_followups",
+    "args": ["--no-progress"],
+    "every_minutes": 30,
+}
+# Agents' calendar imports (ICS): size, events, occurrences expanded over the window (days ahead).
+RENDEZVOUS_ICS_MAX_BYTES = env.int("RENDEZVOUS_ICS_MAX_BYTES", default=1024 * 1024)
+RENDEZVOUS_ICS_MAX_EVENTS = env.int("RENDEZVOUS_ICS_MAX_EVENTS", default=2000)
+RENDEZVOUS_ICS_MAX_OCCURRENCES = env.int("RENDEZVOUS_ICS_MAX_OCCURRENCES", default=5000)
+RENDEZVOUS_ICS_WINDOW_DAYS = env.int("RENDEZVOUS_ICS_WINDOW_DAYS", default=365)

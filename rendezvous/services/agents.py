@@ -280,9 +280,9 @@ def invitation_revoke(*, invitation: Invitation, actor, now=None) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.used_at is not None:
         raise ValidationError(_("Cette invitation a déjà servi à prendre un rendez-vous."))
-    if invitation.expires_at > now:
-        invitation.expires_at = now
-    invitation.followed_up_at = invitation.followed_up_at or now
+    invitation.expires_at = min(invitation.expires_at, now)
+    # Followed up at its end: no follow-up job for it, and the list tells it from one left unanswered.
+    invitation.followed_up_at = invitation.followed_up_at or invitation.expires_at
     save_tracked(invitation, actor, reason=_("Invitation retirée"))
     return invitation
 
@@ -308,12 +308,13 @@ def _follow_up_mail(invitation: Invitation) -> None:
         logger.error("invitation %s: follow-up e-mail not sent (%s)", invitation.pk, type(error).__name__)
 
 
-def invitations_follow_up(*, now=None, progress: Callable[[int], None] | None = None) -> int:
+def invitations_follow_up(*, now=None, progress: Callable[[int, int], None] | None = None) -> int:
     """Create the follow-up of every invitation that expired without a booking (the scheduled job).
 
     For each: ``followed_up_at`` set, a timeline entry for the motif's team ("sans rendez-vous, à relancer"),
     and an e-mail to the agent who sent it after the commit. One short transaction per invitation, rows
-    locked with SKIP LOCKED: two runs at once never follow one up twice. ``progress(n)`` is called after each.
+    locked with SKIP LOCKED: two runs at once never follow one up twice. ``progress(done, total)`` is called
+    after each.
     Returns how many were followed up.
     """
     now = now or timezone.now()
@@ -321,7 +322,8 @@ def invitations_follow_up(*, now=None, progress: Callable[[int], None] | None = 
         expires_at__lte=now, used_at__isnull=True, rendezvous__isnull=True, followed_up_at__isnull=True
     )
     done = 0
-    for pk in list(due.order_by("expires_at", "pk").values_list("pk", flat=True)):
+    ids = list(due.order_by("expires_at", "pk").values_list("pk", flat=True))
+    for pk in ids:
         with transaction.atomic():
             invitation = (
                 due.select_for_update(skip_locked=True, of=("self",))
@@ -340,7 +342,7 @@ def invitations_follow_up(*, now=None, progress: Callable[[int], None] | None = 
             transaction.on_commit(lambda invitation=invitation: _follow_up_mail(invitation))
         done += 1
         if progress is not None:
-            progress(done)
+            progress(done, len(ids))
     return done
 
 
