@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from grc.audit.models import AccessLog
 from grc.models import ContactPoint, Membership, Team
-from rendezvous.models import Absence, Invitation, Motif, Participant, Rendezvous
+from rendezvous.models import Absence, Invitation, Lieu, Motif, Participant, Rendezvous
 from tests.factories import CitizenFactory, MembershipFactory, TeamFactory, UserFactory, verify_otp
 from tests.rendezvous.agents_setup import appointment, at, desk, open_day
 
@@ -254,3 +254,36 @@ def test_a_team_manager_manages_a_team_members_absences_but_a_colleague_does_not
     assert client.get(url).status_code == 404
     verify_otp(client, manager)
     assert client.get(url).status_code == 200
+
+
+# --- the functional admin's screens (Wagtail snippets) --------------------------------------------------------
+
+
+def test_functional_admin_edits_lieux_and_plages_and_bad_opening_hours_are_refused(admin_client):
+    d = desk()
+    assert admin_client.get(reverse("wagtailsnippets_rendezvous_lieu:list")).status_code == 200
+    lieu = {"name": "Permanence de Janzé", "kind": "permanence", "opening_hours": "le mardi matin", "is_active": "on"}
+    refused = admin_client.post(reverse("wagtailsnippets_rendezvous_lieu:add"), lieu)
+    assert refused.status_code == 200 and "format OpenStreetMap" in _text(refused)
+    assert not Lieu.objects.filter(name="Permanence de Janzé").exists()
+    lieu["opening_hours"] = "Tu 09:00-12:00; PH off"
+    assert admin_client.post(reverse("wagtailsnippets_rendezvous_lieu:add"), lieu).status_code == 302
+    created = Lieu.objects.get(name="Permanence de Janzé")
+    assert created.history.count() == 1
+    plage = {
+        "title": "Permanence du mardi",
+        "agent": d.agent.pk,
+        "lieu": created.pk,
+        "motifs": [d.motif.pk],
+        "weekdays": "1",
+        "start_time": "12:00",
+        "end_time": "09:00",
+        "first_day": "2027-01-05",
+        "every_weeks": "1",
+        "is_active": "on",
+    }
+    backwards = admin_client.post(reverse("wagtailsnippets_rendezvous_plageouverture:add"), plage)
+    assert backwards.status_code == 200
+    plage.update(start_time="09:00", end_time="12:00")
+    assert admin_client.post(reverse("wagtailsnippets_rendezvous_plageouverture:add"), plage).status_code == 302
+    assert list(created.plages.values_list("weekdays", flat=True)) == [[1]]
