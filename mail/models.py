@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from dossier_unique.documents import document_storage
+from grc.models import Team
 
 
 class MailType(models.Model):
@@ -25,6 +26,15 @@ class MailType(models.Model):
 
     name = models.CharField(_("nom"), max_length=150, unique=True)
     code = models.SlugField(_("code"), max_length=50, unique=True)
+    # The programme a letter of this type leads to: within it, the team is the one of the citizen's CDAS
+    # sector (mail.suggest.territory), or the programme's single team when it is Département-wide.
+    programme = models.CharField(
+        _("programme"),
+        max_length=20,
+        choices=Team.Kind.choices,
+        blank=True,
+        help_text=_("Le type d'équipe qui traite ces courriers ; l'équipe vient ensuite du secteur de l'usager."),
+    )
     default_team = models.ForeignKey(
         "grc.Team",
         verbose_name=_("équipe par défaut"),
@@ -224,6 +234,8 @@ class MailItem(models.Model):
             models.Index(fields=["status", "received_at"], name="mail_status_received"),
             models.Index(fields=["team", "status", "due_date"], name="mail_team_queue"),
             models.Index(F("citizen"), F("received_at").desc(), name="mail_citizen_received"),
+            # The classifier counts the decisions made since its last training (retrain every N).
+            models.Index(fields=["qualified_at"], name="mail_qualified_at"),
         ]
 
     def __str__(self):
@@ -292,3 +304,77 @@ class MailEvent(models.Model):
 
     def __str__(self):
         return f"{self.item_id} {self.kind}"
+
+
+def mail_model_path(instance, filename):
+    return f"mail/classifier/v{instance.version}-{instance.sha256[:16]}.joblib"
+
+
+class MailModel(models.Model):
+    """One trained version of the mail classifier (``mail.classifier``): its figures and its artefact.
+
+    The artefact (a joblib file in the private storage) is loaded only if its SHA-256 matches
+    ``sha256`` and it was written by the same scikit-learn version: unpickling runs code, so only
+    files this application wrote are ever loaded. ``threshold`` is the calibrated confidence below
+    which no type or team is preselected (abstention); ``sure_threshold`` the one from which a
+    suggestion is said "sûr".
+    """
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    trained_at = models.DateTimeField(_("entraîné le"))
+    examples = models.JSONField(_("exemples par type"), default=dict)
+    corpus_examples = models.PositiveIntegerField(_("exemples du corpus de départ"), default=0)
+    decision_examples = models.PositiveIntegerField(_("décisions des agents"), default=0)
+    evaluation = models.JSONField(_("évaluation (validation croisée)"), default=dict)
+    threshold = models.FloatField(_("seuil d'abstention"))
+    sure_threshold = models.FloatField(_("seuil « sûr »"))
+    artefact = models.FileField(storage=document_storage, upload_to=mail_model_path, max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField(default=0)
+    sklearn_version = models.CharField(max_length=20)
+    duration_s = models.FloatField(_("durée de l'entraînement (s)"), default=0)
+
+    class Meta:
+        verbose_name = _("modèle d'aiguillage du courrier")
+        verbose_name_plural = _("modèles d'aiguillage du courrier")
+        ordering = ["-version"]
+
+    def __str__(self):
+        return f"v{self.version}"
+
+
+class MailModelTraining(models.Model):
+    """A training of the classifier asked for (by the functional admin, the schedule, or after N decisions),
+    run by the worker; its progress is what the model page shows while it runs."""
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", _("Demandé par l'administrateur fonctionnel")
+        SCHEDULED = "scheduled", _("Planifié")
+        VOLUME = "volume", _("Nouvelles qualifications")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En attente")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminé")
+        FAILED = "failed", _("En échec")
+
+    requested_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    trigger = models.CharField(_("origine"), max_length=10, choices=Trigger.choices)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
+    step = models.CharField(_("étape"), max_length=150, blank=True)
+    error = models.CharField(_("erreur"), max_length=255, blank=True)
+    model = models.ForeignKey(MailModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="trainings")
+
+    class Meta:
+        verbose_name = _("entraînement du modèle d'aiguillage")
+        verbose_name_plural = _("entraînements du modèle d'aiguillage")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self):
+        return f"{self.requested_at:%d/%m/%Y %H:%M} {self.status}"

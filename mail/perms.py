@@ -72,3 +72,13 @@ def can_work_team_queue(user, team) -> bool:
 def can_open_team_queues(user) -> bool:
     """See the "team queues" entry of the navigation: a current membership in any team (any role)."""
     return bool(current_team_ids(user))
+
+
+def can_manage_mail_classifier(user) -> bool:
+    """See the mail classifier's page (version, training date, examples, figures) and retrain it now.
+
+    Rules: active staff with a current functional-admin membership, or superusers.
+    """
+    if not is_agent(user):
+        return False
+    return user.is_superuser or Membership.Role.FUNCTIONAL_ADMIN in current_roles(user)

@@ -34,6 +34,7 @@ from grc.models import Membership
 from grc.perms import membership_current_q
 
 from .ack import acknowledgement_available, acknowledgement_pdf
+from .classifier.services import mail_model_retrain_if_due
 from .intake import BatchLine, ReceiveResult, format_registration_number, scan_name, validate_scan
 from .models import MailBatch, MailDuplicateUpload, MailEvent, MailItem, RegistrationCounter, mail_original_path
 from .perms import can_receive_mail
@@ -274,6 +275,9 @@ def mail_qualify(
     if request is not None:
         comment += f" — {request.tracking_code}"
     _event(locked, kind=MailEvent.Kind.QUALIFIED, actor=actor, team=team, comment=comment)
+    # Every MAIL_CLASSIFIER_RETRAIN_EVERY decisions the classifier learns them (after commit: the worker
+    # must see this one; a failure to ask must not undo the agent's decision).
+    transaction.on_commit(mail_model_retrain_if_due, robust=True)
     return _refresh(item, locked)
 
 

@@ -15,6 +15,8 @@ urlpatterns = [
     path("courrier/<id:pk>/traiter/", views.mail_done, name="mail_done"),
     path("courrier/<id:pk>/transferer/", views.mail_forward, name="mail_forward"),
     path("courrier/<id:pk>/accuse-reception/", views.mail_acknowledgement, name="mail_acknowledgement"),
+    path("courrier/modele/", views.mail_model, name="mail_model"),
+    path("courrier/modele/reentrainer/", views.mail_model_retrain, name="mail_model_retrain"),
     path("bannettes/", views.mail_team_queues, name="mail_team_queues"),
     path("bannettes/<id:team_pk>/", views.mail_team_queue, name="mail_team_queue"),
 ]

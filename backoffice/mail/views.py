@@ -13,7 +13,7 @@ import io
 
 import pypdfium2 as pdfium
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -30,7 +30,9 @@ from grc.forms import add_service_error
 from grc.selectors.citizens import citizen_get, citizens_search
 from mail import queues, services
 from mail.ack import acknowledgement_available
-from mail.models import MailItem
+from mail.classifier.selectors import mail_model_overview
+from mail.classifier.services import mail_model_training_request
+from mail.models import MailItem, MailModelTraining
 from mail.perms import can_receive_mail, can_work_team_queue
 from mail.selectors import mail_get, mail_items_for, mail_scan_open, mail_suggested_citizens
 
@@ -180,11 +182,14 @@ def _initial(item: MailItem, suggested: list[dict]) -> dict:
             "tracking_code": item.request.tracking_code if item.request_id else "",
         }
     initial = {}
+    # Below the model's calibrated confidence the type and team are hints only, never preselected
+    # (suggestions stored before abstention existed have no "preselect": theirs were preselected).
+    preselect = s.get("preselect") or {"mail_type": True, "team": True}
     if suggested:
         initial["citizen"] = suggested[0]["id"]
-    if s.get("mail_type"):
+    if s.get("mail_type") and preselect.get("mail_type"):
         initial["mail_type"] = s["mail_type"][0]["id"]
-    if s.get("team"):
+    if s.get("team") and preselect.get("team"):
         initial["team"] = s["team"][0]["id"]
     if s.get("due_date"):
         initial["due_date"] = s["due_date"]
@@ -264,6 +269,7 @@ def mail_qualify(request, pk):
         "searched": searched,
         "search_count": len(search_hits),
         "suggestions": item.suggestions or {},
+        "preselect": (item.suggestions or {}).get("preselect") or {"mail_type": True, "team": True},
         "pages": range(1, max(item.page_count, 1) + 1),
         "next_item": _next_item(request.user, item),
     }
@@ -462,3 +468,29 @@ def mail_team_queue(request, team_pk):
             "teams": queues.team_queue_teams(request.user),
         },
     )
+
+
+# --- the classifier (functional admins) -------------------------------------------------------------
+
+
+def mail_model(request):
+    """The mail classifier: version, training date, examples per type, cross-validated figures, and the
+    training in progress (the page refreshes itself while one waits or runs)."""
+    return render(request, "backoffice/mail/model.html", mail_model_overview(user=request.user))
+
+
+@require_POST
+def mail_model_retrain(request):
+    """"Réentraîner maintenant": a training queued for the worker; the page shows its progress."""
+    try:
+        mail_model_training_request(trigger=MailModelTraining.Trigger.MANUAL, actor=request.user)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Entraînement demandé : il apparaît ci-dessous en attente puis en cours, et cette page se met à jour."),
+        )
+    return redirect("backoffice:mail_model")

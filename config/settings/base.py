@@ -338,6 +338,13 @@ MAIL_OCR_LANG = env.str("MAIL_OCR_LANG", default="fra")
 TESSERACT_CMD = env.str("TESSERACT_CMD", default="")
 MAIL_OCR_LEASE_SECONDS = env.int("MAIL_OCR_LEASE_SECONDS", default=600)
 MAIL_OCR_MAX_ATTEMPTS = env.int("MAIL_OCR_MAX_ATTEMPTS", default=3)
+# The learned mail classifier (mail.classifier, docs/mail-routing.md): retrained after this many new
+# qualifications (and daily); trained on at most this many recent decisions; its abstention threshold
+# keeps the cross-validated confidently-wrong share at or under this target.
+MAIL_CLASSIFIER_RETRAIN_EVERY = env.int("MAIL_CLASSIFIER_RETRAIN_EVERY", default=200)
+MAIL_CLASSIFIER_MAX_DECISIONS = env.int("MAIL_CLASSIFIER_MAX_DECISIONS", default=50_000)
+MAIL_CLASSIFIER_TARGET_WRONG = env.float("MAIL_CLASSIFIER_TARGET_WRONG", default=0.03)
+MAIL_CLASSIFIER_TRAINING_LEASE_SECONDS = env.int("MAIL_CLASSIFIER_TRAINING_LEASE_SECONDS", default=3600)
 
 # --- DPO console, access-log retention and the scheduler (issue 7, audit area) ---
 # No purge may cut rows younger than this: kept by the database itself (written by `migrate`, as the
@@ -359,6 +366,7 @@ SCHEDULED_JOBS = {
     "apply_retention": {"task": "privacy.tasks.apply_retention", "daily": "03:00"},
     "detect_duplicates": {"command": "detect_duplicates", "args": ["--no-progress"], "daily": "01:00"},
     "recover_stalled_mail": {"task": "mail.tasks.recover_stalled_mail", "every_minutes": 10},
+    "retrain_mail_classifier": {"task": "mail.classifier.tasks.retrain_mail_classifier", "daily": "02:30"},
     # The observatory's summary tables: open months recomputed, closed months frozen (docs/observatoire.md).
     "observatoire_refresh": {"task": "observatoire.tasks.refresh_observatory", "daily": "05:15"},
     # Housekeeping: expired sessions (who was logged in, second-factor state) and finished task

@@ -1,5 +1,6 @@
 """Demo data of incoming mail (the ``demo.mail`` seeder; idempotent): mail types with their service
-levels, routing rules to the demo teams, and a handful of letters already recognised and waiting in
+levels and programmes, routing rules (types only: teams come from the CDAS sectors), a first version of
+the classifier trained on the cold-start corpus, and a handful of letters already recognised and waiting in
 the mailroom's "to qualify" list (their text is set directly: no OCR runs while seeding).
 
 Letter scans are drawn with Pillow from their text (deterministic bytes, so a second run finds them
@@ -20,24 +21,39 @@ from PIL import Image, ImageDraw, ImageFont
 from dossier_unique.documents import document_storage
 from grc.history import track
 from grc.models import Citizen, Team, User
+from mail.classifier.jobs import run_training
 from mail.intake import format_registration_number
-from mail.models import MailEvent, MailItem, MailType, RegistrationCounter, RoutingRule, mail_original_path
+from mail.models import (
+    MailEvent,
+    MailItem,
+    MailModel,
+    MailModelTraining,
+    MailType,
+    RegistrationCounter,
+    RoutingRule,
+    mail_original_path,
+)
 from mail.services import mail_qualify, mail_route
 from mail.suggest import suggest
 
 from .. import data
 from ..records import upsert
 
-# (code, name, service level in working days, default team code, acknowledgement text)
+# (code, name, service level in working days, programme (Team.Kind), default team code, acknowledgement):
+# the ten types the classifier learns (mail/corpus/train) and a catch-all. Within a programme the team is
+# the CDAS sector's (mail.suggest.territory); transport, subsidies and mediation are Département-wide.
 MAIL_TYPES = [
-    ("aide-financiere", "Demande d'aide financière", 10, "asp-cdas-vitre", True),
-    ("rsa", "RSA", 10, "rsa-cdas-couronne-rennaise-sud", True),
-    ("pmi", "PMI", 10, "pmi-cdas-guichen", False),
-    ("apa-pch", "APA / PCH", 20, "apa-pch-cdas-vitre", True),
-    ("transport-scolaire", "Transport scolaire adapté", 15, "transport-scolaire-adapte", True),
-    ("reclamation", "Réclamation", 30, "mediation", True),
-    ("piece-justificative", "Pièce justificative", 10, None, False),
-    ("courrier-divers", "Courrier divers", 30, None, False),
+    ("transport-scolaire", "Transport scolaire adapté", 15, "transport", "transport-scolaire-adapte", True),
+    ("rsa", "RSA", 10, "rsa", "rsa-cdas-couronne-rennaise-sud", True),
+    ("apa", "APA (allocation personnalisée d'autonomie)", 20, "apa_pch", "apa-pch-cdas-vitre", True),
+    ("pch", "PCH / handicap", 20, "apa_pch", "apa-pch-cdas-vitre", True),
+    ("pmi", "PMI", 10, "pmi", "pmi-cdas-guichen", False),
+    ("ase", "Aide sociale à l'enfance", 5, "ase", "ase-cdas-vitre", False),
+    ("subventions", "Subventions culture / sport", 30, "subventions", "subventions-culture-sport", True),
+    ("reclamation", "Réclamation / médiation", 30, "mediation", "mediation", True),
+    ("aide-financiere", "Demande d'aide financière", 10, "polyvalence", "asp-cdas-vitre", True),
+    ("piece-justificative", "Pièce justificative", 10, "polyvalence", None, False),
+    ("courrier-divers", "Courrier divers", 30, "", None, False),
 ]
 ACK_TEXT = (
     "Nous avons bien reçu votre courrier. Il a été transmis au service compétent, qui l'étudiera dans le "
@@ -56,15 +72,8 @@ RULES = [
         None,
     ),
     ("PMI", 100, "PMI\npuéricultrice\nsage-femme\nassistante maternelle\nnourrisson", "", "", "pmi", None),
-    (
-        "APA / PCH",
-        100,
-        "APA\nallocation personnalisée d'autonomie\nPCH\nMDPH\nperte d'autonomie",
-        "",
-        "",
-        "apa-pch",
-        None,
-    ),
+    ("APA", 100, "APA\nallocation personnalisée d'autonomie\nperte d'autonomie", "", "", "apa", None),
+    ("PCH", 100, "PCH\nprestation de compensation du handicap", "", "", "pch", None),
     ("Aide financière", 110, "aide financière\nsecours\nfacture d'énergie\nimpayé", "", "", "aide-financiere", None),
     ("Réclamation", 120, "réclamation\nje conteste\nrecours gracieux\nmécontent", "", "", "reclamation", None),
     (
@@ -76,7 +85,8 @@ RULES = [
         "piece-justificative",
         None,
     ),
-    ("Courrier de la MDPH", 90, "", "", "MDPH", "apa-pch", "apa-pch-cdas-vitre"),
+    # The type only: the team comes from the citizen's CDAS sector (a rule naming a team would override it).
+    ("Courrier de la MDPH", 90, "", "", "MDPH", "pch", None),
 ]
 
 
@@ -222,13 +232,14 @@ def seed(*, actor, counts) -> None:
     """The registered seeder (``demo.mail``): mail types, routing rules, letters to qualify, one routed letter."""
     teams = {t.code: t for t in Team.objects.all()}
     types = {}
-    for code, name, days, team_code, ack in MAIL_TYPES:
+    for code, name, days, programme, team_code, ack in MAIL_TYPES:
         types[code] = upsert(
             MailType,
             {"code": code},
             {
                 "name": name,
                 "service_level_days": days,
+                "programme": programme,
                 "default_team": teams.get(team_code) if team_code else None,
                 "acknowledgement_enabled": ack,
                 "acknowledgement_text": ACK_TEXT if ack else "",
@@ -248,13 +259,19 @@ def seed(*, actor, counts) -> None:
                 "pattern": pattern,
                 "sender": sender,
                 "mail_type": types[type_code],
-                "team": teams.get(team_code) if team_code else types[type_code].default_team,
+                "team": teams.get(team_code) if team_code else None,
                 "is_active": True,
             },
             actor=actor,
             counts=counts,
             label="règles d'aiguillage",
         )
+    if not MailModel.objects.exists():
+        # A first version of the classifier, learned from the cold-start corpus, so the demo letters get
+        # the suggestions (and the model page the figures) a Département would see on its first day.
+        training = MailModelTraining.objects.create(trigger=MailModelTraining.Trigger.MANUAL, requested_by=actor)
+        run_training(training.pk)
+        counts.add("modèle d'aiguillage", created=True)
     account_citizen = Citizen.objects.filter(user__email=data.PORTAL_ACCOUNT_EMAIL).first()
     others = list(
         Citizen.objects.filter(status=Citizen.Status.ACTIVE, user__isnull=True, birth_date__isnull=False).order_by(

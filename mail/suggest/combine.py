@@ -1,8 +1,18 @@
-"""The suggestions for one letter: every piece of evidence on type and team combined, and the due date.
+"""The suggestions for one letter: its type, the team it goes to, how sure each is, the due date.
 
-Rules and past decisions are combined as independent evidence (noisy-OR), so a rule and the history
-agreeing is stronger than either. A quoted request decides the team; the best type's default team,
-the team the citizen's previous letter went to and the place votes add weaker evidence.
+**Type**: the learned classifier's calibrated probabilities (``mail.classifier``, "modèle v7 du
+06/12/2026 : 84 %") and the functional admins' routing rules (explicit overrides, shown as their own
+reasons) combined as independent evidence (noisy-OR).
+
+**Team**: each likely type leads to its programme (``MailType.programme``) and, within it, to the team
+of the letter's commune's CDAS sector (``territory``); types leading to the same team add up. A quoted
+request's team decides; a rule naming a team adds evidence; the citizen's previous letter counts only
+when it went to a team of the same programme.
+
+**Abstention**: below the model's calibrated threshold nothing is preselected (``preselect``); the
+guesses stay as hints. Each choice says how sure it is in words: "sûr" from the model's
+``sure_threshold``, "probable" from its ``threshold``, "incertain" below (rules only, without a model:
+0.85 and 0.6).
 """
 
 from __future__ import annotations
@@ -12,83 +22,106 @@ from collections import defaultdict
 from django.utils import timezone
 
 from grc.models import Team
-from mail.models import MailItem, MailType
+from mail.classifier.store import current_classifier
+from mail.models import MailType
 from mail.working_days import due_date_for
 
 from .citizens import suggest_citizens
 from .extraction import TEXT_LIMIT, extract, sender_postcode
-from .history import fitted_history, learned_votes
+from .history import PREVIOUS_LETTER_SCORE, previous_letter
 from .rules import rule_hits
+from .territory import ProgrammeTeams, letter_place
 
 MAX_CHOICES = 3
-# A letter of a citizen identified with this confidence votes for the team their last letter went to.
-PREVIOUS_LETTER_MIN_CITIZEN = 0.9
-PREVIOUS_LETTER_SCORE = 0.4
 # A letter quoting a request goes to the team instructing it, whatever its words say.
 REQUEST_TEAM_SCORE = 0.99
+# Without a trained model, only the rules speak: a rule's score (0.6 for one criterion) is "probable".
+RULES_ONLY_THRESHOLD = 0.6
+RULES_ONLY_SURE = 0.85
+# A type or team under this score is not worth showing even as a hint.
+HINT_MIN_SCORE = 0.05
 
 Evidence = dict[int, list[tuple[float, str]]]
 
 
-def _combine(evidence: Evidence, labels: dict[int, str]) -> list[dict]:
+def confidence_word(score: float, threshold: float, sure: float) -> str:
+    """ "sûr", "probable" or "incertain" (see the module docstring for the thresholds)."""
+    if score >= sure:
+        return "sûr"
+    if score >= threshold:
+        return "probable"
+    return "incertain"
+
+
+def _noisy_or(scores) -> float:
+    miss = 1.0
+    for score in scores:
+        miss *= 1.0 - min(score, 0.999)
+    return 1.0 - miss
+
+
+def _ranked(evidence: Evidence, labels: dict[int, str], base: dict[int, float] | None = None) -> list[dict]:
+    base = base or {}
     ranked = []
-    for key, items in evidence.items():
+    for key in set(evidence) | set(base):
         if key not in labels:
             continue
-        miss = 1.0
-        for score, _ in items:
-            miss *= 1.0 - score
+        items = evidence.get(key, [])
+        score = _noisy_or([base.get(key, 0.0), *(s for s, _ in items)])
+        if score < HINT_MIN_SCORE:
+            continue
         reasons = list(dict.fromkeys(reason for _, reason in sorted(items, key=lambda i: -i[0])))
-        ranked.append({"id": key, "label": labels[key], "score": round(1.0 - miss, 3), "reasons": reasons})
+        ranked.append({"id": key, "label": labels[key], "score": round(score, 3), "reasons": reasons})
     ranked.sort(key=lambda r: (-r["score"], r["label"]))
     return ranked[:MAX_CHOICES]
 
 
-def suggest(item, *, rules=None, history=None, use_history=True, use_matching=True) -> dict:
+def _model_info(model) -> dict | None:
+    if model is None:
+        return None
+    day = timezone.localtime(model.trained_at).date()
+    label = f"modèle v{model.version} du {day:%d/%m/%Y}"
+    return {"version": model.version, "trained_at": day.isoformat(), "label": label}
+
+
+def suggest(item, *, rules=None, use_classifier=True, use_matching=True) -> dict:
     """Suggestions for a recognised mail item (see ``mail.suggest`` for the shape).
 
-    ``rules`` / ``history`` let the benchmark reuse loaded rules and a fitted history;
-    ``use_history=False`` and ``use_matching=False`` give the keyword-only baseline.
+    ``rules`` lets the benchmark reuse loaded rules; ``use_classifier=False`` and ``use_matching=False``
+    give the keyword-only baseline.
     """
     text = (item.ocr_text or "")[:TEXT_LIMIT]
     found = extract(text)
     sender = (getattr(item, "sender", "") or found.sender)[:255]
+    citizens, request_info = suggest_citizens(found) if use_matching else ([], None)
 
-    if use_matching:
-        citizens, request_info = suggest_citizens(found)
-    else:
-        citizens, request_info = [], None
+    types = {t.pk: t for t in MailType.objects.filter(is_active=True).select_related("default_team")}
+    type_evidence, team_evidence = _rule_evidence(text, sender, rules)
+    type_evidence_rules, team_evidence_rules = set(type_evidence), set(team_evidence)
+    model = current_classifier() if use_classifier and text.strip() else None
+    info = _model_info(model)
+    threshold, sure = (model.threshold, model.sure_threshold) if model else (RULES_ONLY_THRESHOLD, RULES_ONLY_SURE)
+    if model is not None:
+        by_code = {t.code: t for t in types.values()}
+        for code, probability in model.classifier.predict([text])[0]:
+            if code in by_code and probability >= HINT_MIN_SCORE:
+                reason = f"{_cap(info['label'])} : {_percent(probability)}"
+                type_evidence[by_code[code].pk].append((probability, reason))
+    mail_types = _ranked(type_evidence, {pk: t.name for pk, t in types.items()})
 
-    type_evidence, team_evidence, rule_teams = _rule_evidence(text, sender, rules)
-    types = {t.pk: t for t in MailType.objects.filter(is_active=True)}
-    store = None
-    if use_history:
-        store = history if history is not None else fitted_history()
-        neighbours = store.neighbours(text, exclude_id=getattr(item, "pk", None))
-        type_votes = learned_votes(neighbours, 1)
-        team_votes = learned_votes(neighbours, 2)
-    else:
-        type_votes = team_votes = {}
-    previous = _previous_letter(citizens, exclude_id=getattr(item, "pk", None))
-    teams = _candidate_teams(team_evidence, team_votes, previous, request_info, types)
-
-    for type_id, (score, count) in type_votes.items():
-        if type_id in types:
-            label = types[type_id].name
-            type_evidence[type_id].append((score, _similar_reason(count, label)))
-    for team_id, (score, count) in team_votes.items():
-        if team_id in teams:
-            team_evidence[team_id].append((score, _similar_reason(count, teams[team_id])))
-    mail_types = _combine(type_evidence, {pk: t.name for pk, t in types.items()})
-    if store is not None and mail_types:
-        best = types[mail_types[0]["id"]]
-        postcode = found.postcode or sender_postcode(text)
-        _add_place_evidence(store, team_evidence, teams, best, postcode, rule_teams.get(best.pk, ()))
-    _add_known_teams(team_evidence, teams, mail_types, types, previous, request_info)
-    team_choices = _rank_teams(team_evidence, teams, request_info)
+    postcode = found.postcode or sender_postcode(text)
+    teams = ProgrammeTeams(letter_place(citizens=citizens, postcode=postcode, city=found.city))
+    team_choices = _team_choices(mail_types, types, teams, team_evidence, citizens, request_info, item)
+    explicit_teams = set(team_evidence_rules) | ({request_info["team_id"]} if request_info else set())
+    preselect = _preselect(mail_types, team_choices, threshold, set(type_evidence_rules), explicit_teams, teams, types)
+    for choice in mail_types + team_choices:
+        choice["confidence"] = confidence_word(choice["score"], threshold, sure)
+        if choice["confidence"] == "incertain" and choice.get("explicit"):
+            choice["confidence"] = "probable"
+        choice.pop("explicit", None)
 
     due = None
-    if mail_types:
+    if preselect["mail_type"]:
         received = timezone.localdate(item.received_at) if getattr(item, "received_at", None) else timezone.localdate()
         due = due_date_for(types[mail_types[0]["id"]], received).isoformat()
     if request_info:
@@ -97,110 +130,93 @@ def suggest(item, *, rules=None, history=None, use_history=True, use_matching=Tr
         "citizen": citizens,
         "mail_type": mail_types,
         "team": team_choices,
+        "preselect": preselect,
+        "abstained": not preselect["team"],
+        "model": info,
         "due_date": due,
         "request": request_info,
         "sender": sender,
     }
 
 
-def _rule_evidence(text: str, sender: str, rules) -> tuple[Evidence, Evidence, dict[int, set[int]]]:
-    """(type evidence, team evidence, the teams rules give for each type) from the routing rules."""
+def _preselect(mail_types, team_choices, threshold, rule_types, explicit_teams, teams, types) -> dict[str, bool]:
+    """What the qualification screen preselects: a choice at or above the calibrated threshold, or one an
+    explicit source gives (a routing rule, a quoted request: overrides), or the team of a preselected type."""
+    top_type = mail_types[0] if mail_types else None
+    top_team = team_choices[0] if team_choices else None
+    type_ok = top_type is not None and (top_type["score"] >= threshold or top_type["id"] in rule_types)
+    if type_ok:
+        top_type["explicit"] = True
+    team_ok = top_team is not None and (top_team["score"] >= threshold or top_team["id"] in explicit_teams)
+    if top_team is not None and not team_ok and type_ok:
+        team, _why = teams.team_for(types[top_type["id"]])
+        team_ok = team is not None and team.pk == top_team["id"]
+    if team_ok:
+        top_team["explicit"] = True
+    return {"mail_type": type_ok, "team": team_ok}
+
+
+def _team_choices(mail_types, types, teams, team_evidence, citizens, request_info, item) -> list[dict]:
+    """Teams from the likely types (summed per team), rules, the quoted request and the previous letter."""
+    labels: dict[int, str] = {}
+    from_types: dict[int, float] = defaultdict(float)
+    for choice in mail_types:
+        team, why = teams.team_for(types[choice["id"]])
+        if team is None:
+            continue
+        labels[team.pk] = team.name
+        from_types[team.pk] += choice["score"]
+        team_evidence[team.pk].append((0.0, f"Courrier « {choice['label']} » ({_percent(choice['score'])}) : {why}"))
+    if mail_types:
+        best = types[mail_types[0]["id"]]
+        previous = previous_letter(citizens, exclude_id=getattr(item, "pk", None))
+        # Only for the same programme: an earlier letter of another kind says nothing of where this one goes.
+        same_programme = previous is not None and best.programme and previous.team.kind == best.programme
+        if same_programme and previous.team.is_active:
+            labels[previous.team_id] = previous.team.name
+            team_evidence[previous.team_id].append(
+                (
+                    PREVIOUS_LETTER_SCORE,
+                    f"Son courrier précédent ({previous.registration_number}) a été aiguillé vers cette équipe",
+                )
+            )
+    if request_info and request_info.get("team_id"):
+        team_evidence[request_info["team_id"]].append(
+            (REQUEST_TEAM_SCORE, f"Équipe qui instruit la demande {request_info['tracking_code']}")
+        )
+    labels.update(_team_labels(set(team_evidence) - set(labels)))
+    ranked = _ranked(team_evidence, labels, base={k: min(v, 0.999) for k, v in from_types.items()})
+    if request_info and request_info.get("team_id") in labels and ranked:
+        # A quoted request decides: its team comes first whatever the other evidence adds up to.
+        chosen = next((t for t in ranked if t["id"] == request_info["team_id"]), None)
+        if chosen is not None and ranked[0] is not chosen:
+            chosen["score"] = max(chosen["score"], ranked[0]["score"])
+            ranked.remove(chosen)
+            ranked.insert(0, chosen)
+    return ranked
+
+
+def _team_labels(team_ids) -> dict[int, str]:
+    if not team_ids:
+        return {}
+    return dict(Team.objects.filter(pk__in=team_ids, is_active=True).values_list("pk", "name"))
+
+
+def _rule_evidence(text: str, sender: str, rules) -> tuple[Evidence, Evidence]:
+    """(type evidence, team evidence) from the routing rules."""
     type_evidence: Evidence = defaultdict(list)
     team_evidence: Evidence = defaultdict(list)
-    rule_teams: dict[int, set[int]] = defaultdict(set)
     for hit in rule_hits(text, sender, rules):
-        if hit.mail_type_id and hit.team_id:
-            rule_teams[hit.mail_type_id].add(hit.team_id)
         if hit.mail_type_id:
             type_evidence[hit.mail_type_id].append((hit.score, _cap(hit.reason)))
         if hit.team_id:
             team_evidence[hit.team_id].append((hit.score, _cap(hit.reason)))
-    return type_evidence, team_evidence, rule_teams
+    return type_evidence, team_evidence
 
 
-def _candidate_teams(team_evidence, team_votes, previous, request_info, types) -> dict[int, str]:
-    """{team id: name} of the active teams any evidence (or a type's default team) points to."""
-    team_ids = set(team_evidence) | set(team_votes)
-    if previous is not None:
-        team_ids.add(previous.team_id)
-    if request_info and request_info.get("team_id"):
-        team_ids.add(request_info["team_id"])
-    for mail_type in types.values():
-        if mail_type.default_team_id:
-            team_ids.add(mail_type.default_team_id)
-    return {t.pk: t.name for t in Team.objects.filter(pk__in=team_ids, is_active=True)}
-
-
-def _add_place_evidence(store, team_evidence, teams, best, postcode, candidates) -> None:
-    """Where letters of the best type from the sender's postcode went, and the site that receives them."""
-    place_votes = store.place_votes(postcode, best.pk)
-    site_votes = store.site_votes(postcode, best.pk, candidates=candidates)
-    if not (place_votes or site_votes):
-        return
-    extra = (set(place_votes) | set(site_votes)) - set(teams)
-    if extra:
-        teams.update({t.pk: t.name for t in Team.objects.filter(pk__in=extra, is_active=True)})
-    for team_id, (score, count, total) in place_votes.items():
-        if team_id in teams:
-            team_evidence[team_id].append(
-                (
-                    score,
-                    f"{count} des {total} courriers « {best.name} » venus du {postcode} classés dans cette équipe",
-                )
-            )
-    for team_id, (score, reason) in site_votes.items():
-        if team_id in teams:
-            team_evidence[team_id].append((score, reason))
-
-
-def _add_known_teams(team_evidence, teams, mail_types, types, previous, request_info) -> None:
-    """The best type's default team (weaker), the previous letter's team, the quoted request's team."""
-    if mail_types:
-        best = types[mail_types[0]["id"]]
-        if best.default_team_id in teams:
-            team_evidence[best.default_team_id].append(
-                (round(0.5 * mail_types[0]["score"], 3), f"Équipe par défaut du type « {best.name} »")
-            )
-    if previous is not None and previous.team_id in teams:
-        team_evidence[previous.team_id].append(
-            (
-                PREVIOUS_LETTER_SCORE,
-                f"Son courrier précédent ({previous.registration_number}) a été aiguillé vers cette équipe",
-            )
-        )
-    if request_info and request_info.get("team_id") in teams:
-        team_evidence[request_info["team_id"]].append(
-            (REQUEST_TEAM_SCORE, f"Équipe qui instruit la demande {request_info['tracking_code']}")
-        )
-
-
-def _rank_teams(team_evidence, teams, request_info) -> list[dict]:
-    team_choices = _combine(team_evidence, teams)
-    if request_info and request_info.get("team_id") in teams and team_choices:
-        # A quoted request decides: its team comes first whatever the other evidence adds up to.
-        chosen = next((t for t in team_choices if t["id"] == request_info["team_id"]), None)
-        if chosen is not None and team_choices[0] is not chosen:
-            chosen["score"] = max(chosen["score"], team_choices[0]["score"])
-            team_choices.remove(chosen)
-            team_choices.insert(0, chosen)
-    return team_choices
-
-
-def _previous_letter(citizens, *, exclude_id=None):
-    """The last letter qualified for the (confidently) identified citizen, with a team."""
-    if not citizens or citizens[0]["score"] < PREVIOUS_LETTER_MIN_CITIZEN:
-        return None
-    rows = MailItem.objects.filter(citizen_id=citizens[0]["id"], team__isnull=False, qualified_at__isnull=False)
-    if exclude_id:
-        rows = rows.exclude(pk=exclude_id)
-    return rows.order_by("-qualified_at", "-pk").only("registration_number", "team_id").first()
+def _percent(score: float) -> str:
+    return f"{round(100 * score)} %"
 
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _similar_reason(count: int, label: str) -> str:
-    if count == 1:
-        return f"1 courrier semblable classé « {label} »"
-    return f"{count} courriers semblables classés « {label} »"

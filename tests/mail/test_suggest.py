@@ -8,11 +8,12 @@ from django.utils import timezone
 
 from demandes.models import Request
 from grc import nir as nir_lib
+from grc.models import Commune, Team
 from mail.models import MailItem, MailType, RoutingRule
 from mail.suggest import suggest
 from mail.suggest.extraction import extract
 from mail.working_days import add_working_days
-from tests.factories import AddressFactory, CitizenFactory, TeamFactory, UserFactory
+from tests.factories import AddressFactory, CitizenFactory, SiteFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -204,46 +205,19 @@ def test_an_invalid_pattern_is_refused_with_a_french_message():
     RoutingRule(name="Valide", pattern=r"allocation\s+personnalis", team=rule.team).full_clean()
 
 
-def test_team_learned_from_past_decisions_without_any_rule():
-    pmi = TeamFactory(name="PMI — CDAS Vitré")
-    rsa = TeamFactory(name="RSA — CDAS Vitré")
-    agent = UserFactory(staff=True)
-    now = timezone.now()
-    past = [
-        (pmi, "Demande de rendez-vous consultation nourrisson puéricultrice vaccination bébé"),
-        (pmi, "Consultation PMI pour mon nourrisson, pesée et vaccination, puéricultrice"),
-        (pmi, "Suivi de grossesse sage-femme consultation prénatale bébé"),
-        (rsa, "Déclaration trimestrielle de ressources allocation revenu insertion contrat engagement"),
-        (rsa, "Contrat d'engagement réciproque insertion allocation ressources trimestrielle"),
-    ]
-    for team, text in past:
-        make_item(text, uploaded_by=agent, team=team, qualified_at=now, qualified_by=agent)
-    item = make_item(letter("Je souhaite un rendez-vous avec la puéricultrice pour la vaccination de mon bébé."))
-
-    teams = suggest(item)["team"]
-
-    assert teams[0]["id"] == pmi.pk
-    assert teams[0]["reasons"] == ["3 courriers semblables classés « PMI — CDAS Vitré »"]
-    assert all(t["id"] != rsa.pk for t in teams)
-
-
-def test_rule_and_history_agreeing_is_stronger_than_the_rule_alone():
-    team = TeamFactory(name="Logement")
-    RoutingRule.objects.create(name="FSL", keywords="fonds de solidarité logement", team=team)
-    text = "Demande d'aide du fonds de solidarité logement pour impayé de loyer et dépôt de garantie."
-    alone = suggest(make_item(text))["team"][0]["score"]
-    agent = UserFactory(staff=True)
-    for _ in range(3):
-        make_item(text + " bailleur", uploaded_by=agent, team=team, qualified_at=timezone.now(), qualified_by=agent)
-    combined = suggest(make_item(text))["team"][0]
-    assert combined["id"] == team.pk
-    assert combined["score"] > alone
-    assert len(combined["reasons"]) == 2
-
-
 def test_empty_text_gives_empty_suggestions():
     result = suggest(make_item(""))
-    assert result == {"citizen": [], "mail_type": [], "team": [], "due_date": None, "request": None, "sender": ""}
+    assert result == {
+        "citizen": [],
+        "mail_type": [],
+        "team": [],
+        "preselect": {"mail_type": False, "team": False},
+        "abstained": True,
+        "model": None,
+        "due_date": None,
+        "request": None,
+        "sender": "",
+    }
 
 
 def test_working_days_skip_weekends_and_easter_monday():
@@ -252,19 +226,29 @@ def test_working_days_skip_weekends_and_easter_monday():
     assert add_working_days(datetime.date(2027, 4, 2), 1) == datetime.date(2027, 4, 5)
 
 
-def test_previous_letter_of_the_same_citizen_votes_for_its_team():
+def test_previous_letter_counts_only_for_the_same_programme():
+    """Her last letter went to Vitré's ASP team: it counts for another ASP letter, not for a transport one."""
     jeanne = CitizenFactory(birth_name="Martin", first_names="Jeanne", birth_date=datetime.date(1985, 3, 12))
-    team = TeamFactory(name="ASP — CDAS Vitré")
+    asp = TeamFactory(name="ASP — CDAS Vitré", kind=Team.Kind.POLYVALENCE)
+    transport = TeamFactory(name="Transport scolaire adapté", kind=Team.Kind.TRANSPORT)
+    aid = MailType.objects.create(name="Aide financière", code="aide-financiere", programme=Team.Kind.POLYVALENCE)
+    bus = MailType.objects.create(name="Transport", code="transport-scolaire", programme=Team.Kind.TRANSPORT)
+    RoutingRule.objects.create(name="Aide", keywords="facture", mail_type=aid)
+    RoutingRule.objects.create(name="Transport", keywords="taxi", mail_type=bus)
     agent = UserFactory(staff=True)
-    earlier = make_item("Courrier ancien", citizen=jeanne, team=team, qualified_at=timezone.now(), qualified_by=agent)
-    item = make_item(letter("Je soussignée Jeanne MARTIN, née le 12/03/1985, vous écris au sujet de ma situation."))
+    earlier = make_item("Courrier ancien", citizen=jeanne, team=asp, qualified_at=timezone.now(), qualified_by=agent)
+    signed = "Je soussignée Jeanne MARTIN, née le 12/03/1985, "
 
-    teams = suggest(item)["team"]
-
-    assert teams[0]["id"] == team.pk
-    assert teams[0]["reasons"] == [
+    teams = suggest(make_item(letter(signed + "ne peux plus payer ma facture d'électricité.")))["team"]
+    assert teams[0]["id"] == asp.pk
+    assert (
         f"Son courrier précédent ({earlier.registration_number}) a été aiguillé vers cette équipe"
-    ]
+        in (teams[0]["reasons"])
+    )
+
+    teams = suggest(make_item(letter(signed + "demande un taxi pour mon fils handicapé.")))["team"]
+    assert [t["id"] for t in teams] == [transport.pk]
+    assert not any("courrier précédent" in r for r in teams[0]["reasons"])
 
 
 def test_a_very_long_letter_is_read_quickly():
@@ -277,54 +261,51 @@ def test_a_very_long_letter_is_read_quickly():
     assert time.perf_counter() - start < 2.0
 
 
-def test_team_of_the_writers_place_learned_from_past_letters_of_that_type():
-    """A keyword rule points every RSA letter at Rennes; past decisions sent those from 35500 to Vitré."""
-    rennes = TeamFactory(name="RSA — CDAS Rennes")
-    vitre = TeamFactory(name="RSA — CDAS Vitré")
-    rsa = MailType.objects.create(name="RSA", code="rsa")
-    RoutingRule.objects.create(name="RSA", keywords="RSA", mail_type=rsa, team=rennes)
-    agent = UserFactory(staff=True)
-    for i in range(4):
-        make_item(
-            letter(
-                f"Déclaration trimestrielle RSA numéro {i}.", signature=f"Anne X{i}", address="1 rue A\n35500 Vitré"
-            ),
-            mail_type=rsa,
-            team=vitre,
-            qualified_at=timezone.now(),
-            qualified_by=agent,
-        )
-    item = make_item(letter("Je demande le RSA.", signature="Paul DURAND", address="8 rue B\n35500 Vitré"))
-
-    teams = suggest(item)["team"]
-
-    assert teams[0]["id"] == vitre.pk
-    assert "4 des 4 courriers « RSA » venus du 35500 classés dans cette équipe" in teams[0]["reasons"]
-    assert teams[1]["id"] == rennes.pk
+@pytest.fixture
+def sectors(db):
+    """Two CDAS sectors: Vitré (35500) and Rennes (35000), each with its RSA team; one transport team."""
+    vitre, rennes = SiteFactory(name="CDAS Vitré"), SiteFactory(name="CDAS Rennes Centre")
+    Commune.objects.create(code="35360", name="Vitré", postcodes=["35500"], cdas=vitre)
+    Commune.objects.create(code="35238", name="Rennes", postcodes=["35000", "35200", "35700"], cdas=rennes)
+    rsa = MailType.objects.create(name="RSA", code="rsa", programme=Team.Kind.RSA)
+    transport = MailType.objects.create(name="Transport", code="transport-scolaire", programme=Team.Kind.TRANSPORT)
+    RoutingRule.objects.create(name="RSA", keywords="RSA", mail_type=rsa)
+    RoutingRule.objects.create(name="Transport", keywords="taxi", mail_type=transport)
+    return {
+        "rsa_vitre": TeamFactory(name="RSA — CDAS Vitré", kind=Team.Kind.RSA, site=vitre),
+        "rsa_rennes": TeamFactory(name="RSA — CDAS Rennes", kind=Team.Kind.RSA, site=rennes),
+        "transport": TeamFactory(name="Transport scolaire adapté", kind=Team.Kind.TRANSPORT),
+    }
 
 
-def test_territorial_team_found_from_where_the_postcodes_letters_go():
-    """No RSA letter ever came from 35500, but its letters go to the Vitré CDAS: its RSA team is suggested."""
-    from tests.factories import SiteFactory
+def test_team_of_the_citizens_commune_sector(sectors):
+    """Paul lives in Vitré (INSEE 35360): his RSA letter, posted with a Rennes return address, goes to Vitré."""
+    paul = CitizenFactory(birth_name="Durand", first_names="Paul", birth_date=datetime.date(1979, 4, 2))
+    AddressFactory(citizen=paul, postcode="35500", city="Vitré", insee_code="35360")
+    text = letter("Je soussigné Paul DURAND, né le 02/04/1979, demande le RSA.", signature="Paul DURAND")
+    text = text.replace("35500 Vitré", "35000 Rennes")
 
-    rennes, vitre = SiteFactory(name="CDAS Rennes"), SiteFactory(name="CDAS Vitré")
-    rsa_rennes = TeamFactory(name="RSA — Rennes", site=rennes)
-    rsa_vitre = TeamFactory(name="RSA — Vitré", site=vitre)
-    pmi_vitre = TeamFactory(name="PMI — Vitré", site=vitre)
-    rsa = MailType.objects.create(name="RSA", code="rsa")
-    pmi = MailType.objects.create(name="PMI", code="pmi")
-    RoutingRule.objects.create(name="RSA", keywords="RSA", mail_type=rsa, team=rsa_rennes)
-    agent = UserFactory(staff=True)
-    decided = {"qualified_at": timezone.now(), "qualified_by": agent}
-    for i in range(10):
-        text = f"Anne X{i}\n1 rue A\n35500 Vitré\n\nRendez-vous puéricultrice, pesée du nourrisson."
-        make_item(text, mail_type=pmi, team=pmi_vitre, **decided)
-    text = "Luc Y\n2 rue C\n35370 Argentré\n\nDéclaration trimestrielle de ressources RSA."
-    make_item(text, mail_type=rsa, team=rsa_vitre, **decided)
+    teams = suggest(make_item(text))["team"]
 
-    item = make_item("Paul DURAND\n8 rue B\n35500 Vitré\n\nJe demande l'ouverture de mes droits au RSA.")
-    teams = suggest(item)["team"]
+    assert teams[0]["id"] == sectors["rsa_vitre"].pk
+    assert "Secteur de la commune de l'usager (Vitré)" in teams[0]["reasons"][0]
 
-    assert teams[0]["id"] == rsa_vitre.pk
-    assert "10 des 10 courriers venus du 35500 sont allés à CDAS Vitré" in teams[0]["reasons"]
-    assert rsa_rennes.pk in [t["id"] for t in teams]
+
+def test_team_of_the_senders_postcode_when_no_citizen_is_found(sectors):
+    item = make_item("Paul INCONNU\n8 rue B\n35000 Rennes\n\nJe demande l'ouverture de mes droits au RSA.")
+
+    result = suggest(item)
+
+    assert result["citizen"] == []
+    assert result["team"][0]["id"] == sectors["rsa_rennes"].pk
+    assert "Secteur de la commune de l'expéditeur (Rennes)" in result["team"][0]["reasons"][0]
+    assert result["preselect"] == {"mail_type": True, "team": True}
+
+
+def test_departement_wide_programme_goes_to_its_single_team(sectors):
+    item = make_item("Anne X\n1 rue A\n35500 Vitré\n\nIl faudrait un taxi pour emmener ma fille au collège.")
+
+    team = suggest(item)["team"][0]
+
+    assert team["id"] == sectors["transport"].pk
+    assert "Équipe départementale du programme « Transport scolaire adapté »" in team["reasons"][0]
