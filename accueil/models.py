@@ -131,3 +131,9 @@ class HelpSession(models.Model):
 
     def __str__(self):
         return f"{self.get_level_display()} — {self.site} — {self.held_at:%d/%m/%Y}"
+
+    @property
+    def procedure_labels(self) -> list[str]:
+        """The procedures' labels, in the list's order."""
+        labels = dict(HelpProcedure.choices)
+        return [str(labels[value]) for value in self.procedures if value in labels]

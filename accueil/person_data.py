@@ -23,7 +23,7 @@ def _sessions(scope):
             "lieu": s.site.name,
             "cadre": s.get_place_kind_display(),
             "niveau_d_aide": s.get_level_display(),
-            "demarches": [str(HelpSession.Procedure(value).label) for value in s.procedures],
+            "demarches": s.procedure_labels,
             "resultat": s.get_outcome_display(),
             "orientation": s.orientation,
             "duree_minutes": s.duration_minutes,
