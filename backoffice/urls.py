@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("backoffice.requests.urls")),
     path("", include("backoffice.mail.urls")),
     path("", include("backoffice.rendezvous.urls")),
+    path("", include("backoffice.accueil.urls")),
     path("", include("backoffice.search.urls")),
     path("", include("backoffice.dpo.urls")),
     path("", include("backoffice.privacy.urls")),
