@@ -8,12 +8,13 @@ quote a request's tracking code); the audit rows and alerts; the GDPR register.
 from __future__ import annotations
 
 from .. import registry
-from . import audit, mail, privacy, requests, social_files
+from . import accueil, audit, mail, privacy, requests, social_files
 
 SEEDERS = [
     ("demo.social_files", social_files.seed),
     ("demo.requests", requests.seed),
     ("demo.mail", mail.seed),
+    ("demo.accueil", accueil.seed),
     ("demo.audit", audit.seed),
     ("demo.privacy", privacy.seed),
 ]
