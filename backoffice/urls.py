@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("backoffice.search.urls")),
     path("", include("backoffice.dpo.urls")),
     path("", include("backoffice.privacy.urls")),
+    path("", include("backoffice.observatoire.urls")),
 ]

@@ -16,6 +16,7 @@ import demandes.api
 import dossier_unique.api
 import grc.api
 import mail.api
+import observatoire.api
 import rendezvous.api
 import search.api
 from grc.api_auth import AUTHENTICATION_REQUIRED, ServiceTokenAuth, StaffSessionAuth, schema_reader
@@ -84,3 +85,4 @@ api.add_router("", demandes.api.router)
 api.add_router("", mail.api.router)
 api.add_router("", rendezvous.api.router)
 api.add_router("", search.api.router)
+api.add_router("", observatoire.api.router)

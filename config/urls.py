@@ -34,6 +34,7 @@ urlpatterns = [
     # An agent's private webcal feed: the token in the URL is the credential (calendar apps send no session).
     path("agenda/<str:token>.ics", agent_feed, name="rendezvous_agent_feed"),
     path("rendez-vous/", include("portal.rendezvous.urls")),
+    path("observatoire/", include("portal.observatoire.urls")),
     # One login page for everyone (axes lockout, then the staff second factor): the admins'
     # own login forms send there.
     path("cms/login/", login_not_required(RedirectView.as_view(pattern_name="login", query_string=True))),

@@ -1,0 +1,55 @@
+"""Open data under ``/api/v1/`` (mounted in ``config.api``): the public indicators, no authentication.
+
+The same figures as the portal's page (``observatoire.opendata``): aggregates only, statistical secrecy applied,
+cached until the next refresh, Licence Ouverte 2.0.
+"""
+
+from __future__ import annotations
+
+from ninja import Router, Schema
+
+from .opendata import indicators
+
+router = Router(tags=["Données ouvertes"])
+
+
+class Period(Schema):
+    start: str
+    end: str
+
+
+class Figure(Schema):
+    month: str
+    count: int | None
+    secret: bool
+    display: str
+
+
+class RequestFigure(Figure):
+    procedure: str
+
+
+class HelpFigure(Figure):
+    epci_code: str | None
+    epci_name: str
+    level: str
+    level_label: str
+
+
+class IndicatorsOut(Schema):
+    producer: str
+    licence: str
+    licence_url: str
+    updated_at: str | None
+    period: Period
+    secrecy: str
+    requests_per_procedure_month: list[RequestFigure]
+    help_sessions_per_level_epci_month: list[HelpFigure]
+    places_per_epci: None = None
+    notes: list[str]
+
+
+@router.get("/opendata/indicators", auth=None, response=IndicatorsOut, url_name="opendata_indicators")
+def opendata_indicators(request):
+    """Indicateurs publics de l'observatoire (12 derniers mois complets) ; effectifs de 1 à 4 masqués."""
+    return indicators()

@@ -1,0 +1,325 @@
+"""The observatory's blocks: each a protected table (the accessible alternative of its chart) and its chart data.
+
+Built from ``observatoire.selectors`` (one grouped query per breakdown) and protected by ``observatoire.secrecy``:
+a chart draws the protected figures (a secret cell is a gap), never the raw ones. The back-office pages, the
+exports and the open data all use these blocks, so the rule is applied in one place.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accueil.models import HelpSession
+from demandes.models import Request
+from grc.models import Team
+from rendezvous.models import Participant
+
+from .models import AppointmentFact, HelpProcedureFact, HelpSessionFact, MailFact, RequestDelayFact, RequestFact
+from .secrecy import Cell, percentile, protect_line, protect_map, protect_measure, protect_rate
+from .selectors import Filters, facts, month_add, territory_reference, totals_by
+
+UNKNOWN = "?"
+
+
+@dataclass
+class Row:
+    label: str
+    cells: list  # Cell for counts, str for rates and durations ("" = not shown)
+    key: str = ""
+
+
+@dataclass
+class Block:
+    key: str
+    title: str
+    columns: list[str]  # the header of the label column, then one per value column
+    rows: list[Row]
+    total: Row | None = None
+    note: str = ""
+    chart: str = "bar"  # bar | line | none
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def chart_id(self) -> str:
+        return f"donnees-{self.key}"
+
+    def chart_data(self) -> dict:
+        """Chart.js data of the charted column (the first value column unless ``extra["chart_column"]``): labels
+        and protected values (None for a secret cell or a figure not shown)."""
+        column = self.extra.get("chart_column", 1)
+        values = []
+        for row in self.rows:
+            cell = row.cells[column - 1]
+            values.append(cell.value if isinstance(cell, Cell) else (int(cell) if str(cell).isdigit() else None))
+        return {
+            "type": self.chart,
+            "labels": [row.label for row in self.rows],
+            "datasets": [{"label": str(self.columns[column]), "data": values}],
+        }
+
+
+def _months(filters: Filters) -> list[datetime.date]:
+    months, month = [], filters.start
+    while month <= filters.end:
+        months.append(month)
+        month = month_add(month, 1)
+    return months
+
+
+def _month_label(month: datetime.date) -> str:
+    return date_format(month, "F Y")
+
+
+def _line(rows: list[tuple], keys: list) -> list[int]:
+    counts = dict(rows)
+    return [int(counts.get(key, 0)) for key in keys]
+
+
+def _territory_lines(rows: list[tuple]) -> tuple[list[str], list[int], list[str], list[list[int]]]:
+    """Communes (and the unknown one) with their counts, and the EPCI groups of commune indexes."""
+    ref = territory_reference()
+    counts = {code or UNKNOWN: n for code, n in rows}
+    codes = sorted(ref["communes"], key=lambda code: ref["communes"][code]["name"]) + [UNKNOWN]
+    values = [int(counts.get(code, 0)) for code in codes]
+    epcis = sorted(ref["epci"], key=lambda code: ref["epci"][code])
+    groups = [[i for i, code in enumerate(codes) if ref["communes"].get(code, {}).get("epci") == e] for e in epcis]
+    return codes, values, epcis, groups
+
+
+def measure_blocks(*, user, filters: Filters, source: str) -> dict:
+    """The protected breakdowns of one countable measure (``requests`` or ``help``), the territory included.
+
+    Returns ``{"lines": {name: (keys, cells)}, "total": Cell, "communes": [(code, Cell)], "epci": [(code, Cell)]}``:
+    the total is shown only if every breakdown and the map can be protected with it (one decision per measure)."""
+    if source == "requests":
+        qs = facts(user=user, model=RequestFact, filters=filters)
+        breakdowns = ["procedure", "channel"]
+    else:
+        qs = facts(user=user, model=HelpSessionFact, filters=filters, programme=False)
+        breakdowns = ["level", "place_kind", "outcome"]
+    raw = {name: totals_by(qs, name) for name in breakdowns}
+    months = _months(filters)
+    lines = {name: [n for _key, n in rows] for name, rows in raw.items()}
+    lines["month"] = _line(totals_by(qs, "month"), months)
+    keys = {name: [key for key, _n in rows] for name, rows in raw.items()} | {"month": months}
+    codes, commune_values, epcis, groups = _territory_lines(totals_by(qs, "commune_id"))
+    total = sum(commune_values)
+    commune_cells, epci_cells, total_public = protect_map(commune_values, groups, total_public=total > 0)
+    protected, total_cell = protect_measure(lines) if total_public else ({}, None)
+    if total_cell is None or total_cell.is_secret:
+        # The total cannot be shown: every breakdown and the map are protected without it.
+        protected = {name: protect_line(values)[0] for name, values in lines.items()}
+        commune_cells, epci_cells, _ok = protect_map(commune_values, groups, total_public=False)
+        total_cell = Cell(0) if total == 0 else Cell(None, "primary" if total < 5 else "secondary")
+    return {
+        "lines": {name: (keys[name], protected[name]) for name in lines},
+        "total": total_cell,
+        "communes": list(zip(codes, commune_cells, strict=True)),
+        "epci": list(zip(epcis, epci_cells, strict=True)),
+    }
+
+
+def _rows(keys, cells, labels: dict | None = None) -> list[Row]:
+    labels = labels or {}
+    return [
+        Row(label=str(labels.get(key, key or _("Non renseigné"))), cells=[cell], key=str(key))
+        for key, cell in zip(keys, cells, strict=True)
+    ]
+
+
+def _month_labels(months) -> dict:
+    return {month: _month_label(month) for month in months}
+
+
+def request_blocks(*, user, filters: Filters) -> tuple[list[Block], dict]:
+    """Requests filed by procedure, by channel, by month (one measure, one total), and the measure (for the map)."""
+    m = measure_blocks(user=user, filters=filters, source="requests")
+    total, count, lines = Row(_("Total"), [m["total"]]), _("Demandes déposées"), m["lines"]
+    blocks = [
+        Block(
+            "demandes_demarche", _("Demandes par démarche"), [_("Démarche"), count], _rows(*lines["procedure"]), total
+        ),
+        Block(
+            "demandes_canal",
+            _("Demandes par canal"),
+            [_("Canal"), count],
+            _rows(*lines["channel"], dict(Request.Channel.choices)),
+            total,
+        ),
+        Block(
+            "demandes_mois",
+            _("Demandes par mois"),
+            [_("Mois"), count],
+            _rows(*lines["month"], _month_labels(lines["month"][0])),
+            total,
+            chart="line",
+        ),
+    ]
+    return blocks, m
+
+
+def delay_block(*, user, filters: Filters) -> Block:
+    """Processing time (filing → decision) by procedure: decisions, median and 90th percentile in days."""
+    qs = facts(user=user, model=RequestDelayFact, filters=filters)
+    histograms: dict[str, list[tuple[int, int]]] = {}
+    for procedure, days, n in totals_by(qs, "procedure", "days"):
+        histograms.setdefault(procedure, []).append((days, n))
+    procedures = sorted(histograms)
+    cells, total = protect_measure({"procedure": [sum(n for _d, n in histograms[p]) for p in procedures]})
+    everything = [pair for p in procedures for pair in histograms[p]]
+
+    def figures(histogram):
+        median, p90 = percentile(histogram, 0.5), percentile(histogram, 0.9)
+        return ["" if median is None else str(median), "" if p90 is None else str(p90)]
+
+    rows = [
+        Row(p, [cell, *figures(histograms[p])], key=p) for p, cell in zip(procedures, cells["procedure"], strict=True)
+    ]
+    return Block(
+        "delais",
+        _("Délais de traitement des demandes décidées"),
+        [_("Démarche"), _("Décisions"), _("Médiane (jours)"), _("9ᵉ décile (jours)")],
+        rows,
+        Row(_("Total"), [total, *figures(everything)]),
+        note=_("Délai entre le dépôt et la décision, par mois de décision ; non affiché sous 5 décisions."),
+        extra={"chart_column": 2},
+    )
+
+
+def mail_block(*, user, filters: Filters) -> Block:
+    """Letters received and routed, by programme of the team they went to."""
+    qs = facts(user=user, model=MailFact, filters=filters)
+    rows = totals_by(qs, "programme", "event")
+    programmes = sorted({programme for programme, _event, _n in rows})
+    lines = {
+        event: [sum(n for p, e, n in rows if p == programme and e == event) for programme in programmes]
+        for event in (MailFact.Event.RECEIVED, MailFact.Event.ROUTED)
+    }
+    received, received_total = protect_measure({"x": lines[MailFact.Event.RECEIVED]})
+    routed, routed_total = protect_measure({"x": lines[MailFact.Event.ROUTED]})
+    labels = dict(Team.Kind.choices) | {"": _("Pas encore orienté")}
+    return Block(
+        "courrier",
+        _("Courriers reçus et orientés"),
+        [_("Programme"), _("Reçus"), _("Orientés")],
+        [
+            Row(str(labels.get(p, p)), [a, b], key=p)
+            for p, a, b in zip(programmes, received["x"], routed["x"], strict=True)
+        ],
+        Row(_("Total"), [received_total, routed_total]),
+        note=_("Reçus par mois de réception, orientés par mois d'orientation ; programme de l'équipe destinataire."),
+    )
+
+
+def appointment_block(*, user, filters: Filters) -> Block:
+    """Appointment participations by programme with the no-show rate (absent ÷ (seen + absent))."""
+    qs = facts(user=user, model=AppointmentFact, filters=filters)
+    rows = totals_by(qs, "programme", "status")
+    programmes = sorted({programme for programme, _status, _n in rows})
+
+    def count(programme, *statuses):
+        return sum(n for p, s, n in rows if (programme is None or p == programme) and s in statuses)
+
+    statuses = [s for s, _label in Participant.Status.choices]
+    cells, total = protect_measure({"x": [count(p, *statuses) for p in programmes]})
+
+    def rate(programme):
+        absent, seen = count(programme, "absent"), count(programme, "vu")
+        value = protect_rate(absent, absent + seen)
+        return "" if value is None else f"{value} %".replace(".", ",")
+
+    labels = dict(Team.Kind.choices)
+    return Block(
+        "rendez_vous",
+        _("Rendez-vous et absences"),
+        [_("Programme"), _("Participations"), _("Taux d'absence")],
+        [Row(str(labels.get(p, p)), [c, rate(p)], key=p) for p, c in zip(programmes, cells["x"], strict=True)],
+        Row(_("Total"), [total, rate(None)]),
+        note=_("Taux d'absence : absents ÷ (vus + absents), hors rendez-vous annulés, excusés ou à venir."),
+    )
+
+
+def help_blocks(*, user, filters: Filters) -> tuple[list[Block], dict]:
+    """Digital-help sessions by level (with mean duration), place, outcome and month; procedures concerned."""
+    m = measure_blocks(user=user, filters=filters, source="help")
+    lines, total, count = m["lines"], Row(_("Total"), [m["total"]]), _("Séances")
+    note = _("Le filtre par programme ne s'applique pas aux aides numériques.") if filters.programme else ""
+    blocks = [
+        Block(
+            "aides_niveau",
+            _("Aides numériques par niveau"),
+            [_("Niveau"), count, _("Durée moyenne (min)")],
+            _with_durations(user, filters, _rows(*lines["level"], dict(HelpSession.Level.choices))),
+            total,
+            note=note,
+        ),
+        Block(
+            "aides_lieu",
+            _("Aides numériques par cadre"),
+            [_("Cadre"), count],
+            _rows(*lines["place_kind"], dict(HelpSession.PlaceKind.choices)),
+            total,
+            note=note,
+        ),
+        Block(
+            "aides_issue",
+            _("Aides numériques par résultat"),
+            [_("Résultat"), count],
+            _rows(*lines["outcome"], dict(HelpSession.Outcome.choices)),
+            total,
+            note=note,
+        ),
+        Block(
+            "aides_mois",
+            _("Aides numériques par mois"),
+            [_("Mois"), count],
+            _rows(*lines["month"], _month_labels(lines["month"][0])),
+            total,
+            chart="line",
+            note=note,
+        ),
+        _help_procedure_block(user, filters, note),
+    ]
+    return blocks, m
+
+
+def _with_durations(user, filters, rows: list[Row]) -> list[Row]:
+    qs = facts(user=user, model=HelpSessionFact, filters=filters, programme=False).exclude(minutes=0)
+    counts = dict(totals_by(qs, "level"))
+    minutes = dict(totals_by(qs, "level", measure="minutes"))
+    for row in rows:
+        n = counts.get(row.key, 0)
+        row.cells.append(str(round(minutes[row.key] / n)) if n >= 5 else "")
+    return rows
+
+
+def _help_procedure_block(user, filters, note) -> Block:
+    qs = facts(user=user, model=HelpProcedureFact, filters=filters, programme=False)
+    rows = totals_by(qs, "procedure")
+    cells, total = protect_measure({"x": [n for _key, n in rows]})
+    return Block(
+        "aides_demarche",
+        _("Démarches concernées par les aides numériques"),
+        [_("Démarche"), _("Séances")],
+        _rows([key for key, _n in rows], cells["x"], dict(HelpSession.Procedure.choices)),
+        Row(_("Total des mentions"), [total]),
+        note=" ".join(filter(None, [_("Une séance peut concerner plusieurs démarches."), note])),
+    )
+
+
+def all_blocks(*, user, filters: Filters) -> tuple[list[Block], dict]:
+    """Every block of the observatory page, in order, and the two measures drawn on the map."""
+    request, requests_measure = request_blocks(user=user, filters=filters)
+    help_, help_measure = help_blocks(user=user, filters=filters)
+    blocks = [
+        *request,
+        delay_block(user=user, filters=filters),
+        mail_block(user=user, filters=filters),
+        appointment_block(user=user, filters=filters),
+        *help_,
+    ]
+    return blocks, {"demandes": requests_measure, "aides": help_measure}

@@ -1,0 +1,210 @@
+"""Summary tables of the observatory: counts by month × territory × programme, and nothing about anyone.
+
+One fact table per source. A row is a cell: a month (first day), the commune where the person lives (INSEE
+code, empty when unknown or anonymous), the site that did the work (CDAS, antenne, HQ; empty when none) and the
+source's own dimensions, with a count (and, for help sessions, minutes). No citizen, no agent, no row id of a
+source table: the tables say how many, never who, and survive the retention and erasure of the sources (closed
+months are frozen; see ``observatoire.refresh`` and docs/observatoire.md).
+
+Commune and site are foreign keys WITHOUT a database constraint: a fact outlives a renamed or removed site, and
+filters join through them (commune → EPCI, site → agence).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def _commune():
+    return models.ForeignKey(
+        "grc.Commune",
+        verbose_name=_("commune de résidence"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+
+
+def _site():
+    return models.ForeignKey(
+        "grc.Site",
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+
+
+class RequestFact(models.Model):
+    """Requests filed (submitted) in a month, by procedure and channel."""
+
+    month = models.DateField(_("mois"))
+    commune = _commune()
+    site = _site()
+    programme = models.CharField(_("programme"), max_length=20, blank=True)
+    procedure = models.CharField(_("démarche"), max_length=255)
+    channel = models.CharField(_("canal"), max_length=10)
+    count = models.PositiveIntegerField(_("nombre"))
+
+    class Meta:
+        verbose_name = _("agrégat des demandes déposées")
+        verbose_name_plural = _("agrégats des demandes déposées")
+        indexes = [models.Index(fields=["month"], name="obs_request_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.procedure} {self.channel}: {self.count}"
+
+
+class RequestDelayFact(models.Model):
+    """Requests decided in a month, by the number of days from filing to decision: a histogram, so that the
+    median and the 90th percentile are computed at query time for any filter without keeping any request."""
+
+    month = models.DateField(_("mois de la décision"))
+    commune = _commune()
+    site = _site()
+    programme = models.CharField(_("programme"), max_length=20, blank=True)
+    procedure = models.CharField(_("démarche"), max_length=255)
+    channel = models.CharField(_("canal"), max_length=10)
+    days = models.PositiveIntegerField(_("délai (jours)"))
+    count = models.PositiveIntegerField(_("nombre"))
+
+    class Meta:
+        verbose_name = _("agrégat des délais de traitement")
+        verbose_name_plural = _("agrégats des délais de traitement")
+        indexes = [models.Index(fields=["month"], name="obs_delay_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.procedure} {self.days} j: {self.count}"
+
+
+class MailFact(models.Model):
+    """Letters received (by month of receipt) and routed (by month of routing)."""
+
+    class Event(models.TextChoices):
+        RECEIVED = "received", _("Reçus")
+        ROUTED = "routed", _("Orientés")
+
+    month = models.DateField(_("mois"))
+    commune = _commune()
+    site = _site()
+    programme = models.CharField(_("programme"), max_length=20, blank=True)
+    event = models.CharField(_("étape"), max_length=10, choices=Event.choices)
+    count = models.PositiveIntegerField(_("nombre"))
+
+    class Meta:
+        verbose_name = _("agrégat du courrier")
+        verbose_name_plural = _("agrégats du courrier")
+        indexes = [models.Index(fields=["month"], name="obs_mail_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.event}: {self.count}"
+
+
+class AppointmentFact(models.Model):
+    """Appointment participations by month of the appointment and participant status (no-show rate)."""
+
+    month = models.DateField(_("mois"))
+    commune = _commune()
+    site = _site()
+    programme = models.CharField(_("programme"), max_length=20, blank=True)
+    status = models.CharField(_("statut"), max_length=10)
+    count = models.PositiveIntegerField(_("nombre"))
+
+    class Meta:
+        verbose_name = _("agrégat des rendez-vous")
+        verbose_name_plural = _("agrégats des rendez-vous")
+        indexes = [models.Index(fields=["month"], name="obs_rdv_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.status}: {self.count}"
+
+
+class HelpSessionFact(models.Model):
+    """Digital-help sessions by month, level, place and outcome (with their total duration)."""
+
+    month = models.DateField(_("mois"))
+    commune = _commune()
+    site = _site()
+    level = models.CharField(_("niveau"), max_length=20)
+    place_kind = models.CharField(_("lieu"), max_length=20)
+    outcome = models.CharField(_("issue"), max_length=20)
+    count = models.PositiveIntegerField(_("nombre"))
+    minutes = models.PositiveBigIntegerField(_("durée totale (minutes)"), default=0)
+
+    class Meta:
+        verbose_name = _("agrégat des aides numériques")
+        verbose_name_plural = _("agrégats des aides numériques")
+        indexes = [models.Index(fields=["month"], name="obs_help_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.level}: {self.count}"
+
+
+class HelpProcedureFact(models.Model):
+    """Digital-help sessions by procedure concerned (a session about two procedures counts in both)."""
+
+    month = models.DateField(_("mois"))
+    commune = _commune()
+    site = _site()
+    level = models.CharField(_("niveau"), max_length=20)
+    procedure = models.CharField(_("démarche"), max_length=20)
+    count = models.PositiveIntegerField(_("nombre"))
+
+    class Meta:
+        verbose_name = _("agrégat des démarches accompagnées")
+        verbose_name_plural = _("agrégats des démarches accompagnées")
+        indexes = [models.Index(fields=["month"], name="obs_helpproc_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.procedure}: {self.count}"
+
+
+class FrozenMonth(models.Model):
+    """A month whose facts are final: the refresh never recomputes it, so that requests, letters, appointments
+    and sessions anonymised or erased later still count. Months older than ``OBSERVATOIRE_OPEN_MONTHS`` are
+    frozen by the refresh itself."""
+
+    month = models.DateField(_("mois"), primary_key=True)
+    frozen_at = models.DateTimeField(_("figé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mois figé")
+        verbose_name_plural = _("mois figés")
+        ordering = ["month"]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}"
+
+
+class RefreshRun(models.Model):
+    """One refresh of the summary tables (scheduler or command): when, which months, how many cells, how long.
+
+    Carries the ``view_observatory`` permission: the Observatoire team is granted it (Django group or user
+    permission); team managers and functional admins have it by role (``observatoire.perms``)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminé")
+        FAILED = "failed", _("Échec")
+
+    started_at = models.DateTimeField(_("commencé le"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    first_month = models.DateField(_("premier mois recalculé"), null=True, blank=True)
+    rows = models.PositiveIntegerField(_("cellules écrites"), default=0)
+    seconds = models.FloatField(_("durée (s)"), null=True, blank=True)
+    error = models.CharField(_("erreur"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("actualisation de l'observatoire")
+        verbose_name_plural = _("actualisations de l'observatoire")
+        ordering = ["-started_at", "-id"]
+        permissions = [("view_observatory", _("Consulter l'observatoire territorial"))]
+
+    def __str__(self):
+        return f"{self.started_at:%d/%m/%Y %H:%M} {self.status}"

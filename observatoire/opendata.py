@@ -1,0 +1,85 @@
+"""Open data: the public indicators (portal page and ``GET /api/v1/opendata/indicators``), Licence Ouverte 2.0.
+
+Published: requests filed per procedure and month, digital-help sessions per level, EPCI and month, over the last
+twelve complete months. Every figure is a single cell (no total, no sum over a sliding window): with the primary
+rule ("< 5") no hidden figure can be derived from the others, nor from one month's publication to the next.
+"Places per EPCI" needs the map of places (issue 16), which does not exist yet: it is not published.
+
+The answer is cached until the next refresh of the summary tables (the cache key carries the last refresh).
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from accueil.models import HelpSession
+
+from .models import HelpSessionFact, RefreshRun, RequestFact
+from .secrecy import is_primary
+from .selectors import PUBLIC, Filters, facts, month_add, territory_reference, totals_by
+
+LICENCE = "Licence Ouverte / Open Licence version 2.0"
+LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+LEVELS = dict(HelpSession.Level.choices)
+PRODUCER = "Département d'Ille-et-Vilaine"
+SECRECY = (
+    "Secret statistique : un effectif de 1 à 4 est publié « < 5 » (count null, secret true). "
+    "Aucun total n'est publié, afin qu'aucun effectif masqué ne puisse être retrouvé."
+)
+
+
+def published_period(today=None) -> Filters:
+    """The last twelve complete months (the current month is still moving)."""
+    this_month = (today or timezone.localdate()).replace(day=1)
+    return Filters(start=month_add(this_month, -12), end=month_add(this_month, -1))
+
+
+def _figure(n: int) -> dict:
+    if is_primary(n):
+        return {"count": None, "secret": True, "display": "< 5"}
+    return {"count": n, "secret": False, "display": str(n)}
+
+
+def indicators() -> dict:
+    """The public indicators, protected and cached (one key per refresh)."""
+    last = RefreshRun.objects.filter(status=RefreshRun.Status.DONE).order_by("-finished_at").first()
+    key = f"observatoire:opendata:{last.pk if last else 0}"
+    data = cache.get(key)
+    if data is None:
+        data = _compute(last)
+        cache.set(key, data, 3600)
+    return data
+
+
+def _compute(last: RefreshRun | None) -> dict:
+    period = published_period()
+    requests = totals_by(facts(user=PUBLIC, model=RequestFact, filters=period), "month", "procedure")
+    help_qs = facts(user=PUBLIC, model=HelpSessionFact, filters=period, programme=False)
+    sessions = totals_by(help_qs, "month", "commune__epci_id", "level")
+    epci_names = territory_reference()["epci"]
+    return {
+        "producer": PRODUCER,
+        "licence": LICENCE,
+        "licence_url": LICENCE_URL,
+        "updated_at": last.finished_at.isoformat() if last and last.finished_at else None,
+        "period": {"start": period.start.strftime("%Y-%m"), "end": period.end.strftime("%Y-%m")},
+        "secrecy": SECRECY,
+        "requests_per_procedure_month": [
+            {"month": month.strftime("%Y-%m"), "procedure": procedure, **_figure(n)}
+            for month, procedure, n in requests
+        ],
+        "help_sessions_per_level_epci_month": [
+            {
+                "month": month.strftime("%Y-%m"),
+                "epci_code": epci or None,
+                "epci_name": epci_names.get(epci, "Non renseigné"),
+                "level": level,
+                "level_label": str(LEVELS.get(level, level)),
+                **_figure(n),
+            }
+            for month, epci, level, n in sessions
+        ],
+        "places_per_epci": None,
+        "notes": ["Lieux par EPCI : non publiés tant que l'annuaire des lieux n'existe pas."],
+    }

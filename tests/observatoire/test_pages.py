@@ -1,0 +1,131 @@
+"""The observatory's back-office page and exports: who sees them, what the tables show, bad input, queries."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from odf import opendocument
+from odf.table import Table, TableCell, TableRow
+from openpyxl import load_workbook
+
+from grc.models import Membership
+from tests.factories import MembershipFactory, UserFactory, verify_otp
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("backoffice:observatoire")
+
+
+def _section(html: str, key: str) -> str:
+    match = re.search(rf'<section class="obs-block" aria-labelledby="titre-{key}">(.*?)</section>', html, re.S)
+    assert match, key
+    return match.group(1)
+
+
+def _cells(section: str) -> dict[str, list[str]]:
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", section, re.S)
+    return {label: re.findall(r"<td class=\"num\">(.*?)</td>", cells) for label, cells in rows}
+
+
+@pytest.mark.parametrize(
+    "role", [Membership.Role.SOCIAL_WORKER, Membership.Role.INSTRUCTOR, Membership.Role.MAILROOM_AGENT]
+)
+def test_other_agents_get_404(client, role):
+    verify_otp(client, MembershipFactory(role=role).user)
+    assert client.get(URL).status_code == 404
+    assert client.get(reverse("backoffice:observatoire_export", args=["csv"])).status_code == 404
+
+
+def test_citizen_account_is_refused(client):
+    client.force_login(UserFactory(citizen_account=True))
+    response = client.get(URL)
+    assert response.status_code == 403  # the back office refuses portal accounts before any page
+    assert b"Observatoire territorial" not in response.content
+
+
+def test_observatoire_team_permission_opens_the_page(client):
+    user = MembershipFactory(role=Membership.Role.SOCIAL_WORKER).user
+    user.user_permissions.add(Permission.objects.get(codename="view_observatory"))
+    verify_otp(client, user)
+    assert client.get(URL).status_code == 200
+
+
+def test_functional_admin_sees_the_page(client):
+    verify_otp(client, MembershipFactory(role=Membership.Role.FUNCTIONAL_ADMIN).user)
+    assert client.get(URL).status_code == 200
+
+
+def test_channel_table_hides_the_small_cell_and_the_cell_that_would_give_it(manager_client, filed):
+    html = manager_client.get(URL).content.decode()
+    channels = _cells(_section(html, "demandes_canal"))
+    assert channels["Accueil (guichet)"] == ["&lt; 5"]
+    assert channels["En ligne"] == ["secret"]  # 19 shown with the total 22 would give the 3
+    assert channels["Total"] == ["22"]
+    communes = _cells(_section(html, "carte"))
+    assert communes["Saint-Malo"][1] == "&lt; 5"
+    assert communes["Rennes"][1] != "12" or communes["Vitré"][1] != "7"  # one of them hidden with the total known
+
+
+def test_filters_by_territory_and_period(manager_client, filed):
+    html = manager_client.get(URL, {"territoire": "commune:35238"}).content.decode()
+    assert _cells(_section(html, "demandes_canal"))["En ligne"] == ["12"]
+    html = manager_client.get(URL, {"debut": "2001-01", "fin": "2001-12"}).content.decode()
+    assert "Aucune donnée pour ces filtres." in _section(html, "demandes_canal")
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"debut": "2026-13"}, "Indiquez un mois sous la forme AAAA-MM"),
+        ({"debut": "n'importe quoi"}, "Indiquez un mois sous la forme AAAA-MM"),
+        ({"debut": "2026-05", "fin": "2026-01"}, "Le premier mois doit précéder le dernier."),
+        ({"debut": "2001-01", "fin": "2026-01"}, "Choisissez une période de 5 ans au plus."),
+        ({"territoire": "commune:99999"}, "Sélectionnez un choix valide"),
+        ({"programme": "<script>"}, "Sélectionnez un choix valide"),
+    ],
+)
+def test_bad_filters_are_told_in_french_and_the_page_still_shows(manager_client, params, message):
+    response = manager_client.get(URL, params)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+def test_page_query_count_is_pinned(manager_client, filed, django_assert_max_num_queries):
+    manager_client.get(URL)  # territory and map caches filled
+    with django_assert_max_num_queries(30):
+        assert manager_client.get(URL, {"carte": "aides", "niveau": "epci"}).status_code == 200
+
+
+def test_csv_export_of_chosen_blocks(manager_client, filed):
+    url = reverse("backoffice:observatoire_export", args=["csv"])
+    response = manager_client.get(url, {"blocs": ["demandes_canal"]})
+    text = response.content.decode("utf-8-sig")
+    assert response["Content-Type"].startswith("text/csv")
+    assert "Demandes par canal" in text and "Demandes par démarche" not in text
+    assert "Accueil (guichet);< 5" in text and "En ligne;secret" in text and "Total;22" in text
+
+
+def test_xlsx_export_parses_back_with_the_protected_figures(manager_client, filed):
+    url = reverse("backoffice:observatoire_export", args=["xlsx"])
+    response = manager_client.get(url, {"blocs": ["demandes_canal", "demandes_demarche"]})
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["Demandes par démarche", "Demandes par canal"]
+    rows = {row[0]: row[1] for row in workbook["Demandes par canal"].iter_rows(values_only=True) if row[0]}
+    assert rows["Accueil (guichet)"] == "< 5" and rows["En ligne"] == "secret" and rows["Total"] == 22
+
+
+def test_ods_export_parses_back(manager_client, filed):
+    url = reverse("backoffice:observatoire_export", args=["ods"])
+    response = manager_client.get(url, {"blocs": ["demandes_canal"]})
+    document = opendocument.load(io.BytesIO(response.content))
+    (table,) = document.spreadsheet.getElementsByType(Table)
+    rows = [[str(cell) for cell in row.getElementsByType(TableCell)] for row in table.getElementsByType(TableRow)]
+    assert ["Accueil (guichet)", "< 5"] in rows and ["Total", "22"] in rows and ["En ligne", "secret"] in rows
+
+
+def test_unknown_export_format_is_404(manager_client):
+    assert manager_client.get(reverse("backoffice:observatoire_export", args=["pdf"])).status_code == 404
