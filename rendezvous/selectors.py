@@ -23,7 +23,7 @@ from grc.selectors.territory import commune_for_postcode, commune_get, distance_
 from . import perms
 from .models import Invitation, Lieu, Motif, Participant, PlageOuverture, Rendezvous
 from .services.agents import invitation_token_hash
-from .slots import Slot, free_slots
+from .slots import Slot, next_free_by_lieu
 
 
 def _open_plages(**filters):
@@ -56,7 +56,6 @@ class LieuChoice:
     lieu: Lieu
     distance_km: float | None
     next_slot: Slot | None
-    free_count: int
 
 
 def lieu_origin(lieu: Lieu):
@@ -70,7 +69,7 @@ def lieux_for_motif(*, motif: Motif, origin=None, now: datetime.datetime | None 
     """The lieux where ``motif`` can be booked online, nearest to ``origin`` first (a commune or a pair; by
     name when unknown), each with its next free slot; lieux without any free slot in the window come last.
 
-    One computation of the free slots for every lieu at once (``rendezvous.slots.free_slots``).
+    The next slots of every lieu are computed together (``rendezvous.slots.next_free_by_lieu``).
     """
     lieux = list(
         Lieu.objects.select_related("commune")
@@ -78,18 +77,12 @@ def lieux_for_motif(*, motif: Motif, origin=None, now: datetime.datetime | None 
         .filter(Exists(_open_plages(lieu=OuterRef("pk"), motifs=motif)))
         .order_by("name")
     )
-    slots = free_slots(motif=motif, now=now, lieu_ids=[lieu.pk for lieu in lieux])
-    first: dict[int, Slot] = {}
-    counts: dict[int, int] = {}
-    for slot in slots:
-        first.setdefault(slot.lieu_id, slot)
-        counts[slot.lieu_id] = counts.get(slot.lieu_id, 0) + 1
+    first, _window_end = next_free_by_lieu(motif=motif, now=now, lieu_ids=[lieu.pk for lieu in lieux])
     choices = [
         LieuChoice(
             lieu=lieu,
             distance_km=distance_km(origin, lieu_origin(lieu)) if origin is not None else None,
             next_slot=first.get(lieu.pk),
-            free_count=counts.get(lieu.pk, 0),
         )
         for lieu in lieux
     ]

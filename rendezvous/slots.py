@@ -276,3 +276,28 @@ def slot_find(
         )
         if slot.starts_at == starts_at
     ]
+
+
+def next_free_by_lieu(
+    *, motif, lieu_ids, now: datetime.datetime | None = None, horizons_days=(2, 7)
+) -> tuple[dict[int, Slot], datetime.datetime]:
+    """The next free slot of ``motif`` at each of ``lieu_ids`` (within the booking window), and the window's end.
+
+    Looks a little ahead first (``horizons_days``), then further only for the lieux still without a slot, so
+    the usual case reads two days of appointments rather than the whole window.
+    """
+    now = now or timezone.now()
+    earliest, latest = booking_window(motif=motif, now=now)
+    missing = set(lieu_ids)
+    found: dict[int, Slot] = {}
+    start = earliest
+    for horizon in (*horizons_days, None):
+        if not missing or start > latest:
+            break
+        end = latest if horizon is None else min(latest, earliest + datetime.timedelta(days=horizon))
+        for slot in free_slots(motif=motif, now=now, start=start, end=end, lieu_ids=sorted(missing)):
+            if slot.lieu_id in missing:
+                found[slot.lieu_id] = slot
+                missing.discard(slot.lieu_id)
+        start = end + datetime.timedelta(seconds=1)
+    return found, latest

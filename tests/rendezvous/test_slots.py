@@ -6,7 +6,7 @@ import zoneinfo
 import pytest
 
 from rendezvous.models import Absence, Participant, Rendezvous
-from rendezvous.slots import free_slots, slot_find
+from rendezvous.slots import free_slots, next_free_by_lieu, slot_find
 from tests.factories import CitizenFactory, UserFactory
 from tests.rendezvous.factories import LieuFactory, MotifFactory, PlageFactory, RendezvousFactory
 
@@ -153,3 +153,16 @@ def test_two_agents_at_one_lieu_give_two_slots_at_the_same_time(setup):
         slots[1].agent_id
     ]
     assert Rendezvous.objects.count() == 1
+
+
+def test_next_free_slot_of_each_lieu_looks_further_only_where_needed(setup, django_assert_max_num_queries):
+    _agent, motif, lieu, _plage = setup
+    motif.max_booking_delay_days = 30
+    motif.save()
+    later = LieuFactory()
+    PlageFactory(lieu=later, first_day=MONDAY + datetime.timedelta(days=14), motifs=[motif])
+    with django_assert_max_num_queries(9):
+        found, end = next_free_by_lieu(motif=motif, lieu_ids=[lieu.pk, later.pk], now=at(MONDAY, 7))
+    assert found[lieu.pk].starts_at == at(MONDAY, 9)
+    assert found[later.pk].starts_at == at(MONDAY + datetime.timedelta(days=14), 9)
+    assert end == at(MONDAY, 7) + datetime.timedelta(days=30)
