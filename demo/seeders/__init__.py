@@ -2,13 +2,13 @@
 
 Order (each after the one before, as ``seed_demo`` always ran them): the social files; the requests
 (after the portal's procedures: the portal registers those ``before`` them); the mail (its letters
-quote a request's tracking code); the audit rows and alerts; the GDPR register.
+quote a request's tracking code); the audit rows and alerts; the GDPR register; the appointments.
 """
 
 from __future__ import annotations
 
 from .. import registry
-from . import accueil, audit, mail, privacy, requests, social_files
+from . import accueil, audit, mail, privacy, rendezvous, requests, social_files
 
 SEEDERS = [
     ("demo.social_files", social_files.seed),
@@ -17,6 +17,7 @@ SEEDERS = [
     ("demo.accueil", accueil.seed),
     ("demo.audit", audit.seed),
     ("demo.privacy", privacy.seed),
+    ("demo.rendezvous", rendezvous.seed),
 ]
 
 

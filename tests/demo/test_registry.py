@@ -22,6 +22,7 @@ def test_the_installed_apps_register_their_seeders_in_the_order_seed_demo_always
         "demo.mail",
         "demo.audit",
         "demo.privacy",
+        "demo.rendezvous",
     ]
 
 
