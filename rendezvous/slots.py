@@ -14,47 +14,25 @@ from __future__ import annotations
 
 import bisect
 import datetime
-import functools
-import zoneinfo
 from collections import defaultdict
-from dataclasses import dataclass
 
-import holidays
-from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from .models import Absence, Participant, PlageOuverture, Rendezvous
+from .slot_table import LONGEST_APPOINTMENT, Slot, SlotTable, holiday_dates, is_holiday, local_tz, slot_table
 
-__all__ = ["Slot", "booking_window", "free_slots", "holiday_dates", "is_holiday", "slot_find"]
-
-
-@dataclass(frozen=True)
-class Slot:
-    """One bookable time: an agent at a lieu, from ``starts_at`` to ``ends_at``, with ``places_left``."""
-
-    starts_at: datetime.datetime
-    ends_at: datetime.datetime
-    agent_id: int
-    lieu_id: int
-    plage_id: int
-    places_left: int
-    # The group session this slot joins (None: a new appointment would be created).
-    rendezvous_id: int | None = None
-
-
-def local_tz() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
-@functools.lru_cache(maxsize=16)
-def holiday_dates(year: int) -> frozenset[datetime.date]:
-    """French public holidays (metropolitan France) of ``year``."""
-    return frozenset(holidays.FR(years=[year]).keys())
-
-
-def is_holiday(day: datetime.date) -> bool:
-    return day in holiday_dates(day.year)
+__all__ = [
+    "Slot",
+    "SlotTable",
+    "booking_window",
+    "free_slot_table",
+    "free_slots",
+    "holiday_dates",
+    "is_holiday",
+    "next_free_by_lieu",
+    "slot_find",
+]
 
 
 def booking_window(*, motif, now: datetime.datetime | None = None) -> tuple[datetime.datetime, datetime.datetime]:
@@ -132,7 +110,11 @@ def _busy_by_agent(agent_ids, *, start, end, exclude_rendezvous_id=None) -> dict
         busy[agent_id].absences.append((a_start, a_end))
     rows = (
         Rendezvous.objects.filter(
-            agent_id__in=agent_ids, status=Rendezvous.Status.ACTIVE, starts_at__lt=end, ends_at__gt=start
+            agent_id__in=agent_ids,
+            status=Rendezvous.Status.ACTIVE,
+            starts_at__lt=end,
+            starts_at__gt=start - LONGEST_APPOINTMENT,
+            ends_at__gt=start,
         )
         .exclude(pk=exclude_rendezvous_id)
         .annotate(
@@ -166,6 +148,45 @@ def _places(busy: _Busy | None, *, start, end, motif, lieu_id) -> tuple[int, int
     return 0, None
 
 
+def _range(*, motif, now, start, end, enforce_delays: bool):
+    """The start range searched: the booking window for citizens and partners, the coming year for agents."""
+    if enforce_delays:
+        earliest, latest = booking_window(motif=motif, now=now)
+    else:
+        earliest, latest = now, now + datetime.timedelta(days=366)
+    return max(start or earliest, earliest), min(end or latest, latest)
+
+
+def _plages_for(*, motif, start, end, lieu_ids, agent_ids) -> list[dict]:
+    plages_qs = PlageOuverture.objects.filter(
+        Q(until__isnull=True) | Q(until__gte=start.astimezone(local_tz()).date()),
+        is_active=True,
+        motifs=motif,
+        lieu__is_active=True,
+        agent__is_active=True,
+        first_day__lte=end.astimezone(local_tz()).date(),
+    )
+    if lieu_ids is not None:
+        plages_qs = plages_qs.filter(lieu_id__in=list(lieu_ids))
+    if agent_ids is not None:
+        plages_qs = plages_qs.filter(agent_id__in=list(agent_ids))
+    return list(
+        plages_qs.values(
+            "id",
+            "agent_id",
+            "lieu_id",
+            "first_day",
+            "until",
+            "weekdays",
+            "start_time",
+            "end_time",
+            "every_weeks",
+            "lieu__available_from",
+            "lieu__available_until",
+        )
+    )
+
+
 def free_slots(
     *,
     motif,
@@ -184,44 +205,26 @@ def free_slots(
     an agent booking passes ``False`` and still gets nothing in the past. ``lieu_ids`` / ``agent_ids`` narrow
     to some lieux or agents. ``exclude_rendezvous_id`` ignores one appointment (the one being moved);
     ``ignore_busy`` gives the opening slots' times whatever is taken (to tell "taken" from "never offered").
+    Individual motifs go through the array computation (``free_slot_table``); group sessions through the
+    per-slot path below, which counts the places left.
     """
     now = now or timezone.now()
-    if enforce_delays:
-        earliest, latest = booking_window(motif=motif, now=now)
-    else:
-        earliest, latest = now, now + datetime.timedelta(days=366)
-    start = max(start or earliest, earliest)
-    end = min(end or latest, latest)
+    start, end = _range(motif=motif, now=now, start=start, end=end, enforce_delays=enforce_delays)
     if not motif.is_active or start > end:
         return []
-    plages_qs = PlageOuverture.objects.filter(
-        Q(until__isnull=True) | Q(until__gte=start.astimezone(local_tz()).date()),
-        is_active=True,
-        motifs=motif,
-        lieu__is_active=True,
-        first_day__lte=end.astimezone(local_tz()).date(),
-    )
-    if lieu_ids is not None:
-        plages_qs = plages_qs.filter(lieu_id__in=list(lieu_ids))
-    if agent_ids is not None:
-        plages_qs = plages_qs.filter(agent_id__in=list(agent_ids))
-    plages = list(
-        plages_qs.filter(agent__is_active=True).values(
-            "id",
-            "agent_id",
-            "lieu_id",
-            "first_day",
-            "until",
-            "weekdays",
-            "start_time",
-            "end_time",
-            "every_weeks",
-            "lieu__available_from",
-            "lieu__available_until",
-        )
-    )
+    plages = _plages_for(motif=motif, start=start, end=end, lieu_ids=lieu_ids, agent_ids=agent_ids)
     if not plages:
         return []
+    if motif.capacity == 1:
+        table = slot_table(
+            plages,
+            duration_minutes=motif.duration_minutes,
+            start=start,
+            end=end,
+            exclude_rendezvous_id=exclude_rendezvous_id,
+            ignore_busy=ignore_busy,
+        )
+        return table.slots()
     duration = datetime.timedelta(minutes=motif.duration_minutes)
     busy = (
         {}
@@ -247,6 +250,30 @@ def free_slots(
             slots.append(Slot(at, until, plage["agent_id"], plage["lieu_id"], plage["id"], places, group_id))
     slots.sort(key=lambda s: (s.starts_at, s.lieu_id, s.agent_id))
     return slots
+
+
+def free_slot_table(
+    *,
+    motif,
+    now: datetime.datetime | None = None,
+    start: datetime.datetime | None = None,
+    end: datetime.datetime | None = None,
+    lieu_ids=None,
+    agent_ids=None,
+    enforce_delays: bool = True,
+) -> SlotTable:
+    """The free slots of an individual motif (capacity 1) as arrays, without building one object per slot:
+    what a caller that counts, groups or picks among thousands of slots reads (rules as ``free_slots``)."""
+    if motif.capacity != 1:
+        raise ValueError("free_slot_table serves individual motifs; group sessions count places per slot")
+    now = now or timezone.now()
+    start, end = _range(motif=motif, now=now, start=start, end=end, enforce_delays=enforce_delays)
+    plages = (
+        []
+        if not motif.is_active or start > end
+        else _plages_for(motif=motif, start=start, end=end, lieu_ids=lieu_ids, agent_ids=agent_ids)
+    )
+    return slot_table(plages, duration_minutes=motif.duration_minutes, start=start, end=end)
 
 
 def slot_find(

@@ -1,0 +1,187 @@
+"""Free slots of individual motifs computed on arrays (numpy): the same rules as ``rendezvous.slots``, fast at scale.
+
+With 200 agents and a six-week window, a motif has some 70,000 candidate slots; building and checking them one
+Python object at a time costs seconds on a loaded server. Here each opening slot's days are a mask over the
+window's days, each day's starts an outer sum, and "taken" one binary search per candidate over the agents'
+busy intervals sorted by (agent, start) with a running maximum of their ends (so a long absence covering several
+appointments is seen too). Times are whole seconds since the epoch; a local wall-clock time is taken from the
+day's offset at noon, which is right for every opening time after the 2–3 a.m. daylight-saving change.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import zoneinfo
+from dataclasses import dataclass
+
+import holidays
+import numpy as np
+from django.conf import settings
+from django.db import connection
+
+# The longest appointment a motif allows (``Motif.duration_minutes`` is at most 480): an appointment overlapping
+# a window starts less than this before it, which bounds the index range read.
+LONGEST_APPOINTMENT = datetime.timedelta(hours=8)
+# Agent ids are shifted by this many seconds in the combined sort keys (past any epoch second in use).
+_AGENT_SHIFT = 1 << 34
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One bookable time: an agent at a lieu, from ``starts_at`` to ``ends_at``, with ``places_left``."""
+
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    agent_id: int
+    lieu_id: int
+    plage_id: int
+    places_left: int
+    # The group session this slot joins (None: a new appointment would be created).
+    rendezvous_id: int | None = None
+
+
+def local_tz() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+@functools.lru_cache(maxsize=16)
+def holiday_dates(year: int) -> frozenset[datetime.date]:
+    """French public holidays (metropolitan France) of ``year``."""
+    return frozenset(holidays.FR(years=[year]).keys())
+
+
+def is_holiday(day: datetime.date) -> bool:
+    return day in holiday_dates(day.year)
+
+
+@dataclass
+class SlotTable:
+    """Free slots as parallel arrays, by start then lieu then agent: ``starts`` (epoch seconds), ``agents``,
+    ``lieux``, ``plages``; ``duration`` in seconds."""
+
+    starts: np.ndarray
+    agents: np.ndarray
+    lieux: np.ndarray
+    plages: np.ndarray
+    duration: int
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def slots(self) -> list[Slot]:
+        """One ``Slot`` per row (aware datetimes in UTC)."""
+        utc = datetime.UTC
+        span = datetime.timedelta(seconds=self.duration)
+        result = []
+        for at, agent, lieu, plage in zip(
+            self.starts.tolist(), self.agents.tolist(), self.lieux.tolist(), self.plages.tolist(), strict=True
+        ):
+            starts_at = datetime.datetime.fromtimestamp(at, tz=utc)
+            result.append(Slot(starts_at, starts_at + span, agent, lieu, plage, 1))
+        return result
+
+
+class _Days:
+    """The days of the searched range as arrays: ordinal, weekday, holiday, local midnight (epoch seconds)."""
+
+    def __init__(self, first: datetime.date, last: datetime.date):
+        tz = local_tz()
+        days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+        self.ordinal = np.array([d.toordinal() for d in days], dtype=np.int64)
+        self.weekday = np.array([d.weekday() for d in days], dtype=np.int64)
+        self.holiday = np.array([is_holiday(d) for d in days], dtype=bool)
+        noon = datetime.time(12)
+        self.midnight = np.array(
+            [int(datetime.datetime.combine(d, noon, tzinfo=tz).timestamp()) - 12 * 3600 for d in days], dtype=np.int64
+        )
+
+
+def _seconds(value: datetime.time) -> int:
+    return value.hour * 3600 + value.minute * 60 + value.second
+
+
+def _plage_starts(plage: dict, days: _Days, duration: int) -> np.ndarray:
+    """Every slot start of one opening slot over the days (rules of ``rendezvous.slots._runs_on``)."""
+    mask = np.isin(days.weekday, plage["weekdays"]) & (days.ordinal >= plage["first_day"].toordinal()) & ~days.holiday
+    for key, keep in (("until", np.less_equal), ("lieu__available_until", np.less_equal)):
+        if plage[key] is not None:
+            mask &= keep(days.ordinal, plage[key].toordinal())
+    if plage["lieu__available_from"] is not None:
+        mask &= days.ordinal >= plage["lieu__available_from"].toordinal()
+    if plage["every_weeks"] > 1:
+        first_monday = plage["first_day"].toordinal() - plage["first_day"].weekday()
+        mask &= ((days.ordinal - first_monday) // 7) % plage["every_weeks"] == 0
+    opens, closes = _seconds(plage["start_time"]), _seconds(plage["end_time"])
+    count = (closes - opens) // duration
+    if count <= 0 or not mask.any():
+        return np.empty(0, dtype=np.int64)
+    offsets = opens + duration * np.arange(count, dtype=np.int64)
+    return (days.midnight[mask][:, None] + offsets[None, :]).ravel()
+
+
+_BUSY_SQL = """
+    SELECT agent_id, EXTRACT(EPOCH FROM starts_at)::bigint, EXTRACT(EPOCH FROM ends_at)::bigint
+      FROM rendezvous_rendezvous
+     WHERE agent_id = ANY(%(agents)s) AND status = 'active' AND id <> %(exclude)s
+       AND starts_at < %(end)s AND starts_at > %(floor)s AND ends_at > %(start)s
+    UNION ALL
+    SELECT agent_id, EXTRACT(EPOCH FROM starts_at)::bigint, EXTRACT(EPOCH FROM ends_at)::bigint
+      FROM rendezvous_absence
+     WHERE agent_id = ANY(%(agents)s) AND starts_at < %(end)s AND ends_at > %(start)s
+"""
+
+
+def _busy(agent_ids: list[int], *, start, end, exclude_rendezvous_id) -> tuple[np.ndarray, np.ndarray]:
+    """(start keys sorted, running max of end keys) of the agents' active appointments and absences."""
+    params = {
+        "agents": agent_ids,
+        "exclude": exclude_rendezvous_id or 0,
+        "start": start,
+        "end": end,
+        "floor": start - LONGEST_APPOINTMENT,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_BUSY_SQL, params)
+        rows = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 3)
+    start_keys = rows[:, 0] * _AGENT_SHIFT + rows[:, 1]
+    end_keys = rows[:, 0] * _AGENT_SHIFT + rows[:, 2]
+    order = np.argsort(start_keys, kind="stable")
+    return start_keys[order], np.maximum.accumulate(end_keys[order]) if len(order) else end_keys
+
+
+def slot_table(
+    plages: list[dict], *, duration_minutes: int, start, end, exclude_rendezvous_id=None, ignore_busy=False
+) -> SlotTable:
+    """The free slots of the opening slots ``plages`` (dicts as ``rendezvous.slots`` reads them) starting
+    between ``start`` and ``end``: not on a holiday, one per (agent, time), none overlapping a busy interval."""
+    duration = duration_minutes * 60
+    empty = np.empty(0, dtype=np.int64)
+    if not plages:
+        return SlotTable(empty, empty, empty, empty, duration)
+    tz = local_tz()
+    days = _Days(start.astimezone(tz).date(), end.astimezone(tz).date())
+    parts = [(_plage_starts(p, days, duration), p) for p in plages]
+    starts = np.concatenate([s for s, _p in parts])
+    agents = np.concatenate([np.full(len(s), p["agent_id"], dtype=np.int64) for s, p in parts])
+    lieux = np.concatenate([np.full(len(s), p["lieu_id"], dtype=np.int64) for s, p in parts])
+    ids = np.concatenate([np.full(len(s), p["id"], dtype=np.int64) for s, p in parts])
+    keep = (starts >= int(start.timestamp())) & (starts <= int(end.timestamp()))
+    starts, agents, lieux, ids = starts[keep], agents[keep], lieux[keep], ids[keep]
+    # Two opening slots of one agent overlapping give one slot (the first opening slot's).
+    _unique, first = np.unique(agents * _AGENT_SHIFT + starts, return_index=True)
+    first.sort()
+    starts, agents, lieux, ids = starts[first], agents[first], lieux[first], ids[first]
+    if not ignore_busy and len(starts):
+        busy_starts, busy_ends = _busy(
+            sorted(set(agents.tolist())),
+            start=start,
+            end=end + datetime.timedelta(seconds=duration),
+            exclude_rendezvous_id=exclude_rendezvous_id,
+        )
+        if len(busy_starts):
+            before = np.searchsorted(busy_starts, agents * _AGENT_SHIFT + starts + duration, side="left") - 1
+            taken = (before >= 0) & (busy_ends[np.clip(before, 0, None)] > agents * _AGENT_SHIFT + starts)
+            starts, agents, lieux, ids = starts[~taken], agents[~taken], lieux[~taken], ids[~taken]
+    order = np.lexsort((agents, lieux, starts))
+    return SlotTable(starts[order], agents[order], lieux[order], ids[order], duration)
