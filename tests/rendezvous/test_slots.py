@@ -1,12 +1,13 @@
 """Free slots computed from the rules: opening slots, delays, holidays, absences, taken appointments, groups."""
 
 import datetime
+import random
 import zoneinfo
 
 import pytest
 
 from rendezvous.models import Absence, Participant, Rendezvous
-from rendezvous.slots import free_slots, next_free_by_lieu, slot_find
+from rendezvous.slots import free_slots, is_holiday, next_free_by_lieu, slot_find
 from tests.factories import CitizenFactory, UserFactory
 from tests.rendezvous.factories import LieuFactory, MotifFactory, PlageFactory, RendezvousFactory
 
@@ -166,3 +167,61 @@ def test_next_free_slot_of_each_lieu_looks_further_only_where_needed(setup, djan
     assert found[lieu.pk].starts_at == at(MONDAY, 9)
     assert found[later.pk].starts_at == at(MONDAY + datetime.timedelta(days=14), 9)
     assert end == at(MONDAY, 7) + datetime.timedelta(days=30)
+
+
+def test_array_computation_matches_a_naive_reading_of_the_rules():
+    """A random week-by-week world checked against a naive loop written here, rule by rule, from the docstring."""
+    rng = random.Random(15)
+    motif = MotifFactory(duration_minutes=20, min_booking_delay_minutes=0, max_booking_delay_days=40)
+    other = MotifFactory(duration_minutes=50)
+    agents = [UserFactory(staff=True) for _ in range(3)]
+    lieux = [LieuFactory(), LieuFactory()]
+    plages = []
+    for agent in agents:
+        plages.append(
+            PlageFactory(
+                agent=agent,
+                lieu=rng.choice(lieux),
+                first_day=MONDAY + datetime.timedelta(days=rng.randrange(10)),
+                until=MONDAY + datetime.timedelta(days=rng.randrange(20, 45)),
+                weekdays=sorted(rng.sample(range(7), 4)),
+                start_time=datetime.time(8, 40),
+                end_time=datetime.time(12, 10),
+                every_weeks=rng.choice([1, 2]),
+                motifs=[motif],
+            )
+        )
+        for _ in range(25):
+            starts = at(
+                MONDAY + datetime.timedelta(days=rng.randrange(40)), rng.randrange(8, 12), rng.choice([0, 10, 25, 40])
+            )
+            if not Rendezvous.objects.filter(
+                agent=agent, status="active", starts_at__lt=starts + datetime.timedelta(minutes=50), ends_at__gt=starts
+            ).exists():
+                RendezvousFactory(agent=agent, motif=other, lieu=lieux[0], starts_at=starts)
+        day = MONDAY + datetime.timedelta(days=rng.randrange(30))
+        Absence.objects.create(
+            agent=agent, starts_at=at(day, 10, 5), ends_at=at(day + datetime.timedelta(days=rng.randrange(3)), 11)
+        )
+    now = at(MONDAY, 9)
+    busy = [(r.agent_id, r.starts_at, r.ends_at) for r in Rendezvous.objects.filter(status="active")]
+    busy += [(a.agent_id, a.starts_at, a.ends_at) for a in Absence.objects.all()]
+    expected = set()
+    for plage in plages:
+        for n in range(42):
+            day = MONDAY + datetime.timedelta(days=n)
+            if day.weekday() not in plage.weekdays or day < plage.first_day or day > plage.until or is_holiday(day):
+                continue
+            if (
+                (day - (plage.first_day - datetime.timedelta(days=plage.first_day.weekday()))).days // 7
+            ) % plage.every_weeks:
+                continue
+            start = at(day, 8, 40)
+            while start + datetime.timedelta(minutes=20) <= at(day, 12, 10):
+                end = start + datetime.timedelta(minutes=20)
+                free = not any(a == plage.agent_id and s < end and e > start for a, s, e in busy)
+                if free and now <= start <= now + datetime.timedelta(days=40):
+                    expected.add((start, plage.agent_id, plage.lieu_id))
+                start = end
+    got = {(s.starts_at, s.agent_id, s.lieu_id) for s in free_slots(motif=motif, now=now)}
+    assert got == expected and len(expected) > 100
