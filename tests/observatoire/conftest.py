@@ -3,15 +3,21 @@ from django.core.cache import cache
 
 from grc.models import Commune, Epci, Membership, Team
 from observatoire.refresh import refresh
+from tests.browser.conftest import browser  # noqa: F401  (the fixture, for test_live)
 from tests.factories import MembershipFactory, SiteFactory, TeamFactory, verify_otp
 
 from .factories import RENNES, SAINT_MALO, VITRE, citizen_in, in_month, request_row
 
 COMMUNES = [
-    (RENNES, "Rennes", 216815, "243500139", "Rennes Métropole", "ME"),
-    (SAINT_MALO, "Saint-Malo", 46097, "243500782", "Saint-Malo Agglomération", "CA"),
-    (VITRE, "Vitré", 18037, "200039022", "Vitré Communauté", "CA"),
+    (RENNES, "Rennes", 216815, "243500139", "Rennes Métropole", "ME", (-1.68, 48.11)),
+    (SAINT_MALO, "Saint-Malo", 46097, "243500782", "Saint-Malo Agglomération", "CA", (-2.0, 48.65)),
+    (VITRE, "Vitré", 18037, "200039022", "Vitré Communauté", "CA", (-1.2, 48.12)),
 ]
+
+
+def _square(lon, lat, half=0.05):
+    ring = [[lon - half, lat - half], [lon + half, lat - half], [lon + half, lat + half], [lon - half, lat + half]]
+    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
 
 
 @pytest.fixture(autouse=True)
@@ -25,11 +31,16 @@ def territory(request):
             yield
             return
     request.getfixturevalue("transactional_db" if _transactional(request) else "db")
-    for code, name, population, epci_code, epci_name, kind in COMMUNES:
+    for code, name, population, epci_code, epci_name, kind, (lon, lat) in COMMUNES:
         epci, _created = Epci.objects.get_or_create(code=epci_code, defaults={"name": epci_name, "kind": kind})
-        Commune.objects.get_or_create(
-            code=code, defaults={"name": name, "population": population, "epci": epci, "postcodes": []}
-        )
+        defaults = {
+            "name": name,
+            "population": population,
+            "epci": epci,
+            "postcodes": [],
+            "boundary": _square(lon, lat),
+        }
+        Commune.objects.get_or_create(code=code, defaults=defaults)
     yield
     cache.clear()
 

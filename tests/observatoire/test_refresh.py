@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import datetime
+import io
+import re
 
 import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import DataError
 
 from demandes.models import Request
+from grc import scheduling
 from grc.models import Team
+from observatoire import refresh as refresh_module
 from observatoire.models import (
     AppointmentFact,
     FrozenMonth,
@@ -19,6 +26,7 @@ from observatoire.models import (
     RequestFact,
 )
 from observatoire.refresh import open_cutoff, refresh
+from observatoire.tasks import refresh_observatory
 from tests.factories import SiteFactory, TeamFactory, UserFactory
 from tests.rendezvous.factories import LieuFactory, MotifFactory
 
@@ -193,3 +201,27 @@ def test_no_personal_data_in_the_fact_tables():
     for model in (RequestFact, RequestDelayFact, MailFact, AppointmentFact, HelpSessionFact, HelpProcedureFact):
         columns = {f.column for f in model._meta.concrete_fields}
         assert not {c for c in columns if any(word in c for word in personal)}, model
+
+
+def test_command_shows_progress_and_a_summary(world):
+    request_row(team=world["rsa"], citizen=world["malo"], submitted=in_month(0))
+    out, err = io.StringIO(), io.StringIO()
+    call_command("observatoire_refresh", stdout=out, stderr=err)
+    assert "aides numériques" in err.getvalue() or "démarches accompagnées" in err.getvalue()  # the progress bar
+    assert re.match(r"Observatoire actualisé : \d+ cellules écrites depuis le début en \d+\.\d s\.", out.getvalue())
+    assert RequestFact.objects.get().count == 1
+
+
+def test_the_scheduler_knows_the_nightly_job():
+    job = settings.SCHEDULED_JOBS["observatoire_refresh"]
+    assert scheduling._resolve(job["task"]) is refresh_observatory
+
+
+def test_a_failed_refresh_is_recorded_and_changes_nothing(world, monkeypatch):
+    request_row(team=world["rsa"], citizen=world["malo"], submitted=in_month(0))
+    refresh()
+    monkeypatch.setattr(refresh_module, "STEPS", [*refresh_module.STEPS, ("cassé", lambda: "SELECT 1/0")])
+    with pytest.raises(DataError):
+        refresh()
+    assert RefreshRun.objects.filter(status=RefreshRun.Status.FAILED, error="DataError").exists()
+    assert RequestFact.objects.get().count == 1  # the previous figures, untouched
