@@ -16,14 +16,16 @@ class AccueilConfig(AppConfig):
         # Imported here, not at the top: models may only be imported once the app registry is ready.
         from dossier_unique.models import TimelineEntry
         from dossier_unique.timeline import TimelineSource, register_source
-        from grc import person_data_registry
+        from grc import person_data_registry, retention_registry
         from grc.merge_registry import register
 
         from .merge import HELP_SESSIONS_HANDLER
         from .person_data import HELP_SESSIONS_SECTION
+        from .retention import HELP_SESSION_PURPOSE
 
         register(HELP_SESSIONS_HANDLER)
         person_data_registry.register(HELP_SESSIONS_SECTION)
+        retention_registry.register(HELP_SESSION_PURPOSE)
         register_source(
             TimelineSource(model_label="accueil.helpsession", kinds=frozenset({TimelineEntry.Kind.HELP_SESSION}))
         )

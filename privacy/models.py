@@ -361,6 +361,7 @@ class RetentionRule(models.Model):
         GDPR_REGISTER = "gdpr_register", _("Registre des demandes RGPD")
         APPOINTMENT = "appointment", _("Rendez-vous (après leur date)")
         APPOINTMENT_SMS = "appointment_sms", _("Texte des SMS de rendez-vous (après l'envoi)")
+        HELP_SESSION = "help_session", _("Séances d'aide numérique (lien avec l'usager)")
 
     purpose = models.CharField(_("finalité"), max_length=20, choices=Purpose.choices, unique=True)
     label = models.CharField(_("libellé"), max_length=200)
