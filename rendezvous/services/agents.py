@@ -37,11 +37,14 @@ logger = logging.getLogger(__name__)
 P = Participant.Status
 # What an agent may record for a participant; "annulé" is a cancellation (``rendezvous.services.booking``).
 OUTCOME_STATUSES = (P.A_VENIR, P.VU, P.EXCUSE, P.ABSENT)
-# Accueil numérique social: how much digital help the person was given (asked when marking "vu").
+# Accueil numérique social: how much digital help the person was given (asked when marking "vu"). The same
+# graded scale and values as the help sessions of the accueil app (``accueil.models.HelpSession.Level``, a
+# sibling app this one may not import), so both are counted alike.
 DIGITAL_HELP_LEVELS = (
-    ("autonome", gettext_lazy("En autonomie, avec des conseils")),
-    ("accompagne", gettext_lazy("Accompagné pas à pas")),
-    ("fait_pour", gettext_lazy("Démarche faite pour la personne")),
+    ("coup_de_pouce", gettext_lazy("Coup de pouce")),
+    ("accompagnement", gettext_lazy("Accompagnement")),
+    ("faire_avec", gettext_lazy("Faire avec")),
+    ("substitution", gettext_lazy("Substitution (faire pour)")),
 )
 INVITATION_DAYS_DEFAULT = 14
 INVITATION_DAYS_MAX = 60

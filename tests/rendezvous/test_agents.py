@@ -80,11 +80,11 @@ def test_digital_help_is_kept_when_the_motif_is_the_accueil_numerique():
         participant=participant,
         status="vu",
         outcome_note="Création du compte CAF",
-        digital_help_level="accompagne",
+        digital_help_level="faire_avec",
         actor=d.agent,
     )
     participant.refresh_from_db()
-    assert participant.digital_help_level == "accompagne"
+    assert participant.digital_help_level == "faire_avec"
 
 
 def test_group_attendance_is_all_or_nothing_and_writes_one_entry_per_person():

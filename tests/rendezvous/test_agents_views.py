@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from grc.audit.models import AccessLog
 from grc.models import ContactPoint, Membership, Team
+from rendezvous import services
 from rendezvous.models import Absence, Invitation, Lieu, Motif, Participant, Rendezvous
 from tests.factories import CitizenFactory, MembershipFactory, TeamFactory, UserFactory, verify_otp
 from tests.rendezvous.agents_setup import appointment, at, desk, open_day
@@ -287,3 +288,23 @@ def test_functional_admin_edits_lieux_and_plages_and_bad_opening_hours_are_refus
     plage.update(start_time="09:00", end_time="12:00")
     assert admin_client.post(reverse("wagtailsnippets_rendezvous_plageouverture:add"), plage).status_code == 302
     assert list(created.plages.values_list("weekdays", flat=True)) == [[1]]
+
+
+def test_a_group_session_page_and_the_invitations_page_keep_their_query_count(client, django_assert_max_num_queries):
+    d = desk(capacity=30)
+    few = appointment(d, at(-1, 9), *CitizenFactory.create_batch(2))
+    many = appointment(d, at(-1, 14), *CitizenFactory.create_batch(20))
+    verify_otp(client, d.agent)
+    client.get(reverse("backoffice:rdv_detail", args=[few.pk]))
+    with django_assert_max_num_queries(40) as small:
+        client.get(reverse("backoffice:rdv_detail", args=[few.pk]))
+    # One access-log row per person read (an INSERT each), nothing else grows with the number of people.
+    with django_assert_max_num_queries(len(small.captured_queries) + 18):
+        page = client.get(reverse("backoffice:rdv_detail", args=[many.pk]))
+    assert page.status_code == 200
+    assert AccessLog.objects.filter(action="rendezvous.view", object_id=str(many.pk)).count() == 20
+    for person in CitizenFactory.create_batch(15):
+        services.invitation_create(citizen=person, motif=d.motif, actor=d.agent)
+    with django_assert_max_num_queries(14):
+        listing = client.get(reverse("backoffice:rdv_invitations"))
+    assert _text(listing).count("En attente jusqu'au") == 15
