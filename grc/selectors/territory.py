@@ -14,6 +14,7 @@ from grc.matching.names import fold
 from grc.models import Commune, Site, Team
 
 EARTH_RADIUS_KM = 6371.0088
+LEADING_ARTICLES = frozenset({"LE", "LA", "LES", "L", "AUX"})
 
 
 def commune_get(code: str) -> Commune | None:
@@ -48,6 +49,8 @@ def commune_for_postcode(*, postcode: str, city: str = "") -> Commune | None:
 def _city_key(name: str) -> str:
     """A commune name as written on envelopes: "ST MALO CEDEX" and "Saint-Malo" give the same key."""
     words = [w for w in fold(name).split(" ") if w and w != "CEDEX" and not w.isdigit()]
+    if len(words) > 1 and words[0] in LEADING_ARTICLES:  # "Le Rheu" and "Rheu" are one commune
+        words = words[1:]
     return " ".join({"ST": "SAINT", "STE": "SAINTE"}.get(w, w) for w in words)
 
 

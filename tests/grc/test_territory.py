@@ -45,6 +45,9 @@ def test_reloading_keeps_the_sectors_the_admin_set():
         ("35000", "Rennes", "Rennes"),
         ("35200", "RENNES", "Rennes"),
         ("35500", "vitre", "Vitré"),
+        ("35650", "Le Rheu", "Le Rheu"),
+        ("35650", "RHEU", "Le Rheu"),
+        ("35130", "La Guerche de Bretagne", "La Guerche-de-Bretagne"),
     ],
 )
 def test_a_postal_address_designates_its_commune(postcode, city, expected):
