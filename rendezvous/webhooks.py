@@ -22,14 +22,20 @@ import hashlib
 import hmac
 import json
 import logging
+import secrets
 import time
 import uuid
 
 import httpx
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import default_task_backend, task
+
+from grc.history import save_tracked
 
 from .models import Rendezvous, WebhookDelivery, WebhookEndpoint
 
@@ -84,6 +90,23 @@ def payload(*, rendezvous, event: str) -> dict:
             "cancel_reason": rendezvous.cancel_reason if rendezvous.status != Rendezvous.Status.ACTIVE else "",
         },
     }
+
+
+@transaction.atomic
+def webhook_endpoint_create(*, actor, name: str, url: str, teams=(), all_teams: bool = False) -> tuple:
+    """Declare a receiver (functional admin): ``(endpoint, secret)``, the secret shown once to be given to the
+    receiver. An https URL is required outside development (``http://`` only to localhost)."""
+    URLValidator(schemes=["https", "http"])(url)
+    if url.startswith("http://") and not url.startswith(("http://127.0.0.1", "http://localhost")):
+        raise ValidationError({"url": "Adresse en https obligatoire (http seulement vers la machine locale)."})
+    if not all_teams and not teams:
+        raise ValidationError({"teams": "Choisissez au moins une équipe, ou toutes les équipes."})
+    secret = secrets.token_urlsafe(32)
+    endpoint = save_tracked(
+        WebhookEndpoint(name=name, url=url, secret=secret, all_teams=all_teams), actor, "déclaration du webhook"
+    )
+    endpoint.teams.set(teams)
+    return endpoint, secret
 
 
 def endpoints_for(*, team_id: int):

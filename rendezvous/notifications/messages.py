@@ -23,10 +23,14 @@ from .ics import place_line
 KIND_OF_EVENT = {"created": "confirmation", "changed": "modification", "cancelled": "annulation", "reminder": "rappel"}
 
 
+def site_base() -> str:
+    """The absolute base of links sent out: ``PORTAL_BASE_URL``, else the admin's base URL."""
+    return (getattr(settings, "PORTAL_BASE_URL", "") or settings.WAGTAILADMIN_BASE_URL).rstrip("/")
+
+
 def portal_link() -> str:
-    """Mon espace's appointments page, as an absolute URL (``PORTAL_BASE_URL``, else the admin's base URL)."""
-    base = (getattr(settings, "PORTAL_BASE_URL", "") or settings.WAGTAILADMIN_BASE_URL).rstrip("/")
-    return base + reverse("espace:appointments")
+    """Mon espace's appointments page, as an absolute URL."""
+    return site_base() + reverse("espace:appointments")
 
 
 def when(rendezvous) -> dict[str, str]:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core import mail
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -258,3 +260,34 @@ def test_a_new_feed_token_revokes_the_old_one(client):
     new = agent_calendar_token_create(user=agent)
     assert client.get(reverse("rendezvous_agent_feed", args=[old])).status_code == 404
     assert client.get(reverse("rendezvous_agent_feed", args=[new])).status_code == 200
+
+
+# --- the administrators' commands -----------------------------------------------------------------------
+
+
+def test_declaring_a_webhook_prints_its_secret_once_and_refuses_plain_http():
+    team = TeamFactory(code="pmi-cdas-vitre-test")
+    out = io.StringIO()
+    call_command(
+        "rdv_webhook_create", name="Agenda", url="https://agenda.example.org/hook", team=[team.code], stdout=out
+    )
+    endpoint = WebhookEndpoint.objects.get()
+    assert out.getvalue().strip().splitlines()[-1] == endpoint.secret and len(endpoint.secret) >= 40
+    assert list(endpoint.teams.all()) == [team] and endpoint.history.count() == 1
+    with pytest.raises(CommandError, match="https obligatoire"):
+        call_command("rdv_webhook_create", name="Clair", url="http://agenda.example.org/", all_teams=True)
+    with pytest.raises(CommandError, match="Équipe\\(s\\) inconnue\\(s\\) : nulle-part"):
+        call_command("rdv_webhook_create", name="X", url="https://x.example.org/", team=["nulle-part"])
+    assert WebhookEndpoint.objects.count() == 1
+
+
+def test_an_agent_gets_their_feed_address_from_the_command(client):
+    agent = UserFactory(staff=True, email="agent.feed@example.org")
+    out = io.StringIO()
+    call_command("rdv_calendar_token", email="agent.feed@example.org", stdout=out)
+    url = out.getvalue().strip().splitlines()[-1]
+    assert url.startswith("http://127.0.0.1:8000/agenda/cal_") and url.endswith(".ics")
+    path = url.removeprefix("http://127.0.0.1:8000")
+    assert client.get(path).status_code == 200
+    call_command("rdv_calendar_token", email=agent.email, revoke=True, stdout=io.StringIO())
+    assert client.get(path).status_code == 404
