@@ -339,6 +339,13 @@ class Rendezvous(models.Model):
         ]
         indexes = [
             models.Index(fields=["agent", "starts_at"], name="rdv_agent_starts"),
+            # Free slots read every active appointment of many agents over weeks: an index-only scan with this.
+            models.Index(
+                fields=["agent", "starts_at"],
+                name="rdv_agent_busy",
+                include=["ends_at", "id"],
+                condition=Q(status="active"),
+            ),
             models.Index(fields=["lieu", "starts_at"], name="rdv_lieu_starts"),
             models.Index(fields=["status", "starts_at"], name="rdv_status_starts"),
         ]
