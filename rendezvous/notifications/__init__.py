@@ -9,11 +9,16 @@ SMS provider never slows a page, and each message is logged (``MessageLog``).
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import threading
 
+from django.conf import settings
+from django.utils import timezone
+
 from grc.scheduling import enqueue_on_commit
 
+from ..models import Rendezvous
 from ..webhooks import payload, webhooks_dispatch
 from .jobs import rdv_notice_send
 
@@ -38,9 +43,12 @@ def rdv_notify(*, rendezvous, event: str, participant=None) -> None:
     appointment's participants — or to ``participant`` only (one person joining or leaving a group
     session) — and the webhooks of the motif's team.
 
-    The webhook body is taken now, so it describes the appointment as this event left it."""
+    The webhook body is taken now, so it describes the appointment as this event left it. A move (``changed``)
+    to beyond the reminder window re-arms the reminder."""
     if event not in EVENTS:
         raise ValueError(f"unknown appointment event {event!r}")
+    if event == "changed":
+        _reminder_again(rendezvous)
     if getattr(_suppressed, "on", False):
         return
     rendezvous_id = rendezvous.pk
@@ -50,6 +58,15 @@ def rdv_notify(*, rendezvous, event: str, participant=None) -> None:
     body = json.dumps(payload(rendezvous=rendezvous, event=event), ensure_ascii=False)
     team_id = rendezvous.motif.team_id
     enqueue_on_commit(webhooks_dispatch, body, team_id, rendezvous_id, what=what, on_failure=_nothing)
+
+
+def _reminder_again(rendezvous) -> None:
+    """A moved appointment whose new time is beyond the reminder window gets its reminder again (the one sent
+    was for the old time); moved inside the window, the change notice serves as the reminder."""
+    window = datetime.timedelta(hours=getattr(settings, "RENDEZVOUS_REMINDER_HOURS", 48))
+    Rendezvous.objects.filter(pk=rendezvous.pk, starts_at__gt=timezone.now() + window).exclude(
+        reminder_sent_at=None
+    ).update(reminder_sent_at=None)
 
 
 def _nothing() -> None:

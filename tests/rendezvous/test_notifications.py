@@ -244,3 +244,15 @@ def test_a_reminder_claimed_then_cancelled_before_the_worker_runs_is_not_sent(sm
 def test_the_reminder_job_is_scheduled(settings):
     job = settings.SCHEDULED_JOBS["appointment_reminders"]
     assert job == {"task": "rendezvous.tasks.rdv_reminders_send", "every_minutes": 10}
+
+
+def test_a_move_beyond_the_window_re_arms_the_reminder(sms_outbox, django_capture_on_commit_callbacks):
+    rendezvous = booked(hours_ahead=30, created_days_ago=10)
+    assert rdv_reminders_send.call() == 1
+    later = rendezvous.starts_at + datetime.timedelta(days=7)
+    Rendezvous.objects.filter(pk=rendezvous.pk).update(starts_at=later, ends_at=later + datetime.timedelta(minutes=30))
+    rendezvous.refresh_from_db()
+    notify(rendezvous, "changed", django_capture_on_commit_callbacks)
+    assert Rendezvous.objects.get(pk=rendezvous.pk).reminder_sent_at is None
+    assert rdv_reminders_send.call() == 0  # not yet: seven days and six hours ahead
+    assert reminders_due(now=later - datetime.timedelta(hours=47)) == [rendezvous.pk]
