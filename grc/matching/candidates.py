@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
+from grc.matching.find import Term, name_probe, rank_rows, terms_of
 from grc.matching.names import name_keys, normalise_name
 from grc.matching.scoring import Profile, make_profile, score_profiles
 
@@ -22,23 +23,17 @@ from grc.matching.scoring import Profile, make_profile, score_profiles
 #   other first name) are capped at 0.75, so neither is raised for review.
 # - MATCH_MIN_SCORE 0.50: below it a candidate shares little more than a common name; showing it to an
 #   agent choosing "who is this letter from?" is noise.
-# - MATCH_WORD_THRESHOLD 0.60: share of the trigrams of "family names + first given name" found in
-#   ``search_name`` (pg_trgm word similarity) for the trigram arm of the retrieval. A one-letter typo
-#   keeps ~0.8, a usage name missing on one side ~0.65; at 0.5 the GIN index lets through every
-#   "MARTIN x" for "MARTIN JEAN" (which must then be rechecked from the heap: too slow at 1M rows).
 # - DATE_ARM_NAME_SIMILARITY 0.30: with a birth date filter (a few dozen rows) a name only has to look
 #   vaguely alike to be shown by the back-office search.
 SUSPICION_THRESHOLD = 0.80
 MATCH_MIN_SCORE = 0.50
-MATCH_WORD_THRESHOLD = 0.60
 DATE_ARM_NAME_SIMILARITY = 0.30
 # Per-arm caps: the retrieval never returns more than a few hundred rows to score in Python.
 _CLOSE_DATE_CAP = 300
 _FAR_DATE_CAP = 100
-_TRGM_CAP = 60
-# Heap rechecks of the trigram arm: bounds a very common name ("MARTIN" + a first name starting with
-# "A"); such people are found by their birth date (arms a and b) rather than by their name.
-_TRGM_RECHECK_CAP = 1500
+# Citizens the name finder hands to the scoring (its best by name; homonyms beyond are told apart by
+# the birth date arms).
+_NAME_CAP = 60
 _MIN_YEAR = 1880
 
 
@@ -156,31 +151,50 @@ _CURRENT_ADDRESS_JOIN = """
 """
 
 
-def _retrieval_sql(*, query: IdentityQuery, profile: Profile, exclude_ids, tier: int = 1) -> tuple[str, dict] | None:
-    """One UNION of bounded, indexed arms; None when the query has nothing to look up at that tier.
+def name_candidate_ids(query: IdentityQuery, profile: Profile, *, exclude_ids=(), tolerant: bool = True) -> list[int]:
+    """The candidate step by name: the one citizen finder (``grc.matching.find``) given the family names
+    (birth or usage, any of them) and the first given name, its best ``_NAME_CAP`` by name."""
+    family_forms: set[str] = set()
+    for text in (query.birth_name, query.usage_name):
+        for term in terms_of(text, "family"):
+            family_forms |= set(term.forms)
+    if not family_forms:
+        return []
+    terms = [Term(text=max(family_forms, key=len), forms=tuple(sorted(family_forms)), role="family")]
+    first_word = profile.firsts[0].split()[0] if profile.firsts else ""
+    if first_word:
+        terms.append(Term(text=first_word, forms=(first_word,), role="first"))
+    rows = name_probe(terms, exclude_ids=exclude_ids, tolerant=tolerant, relax=False)
+    if len(rows) <= _NAME_CAP:  # all of them go on: their order does not matter, the scoring decides
+        return [row.citizen_id for row in rows]
+    return [found.citizen_id for found in rank_rows(terms, rows)[:_NAME_CAP]]
 
-    Tier 1 is exact look-ups (a few milliseconds): birth date and its variants, family name with
-    first-names prefix, NIR. Tier 2 is the trigram index on the names, for typos when tier 1 found
-    nobody convincing; on a common name it is the expensive one.
+
+def _retrieval_sql(
+    *, query: IdentityQuery, profile: Profile, exclude_ids, name_ids: list[int], exact_arms: bool = True
+) -> tuple[str, dict] | None:
+    """One UNION of bounded, indexed arms; None when the query has nothing to look up.
+
+    With ``exact_arms``, the birth date and its variants and the NIR; and the citizens the name finder
+    chose (``name_ids``).
     """
     arms = []
     params = {
         "exclude": list(exclude_ids) or [0],
         "close_cap": _CLOSE_DATE_CAP,
         "far_cap": _FAR_DATE_CAP,
-        "trgm_cap": _TRGM_CAP,
-        "trgm_recheck_cap": _TRGM_RECHECK_CAP,
         "min_sim": DATE_ARM_NAME_SIMILARITY,
+        "name_ids": name_ids,
     }
     names = " ".join(filter(None, (normalise_name(query.birth_name), normalise_name(query.usage_name))))
-    # Family names and the first given name only: fewer (and rarer) trigrams for the GIN index.
+    # Family names and the first given name only: fewer (and rarer) trigrams.
     first_word = profile.firsts[0].split()[0] if profile.firsts else ""
     search = f"{' '.join(dict.fromkeys(names.split()))} {first_word}".strip()
     params["search"] = search
     keys = sorted(name_keys(query.birth_name) | name_keys(query.usage_name))
     params["keys"] = keys
     # Status is checked once, on the joined rows: inside the arms it would force heap reads.
-    if tier == 1 and query.birth_date:
+    if exact_arms and query.birth_date:
         close, far = birth_date_variants(query.birth_date)
         params.update(close=close, far=far)
         # (a) same birth date or day/month swapped: every citizen born that day (a few dozen).
@@ -200,28 +214,13 @@ def _retrieval_sql(*, query: IdentityQuery, profile: Profile, exclude_ids, tier:
                 "(SELECT id FROM grc_citizen WHERE birth_date = ANY(%(far)s) AND id <> ALL(%(exclude)s) "
                 "AND similarity(search_name, %(search)s) >= %(min_sim)s LIMIT %(far_cap)s)"
             )
-    if tier == 1 and keys and first_word:
-        # (d) same family name (birth or usage, particles either way) and first names starting alike.
-        params["first_prefix"] = first_word + "%"
-        arms.append(
-            "(SELECT id FROM grc_citizen WHERE norm_birth_name = ANY(%(keys)s) "
-            "AND norm_first_names LIKE %(first_prefix)s AND id <> ALL(%(exclude)s) LIMIT %(far_cap)s)"
-        )
-        arms.append(
-            "(SELECT id FROM grc_citizen WHERE norm_usage_name = ANY(%(keys)s) "
-            "AND norm_first_names LIKE %(first_prefix)s AND id <> ALL(%(exclude)s) LIMIT %(far_cap)s)"
-        )
-    if tier == 1 and profile.nir:
+    if exact_arms and profile.nir:
         params["nir"] = profile.nir
-        # (e) the NIR, whatever else differs.
+        # (d) the NIR, whatever else differs.
         arms.append("(SELECT id FROM grc_citizen WHERE nir = %(nir)s AND id <> ALL(%(exclude)s) LIMIT 5)")
-    if tier == 2 and search and names:
-        # (f) trigram index on the names, whatever the birth date.
-        arms.append(
-            "(SELECT id FROM (SELECT id, search_name FROM grc_citizen WHERE %(search)s <%% search_name "
-            "AND id <> ALL(%(exclude)s) LIMIT %(trgm_recheck_cap)s) found "
-            "ORDER BY %(search)s <<-> search_name LIMIT %(trgm_cap)s)"
-        )
+    if name_ids:
+        # (e) the name finder's choice (typos, sounds, particles, usage name; with or without a birth date).
+        arms.append("(SELECT unnest(%(name_ids)s::bigint[]) AS id)")
     if not arms:
         return None
     sql = (
@@ -232,9 +231,7 @@ def _retrieval_sql(*, query: IdentityQuery, profile: Profile, exclude_ids, tier:
 
 
 def _fetch_candidates(sql: str, params: dict) -> list[Profile]:
-    with transaction.atomic(), connection.cursor() as cursor:
-        # SET LOCAL: the threshold of the ``<%`` operator of arm (f), for this transaction only.
-        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(MATCH_WORD_THRESHOLD)])
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [
@@ -264,24 +261,34 @@ def match(
 ) -> list[Candidate]:
     """Active citizens who may be the person described by ``query``, best first.
 
-    Retrieval is bounded indexed look-ups, never a scan of the table: first exact ones (birth
-    date and its swapped / one-digit-off variants, family name + first names, NIR); then, only if
-    none of those is a likely duplicate, trigram similarity of the names (typos, no birth date).
-    The few hundred rows returned are scored in Python (see ``grc.matching.scoring`` for the scoring).
-    ``fuzzy_names=False`` skips the trigram tier (bulk detection of citizens with a birth date: their
-    misspelled duplicates are found through the birth date arms).
+    Retrieval is bounded indexed look-ups, never a scan of the table: first the birth date and its
+    swapped / one-digit-off variants and the NIR; then, unless those gave a likely duplicate, the one
+    citizen finder (``grc.matching.find``) by family and first name (typos, sounds, particles, usage
+    name; with no birth date too). The few hundred rows returned are scored in Python
+    (``grc.matching.scoring``). ``fuzzy_names=False`` looks the names up as spelled only (bulk
+    detection of citizens with a birth date: their misspelled duplicates are found through the birth
+    date arms).
     """
     profile = _query_profile(query)
     scored: dict[int, Candidate] = {}
-    for tier in (1, 2):
-        if tier == 2 and (not fuzzy_names or any(c.score >= SUSPICION_THRESHOLD for c in scored.values())):
-            break
-        built = _retrieval_sql(query=query, profile=profile, exclude_ids=exclude_ids, tier=tier)
-        if built is None:
-            continue
-        for other in _fetch_candidates(*built):
-            if other.pk not in scored:
-                score, reasons = score_profiles(profile, other)
-                scored[other.pk] = Candidate(citizen_id=other.pk, score=score, reasons=reasons)
-    candidates = sorted((c for c in scored.values() if c.score >= min_score), key=lambda c: (-c.score, c.citizen_id))
-    return candidates[:limit]
+    # Tier 1, the exact look-ups (one query); tier 2, the name finder, unless tier 1 found a likely duplicate.
+    built = _retrieval_sql(query=query, profile=profile, exclude_ids=exclude_ids, name_ids=[])
+    if built is not None:
+        _score_into(scored, profile, _fetch_candidates(*built))
+    if not any(c.score >= SUSPICION_THRESHOLD for c in scored.values()):
+        name_ids = name_candidate_ids(query, profile, exclude_ids=exclude_ids, tolerant=fuzzy_names)
+        new_ids = [pk for pk in name_ids if pk not in scored]
+        if new_ids:
+            built = _retrieval_sql(
+                query=query, profile=profile, exclude_ids=exclude_ids, name_ids=new_ids, exact_arms=False
+            )
+            _score_into(scored, profile, _fetch_candidates(*built))
+    found = sorted((c for c in scored.values() if c.score >= min_score), key=lambda c: (-c.score, c.citizen_id))
+    return found[:limit]
+
+
+def _score_into(scored: dict[int, Candidate], profile: Profile, others: list[Profile]) -> None:
+    for other in others:
+        if other.pk not in scored:
+            score, reasons = score_profiles(profile, other)
+            scored[other.pk] = Candidate(citizen_id=other.pk, score=score, reasons=reasons)

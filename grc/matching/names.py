@@ -6,6 +6,7 @@ d') dropped, whitespace collapsed; plus the derived columns stored on ``Citizen`
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -16,6 +17,7 @@ _NON_LETTERS = re.compile(r"[^A-Z ]+")
 _SPACES = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=100_000)  # candidates' names repeat (common names): folded once
 def fold(text: str) -> str:
     """Upper-case ASCII with accents, ligatures, hyphens and apostrophes turned into plain letters/spaces."""
     text = (text or "").replace("Œ", "OE").replace("œ", "oe").replace("Æ", "AE").replace("æ", "ae").replace("ß", "ss")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 # French phonetic key: a small Phonex / Soundex2-fr style rule table, written for names as they are
@@ -57,6 +58,7 @@ _PHONETIC_RULES: tuple[tuple[re.Pattern, str], ...] = tuple(
 )
 
 
+@functools.lru_cache(maxsize=100_000)  # the same names come back in every query: computed once
 def phonetic(word: str) -> str:
     """French phonetic key of one folded word (upper-case A-Z), for names typed as they are heard.
 

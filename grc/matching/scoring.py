@@ -8,6 +8,7 @@ score in a few milliseconds. The weights and caps below, and the thresholds in
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 import jellyfish
@@ -22,7 +23,7 @@ _TWIN_CAP = 0.75  # same name and date but incompatible first names: siblings, n
 _NAME_CLOSE = 0.8
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Name:
     label: str  # as shown in reasons
     keys: frozenset  # glued variants: equal keys mean the same name written differently
@@ -31,6 +32,7 @@ class _Name:
     sound: str  # phonetic keys of the core words: spelled as heard ("ROUSSO" for ROUSSEAU)
 
 
+@functools.lru_cache(maxsize=100_000)  # a few hundred candidates per match, many sharing a name
 def _name(text: str) -> _Name | None:
     folded = fold(text)
     if not folded:

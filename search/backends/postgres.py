@@ -25,12 +25,15 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection, transaction
 
+from grc.matching.find import citizen_find
 from grc.matching.phonetics import phonetic, phonetic_words
 from grc.matching.search import search_variants
 
+from ..documents.grc import CITIZEN
 from ..models import SearchDocument
 from ..query import MARK_END, MARK_START, Hit, Results, SearchQuery, safe_highlight
 from ..registry import SearchDoc, kinds
+from ..scope import IDENTITY
 from .base import SearchBackend
 
 TABLE = SearchDocument._meta.db_table
@@ -228,6 +231,9 @@ class PostgresBackend(SearchBackend):
             )
         _fulltext_arm(sql, parsed.text, fts_where=f"{ACL_SQL}{kind_filter}")
         variants = search_variants(parsed.text)[:2] if 0 < len(parsed.text.split()) <= 5 else []
+        sql.name_where = sql.where
+        if (variants or parsed.birth_date is not None) and _citizen_arm(sql, query, parsed, cap=self.cap):
+            sql.name_where = f"{sql.where} AND d.kind <> %(citizen_kind)s"
         if variants:
             _name_arms(sql, variants, name_cap=max(self.cap, NAME_CANDIDATES), by_name=parsed.birth_date is None)
         if parsed.birth_date is not None:
@@ -307,10 +313,43 @@ class _Sql:
 
     params: dict
     where: str  # the permission filter (and the kinds asked), on rows found through another index
+    # The same for the arms that look documents up by name or birth date: citizens are left to the one
+    # citizen finder (grc.matching.find) when it ran, so that they rank as everywhere else.
+    name_where: str = ""
+    citizen_score: str = ""  # the score of a citizen document the finder returned
     arms: list[str] = field(default_factory=list)
     ctes: list[str] = field(default_factory=list)
     scores: list[str] = field(default_factory=lambda: ["CASE WHEN c.exact THEN 100 ELSE 0 END"])
     gate: str = ""
+
+
+def _citizen_arm(sql: _Sql, query: SearchQuery, parsed, *, cap: int) -> bool:
+    """Citizens by name and birth date from the one citizen finder, scored by it (False: it did not run).
+
+    It runs for a user who may search the citizen reference, when citizens are among the kinds asked;
+    the permission filter still applies to the documents it names.
+    """
+    if CITIZEN not in query.kinds or IDENTITY not in query.scope.principals:
+        return False
+    found = citizen_find(
+        query=parsed.text if len(parsed.text.split()) <= 5 else "", birth_date=parsed.birth_date, limit=cap
+    )
+    sql.params.update(
+        citizen_kind=CITIZEN, cf_ids=[f.citizen_id for f in found], cf_scores=[float(f.score) for f in found]
+    )
+    sql.arms.append(
+        f"(SELECT d.id, false AS exact FROM {TABLE} d WHERE d.kind = %(citizen_kind)s "
+        f"AND d.object_id = ANY(%(cf_ids)s::bigint[]) AND {sql.where})"
+    )
+    # Above the name similarity of a file or a letter (0..1 + full text): the person before their papers;
+    # a millionth per rank keeps the finder's order between equal scores (its ties go by citizen id).
+    sql.citizen_score = (
+        "CASE WHEN d.kind = %(citizen_kind)s AND d.object_id = ANY(%(cf_ids)s::bigint[]) THEN "
+        "(CASE WHEN c.exact THEN 100 ELSE 0 END) + 1 + "
+        "(%(cf_scores)s::float8[])[array_position(%(cf_ids)s::bigint[], d.object_id)] "
+        "- 0.000001 * array_position(%(cf_ids)s::bigint[], d.object_id) ELSE {} END"
+    )
+    return True
 
 
 def _fulltext_arm(sql: _Sql, text: str, *, fts_where: str) -> None:
@@ -359,11 +398,12 @@ def _name_arms(sql: _Sql, variants: list[str], *, name_cap: int, by_name: bool) 
     sql.gate += "NOT EXISTS (SELECT 1 FROM lex) AND "
     spelled = " OR ".join(f"%(v{i})s <%% d.names" for i in range(len(variants)))
     sql.arms.append(
-        f"(SELECT d.id, false AS exact FROM {TABLE} d WHERE {sql.gate}({spelled}) AND {sql.where} LIMIT %(name_cap)s)"
+        f"(SELECT d.id, false AS exact FROM {TABLE} d "
+        f"WHERE {sql.gate}({spelled}) AND {sql.name_where} LIMIT %(name_cap)s)"
     )
     sql.arms.append(
         f"(SELECT d.id, false AS exact FROM {TABLE} d "
-        f"WHERE {sql.gate}%(ph)s <<%% d.phonetic AND {sql.where} LIMIT %(name_cap)s)"
+        f"WHERE {sql.gate}%(ph)s <<%% d.phonetic AND {sql.name_where} LIMIT %(name_cap)s)"
     )
 
 
@@ -390,7 +430,7 @@ def _lexicon_arm(sql: _Sql, variants: list[str]) -> None:
             )
         lexicon.append(
             f"(SELECT d.id FROM {TABLE} d WHERE {sql.gate}d.names <> '' AND {' AND '.join(conds)} "
-            f"AND {sql.where} LIMIT %(name_cap)s)"
+            f"AND {sql.name_where} LIMIT %(name_cap)s)"
         )
     sql.ctes.append(f"lex AS MATERIALIZED ({' UNION '.join(lexicon)})")
     sql.arms.append("(SELECT id, false AS exact FROM lex)")
@@ -406,7 +446,7 @@ def _birth_date_arm(sql: _Sql, variants: list[str], birth_date) -> None:
         )
     sql.arms.append(
         f"(SELECT d.id, false AS exact FROM {TABLE} d "
-        f"WHERE d.birth_date = %(bd)s{name_ok} AND {sql.where} LIMIT %(cap)s)"
+        f"WHERE d.birth_date = %(bd)s{name_ok} AND {sql.name_where} LIMIT %(cap)s)"
     )
     sql.scores.append("CASE WHEN d.birth_date = %(bd)s THEN 0.5 ELSE 0 END")
 
@@ -422,11 +462,14 @@ def _scored_page_sql(sql: _Sql, query: SearchQuery) -> str:
         params["status"] = status
         page_filters.append("status = %(status)s")
     params["limit"], params["offset"] = query.limit, query.offset
+    score = " + ".join(sql.scores)
+    if sql.citizen_score:
+        score = sql.citizen_score.format(score)
     return f"""
 WITH {"".join(c + ", " for c in sql.ctes)}cand AS MATERIALIZED ({" UNION ALL ".join(sql.arms)}),
 ids AS (SELECT id, bool_or(exact) AS exact, count(*) AS arms FROM cand GROUP BY id),
 scored AS MATERIALIZED (
-  SELECT d.id, d.kind, d.programmes, d.status, c.exact, d.sort_date, ({" + ".join(sql.scores)}) AS score
+  SELECT d.id, d.kind, d.programmes, d.status, c.exact, d.sort_date, ({score}) AS score
   FROM ids c JOIN {TABLE} d ON d.id = c.id
 ),
 page_set AS (SELECT * FROM scored WHERE {" AND ".join(page_filters)})

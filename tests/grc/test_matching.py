@@ -4,7 +4,6 @@ import pytest
 from django.db import connection, transaction
 
 from grc.matching.candidates import (
-    MATCH_WORD_THRESHOLD,
     SUSPICION_THRESHOLD,
     IdentityQuery,
     _query_profile,
@@ -13,9 +12,10 @@ from grc.matching.candidates import (
     compare,
     match,
 )
+from grc.matching.find import _probe_sql
 from grc.matching.names import fold, name_keys, normalise_first_names, normalise_name, normalised_fields
-from grc.matching.phonetics import phonetic, phonetic_words
-from grc.matching.search import SEARCH_STRICT_THRESHOLD, _search_sql, search_citizens, search_variants
+from grc.matching.phonetics import phonetic
+from grc.matching.search import search_citizens
 from grc.models import Citizen
 from tests.factories import AddressFactory, CitizenFactory
 
@@ -325,32 +325,27 @@ def many_citizens(db):
         cursor.execute("ANALYZE grc_citizen")
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("tier", "indexes"),
-    [
-        (1, ["citizen_birth_date", "citizen_birthname_", "citizen_usagename_"]),
-        (2, ["citizen_search_name_trgm"]),
-    ],
-)
-def test_match_retrieval_is_served_by_indexes_never_a_table_scan(many_citizens, tier, indexes):
-    query = IdentityQuery(
-        birth_name="Le Goff", usage_name="Durand", first_names="Yann", birth_date=BIRTH, nir="184037511500247"
-    )
-    sql, params = _retrieval_sql(query=query, profile=_query_profile(query), exclude_ids=[1], tier=tier)
+def _plan(sql, params) -> list[str]:
     with transaction.atomic(), connection.cursor() as cursor:
         # 20,000 rows are still few: price table scans out, then check that every scan has an index condition.
         cursor.execute("SET LOCAL enable_seqscan = off")
-        if tier == 2:
-            # At this size a whole read of the (birth_date) INCLUDE (search_name) index also looks cheap;
-            # at a million rows the planner takes the trigram index (checked with the bench).
-            cursor.execute("SET LOCAL enable_indexonlyscan = off")
-        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(MATCH_WORD_THRESHOLD)])
+        # At this size a whole read of the (birth_date) INCLUDE (search_name) index also looks cheap;
+        # at a million rows the planner takes the indexes named (checked with the bench).
+        cursor.execute("SET LOCAL enable_indexonlyscan = off")
         cursor.execute("EXPLAIN " + sql, params)
-        lines = [row[0] for row in cursor.fetchall()]
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.django_db
+def test_match_retrieval_is_served_by_indexes_never_a_table_scan(many_citizens):
+    query = IdentityQuery(
+        birth_name="Le Goff", usage_name="Durand", first_names="Yann", birth_date=BIRTH, nir="184037511500247"
+    )
+    sql, params = _retrieval_sql(query=query, profile=_query_profile(query), exclude_ids=[1], name_ids=[2, 3])
+    lines = _plan(sql, params)
     plan = "\n".join(lines)
     assert "Seq Scan on grc_citizen" not in plan
-    for index in indexes:
+    for index in ["citizen_birth_date", "citizen_birthname_", "citizen_usagename_", "citizen_nir"]:
         assert index in plan
     for i, line in enumerate(lines):
         if "Index Scan" in line or "Index Only Scan" in line:
@@ -415,8 +410,8 @@ def test_search_hides_merged_citizens_unless_asked(people):
 @pytest.mark.django_db
 def test_search_prefetches_addresses(people, django_assert_num_queries):
     AddressFactory(citizen=people["dupont"])
-    # 2 passes × (savepoint, set_config, query, release) + citizens + addresses; no query per hit.
-    with django_assert_num_queries(10):
+    # The lexicon, the name probe, the citizens, their addresses; no query per hit.
+    with django_assert_num_queries(4):
         hits = search_citizens(query="dupont jean")
     with django_assert_num_queries(0):
         assert [a.postcode for h in hits for a in h.citizen.addresses.all()]
@@ -522,27 +517,16 @@ def test_search_with_a_birth_date_finds_a_sound_alike(heard):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("query", "indexes"), [("Dupond Jean", ["citizen_search_name_trgm", "citizen_search_phonetic_trgm"])]
-)
-def test_search_is_served_by_the_trigram_and_phonetic_indexes(many_citizens, query, indexes):
-    variants = search_variants(query)
-    sql, params = _search_sql(
-        variants=variants, sounds=phonetic_words(variants[0]), birth_date=None, status="AND status = 'active'"
-    )
-    params["limit"] = 25
+def test_name_probe_is_served_by_the_lexicon_and_the_name_words_index(many_citizens):
+    # The trigger filled the lexicon from the rows inserted by the fixture.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM grc_name_word WHERE word IN ('NOM123', 'PRENOM12')")
+        assert cursor.fetchone()[0] == 2
+    params = {"cap": 200, "exclude": [0], "m0": ["NOM123", "NOM124"], "e0": ["NOM123"]}
+    params.update(m1=["PRENOM12"], e1=["PRENOM12"], all=["NOM123", "NOM124", "PRENOM12"])
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_indexonlyscan = off")
-        # GIN indexes serve bitmap scans only. With table scans forced off, the planner could otherwise walk
-        # the whole birth-date btree (it includes search_name) and stop at the arm's LIMIT: a table scan in
-        # disguise that it picks or not depending on the table's bloat, which made this test flaky.
-        cursor.execute("SET LOCAL enable_indexscan = off")
-        cursor.execute(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(SEARCH_STRICT_THRESHOLD)]
-        )
-        cursor.execute("EXPLAIN " + sql, params)
+        cursor.execute("EXPLAIN " + _probe_sql([[0, 1]], status="AND status = 'active'", scan_cap=4000), params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Seq Scan on grc_citizen" not in plan
-    for index in indexes:
-        assert index in plan
+    assert "citizen_name_words" in plan
