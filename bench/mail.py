@@ -274,18 +274,7 @@ def main(argv=None) -> None:
 
     if accuracy is not None:
         print()
-        print(
-            f"Suggestions: {accuracy['letters']} letters of {accuracy['kinds']} kinds, {accuracy['citizens']} "
-            f"citizens, {accuracy['past_decisions']} past decisions, {accuracy['rules']} rules"
-        )
-        print(f"{'':18}{'citizen':>9}{'team':>8}{'type':>8}{'p50 ms':>9}{'p95 ms':>9}")
-        for key in ("clean_full", "clean_baseline", "noisy_full", "noisy_baseline"):
-            row = accuracy.get(key)
-            if row:
-                print(
-                    f"{key:18}{row['citizen_top1']:>9.1%}{row['team_top1']:>8.1%}{row['type_top1']:>8.1%}"
-                    f"{row['suggest_ms_p50']:>9}{row['suggest_ms_p95']:>9}"
-                )
+        mail_accuracy.print_figures(accuracy)
     elif not args.no_accuracy:
         print("\nSuggestion accuracy: bench/mail_accuracy.py not found.")
 
