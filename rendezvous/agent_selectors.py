@@ -323,4 +323,5 @@ def agents_by_id(*, user, ids) -> dict[int, User]:
     """Staff accounts by id with their names only (who holds a slot): not citizens' data, not logged."""
     if not agent_perms.can_use_agendas(user):
         raise Http404
-    return User.objects.filter(is_staff=True).only("pk", "first_name", "last_name", "email").in_bulk(list(ids))
+    wanted = [int(i) for i in ids if str(i).isdigit() and len(str(i)) < 19]  # ids from a query string
+    return User.objects.filter(is_staff=True).only("pk", "first_name", "last_name", "email").in_bulk(wanted)

@@ -122,6 +122,8 @@ def _confirm_context(request, citizen, form):
     except ValueError:
         raise Http404 from None
     agents = agent_selectors.agents_by_id(user=request.user, ids=[data.get("agent")])
+    if not agents:  # a slot always names its agent: a link made by hand
+        raise Http404
     lieux = {str(lieu.pk): lieu for lieu in agent_selectors.agenda_lieux(user=request.user)}
     return {
         "citizen": citizen,

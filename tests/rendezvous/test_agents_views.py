@@ -308,3 +308,20 @@ def test_a_group_session_page_and_the_invitations_page_keep_their_query_count(cl
     with django_assert_max_num_queries(14):
         listing = client.get(reverse("backoffice:rdv_invitations"))
     assert _text(listing).count("En attente jusqu'au") == 15
+
+
+def test_garbage_in_the_booking_steps_is_a_404_or_a_french_message_never_a_500(client):
+    d = desk()
+    person = CitizenFactory()
+    verify_otp(client, d.agent)
+    confirm = reverse("backoffice:rdv_book_confirm", args=[person.pk])
+    good = {"motif": d.motif.pk, "starts_at": at(open_day(1), 9).isoformat(), "agent": d.agent.pk, "lieu": d.lieu.pk}
+    for bad in ({"agent": "abc"}, {"agent": "9" * 30}, {"motif": "x"}, {"starts_at": "hier"}, {"lieu": "<b>"}):
+        assert client.get(confirm, {**good, **bad}).status_code in (200, 404)
+        assert client.post(confirm, {**good, **bad}).status_code in (200, 404)
+    assert not Rendezvous.objects.exists()
+    slots = reverse("backoffice:rdv_book_slots", args=[person.pk])
+    page = client.get(slots, {"motif": d.motif.pk, "week": "32/13/2026"})
+    assert page.status_code == 200 and "Saisissez une date valide" in _text(page)
+    past = client.post(confirm, {**good, "starts_at": at(-2, 9).isoformat()})
+    assert "Ce créneau est déjà passé" in _text(past)
