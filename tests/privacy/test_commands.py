@@ -14,7 +14,18 @@ from privacy.tasks import apply_retention
 
 LONG_AGO = timezone.now() - datetime.timedelta(days=800)
 # Every retention purpose: the nightly task runs each, and migrate creates each rule.
-ALL_PURPOSES = {"social_file", "access_log", "portal_account", "request", "mail", "access_archive", "gdpr_register"}
+ALL_PURPOSES = {
+    "social_file",
+    "access_log",
+    "portal_account",
+    "request",
+    "mail",
+    "access_archive",
+    "gdpr_register",
+    "appointment",
+    "appointment_sms",
+    "help_session",
+}
 
 
 def test_apply_retention_dry_run_command_prints_a_summary_and_changes_nothing(followed):
@@ -27,7 +38,7 @@ def test_apply_retention_dry_run_command_prints_a_summary_and_changes_nothing(fo
     text = out.getvalue()
     assert "Simulation" in text
     assert "Dossiers sociaux" in text
-    assert RetentionRule.objects.count() == 7
+    assert RetentionRule.objects.count() == len(ALL_PURPOSES)
     assert set(RetentionRun.objects.values_list("dry_run", flat=True)) == {True}
     assert Note.objects.filter(file=file).exists()
 
@@ -49,7 +60,7 @@ def test_demo_seed_is_idempotent(dpo, citizen):
     demo.seed(actor=dpo, counts=counts)
     demo.seed(actor=dpo, counts=counts)
     assert GdprRequest.objects.count() == 3
-    assert RetentionRule.objects.count() == 7
+    assert RetentionRule.objects.count() == len(ALL_PURPOSES)
     assert set(GdprRequest.objects.values_list("status", flat=True)) == {"in_progress", "received", "answered"}
     assert counts.created["demandes RGPD"] == 3 and counts.existing["demandes RGPD"] == 3
 
