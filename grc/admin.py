@@ -27,7 +27,7 @@ from django_otp.plugins.otp_totp import admin as _otp_totp_admin  # noqa: F401  
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from grc.admin_history import HistoryAdmin
-from grc.models import ApiToken, Commune, Membership, MembershipRequest, Site, Team, Territory
+from grc.models import ApiToken, Commune, InclusionNetwork, Membership, MembershipRequest, Site, Team, Territory
 from grc.services import memberships as membership_services
 from grc.services.otp import otp_device_reset
 
@@ -54,8 +54,8 @@ class TerritoryAdmin(HistoryAdmin):
 
 @admin.register(Site)
 class SiteAdmin(HistoryAdmin):
-    list_display = ["name", "kind", "territory", "address"]
-    list_filter = ["kind", "territory"]
+    list_display = ["name", "kind", "territory", "address", "is_numerique_pilot"]
+    list_filter = ["kind", "territory", "is_numerique_pilot"]
     search_fields = ["name", "address"]
     list_select_related = ["territory"]
 
@@ -83,6 +83,21 @@ class CommuneAdmin(HistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(InclusionNetwork)
+class InclusionNetworkAdmin(HistoryAdmin):
+    """The local digital-inclusion networks and the EPCI (and single communes) each covers, with history."""
+
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+    filter_horizontal = ["epcis", "communes"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "communes":
+            kwargs["queryset"] = Commune.objects.defer("boundary")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class MembershipInline(admin.TabularInline):

@@ -59,7 +59,7 @@ def test_record_an_anonymous_session_in_one_post(agent_client, agent, cdas, djan
     assert not re.search(r'value="guichet"[^>]*checked', text)
 
 
-def test_search_a_citizen_keeps_the_ticks_then_record_linked(agent_client, cdas, person):
+def test_search_a_citizen_keeps_the_ticks_then_record_linked(agent_client, agent, cdas, person):
     data = {**BASE, "action": "search", "q": "lemoine josiane", "procedures": ["ameli", "impots"]}
     response = agent_client.post(form_url(cdas), data)
     assert response.status_code == 200
@@ -68,7 +68,7 @@ def test_search_a_citizen_keeps_the_ticks_then_record_linked(agent_client, cdas,
     assert re.search(r'value="ameli"[^>]*checked', text) and re.search(r'value="impots"[^>]*checked', text)
     assert not re.search(r'value="caf"[^>]*checked', text)
     assert "Le formulaire contient des erreurs" not in text
-    assert AccessLog.objects.filter(action=AccessLog.Action.CITIZEN_SEARCH).count() == 1
+    assert AccessLog.objects.filter(action=AccessLog.Action.CITIZEN_SEARCH, actor=agent).count() == 1
 
     response = agent_client.post(form_url(cdas), {**BASE, "citizen": str(person.pk)})
     assert response.status_code == 302

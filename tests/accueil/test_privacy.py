@@ -104,5 +104,5 @@ def test_recent_list_logs_linked_reads_without_naming(agent, cdas, person, djang
     with django_assert_max_num_queries(3):
         recent = selectors.help_sessions_recent(user=agent, site=cdas)
     assert len(recent) == 2
-    row = AccessLog.objects.get(action=AccessLog.Action.HELP_SESSION_VIEW)
+    row = AccessLog.objects.get(action=AccessLog.Action.HELP_SESSION_VIEW, actor=agent)
     assert row.citizen_id is None and row.purpose == "séances du jour : 1 usager(s)"
