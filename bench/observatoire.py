@@ -180,7 +180,7 @@ def load(args, manager, teams, sites) -> None:
         load_appointments(args.participants, p)
 
 
-CITIZEN = "(SELECT min(id) FROM grc_citizen) + (g * 7919) %% (SELECT count(*) FROM grc_citizen)"
+CITIZEN = "(SELECT min(id) FROM grc_citizen) + (g::bigint * 7919) %% (SELECT count(*) FROM grc_citizen)"
 REQUEST_SOURCE = "FROM (SELECT g, now() - random() * interval '730 days' AS sub FROM generate_series(1, %(n)s) g) s"
 REQUEST_VALUES = {
     "tracking_code": "'B-' || g",
