@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class GrcConfig(AppConfig):
@@ -7,6 +8,9 @@ class GrcConfig(AppConfig):
 
     def ready(self):
         from grc import checks, merge_handlers, person_data, person_data_registry  # noqa: F401  (registers the system checks and built-in merge handlers)
+        from grc.services.territory import territory_post_migrate
 
         for section in person_data.SECTIONS:
             person_data_registry.register(section)
+        # The territory reference is data every database needs: back after migrate and after a flush.
+        post_migrate.connect(territory_post_migrate, sender=self, dispatch_uid="grc.territory")

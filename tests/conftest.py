@@ -13,6 +13,30 @@ from tests.factories import CitizenFactory, MembershipFactory, TeamFactory, User
 # those privileges. Subprocesses (worker, live server) read the settings again: runtime too.
 
 
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    marked = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    return bool(marked) or "transactional_db" in item.fixturenames or "live_server" in item.fixturenames
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush, the territory reference (loaded by a migration) is put back.
+
+    Django's flush runs ``post_migrate`` (which reloads it) only when ``available_apps`` is unset; the live-server
+    tests set it, and every test after them would otherwise see no commune.
+    """
+    result = yield
+    if _transactional(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        from grc.services.territory import territory_ensure
+
+        with item.config.stash[blocking_manager_key].unblock():
+            territory_ensure()
+    return result
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     from django.db import connections

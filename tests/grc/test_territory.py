@@ -27,6 +27,18 @@ def test_the_migration_loaded_every_commune_of_the_departement_with_its_epci():
     assert Epci.objects.filter(communes__isnull=False).distinct().count() == 18
 
 
+def test_an_emptied_reference_comes_back_after_migrate_or_flush():
+    from django.core.management.sql import emit_post_migrate_signal
+
+    Commune.objects.all().delete()
+    Epci.objects.all().delete()
+    emit_post_migrate_signal(0, False, "default")  # what flush and migrate send
+    assert Commune.objects.count() == 332
+    assert Commune.objects.get(code="35238").epci.name == "Rennes Métropole"
+    emit_post_migrate_signal(0, False, "default")  # a full reference is left alone
+    assert Commune.objects.count() == 332
+
+
 def test_reloading_keeps_the_sectors_the_admin_set():
     vitre_site = SiteFactory(name="CDAS Vitré (test)")
     commune = Commune.objects.get(code="35360")
