@@ -8,7 +8,7 @@ class GrcConfig(AppConfig):
 
     def ready(self):
         from grc import checks, merge_handlers, person_data, person_data_registry  # noqa: F401  (registers the system checks and built-in merge handlers)
-        from grc.services.territory import territory_post_migrate
+        from grc.receivers import territory_post_migrate
 
         for section in person_data.SECTIONS:
             person_data_registry.register(section)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from importlib.resources import files
 
 import shapely
-from django.apps import apps as django_apps
 from django.db import transaction
 from shapely.geometry import mapping
 
@@ -173,16 +172,6 @@ def territory_ensure(*, commune_model=Commune, epci_model=Epci, using: str = "de
         ]
     )
     return True
-
-
-def territory_post_migrate(sender, *, apps=None, using="default", **kwargs) -> None:
-    """``post_migrate`` receiver: the reference is back after ``migrate`` or ``flush`` (see ``territory_ensure``).
-
-    ``migrate`` passes its migration state's ``apps``; ``flush`` passes none (the installed models then).
-    """
-    models = (apps or django_apps).all_models.get("grc", {})
-    if "commune" in models and "epci" in models:
-        territory_ensure(commune_model=models["commune"], epci_model=models["epci"], using=using)
 
 
 def commune_sector_set(*, commune: Commune, cdas, actor) -> Commune:
