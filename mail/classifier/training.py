@@ -159,6 +159,8 @@ def train(
     start = time.perf_counter()
     sample = _cv_sample(labels)
     cv_matrix, cv_labels = matrix[sample], labels[sample]
+    # Beyond 3,000 letters three folds measure as well as five, for less than half the time.
+    folds = 3 if len(sample) >= 3000 else folds
     folds = max(2, min(folds, min(Counter(cv_labels).values())))
     probabilities = np.zeros((len(sample), len(kept_codes)))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=2026)
