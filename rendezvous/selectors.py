@@ -203,7 +203,7 @@ def invitation_by_token(*, token: str, now: datetime.datetime | None = None, use
     return (
         Invitation.objects.select_related("motif__team", "lieu", "citizen", "rendezvous__lieu")
         .filter(
-            token_hash=invitation_token_hash(token),
+            token_hash=invitation_token_hash(token=token),
             used_at__isnull=not used,
             expires_at__gt=now,
             motif__is_active=True,

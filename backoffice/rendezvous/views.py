@@ -161,7 +161,7 @@ def _detail_context(request, rendezvous, *, forms=None) -> dict:
     forms = forms or {}
     participants = list(rendezvous.participants.all())
     active = [p for p in participants if p.status != Participant.Status.ANNULE]
-    asks = services.motif_asks_digital_help(rendezvous.motif)
+    asks = services.motif_asks_digital_help(motif=rendezvous.motif)
     may_record = agent_perms.can_record_outcome(request.user, rendezvous)
     levels = dict(services.agents.DIGITAL_HELP_LEVELS)
     for participant in participants:
@@ -214,7 +214,7 @@ def rdv_outcome(request, pk, participant_pk):
     )
     form = OutcomeForm(
         request.POST,
-        asks_digital_help=services.motif_asks_digital_help(rendezvous.motif),
+        asks_digital_help=services.motif_asks_digital_help(motif=rendezvous.motif),
         prefix=f"o{participant.pk}",
     )
     if form.is_valid():

@@ -50,7 +50,7 @@ INVITATION_DAYS_DEFAULT = 14
 INVITATION_DAYS_MAX = 60
 
 
-def motif_asks_digital_help(motif: Motif) -> bool:
+def motif_asks_digital_help(*, motif: Motif) -> bool:
     """Whether marking "vu" asks the level of digital help: the motifs of the accueil numérique social
     (category or name mentioning "numérique")."""
     text = slugify(f"{motif.category} {motif.name}")
@@ -232,7 +232,7 @@ def absences_import_ics(*, agent, upload, actor, now=None) -> IcsImportResult:
 # --- invitations --------------------------------------------------------------------------------------------
 
 
-def invitation_token_hash(token: str) -> str:
+def invitation_token_hash(*, token: str) -> str:
     """What is stored of an invitation token (SHA-256, hex): the link itself is shown once and never kept."""
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -259,7 +259,7 @@ def invitation_create(
         )
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
-        token_hash=invitation_token_hash(token),
+        token_hash=invitation_token_hash(token=token),
         citizen=citizen,
         motif=motif,
         lieu=lieu,

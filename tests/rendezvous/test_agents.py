@@ -69,8 +69,8 @@ def test_an_unknown_status_or_a_cancelled_appointment_is_refused_in_french():
 
 def test_digital_help_is_kept_when_the_motif_is_the_accueil_numerique():
     d = desk(kind=Team.Kind.MEDIATION, name="Accueil numérique — CDAS Vitré")
-    assert services.motif_asks_digital_help(d.motif)
-    assert not services.motif_asks_digital_help(desk(name="RSA — CDAS Redon").motif)
+    assert services.motif_asks_digital_help(motif=d.motif)
+    assert not services.motif_asks_digital_help(motif=desk(name="RSA — CDAS Redon").motif)
     participant = appointment(d, at(-1, 11)).participants.get()
     with pytest.raises(ValidationError, match="niveau d'aide"):
         services.participant_outcome_set(
@@ -204,7 +204,7 @@ def test_an_invitation_stores_only_the_hash_of_its_token_and_is_on_the_timeline(
     citizen = CitizenFactory()
     invitation, token = services.invitation_create(citizen=citizen, motif=d.motif, lieu=d.lieu, actor=d.agent)
     assert len(token) >= 40 and token not in invitation.token_hash
-    assert Invitation.objects.get(token_hash=services.invitation_token_hash(token)) == invitation
+    assert Invitation.objects.get(token_hash=services.invitation_token_hash(token=token)) == invitation
     assert invitation.expires_at - timezone.now() > datetime.timedelta(days=13)
     entry = TimelineEntry.objects.get(citizen=citizen)
     assert entry.source_type == "rendezvous.invitation" and "Invitation" in entry.title
