@@ -39,10 +39,12 @@ def citizen_label(citizen) -> str:
     return label
 
 
-def _identity_queries(found: Extracted) -> list[IdentityQuery]:
+def _identity_queries(found: Extracted, names: list[tuple[str, str]]) -> list[IdentityQuery]:
     queries = []
     dates = found.birth_dates or [d for d in found.other_dates if d.year < timezone.localdate().year - 1][:2]
-    for family, first in found.names[:4]:
+    # Letters now yield a name in each form it is written (running text, signature, both word orders):
+    # the first six, most telling first, each with at most two birth dates.
+    for family, first in names[:6]:
         for day in dates[:2] or [None]:
             queries.append(
                 IdentityQuery(
@@ -57,7 +59,7 @@ def _identity_queries(found: Extracted) -> list[IdentityQuery]:
             )
     if not queries and found.nirs:
         queries.append(IdentityQuery(nir=found.nirs[0]))
-    return queries[:8]
+    return queries[:12]
 
 
 def _add(scores, reasons, citizen_id, score, why):
@@ -99,10 +101,16 @@ def suggest_citizens(found: Extracted) -> tuple[list[dict], dict | None]:
         for pk in Citizen.objects.filter(nir__in=found.nirs, status="active").values_list("pk", flat=True):
             _add(scores, reasons, pk, NIR_SCORE, ["NIR cité dans le courrier (clé valide)"])
             strong[pk] += 1
-    for query in _identity_queries(found):
-        for candidate in match(query, limit=MAX_CITIZENS):
-            why = [r for r in candidate.reasons if r != "Même NIR"]
-            _add(scores, reasons, candidate.citizen_id, candidate.score, why)
+    for names in (found.names, found.swapped_names):
+        matched = False
+        for query in _identity_queries(found, names):
+            for candidate in match(query, limit=MAX_CITIZENS):
+                why = [r for r in candidate.reasons if r != "Même NIR"]
+                _add(scores, reasons, candidate.citizen_id, candidate.score, why)
+                matched = True
+        # The names the other way round only when none answered as written (fewer false friends).
+        if matched:
+            break
     # Two independent identifiers agreeing, or an identifier confirmed by the name: nearly certain.
     for pk, count in strong.items():
         if count >= 2 or any(r.startswith(("Même nom", "Nom de naissance proche", "Trouvé")) for r in reasons[pk]):

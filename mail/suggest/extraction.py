@@ -49,15 +49,16 @@ _TEXT_DATE_RE = re.compile(rf"(?<!\d)(\d{{1,2}})(?:er)?\s+({_MONTH_NAMES})\s+(\d
 _BORN = r"n[ée](?:e|\(e\))?"
 _BIRTH_CONTEXT_RE = re.compile(rf"({_BORN}\s+le|naissance|{_BORN}\s+en\s+date\s+du)\s*:?\s*$", re.I)
 _POSTCODE_RE = re.compile(r"(?<!\d)(\d{2}\s?\d{3})\s+([A-Za-zÀ-ÿ][A-Za-zÀ-ÿ' -]{1,60})")
-_CIVILITY_RE = re.compile(
-    r"\b(Madame|Monsieur|Mademoiselle|Mme|Mlle|M\.)\s+((?:[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'-]*\s?){1,4})", re.M
-)
-_SIGNED_RE = re.compile(r"soussign[ée](?:e|\(e\))?s?\s*(?:,|:)?\s*((?:[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'-]*\s?){1,4})", re.I)
 _LABEL_RE = re.compile(
     r"^\s*(nom(?:\s+de\s+naissance|\s+d['’]usage|\s+de\s+famille)?|pr[ée]noms?)\s*:\s*(.+?)\s*$", re.I | re.M
 )
 # Words after a civility that are not a person's name ("Monsieur le Président", "Madame, Monsieur").
 _NOT_NAMES = {
+    "MME",
+    "MLLE",
+    "MR",
+    "M",
+    "DR",
     "LE",
     "LA",
     "LES",
@@ -92,6 +93,113 @@ _NOT_NAMES = {
     "EPOUSE",
 }
 
+_PARTICLES = {"LE", "LA", "DE", "DU", "DES", "D", "L", "DEL", "VAN", "VON", "DA", "DI", "DOS"}
+# Words that make a "name" an institution, a role or an addressee rather than a person.
+_NOT_PERSON = {
+    "CONSEIL",
+    "DEPARTEMENT",
+    "DEPARTEMENTAL",
+    "DEPARTEMENTALE",
+    "SERVICE",
+    "SERVICES",
+    "CDAS",
+    "MAIRIE",
+    "CAF",
+    "MDPH",
+    "CCAS",
+    "UDAF",
+    "ASSOCIATION",
+    "CLUB",
+    "COMITE",
+    "COLLEGE",
+    "LYCEE",
+    "ECOLE",
+    "HOPITAL",
+    "CENTRE",
+    "CABINET",
+    "MAISON",
+    "PRESIDENT",
+    "PRESIDENTE",
+    "DIRECTEUR",
+    "DIRECTRICE",
+    "MAIRE",
+    "CHEF",
+    "RESPONSABLE",
+    "DOCTEUR",
+    "MAITRE",
+    "MEDIATEUR",
+    "MEDIATRICE",
+    "REFERENT",
+    "REFERENTE",
+    "MADAME",
+    "MONSIEUR",
+    "MESDAMES",
+    "MESSIEURS",
+    "BONJOUR",
+    "MERCI",
+    "CORDIALEMENT",
+    "OBJET",
+    "RUE",
+    "AVENUE",
+    "BOULEVARD",
+    "PLACE",
+    "ALLEE",
+    "IMPASSE",
+    "CHEMIN",
+    "ROUTE",
+    "RESIDENCE",
+    "TEL",
+    "PJ",
+}
+_NAME_WORD = r"(?:[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’]*(?:-[A-Za-zÀ-ÖØ-öø-ÿ'’]+)*)"
+_PARTICLE_WORD = r"(?:[Ll]e|[Ll]a|[Dd]e|[Dd]u|[Dd]es|[Dd]['’]|LE|LA|DE|DU|DES|D['’])"
+# One to four capitalised words ("Océane Pichon", "Marie LE GOFF", "Jean-Yves Le Bris"), on one line.
+_NAME = rf"(?:{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE_WORD}[ \t]*)?{_NAME_WORD}){{0,3}})"
+_CUES = (
+    r"(?i:je\s+m['’]?\s*a?p+e+l+e+s?|je\s+suis|je\s+soussign[ée]e?s?(?:\(e\))?|moi[- ]m[êe]me|"
+    r"(?:mon|notre)\s+(?:fils|petit[- ]fils|neveu|enfant|fr[èe]re|mari|[ée]poux|p[èe]re|compagnon|conjoint|"
+    r"b[ée]b[ée]|pupille|prot[ée]g[ée])|"
+    r"(?:ma|notre)\s+(?:fille|petite[- ]fille|ni[èe]ce|m[èe]re|femme|[ée]pouse|s[œoe]ur|compagne|conjointe|"
+    r"prot[ée]g[ée]e)|"
+    r"l['’]enfant|les\s+enfants|(?:le|la)\s+(?:petit|petite|jeune)|concerne|objet|au\s+nom\s+de|"
+    r"dossier\s+de|situation\s+de|c['’]est|c(?=[ \t])|ici|"
+    r"(?:grand-m[èe]re|grand-p[èe]re|m[èe]re|p[èe]re|parents?|maman|papa|tante|oncle|tut(?:eur|rice)|"
+    r"curat(?:eur|rice))(?:\s+(?:paternel|maternel)le?)?\s+(?:de|d['’])|"
+    r"(?:[ée]l[èe]ve|enfant|patiente?|b[ée]n[ée]ficiaire|usag[èe]re?|allocataire|demandeu(?:r|se)|"
+    r"int[ée]ress[ée]e?|identit[ée]|nom\s+et\s+pr[ée]noms?|personne\s+concern[ée]e)\s*:|"
+    r"madame|monsieur|mademoiselle|mme|mlle|m\.)"
+    # "mon fils aîné, Théo …": a word about the child may sit between the cue and the name.
+    r"(?:\s+(?i:a[îi]n[ée]e?|cadet(?:te)?|unique|de\s+\d+\s+ans))?"
+)
+# "Prénom NOM" anywhere in the text (the capitals mark the family name), or a name followed by "né(e) le".
+_CAPITALS = r"[A-ZÀ-ÖØ-Þ]{2,}(?:[- ][A-ZÀ-ÖØ-Þ]{2,})?"
+_MIXED_NAME_RE = re.compile(
+    rf"(?<![\w'’])((?:{_NAME_WORD}[ \t]+){{1,2}}(?:{_PARTICLE_WORD}[ \t]*)?{_CAPITALS})(?![\w'’])"
+)
+_BORN_NAME_RE = re.compile(rf"(?<![\w'’])({_NAME})[ \t]*,?[ \t]*(?:{_BORN})[ \t]+le\b")
+# "Karim et Soraya Toutain": two people sharing the family name.
+_COUPLE_RE = re.compile(
+    rf"^({_NAME_WORD})[ \t]+et[ \t]+({_NAME_WORD})[ \t]+((?:{_PARTICLE_WORD}[ \t]*)?{_NAME_WORD})$"
+)
+_CUED_RE = re.compile(
+    rf"(?<![\w'’])(?:{_CUES})[ \t]*[,:]?[ \t]*(?:\n[ \t]*)?"
+    r"(?:(?i:madame|monsieur|mademoiselle|mme|mlle|m\.)[ \t]+)?"
+    rf"(?P<name>{_NAME})"
+)
+_FAMILY_RE = re.compile(rf"(?i:la\s+famille|les\s+enfants|chez\s+les)\s+({_NAME_WORD})(?![ \t]+{_NAME_WORD})")
+_NAME_LINE_RE = re.compile(rf"{_NAME}")
+_TRAILING_PHONE_RE = re.compile(r"[\s,–-]*(?:t[ée]l\.?\s*:?\s*)?(?:\+33\s?|0)\d(?:[\s.]?\d{2}){4}\s*$", re.I)
+_STAFF_WORDS = (
+    r"assistant(?:e)?\s+sociale?|travailleu(?:r|se)\s+social(?:e)?|r[ée]f[ée]rent(?:e)?|[ée]ducat(?:eur|rice)|"
+    r"puéricultrice|pu[ée]ricultrice|sage-femme|infirmi[èe]re?|m[ée]decin|docteur|dr\.?|ma[îi]tre|me|"
+    r"conseill[èe]re?|secr[ée]taire|directeur|directrice|pr[ée]sident(?:e)?|maire|adjoint(?:e)?|"
+    r"m[ée]diat(?:eur|rice)|d[ée]l[ée]gu[ée]e?|coordinat(?:eur|rice)|ergoth[ée]rapeute|notaire|avocat(?:e)?|"
+    r"mandataire|curat(?:eur|rice)|tut(?:eur|rice)|chef\s+de\s+service|responsable"
+)
+_STAFF_BEFORE_RE = re.compile(rf"\b(?:{_STAFF_WORDS})\b[^.\n]{{0,12}}$", re.I)
+# The line above a signature naming an office ("Le Directeur", "Service de l'enfance"): staff, not a citizen.
+_STAFF_LINE_RE = re.compile(r"^\s*(?:pour\s+)?(?:le|la|l['’])\s+(?:directeur|directrice|pr[ée]sident|maire)", re.I)
+
 
 @dataclass
 class Extracted:
@@ -103,6 +211,9 @@ class Extracted:
     birth_dates: list[datetime.date] = field(default_factory=list)
     other_dates: list[datetime.date] = field(default_factory=list)
     names: list[tuple[str, str]] = field(default_factory=list)  # (family name, first names)
+    # The same names the other way round ("Collet Mickaël" signed family name first), tried only
+    # when no citizen answers to ``names``: two capitalised words give no hint of their order.
+    swapped_names: list[tuple[str, str]] = field(default_factory=list)
     postcode: str = ""
     city: str = ""
     address: str = ""
@@ -136,21 +247,84 @@ def _dates(text: str) -> tuple[list[datetime.date], list[datetime.date]]:
 
 def _split_name(words: list[str]) -> tuple[str, str] | None:
     """("DUPONT", "Jean") from "Jean DUPONT" or "DUPONT Jean": the upper-case words are the family name."""
-    words = [w.strip("-'") for w in words if w.strip("-'")]
-    words = [w for w in words if fold(w) not in _NOT_NAMES]
-    if not words:
+    words = [w.strip("-'’") for w in words if w.strip("-'’")]
+    # Leading role words ("Madame", "le") are dropped; a particle inside a name ("Gisèle LE FLOCH") is kept.
+    while words and fold(words[0]) in _NOT_NAMES and not (fold(words[0]) in _PARTICLES and words[0][0].isupper()):
+        words = words[1:]
+    if len(words) >= 3 and fold(words[0]) in _PARTICLES:
+        # "Le Floch Gisèle": a family name with its particle first, then the first names.
+        return " ".join(words[:2]), " ".join(words[2:])
+    words = [w for w in words if fold(w) in _PARTICLES or fold(w) not in _NOT_NAMES]
+    if not words or any(fold(w) in _NOT_PERSON for w in words):
         return None
     upper = [w for w in words if len(w) > 1 and w.isupper()]
+    if upper and fold(words[-1]) in _PARTICLES:
+        return None
     other = [w for w in words if w not in upper]
     if upper and other:
-        return " ".join(upper), " ".join(other)
+        # A particle written in lower/title case before the capitals belongs to the family name.
+        while other and fold(other[-1]) in _PARTICLES:
+            upper.insert(0, other.pop())
+        return (" ".join(upper), " ".join(other)) if other else (" ".join(upper), "")
     if len(words) == 1:
         return words[0], ""
-    # No case hint (all capitals or all capitalised): French letters mostly write "Prénom NOM".
+    # No case hint (all capitals or all capitalised): French letters mostly write "Prénom NOM";
+    # a particle after the first name starts the family name ("Jean Le Bris").
     return " ".join(words[1:]), words[0]
 
 
+def _in_staff_context(text: str, start: int) -> bool:
+    """A name right after a professional's role ("l'assistante sociale Mme …", "Dr …") is not the citizen."""
+    return bool(_STAFF_BEFORE_RE.search(text[max(0, start - 45) : start]))
+
+
+def _cued_names(text: str) -> list[tuple[str, str]]:
+    """Names introduced by a phrase: "je m'appelle", "je soussignée", "mon fils", "concerne :", a civility."""
+    names = []
+    for m in _CUED_RE.finditer(text):
+        if _in_staff_context(text, m.start()):
+            continue
+        split = _split_name(m.group("name").split())
+        if split:
+            names.append(split)
+    return names
+
+
+def _family_names(text: str) -> list[tuple[str, str]]:
+    """ "la famille Duval": a family name alone."""
+    return [(m.group(1), "") for m in _FAMILY_RE.finditer(text) if fold(m.group(1)) not in _NOT_PERSON]
+
+
+def _line_names(text: str) -> list[tuple[str, str]]:
+    """Lines that are only a name (signature, sender block), maybe followed by a phone number; last first."""
+    names = []
+    lines = [line.strip() for line in text.splitlines()]
+    for index in range(len(lines) - 1, -1, -1):
+        line = _TRAILING_PHONE_RE.sub("", lines[index]).strip(" ,.")
+        if index >= len(lines) - 15:
+            # "Corinne Hubert, trésorière", "Laurent Potier, Dinard": the signature before a comma.
+            line = line.split(",")[0].strip()
+        couple = _COUPLE_RE.fullmatch(line)
+        if couple:
+            names += [(couple.group(3), couple.group(1)), (couple.group(3), couple.group(2))]
+            continue
+        words = line.split()
+        if not 2 <= len(words) <= 4 or not _NAME_LINE_RE.fullmatch(line):
+            continue
+        if any(fold(w) in _NOT_NAMES and fold(w) not in _PARTICLES for w in words):
+            continue
+        if fold(words[0]) in _PARTICLES or fold(words[-1]) in _PARTICLES:
+            continue
+        if index and _STAFF_LINE_RE.search(lines[index - 1]):
+            continue
+        split = _split_name(words)
+        if split:
+            names.append(split)
+    return names
+
+
 def _names(text: str) -> list[tuple[str, str]]:
+    """(family name, first names) read from the letter, the most telling forms first."""
     names: list[tuple[str, str]] = []
     labelled: dict[str, str] = {}
     for m in _LABEL_RE.finditer(text):
@@ -161,24 +335,15 @@ def _names(text: str) -> list[tuple[str, str]]:
         names.append((family, labelled.get("PRENOM", "")))
     if labelled.get("NOM D USAGE"):
         names.append((labelled["NOM D USAGE"], labelled.get("PRENOM", "")))
-    for name_re in (_SIGNED_RE, _CIVILITY_RE):
-        for m in name_re.finditer(text):
-            chunk = m.group(m.lastindex).split("\n")[0]
-            split = _split_name(chunk.split())
-            if split:
-                names.append(split)
-    # A line that is only "Prénom NOM" (signature, sender block).
-    for line in text.splitlines():
-        words = line.split()
-        if 2 <= len(words) <= 4 and all(re.fullmatch(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'-]*", w) for w in words):
-            if any(len(w) > 1 and w.isupper() for w in words) and any(not w.isupper() for w in words):
-                split = _split_name(words)
-                if split:
-                    names.append(split)
+    names += _cued_names(text)
+    names += _line_names(text)
+    for name_re in (_BORN_NAME_RE, _MIXED_NAME_RE):
+        names += [split for m in name_re.finditer(text) if (split := _split_name(m.group(1).split()))]
+    names += _family_names(text)
     seen, unique = set(), []
     for family, first in names:
         key = (fold(family), fold(first))
-        if key[0] and key not in seen:
+        if key[0] and len(key[0]) > 1 and key not in seen:
             seen.add(key)
             unique.append((family, first))
     return unique
@@ -211,6 +376,9 @@ def extract(text: str) -> Extracted:
             found.file_numbers.append(number)
     found.birth_dates, found.other_dates = _dates(text)
     found.names = _names(text)
+    found.swapped_names = [
+        (first, family) for family, first in found.names if first and " " not in family and " " not in first
+    ]
     lines = text.splitlines()
     for index, line in enumerate(lines):
         m = _POSTCODE_RE.search(line)

@@ -1,0 +1,115 @@
+"""Names read from a letter's running text and signature, and who the letter is then suggested for.
+
+The sentences here are written for these tests (never copied from the evaluation or training corpus):
+they pin the general forms citizens use, not particular letters.
+"""
+
+import datetime
+
+import pytest
+
+from mail.suggest.citizens import suggest_citizens
+from mail.suggest.extraction import extract
+from tests.factories import AddressFactory, CitizenFactory
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bonjour je m'apelle Solène Riaux et j'ai besoin d'aide pour mon loyer", ("Riaux", "Solène")),
+        ("Bonjour, je m'appelle Armand Kervella, j'ai 58 ans.", ("Kervella", "Armand")),
+        ("Je soussignée Yvette LE CORRE, demeurant à Bain-de-Bretagne, atteste", ("LE CORRE", "Yvette")),
+        ("Je soussigné, Gaëtan DELAUNAY-PRIÉ, certifie sur l'honneur", ("DELAUNAY-PRIÉ", "Gaëtan")),
+        ("Mon fils Tristan Quintin ne peut plus prendre le car depuis mars.", ("Quintin", "Tristan")),
+        ("ma fille Louna Béchu est suivie par l'orthophoniste", ("Béchu", "Louna")),
+        ("Mme Odile Carfantan née le 04/09/1948 vit seule depuis l'an dernier.", ("Carfantan", "Odile")),
+        ("Concerne : M. Bastien Lhermitte, votre dossier d'aide", ("Lhermitte", "Bastien")),
+        ("Objet : Madame Rozenn Le Dantec — pièces manquantes", ("Le Dantec", "Rozenn")),
+        ("Nous vous écrivons au sujet de la famille Gicquel, installée au bourg.", ("Gicquel", "")),
+    ],
+)
+def test_names_written_in_running_text_are_read(text, expected):
+    assert expected in extract(text).names
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Merci d'avance pour votre réponse.\n\nAnaëlle Trémoureux\n", ("Trémoureux", "Anaëlle")),
+        ("Bien à vous\nFabrice Le Nouail\n07 81 22 40 19\n", ("Le Nouail", "Fabrice")),
+        ("Salutations.\nMarie-Hélène Jouault 02.99.41.17.65\n", ("Jouault", "Marie-Hélène")),
+        ("Cordialement,\nLoïc GOUÉDARD\n", ("GOUÉDARD", "Loïc")),
+    ],
+)
+def test_title_case_signatures_are_read_even_with_a_phone_number(text, expected):
+    assert expected in extract(text).names
+
+
+def test_the_departements_staff_and_addressee_block_is_not_taken_for_the_citizen():
+    text = (
+        "Monsieur le Président du Conseil départemental\nMadame la Directrice de l'Enfance\n"
+        "Service Prévention et Protection\n1 avenue de la Préfecture\n\nMadame, Monsieur,\n\n"
+        "L'assistante sociale Mme Prigent m'a conseillé de vous écrire. Je m'appelle Clémence Orhan.\n\n"
+        "Merci\nClémence Orhan\n"
+    )
+    names = extract(text).names
+    assert names[0] == ("Orhan", "Clémence")
+    # Both word orders of the citizen's name may be tried; nothing else (no staff, office or addressee).
+    assert set(names) <= {("Orhan", "Clémence"), ("Clémence", "Orhan")}, names
+
+
+def test_an_office_signature_is_not_a_citizen():
+    names = extract("Je vous prie d'agréer mes salutations.\n\nLe Directeur\nArnaud Pélerin\n").names
+    assert ("Pélerin", "Arnaud") not in names
+
+
+def test_ordinary_sentences_give_no_name():
+    text = "Madame, Monsieur,\n\nJe suis enceinte de cinq mois et je vis seule.\nBonne journée\nMerci Beaucoup\n"
+    assert extract(text).names == []
+
+
+@pytest.mark.django_db
+def test_birth_date_in_running_text_picks_the_right_homonym():
+    """Two citizens with the same name born in different years: the date the letter gives decides."""
+    right = CitizenFactory(
+        birth_name="Kerneur", first_names="Maëlle", birth_date=datetime.date(1991, 6, 14), usage_name="", nir=""
+    )
+    other = CitizenFactory(
+        birth_name="Kerneur", first_names="Maëlle", birth_date=datetime.date(1979, 2, 3), usage_name="", nir=""
+    )
+    AddressFactory(citizen=right, postcode="35600", city="Redon", insee_code="")
+    AddressFactory(citizen=other, postcode="35600", city="Redon", insee_code="")
+    text = (
+        "bonjour\n\nje m'appelle Maëlle Kerneur, née le 14 juin 1991, je n'arrive plus a payer la cantine "
+        "des enfants depuis que j'ai perdu mon travail.\n\nmerci de me rappeler\nMaëlle Kerneur\n06 44 18 27 90\n"
+    )
+    citizens, _ = suggest_citizens(extract(text))
+    assert citizens[0]["id"] == right.pk
+    assert all(c["score"] < citizens[0]["score"] for c in citizens if c["id"] == other.pk)
+    # Without the date both homonyms are suggested: the date is what set them apart.
+    undated, _ = suggest_citizens(extract(text.replace(", née le 14 juin 1991", "")))
+    assert {c["id"] for c in undated} >= {right.pk, other.pk}
+
+
+@pytest.mark.django_db
+def test_a_signature_written_family_name_first_is_tried_the_other_way_round():
+    citizen = CitizenFactory(
+        birth_name="Quéffelec", first_names="Bertrand", birth_date=datetime.date(1968, 1, 9), usage_name="", nir=""
+    )
+    found = extract("je vous renvoie le formulaire signé\n\nQuéffelec Bertrand\n")
+    assert found.names == [("Bertrand", "Quéffelec")]
+    citizens, _ = suggest_citizens(found)
+    assert citizens and citizens[0]["id"] == citizen.pk
+
+
+@pytest.mark.django_db
+def test_the_other_word_order_is_not_tried_when_the_name_answers_as_written():
+    """ "Martine Hervé" must not also bring a citizen named MARTIN: the written order found someone."""
+    right = CitizenFactory(
+        birth_name="Hervé", first_names="Martine", birth_date=datetime.date(1957, 5, 2), usage_name="", nir=""
+    )
+    CitizenFactory(
+        birth_name="Martin", first_names="Hervé", birth_date=datetime.date(1957, 5, 2), usage_name="", nir=""
+    )
+    citizens, _ = suggest_citizens(extract("Bonjour,\nje m'appelle Martine Hervé.\nMerci\n"))
+    assert [c["id"] for c in citizens] == [right.pk]
