@@ -30,6 +30,7 @@ def pytest_runtest_teardown(item, nextitem):
     """
     result = yield
     if _transactional(item):
+        from django.contrib.contenttypes.models import ContentType
         from pytest_django.plugin import blocking_manager_key
         from wagtail.models import Collection, Locale, Page
 
@@ -38,6 +39,9 @@ def pytest_runtest_teardown(item, nextitem):
         with item.config.stash[blocking_manager_key].unblock():
             territory_ensure()
             Locale.objects.get_or_create(language_code="fr")
+            # The flush emptied django_content_type too: the cached ids are gone (the next test's set-up
+            # recreates them; get_for_model below recreates the page's own first).
+            ContentType.objects.clear_cache()
             if Page.get_first_root_node() is None:
                 Page.add_root(instance=Page(title="Root", slug="root", live=True))
             if Collection.get_first_root_node() is None:

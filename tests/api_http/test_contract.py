@@ -50,6 +50,9 @@ CONTRACT = {
     ("GET", "/search"),
     *api_contract.OPERATIONS,
 }
+# Open data: public by design (Licence Ouverte), the one operation an anonymous caller may use.
+PUBLIC = {("GET", "/opendata/indicators")}
+CONTRACT |= PUBLIC
 
 live = pytest.mark.django_db(transaction=True, available_apps=FLUSHABLE_APPS)
 
@@ -159,6 +162,8 @@ def walk_every_operation(client: httpx.Client, world) -> Walk:
 
     hits = call("GET", "/search", 200, params={"q": "Le Goff"}).json()
     assert ("citizen", citizen.pk) in {(hit["type"], hit["id"]) for hit in hits["results"]}
+    indicators = call("GET", "/opendata/indicators", 200).json()
+    assert "Licence Ouverte" in indicators["licence"]
     api_contract.walk_appointments(call, world)
     return call
 
@@ -236,6 +241,9 @@ def test_every_operation_refuses_the_anonymous(live_server, world):
                 rendezvous_id=1,
             )
             response = client.request(method, url, json={} if method != "GET" else None)
+            if (method, template) in PUBLIC:
+                assert response.status_code == 200, (method, url, response.status_code)
+                continue
             assert response.status_code == 401, (method, url, response.status_code)
             assert "Authentification requise" in response.json()["detail"]
 
