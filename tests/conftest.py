@@ -2,9 +2,13 @@ import contextlib
 import io
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from pytest_django.plugin import blocking_manager_key
+from wagtail.models import Collection, Locale, Page
 
 from grc import dbroles
 from grc.models import Membership
+from grc.services.territory import territory_ensure
 from tests.dossier_unique.factories import open_file
 from tests.factories import CitizenFactory, MembershipFactory, TeamFactory, UserFactory, verify_otp
 
@@ -30,12 +34,6 @@ def pytest_runtest_teardown(item, nextitem):
     """
     result = yield
     if _transactional(item):
-        from django.contrib.contenttypes.models import ContentType
-        from pytest_django.plugin import blocking_manager_key
-        from wagtail.models import Collection, Locale, Page
-
-        from grc.services.territory import territory_ensure
-
         with item.config.stash[blocking_manager_key].unblock():
             territory_ensure()
             Locale.objects.get_or_create(language_code="fr")
