@@ -21,6 +21,8 @@ OUR_APPS = {
     "portal_accounts",
     "rendezvous",
     "accueil",
+    "annuaire",
+    "mednum",
     "observatoire",
 }
 

@@ -31,6 +31,8 @@ FILE_SETS = {
     "dpo": ("services", "selectors", "perms"),
     "rendezvous": ("models", "services", "selectors", "perms"),
     "accueil": ("models", "services", "selectors", "perms"),
+    "annuaire": ("models", "services", "selectors", "perms"),
+    "mednum": ("models", "services", "selectors", "perms"),
     "observatoire": ("models", "services", "selectors", "perms"),
 }
 GUARDED = {"ImportError", "ModuleNotFoundError", "LookupError", "NoReverseMatch"}

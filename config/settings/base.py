@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "mail",
     "rendezvous",
     "accueil",
+    "annuaire",
+    "mednum",
     "observatoire",
     "privacy",
     "dpo",
