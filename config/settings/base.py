@@ -197,6 +197,14 @@ CONTENT_SECURITY_POLICY = {
 # django-axes: lock an account/IP pair after repeated failures.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
+# Maps (templates/includes/map.html): no tile server unless one is named, e.g.
+# MAP_TILE_URL=https://tile.openstreetmap.org/{z}/{x}/{y}.png (its origin is then allowed in img-src on map pages).
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap")
+# Partners' sites allowed to frame the embeddable pages (/lieux/integrer/): space-separated CSP sources,
+# e.g. "https://www.caf.fr https://*.rennes.fr"; the default lets any HTTPS site embed them (public data).
+EMBED_FRAME_ANCESTORS = env.str("EMBED_FRAME_ANCESTORS", default="https:").split()
+
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
@@ -225,6 +233,8 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "/media/"
 # One POST carries at most this many files (a mailroom batch, say); beyond it Django answers 400 and
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),  # the maps (lieux, annuaire)
+    ("vendor/markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
 # templates/400.html says so in French. Each file is then checked against its own size limit.
 DATA_UPLOAD_MAX_NUMBER_FILES = 100
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
