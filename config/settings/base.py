@@ -194,9 +194,6 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# django-axes: lock an account/IP pair after repeated failures.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 # Maps (templates/includes/map.html): no tile server unless one is named, e.g.
 # MAP_TILE_URL=https://tile.openstreetmap.org/{z}/{x}/{y}.png (its origin is then allowed in img-src on map pages).
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
@@ -205,6 +202,9 @@ MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap
 # e.g. "https://www.caf.fr https://*.rennes.fr"; the default lets any HTTPS site embed them (public data).
 EMBED_FRAME_ANCESTORS = env.str("EMBED_FRAME_ANCESTORS", default="https:").split()
 
+# django-axes: lock an account/IP pair after repeated failures.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
