@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "dpo",
     "dossier_unique",
     "search",
+    "travail",
     "demo",
     "portal",
     "portal.accounts",
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "grc.middleware.RequestIdMiddleware",
     # Before sessions: a NUL in the session cookie would reach the session table.
     "grc.middleware.UnstorableInputMiddleware",
+    # Before sessions: an anonymous portal page served from the cache touches no table (portal/cache.py).
+    "portal.cache.PortalPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -230,11 +233,25 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),  # the observatory's charts
-]
-MEDIA_URL = "/media/"
-# One POST carries at most this many files (a mailroom batch, say); beyond it Django answers 400 and
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),  # the maps (lieux, annuaire)
     ("vendor/markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
+]
+# Hashed names (css/portal.3f2a….css): the reverse proxy may let browsers keep /static/ for a year.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+}
+# Anonymous portal pages served from a cache shared by the server's processes (portal/cache.py);
+# emptied whenever a page is published. PORTAL_PAGE_CACHE_SECONDS=0 switches it off.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "portal_pages": env.cache_url(
+        "PORTAL_PAGE_CACHE_URL", default=f"filecache://{VAR_DIR / 'cache' / 'portal-pages'}"
+    ),
+}
+PORTAL_PAGE_CACHE_SECONDS = env.int("PORTAL_PAGE_CACHE_SECONDS", default=300)
+MEDIA_URL = "/media/"
+# One POST carries at most this many files (a mailroom batch, say); beyond it Django answers 400 and
 # templates/400.html says so in French. Each file is then checked against its own size limit.
 DATA_UPLOAD_MAX_NUMBER_FILES = 100
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
@@ -409,6 +426,8 @@ RENDEZVOUS_WEBHOOK_MAX_ATTEMPTS = env.int("RENDEZVOUS_WEBHOOK_MAX_ATTEMPTS", def
 # Agents' webcal feeds: days ahead they show; the domain of calendar UIDs (default: the portal's host).
 RENDEZVOUS_FEED_DAYS = env.int("RENDEZVOUS_FEED_DAYS", default=180)
 RENDEZVOUS_ICS_DOMAIN = env.str("RENDEZVOUS_ICS_DOMAIN", default="")
+# Annuaire social: records not updated for 12 months, their editors reminded (docs/annuaire.md).
+SCHEDULED_JOBS["annuaire_stale_reminders"] = {"task": "annuaire.tasks.annuaire_stale_reminders", "daily": "06:30"}
 SCHEDULED_JOBS["appointment_reminders"] = {"task": "rendezvous.tasks.rdv_reminders_send", "every_minutes": 10}
 # Invitations to book that expired unused: the agent is told (timeline entry for the team, e-mail).
 SCHEDULED_JOBS["appointment_invitation_followups"] = {
