@@ -16,6 +16,7 @@ import demandes.api
 import dossier_unique.api
 import grc.api
 import mail.api
+import mednum.api
 import observatoire.api
 import rendezvous.api
 import search.api
@@ -86,3 +87,4 @@ api.add_router("", mail.api.router)
 api.add_router("", rendezvous.api.router)
 api.add_router("", search.api.router)
 api.add_router("", observatoire.api.router)
+api.add_router("", mednum.api.router)

@@ -11,6 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from opening_hours import OpeningHours
 from simple_history.models import HistoricalRecords
@@ -229,7 +230,7 @@ class Lieu(models.Model):
         return self.nom
 
     def get_absolute_url(self):
-        return f"/lieux/{self.pk}/"
+        return reverse("lieux:detail", args=[self.pk])
 
     @property
     def date_maj(self):

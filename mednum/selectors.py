@@ -1,1 +1,78 @@
-"""Filled in by issue 16."""
+"""Reading the lieux de médiation numérique.
+
+Lieux are public information about places (no personal data): the public selectors take no user and write no
+access-log row. The back office's selectors take the user and limit what they return with ``mednum.perms``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from grc.selectors.territory import distance_km
+
+from .filters import LieuFilters
+from .models import Lieu
+
+KM_PER_DEGREE_LAT = 111.2
+
+
+def lieux_published() -> QuerySet[Lieu]:
+    """Every published place, with its commune (and EPCI) in the same query."""
+    return Lieu.objects.filter(published=True).select_related("commune", "commune__epci")
+
+
+def lieu_public_get(*, lieu_id: int) -> Lieu:
+    """A published place, or 404 (a withdrawn place is not shown to the public)."""
+    lieu = lieux_published().filter(pk=lieu_id).first()
+    if lieu is None:
+        raise Http404
+    return lieu
+
+
+def _bounding_box(qs: QuerySet[Lieu], origin: tuple[float, float], radius_km: float) -> QuerySet[Lieu]:
+    # A cheap first cut on the (latitude, longitude) index (no PostGIS here); exact distances follow in Python.
+    lat, lon = origin
+    dlat = radius_km / KM_PER_DEGREE_LAT
+    dlon = radius_km / (KM_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01))
+    own = Q(latitude__gte=lat - dlat, latitude__lte=lat + dlat, longitude__gte=lon - dlon, longitude__lte=lon + dlon)
+    # A place without coordinates of its own stands at its commune's centre (``Lieu.point``).
+    commune = Q(
+        latitude__isnull=True,
+        commune__latitude__gte=lat - dlat,
+        commune__latitude__lte=lat + dlat,
+        commune__longitude__gte=lon - dlon,
+        commune__longitude__lte=lon + dlon,
+    )
+    return qs.filter(own | commune)
+
+
+def lieux_search(*, filters: LieuFilters) -> list[tuple[Lieu, float | None]]:
+    """Published places matching ``filters``, each with its distance (km) from the chosen commune.
+
+    With a radius, places within that distance of the commune's centre, nearest first; with a commune and no
+    radius, the places of that commune; with an EPCI, the places of its communes. Otherwise by name.
+    """
+    qs = lieux_published()
+    if filters.services:
+        qs = qs.filter(services__overlap=filters.services)
+    if filters.frais:
+        qs = qs.filter(frais_a_charge__overlap=filters.frais)
+    if filters.publics:
+        qs = qs.filter(publics_specifiquement_adresses__overlap=filters.publics)
+    if filters.epci is not None:
+        qs = qs.filter(commune__epci=filters.epci)
+    origin = None
+    if filters.commune is not None and filters.commune.latitude is not None:
+        origin = (filters.commune.latitude, filters.commune.longitude)
+    if filters.commune is not None and (filters.radius_km is None or origin is None):
+        qs = qs.filter(commune=filters.commune)
+    elif filters.radius_km is not None and origin is not None:
+        qs = _bounding_box(qs, origin, filters.radius_km)
+    rows = [(lieu, distance_km(origin, lieu.point) if origin else None) for lieu in qs.order_by("nom")]
+    if filters.radius_km is not None and origin is not None:
+        rows = [(lieu, d) for lieu, d in rows if d is not None and d <= filters.radius_km]
+        rows.sort(key=lambda row: row[1])
+    return rows

@@ -24,6 +24,7 @@ from tests.api_http.conftest import (
 )
 from tests.dossier_unique.factories import PDF_BYTES
 from tests.mail import letters
+from tests.mednum import api_contract as lieux_contract
 from tests.rendezvous import api_contract
 
 PREFIX = "/api/v1"
@@ -52,6 +53,7 @@ CONTRACT = {
 }
 # Open data: public by design (Licence Ouverte), the one operation an anonymous caller may use.
 PUBLIC = {("GET", "/opendata/indicators")}
+PUBLIC |= lieux_contract.OPERATIONS  # the map data (lieux, boundaries): open data too
 CONTRACT |= PUBLIC
 
 live = pytest.mark.django_db(transaction=True, available_apps=FLUSHABLE_APPS)
@@ -162,9 +164,8 @@ def walk_every_operation(client: httpx.Client, world) -> Walk:
 
     hits = call("GET", "/search", 200, params={"q": "Le Goff"}).json()
     assert ("citizen", citizen.pk) in {(hit["type"], hit["id"]) for hit in hits["results"]}
-    indicators = call("GET", "/opendata/indicators", 200).json()
-    assert "Licence Ouverte" in indicators["licence"]
     api_contract.walk_appointments(call, world)
+    lieux_contract.walk_open_data(call, world)
     return call
 
 

@@ -1,0 +1,96 @@
+"""Opening hours (OpenStreetMap ``opening_hours``) said in French: open now or not, and the coming week.
+
+The parser (``opening-hours-py``) works on naive local times: we hand it the Département's local time.
+A string it cannot read (an old import) gives ``unknown`` rather than an error page.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from opening_hours import OpeningHours, State
+
+
+@dataclass(frozen=True)
+class Day:
+    date: datetime.date
+    label: str
+    hours: str
+    is_today: bool
+
+
+@dataclass(frozen=True)
+class Now:
+    state: str  # "open", "closed" or "unknown"
+    text: str
+
+
+def _parse(horaires: str) -> OpeningHours | None:
+    if not horaires:
+        return None
+    try:
+        return OpeningHours(horaires)
+    except Exception:  # the parser raises its own ParserError (and ValueError on some inputs)
+        return None
+
+
+def _local_now(now: datetime.datetime | None) -> datetime.datetime:
+    return timezone.localtime(now or timezone.now()).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def _hm(moment: datetime.datetime) -> str:
+    return moment.strftime("%H:%M").replace(":", " h ") if moment.minute else f"{moment.hour} h"
+
+
+def open_now(horaires: str, *, now: datetime.datetime | None = None) -> Now:
+    """« Ouvert maintenant, jusqu'à 12 h » / « Fermé, ouvre lundi à 9 h » / unknown."""
+    hours = _parse(horaires)
+    if hours is None:
+        return Now("unknown", _("Horaires non renseignés."))
+    moment = _local_now(now)
+    change = hours.next_change(moment)
+    if hours.is_open(moment):
+        if change is None or change.date() > moment.date() + datetime.timedelta(days=1):
+            return Now("open", _("Ouvert maintenant."))
+        return Now("open", _("Ouvert maintenant, jusqu'à %(time)s.") % {"time": _hm(change)})
+    if change is None or change.year >= 9999:
+        return Now("closed", _("Fermé."))
+    if change.date() == moment.date():
+        when = _("aujourd'hui à %(time)s") % {"time": _hm(change)}
+    elif change.date() == moment.date() + datetime.timedelta(days=1):
+        when = _("demain à %(time)s") % {"time": _hm(change)}
+    else:
+        when = _("%(day)s à %(time)s") % {"day": formats.date_format(change, "l j F"), "time": _hm(change)}
+    return Now("closed", _("Fermé maintenant, ouvre %(when)s.") % {"when": when})
+
+
+def week(horaires: str, *, now: datetime.datetime | None = None) -> list[Day]:
+    """The seven days from today, each with its opening intervals (« 9 h – 12 h, 14 h – 17 h 30 » or « Fermé »)."""
+    hours = _parse(horaires)
+    if hours is None:
+        return []
+    today = _local_now(now).date()
+    start = datetime.datetime.combine(today, datetime.time())
+    end = start + datetime.timedelta(days=7)
+    per_day: dict[datetime.date, list[str]] = {}
+    for begin, finish, state, _comment in hours.intervals(start, end):
+        if state != State.OPEN:
+            continue
+        # An interval ending at midnight ends at « 24 h » of the day it starts.
+        label = f"{_hm(begin)} – {'24 h' if finish.time() == datetime.time() else _hm(finish)}"
+        per_day.setdefault(begin.date(), []).append(label)
+    days = []
+    for offset in range(7):
+        day = today + datetime.timedelta(days=offset)
+        days.append(
+            Day(
+                date=day,
+                label=formats.date_format(day, "l j F"),
+                hours=", ".join(per_day.get(day, [])) or _("Fermé"),
+                is_today=offset == 0,
+            )
+        )
+    return days
