@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("backoffice.dpo.urls")),
     path("", include("backoffice.privacy.urls")),
     path("", include("backoffice.observatoire.urls")),
+    path("", include("backoffice.travail.urls")),
 ]

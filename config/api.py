@@ -20,6 +20,7 @@ import mednum.api
 import observatoire.api
 import rendezvous.api
 import search.api
+import travail.api
 from grc.api_auth import AUTHENTICATION_REQUIRED, ServiceTokenAuth, StaffSessionAuth, schema_reader
 from grc.api_errors import ERROR_SHAPES
 
@@ -88,3 +89,4 @@ api.add_router("", rendezvous.api.router)
 api.add_router("", search.api.router)
 api.add_router("", observatoire.api.router)
 api.add_router("", mednum.api.router)
+api.add_router("", travail.api.router)

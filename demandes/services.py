@@ -26,7 +26,7 @@ from dossier_unique.timeline import timeline_record
 from grc import uploads
 from grc.history import save_tracked, track
 
-from . import notifications
+from . import events, notifications
 from .models import Request, RequestAttachment, RequestEvent, RequestMessage
 from .perms import is_team_member
 from .tasks import request_notice_send
@@ -411,6 +411,7 @@ def request_citizen_answer(*, request: Request, message: str, files, actor) -> R
     for upload in accepted:
         _attach(request, upload, actor=actor, message=msg)
     request.missing_items = []
+    (events.document_returned if accepted else events.citizen_replied).send(Request, request=request, actor=actor)
     return _transition(
         request,
         action="citizen_answer",
@@ -533,6 +534,8 @@ def request_message_post(*, request: Request, author, body: str, files=None, fro
     )
     if not from_citizen:
         _notify(request, "message")
+    else:
+        (events.document_returned if accepted else events.citizen_replied).send(Request, request=request, actor=author)
     return message
 
 

@@ -24,6 +24,7 @@ OUR_APPS = {
     "annuaire",
     "mednum",
     "observatoire",
+    "travail",
 }
 
 # Models of ours that hold no personal data, or that are themselves an immutable record.
@@ -60,6 +61,7 @@ WITHOUT_HISTORY = {
     "observatoire.HelpProcedureFact": "aggregates without personal data, recomputed by the refresh",
     "observatoire.FrozenMonth": "a marker of months no longer recomputed, no personal data",
     "observatoire.RefreshRun": "itself the log of the refreshes, no personal data",
+    "travail.Notification": "a kind and a back-office link for one agent, no personal data; read/e-mailed marks only",
 }
 
 

@@ -34,6 +34,7 @@ FILE_SETS = {
     "annuaire": ("models", "services", "selectors", "perms"),
     "mednum": ("models", "services", "selectors", "perms"),
     "observatoire": ("models", "services", "selectors", "perms"),
+    "travail": ("models", "services", "selectors", "perms"),
 }
 GUARDED = {"ImportError", "ModuleNotFoundError", "LookupError", "NoReverseMatch"}
 MAX_MODULE_LINES = 600

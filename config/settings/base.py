@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "dpo",
     "dossier_unique",
     "search",
+    "travail",
     "demo",
     "portal",
     "portal.accounts",

@@ -26,6 +26,7 @@ from tests.dossier_unique.factories import PDF_BYTES
 from tests.mail import letters
 from tests.mednum import api_contract as lieux_contract
 from tests.rendezvous import api_contract
+from tests.travail import api_contract as travail_contract
 
 PREFIX = "/api/v1"
 
@@ -50,6 +51,7 @@ CONTRACT = {
     ("GET", "/mail/{item_id}"),
     ("GET", "/search"),
     *api_contract.OPERATIONS,
+    *travail_contract.OPERATIONS,
 }
 # Open data: public by design (Licence Ouverte), the one operation an anonymous caller may use.
 PUBLIC = {("GET", "/opendata/indicators")}
@@ -166,6 +168,7 @@ def walk_every_operation(client: httpx.Client, world) -> Walk:
     assert ("citizen", citizen.pk) in {(hit["type"], hit["id"]) for hit in hits["results"]}
     api_contract.walk_appointments(call, world)
     lieux_contract.walk_open_data(call, world)
+    travail_contract.walk_travail(call, world)
     return call
 
 

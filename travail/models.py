@@ -1,0 +1,148 @@
+"""Tasks and notifications of the agents' day.
+
+A **task** is about one thing (a social file, a request or an incoming letter, or nothing), is given
+to a person or to a team, may have a due date, and is done once. A **notification** tells one agent
+that something waits for them: its kind and a back-office link, no personal data (the link's page
+applies its own rules). A **notification opt-out** stops the daily e-mail digest of one kind.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Task(models.Model):
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Saisie par un agent")
+        CITIZEN_REPLY = "citizen_reply", _("Réponse de l'usager")
+        DOCUMENT_RETURNED = "document_returned", _("Pièces renvoyées par l'usager")
+
+    title = models.CharField(_("intitulé"), max_length=200)
+    file = models.ForeignKey(
+        "dossier_unique.SocialFile",
+        verbose_name=_("dossier social"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    request = models.ForeignKey(
+        "grc_requests.Request",
+        verbose_name=_("demande"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    mail_item = models.ForeignKey(
+        "mail.MailItem",
+        verbose_name=_("courrier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="travail_tasks",
+    )
+    team = models.ForeignKey(
+        "grc.Team", verbose_name=_("équipe"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_date = models.DateField(_("échéance"), null=True, blank=True)
+    source = models.CharField(_("origine"), max_length=20, choices=Source.choices, default=Source.MANUAL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    done_at = models.DateTimeField(_("faite le"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tâche")
+        verbose_name_plural = _("tâches")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(assignee__isnull=False) | Q(team__isnull=False), name="task_has_assignee_or_team"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(file__isnull=True, request__isnull=True)
+                    | Q(file__isnull=True, mail_item__isnull=True)
+                    | Q(request__isnull=True, mail_item__isnull=True)
+                ),
+                name="task_about_one_thing",
+            ),
+        ]
+        indexes = [
+            # "My open tasks by due date" and "my teams' open tasks": the two reads of Ma journée.
+            models.Index(
+                fields=["assignee", "due_date"], condition=Q(done_at__isnull=True), name="task_open_assignee"
+            ),
+            models.Index(fields=["team", "due_date"], condition=Q(done_at__isnull=True), name="task_open_team"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        TASK_ASSIGNED = "task_assigned", _("Tâche qui vous est confiée")
+        CITIZEN_REPLIED = "citizen_replied", _("Message d'un usager")
+        DOCUMENT_RETURNED = "document_returned", _("Pièces renvoyées par un usager")
+        WORK_TRANSFERRED = "work_transferred", _("Dossiers reçus d'un collègue absent")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
+    # A back-office path ("/backoffice/demandes/D-2026-7K3M9Q/"): codes, never names.
+    url = models.CharField(_("lien"), max_length=300)
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+    read_at = models.DateTimeField(_("lue le"), null=True, blank=True)
+    # Set when the notification went into a daily digest (each goes into one digest at most).
+    emailed_at = models.DateTimeField(_("envoyée par e-mail le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_recipient"),
+            models.Index(fields=["emailed_at"], condition=Q(emailed_at__isnull=True), name="notification_to_email"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient_id}"
+
+
+class NotificationOptOut(models.Model):
+    """An agent asked for no e-mail digest of ``kind`` (the in-app list still shows it)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("type"), max_length=30, choices=Notification.Kind.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("désabonnement d'une notification")
+        verbose_name_plural = _("désabonnements des notifications")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_opt_out_per_kind")]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.kind}"
