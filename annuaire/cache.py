@@ -1,22 +1,38 @@
-"""One version number for the whole annuaire: every cached public answer (API pages, searches, GeoJSON) carries it
-in its key, and every write bumps it (publication, import), so nothing stale is served after a change and no
-key has to be listed for deletion."""
+"""The version of the annuaire that cached public answers (API pages, searches, GeoJSON) carry in their key.
+
+Two parts: a counter every write of the services bumps after commit (publication, import), and a fingerprint
+of the tables read in one cheap query (counts, newest ``updated_at``, highest id), so that a write made some
+other way (the demo's bulk load, the admin, a rolled-back test) never serves a stale answer either. No key has
+to be listed for deletion: a new version simply misses.
+"""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 
-VERSION_KEY = "annuaire:version"
+COUNTER_KEY = "annuaire:counter"
 TIMEOUT = 600
+FINGERPRINT_SQL = """
+SELECT (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || coalesce(max(updated_at)::text, '')
+          FROM annuaire_structure)
+    || '|' ||
+       (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || coalesce(max(updated_at)::text, '')
+          FROM annuaire_service)
+"""
 
 
-def version() -> int:
-    value = cache.get(VERSION_KEY)
-    if value is None:
-        value = 1
-        cache.add(VERSION_KEY, value, None)
-    return value
+def version() -> str:
+    counter = cache.get(COUNTER_KEY)
+    if counter is None:
+        counter = 1
+        cache.add(COUNTER_KEY, counter, None)
+    with connection.cursor() as cursor:
+        cursor.execute(FINGERPRINT_SQL)
+        fingerprint = cursor.fetchone()[0]
+    return f"{counter}:{fingerprint}"
 
 
 def bump() -> None:
@@ -24,16 +40,17 @@ def bump() -> None:
 
     def _bump():
         try:
-            cache.incr(VERSION_KEY)
+            cache.incr(COUNTER_KEY)
         except ValueError:  # the key was evicted: any new value differs from the cached ones' version
-            cache.set(VERSION_KEY, 2, None)
+            cache.set(COUNTER_KEY, 2, None)
 
     transaction.on_commit(_bump)
 
 
 def cached(key: str, build):
     """``build()`` cached under ``key`` for this version of the annuaire."""
-    full_key = f"annuaire:{version()}:{key}"
+    # Hashed: keys stay short and free of spaces whatever the query string holds (memcached refuses both).
+    full_key = "annuaire:" + hashlib.sha256(f"{version()}|{key}".encode()).hexdigest()
     value = cache.get(full_key)
     if value is None:
         value = build()

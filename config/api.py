@@ -12,6 +12,7 @@ import functools
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
 
+import annuaire.api
 import demandes.api
 import dossier_unique.api
 import grc.api
@@ -88,5 +89,6 @@ api.add_router("", mail.api.router)
 api.add_router("", rendezvous.api.router)
 api.add_router("", search.api.router)
 api.add_router("", observatoire.api.router)
+api.add_router("", annuaire.api.router)
 api.add_router("", mednum.api.router)
 api.add_router("", travail.api.router)

@@ -31,19 +31,8 @@ from . import legacy
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_LINES = 50_000
-CSV_LISTS = frozenset(
-    {
-        *dataformat.SERVICE_LISTS,
-        "reseaux_porteurs",
-        "types",
-        "frais",
-        "profils",
-        "pre_requis",
-        "justificatifs",
-        "modes_orientation_accompagnateur",
-        "modes_orientation_beneficiaire",
-    }
-)
+# v1 list fields; v0's lists (types, frais, profils…) are split by ``legacy`` whatever the format.
+CSV_LISTS = frozenset({*dataformat.SERVICE_LISTS, "reseaux_porteurs"})
 KNOWN = {
     "structure": frozenset(dataformat.STRUCTURE_FIELDS) | legacy.V0_MARKERS | legacy.V0_DROPPED | {"thematiques"},
     "service": frozenset(dataformat.SERVICE_FIELDS)

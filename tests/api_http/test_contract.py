@@ -22,6 +22,7 @@ from tests.api_http.conftest import (
     staff_person,
     token_client,
 )
+from tests.annuaire import api_contract as annuaire_contract
 from tests.dossier_unique.factories import PDF_BYTES
 from tests.mail import letters
 from tests.mednum import api_contract as lieux_contract
@@ -55,6 +56,7 @@ CONTRACT = {
 }
 # Open data: public by design (Licence Ouverte), the one operation an anonymous caller may use.
 PUBLIC = {("GET", "/opendata/indicators")}
+PUBLIC |= annuaire_contract.OPERATIONS  # the annuaire social: open data (Licence Ouverte)
 PUBLIC |= lieux_contract.OPERATIONS  # the map data (lieux, boundaries): open data too
 CONTRACT |= PUBLIC
 
@@ -167,6 +169,7 @@ def walk_every_operation(client: httpx.Client, world) -> Walk:
     hits = call("GET", "/search", 200, params={"q": "Le Goff"}).json()
     assert ("citizen", citizen.pk) in {(hit["type"], hit["id"]) for hit in hits["results"]}
     api_contract.walk_appointments(call, world)
+    annuaire_contract.walk_annuaire(call, world)
     lieux_contract.walk_open_data(call, world)
     travail_contract.walk_travail(call, world)
     return call
