@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -45,11 +44,11 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from accueil.models import HelpSession  # noqa: E402
 from accueil.services import help_session_record  # noqa: E402
+from bench.common import describe, timed, verified_client  # noqa: E402
 from demo import accounts, data, organisation  # noqa: E402
 from demo.records import Counts  # noqa: E402
 from grc.models import Citizen, Commune, Site, User  # noqa: E402
@@ -107,33 +106,6 @@ def load_sessions(count: int, agent: User) -> float:
     seconds = time.perf_counter() - started
     print(f"Loaded {count - existing:,} help sessions in {seconds:.1f} s")
     return seconds
-
-
-def timed(fn, n: int) -> list[float]:
-    samples = []
-    for i in range(n):
-        started = time.perf_counter()
-        fn(i)
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
-def describe(label: str, samples: list[float]) -> float:
-    p95 = statistics.quantiles(samples, n=20)[18]
-    print(f"  {label:<46} p50 {statistics.median(samples):7.2f} ms   p95 {p95:7.2f} ms   (n={len(samples)})")
-    return p95
-
-
-def verified_client(user) -> Client:
-    from django_otp.plugins.otp_static.models import StaticDevice
-
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return client
 
 
 def run(args) -> None:

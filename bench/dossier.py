@@ -57,10 +57,10 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import OuterRef, Subquery  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.common import verified_client  # noqa: E402
 from demo import accounts, data, organisation  # noqa: E402
 from demo.records import Counts  # noqa: E402
 from dossier_unique import perms, selectors, services  # noqa: E402
@@ -323,19 +323,6 @@ def _time(fn, n: int, warm: int = 5) -> list[float]:
         fn()
         samples.append((time.perf_counter() - started) * 1000)
     return samples
-
-
-def verified_client(user) -> Client:
-    """A client logged in as ``user`` with a verified second factor (as ``tests.factories.verify_otp``)."""
-    from django_otp.plugins.otp_static.models import StaticDevice
-
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return client
 
 
 def _page(client, url_name, *args):

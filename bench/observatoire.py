@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -49,10 +48,12 @@ from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from bench.common import describe, timed, verified_client  # noqa: E402
 from grc.models import Commune, Membership, Site, Team, Territory, User  # noqa: E402
+from observatoire.maps import commune_paths  # noqa: E402
+from observatoire.selectors import territory_reference  # noqa: E402
 from observatoire.services import observatory_refresh  # noqa: E402
 
 PAGE_TARGET_MS = 200.0
@@ -255,25 +256,6 @@ def load_appointments(count: int, p: dict) -> None:
     _insert("rendezvous_participant", participant, "FROM rendezvous_rendezvous r", p)
 
 
-def timed(fn, n: int) -> list[float]:
-    samples = []
-    for _ in range(n):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
-def p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=20)[18] if len(samples) > 1 else samples[0]
-
-
-def describe(label: str, samples: list[float]) -> float:
-    value = p95(samples)
-    print(f"  {label:<52} p50 {statistics.median(samples):8.1f} ms   p95 {value:8.1f} ms", flush=True)
-    return value
-
-
 def bench_refresh() -> None:
     print("\nRefresh of the summary tables", flush=True)
     started = time.perf_counter()
@@ -291,34 +273,10 @@ def bench_refresh() -> None:
     print(f"  target full refresh ≤ {REFRESH_TARGET_S:.0f} s: {verdict}")
 
 
-def verified_client(user) -> Client:
-    from django_otp.plugins.otp_static.models import StaticDevice
-
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return client
-
-
-def bench_pages(manager, runs: int) -> None:
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    client = verified_client(manager)
-    url = reverse("backoffice:observatoire")
+def _cases(url: str) -> list[tuple[str, str, dict | None]]:
     epci = Commune.objects.exclude(epci=None).values_list("epci_id", flat=True).first()
     site = Site.objects.filter(name="CDAS bench 3").values_list("pk", flat=True).first()
-
-    def get(path, params=None):
-        def call():
-            response = client.get(path, params or {})
-            assert response.status_code == 200, response.status_code
-
-        return call
-
-    print(f"\nPages ({runs} requests each, after one warm-up)", flush=True)
-    cases = [
+    return [
         ("baseline: back-office home", reverse("backoffice:home"), None),
         ("observatoire, last 12 months, whole Département", url, None),
         ("observatoire, 24 months", url, {"debut": _months_ago(23), "fin": _months_ago(0)}),
@@ -332,19 +290,51 @@ def bench_pages(manager, runs: int) -> None:
         ("export XLSX, every block", reverse("backoffice:observatoire_export", args=["xlsx"]), None),
         ("export ODS, every block", reverse("backoffice:observatoire_export", args=["ods"]), None),
     ]
-    results = {}
+
+
+def _cold(client, path, params, runs: int) -> list[float]:
+    """Each request with the page's cache empty (the first reader after a refresh, or new filters); the territory
+    reference and the projected map, cached for a day, are put back untimed."""
+    samples = []
+    for _ in range(runs):
+        cache.clear()
+        territory_reference()
+        commune_paths()
+        started = time.perf_counter()
+        response = client.get(path, params or {})
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    return samples
+
+
+def bench_pages(manager, runs: int) -> None:
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = verified_client(manager)
+
+    def get(path, params=None):
+        def call(_i=0):
+            response = client.get(path, params or {})
+            assert response.status_code == 200, response.status_code
+
+        return call
+
+    cases = _cases(reverse("backoffice:observatoire"))
+    print(f"\nPages, cache of the page empty ({runs} requests each)", flush=True)
+    cold = {label: describe(label, _cold(client, path, params, runs)) for label, path, params in cases}
+    print(f"\nPages, figures cached for these filters since the refresh ({runs} requests each)", flush=True)
+    warm = {}
     for label, path, params in cases:
         get(path, params)()
-        results[label] = describe(label, timed(get(path, params), runs))
+        warm[label] = describe(label, timed(get(path, params), runs))
     cache.clear()
     api = "/api/v1/opendata/indicators"
     describe("open data API, first call (cache empty)", timed(get(api), 1))
     describe("open data API, cached", timed(get(api), runs))
-    base = results.pop("baseline: back-office home")
-    pages = {k: v for k, v in results.items() if k.startswith("observatoire")}
-    worst = max(pages.values())
-    print(f"  worst observatory page p95 {worst:.1f} ms, ratio to the home page {worst / base:.1f}×")
-    print(f"  target page p95 ≤ {PAGE_TARGET_MS:.0f} ms: {'OK' if worst <= PAGE_TARGET_MS else 'OVER TARGET'}")
+    for name, results in (("cache empty", cold), ("cached", warm)):
+        base = results.pop("baseline: back-office home")
+        worst = max(v for k, v in results.items() if k.startswith("observatoire"))
+        verdict = "OK" if worst <= PAGE_TARGET_MS else "OVER TARGET"
+        print(f"  {name}: worst observatory page p95 {worst:.1f} ms, {worst / base:.1f}× the home page; {verdict}")
 
 
 def _months_ago(n: int) -> str:

@@ -8,9 +8,12 @@ exports and the open data all use these blocks, so the rule is applied in one pl
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accueil.models import HelpSession
@@ -19,6 +22,7 @@ from grc.models import Team
 from rendezvous.models import Participant
 
 from .models import AppointmentFact, HelpProcedureFact, HelpSessionFact, MailFact, RequestDelayFact, RequestFact
+from .perms import require_observatory
 from .secrecy import Cell, percentile, protect_line, protect_map, protect_measure, protect_rate
 from .selectors import Filters, facts, month_add, territory_reference, totals_by
 
@@ -96,17 +100,20 @@ def measure_blocks(*, user, filters: Filters, source: str) -> dict:
     Returns ``{"lines": {name: (keys, cells)}, "total": Cell, "communes": [(code, Cell)], "epci": [(code, Cell)]}``:
     the total is shown only if every breakdown and the map can be protected with it (one decision per measure)."""
     if source == "requests":
-        qs = facts(user=user, model=RequestFact, filters=filters)
-        breakdowns = ["procedure", "channel"]
+        model, programme, breakdowns = RequestFact, True, ["procedure", "channel"]
     else:
-        qs = facts(user=user, model=HelpSessionFact, filters=filters, programme=False)
-        breakdowns = ["level", "place_kind", "outcome"]
-    raw = {name: totals_by(qs, name) for name in breakdowns}
+        model, programme, breakdowns = HelpSessionFact, False, ["level", "place_kind", "outcome"]
+
+    def by(field):
+        qs = facts(user=user, model=model, filters=filters, dims=[field], programme=programme)
+        return totals_by(qs, field)
+
+    raw = {name: by(name) for name in breakdowns}
     months = _months(filters)
     lines = {name: [n for _key, n in rows] for name, rows in raw.items()}
-    lines["month"] = _line(totals_by(qs, "month"), months)
+    lines["month"] = _line(by("month"), months)
     keys = {name: [key for key, _n in rows] for name, rows in raw.items()} | {"month": months}
-    codes, commune_values, epcis, groups = _territory_lines(totals_by(qs, "commune_id"))
+    codes, commune_values, epcis, groups = _territory_lines(by("commune_id"))
     total = sum(commune_values)
     commune_cells, epci_cells, total_public = protect_map(commune_values, groups, total_public=total > 0)
     protected, total_cell = protect_measure(lines) if total_public else ({}, None)
@@ -164,7 +171,7 @@ def request_blocks(*, user, filters: Filters) -> tuple[list[Block], dict]:
 
 def delay_block(*, user, filters: Filters) -> Block:
     """Processing time (filing → decision) by procedure: decisions, median and 90th percentile in days."""
-    qs = facts(user=user, model=RequestDelayFact, filters=filters)
+    qs = facts(user=user, model=RequestDelayFact, filters=filters, dims=["procedure", "days"])
     histograms: dict[str, list[tuple[int, int]]] = {}
     for procedure, days, n in totals_by(qs, "procedure", "days"):
         histograms.setdefault(procedure, []).append((days, n))
@@ -192,7 +199,7 @@ def delay_block(*, user, filters: Filters) -> Block:
 
 def mail_block(*, user, filters: Filters) -> Block:
     """Letters received and routed, by programme of the team they went to."""
-    qs = facts(user=user, model=MailFact, filters=filters)
+    qs = facts(user=user, model=MailFact, filters=filters, dims=["programme", "event"])
     rows = totals_by(qs, "programme", "event")
     programmes = sorted({programme for programme, _event, _n in rows})
     lines = {
@@ -217,7 +224,7 @@ def mail_block(*, user, filters: Filters) -> Block:
 
 def appointment_block(*, user, filters: Filters) -> Block:
     """Appointment participations by programme with the no-show rate (absent ÷ (seen + absent))."""
-    qs = facts(user=user, model=AppointmentFact, filters=filters)
+    qs = facts(user=user, model=AppointmentFact, filters=filters, dims=["programme", "status"])
     rows = totals_by(qs, "programme", "status")
     programmes = sorted({programme for programme, _status, _n in rows})
 
@@ -288,7 +295,7 @@ def help_blocks(*, user, filters: Filters) -> tuple[list[Block], dict]:
 
 
 def _with_durations(user, filters, rows: list[Row]) -> list[Row]:
-    qs = facts(user=user, model=HelpSessionFact, filters=filters, programme=False).exclude(minutes=0)
+    qs = facts(user=user, model=HelpSessionFact, filters=filters, dims=["level"], programme=False).exclude(minutes=0)
     counts = dict(totals_by(qs, "level"))
     minutes = dict(totals_by(qs, "level", measure="minutes"))
     for row in rows:
@@ -298,7 +305,7 @@ def _with_durations(user, filters, rows: list[Row]) -> list[Row]:
 
 
 def _help_procedure_block(user, filters, note) -> Block:
-    qs = facts(user=user, model=HelpProcedureFact, filters=filters, programme=False)
+    qs = facts(user=user, model=HelpProcedureFact, filters=filters, dims=["procedure"], programme=False)
     rows = totals_by(qs, "procedure")
     cells, total = protect_measure({"x": [n for _key, n in rows]})
     return Block(
@@ -323,3 +330,20 @@ def all_blocks(*, user, filters: Filters) -> tuple[list[Block], dict]:
         *help_,
     ]
     return blocks, {"demandes": requests_measure, "aides": help_measure}
+
+
+BLOCKS_CACHE_SECONDS = 24 * 3600
+
+
+def cached_blocks(*, user, filters: Filters, refresh_id: int | None) -> tuple[list[Block], dict]:
+    """``all_blocks``, cached per filters, language and refresh: the summary tables only change when a refresh
+    finishes, and a new refresh id is a new key, so a cached page is never older than the tables. The
+    permission is checked on every call, before the cache."""
+    require_observatory(user)
+    digest = hashlib.sha256(repr(filters).encode()).hexdigest()[:32]
+    key = f"observatoire:blocks:{refresh_id or 0}:{get_language()}:{digest}"
+    data = cache.get(key)
+    if data is None:
+        data = all_blocks(user=user, filters=filters)
+        cache.set(key, data, BLOCKS_CACHE_SECONDS)
+    return data

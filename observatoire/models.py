@@ -16,6 +16,20 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Grain(models.IntegerChoices):
+    """How fine a fact row is. The refresh writes the detail, then rolls it up in SQL into coarser rows of the
+    same table, so that a page over the whole Département does not add up a row per commune × site × dimension
+    (``observatoire.selectors.facts`` picks the coarsest grain that holds what a query groups and filters by)."""
+
+    DETAIL = 0, _("détail (commune et site)")
+    SITE = 1, _("sans la commune")
+    COMMUNE = 2, _("commune et programme seulement (carte)")
+
+
+def _grain():
+    return models.PositiveSmallIntegerField(_("grain"), choices=Grain.choices, default=Grain.DETAIL)
+
+
 def _commune():
     return models.ForeignKey(
         "grc.Commune",
@@ -44,6 +58,7 @@ class RequestFact(models.Model):
     """Requests filed (submitted) in a month, by procedure and channel."""
 
     month = models.DateField(_("mois"))
+    grain = _grain()
     commune = _commune()
     site = _site()
     programme = models.CharField(_("programme"), max_length=20, blank=True)
@@ -54,7 +69,10 @@ class RequestFact(models.Model):
     class Meta:
         verbose_name = _("agrégat des demandes déposées")
         verbose_name_plural = _("agrégats des demandes déposées")
-        indexes = [models.Index(fields=["month"], name="obs_request_month")]
+        indexes = [
+            models.Index(fields=["month"], name="obs_request_month"),
+            models.Index(fields=["grain", "month"], name="obs_request_grain"),
+        ]
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.procedure} {self.channel}: {self.count}"
@@ -65,6 +83,7 @@ class RequestDelayFact(models.Model):
     median and the 90th percentile are computed at query time for any filter without keeping any request."""
 
     month = models.DateField(_("mois de la décision"))
+    grain = _grain()
     commune = _commune()
     site = _site()
     programme = models.CharField(_("programme"), max_length=20, blank=True)
@@ -76,7 +95,10 @@ class RequestDelayFact(models.Model):
     class Meta:
         verbose_name = _("agrégat des délais de traitement")
         verbose_name_plural = _("agrégats des délais de traitement")
-        indexes = [models.Index(fields=["month"], name="obs_delay_month")]
+        indexes = [
+            models.Index(fields=["month"], name="obs_delay_month"),
+            models.Index(fields=["grain", "month"], name="obs_delay_grain"),
+        ]
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.procedure} {self.days} j: {self.count}"
@@ -90,6 +112,7 @@ class MailFact(models.Model):
         ROUTED = "routed", _("Orientés")
 
     month = models.DateField(_("mois"))
+    grain = _grain()
     commune = _commune()
     site = _site()
     programme = models.CharField(_("programme"), max_length=20, blank=True)
@@ -99,7 +122,10 @@ class MailFact(models.Model):
     class Meta:
         verbose_name = _("agrégat du courrier")
         verbose_name_plural = _("agrégats du courrier")
-        indexes = [models.Index(fields=["month"], name="obs_mail_month")]
+        indexes = [
+            models.Index(fields=["month"], name="obs_mail_month"),
+            models.Index(fields=["grain", "month"], name="obs_mail_grain"),
+        ]
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.event}: {self.count}"
@@ -109,6 +135,7 @@ class AppointmentFact(models.Model):
     """Appointment participations by month of the appointment and participant status (no-show rate)."""
 
     month = models.DateField(_("mois"))
+    grain = _grain()
     commune = _commune()
     site = _site()
     programme = models.CharField(_("programme"), max_length=20, blank=True)
@@ -118,7 +145,10 @@ class AppointmentFact(models.Model):
     class Meta:
         verbose_name = _("agrégat des rendez-vous")
         verbose_name_plural = _("agrégats des rendez-vous")
-        indexes = [models.Index(fields=["month"], name="obs_rdv_month")]
+        indexes = [
+            models.Index(fields=["month"], name="obs_rdv_month"),
+            models.Index(fields=["grain", "month"], name="obs_rdv_grain"),
+        ]
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.status}: {self.count}"
@@ -128,6 +158,7 @@ class HelpSessionFact(models.Model):
     """Digital-help sessions by month, level, place and outcome (with their total duration)."""
 
     month = models.DateField(_("mois"))
+    grain = _grain()
     commune = _commune()
     site = _site()
     level = models.CharField(_("niveau"), max_length=20)
@@ -139,7 +170,10 @@ class HelpSessionFact(models.Model):
     class Meta:
         verbose_name = _("agrégat des aides numériques")
         verbose_name_plural = _("agrégats des aides numériques")
-        indexes = [models.Index(fields=["month"], name="obs_help_month")]
+        indexes = [
+            models.Index(fields=["month"], name="obs_help_month"),
+            models.Index(fields=["grain", "month"], name="obs_help_grain"),
+        ]
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.level}: {self.count}"
@@ -149,6 +183,7 @@ class HelpProcedureFact(models.Model):
     """Digital-help sessions by procedure concerned (a session about two procedures counts in both)."""
 
     month = models.DateField(_("mois"))
+    grain = _grain()
     commune = _commune()
     site = _site()
     level = models.CharField(_("niveau"), max_length=20)
@@ -158,10 +193,17 @@ class HelpProcedureFact(models.Model):
     class Meta:
         verbose_name = _("agrégat des démarches accompagnées")
         verbose_name_plural = _("agrégats des démarches accompagnées")
-        indexes = [models.Index(fields=["month"], name="obs_helpproc_month")]
+        indexes = [
+            models.Index(fields=["month"], name="obs_helpproc_month"),
+            models.Index(fields=["grain", "month"], name="obs_helpproc_grain"),
+        ]
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.procedure}: {self.count}"
+
+
+# The measures drawn on the map: their facts also get ``Grain.COMMUNE`` rows.
+COMMUNE_GRAIN_MODELS = (RequestFact, HelpSessionFact)
 
 
 class FrozenMonth(models.Model):

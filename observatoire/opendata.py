@@ -54,8 +54,11 @@ def indicators() -> dict:
 
 def _compute(last: RefreshRun | None) -> dict:
     period = published_period()
-    requests = totals_by(facts(user=PUBLIC, model=RequestFact, filters=period), "month", "procedure")
-    help_qs = facts(user=PUBLIC, model=HelpSessionFact, filters=period, programme=False)
+    request_qs = facts(user=PUBLIC, model=RequestFact, filters=period, dims=["month", "procedure"])
+    requests = totals_by(request_qs, "month", "procedure")
+    help_qs = facts(
+        user=PUBLIC, model=HelpSessionFact, filters=period, dims=["commune__epci_id", "level"], programme=False
+    )
     sessions = totals_by(help_qs, "month", "commune__epci_id", "level")
     epci_names = territory_reference()["epci"]
     return {

@@ -10,6 +10,10 @@ recomputes from the live rows: for the first load and the benchmark, it loses wh
 The citizen's commune is their current address's INSEE code when it is a commune of the Département. The site is
 the site of the team that handles the request or letter (the lieu's site for an appointment, the session's CDAS for
 digital help); the programme is that team's kind. No citizen, agent or source row id is ever written.
+
+After the detail rows (``Grain.DETAIL``), the same transaction rolls them up into coarser rows of the same tables
+(``Grain.SITE`` without the commune; ``Grain.COMMUNE`` by commune for the map), so that the pages over wide
+territories read a few thousand rows instead of hundreds of thousands.
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ from mail.models import MailItem
 from rendezvous.models import Lieu, Motif, Participant, Rendezvous
 
 from .models import (
+    COMMUNE_GRAIN_MODELS,
     AppointmentFact,
     FrozenMonth,
+    Grain,
     HelpProcedureFact,
     HelpSessionFact,
     MailFact,
@@ -40,6 +46,7 @@ from .models import (
 )
 
 FACTS = [RequestFact, RequestDelayFact, MailFact, AppointmentFact, HelpSessionFact, HelpProcedureFact]
+ROLLUP_FIXED = {"id", "grain", "month", "commune", "site", "count", "minutes"}
 
 
 def _t(model) -> str:
@@ -65,13 +72,13 @@ def _request_sql() -> str:
     month = _month("r.submitted_at")
     return f"""
         WITH {_citizen_commune_cte()}
-        INSERT INTO {_t(RequestFact)} (month, commune_id, site_id, programme, procedure, channel, count)
-        SELECT {month}, cc.code, t.site_id, coalesce(t.kind, ''), left(r.procedure_title, 255), r.channel, count(*)
+        INSERT INTO {_t(RequestFact)} (grain, month, commune_id, site_id, programme, procedure, channel, count)
+        SELECT 0, {month}, cc.code, t.site_id, coalesce(t.kind, ''), left(r.procedure_title, 255), r.channel, count(*)
         FROM {_t(Request)} r
         LEFT JOIN {_t(Team)} t ON t.id = r.team_id
         LEFT JOIN citizen_commune cc ON cc.citizen_id = r.citizen_id
         WHERE r.submitted_at >= %(start)s
-        GROUP BY 1, 2, 3, 4, 5, 6"""  # noqa: S608
+        GROUP BY 2, 3, 4, 5, 6, 7"""  # noqa: S608
 
 
 def _delay_sql() -> str:
@@ -79,35 +86,36 @@ def _delay_sql() -> str:
     days = "greatest(0, floor(extract(epoch FROM r.decided_at - r.submitted_at) / 86400))::int"
     return f"""
         WITH {_citizen_commune_cte()}
-        INSERT INTO {_t(RequestDelayFact)} (month, commune_id, site_id, programme, procedure, channel, days, count)
-        SELECT {month}, cc.code, t.site_id, coalesce(t.kind, ''), left(r.procedure_title, 255), r.channel, {days},
+        INSERT INTO {_t(RequestDelayFact)} (grain, month, commune_id, site_id, programme, procedure, channel, days,
+                                             count)
+        SELECT 0, {month}, cc.code, t.site_id, coalesce(t.kind, ''), left(r.procedure_title, 255), r.channel, {days},
                count(*)
         FROM {_t(Request)} r
         LEFT JOIN {_t(Team)} t ON t.id = r.team_id
         LEFT JOIN citizen_commune cc ON cc.citizen_id = r.citizen_id
         WHERE r.decided_at >= %(start)s AND r.submitted_at IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7"""  # noqa: S608
+        GROUP BY 2, 3, 4, 5, 6, 7, 8"""  # noqa: S608
 
 
 def _mail_sql(event: str, column: str) -> str:
     month = _month(f"m.{column}")
     return f"""
         WITH {_citizen_commune_cte()}
-        INSERT INTO {_t(MailFact)} (month, commune_id, site_id, programme, event, count)
-        SELECT {month}, cc.code, t.site_id, coalesce(t.kind, ''), '{event}', count(*)
+        INSERT INTO {_t(MailFact)} (grain, month, commune_id, site_id, programme, event, count)
+        SELECT 0, {month}, cc.code, t.site_id, coalesce(t.kind, ''), '{event}', count(*)
         FROM {_t(MailItem)} m
         LEFT JOIN {_t(Team)} t ON t.id = m.team_id
         LEFT JOIN citizen_commune cc ON cc.citizen_id = m.citizen_id
         WHERE m.{column} >= %(start)s
-        GROUP BY 1, 2, 3, 4"""  # noqa: S608
+        GROUP BY 2, 3, 4, 5"""  # noqa: S608
 
 
 def _appointment_sql() -> str:
     month = _month("r.starts_at")
     return f"""
         WITH {_citizen_commune_cte()}
-        INSERT INTO {_t(AppointmentFact)} (month, commune_id, site_id, programme, status, count)
-        SELECT {month}, cc.code, coalesce(l.site_id, t.site_id), t.kind, p.status, count(*)
+        INSERT INTO {_t(AppointmentFact)} (grain, month, commune_id, site_id, programme, status, count)
+        SELECT 0, {month}, cc.code, coalesce(l.site_id, t.site_id), t.kind, p.status, count(*)
         FROM {_t(Participant)} p
         JOIN {_t(Rendezvous)} r ON r.id = p.rendezvous_id
         JOIN {_t(Motif)} mo ON mo.id = r.motif_id
@@ -115,7 +123,7 @@ def _appointment_sql() -> str:
         LEFT JOIN {_t(Lieu)} l ON l.id = r.lieu_id
         LEFT JOIN citizen_commune cc ON cc.citizen_id = p.citizen_id
         WHERE r.starts_at >= %(start)s
-        GROUP BY 1, 2, 3, 4, 5"""  # noqa: S608
+        GROUP BY 2, 3, 4, 5, 6"""  # noqa: S608
 
 
 def _help_columns() -> dict[str, str]:
@@ -128,13 +136,14 @@ def _help_sql() -> str:
     at = HelpSession._meta.get_field("held_at").column
     month = _month(f"h.{at}")
     return f"""
-        INSERT INTO {_t(HelpSessionFact)} (month, commune_id, site_id, level, place_kind, outcome, count, minutes)
-        SELECT {month}, com.code, h.{c["site"]}, h.{c["level"]}, h.{c["place_kind"]}, h.{c["outcome"]}, count(*),
+        INSERT INTO {_t(HelpSessionFact)} (grain, month, commune_id, site_id, level, place_kind, outcome, count,
+                                            minutes)
+        SELECT 0, {month}, com.code, h.{c["site"]}, h.{c["level"]}, h.{c["place_kind"]}, h.{c["outcome"]}, count(*),
                coalesce(sum(h.duration_minutes), 0)
         FROM {_t(HelpSession)} h
         LEFT JOIN {_t(Commune)} com ON com.code = h.{c["commune"]}
         WHERE h.{at} >= %(start)s
-        GROUP BY 1, 2, 3, 4, 5, 6"""  # noqa: S608
+        GROUP BY 2, 3, 4, 5, 6, 7"""  # noqa: S608
 
 
 def _help_procedure_sql() -> str:
@@ -142,13 +151,13 @@ def _help_procedure_sql() -> str:
     at = HelpSession._meta.get_field("held_at").column
     month = _month(f"h.{at}")
     return f"""
-        INSERT INTO {_t(HelpProcedureFact)} (month, commune_id, site_id, level, procedure, count)
-        SELECT {month}, com.code, h.{c["site"]}, h.{c["level"]}, proc, count(*)
+        INSERT INTO {_t(HelpProcedureFact)} (grain, month, commune_id, site_id, level, procedure, count)
+        SELECT 0, {month}, com.code, h.{c["site"]}, h.{c["level"]}, proc, count(*)
         FROM {_t(HelpSession)} h
         CROSS JOIN LATERAL unnest(h.procedures) AS proc
         LEFT JOIN {_t(Commune)} com ON com.code = h.{c["commune"]}
         WHERE h.{at} >= %(start)s
-        GROUP BY 1, 2, 3, 4, 5"""  # noqa: S608
+        GROUP BY 2, 3, 4, 5, 6"""  # noqa: S608
 
 
 STEPS: list[tuple[str, Callable[[], str]]] = [
@@ -160,6 +169,36 @@ STEPS: list[tuple[str, Callable[[], str]]] = [
     ("aides numériques", _help_sql),
     ("démarches accompagnées", _help_procedure_sql),
 ]
+
+
+def _rollup_sql(model, grain: int) -> str:
+    """Roll the detail rows of the recomputed months up into ``grain`` rows of the same table: without the
+    commune (``Grain.SITE``), or by commune and programme only (``Grain.COMMUNE``, other dimensions empty)."""
+    fields = {f.name: f for f in model._meta.concrete_fields}
+    dims = [f.column for name, f in fields.items() if name not in ROLLUP_FIXED]
+    measures = [f.column for name, f in fields.items() if name in ("count", "minutes")]
+    if grain == Grain.SITE:
+        territory, keys, values = "site_id", dims, dims
+    else:
+        territory, keys = "commune_id", [d for d in dims if d == "programme"]
+        values = [d if d in keys else ("0" if d == "days" else "''") for d in dims]
+    sums = ", ".join(f"sum({m})" for m in measures)
+    return f"""
+        INSERT INTO {_t(model)} (grain, month, {territory}, {", ".join([*dims, *measures])})
+        SELECT {int(grain)}, month, {territory}, {", ".join([*values, sums])}
+        FROM {_t(model)}
+        WHERE grain = {int(Grain.DETAIL)} AND month >= %(month)s
+        GROUP BY month, {", ".join([territory, *keys])}"""  # noqa: S608 — names from the models, no input
+
+
+def _rollups(start: datetime.date | None) -> int:
+    rows = 0
+    with connection.cursor() as cursor:
+        for model in FACTS:
+            for grain in (Grain.SITE, Grain.COMMUNE) if model in COMMUNE_GRAIN_MODELS else (Grain.SITE,):
+                cursor.execute(_rollup_sql(model, grain), {"month": start or datetime.date(1900, 1, 1)})
+                rows += max(cursor.rowcount, 0)
+    return rows
 
 
 def open_cutoff(today: datetime.date | None = None) -> datetime.date:
@@ -241,5 +280,6 @@ def _refresh_in_transaction(run, *, rebuild, progress) -> int:
             rows += max(cursor.rowcount, 0)
         if progress:
             progress(label, done, len(STEPS))
+    rows += _rollups(start)
     _freeze(open_cutoff())
     return rows

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from grc.models import Commune, Epci, Site, Team, Territory
 
-from .models import RefreshRun
+from .models import COMMUNE_GRAIN_MODELS, Grain, RefreshRun
 from .perms import require_observatory
 
 
@@ -56,12 +56,37 @@ TERRITORY_LOOKUPS = {
 PUBLIC = object()  # the reader of the open data: published indicators only (``observatoire.opendata``)
 
 
-def facts(*, user, model, filters: Filters, programme: bool = True) -> QuerySet:
-    """The fact rows of ``model`` in the filters (``programme=False`` for sources without a programme).
+# The territory filter's lookups, and the fact dimension each needs.
+TERRITORY_DIMENSION = {"agence": "site", "cdas": "site", "epci": "commune", "commune": "commune"}
+COMMUNE_GRAIN_DIMENSIONS = {"month", "commune", "programme"}
+
+
+def _dimension(lookup: str) -> str:
+    return lookup.split("__")[0].removesuffix("_id")
+
+
+def fact_grain(*, model, filters: Filters, dims, programme: bool = True) -> int:
+    """The coarsest grain of ``model`` holding the dimensions ``dims`` (the fields grouped by) and those the
+    filters need: by commune only for a map over a wide territory, without the commune for a breakdown over a
+    wide territory, the detail otherwise (a commune or an EPCI: few rows once filtered)."""
+    needed = {"month", *(_dimension(d) for d in dims)}
+    if filters.territory_kind in TERRITORY_DIMENSION and filters.territory:
+        needed.add(TERRITORY_DIMENSION[filters.territory_kind])
+    if programme and filters.programme:
+        needed.add("programme")
+    if needed <= COMMUNE_GRAIN_DIMENSIONS and model in COMMUNE_GRAIN_MODELS:
+        return Grain.COMMUNE
+    return Grain.DETAIL if "commune" in needed else Grain.SITE
+
+
+def facts(*, user, model, filters: Filters, dims, programme: bool = True) -> QuerySet:
+    """The fact rows of ``model`` in the filters (``programme=False`` for sources without a programme), at the
+    coarsest grain that holds ``dims`` (the fields the caller groups by: every grain adds up to the same totals).
     ``user=PUBLIC`` for the open data, whose figures are public by decision (and protected the same way)."""
     if user is not PUBLIC:
         require_observatory(user)
-    qs = model.objects.filter(month__gte=filters.start, month__lte=filters.end)
+    grain = fact_grain(model=model, filters=filters, dims=dims, programme=programme)
+    qs = model.objects.filter(grain=grain, month__gte=filters.start, month__lte=filters.end)
     if filters.territory_kind in TERRITORY_LOOKUPS and filters.territory:
         qs = qs.filter(**{TERRITORY_LOOKUPS[filters.territory_kind]: filters.territory})
     if programme and filters.programme:

@@ -41,7 +41,10 @@ def home(request):
     """Every block with its chart, the choropleth map and its table, the filters and the export form."""
     require_observatory(request.user)
     form, filters = _filters(request)
-    blocks, measures = obs_blocks.all_blocks(user=request.user, filters=filters)
+    refreshed = last_refresh(user=request.user)
+    blocks, measures = obs_blocks.cached_blocks(
+        user=request.user, filters=filters, refresh_id=refreshed.pk if refreshed else None
+    )
     clean = form.cleaned_data if form.is_bound and form.is_valid() else {}
     map_measure = clean.get("carte") or "demandes"
     level = clean.get("niveau") or "commune"
@@ -56,7 +59,7 @@ def home(request):
             "map": choropleth(measures[map_measure], level=level),
             "map_measure": map_measure,
             "map_level": level,
-            "last_refresh": last_refresh(user=request.user),
+            "last_refresh": refreshed,
             "query": request.GET.urlencode(),
         },
     )
@@ -68,7 +71,10 @@ def export(request, fmt: str):
     if fmt not in WRITERS:
         raise Http404
     form, filters = _filters(request)
-    blocks, _measures = obs_blocks.all_blocks(user=request.user, filters=filters)
+    refreshed = last_refresh(user=request.user)
+    blocks, _measures = obs_blocks.cached_blocks(
+        user=request.user, filters=filters, refresh_id=refreshed.pk if refreshed else None
+    )
     wanted = set(request.GET.getlist("blocs"))
     chosen = [block for block in blocks if block.key in wanted] or blocks
     content = WRITERS[fmt](chosen, _description(form, filters))

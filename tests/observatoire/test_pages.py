@@ -13,7 +13,10 @@ from odf.table import Table, TableCell, TableRow
 from openpyxl import load_workbook
 
 from grc.models import Membership
+from observatoire.refresh import refresh
 from tests.factories import MembershipFactory, UserFactory, verify_otp
+
+from .factories import RENNES, citizen_in, in_month, request_row
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +100,24 @@ def test_bad_filters_are_told_in_french_and_the_page_still_shows(manager_client,
 def test_page_query_count_is_pinned(manager_client, filed, django_assert_num_queries):
     manager_client.get(URL)  # territory and map caches filled
     with django_assert_num_queries(24):  # one per breakdown: adding a block adds its queries, not one per row
-        assert manager_client.get(URL, {"carte": "aides", "niveau": "epci"}).status_code == 200
+        assert manager_client.get(URL, {"programme": "rsa"}).status_code == 200
+    # The same filters again, another map: the figures come from the cache until the next refresh.
+    with django_assert_num_queries(9):
+        response = manager_client.get(URL, {"programme": "rsa", "carte": "aides", "niveau": "epci"})
+    assert response.status_code == 200 and "Carte des aides numériques" in response.content.decode()
+
+
+def test_cached_figures_follow_the_next_refresh(manager_client, filed):
+    """A page cached before a refresh is not shown after it: the cache key carries the refresh."""
+    html = manager_client.get(URL).content.decode()
+    assert _cells(_section(html, "demandes_canal"))["Total"] == ["22"]
+    for _ in range(5):
+        request_row(team=filed, citizen=citizen_in(RENNES), channel="web", submitted=in_month(0))
+    html = manager_client.get(URL).content.decode()
+    assert _cells(_section(html, "demandes_canal"))["Total"] == ["22"]  # the tables are not refreshed yet
+    refresh()
+    html = manager_client.get(URL).content.decode()
+    assert _cells(_section(html, "demandes_canal"))["Total"] == ["27"]
 
 
 def test_csv_export_of_chosen_blocks(manager_client, filed):

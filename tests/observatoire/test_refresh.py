@@ -18,6 +18,7 @@ from observatoire import refresh as refresh_module
 from observatoire.models import (
     AppointmentFact,
     FrozenMonth,
+    Grain,
     HelpProcedureFact,
     HelpSessionFact,
     MailFact,
@@ -62,7 +63,10 @@ def world():
 
 def _rows(model, *fields):
     # None (unknown commune, no site) sorts first.
-    return sorted(model.objects.values_list(*fields), key=lambda row: [(v is not None, v) for v in row])
+    return sorted(
+        model.objects.filter(grain=Grain.DETAIL).values_list(*fields),
+        key=lambda row: [(v is not None, v) for v in row],
+    )
 
 
 def test_requests_counted_by_month_commune_site_programme_procedure_channel(world):
@@ -160,7 +164,7 @@ def test_refresh_twice_gives_the_same_figures_and_follows_changes(world):
     first = request_row(team=rsa, citizen=world["rennes"][0], submitted=in_month(0))
     refresh()
     refresh()
-    assert RequestFact.objects.get().count == 1
+    assert RequestFact.objects.get(grain=Grain.DETAIL).count == 1
     first.channel = "counter"
     first.consent_recorded_at = first.submitted_at
     first.save()
@@ -209,7 +213,7 @@ def test_command_shows_progress_and_a_summary(world):
     call_command("observatoire_refresh", stdout=out, stderr=err)
     assert "aides numériques" in err.getvalue() or "démarches accompagnées" in err.getvalue()  # the progress bar
     assert re.match(r"Observatoire actualisé : \d+ cellules écrites depuis le début en \d+\.\d s\.", out.getvalue())
-    assert RequestFact.objects.get().count == 1
+    assert RequestFact.objects.get(grain=Grain.DETAIL).count == 1
 
 
 def test_the_scheduler_knows_the_nightly_job():
@@ -224,4 +228,4 @@ def test_a_failed_refresh_is_recorded_and_changes_nothing(world, monkeypatch):
     with pytest.raises(DataError):
         refresh()
     assert RefreshRun.objects.filter(status=RefreshRun.Status.FAILED, error="DataError").exists()
-    assert RequestFact.objects.get().count == 1  # the previous figures, untouched
+    assert RequestFact.objects.get(grain=Grain.DETAIL).count == 1  # the previous figures, untouched
