@@ -76,8 +76,17 @@ class HelpSession(models.Model):
         default=list,
     )
     outcome = models.CharField(_("résultat"), max_length=20, choices=Outcome.choices)
-    # Free text until the map of places (issue 16) exists; then an optional FK to a place joins it.
+    # Where the person was sent: a place of the map (issue 16) when there is one, else (or besides) free text.
     orientation = models.CharField(_("orientation"), max_length=300, blank=True)
+    orientation_place = models.ForeignKey(
+        "mednum.Lieu",
+        verbose_name=_("lieu d'orientation"),
+        null=True,
+        blank=True,
+        # A place withdrawn from the map later must not block its removal: the session keeps its free text.
+        on_delete=models.SET_NULL,
+        related_name="help_sessions",
+    )
     citizen = models.ForeignKey(
         "grc.Citizen",
         verbose_name=_("usager"),
@@ -98,6 +107,8 @@ class HelpSession(models.Model):
     )
     duration_minutes = models.PositiveSmallIntegerField(_("durée (minutes)"), null=True, blank=True)
     created_at = models.DateTimeField(_("enregistrée le"), auto_now_add=True)
+    # A correction by its author (within ``accueil.services.CORRECTION_DELAY``); the history keeps every version.
+    corrected_at = models.DateTimeField(_("corrigée le"), null=True, blank=True)
     # Set by the retention rule when the citizen link and free text were removed (the row stays for statistics).
     anonymised_at = models.DateTimeField(_("anonymisée le"), null=True, blank=True)
 

@@ -16,6 +16,10 @@ Who reads a session linked to a citizen (its detail: procedures, outcome, orient
   colleagues who may take over the next visit;
 - functional admins and superusers.
 
+Who corrects a session (a mistaken level, procedure, outcome, orientation…): its author only, while their
+account is active and still records at the session's site, within 24 hours of recording it
+(``CORRECTION_DELAY``); the history keeps every version. Later or by anyone else: record a new session.
+
 Nobody else sees the sessions themselves (404). Social workers who may read the citizen's social file
 see the timeline entry ("Aide aux démarches en ligne — niveau, CDAS") under the timeline's own rules.
 Anonymous sessions hold no personal data; the observatory reads only aggregates.
@@ -23,13 +27,17 @@ Anonymous sessions hold no personal data; the observatory reads only aggregates.
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Q
+from django.utils import timezone
 
 from grc.models import Membership, Site, Team
 from grc.perms import current_memberships, current_roles, is_agent
 
 RECORDING_ROLES = frozenset({Membership.Role.SOCIAL_WORKER, Membership.Role.INSTRUCTOR, Membership.Role.TEAM_MANAGER})
 RECEIVING_SITE_KINDS = (Site.Kind.CDAS, Site.Kind.ANTENNE)
+CORRECTION_DELAY = datetime.timedelta(hours=24)
 
 
 def is_help_admin(user) -> bool:
@@ -39,10 +47,15 @@ def is_help_admin(user) -> bool:
     return user.is_superuser or Membership.Role.FUNCTIONAL_ADMIN in current_roles(user)
 
 
-def _site_ids(user):
-    """A subquery of the sites of the teams where ``user`` holds a recording role today."""
-    team_ids = {team_id for team_id, role in current_memberships(user) if role in RECORDING_ROLES}
-    return Team.objects.filter(pk__in=team_ids).exclude(site=None).values("site_id")
+def _site_ids(user) -> frozenset[int]:
+    """The sites of the teams where ``user`` holds a recording role today: one query per request at most (none
+    without such a membership), cached on the user object as its memberships are."""
+    key = "_accueil_site_ids"
+    if not hasattr(user, key):
+        team_ids = {team_id for team_id, role in current_memberships(user) if role in RECORDING_ROLES}
+        ids = Team.objects.filter(pk__in=team_ids).exclude(site=None).values_list("site_id", flat=True)
+        setattr(user, key, frozenset(ids) if team_ids else frozenset())
+    return getattr(user, key)
 
 
 def recording_sites_q(user) -> Q:
@@ -61,10 +74,25 @@ def can_record_help_sessions(user) -> bool:
 
 
 def can_record_at(user, site) -> bool:
-    """``user`` records a session at ``site`` (rules above)."""
-    if site is None:
+    """``user`` records a session at ``site`` (rules above); no query beyond the cached memberships."""
+    if site is None or not is_agent(user) or site.kind not in RECEIVING_SITE_KINDS:
         return False
-    return Site.objects.filter(recording_sites_q(user), pk=site.pk).exists()
+    return is_help_admin(user) or site.pk in _site_ids(user)
+
+
+def can_list_help_sessions(user) -> bool:
+    """``user`` opens the list of a person's sessions: who records sessions somewhere, or a help admin (the
+    list then shows only the sessions ``visible_help_sessions_q`` lets them read)."""
+    return is_help_admin(user) or bool(_site_ids(user)) and can_record_help_sessions(user)
+
+
+def can_correct(user, session, *, now: datetime.datetime | None = None) -> bool:
+    """``user`` corrects ``session``: its author, still recording at its site, within 24 hours (rules above)."""
+    if not is_agent(user) or session.agent_id != user.pk or session.anonymised_at is not None:
+        return False
+    if (now or timezone.now()) - session.created_at > CORRECTION_DELAY:
+        return False
+    return can_record_at(user, session.site)
 
 
 def visible_help_sessions_q(user) -> Q:

@@ -45,6 +45,13 @@ class HelpSessionForm(forms.Form):
         max_length=300,
         help_text=_("Vers quel lieu ou service (France Services, CAF, conseiller numérique…), si orientée."),
     )
+    orientation_place = forms.IntegerField(
+        label=_("Lieu de la carte"),
+        required=False,
+        widget=forms.Select,
+        help_text=_("Les lieux de médiation numérique les plus proches d'abord (distance depuis ce lieu d'accueil)."),
+        error_messages={"invalid": _("Choisissez un lieu dans la liste.")},
+    )
     consent = forms.BooleanField(
         label=_("La personne accepte que je fasse la démarche à sa place (substitution)."), required=False
     )
@@ -73,8 +80,9 @@ class HelpSessionForm(forms.Form):
     citizen = forms.CharField(required=False, widget=forms.HiddenInput)
     q = forms.CharField(label=_("Rechercher un usager (facultatif)"), required=False, max_length=200)
 
-    def __init__(self, *args, communes=(), **kwargs):
+    def __init__(self, *args, communes=(), places=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["orientation_place"].widget.choices = place_choices(places)
         sector = [(c.code, c.name) for c in communes if c.in_sector]
         others = [(c.code, c.name) for c in communes if not c.in_sector]
         choices = [("", _("Inconnue ou hors département"))]
@@ -82,3 +90,11 @@ class HelpSessionForm(forms.Form):
             choices.append((_("Secteur du CDAS"), sector))
         choices.append((_("Autres communes") if sector else _("Communes"), others))
         self.fields["commune"].choices = choices
+
+
+def place_choices(places) -> list:
+    """The choices of the place of orientation: ``(place, km)`` pairs, nearest first, as the selector gives them."""
+    return [("", _("Aucun lieu de la carte"))] + [
+        (place.pk, place.nom if km is None else f"{place.nom} ({place.commune.name}, {km:.0f} km)")
+        for place, km in places
+    ]
