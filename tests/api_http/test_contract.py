@@ -14,6 +14,7 @@ from django.core.management import call_command
 from config.api import api
 from grc.models import Citizen
 from mail.models import MailItem
+from tests.annuaire import api_contract as annuaire_contract
 from tests.api_http.conftest import (
     FLUSHABLE_APPS,
     api_token,
@@ -22,7 +23,6 @@ from tests.api_http.conftest import (
     staff_person,
     token_client,
 )
-from tests.annuaire import api_contract as annuaire_contract
 from tests.dossier_unique.factories import PDF_BYTES
 from tests.mail import letters
 from tests.mednum import api_contract as lieux_contract
@@ -168,10 +168,9 @@ def walk_every_operation(client: httpx.Client, world) -> Walk:
 
     hits = call("GET", "/search", 200, params={"q": "Le Goff"}).json()
     assert ("citizen", citizen.pk) in {(hit["type"], hit["id"]) for hit in hits["results"]}
-    api_contract.walk_appointments(call, world)
-    annuaire_contract.walk_annuaire(call, world)
-    lieux_contract.walk_open_data(call, world)
-    travail_contract.walk_travail(call, world)
+    for walk_part in (api_contract.walk_appointments, annuaire_contract.walk_annuaire,
+                      lieux_contract.walk_open_data, travail_contract.walk_travail):  # fmt: skip
+        walk_part(call, world)
     return call
 
 
