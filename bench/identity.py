@@ -1,9 +1,12 @@
 """Identity matching and the one citizen search at scale (a benchmark, not a test).
 
-Runs against its own database (``grc_bench`` on the embedded server) so it never touches dev
-data: migrates it, loads synthetic citizens up to ``--citizens`` (``manage.py seed_demo`` when it
-exists, else the COPY loader below), gives 1 % of them a double birth name, VACUUM ANALYZE, then
-times on the same data, each timed loop ``--passes`` times (the machine is shared: compare passes):
+Runs against its own database so it never touches dev data — ``grc_bench_identity`` for the
+``realistic`` population (the default: name frequencies fitted to French ones), ``grc_bench`` for the
+``dense`` one (the first population, far more namesakes; other benches read their citizens there) —
+migrates it, loads synthetic citizens up to ``--citizens`` (the COPY loader of
+``bench/identity_population.py``), gives 1 % of them a double birth name, VACUUM ANALYZE, prints how
+common the names are, then times on the same data, each timed loop ``--passes`` times (the machine is
+shared: compare passes):
 
 - ``grc.matching.candidates.match`` on perturbed identities of existing citizens (typo, accents, swapped
   day/month, one wrong digit, usage name, partial first names, typo with no birth date): how often the
@@ -16,14 +19,13 @@ times on the same data, each timed loop ``--passes`` times (the machine is share
   similarity, top 10) and the exact-surname lookup given the surname spelled right, every bearer
   ranked by first-name similarity (no LIMIT cut before the ranking).
 
-    .venv/bin/python bench/identity.py --citizens 1000000 --queries 300
+    .venv/bin/python bench/identity.py --citizens 1000000 --queries 300 [--population dense]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import io
 import os
 import random
 import statistics
@@ -33,8 +35,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-# Forced, not defaulted: the bench must never load a million rows into the dev database.
-os.environ["EMBEDDED_DATABASE_NAME"] = "grc_bench"
+# Forced, not defaulted: the bench must never load a million rows into the dev database. Each population has
+# its own database: ``grc_bench`` (the dense one, which other benches read their citizens from) is never rebuilt.
+POPULATION_DATABASES = {"realistic": "grc_bench_identity", "dense": "grc_bench"}
+_population = next(
+    (a.split("=", 1)[1] for a in sys.argv if a.startswith("--population=")),
+    sys.argv[sys.argv.index("--population") + 1] if "--population" in sys.argv[:-1] else "realistic",
+)
+os.environ["EMBEDDED_DATABASE_NAME"] = POPULATION_DATABASES.get(_population, "grc_bench_identity")
 os.environ.setdefault("GRC_DATABASE_ROLE", "owner")  # the load drops/rebuilds indexes and triggers
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -42,230 +50,15 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.management import call_command, get_commands  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from bench.identity_population import POPULATIONS, ensure_citizens, plant_compound_names, population_figures  # noqa: E402
 from grc.matching.candidates import IdentityQuery, match  # noqa: E402
 from grc.matching.find import citizen_find  # noqa: E402
-from grc.matching.names import PARTICLES, fold, normalise_name, normalised_fields  # noqa: E402
+from grc.matching.names import PARTICLES, fold, normalise_name  # noqa: E402
 from grc.matching.search import search_citizens  # noqa: E402
 from grc.models import Citizen  # noqa: E402
-
-SYLLABLES_START = [
-    "KER",
-    "LE ",
-    "MOR",
-    "GUI",
-    "TAN",
-    "BER",
-    "ROU",
-    "PEL",
-    "CHA",
-    "DU",
-    "BO",
-    "MA",
-    "GAR",
-    "LAN",
-    "QUE",
-]
-SYLLABLES_MID = ["VA", "RI", "NO", "LE", "GO", "BA", "DA", "MI", "TE", "SA", "LOU", "HE", "RA", ""]
-SYLLABLES_END = ["EC", "OU", "ARD", "IN", "ET", "OT", "IER", "AND", "EL", "ON", "AULT", "IC", "ERT", "OUX", "ENNE"]
-BIRTH_PLACES = [
-    ("Rennes", "35238"),
-    ("Saint-Malo", "35288"),
-    ("Fougères", "35115"),
-    ("Vitré", "35360"),
-    ("Redon", "35236"),
-    ("Dinard", "35093"),
-    ("Bruz", "35047"),
-    ("Cesson-Sévigné", "35051"),
-    ("Paris", "75056"),
-    ("Nantes", "44109"),
-    ("Brest", "29019"),
-    ("Saint-Brieuc", "22278"),
-    ("Vannes", "56260"),
-    ("Laval", "53130"),
-]
-CITIES = [("35000", "Rennes"), ("35400", "Saint-Malo"), ("35300", "Fougères"), ("35500", "Vitré"), ("35600", "Redon")]
-
-
-def _surnames(rng: random.Random) -> list[str]:
-    from faker.providers.person.fr_FR import Provider
-
-    names = list(dict.fromkeys(n.upper() for n in Provider.last_names))
-    generated = [s + m + e for s in SYLLABLES_START for m in SYLLABLES_MID for e in SYLLABLES_END]
-    generated += [
-        s + m + m2 + e
-        for s in SYLLABLES_START
-        for m in SYLLABLES_MID
-        for m2 in SYLLABLES_MID[:6]
-        for e in SYLLABLES_END
-    ]
-    generated = sorted({g.strip() for g in generated} - set(names))
-    rng.shuffle(generated)
-    names += generated
-    return names
-
-
-def _zipf_weights(n: int, offset: int) -> list[float]:
-    # Zipf-Mandelbrot: with offset 30 over 60,000 surnames the commonest is ~0.4 % of people,
-    # like MARTIN in France; a plain Zipf would make it 7 % and every query a worst case.
-    return [1 / (rank + offset) for rank in range(1, n + 1)]
-
-
-def _nir(sex: str, birth: datetime.date, serial: int) -> str:
-    body = f"{1 if sex == 'M' else 2}{birth.year % 100:02d}{birth.month:02d}35{serial % 1_000_000:06d}"
-    return f"{body}{97 - int(body) % 97:02d}"
-
-
-def load_citizens(count: int, *, start_serial: int, seed: int = 42) -> None:
-    """COPY ``count`` synthetic Ille-et-Vilaine-like citizens (and a current address each)."""
-    from faker.providers.person.fr_FR import Provider
-
-    rng = random.Random(seed + start_serial)
-    surnames = _surnames(rng)
-    surname_weights = _zipf_weights(len(surnames), 30)
-    male = list(Provider.first_names_male)
-    female = list(Provider.first_names_female)
-    male_w, female_w = _zipf_weights(len(male), 5), _zipf_weights(len(female), 5)
-    start, span = datetime.date(1930, 1, 1).toordinal(), 95 * 365
-    now = datetime.datetime.now(datetime.UTC).isoformat()
-    chunk = 100_000
-    with connection.cursor() as cursor:
-        raw = cursor.connection
-        done = 0
-        while done < count:
-            size = min(chunk, count - done)
-            births = rng.choices(surnames, weights=surname_weights, k=size)
-            usages = rng.choices(surnames, weights=surname_weights, k=size)
-            buf = io.StringIO()
-            for i in range(size):
-                serial = start_serial + done + i
-                sex = "F" if rng.random() < 0.51 else "M"
-                pool, weights = (female, female_w) if sex == "F" else (male, male_w)
-                firsts = rng.choices(pool, weights=weights, k=rng.choice((1, 1, 2, 2, 3)))
-                if rng.random() < 0.12:
-                    firsts[0] = ("Marie-" if sex == "F" else "Jean-") + firsts[0]
-                first_names = ", ".join(dict.fromkeys(firsts))
-                birth_date = datetime.date.fromordinal(start + rng.randrange(span))
-                usage = usages[i] if sex == "F" and birth_date.year < 2000 and rng.random() < 0.45 else ""
-                place, place_code = rng.choice(BIRTH_PLACES)
-                nir = _nir(sex, birth_date, serial) if rng.random() < 0.3 else ""
-                norm = normalised_fields(birth_name=births[i], usage_name=usage, first_names=first_names)
-                row = (
-                    births[i],
-                    usage,
-                    first_names,
-                    birth_date.isoformat(),
-                    place,
-                    place_code,
-                    "France",
-                    sex,
-                    nir,
-                    "1",
-                    "active",
-                    now,
-                    now,
-                    norm["norm_birth_name"],
-                    norm["norm_usage_name"],
-                    norm["norm_first_names"],
-                    norm["search_name"],
-                    norm["search_phonetic"],
-                )
-                buf.write("\t".join(row) + "\n")
-            cols = (
-                "birth_name, usage_name, first_names, birth_date, birth_place, birth_place_code, birth_country, sex,"
-                " nir, assurance_level, status, created_at, updated_at, norm_birth_name, norm_usage_name,"
-                " norm_first_names, search_name, search_phonetic"
-            )
-            with raw.cursor() as cur:
-                with cur.copy(f"COPY grc_citizen ({cols}) FROM STDIN") as copy:
-                    copy.write(buf.getvalue())
-            done += size
-            print(f"  {done:,}/{count:,} citizens copied", flush=True)
-        # One current address per citizen that has none yet.
-        cursor.execute(
-            """
-            INSERT INTO grc_address (citizen_id, line1, line2, postcode, city, insee_code, country, start_date)
-            SELECT c.id, (c.id %% 150 + 1) || ' rue ' || (ARRAY['de Nantes','Saint-Hélier','de Fougères',
-                   'Jean Jaurès','de Brest'])[c.id %% 5 + 1], '',
-                   (ARRAY[%s,%s,%s,%s,%s])[c.id %% 5 + 1], (ARRAY[%s,%s,%s,%s,%s])[c.id %% 5 + 1], '', 'France',
-                   DATE '2020-01-01'
-            FROM grc_citizen c
-            WHERE NOT EXISTS (SELECT 1 FROM grc_address a WHERE a.citizen_id = c.id)
-            """,
-            [p for p, _ in CITIES] + [c for _, c in CITIES],
-        )
-
-
-def _drop_secondary_indexes(table: str) -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT i.indexname, i.indexdef FROM pg_indexes i
-            WHERE i.tablename = %s AND NOT EXISTS (
-                SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
-            """,
-            [table],
-        )
-        rows = cursor.fetchall()
-        for name, _ in rows:
-            cursor.execute(f'DROP INDEX "{name}"')
-    return [definition for _, definition in rows]
-
-
-def ensure_citizens(target: int, loader: str = "auto") -> None:
-    existing = Citizen.objects.count()
-    if existing >= target:
-        print(f"{existing:,} citizens already in grc_bench")
-        return
-    started = time.perf_counter()
-    if loader == "seed_demo" or (loader == "auto" and "seed_demo" in get_commands()):
-        print(f"seed_demo --citizens {target - existing}")
-        call_command("seed_demo", citizens=target - existing, no_progress=True)
-    else:
-        print(f"loading {target - existing:,} citizens with COPY")
-        definitions = _drop_secondary_indexes("grc_citizen")
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM grc_citizen")
-            start_serial = cursor.fetchone()[0] + 1
-        try:
-            load_citizens(target - existing, start_serial=start_serial)
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SET maintenance_work_mem = '512MB'")
-                for definition in definitions:
-                    cursor.execute(definition)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE grc_citizen")
-        cursor.execute("VACUUM ANALYZE grc_address")
-    print(f"loaded in {time.perf_counter() - started:.0f} s")
-
-
-def plant_compound_names(share: float = 0.01, seed: int = 11) -> None:
-    """Give ``share`` of the citizens a hyphenated double birth name ("KERMARREC-LE GOFF"), once: the
-    synthetic loaders have none, and the search must find a person typed with one part or a space."""
-    if Citizen.objects.filter(birth_name__contains="-").exists():
-        return
-    rng = random.Random(seed)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT MIN(id), MAX(id) FROM grc_citizen")
-        lo, hi = cursor.fetchone()
-    ids = rng.sample(range(lo, hi + 1), int((hi - lo + 1) * share))
-    rows = list(Citizen.objects.filter(id__in=ids).values_list("id", "birth_name", "usage_name", "first_names"))
-    others = [r[1] for r in rng.sample(rows, len(rows))]
-    with connection.cursor() as cursor:
-        for (pk, birth, usage, firsts), other in zip(rows, others, strict=True):
-            name = f"{birth}-{other}" if other != birth else birth
-            norm = normalised_fields(birth_name=name, usage_name=usage, first_names=firsts)
-            cursor.execute(
-                "UPDATE grc_citizen SET birth_name = %s, norm_birth_name = %s, search_name = %s, search_phonetic = %s "
-                "WHERE id = %s",
-                [name, norm["norm_birth_name"], norm["search_name"], norm["search_phonetic"], pk],
-            )
-        cursor.execute("VACUUM ANALYZE grc_citizen")
-    print(f"{len(rows):,} citizens given a double birth name")
-
 
 # --- perturbations -------------------------------------------------------------------------------
 
@@ -501,6 +294,13 @@ def bench_search(pools: dict[str, list[Citizen]], rng, passes: int, baseline_que
         )
     )
     _show("citizen_find alone (engine)", engine_figures, sum(found), len(found))
+    # The same people with the birth date typed too (the issue's "and optionally birth date").
+    dated, dated_figures = _timed(
+        lambda q: [f.citizen_id for f in citizen_find(query=q[2], birth_date=q[1].birth_date, limit=10)], queries, 1
+    )
+    dated_found = [c.pk in ids for (_, c, _, _), ids in zip(queries, dated, strict=True)]
+    _show("citizen_find, name + birth date", dated_figures, sum(dated_found), len(dated_found))
+    _print_misses(queries, found)
     some = queries[:baseline_queries]
     scan, scan_figures = _timed(lambda q: _trigram_scan(q[2]), some, 1)
     _show(
@@ -521,6 +321,17 @@ def bench_search(pools: dict[str, list[Citizen]], rng, passes: int, baseline_que
         f"ratios: trigram scan / engine p50 {t50 / s50:.1f}x p95 {t95 / s95:.1f}x; "
         f"exact surname / engine p50 {e50 / s50:.1f}x p95 {e95 / s95:.1f}x"
     )
+
+
+def _print_misses(queries, found: list[bool]) -> None:
+    """The name-only misses, by family of error: what was typed, who was meant, their namesakes, their rank."""
+    misses = [q for q, ok in zip(queries, found, strict=True) if not ok]
+    print(f"   misses ({len(misses)}): family, typed, meant, namesakes, rank in the finder's first 200")
+    for kind, citizen, text, homonyms in sorted(misses, key=lambda q: (q[0], q[3])):
+        ranked = [f.citizen_id for f in citizen_find(query=text, limit=200)]
+        rank = ranked.index(citizen.pk) + 1 if citizen.pk in ranked else "-"
+        meant = f"{citizen.birth_name}/{citizen.usage_name or '-'} {citizen.first_names}"
+        print(f"     {kind:9s} {text!r:42s} {meant:50s} {homonyms:4d} {rank}")
 
 
 def _pools(rng, queries: int) -> dict[str, list[Citizen]]:
@@ -551,9 +362,10 @@ def _pools(rng, queries: int) -> dict[str, list[Citizen]]:
     return pools
 
 
-def run(citizens: int, queries: int, baseline_queries: int, seed: int, loader: str, passes: int) -> None:
+def run(args) -> None:
+    citizens, queries, seed, passes = args.citizens, args.queries, args.seed, args.passes
     call_command("migrate", verbosity=0)
-    ensure_citizens(citizens, loader)
+    ensure_citizens(citizens, args.loader, args.population)
     plant_compound_names()
     total = Citizen.objects.count()
     rng = random.Random(seed)
@@ -566,8 +378,9 @@ def run(citizens: int, queries: int, baseline_queries: int, seed: int, loader: s
         f"machine: {os.cpu_count()} CPU, load {os.getloadavg()[0]:.1f}, PostgreSQL {connection.pg_version // 10000}, "
         f"N={total:,}"
     )
+    population_figures()
     bench_match(sample, rng, passes)
-    bench_search(_pools(rng, queries), rng, passes, baseline_queries)
+    bench_search(_pools(rng, queries), rng, passes, args.baseline_queries)
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
@@ -580,18 +393,24 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--load-only", action="store_true")
     parser.add_argument(
+        "--population",
+        choices=sorted(POPULATIONS),
+        default="realistic",
+        help="name frequencies of the synthetic citizens, each in its own database (see POPULATIONS)",
+    )
+    parser.add_argument(
         "--loader",
-        choices=("auto", "seed_demo", "copy"),
-        default="auto",
-        help="auto: manage.py seed_demo when it exists, else the COPY loader of this script",
+        choices=("seed_demo", "copy"),
+        default="copy",
+        help="copy: this script's COPY loader, with the --population frequencies (seed_demo draws names uniformly)",
     )
     args = parser.parse_args()
     if args.load_only:
         call_command("migrate", verbosity=0)
-        ensure_citizens(args.citizens, args.loader)
+        ensure_citizens(args.citizens, args.loader, args.population)
         plant_compound_names()
         return
-    run(args.citizens, args.queries, args.baseline_queries, args.seed, args.loader, args.passes)
+    run(args)
 
 
 if __name__ == "__main__":

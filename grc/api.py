@@ -35,6 +35,7 @@ from grc.schemas import (
 )
 from grc.selectors import citizens as citizen_selectors
 from grc.selectors import identity as identity_selectors
+from grc.selectors.communes import commune_resolve
 from grc.services import citizens as citizen_services
 from grc.services import merge as merge_services
 
@@ -60,11 +61,22 @@ def _candidates(candidates) -> list[dict]:
 
 @router.get("/citizens", response={200: list[CitizenSummaryOut], **READ_ERRORS}, tags=["usagers"])
 def citizens_search(request, filters: Query[SearchQuery]):
-    """Search citizens by name (typos tolerated) and/or birth date, best first."""
+    """Search citizens by name (typos tolerated) and/or birth date, best first; with a commune (INSEE code,
+    postcode or name), those living there rank a little higher."""
     if not perms.can_search_citizens(request.auth):
         raise PermissionDenied(_("Vous n'avez pas accès au référentiel usagers."))
+    commune = commune_resolve(filters.commune)
+    if filters.commune.strip() and commune is None:
+        raise DjangoValidationError(
+            {"commune": _("Commune inconnue : saisissez un code INSEE, un code postal ou le nom d'une commune.")}
+        )
     hits = citizen_selectors.citizens_search(
-        user=request.auth, query=filters.q, birth_date=filters.birth_date, limit=filters.limit, request=request
+        user=request.auth,
+        query=filters.q,
+        birth_date=filters.birth_date,
+        commune=commune,
+        limit=filters.limit,
+        request=request,
     )
     return [
         {

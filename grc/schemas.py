@@ -135,6 +135,12 @@ class IdentityQueryIn(InputSchema):
 class SearchQuery(InputSchema):
     q: str = Field("", max_length=200, description="Nom et/ou prénoms, fautes tolérées.")
     birth_date: datetime.date | None = None
+    commune: str = Field(
+        "",
+        max_length=100,
+        description="Commune de résidence (code INSEE, code postal ou nom) : les personnes qui y habitent "
+        "sont classées un peu plus haut.",
+    )
     limit: int = Field(25, ge=1, le=100)
 
 

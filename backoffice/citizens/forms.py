@@ -15,6 +15,7 @@ from backoffice.form_helpers import FRENCH_DATE_FORMATS, AccessibleFormMixin
 from grc import nir as nir_rules
 from grc.matching.candidates import IdentityQuery
 from grc.models import Address, Citizen, ContactPoint
+from grc.selectors.communes import commune_resolve
 from grc.validators import validate_birth_date, validate_name
 
 
@@ -37,10 +38,31 @@ class CitizenSearchForm(AccessibleFormMixin, forms.Form):
         ),
     )
 
+    commune = forms.CharField(
+        label=_("Commune"),
+        required=False,
+        max_length=100,
+        help_text=_("Code INSEE, code postal ou nom : les personnes qui y habitent sont classées plus haut."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in self.fields:
             self.fields[name].widget.attrs.setdefault("aria-describedby", f"id_{name}_help")
+
+    def clean_commune(self):
+        """The commune typed, as a ``grc.Commune`` (None when left empty)."""
+        text = (self.cleaned_data.get("commune") or "").strip()
+        if not text:
+            return None
+        commune = commune_resolve(text)
+        if commune is None:
+            raise ValidationError(
+                _("Commune inconnue : saisissez un code INSEE, un code postal ou le nom d'une commune."),
+                code="unknown_commune",
+            )
+        return commune
 
     def has_criteria(self) -> bool:
         data = self.cleaned_data

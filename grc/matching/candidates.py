@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.utils import timezone
 
-from grc.matching.find import Term, name_probe, rank_rows, terms_of
-from grc.matching.names import name_keys, normalise_name
+from grc.matching.find import Term, lexicon_words, name_probe, rank_rows, terms_of
+from grc.matching.names import name_keys
 from grc.matching.scoring import Profile, make_profile, score_profiles
 
 # Thresholds, and why:
@@ -23,11 +23,8 @@ from grc.matching.scoring import Profile, make_profile, score_profiles
 #   other first name) are capped at 0.75, so neither is raised for review.
 # - MATCH_MIN_SCORE 0.50: below it a candidate shares little more than a common name; showing it to an
 #   agent choosing "who is this letter from?" is noise.
-# - DATE_ARM_NAME_SIMILARITY 0.30: with a birth date filter (a few dozen rows) a name only has to look
-#   vaguely alike to be shown by the back-office search.
 SUSPICION_THRESHOLD = 0.80
 MATCH_MIN_SCORE = 0.50
-DATE_ARM_NAME_SIMILARITY = 0.30
 # Per-arm caps: the retrieval never returns more than a few hundred rows to score in Python.
 _CLOSE_DATE_CAP = 300
 _FAR_DATE_CAP = 100
@@ -151,9 +148,9 @@ _CURRENT_ADDRESS_JOIN = """
 """
 
 
-def name_candidate_ids(query: IdentityQuery, profile: Profile, *, exclude_ids=(), tolerant: bool = True) -> list[int]:
-    """The candidate step by name: the one citizen finder (``grc.matching.find``) given the family names
-    (birth or usage, any of them) and the first given name, its best ``_NAME_CAP`` by name."""
+def name_terms(query: IdentityQuery, profile: Profile) -> list[Term]:
+    """The finder's terms for an identity: one for the family names (birth or usage, any of them, with
+    their particle forms) and one for the first given name; none without a family name."""
     family_forms: set[str] = set()
     for text in (query.birth_name, query.usage_name):
         for term in terms_of(text, "family"):
@@ -164,33 +161,47 @@ def name_candidate_ids(query: IdentityQuery, profile: Profile, *, exclude_ids=()
     first_word = profile.firsts[0].split()[0] if profile.firsts else ""
     if first_word:
         terms.append(Term(text=first_word, forms=(first_word,), role="first"))
-    rows = name_probe(terms, exclude_ids=exclude_ids, tolerant=tolerant, relax=False)
+    return terms
+
+
+def name_candidate_ids(
+    query: IdentityQuery, profile: Profile, *, exclude_ids=(), tolerant: bool = True, terms=None, lexicon=None
+) -> list[int]:
+    """The candidate step by name: the one citizen finder (``grc.matching.find``) given the family names
+    (birth or usage, any of them) and the first given name, its best ``_NAME_CAP`` by name. ``terms`` and
+    ``lexicon``: already looked up by the caller (``name_terms``, ``lexicon_words``)."""
+    terms = name_terms(query, profile) if terms is None else terms
+    if not terms:
+        return []
+    rows = name_probe(terms, exclude_ids=exclude_ids, tolerant=tolerant, relax=False, lexicon=lexicon)
     if len(rows) <= _NAME_CAP:  # all of them go on: their order does not matter, the scoring decides
         return [row.citizen_id for row in rows]
     return [found.citizen_id for found in rank_rows(terms, rows)[:_NAME_CAP]]
 
 
 def _retrieval_sql(
-    *, query: IdentityQuery, profile: Profile, exclude_ids, name_ids: list[int], exact_arms: bool = True
+    *,
+    query: IdentityQuery,
+    profile: Profile,
+    exclude_ids,
+    name_ids: list[int],
+    exact_arms: bool = True,
+    family_words: list[str] = (),
 ) -> tuple[str, dict] | None:
     """One UNION of bounded, indexed arms; None when the query has nothing to look up.
 
     With ``exact_arms``, the birth date and its variants and the NIR; and the citizens the name finder
-    chose (``name_ids``).
+    chose (``name_ids``). ``family_words``: the lexicon's words near the family names (typos, sounds),
+    for the arm "one digit off and a typo in the name".
     """
     arms = []
     params = {
         "exclude": list(exclude_ids) or [0],
         "close_cap": _CLOSE_DATE_CAP,
         "far_cap": _FAR_DATE_CAP,
-        "min_sim": DATE_ARM_NAME_SIMILARITY,
         "name_ids": name_ids,
     }
-    names = " ".join(filter(None, (normalise_name(query.birth_name), normalise_name(query.usage_name))))
-    # Family names and the first given name only: fewer (and rarer) trigrams.
-    first_word = profile.firsts[0].split()[0] if profile.firsts else ""
-    search = f"{' '.join(dict.fromkeys(names.split()))} {first_word}".strip()
-    params["search"] = search
+    params["family_words"] = list(family_words)
     keys = sorted(name_keys(query.birth_name) | name_keys(query.usage_name))
     params["keys"] = keys
     # Status is checked once, on the joined rows: inside the arms it would force heap reads.
@@ -208,11 +219,12 @@ def _retrieval_sql(
                 "(SELECT id FROM grc_citizen WHERE birth_date = ANY(%(far)s) AND id <> ALL(%(exclude)s) "
                 "AND (norm_birth_name = ANY(%(keys)s) OR norm_usage_name = ANY(%(keys)s)) LIMIT %(far_cap)s)"
             )
-        if far and search:
-            # (c) one digit off and a typo in the name: index-only scan of (birth_date) INCLUDE (id, search_name).
+        if far and family_words:
+            # (c) one digit off and a typo in the name: index-only scan of (birth_date) INCLUDE (id, search_name),
+            # the name's words against the lexicon's near ones (a trigram similarity per row cost 10x more).
             arms.append(
                 "(SELECT id FROM grc_citizen WHERE birth_date = ANY(%(far)s) AND id <> ALL(%(exclude)s) "
-                "AND similarity(search_name, %(search)s) >= %(min_sim)s LIMIT %(far_cap)s)"
+                "AND string_to_array(search_name, ' ') && %(family_words)s::text[] LIMIT %(far_cap)s)"
             )
     if exact_arms and profile.nir:
         params["nir"] = profile.nir
@@ -271,12 +283,20 @@ def match(
     """
     profile = _query_profile(query)
     scored: dict[int, Candidate] = {}
+    # The lexicon first (one query): the words near the typed names serve both tiers.
+    terms = name_terms(query, profile)
+    lexicon = lexicon_words(terms, tolerant=fuzzy_names) if terms else None
+    family_words = sorted(lexicon[0][0]) if lexicon else []
     # Tier 1, the exact look-ups (one query); tier 2, the name finder, unless tier 1 found a likely duplicate.
-    built = _retrieval_sql(query=query, profile=profile, exclude_ids=exclude_ids, name_ids=[])
+    built = _retrieval_sql(
+        query=query, profile=profile, exclude_ids=exclude_ids, name_ids=[], family_words=family_words
+    )
     if built is not None:
         _score_into(scored, profile, _fetch_candidates(*built))
-    if not any(c.score >= SUSPICION_THRESHOLD for c in scored.values()):
-        name_ids = name_candidate_ids(query, profile, exclude_ids=exclude_ids, tolerant=fuzzy_names)
+    if lexicon and not any(c.score >= SUSPICION_THRESHOLD for c in scored.values()):
+        name_ids = name_candidate_ids(
+            query, profile, exclude_ids=exclude_ids, tolerant=fuzzy_names, terms=terms, lexicon=lexicon
+        )
         new_ids = [pk for pk in name_ids if pk not in scored]
         if new_ids:
             built = _retrieval_sql(

@@ -199,16 +199,18 @@ def name_probe(
     include_merged: bool = False,
     tolerant: bool = True,
     relax: bool = True,
+    lexicon: tuple[list[set[str]], list[set[str]]] | None = None,
 ) -> list[Row]:
     """Citizens whose names hold every typed word (spelled alike, one edit away, or sounding alike).
 
     Two queries (the lexicon, then one GIN lookup); when nobody holds every word and ``relax``, a
     third lets one typed word go unmatched (a given name or a usage name the reference does not have).
-    ``tolerant=False``: the words as spelled only.
+    ``tolerant=False``: the words as spelled only. ``lexicon``: what ``lexicon_words`` already gave for
+    these terms (identity matching looks it up first for its birth-date arms).
     """
     if not terms:
         return []
-    near, exact = lexicon_words(terms, tolerant=tolerant)
+    near, exact = lexicon if lexicon is not None else lexicon_words(terms, tolerant=tolerant)
     usable = [i for i, words in enumerate(near) if words]
     if not usable:
         return []

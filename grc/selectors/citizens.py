@@ -64,9 +64,17 @@ def citizen_history(*, user, pk, request=None) -> tuple[Citizen, list]:
 
 
 def citizens_search(
-    *, user, query: str = "", birth_date=None, limit: int = 25, request=None, include_merged: bool = False
+    *,
+    user,
+    query: str = "",
+    birth_date=None,
+    commune=None,
+    limit: int = 25,
+    request=None,
+    include_merged: bool = False,
 ) -> list:
-    """Citizens matching a free-text name (typos tolerated) and/or a birth date, best first.
+    """Citizens matching a free-text name (typos tolerated) and/or a birth date, best first; those living
+    in ``commune`` (a ``grc.Commune``, optional) a little higher.
 
     Returns ``grc.matching.search.SearchHit`` items (citizen + score). The search itself is logged
     once (action ``citizen.search``) without the query text; opening a result is logged by
@@ -74,7 +82,9 @@ def citizens_search(
     """
     if not perms.can_search_citizens(user):
         raise Http404
-    hits = search_citizens(query=query, birth_date=birth_date, limit=limit, include_merged=include_merged)
+    hits = search_citizens(
+        query=query, birth_date=birth_date, commune=commune, limit=limit, include_merged=include_merged
+    )
     access_log_write(
         actor=user, action=AccessLog.Action.CITIZEN_SEARCH, request=request, purpose=f"{len(hits)} résultat(s)"
     )

@@ -39,9 +39,11 @@ from elasticsearch_dsl import (
 from grc.matching.phonetics import phonetic_words
 from grc.matching.search import search_variants
 
+from ..documents.grc import CITIZEN
 from ..query import MARK_END, MARK_START, Hit, Results, SearchQuery, safe_highlight
 from ..registry import SearchDoc, kinds
 from .base import SearchBackend
+from .citizens import finder_citizens
 
 french_elision = token_filter(
     "french_elision", "elision", articles_case=True, articles=["l", "m", "t", "qu", "n", "s", "j", "d", "c"]
@@ -145,11 +147,47 @@ def permission_filter(principals) -> list[dict]:
     ]
 
 
-def query_body(query: SearchQuery, *, track_total: int = 1000) -> dict | None:
-    """The search request body for ``query`` (None: nothing to look for)."""
-    parsed = query.parsed
-    if parsed.is_empty or query.scope.is_empty:
-        return None
+# A citizen the finder returned scores CITIZEN_BASE + CITIZEN_SPREAD x its finder score (0..1), less a little
+# per rank (its order between equal scores): above a name match on a file or a letter, as on PostgreSQL.
+CITIZEN_BASE = 50.0
+CITIZEN_SPREAD = 10.0
+CITIZEN_CAP = 100  # citizens pinned in one request (one small clause each)
+
+
+def citizen_clauses(found, codes: list[str]) -> list[dict]:
+    """One constant-score clause per citizen the finder returned (``grc.matching.find.Found``, best first):
+    the finder's order and score, not Elasticsearch's, rank the people; an identifier typed still adds 100."""
+    clauses = [
+        {
+            "constant_score": {
+                "filter": {"ids": {"values": [doc_id(CITIZEN, f.citizen_id)]}},
+                "boost": round(CITIZEN_BASE + CITIZEN_SPREAD * float(f.score) - 0.001 * rank, 4),
+            }
+        }
+        for rank, f in enumerate(found[:CITIZEN_CAP])
+    ]
+    if codes:
+        clauses.append({"constant_score": {"filter": {"terms": {"codes": codes}}, "boost": 100}})
+    return clauses
+
+
+def _name_clauses(parsed) -> list[dict]:
+    """Names typed (fuzzy, as a prefix, as they sound) and the birth date."""
+    clauses: list[dict] = []
+    variants = search_variants(parsed.text) if parsed.text and len(parsed.text.split()) <= 5 else []
+    for variant in variants:
+        clauses.append({"match": {"names": {"query": variant, "fuzziness": "AUTO", "operator": "and", "boost": 2}}})
+        clauses.append({"match": {"names.prefix": {"query": variant, "operator": "and"}}})
+    if variants:
+        clauses.append({"match": {"phonetic": {"query": phonetic_words(variants[0]), "operator": "and"}}})
+    if parsed.birth_date is not None:
+        clauses.append({"term": {"birth_date": {"value": parsed.birth_date.isoformat(), "boost": 2}}})
+    return clauses
+
+
+def _should(parsed, citizens) -> list[dict]:
+    """The scoring clauses: identifiers typed, full text, names; when the finder ran (``citizens`` not None)
+    the name clauses leave citizens out and the finder's citizens come with its own scores."""
     should: list[dict] = []
     if parsed.codes:
         should.append({"constant_score": {"filter": {"terms": {"codes": list(parsed.codes)}}, "boost": 100}})
@@ -164,14 +202,31 @@ def query_body(query: SearchQuery, *, track_total: int = 1000) -> dict | None:
                 }
             }
         )
-        variants = search_variants(parsed.text) if len(parsed.text.split()) <= 5 else []
-        for variant in variants:
-            should.append({"match": {"names": {"query": variant, "fuzziness": "AUTO", "operator": "and", "boost": 2}}})
-            should.append({"match": {"names.prefix": {"query": variant, "operator": "and"}}})
-        if variants:
-            should.append({"match": {"phonetic": {"query": phonetic_words(variants[0]), "operator": "and"}}})
-    if parsed.birth_date is not None:
-        should.append({"term": {"birth_date": {"value": parsed.birth_date.isoformat(), "boost": 2}}})
+    names = _name_clauses(parsed)
+    if citizens is None:
+        return should + names
+    if names:
+        not_citizens = {"term": {"kind": CITIZEN}}
+        should.append({"bool": {"should": names, "minimum_should_match": 1, "must_not": [not_citizens]}})
+    if not citizens:
+        return should
+    pinned = {"ids": {"values": [doc_id(CITIZEN, f.citizen_id) for f in citizens[:CITIZEN_CAP]]}}
+    others = [{"bool": {"should": should, "minimum_should_match": 1, "must_not": [pinned]}}] if should else []
+    return [*others, {"bool": {"filter": [pinned], "should": citizen_clauses(citizens, list(parsed.codes))}}]
+
+
+def query_body(query: SearchQuery, *, track_total: int = 1000, citizens=None) -> dict | None:
+    """The search request body for ``query`` (None: nothing to look for).
+
+    ``citizens``: what the one citizen finder returned for the query (``search.backends.citizens``), or
+    None when it did not run. When it ran, the citizens it found score by its order alone, and the name
+    clauses look at the other kinds only (a citizen it did not return can still come by an identifier or
+    the full text, as on PostgreSQL).
+    """
+    parsed = query.parsed
+    if parsed.is_empty or query.scope.is_empty:
+        return None
+    should = _should(parsed, citizens)
     if not should:
         return None
     filters = permission_filter(query.scope.principals)
@@ -272,7 +327,7 @@ class ElasticsearchBackend(SearchBackend):
         return keys
 
     def query(self, query: SearchQuery) -> Results:
-        body = query_body(query)
+        body = query_body(query, citizens=finder_citizens(query, cap=CITIZEN_CAP))
         if body is None:
             return Results(hits=[], total=0, facets={"kind": {}, "programme": {}, "status": {}})
         self.ensure_indexes()

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection, transaction
 
-from grc.matching.find import citizen_find
 from grc.matching.phonetics import phonetic, phonetic_words
 from grc.matching.search import search_variants
 
@@ -33,8 +32,8 @@ from ..documents.grc import CITIZEN
 from ..models import SearchDocument
 from ..query import MARK_END, MARK_START, Hit, Results, SearchQuery, safe_highlight
 from ..registry import SearchDoc, kinds
-from ..scope import IDENTITY
 from .base import SearchBackend
+from .citizens import finder_citizens
 
 TABLE = SearchDocument._meta.db_table
 CONFIG = "french_unaccent"
@@ -329,11 +328,9 @@ def _citizen_arm(sql: _Sql, query: SearchQuery, parsed, *, cap: int) -> bool:
     It runs for a user who may search the citizen reference, when citizens are among the kinds asked;
     the permission filter still applies to the documents it names.
     """
-    if CITIZEN not in query.kinds or IDENTITY not in query.scope.principals:
+    found = finder_citizens(query, cap=cap)
+    if found is None:
         return False
-    found = citizen_find(
-        query=parsed.text if len(parsed.text.split()) <= 5 else "", birth_date=parsed.birth_date, limit=cap
-    )
     sql.params.update(
         citizen_kind=CITIZEN, cf_ids=[f.citizen_id for f in found], cf_scores=[float(f.score) for f in found]
     )

@@ -18,7 +18,7 @@ from mail.suggest.citizens import suggest_citizens
 from mail.suggest.extraction import Extracted
 from search.service import search_for
 from tests.api_http.conftest import FLUSHABLE_APPS
-from tests.factories import CitizenFactory, MembershipFactory, UserFactory, verify_otp
+from tests.factories import AddressFactory, CitizenFactory, MembershipFactory, UserFactory, verify_otp
 from tests.grc.test_api import issue_token
 
 BIRTH = datetime.date(1984, 3, 7)
@@ -103,6 +103,37 @@ def test_the_search_callers_query_counts_are_pinned(three, worker, django_assert
         search_for(user=worker, q="lefevre marie", kinds=["citizen"])
 
 
+@pytest.mark.django_db
+def test_a_commune_ranks_those_living_there_first_and_an_unknown_one_is_refused_in_french(worker):
+    """Two namesakes: with Vitré asked (INSEE code or name, as typed), the one living in Vitré comes first on
+    the "Usagers" page and in the API; a commune the territory does not have is a French error, not a 500."""
+    rennes = CitizenFactory(birth_name="Le Bihan", first_names="Soazig", birth_date=BIRTH)
+    vitre = CitizenFactory(birth_name="Le Bihan", first_names="Soazig", birth_date=BIRTH + datetime.timedelta(days=1))
+    AddressFactory(citizen=rennes)
+    AddressFactory(citizen=vitre, postcode="35500", city="Vitré", insee_code="35360")
+    client = verify_otp(Client(), worker)
+    url = reverse("backoffice:citizen_search")
+    token = issue_token(team=Membership.objects.filter(user=worker).first().team.code, role="instructor")
+
+    def orders(**extra) -> tuple[list[int], list[int]]:
+        page = client.get(url, {"q": "le bihan soazig", **extra})
+        api = Client().get("/api/v1/citizens", {"q": "le bihan soazig", **extra}, HTTP_AUTHORIZATION=f"Bearer {token}")
+        return [h.citizen.pk for h in page.context["hits"]], [h["id"] for h in api.json()]
+
+    assert orders() == ([rennes.pk, vitre.pk], [rennes.pk, vitre.pk])  # equal scores: by id
+    for asked in ("35360", "Vitré", "vitre", "VITRE "):
+        assert orders(commune=asked) == ([vitre.pk, rennes.pk], [vitre.pk, rennes.pk])
+    assert orders(commune="Rennes") == ([rennes.pk, vitre.pk], [rennes.pk, vitre.pk])
+
+    page = client.get(url, {"q": "le bihan soazig", "commune": "Gotham City"})
+    assert page.status_code == 200 and page.context["hits"] is None
+    assert "Commune inconnue : saisissez un code INSEE" in page.content.decode()
+    api = Client().get("/api/v1/citizens", {"q": "le bihan", "commune": "99999"}, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api.status_code == 422
+    assert api.json()["detail"][0]["loc"][-1] == "commune"
+    assert api.json()["detail"][0]["msg"].startswith("Commune inconnue")
+
+
 @pytest.mark.django_db(transaction=True, available_apps=FLUSHABLE_APPS)
 def test_the_api_search_through_a_live_server_finds_a_misspelled_name_best_first(live_server):
     team = MembershipFactory(role=Membership.Role.SOCIAL_WORKER).team
@@ -115,6 +146,10 @@ def test_the_api_search_through_a_live_server_finds_a_misspelled_name_best_first
         assert found.json()[0]["id"] == exact.pk
         assert set(found.json()[0]) == {"id", "birth_name", "usage_name", "first_names", "birth_date", "score"}
         assert http.get("/api/v1/citizens", params={"q": "x" * 201}).status_code == 422
+        # The commune as typed: the INSEE code of Rennes, or a commune the territory does not have (French 422).
+        assert http.get("/api/v1/citizens", params={"q": "kerherv maelle", "commune": "35238"}).status_code == 200
+        unknown = http.get("/api/v1/citizens", params={"q": "kerherv maelle", "commune": "Atlantide"})
+        assert unknown.status_code == 422 and unknown.json()["detail"][0]["msg"].startswith("Commune inconnue")
         assert (
             http.get("/api/v1/citizens", params={"q": "kerherv"}, headers={"Authorization": "Bearer faux"}).status_code
             == 401
