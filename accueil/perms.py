@@ -48,12 +48,13 @@ def is_help_admin(user) -> bool:
 
 
 def _site_ids(user) -> frozenset[int]:
-    """The sites of the teams where ``user`` holds a recording role today: one query per request at most (none
-    without such a membership), cached on the user object as its memberships are."""
+    """The CDAS and antennes of the teams where ``user`` holds a recording role today: one query per request at
+    most (none without such a membership), cached on the user object as its memberships are."""
     key = "_accueil_site_ids"
     if not hasattr(user, key):
         team_ids = {team_id for team_id, role in current_memberships(user) if role in RECORDING_ROLES}
-        ids = Team.objects.filter(pk__in=team_ids).exclude(site=None).values_list("site_id", flat=True)
+        teams = Team.objects.filter(pk__in=team_ids, site__kind__in=RECEIVING_SITE_KINDS)
+        ids = teams.values_list("site_id", flat=True)
         setattr(user, key, frozenset(ids) if team_ids else frozenset())
     return getattr(user, key)
 
@@ -70,7 +71,9 @@ def recording_sites_q(user) -> Q:
 
 def can_record_help_sessions(user) -> bool:
     """``user`` records sessions somewhere (the form and the home card are shown; otherwise 404)."""
-    return Site.objects.filter(recording_sites_q(user)).exists()
+    if is_help_admin(user):
+        return Site.objects.filter(kind__in=RECEIVING_SITE_KINDS).exists()
+    return bool(_site_ids(user))
 
 
 def can_record_at(user, site) -> bool:
@@ -83,7 +86,7 @@ def can_record_at(user, site) -> bool:
 def can_list_help_sessions(user) -> bool:
     """``user`` opens the list of a person's sessions: who records sessions somewhere, or a help admin (the
     list then shows only the sessions ``visible_help_sessions_q`` lets them read)."""
-    return is_help_admin(user) or bool(_site_ids(user)) and can_record_help_sessions(user)
+    return is_help_admin(user) or bool(_site_ids(user))
 
 
 def can_correct(user, session, *, now: datetime.datetime | None = None) -> bool:

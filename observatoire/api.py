@@ -36,6 +36,16 @@ class HelpFigure(Figure):
     level_label: str
 
 
+class PlaceFigure(Schema):
+    epci_code: str
+    epci_name: str
+    places: int
+    population: int
+    places_per_10000: float | None
+    mean_distance_km: float | None
+    max_distance_km: float | None
+
+
 class IndicatorsOut(Schema):
     producer: str
     licence: str
@@ -45,11 +55,12 @@ class IndicatorsOut(Schema):
     secrecy: str
     requests_per_procedure_month: list[RequestFigure]
     help_sessions_per_level_epci_month: list[HelpFigure]
-    places_per_epci: None = None
+    places_per_epci: list[PlaceFigure]
     notes: list[str]
 
 
 @router.get("/opendata/indicators", auth=None, response=IndicatorsOut, url_name="opendata_indicators")
 def opendata_indicators(request):
-    """Indicateurs publics de l'observatoire (12 derniers mois complets) ; effectifs de 1 à 4 masqués."""
+    """Indicateurs publics de l'observatoire (12 derniers mois complets) ; effectifs de 1 à 4 masqués ; lieux de
+    médiation numérique par EPCI (état actuel de la carte)."""
     return indicators()

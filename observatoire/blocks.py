@@ -23,6 +23,7 @@ from rendezvous.models import Participant
 
 from .models import AppointmentFact, HelpProcedureFact, HelpSessionFact, MailFact, RequestDelayFact, RequestFact
 from .perms import require_observatory
+from .places import communes_in, place_figures
 from .secrecy import Cell, percentile, protect_line, protect_map, protect_measure, protect_rate
 from .selectors import Filters, facts, month_add, territory_reference, totals_by
 
@@ -58,12 +59,21 @@ class Block:
         values = []
         for row in self.rows:
             cell = row.cells[column - 1]
-            values.append(cell.value if isinstance(cell, Cell) else (int(cell) if str(cell).isdigit() else None))
+            values.append(cell.value if isinstance(cell, Cell) else _number(cell))
         return {
             "type": self.chart,
             "labels": [row.label for row in self.rows],
             "datasets": [{"label": str(self.columns[column]), "data": values}],
         }
+
+
+def _number(text) -> int | float | None:
+    """A figure written for a reader ("12", "1,5", "" when not shown) as a chart value."""
+    try:
+        value = float(str(text).replace("\u202f", "").replace(",", "."))
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else value
 
 
 def _months(filters: Filters) -> list[datetime.date]:
@@ -346,4 +356,51 @@ def cached_blocks(*, user, filters: Filters, refresh_id: int | None) -> tuple[li
     if data is None:
         data = all_blocks(user=user, filters=filters)
         cache.set(key, data, BLOCKS_CACHE_SECONDS)
-    return data
+    blocks, measures = data
+    # The places follow the live map, not the refresh: cached apart (``observatoire.places``).
+    return [*blocks, *place_blocks(user=user, filters=filters)], measures
+
+
+def _km(value) -> str:
+    return "" if value is None else f"{value:.1f}".replace(".", ",")
+
+
+def _place_rows(figures) -> list[Row]:
+    return [
+        Row(f.name, [Cell(f.places), _km(f.per_10000), _km(f.mean_km), _km(f.max_km)], key=f.code)
+        for f in sorted(figures, key=lambda f: f.name)
+    ]
+
+
+def place_blocks(*, user, filters: Filters) -> list[Block]:
+    """Places of the map per 10,000 inhabitants and the distance to the nearest one, by EPCI and by commune of
+    the territory filter (places are public establishments: no secrecy; see ``observatoire.places``)."""
+    require_observatory(user)
+    data, chosen = place_figures(), communes_in(filters)
+    communes = [f for code, f in data["communes"].items() if chosen is None or code in chosen]
+    epcis = {territory_reference()["communes"].get(f.code, {}).get("epci") for f in communes}
+    note = _(
+        "État actuel de la carte des lieux de médiation numérique (les filtres de période et de programme ne "
+        "s'appliquent pas). Distance à vol d'oiseau du centre de la commune au lieu publié le plus proche ; "
+        "pour un EPCI, moyenne pondérée par la population de ses communes, puis la plus éloignée."
+    )
+    columns = [_("Lieux"), _("Pour 10 000 habitants"), _("Distance moyenne (km)"), _("Distance maximale (km)")]
+    extra = {"chart_column": 2}
+    return [
+        Block(
+            "lieux_epci",
+            _("Lieux de médiation numérique par EPCI"),
+            [_("EPCI"), *columns],
+            _place_rows(f for code, f in data["epci"].items() if code in epcis),
+            note=note,
+            extra=extra,
+        ),
+        Block(
+            "lieux_commune",
+            _("Lieux de médiation numérique par commune"),
+            [_("Commune"), _("Lieux"), _("Pour 10 000 habitants"), _("Distance au plus proche (km)")],
+            [Row(r.label, r.cells[:3], key=r.key) for r in _place_rows(communes)],
+            note=note,
+            chart="none",  # a bar per commune says nothing the table does not; the EPCI chart does
+        ),
+    ]

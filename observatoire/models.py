@@ -226,8 +226,8 @@ class FrozenMonth(models.Model):
 class RefreshRun(models.Model):
     """One refresh of the summary tables (scheduler or command): when, which months, how many cells, how long.
 
-    Carries the ``view_observatory`` permission: the Observatoire team is granted it (Django group or user
-    permission); team managers and functional admins have it by role (``observatoire.perms``)."""
+    Who reads the observatory is decided by memberships (``observatoire.perms``): team managers, functional
+    admins and the members of the Observatoire team."""
 
     class Status(models.TextChoices):
         RUNNING = "running", _("En cours")
@@ -246,7 +246,6 @@ class RefreshRun(models.Model):
         verbose_name = _("actualisation de l'observatoire")
         verbose_name_plural = _("actualisations de l'observatoire")
         ordering = ["-started_at", "-id"]
-        permissions = [("view_observatory", _("Consulter l'observatoire territorial"))]
 
     def __str__(self):
         return f"{self.started_at:%d/%m/%Y %H:%M} {self.status}"

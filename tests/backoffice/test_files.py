@@ -178,10 +178,10 @@ def test_timeline_filters_by_programme_and_kind(client, followed, worker_a, team
 
 # Session, user, OTP device, roles, the file (+ its access check and log row), the timeline page and
 # count, accompaniments, notes, documents, members, grants, emergency banner, forms' team lists, household.
-# +2 since the observatory's nav entry: its permission check (user and group permissions, cached per request);
+# The observatory's nav entry reads the memberships already cached for the request: no query of its own;
 # +1 on the file page: whether the agent may record a digital-help session there (accueil link).
-FILE_PAGE_QUERIES = 24
-CASELOAD_QUERIES = 12
+FILE_PAGE_QUERIES = 22
+CASELOAD_QUERIES = 10
 
 
 def test_file_page_query_count_does_not_grow_with_the_timeline(client, followed, worker_a, django_assert_num_queries):

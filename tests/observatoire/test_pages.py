@@ -6,15 +6,15 @@ import io
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.urls import reverse
 from odf import opendocument
 from odf.table import Table, TableCell, TableRow
 from openpyxl import load_workbook
 
-from grc.models import Membership
+from grc.models import Membership, Team
 from observatoire.refresh import refresh
-from tests.factories import MembershipFactory, UserFactory, verify_otp
+from tests.factories import MembershipFactory, TeamFactory, UserFactory, verify_otp
 
 from .factories import RENNES, citizen_in, in_month, request_row
 
@@ -50,11 +50,15 @@ def test_citizen_account_is_refused(client):
     assert b"Observatoire territorial" not in response.content
 
 
-def test_observatoire_team_permission_opens_the_page(client):
+def test_observatoire_team_members_open_the_page_and_nobody_else_in_other_teams(client):
     user = MembershipFactory(role=Membership.Role.SOCIAL_WORKER).user
-    user.user_permissions.add(Permission.objects.get(codename="view_observatory"))
     verify_otp(client, user)
+    assert client.get(URL).status_code == 404
+    observatoire = TeamFactory(code="observatoire", kind=Team.Kind.OTHER)
+    MembershipFactory(user=user, team=observatoire, role=Membership.Role.SOCIAL_WORKER)
+    cache.clear()  # the Observatoire team's id is cached five minutes
     assert client.get(URL).status_code == 200
+    assert "Observatoire" in client.get(reverse("backoffice:home")).content.decode()  # the nav entry
 
 
 def test_functional_admin_sees_the_page(client):
@@ -99,10 +103,10 @@ def test_bad_filters_are_told_in_french_and_the_page_still_shows(manager_client,
 
 def test_page_query_count_is_pinned(manager_client, filed, django_assert_num_queries):
     manager_client.get(URL)  # territory and map caches filled
-    with django_assert_num_queries(24):  # one per breakdown: adding a block adds its queries, not one per row
+    with django_assert_num_queries(25):  # one per breakdown (and the state of the map): not one per row
         assert manager_client.get(URL, {"programme": "rsa"}).status_code == 200
     # The same filters again, another map: the figures come from the cache until the next refresh.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):  # session, user, device, memberships, refresh, the map state…
         response = manager_client.get(URL, {"programme": "rsa", "carte": "aides", "niveau": "epci"})
     assert response.status_code == 200 and "Carte des aides numériques" in response.content.decode()
 

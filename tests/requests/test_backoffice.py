@@ -50,13 +50,13 @@ def test_queue_filters_and_query_count_is_constant(agent_client, agent, team_a, 
     mine = filed_request(team=team_a)
     services.request_assign(request=mine, user=agent, actor=agent)
     url = reverse("backoffice:request_queue", args=[team_a.pk])
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(16):
         response = agent_client.get(url, {"attribution": "me"})
     body = response.content.decode()
     assert mine.tracking_code in body and body.count("/demandes/D-20") == 1
     for _i in range(5):
         filed_request(team=team_a)
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(16):
         agent_client.get(url)
 
 
