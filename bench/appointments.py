@@ -11,9 +11,11 @@ history; the services write it in real use).
 
 Then measures, in-process (``settings.DEBUG`` off):
 
-- free slots of the motif across all lieux over its whole window (``rendezvous.slots.free_slots``), over one
+- free slots of the motif across all lieux over its whole window (``rendezvous.slots.free_slot_table``, with the
+  busy-interval cache current, and cold: ``rendezvous.busy.cache_clear()`` before each), as objects, over one
   week, and the portal's lieu step (``rendezvous.selectors.lieux_for_motif``: every lieu with its next slot);
-- a booking (``rendezvous.services.rdv_book``: rules, agent lock, insert, history, timeline, notices queued);
+- a booking (``rendezvous.services.rdv_book``: rules, agent lock, insert, history, timeline, notices queued), each
+  followed by a reading of the whole window (the agent just booked read again), with their query counts;
 - the baseline, in the same run: one indexed read of an agent's appointments of a day;
 - 50 threads, each with its own database connection, booking the same slot at once.
 
@@ -48,10 +50,11 @@ from django.conf import settings  # noqa: E402
 from django.core.exceptions import ValidationError  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import close_old_connections, connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from grc.models import Citizen, Membership, Site, Team, User  # noqa: E402
-from rendezvous import selectors, services  # noqa: E402
+from rendezvous import busy, selectors, services  # noqa: E402
 from rendezvous.models import Lieu, Motif, Participant, PlageOuverture, Rendezvous  # noqa: E402
 from rendezvous.slots import free_slot_table, free_slots  # noqa: E402
 
@@ -215,8 +218,14 @@ def bench_reads(motif, runs: int) -> tuple[list[tuple[str, list[float]]], float,
     )
     window = free_slot_table(motif=motif)
     week_end = timezone.now() + datetime.timedelta(days=7)
+
+    def cold():
+        busy.cache_clear()
+        free_slot_table(motif=motif)
+
     rows = [
         ("free slots, all lieux, 6-week window, as arrays", timed(lambda: free_slot_table(motif=motif), runs)),
+        ("the same, busy cache cold (every agent read again)", timed(cold, runs)),
         ("free slots, all lieux, 6-week window, as objects", timed(lambda: free_slots(motif=motif), runs)),
         ("free slots, all lieux, one week", timed(lambda: free_slots(motif=motif, end=week_end), runs)),
         (
@@ -242,26 +251,36 @@ def _fresh_citizens(count: int) -> list[Citizen]:
     )
 
 
-def bench_bookings(motif, count: int) -> list[float]:
+def bench_bookings(motif, count: int) -> tuple[list[float], list[float], list[int], list[int]]:
+    """Bookings of random free slots; after each, a reading of the whole window (the agent just booked is read
+    again). Returns (booking ms, reading-after-booking ms, queries per booking, queries per reading)."""
     slots = free_slots(motif=motif)
     rng = random.Random(7)
     chosen = rng.sample(slots, min(count, len(slots)))
     citizens = _fresh_citizens(len(chosen))
     lieux = Lieu.objects.in_bulk([s.lieu_id for s in chosen])
-    values = []
+    motif = Motif.objects.select_related("team").get(pk=motif.pk)  # as the portal's views read it
+    values, after, booking_queries, reading_queries = [], [], [], []
     for slot, citizen in zip(chosen, citizens, strict=False):
-        start = time.perf_counter()
-        services.rdv_book(
-            motif=motif,
-            starts_at=slot.starts_at,
-            citizen=citizen,
-            actor=None,
-            channel="portail",
-            lieu=lieux[slot.lieu_id],
-            email="bench@example.org",
-        )
-        values.append((time.perf_counter() - start) * 1000)
-    return values
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            services.rdv_book(
+                motif=motif,
+                starts_at=slot.starts_at,
+                citizen=citizen,
+                actor=None,
+                channel="portail",
+                lieu=lieux[slot.lieu_id],
+                email="bench@example.org",
+            )
+            values.append((time.perf_counter() - start) * 1000)
+        booking_queries.append(len(queries))
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            free_slot_table(motif=motif)
+            after.append((time.perf_counter() - start) * 1000)
+        reading_queries.append(len(queries))
+    return values, after, booking_queries, reading_queries
 
 
 def bench_concurrent(motif, threads: int = 50) -> dict:
@@ -339,8 +358,13 @@ def main(argv=None) -> None:
     print(row("baseline: one indexed read of an agent's day", baseline))
     for label, values in rows:
         print(row(label, values, baseline_p95))
-    bookings = bench_bookings(motif, args.bookings)
+    bookings, after, booking_queries, reading_queries = bench_bookings(motif, args.bookings)
     print(row("booking (rdv_book: rules, lock, insert, history, timeline)", bookings, baseline_p95))
+    print(row("free slots, 6-week window, right after a booking", after, baseline_p95))
+    print(
+        f"\nQueries: a booking {min(booking_queries)}–{max(booking_queries)} "
+        f"(savepoints included), a reading of free slots after it {min(reading_queries)}–{max(reading_queries)}."
+    )
     result = bench_concurrent(motif)
     print(
         f"\n{result['threads']} concurrent bookings of one slot: {result['ok']} succeeded, {result['taken']} told "

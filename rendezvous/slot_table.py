@@ -18,11 +18,9 @@ from dataclasses import dataclass
 import holidays
 import numpy as np
 from django.conf import settings
-from django.db import connection
 
-# The longest appointment a motif allows (``Motif.duration_minutes`` is at most 480): an appointment overlapping
-# a window starts less than this before it, which bounds the index range read.
-LONGEST_APPOINTMENT = datetime.timedelta(hours=8)
+from .busy import busy_intervals
+
 # Agent ids are shifted by this many seconds in the combined sort keys (past any epoch second in use).
 _AGENT_SHIFT = 1 << 34
 
@@ -69,15 +67,21 @@ class SlotTable:
     def __len__(self) -> int:
         return len(self.starts)
 
-    def slots(self) -> list[Slot]:
-        """One ``Slot`` per row (aware datetimes in UTC)."""
+    def first_by_lieu(self) -> dict[int, Slot]:
+        """The earliest slot at each lieu (rows are by start, then lieu, then agent)."""
+        _lieux, first = np.unique(self.lieux, return_index=True)
+        return {slot.lieu_id: slot for slot in self.slots(np.sort(first))}
+
+    def slots(self, rows=None) -> list[Slot]:
+        """One ``Slot`` per row — or per row of ``rows``, indices — (aware datetimes in UTC)."""
         epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
         span = datetime.timedelta(seconds=self.duration)
         second = datetime.timedelta(seconds=1)
         result = []
-        for at, agent, lieu, plage in zip(
-            self.starts.tolist(), self.agents.tolist(), self.lieux.tolist(), self.plages.tolist(), strict=True
-        ):
+        columns = (self.starts, self.agents, self.lieux, self.plages)
+        if rows is not None:
+            columns = tuple(column[rows] for column in columns)
+        for at, agent, lieu, plage in zip(*(column.tolist() for column in columns), strict=True):
             starts_at = epoch + at * second
             result.append(Slot(starts_at, starts_at + span, agent, lieu, plage, 1))
         return result
@@ -137,37 +141,37 @@ def _plage_starts(plage: dict, days: _Days, duration: int) -> np.ndarray:
     return (days.midnight[mask][:, None] + offsets[None, :]).ravel()
 
 
-# Three arrays in one row rather than one row per interval: the driver converts arrays far faster than rows.
-_BUSY_SQL = """
-    SELECT coalesce(array_agg(agent_id), '{}'), coalesce(array_agg(s), '{}'), coalesce(array_agg(e), '{}') FROM (
-        SELECT agent_id, EXTRACT(EPOCH FROM starts_at)::bigint AS s, EXTRACT(EPOCH FROM ends_at)::bigint AS e
-          FROM rendezvous_rendezvous
-         WHERE agent_id = ANY(%(agents)s) AND status = 'active' AND id <> %(exclude)s
-           AND starts_at < %(end)s AND starts_at > %(floor)s AND ends_at > %(start)s
-        UNION ALL
-        SELECT agent_id, EXTRACT(EPOCH FROM starts_at)::bigint, EXTRACT(EPOCH FROM ends_at)::bigint
-          FROM rendezvous_absence
-         WHERE agent_id = ANY(%(agents)s) AND starts_at < %(end)s AND ends_at > %(start)s
-    ) AS busy
-"""
-
-
 def _busy(agent_ids: list[int], *, start, end, exclude_rendezvous_id) -> tuple[np.ndarray, np.ndarray]:
-    """(start keys sorted, running max of end keys) of the agents' active appointments and absences."""
-    params = {
-        "agents": agent_ids,
-        "exclude": exclude_rendezvous_id or 0,
-        "start": start,
-        "end": end,
-        "floor": start - LONGEST_APPOINTMENT,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(_BUSY_SQL, params)
-        agents, starts, ends = (np.array(column, dtype=np.int64) for column in cursor.fetchone())
-    start_keys = agents * _AGENT_SHIFT + starts
-    end_keys = agents * _AGENT_SHIFT + ends
-    order = np.argsort(start_keys, kind="stable")
-    return start_keys[order], np.maximum.accumulate(end_keys[order]) if len(order) else end_keys
+    """(start keys sorted, running max of end keys) of the agents' active appointments and absences
+    (``rendezvous.busy``: one query when the cached intervals are current)."""
+    per_agent = busy_intervals(agent_ids, start=start, end=end, exclude_rendezvous_id=exclude_rendezvous_id)
+    parts = [(agent_id, *per_agent[agent_id]) for agent_id in sorted(per_agent)]
+    parts = [(agent_id, starts, ends) for agent_id, starts, ends in parts if len(starts)]
+    if not parts:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    # Agent ids ascending, each agent's intervals by start: the keys come out sorted without a sort.
+    start_keys = np.concatenate([agent_id * _AGENT_SHIFT + starts for agent_id, starts, _ends in parts])
+    end_keys = np.concatenate([agent_id * _AGENT_SHIFT + ends for agent_id, _starts, ends in parts])
+    return start_keys, np.maximum.accumulate(end_keys)
+
+
+def _may_overlap(plages: list[dict]) -> bool:
+    """Whether two opening slots of one agent may give the same start (same weekday, crossing hours): only then
+    are the duplicates looked for (a sort of every candidate)."""
+    by_agent: dict[int, list[dict]] = {}
+    for plage in plages:
+        by_agent.setdefault(plage["agent_id"], []).append(plage)
+    for own in by_agent.values():
+        for index, first in enumerate(own):
+            for second in own[index + 1 :]:
+                if (
+                    set(first["weekdays"]) & set(second["weekdays"])
+                    and first["start_time"] < second["end_time"]
+                    and second["start_time"] < first["end_time"]
+                ):
+                    return True
+    return False
 
 
 def slot_table(
@@ -189,25 +193,28 @@ def slot_table(
             by_rule[key] = _plage_starts(plage, days, duration)
         parts.append((by_rule[key], plage))
     starts = np.concatenate([s for s, _p in parts])
-    agents = np.concatenate([np.full(len(s), p["agent_id"], dtype=np.int64) for s, p in parts])
-    lieux = np.concatenate([np.full(len(s), p["lieu_id"], dtype=np.int64) for s, p in parts])
-    ids = np.concatenate([np.full(len(s), p["id"], dtype=np.int64) for s, p in parts])
+    lengths = [len(s) for s, _p in parts]
+    agents = np.repeat(np.array([p["agent_id"] for _s, p in parts], dtype=np.int64), lengths)
+    lieux = np.repeat(np.array([p["lieu_id"] for _s, p in parts], dtype=np.int64), lengths)
+    ids = np.repeat(np.array([p["id"] for _s, p in parts], dtype=np.int64), lengths)
     keep = (starts >= int(start.timestamp())) & (starts <= int(end.timestamp()))
     starts, agents, lieux, ids = starts[keep], agents[keep], lieux[keep], ids[keep]
-    # Two opening slots of one agent overlapping give one slot (the first opening slot's).
-    _unique, first = np.unique(agents * _AGENT_SHIFT + starts, return_index=True)
-    first.sort()
-    starts, agents, lieux, ids = starts[first], agents[first], lieux[first], ids[first]
+    if _may_overlap(plages):
+        # Two opening slots of one agent overlapping give one slot (the first opening slot's).
+        _unique, first = np.unique(agents * _AGENT_SHIFT + starts, return_index=True)
+        first.sort()
+        starts, agents, lieux, ids = starts[first], agents[first], lieux[first], ids[first]
     if not ignore_busy and len(starts):
         busy_starts, busy_ends = _busy(
-            sorted(set(agents.tolist())),
+            sorted({p["agent_id"] for p in plages}),
             start=start,
             end=end + datetime.timedelta(seconds=duration),
             exclude_rendezvous_id=exclude_rendezvous_id,
         )
         if len(busy_starts):
-            before = np.searchsorted(busy_starts, agents * _AGENT_SHIFT + starts + duration, side="left") - 1
-            taken = (before >= 0) & (busy_ends[np.clip(before, 0, None)] > agents * _AGENT_SHIFT + starts)
+            keys = agents * _AGENT_SHIFT + starts
+            before = np.searchsorted(busy_starts, keys + duration, side="left") - 1
+            taken = (before >= 0) & (busy_ends[np.clip(before, 0, None)] > keys)
             starts, agents, lieux, ids = starts[~taken], agents[~taken], lieux[~taken], ids[~taken]
     order = np.lexsort((agents, lieux, starts))
     return SlotTable(starts[order], agents[order], lieux[order], ids[order], duration)

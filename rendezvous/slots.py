@@ -6,8 +6,10 @@ French public holiday (``holidays.FR``), not during an absence of the agent, not
 appointment of the agent — except a group session of the same motif at that very time with places left — and,
 for citizens and partners, between the motif's minimum and maximum booking delays.
 
-Cost: three queries (plages, absences, appointments of the agents concerned in the window), then a sweep in
-Python with a binary search per candidate over each agent's sorted appointments.
+Cost, for an individual motif: the opening slots (one query), the busy intervals of their agents
+(``rendezvous.busy``: one query when the per-process cache is current, one more for the agents that changed), then
+array arithmetic (``rendezvous.slot_table``). Group sessions read their appointments with the places taken and
+sweep in Python.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from collections import defaultdict
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from .busy import LONGEST_APPOINTMENT
 from .models import Absence, Participant, PlageOuverture, Rendezvous
-from .slot_table import LONGEST_APPOINTMENT, Slot, SlotTable, holiday_dates, is_holiday, local_tz, slot_table
+from .slot_table import Slot, SlotTable, holiday_dates, is_holiday, local_tz, slot_table
 
 __all__ = [
     "Slot",
@@ -32,6 +35,7 @@ __all__ = [
     "is_holiday",
     "next_free_by_lieu",
     "slot_find",
+    "slot_plages",
 ]
 
 
@@ -198,6 +202,7 @@ def free_slots(
     enforce_delays: bool = True,
     exclude_rendezvous_id: int | None = None,
     ignore_busy: bool = False,
+    plages: list[dict] | None = None,
 ) -> list[Slot]:
     """Free slots of ``motif`` between ``start`` and ``end`` (slot starts), by start time then lieu.
 
@@ -205,6 +210,8 @@ def free_slots(
     an agent booking passes ``False`` and still gets nothing in the past. ``lieu_ids`` / ``agent_ids`` narrow
     to some lieux or agents. ``exclude_rendezvous_id`` ignores one appointment (the one being moved);
     ``ignore_busy`` gives the opening slots' times whatever is taken (to tell "taken" from "never offered").
+    ``plages``: the opening slots already read by ``slot_plages`` for this motif, lieux and agents (a booking
+    reads them once for its two checks).
     Individual motifs go through the array computation (``free_slot_table``); group sessions through the
     per-slot path below, which counts the places left.
     """
@@ -212,7 +219,8 @@ def free_slots(
     start, end = _range(motif=motif, now=now, start=start, end=end, enforce_delays=enforce_delays)
     if not motif.is_active or start > end:
         return []
-    plages = _plages_for(motif=motif, start=start, end=end, lieu_ids=lieu_ids, agent_ids=agent_ids)
+    if plages is None:
+        plages = _plages_for(motif=motif, start=start, end=end, lieu_ids=lieu_ids, agent_ids=agent_ids)
     if not plages:
         return []
     if motif.capacity == 1:
@@ -286,8 +294,11 @@ def slot_find(
     enforce_delays: bool = True,
     exclude_rendezvous_id: int | None = None,
     ignore_busy: bool = False,
+    plages: list[dict] | None = None,
 ) -> list[Slot]:
-    """The free slots of ``motif`` starting exactly at ``starts_at`` (at ``lieu_id``, with ``agent_id`` if given)."""
+    """The free slots of ``motif`` starting exactly at ``starts_at`` (at ``lieu_id``, with ``agent_id`` if given).
+
+    ``plages`` (from ``slot_plages``) saves reading the opening slots again."""
     return [
         slot
         for slot in free_slots(
@@ -300,9 +311,22 @@ def slot_find(
             enforce_delays=enforce_delays,
             exclude_rendezvous_id=exclude_rendezvous_id,
             ignore_busy=ignore_busy,
+            plages=plages,
         )
         if slot.starts_at == starts_at
     ]
+
+
+def slot_plages(*, motif, starts_at: datetime.datetime, lieu_id: int | None = None, agent_id: int | None = None):
+    """The opening slots that may hold a slot of ``motif`` starting at ``starts_at`` (one query), for
+    ``slot_find(plages=…)``."""
+    return _plages_for(
+        motif=motif,
+        start=starts_at,
+        end=starts_at,
+        lieu_ids=None if lieu_id is None else [lieu_id],
+        agent_ids=None if agent_id is None else [agent_id],
+    )
 
 
 def next_free_by_lieu(
@@ -310,11 +334,15 @@ def next_free_by_lieu(
 ) -> tuple[dict[int, Slot], datetime.datetime]:
     """The next free slot of ``motif`` at each of ``lieu_ids`` (within the booking window), and the window's end.
 
-    Looks a little ahead first (``horizons_days``), then further only for the lieux still without a slot, so
-    the usual case reads two days of appointments rather than the whole window.
+    An individual motif is read once over the whole window as arrays (the busy intervals come from
+    ``rendezvous.busy``'s cache), keeping the first row of each lieu. A group session looks a little ahead
+    first (``horizons_days``), then further only for the lieux still without a slot.
     """
     now = now or timezone.now()
     earliest, latest = booking_window(motif=motif, now=now)
+    if motif.capacity == 1:
+        table = free_slot_table(motif=motif, now=now, lieu_ids=sorted(set(lieu_ids)))
+        return table.first_by_lieu(), latest
     missing = set(lieu_ids)
     found: dict[int, Slot] = {}
     start = earliest

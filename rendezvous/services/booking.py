@@ -26,7 +26,7 @@ from .. import perms
 from ..models import Invitation, Lieu, Motif, Participant, Rendezvous
 from ..notifications import rdv_notify
 from ..notifications.sms import normalise_mobile
-from ..slots import Slot, booking_window, slot_find
+from ..slots import Slot, booking_window, slot_find, slot_plages
 from ..timeline import rdv_timeline_record
 
 __all__ = ["SLOT_TAKEN", "rdv_book", "rdv_cancel", "rdv_move", "slot_taken_error"]
@@ -58,8 +58,9 @@ def _check_channel(*, motif: Motif, channel: str, actor, invitation: Invitation 
         raise ValidationError(_("Canal de réservation inconnu."), code="channel")
 
 
-def _unavailable(*, motif: Motif, starts_at, lieu_id, agent_id, now, enforce_delays: bool) -> ValidationError:
-    """The French reason why no free slot of ``motif`` starts at ``starts_at`` (past, delays, taken, not offered)."""
+def _unavailable(*, motif: Motif, starts_at, now, enforce_delays: bool, offered: bool) -> ValidationError:
+    """The French reason why no free slot of ``motif`` starts at ``starts_at`` (past, delays, taken, not offered);
+    ``offered``: whether an opening slot gives that time at all (whatever is taken)."""
     if starts_at <= now:
         return ValidationError(_("Ce créneau est déjà passé. Choisissez un créneau à venir."), code="past")
     if enforce_delays:
@@ -76,15 +77,6 @@ def _unavailable(*, motif: Motif, starts_at, lieu_id, agent_id, now, enforce_del
                 % {"days": motif.max_booking_delay_days},
                 code="too_far",
             )
-    offered = slot_find(
-        motif=motif,
-        starts_at=starts_at,
-        lieu_id=lieu_id,
-        agent_id=agent_id,
-        now=now,
-        enforce_delays=False,
-        ignore_busy=True,
-    )
     if offered:
         return slot_taken_error()
     return ValidationError(
@@ -100,10 +92,43 @@ def _delay_text(minutes: int) -> str:
     return _("%(n)s minutes") % {"n": minutes}
 
 
-def _lock_agents(agent_ids) -> None:
-    """Serialise bookings per agent: lock their rows in id order (no deadlock between two bookings)."""
+def _lock_agents(agent_ids) -> dict:
+    """Serialise bookings per agent: lock their rows in id order (no deadlock between two bookings). Returns the
+    agents by id (the appointment's notices name its agent: no second read)."""
     ids = sorted(set(agent_ids))
-    list(get_user_model().objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk"))
+    agents = get_user_model().objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+    return {agent.pk: agent for agent in agents}
+
+
+def _locked_slots(*, find: dict, exclude_groups: bool = False, also_lock=()) -> tuple[list[Slot], dict]:
+    """The free slots of ``find`` (``slot_find``'s arguments) read under the lock of their agents, and the agents.
+
+    The opening slots are read once; the first, unlocked reading only tells which agents to lock (any agent whose
+    opening slot gives that time, taken or not), so a booking reads the busy intervals once, after the lock,
+    when every earlier booking of these agents has committed. ``exclude_groups`` leaves out joining a group
+    session (a move); ``also_lock``: more agents to lock (the one a moved appointment leaves). Raises the French
+    reason when no slot is free."""
+    plages = slot_plages(
+        motif=find["motif"], starts_at=find["starts_at"], lieu_id=find["lieu_id"], agent_id=find["agent_id"]
+    )
+    offered = [
+        slot
+        for slot in slot_find(**find, plages=plages, ignore_busy=True)
+        if not (exclude_groups and slot.rendezvous_id is not None)
+    ]
+    if not offered:
+        now, motif, enforce = find["now"], find["motif"], find["enforce_delays"]
+        plain = slot_find(**{**find, "enforce_delays": False}, plages=plages, ignore_busy=True) if enforce else []
+        raise _unavailable(
+            motif=motif, starts_at=find["starts_at"], now=now, enforce_delays=enforce, offered=bool(plain)
+        )
+    agents = _lock_agents([*also_lock, *(slot.agent_id for slot in offered)])
+    free = [
+        slot for slot in slot_find(**find, plages=plages) if not (exclude_groups and slot.rendezvous_id is not None)
+    ]
+    if not free:
+        raise slot_taken_error()
+    return free, agents
 
 
 def _contact(*, phone: str, email: str, notify_sms: bool, notify_email: bool) -> dict:
@@ -199,17 +224,16 @@ def rdv_book(
     enforce = channel != Rendezvous.Channel.AGENT
     if enforce:
         _check_no_upcoming(citizen=citizen, motif=motif, now=now)
-    find = {"motif": motif, "starts_at": starts_at, "now": now, "enforce_delays": enforce}
-    lieu_id = lieu.pk if lieu is not None else None
-    agent_id = agent.pk if agent is not None else None
-    candidates = slot_find(**find, lieu_id=lieu_id, agent_id=agent_id)
-    if not candidates:
-        raise _unavailable(
-            motif=motif, starts_at=starts_at, lieu_id=lieu_id, agent_id=agent_id, now=now, enforce_delays=enforce
-        )
-    _lock_agents(slot.agent_id for slot in candidates)
-    # Under the locks: what is still free now that every earlier booking of these agents has committed.
-    for slot in slot_find(**find, lieu_id=lieu_id, agent_id=agent_id):
+    find = {
+        "motif": motif,
+        "starts_at": starts_at,
+        "now": now,
+        "enforce_delays": enforce,
+        "lieu_id": lieu.pk if lieu is not None else None,
+        "agent_id": agent.pk if agent is not None else None,
+    }
+    slots, agents = _locked_slots(find=find)
+    for slot in slots:
         if (
             slot.rendezvous_id
             and Participant.objects.filter(rendezvous_id=slot.rendezvous_id, citizen=citizen).exists()
@@ -225,6 +249,9 @@ def rdv_book(
         break
     else:
         raise slot_taken_error()
+    participant.rendezvous.agent = agents[participant.rendezvous.agent_id]
+    if lieu is not None and participant.rendezvous.lieu_id == lieu.pk:
+        participant.rendezvous.lieu = lieu
     if invitation is not None:
         invitation.used_at = now
         invitation.rendezvous = participant.rendezvous
@@ -350,13 +377,8 @@ def rdv_move(
         "agent_id": agent_id,
         "exclude_rendezvous_id": rendezvous.pk,
     }
-    candidates = [slot for slot in slot_find(**find) if slot.rendezvous_id is None]
-    if not candidates:
-        raise _unavailable(
-            motif=motif, starts_at=starts_at, lieu_id=lieu_id, agent_id=agent_id, now=now, enforce_delays=by_citizen
-        )
-    _lock_agents([rendezvous.agent_id, *(slot.agent_id for slot in candidates)])
-    for slot in [slot for slot in slot_find(**find) if slot.rendezvous_id is None]:
+    slots, agents = _locked_slots(find=find, exclude_groups=True, also_lock=[rendezvous.agent_id])
+    for slot in slots:
         rendezvous.starts_at, rendezvous.ends_at, rendezvous.agent_id = slot.starts_at, slot.ends_at, slot.agent_id
         rendezvous.lieu_id = slot.lieu_id if motif.needs_lieu else None
         try:
@@ -367,6 +389,7 @@ def rdv_move(
         break
     else:
         raise slot_taken_error()
+    rendezvous.agent = agents[rendezvous.agent_id]
     rdv_timeline_record(rendezvous=rendezvous, actor=actor, event="changed")
     rdv_notify(rendezvous=rendezvous, event="changed")
     return rendezvous

@@ -13,6 +13,7 @@ from dossier_unique.models import TimelineEntry
 from grc.models import Membership
 from rendezvous import services
 from rendezvous.models import Invitation, Participant, Rendezvous
+from rendezvous.slots import slot_find
 from tests.factories import CitizenFactory, MembershipFactory, UserFactory
 from tests.rendezvous.factories import LieuFactory, MotifFactory, PlageFactory
 
@@ -232,6 +233,8 @@ def test_fifty_concurrent_bookings_of_one_slot_one_wins():
     lieu = LieuFactory()
     PlageFactory(agent=agent, lieu=lieu, first_day=MONDAY, motifs=[motif])
     citizens = [CitizenFactory() for _ in range(50)]
+    # This process' busy-interval cache holds the agent's free morning before the threads book.
+    assert at(1, 9) in {s.starts_at for s in slot_find(motif=motif, starts_at=at(1, 9), now=NOW)}
     barrier = threading.Barrier(50)
     outcomes: list[str] = []
     lock = threading.Lock()
@@ -267,3 +270,5 @@ def test_fifty_concurrent_bookings_of_one_slot_one_wins():
     assert sum("Ce créneau vient d'être pris" in o for o in outcomes) == 49
     assert Rendezvous.objects.count() == 1 and Participant.objects.count() == 1
     assert TimelineEntry.objects.filter(kind=TimelineEntry.Kind.APPOINTMENT).count() == 1
+    # Committed by another connection: the cache's version check sees it.
+    assert slot_find(motif=motif, starts_at=at(1, 9), now=NOW) == []
