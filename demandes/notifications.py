@@ -8,13 +8,11 @@ server never slows a page.
 
 from __future__ import annotations
 
-import contextlib
-import threading
-
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from grc.notices import NoticeSwitch, portal_base_url
 
 from .pdf import acknowledgement_pdf
 
@@ -56,10 +54,6 @@ BODIES = {
 }
 
 
-def portal_base_url() -> str:
-    return (getattr(settings, "PORTAL_BASE_URL", "") or settings.WAGTAILADMIN_BASE_URL).rstrip("/")
-
-
 def recipient(request) -> str:
     """The e-mail address of the request's citizen: the filing account, the citizen's account, or
     their primary e-mail contact point; empty when none is known (mail and phone requests)."""
@@ -74,23 +68,11 @@ def recipient(request) -> str:
     return contact.value if contact else ""
 
 
-_suppressed = threading.local()
-
-
-@contextlib.contextmanager
-def suppressed():
-    """No notice is scheduled inside this block (demo seeding, bulk imports)."""
-    previous = getattr(_suppressed, "on", False)
-    _suppressed.on = True
-    try:
-        yield
-    finally:
-        _suppressed.on = previous
-
-
-def is_suppressed() -> bool:
-    """Whether the current code runs inside ``suppressed()`` (the services then schedule no notice)."""
-    return getattr(_suppressed, "on", False)
+# No notice is scheduled inside ``with suppressed():`` (demo seeding, bulk imports); the services ask
+# ``is_suppressed()``.
+_switch = NoticeSwitch()
+suppressed = _switch.suppressed
+is_suppressed = _switch.is_suppressed
 
 
 def send(request, kind: str) -> bool:

@@ -8,14 +8,13 @@ SMS provider never slows a page, and each message is logged (``MessageLog``).
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
-import threading
 
 from django.conf import settings
 from django.utils import timezone
 
+from grc.notices import NoticeSwitch
 from grc.scheduling import enqueue_on_commit
 
 from ..models import Rendezvous
@@ -24,18 +23,10 @@ from .jobs import rdv_notice_send
 
 EVENTS = ("created", "changed", "cancelled")
 
-_suppressed = threading.local()
-
-
-@contextlib.contextmanager
-def suppressed():
-    """No notice nor webhook is scheduled inside this block (demo seeding, bulk imports, benchmarks)."""
-    previous = getattr(_suppressed, "on", False)
-    _suppressed.on = True
-    try:
-        yield
-    finally:
-        _suppressed.on = previous
+# No notice nor webhook is scheduled inside ``with suppressed():`` (demo seeding, bulk imports, benchmarks).
+_switch = NoticeSwitch()
+suppressed = _switch.suppressed
+is_suppressed = _switch.is_suppressed
 
 
 def rdv_notify(*, rendezvous, event: str, participant=None) -> None:
@@ -49,7 +40,7 @@ def rdv_notify(*, rendezvous, event: str, participant=None) -> None:
         raise ValueError(f"unknown appointment event {event!r}")
     if event == "changed":
         _reminder_again(rendezvous)
-    if getattr(_suppressed, "on", False):
+    if is_suppressed():
         return
     rendezvous_id = rendezvous.pk
     participant_id = participant.pk if participant is not None else None

@@ -17,6 +17,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, override
 
+from grc.notices import portal_base_url
+
 from .ics import place_line
 
 # Message kinds (MessageLog.Kind values) for each event rdv_notify receives.
@@ -24,8 +26,8 @@ KIND_OF_EVENT = {"created": "confirmation", "changed": "modification", "cancelle
 
 
 def site_base() -> str:
-    """The absolute base of links sent out: ``PORTAL_BASE_URL``, else the admin's base URL."""
-    return (getattr(settings, "PORTAL_BASE_URL", "") or settings.WAGTAILADMIN_BASE_URL).rstrip("/")
+    """The absolute base of links sent out (``grc.notices.portal_base_url``)."""
+    return portal_base_url()
 
 
 def portal_link() -> str:
