@@ -49,13 +49,13 @@ DEFAULT_RULE = {
 }
 
 
-def timeline_forget(*, source_type: str, source_ids) -> int:
-    """Delete the timeline entries (and their history) of deleted sources; returns how many went."""
-    ids = list(
-        TimelineEntry.objects.filter(
-            source_type=source_type, source_id__in=[str(pk) for pk in source_ids]
-        ).values_list("pk", flat=True)
-    )
+def timeline_forget(*, source_type: str, source_ids, citizen_id: int | None = None) -> int:
+    """Delete the timeline entries (and their history) of deleted sources — only ``citizen_id``'s when given (a
+    source shared by several people, such as a group session); returns how many went."""
+    entries = TimelineEntry.objects.filter(source_type=source_type, source_id__in=[str(pk) for pk in source_ids])
+    if citizen_id is not None:
+        entries = entries.filter(citizen_id=citizen_id)
+    ids = list(entries.values_list("pk", flat=True))
     if not ids:
         return 0
     TimelineEntry.objects.filter(pk__in=ids).delete()

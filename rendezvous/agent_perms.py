@@ -98,3 +98,38 @@ def can_view_invitation(user, invitation) -> bool:
     if not can_use_agendas(user) or invitation is None:
         return False
     return invitation.created_by_id == user.pk or invitation.motif.team_id in agenda_team_ids(user)
+
+
+def can_move_rendezvous(user, rendezvous) -> bool:
+    """Move an appointment to another free slot of its motif (same or another agent and lieu) from the back office.
+
+    Rules: ``rendezvous.perms.can_view_rendezvous`` by an agent who may book the motif (a current agenda role
+    in its team: the new slot may be a colleague's), and an active individual appointment (a group session is not
+    moved: its participants cancel and book another one).
+    """
+    return (
+        can_use_agendas(user)
+        and can_view_rendezvous(user, rendezvous)
+        and can_book_for_motif(user, rendezvous.motif)
+        and rendezvous.status == rendezvous.Status.ACTIVE
+        and not rendezvous.is_group
+    )
+
+
+def can_manage_webhooks(user) -> bool:
+    """Declare, inspect (deliveries) and disable the webhook receivers of appointment events.
+
+    Rules: an active staff account with a current *functional admin* membership (any team): a receiver may follow
+    every team, and its secret lets a system outside the Département trust what it receives. No superuser bypass.
+    """
+    return any(role == Membership.Role.FUNCTIONAL_ADMIN for _team, role in current_memberships(user)) and bool(
+        agenda_team_ids(user)
+    )
+
+
+def can_manage_calendar_token(user, agent) -> bool:
+    """Create or revoke the private webcal feed of ``agent`` (the secret URL of their appointments).
+
+    Rules: the agent themselves, if they may use agendas. Nobody else: the URL is shown once, to whoever made it.
+    """
+    return can_use_agendas(user) and agent is not None and agent.pk == user.pk

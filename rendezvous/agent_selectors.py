@@ -14,17 +14,28 @@ import datetime
 from dataclasses import dataclass, field
 
 import holidays
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
-from grc.models import Membership, User
+from grc.models import Membership, Team, User
 from grc.perms import current_team_ids, membership_current_q
 
 from . import agent_perms
-from .models import Absence, Invitation, Lieu, Motif, Participant, PlageOuverture, Rendezvous
+from .models import (
+    Absence,
+    AgentCalendarToken,
+    Invitation,
+    Lieu,
+    Motif,
+    Participant,
+    PlageOuverture,
+    Rendezvous,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from .perms import AGENDA_ROLES, can_view_rendezvous
 from .slots import Slot, free_slots
 
@@ -245,6 +256,7 @@ def invitations_for(*, user, request=None) -> list[Invitation]:
     rows = list(
         Invitation.objects.filter(Q(created_by=user) | Q(motif__team_id__in=agent_perms.agenda_team_ids(user)))
         .select_related("citizen", "motif__team", "lieu", "created_by", "rendezvous")
+        .prefetch_related("messages")
         .order_by("-created_at", "-pk")[:200]
     )
     access_log_write(
@@ -325,3 +337,62 @@ def agents_by_id(*, user, ids) -> dict[int, User]:
         raise Http404
     wanted = [int(i) for i in ids if str(i).isdigit() and len(str(i)) < 19]  # ids from a query string
     return User.objects.filter(is_staff=True).only("pk", "first_name", "last_name", "email").in_bulk(wanted)
+
+
+def slots_for_move(
+    *, user, rendezvous: Rendezvous, start: datetime.datetime, end: datetime.datetime, lieu: Lieu | None = None
+) -> list[Slot]:
+    """The free slots ``rendezvous`` may move to between ``start`` and ``end``: its motif's, with any agent, at
+    ``lieu`` or any lieu, its own time left out of what is taken (``agent_perms.can_move_rendezvous``)."""
+    if not agent_perms.can_move_rendezvous(user, rendezvous):
+        raise Http404
+    slots = free_slots(
+        motif=rendezvous.motif,
+        start=start,
+        end=end,
+        lieu_ids=None if lieu is None else [lieu.pk],
+        enforce_delays=False,
+        exclude_rendezvous_id=rendezvous.pk,
+    )
+    here = (rendezvous.starts_at, rendezvous.agent_id)
+    return [slot for slot in slots if slot.rendezvous_id is None and (slot.starts_at, slot.agent_id) != here]
+
+
+def webhook_endpoints_list(*, user) -> list[WebhookEndpoint]:
+    """Every webhook receiver with its teams and its number of failed attempts in 7 days (functional admins;
+    ``Http404`` otherwise). No personal data: not logged."""
+    if not agent_perms.can_manage_webhooks(user):
+        raise Http404
+    failed = Q(deliveries__attempted_at__gte=timezone.now() - datetime.timedelta(days=7)) & ~Q(deliveries__error="")
+    return list(
+        WebhookEndpoint.objects.prefetch_related("teams")
+        .annotate(recent_failures=Count("deliveries", filter=failed))
+        .order_by("-is_active", "name")
+    )
+
+
+def webhook_endpoint_get(*, user, pk) -> tuple[WebhookEndpoint, list[WebhookDelivery]]:
+    """One receiver and its 100 latest delivery attempts (event, attempt, status or error), ``Http404`` unless
+    the user manages webhooks."""
+    if not agent_perms.can_manage_webhooks(user):
+        raise Http404
+    try:
+        endpoint = WebhookEndpoint.objects.prefetch_related("teams").get(pk=pk)
+    except (WebhookEndpoint.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    return endpoint, list(endpoint.deliveries.order_by("-attempted_at", "-pk")[:100])
+
+
+def webhook_teams(*, user) -> list[Team]:
+    """The teams a receiver may follow (all active teams, for functional admins)."""
+    if not agent_perms.can_manage_webhooks(user):
+        raise Http404
+    return list(Team.objects.filter(is_active=True).order_by("name"))
+
+
+def calendar_token_state(*, user, agent) -> AgentCalendarToken | None:
+    """``agent``'s live webcal token (its creation date: the secret itself is never kept), or None;
+    ``Http404`` unless ``agent_perms.can_manage_calendar_token``."""
+    if not agent_perms.can_manage_calendar_token(user, agent):
+        raise Http404
+    return AgentCalendarToken.objects.filter(user=agent, revoked_at__isnull=True).order_by("-created_at").first()

@@ -12,11 +12,12 @@ class RendezvousConfig(AppConfig):
         from grc import person_data_registry, retention_registry
 
         from .person_data import APPOINTMENTS_SECTION
-        from .retention import APPOINTMENT_PURPOSE, SMS_PURPOSE
+        from .retention import APPOINTMENT_PURPOSE, INVITATION_PURPOSE, SMS_PURPOSE
         from .timeline import SOURCES
 
         for source in SOURCES:
             register_source(source)
         retention_registry.register(APPOINTMENT_PURPOSE)
         retention_registry.register(SMS_PURPOSE)
+        retention_registry.register(INVITATION_PURPOSE)
         person_data_registry.register(APPOINTMENTS_SECTION)

@@ -7,13 +7,18 @@
   participant is left.
 - ``appointment_sms``: the text of each SMS sent, 6 months after sending (the log row stays: date, kind,
   result, segments — what a dispute about a message needs).
+- ``rdv_invitation``: an invitation link sent to a person, 1 year after its end (expiry, withdrawal; a used one
+  ends when it expires too): the invitation, its history, the messages that carried it and its timeline entries
+  go. The appointment booked with it follows its own rule.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.utils import timezone
 
-from dossier_unique.models import TimelineEntry
+from dossier_unique.retention import timeline_forget
 from grc.history import save_tracked
 from grc.models import Citizen
 from grc.retention_registry import (
@@ -25,7 +30,7 @@ from grc.retention_registry import (
     serialise,
 )
 
-from .models import MessageLog, Participant, Rendezvous
+from .models import Invitation, MessageLog, Participant, Rendezvous
 
 APPOINTMENT_RULE = {
     "label": "Rendez-vous : 2 ans après leur date",
@@ -87,15 +92,13 @@ def _export_participations(ids):
 def _timeline_forget(pairs) -> int:
     """Delete the timeline entries (and their history) of these (appointment, citizen) pairs: a group
     session has one entry per person, and only the person whose participation goes loses theirs."""
-    ids = []
+    by_citizen: dict[int, list[int]] = defaultdict(list)
     for rendezvous_id, citizen_id in pairs:
-        ids += TimelineEntry.objects.filter(
-            source_type="rendezvous.rendezvous", source_id=str(rendezvous_id), citizen_id=citizen_id
-        ).values_list("pk", flat=True)
-    if ids:
-        TimelineEntry.objects.filter(pk__in=ids).delete()
-        history_model(TimelineEntry).objects.filter(id__in=ids).delete()
-    return len(ids)
+        by_citizen[citizen_id].append(rendezvous_id)
+    return sum(
+        timeline_forget(source_type="rendezvous.rendezvous", source_ids=ids, citizen_id=citizen_id)
+        for citizen_id, ids in by_citizen.items()
+    )
 
 
 def _apply_participations(ids, *, actor, reason, counts, forget):
@@ -161,4 +164,60 @@ SMS_PURPOSE = RetentionPurpose(
     of_citizens=lambda citizen_ids: MessageLog.objects.filter(
         channel=MessageLog.Channel.SMS, participant__citizen_id__in=citizen_ids
     ),
+)
+
+
+# --- rdv_invitation: one row = one invitation --------------------------------------------------------------
+
+INVITATION_RULE = {
+    "label": "Invitations à prendre rendez-vous : 1 an après leur fin",
+    "duration_months": 12,
+    "warning_days": 0,
+    "export_before_destruction": False,
+    "legal_reference": (
+        "Durée fixée par le Département (RGPD art. 5.1.e) : une invitation sert à prendre un rendez-vous ; "
+        "un an après sa fin elle ne sert plus, le rendez-vous pris suit sa propre règle (2 ans)."
+    ),
+}
+
+
+def _invitations(rule, cutoff):
+    return Invitation.objects.filter(expires_at__lt=cutoff)
+
+
+def _describe_invitations(ids):
+    return [
+        {"type": "invitation", "id": pk, "label": f"Invitation n° {pk}", "date": timezone.localdate(end).isoformat()}
+        for pk, end in Invitation.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "expires_at")
+    ]
+
+
+def _apply_invitations(ids, *, actor, reason, counts, forget):
+    messages = MessageLog.objects.filter(invitation_id__in=ids, rendezvous__isnull=True)
+    counts["messages_deleted"] += messages.count()
+    messages.delete()
+    counts["timeline_entries_deleted"] += timeline_forget(source_type="rendezvous.invitation", source_ids=ids)
+    Invitation.objects.filter(pk__in=ids).delete()
+    history_model(Invitation).objects.filter(id__in=ids).delete()
+    counts["invitations_deleted"] += len(ids)
+
+
+def _export_invitations(ids):
+    records = [
+        {"invitation": serialise([one]), "messages": serialise(MessageLog.objects.filter(invitation=one))}
+        for one in Invitation.objects.filter(pk__in=ids)
+    ]
+    return records, []
+
+
+INVITATION_PURPOSE = RetentionPurpose(
+    key="rdv_invitation",
+    order=35,
+    default_rule=INVITATION_RULE,
+    candidates=_invitations,
+    describe=_describe_invitations,
+    apply=_apply_invitations,
+    citizen_ids=citizen_ids_of(Invitation),
+    export=_export_invitations,
+    of_citizens=rows_of_citizens(Invitation),
 )

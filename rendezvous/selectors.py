@@ -22,8 +22,8 @@ from grc.selectors.territory import commune_for_postcode, commune_get, distance_
 
 from . import perms
 from .models import Invitation, Lieu, Motif, Participant, PlageOuverture, Rendezvous
-from .services.agents import invitation_token_hash
 from .slots import Slot, next_free_by_lieu
+from .tokens import invitation_token_hash
 
 
 def _open_plages(**filters):

@@ -109,6 +109,17 @@ def webhook_endpoint_create(*, actor, name: str, url: str, teams=(), all_teams: 
     return endpoint, secret
 
 
+@transaction.atomic
+def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, actor) -> WebhookEndpoint:
+    """Stop sending to ``endpoint`` (functional admin): no new delivery, the retries waiting are dropped by the
+    worker (``webhook_deliver`` reads ``is_active``). Its deliveries stay listed."""
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    if not endpoint.is_active:
+        raise ValidationError("Ce webhook est déjà désactivé.")
+    endpoint.is_active = False
+    return save_tracked(endpoint, actor, "désactivation du webhook", update_fields=["is_active"])
+
+
 def endpoints_for(*, team_id: int):
     """Active endpoints that follow ``team_id`` (or every team)."""
     return WebhookEndpoint.objects.filter(Q(all_teams=True) | Q(teams=team_id), is_active=True).distinct()

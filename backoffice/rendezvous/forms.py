@@ -169,6 +169,8 @@ class InvitationForm(MotifLieuForm):
             "required": _("Indiquez la durée de validité."),
         },
     )
+    send_email = forms.BooleanField(label=_("Envoyer le lien par courriel"), required=False)
+    send_sms = forms.BooleanField(label=_("Envoyer le lien par SMS"), required=False)
 
 
 class BookingConfirmForm(AccessibleFormMixin, forms.Form):
@@ -213,3 +215,54 @@ class BookingConfirmForm(AccessibleFormMixin, forms.Form):
         if data.get("notify_sms") and not data.get("phone") and "phone" not in self.errors:
             self.add_error("phone", _("Indiquez le numéro de mobile auquel envoyer le SMS."))
         return data
+
+
+class MoveSearchForm(AccessibleFormMixin, forms.Form):
+    """Where and from when to look for the new slot of an appointment being moved."""
+
+    lieu = forms.TypedChoiceField(label=_("Lieu"), coerce=int, required=False, empty_value=None)
+    week = _date_field(_("À partir du"), required=False)
+
+    def __init__(self, *args, lieux=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lieu"].choices = [("", _("Tous les lieux"))] + [(lieu.pk, lieu.name) for lieu in lieux]
+
+
+class MoveForm(AccessibleFormMixin, forms.Form):
+    """The new slot: its start, agent and lieu, as the slot list gives them (``<iso start>|<agent>|<lieu>``)."""
+
+    slot = forms.CharField(
+        label=_("Nouveau créneau"), max_length=80, error_messages={"required": _("Choisissez un créneau.")}
+    )
+
+    def clean_slot(self):
+        raw = self.cleaned_data["slot"]
+        starts, _sep, rest = raw.partition("|")
+        agent, _sep, lieu = rest.partition("|")
+        try:
+            starts_at = datetime.datetime.fromisoformat(starts)
+        except ValueError:
+            starts_at = None
+        if starts_at is None or starts_at.tzinfo is None or not agent.isdigit() or not (lieu.isdigit() or lieu == ""):
+            raise forms.ValidationError(_("Ce créneau est illisible : choisissez-en un dans la liste."))
+        return {"starts_at": starts_at, "agent": int(agent), "lieu": int(lieu) if lieu else None}
+
+
+class WebhookForm(AccessibleFormMixin, forms.Form):
+    """A new receiver of appointment events: its name, https address, and the teams it follows."""
+
+    name = forms.CharField(label=_("Nom"), max_length=150, error_messages={"required": _("Indiquez un nom.")})
+    url = forms.URLField(
+        label=_("Adresse (https)"),
+        max_length=500,
+        assume_scheme="https",
+        error_messages={"required": _("Indiquez l'adresse."), "invalid": _("Saisissez une adresse web valide.")},
+    )
+    all_teams = forms.BooleanField(label=_("Toutes les équipes"), required=False)
+    teams = forms.TypedMultipleChoiceField(
+        label=_("Équipes suivies"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, teams=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].choices = [(team.pk, team.name) for team in teams]

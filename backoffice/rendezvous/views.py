@@ -112,6 +112,7 @@ def _agenda_page(request, *, agent=None, lieu=None):
         "rows": week_rows(agenda) if view == "semaine" else None,
         "day": agenda.days[0] if view == "jour" else None,
         "can_manage_absences": agent is not None and agent_perms.can_manage_absences(request.user, agent),
+        "rdv_manages_webhooks": agent_perms.can_manage_webhooks(request.user),
     }
     return render(request, "backoffice/rendezvous/agenda.html", context)
 
@@ -186,6 +187,7 @@ def _detail_context(request, rendezvous, *, forms=None) -> dict:
         "may_record": may_record and rendezvous.status == rendezvous.Status.ACTIVE,
         "may_cancel": agent_perms.can_cancel_rendezvous(request.user, rendezvous)
         and rendezvous.status == rendezvous.Status.ACTIVE,
+        "may_move": agent_perms.can_move_rendezvous(request.user, rendezvous),
         "started": rendezvous.starts_at <= timezone.now(),
         "agenda_url": reverse("backoffice:rdv_agenda_agent", args=[rendezvous.agent_id])
         + f"?du={timezone.localtime(rendezvous.starts_at):%Y-%m-%d}&vue=jour",

@@ -29,6 +29,7 @@ from grc.models import ContactPoint
 from grc.selectors.citizens import citizen_get, citizens_search
 from rendezvous import agent_perms, agent_selectors, services
 from rendezvous.models import Rendezvous
+from rendezvous.notifications.invitations import invitation_contacts
 
 SLOT_DAYS = 7
 
@@ -176,32 +177,58 @@ def rdv_book_confirm(request, citizen_pk):
 # --- invitations ---------------------------------------------------------------------------------------------
 
 
+def _invite_contacts(citizen) -> dict:
+    """What the invitation form offers: each channel with the contact known for it (read on the person's record,
+    already opened and logged by ``citizen_get``)."""
+    email, mobile = invitation_contacts(citizen)
+    return {"email": email, "mobile": mobile}
+
+
 @require_http_methods(["GET", "POST"])
 def rdv_invite(request, citizen_pk):
-    """Send an invitation link: the person books the motif themselves; a follow-up comes if they do not."""
+    """Send an invitation link: the person books the motif themselves; a follow-up comes if they do not.
+
+    When the person's e-mail address or mobile is known, the link is sent to them by the worker (a new token
+    drawn there, never queued); otherwise it is shown once here, for the agent to give."""
     _require_agendas(request.user)
     citizen = _citizen(request, citizen_pk, "invitation à prendre rendez-vous")
+    contacts = _invite_contacts(citizen)
     form, motif, lieu = _motif_and_lieux(request, InvitationForm, request.POST if request.method == "POST" else None)
     if request.method == "GET":
         form = InvitationForm(
-            initial={"valid_days": services.agents.INVITATION_DAYS_DEFAULT},
+            initial={
+                "valid_days": services.agents.INVITATION_DAYS_DEFAULT,
+                "send_email": bool(contacts["email"]),
+                "send_sms": bool(contacts["mobile"]),
+            },
             motifs=agent_selectors.bookable_motifs(user=request.user),
         )
     elif motif is not None:
+        send_email = form.cleaned_data["send_email"] and bool(contacts["email"])
+        send_sms = form.cleaned_data["send_sms"] and bool(contacts["mobile"])
         try:
             invitation, token = services.invitation_create(
-                citizen=citizen, motif=motif, lieu=lieu, valid_days=form.cleaned_data["valid_days"], actor=request.user
+                citizen=citizen,
+                motif=motif,
+                lieu=lieu,
+                valid_days=form.cleaned_data["valid_days"],
+                send_email=send_email,
+                send_sms=send_sms,
+                actor=request.user,
             )
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            link = invitation_link(request, token)
-            return render(
-                request,
-                "backoffice/rendezvous/invitation_sent.html",
-                {"citizen": citizen, "invitation": invitation, "link": link},
-            )
-    return render(request, "backoffice/rendezvous/invite.html", {"citizen": citizen, "form": form})
+            context = {
+                "citizen": citizen,
+                "invitation": invitation,
+                "sent_to": {"email": contacts["email"] if send_email else "", "sms": send_sms},
+                # Sent by the worker with a new token: this one no longer works, so it is not shown.
+                "link": "" if (send_email or send_sms) else invitation_link(request, token),
+            }
+            return render(request, "backoffice/rendezvous/invitation_sent.html", context)
+    context = {"citizen": citizen, "form": form, "contacts": contacts}
+    return render(request, "backoffice/rendezvous/invite.html", context)
 
 
 def _invitation_state(invitation, now) -> str:

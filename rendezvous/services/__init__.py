@@ -4,6 +4,7 @@ Booking, cancelling and moving (``booking``: portal, invitations, agents, partne
 (``agents``: outcomes, attendance, absences, invitations, admin of lieux, motifs and opening slots).
 """
 
+from ..tokens import invitation_token_hash
 from .agents import (
     absence_create,
     absence_delete,
@@ -11,7 +12,6 @@ from .agents import (
     attendance_record,
     invitation_create,
     invitation_revoke,
-    invitation_token_hash,
     invitations_follow_up,
     lieu_save,
     motif_asks_digital_help,

@@ -10,9 +10,7 @@ person, writes the timeline entry in the same transaction (``rendezvous.timeline
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,10 +25,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grc.history import save_tracked
+from grc.scheduling import enqueue_on_commit
 
 from ..ics_import import busy_periods
 from ..models import Absence, Invitation, Lieu, Motif, Participant, PlageOuverture, Rendezvous
+from ..notifications import is_suppressed as notices_suppressed
+from ..notifications.invitations import rdv_invitation_send
 from ..timeline import invitation_timeline_record, rdv_timeline_record
+from ..tokens import invitation_token_new
 
 logger = logging.getLogger(__name__)
 
@@ -232,18 +234,24 @@ def absences_import_ics(*, agent, upload, actor, now=None) -> IcsImportResult:
 # --- invitations --------------------------------------------------------------------------------------------
 
 
-def invitation_token_hash(*, token: str) -> str:
-    """What is stored of an invitation token (SHA-256, hex): the link itself is shown once and never kept."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @transaction.atomic
 def invitation_create(
-    *, citizen, motif: Motif, actor, lieu: Lieu | None = None, valid_days: int = INVITATION_DAYS_DEFAULT, now=None
+    *,
+    citizen,
+    motif: Motif,
+    actor,
+    lieu: Lieu | None = None,
+    valid_days: int = INVITATION_DAYS_DEFAULT,
+    send_email: bool = False,
+    send_sms: bool = False,
+    now=None,
 ) -> tuple[Invitation, str]:
     """An invitation for ``citizen`` to book ``motif`` (at ``lieu`` if given) themselves, valid ``valid_days``.
 
     Returns (invitation, token): the token goes into the link given to the citizen and is stored only hashed.
+    With ``send_email`` / ``send_sms`` the worker sends the link to the person after the commit
+    (``rendezvous.notifications.invitations``): it gets the invitation's id only and draws a new token, so the
+    token returned here no longer works and must not be shown.
     Refused: an inactive motif, a lieu for a motif not held on site, an inactive lieu, a validity outside
     1–60 days. Writes a timeline entry with the motif's visibility. When nobody books before it expires,
     ``invitations_follow_up`` tells the agent.
@@ -257,9 +265,9 @@ def invitation_create(
         raise ValidationError(
             {"valid_days": _("La durée de validité va de 1 à %(max)s jours.") % {"max": INVITATION_DAYS_MAX}}
         )
-    token = secrets.token_urlsafe(32)
+    token, token_hash = invitation_token_new()
     invitation = Invitation(
-        token_hash=invitation_token_hash(token=token),
+        token_hash=token_hash,
         citizen=citizen,
         motif=motif,
         lieu=lieu,
@@ -273,7 +281,20 @@ def invitation_create(
         title=_("Invitation à prendre rendez-vous envoyée (valable jusqu'au %(date)s)")
         % {"date": formats.date_format(timezone.localtime(invitation.expires_at), "d/m/Y")},
     )
+    if (send_email or send_sms) and not notices_suppressed():
+        enqueue_on_commit(
+            rdv_invitation_send,
+            invitation.pk,
+            send_email,
+            send_sms,
+            what=f"invitation {invitation.pk}",
+            on_failure=_invitation_not_queued,
+        )
     return invitation, token
+
+
+def _invitation_not_queued() -> None:
+    """The queue refused the sending: the invitations page shows no message sent, the agent gives the link."""
 
 
 @transaction.atomic
