@@ -74,6 +74,10 @@ def glued_variants(folded: str) -> set[str]:
 
 
 _GLUED_PARTICLES = ("DELA", "DES", "DEL", "DU", "DE", "LE", "LA", "D")
+# Portuguese and Italian particles, kept in stored names (DA SILVA, DOS SANTOS: not dropped like "de") but
+# typed glued ("dasilva", "dossantos"): the rest is another key. Tried besides the French ones, never
+# instead (DARVOR is D'ARVOR), and only with four letters left (DAVID is not VID).
+_GLUED_FOREIGN_PARTICLES = ("DOS", "DAS", "DA", "DI")
 
 
 def name_keys(text: str) -> set[str]:
@@ -95,4 +99,6 @@ def name_keys(text: str) -> set[str]:
                 break
             rest = rest[len(prefix) :]
             keys.add(rest)
+    for key in list(keys):
+        keys.update(key[len(p) :] for p in _GLUED_FOREIGN_PARTICLES if key.startswith(p) and len(key) - len(p) >= 4)
     return {k for k in keys if k}

@@ -12,7 +12,7 @@ from grc.matching.candidates import (
     compare,
     match,
 )
-from grc.matching.find import _probe_sql
+from grc.matching.find import _probe_sql, query_terms
 from grc.matching.names import fold, name_keys, normalise_first_names, normalise_name, normalised_fields
 from grc.matching.phonetics import phonetic
 from grc.matching.search import search_citizens
@@ -60,6 +60,14 @@ def test_normalised_fields_search_name_holds_birth_and_usage_names_once():
     assert (
         normalised_fields(birth_name="Martin", usage_name="MARTIN", first_names="Léa")["search_name"] == "MARTIN LEA"
     )
+
+
+def test_glued_portuguese_and_italian_particles_give_the_name_after_them():
+    # Stored with the particle as a word (DA SILVA, DOS SANTOS), typed glued: the rest is looked up as spelled.
+    assert "SILVA" in name_keys("dasilva") and "SANTOS" in name_keys("dossantos") and "MAGGIO" in name_keys("Dimaggio")
+    assert "SANTOS" in query_terms(query="dossantos michelle")[0].strict_forms
+    # Besides the French particles, not instead of them; never leaving fewer than four letters.
+    assert "ARVOR" in name_keys("DARVOR") and "VID" not in name_keys("David")
 
 
 def test_name_keys_cover_glued_and_spaced_particles():
