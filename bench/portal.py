@@ -4,6 +4,8 @@ A benchmark, not a test. Runs against its own database (``grc_bench_portal`` on 
 server), migrated and seeded with the demo organisation and the portal's demo content unless already
 there, and ``--concurrency`` citizen accounts (linked citizens, identity "e-mail verified").
 
+Static files are collected first (production's hashed names, ``ManifestStaticFilesStorage``) and the
+anonymous page cache (``portal/cache.py``) is emptied, so the first visit of each page renders it.
 It starts gunicorn on the production settings (``config.settings.base`` through
 ``bench/portal_settings.py``, which only adds ``/bench/ok/``, a plain Django view returning "ok",
 as the baseline), then, with ``--concurrency`` client threads (``http.client``, keep-alive):
@@ -16,6 +18,7 @@ as the baseline), then, with ``--concurrency`` client threads (``http.client``, 
   Timed: the filing POST alone, and the whole three-request round.
 
     .venv/bin/python bench/portal.py                     # 4 client threads, 2 gunicorn workers
+    .venv/bin/python bench/portal.py --quick             # fewer requests: a couple of minutes
     .venv/bin/python bench/portal.py --requests 400 --concurrency 8 --workers 4
 """
 
@@ -41,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 os.environ["EMBEDDED_DATABASE_NAME"] = "grc_bench_portal"
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.portal_settings"
 os.environ.setdefault("SECRET_KEY", "bench-only-insecure-key-not-for-production")  # noqa: S105
+os.environ.setdefault("ACCESS_LOG_HMAC_KEY", "bench-only-access-log-key-not-for-production")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
 # Plain HTTP on the loopback: no HTTPS redirect, no Secure-only cookies.
 os.environ.setdefault("DJANGO_SECURE", "false")
@@ -71,6 +75,7 @@ def prepare(concurrency: int) -> list[str]:
     from portal.models import ProcedurePage
 
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     if not ProcedurePage.objects.filter(slug=SUBMIT_PROCEDURE).exists():
         counts = Counts()
         actor = accounts.system_account()
@@ -307,7 +312,10 @@ def main():
     parser.add_argument("--submissions", type=int, default=60, help="requests filed (default 60)")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads (default 4)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    parser.add_argument("--quick", action="store_true", help="200 GETs per page and 30 filings")
     args = parser.parse_args()
+    if args.quick:
+        args.requests, args.submissions = min(args.requests, 200), min(args.submissions, 30)
 
     from portal.models import ProcedurePage
 
@@ -319,6 +327,11 @@ def main():
     from django.db import connections
 
     connections.close_all()
+    from django.core.cache import caches
+
+    from portal.cache import CACHE_ALIAS
+
+    caches[CACHE_ALIAS].clear()
 
     port = free_port()
     server = start_server(port, args.workers)
@@ -347,6 +360,8 @@ def main():
             f"  whole round (GET form, POST answers, POST filing): p50 {sub['round_p50']:.1f} ms, "
             f"p95 {sub['round_p95']:.1f} ms"
         )
+        stylesheet = re.search(r'href="(/static/css/portal[^"]*\.css)"', Session(port).request("GET", "/")[1])
+        print(f"portal stylesheet: {stylesheet.group(1) if stylesheet else 'not found'} (hashed name)")
         if sub["failures"]:
             print(f"  failures: {len(sub['failures'])} ({sub['failures'][:5]})")
         baseline = rows[0]
@@ -355,6 +370,10 @@ def main():
             f"procedure p95 ×{rows[2]['p95'] / baseline['p95']:.1f}, "
             f"throughput home {rows[1]['rps'] / baseline['rps']:.0%} and "
             f"procedure {rows[2]['rps'] / baseline['rps']:.0%} of the plain view's"
+        )
+        print(
+            f"anonymous/plain throughput ratio: home {rows[1]['rps'] / baseline['rps']:.2f}, "
+            f"procedure {rows[2]['rps'] / baseline['rps']:.2f}"
         )
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -15,6 +15,69 @@ from simple_history.models import HistoricalRecords
 
 from dossier_unique.documents import document_storage
 
+from .identifiers import validate_rna, validate_siret
+
+
+class Organisation(models.Model):
+    """A structure that files requests: an association, a company, a notary's office, a commune...
+
+    Identified by its SIRET (Luhn-checked) or, for an association without one, its RNA number. Portal
+    accounts act for it as members (``OrganisationMember``); the requests it files are seen by all its
+    members (``demandes.perms``). The annuaire social's structure with the same SIRET, when there is
+    one, is found by the portal (the annuaire is a sibling of this app).
+    """
+
+    class Kind(models.TextChoices):
+        ASSOCIATION = "association", _("Association")
+        COMPANY = "company", _("Entreprise")
+        NOTARY = "notary", _("Office notarial")
+        FARM = "farm", _("Exploitation agricole")
+        PUBLIC_BODY = "public_body", _("Collectivité ou établissement public")
+        OTHER = "other", _("Autre structure")
+
+    name = models.CharField(_("nom"), max_length=255)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
+    rna = models.CharField(_("numéro RNA"), max_length=10, blank=True, validators=[validate_rna])
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("structure demandeuse")
+        verbose_name_plural = _("structures demandeuses")
+        constraints = [
+            models.CheckConstraint(condition=~Q(siret="") | ~Q(rna=""), name="organisation_identified"),
+            models.UniqueConstraint(fields=["siret"], condition=~Q(siret=""), name="organisation_unique_siret"),
+            models.UniqueConstraint(fields=["rna"], condition=~Q(rna=""), name="organisation_unique_rna"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class OrganisationMember(models.Model):
+    """A portal account acting for a structure: an administrator (manages members) or a member."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrateur")
+        MEMBER = "member", _("Membre")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organisation_roles")
+    role = models.CharField(_("rôle"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    added_at = models.DateTimeField(_("ajouté le"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("membre d'une structure")
+        verbose_name_plural = _("membres des structures")
+        constraints = [models.UniqueConstraint(fields=["organisation", "user"], name="one_role_per_member")]
+
+    def __str__(self):
+        return f"{self.user_id} — {self.organisation} ({self.get_role_display()})"
+
 
 class Request(models.Model):
     class Channel(models.TextChoices):
@@ -62,6 +125,22 @@ class Request(models.Model):
     # The portal account that filed it (None for mail, phone and counter requests without an account).
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="portal_requests"
+    )
+    # The structure the account filed for (its members see the request); None for a person's own request.
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("structure demandeuse"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="requests",
+    )
+    # Subsidies: what was asked (from the form's amount field) and what the decision granted.
+    amount_requested = models.DecimalField(
+        _("montant demandé (€)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    amount_granted = models.DecimalField(
+        _("montant accordé (€)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices, default=Channel.WEB)
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.DRAFT)

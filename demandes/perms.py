@@ -5,6 +5,8 @@ Who sees a request:
 - **the citizen**: the portal account that filed it (``Request.account``, drafts included) and the
   portal account linked to its citizen (``Citizen.user``: requests opened for them by mail, phone
   or at a counter) — never staff accounts through this rule;
+- **the structure's members**: every portal account member of the ``Request.organisation`` a request was
+  filed for (``OrganisationMember``), once filed (a draft stays its author's);
 - **the handling team**: staff holding a *current* membership (dated, read from ``grc.Membership``
   at query time) in the request's team as instructor, social worker or team manager;
 - **the assigned agent** (``assigned_to``), while their staff account is active.
@@ -24,7 +26,7 @@ from django.db.models import Exists, OuterRef, Q
 from grc.models import Membership
 from grc.perms import is_agent, membership_current_q
 
-from .models import Request
+from .models import OrganisationMember, Request
 
 REQUEST_ROLES = (Membership.Role.SOCIAL_WORKER, Membership.Role.INSTRUCTOR, Membership.Role.TEAM_MANAGER)
 
@@ -55,7 +57,9 @@ def visible_requests_q(user) -> Q:
         member = Exists(Membership.objects.filter(_current_q(), user=user, team_id=OuterRef("team_id")))
         return (member & ~Q(status=Request.Status.DRAFT)) | (Q(assigned_to=user) & ~Q(status=Request.Status.DRAFT))
     if is_citizen_account(user):
-        return Q(account=user) | (Q(citizen__user=user) & ~Q(status=Request.Status.DRAFT))
+        member = Exists(OrganisationMember.objects.filter(user=user, organisation_id=OuterRef("organisation_id")))
+        filed = ~Q(status=Request.Status.DRAFT)
+        return Q(account=user) | (Q(citizen__user=user) & filed) | (member & filed)
     return Q(pk__in=[])
 
 
@@ -68,9 +72,21 @@ def can_view_request(user, request: Request) -> bool:
     if is_citizen_account(user):
         if request.account_id == user.pk:
             return True
+        if request.status == Request.Status.DRAFT:
+            return False
         citizen = getattr(user, "citizen", None)
-        return citizen is not None and request.citizen_id == citizen.pk and request.status != Request.Status.DRAFT
+        if citizen is not None and request.citizen_id == citizen.pk:
+            return True
+        return is_organisation_member(user, request.organisation_id)
     return False
+
+
+def is_organisation_member(user, organisation_id, *, admin: bool = False) -> bool:
+    """``user`` (a portal account) acts for structure ``organisation_id`` (as its administrator if ``admin``)."""
+    if organisation_id is None or not is_citizen_account(user):
+        return False
+    roles = [OrganisationMember.Role.ADMIN] if admin else list(OrganisationMember.Role)
+    return OrganisationMember.objects.filter(user=user, organisation_id=organisation_id, role__in=roles).exists()
 
 
 def can_work_request(user, request: Request) -> bool:

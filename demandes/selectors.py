@@ -17,7 +17,7 @@ from grc.models import Membership, Team, User
 from grc.perms import membership_current_q
 
 from . import perms
-from .models import Request, RequestAttachment, RequestEvent, RequestMessage
+from .models import Organisation, OrganisationMember, Request, RequestAttachment, RequestEvent, RequestMessage
 
 QUEUE_PAGE_SIZE = 50
 
@@ -301,3 +301,29 @@ def my_accesses(*, user, limit: int = 100, offset: int = 0, http_request=None) -
             request=http_request,
         )
     return result
+
+
+# --- Structures (organisations) ----------------------------------------------------------------
+
+
+def organisations_for(*, user) -> list:
+    """The structures the portal account ``user`` acts for, with its role in each (``member_role``)."""
+    if not perms.is_citizen_account(user):
+        return []
+    roles = OrganisationMember.objects.filter(user=user).select_related("organisation").order_by("organisation__name")
+    found = []
+    for member in roles:
+        member.organisation.member_role = member.role
+        found.append(member.organisation)
+    return found
+
+
+def organisation_get(*, user, pk: int) -> Organisation:
+    """One of ``user``'s structures (404 otherwise), with its members (``members_list``)."""
+    for organisation in organisations_for(user=user):
+        if organisation.pk == pk:
+            organisation.members_list = list(
+                organisation.members.select_related("user").order_by("role", "user__last_name", "user__email")
+            )
+            return organisation
+    raise Http404

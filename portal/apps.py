@@ -10,3 +10,7 @@ class PortalConfig(AppConfig):
         from .demo import register_seeders
 
         register_seeders()
+
+        from .receivers import connect
+
+        connect()

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder
+from wagtail.contrib.forms.utils import get_field_clean_name
 
 from grc import uploads
 
@@ -58,10 +59,28 @@ class ProcedureFileField(forms.FileField):
         return upload
 
 
+def _matches(value, expected: str) -> bool:
+    """Whether an answer (as typed: text, "on", a list of choices) equals a condition's expected value."""
+    expected = expected.strip().casefold()
+    if isinstance(value, list | tuple):
+        return any(str(item).strip().casefold() == expected for item in value)
+    if value is True or value == "on":
+        return expected in {"oui", "on", "true", "1"}
+    if value in (None, False, ""):
+        return expected in {"", "non", "false", "0"} and value is not None
+    return str(value).strip().casefold() == expected
+
+
 class ProcedureForm(BaseForm):
-    """The form of a procedure page, bound to the draft's kept files (``existing_files``: name → filename)."""
+    """The form of a procedure page, bound to the draft's kept files (``existing_files``: name → filename).
+
+    Built by ``ProcedureFormBuilder``, which gives the class ``field_meta``: per field name, its step
+    (number, title) and its condition (another field's name and the answer that shows it). A field
+    whose condition is not met is neither required nor kept in the answers.
+    """
 
     error_css_class = "field-error"
+    field_meta: dict = {}
 
     def __init__(self, *args, existing_files: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,6 +88,34 @@ class ProcedureForm(BaseForm):
             field = self.fields.get(name)
             if isinstance(field, ProcedureFileField):
                 field.existing_name = filename
+        self.skipped = set()
+        for name, meta in self.field_meta.items():
+            condition = meta.get("condition")
+            if not condition or name not in self.fields or condition[0] not in self.fields:
+                continue
+            # For the browser script (portal-form.js): which answer shows this field.
+            self.fields[name].widget.attrs.update(
+                {"data-condition-field": condition[0], "data-condition-value": condition[1]}
+            )
+            if self.is_bound and not _matches(self._typed(condition[0]), condition[1]):
+                self.skipped.add(name)
+                self.fields[name].required = False
+
+    def _typed(self, name: str):
+        field = self.fields[name]
+        return field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+
+    def steps(self) -> list[tuple[int, str, list]]:
+        """(number, title, bound fields) of each step, in order: one step when the procedure has no steps."""
+        grouped: dict[int, list] = {}
+        titles: dict[int, str] = {}
+        for bound in self.visible_fields():
+            meta = self.field_meta.get(bound.name, {})
+            number = meta.get("step", 1)
+            grouped.setdefault(number, []).append(bound)
+            if meta.get("step_title") and number not in titles:
+                titles[number] = meta["step_title"]
+        return [(number, titles.get(number, ""), grouped[number]) for number in sorted(grouped)]
 
     def file_fields(self) -> list[str]:
         return [name for name, field in self.fields.items() if isinstance(field, ProcedureFileField)]
@@ -96,7 +143,7 @@ class ProcedureForm(BaseForm):
         return {
             name: to_json(value)
             for name, value in self.cleaned_data.items()
-            if not isinstance(self.fields[name], ProcedureFileField)
+            if not isinstance(self.fields[name], ProcedureFileField) and name not in self.skipped
         }
 
 
@@ -142,7 +189,13 @@ class ProcedureFormBuilder(FormBuilder):
         return options
 
     def get_form_class(self):
-        return type("ProcedureWagtailForm", (ProcedureForm,), self.formfields)
+        meta = {}
+        for field in self.fields:
+            entry = {"step": getattr(field, "step", 1) or 1, "step_title": getattr(field, "step_title", "")}
+            if getattr(field, "condition_field", ""):
+                entry["condition"] = (get_field_clean_name(field.condition_field), field.condition_value)
+            meta[field.clean_name] = entry
+        return type("ProcedureWagtailForm", (ProcedureForm,), {**self.formfields, "field_meta": meta})
 
 
 class CatalogueSearchForm(forms.Form):

@@ -169,6 +169,17 @@ class ProcedureIndexPage(Page):
 
 
 FILE_FIELD = "file"
+# What a field may be prefilled with, from the account filing (``portal.prefill``).
+PREFILL_CHOICES = [
+    ("", _("Rien")),
+    ("email", _("Adresse électronique du compte")),
+    ("last_name", _("Nom (nom d'usage, sinon de naissance)")),
+    ("first_names", _("Prénoms")),
+    ("birth_date", _("Date de naissance")),
+    ("organisation_name", _("Nom de la structure représentée")),
+    ("organisation_siret", _("SIRET de la structure représentée")),
+    ("organisation_rna", _("Numéro RNA de la structure représentée")),
+]
 PROCEDURE_FIELD_CHOICES = (*FORM_FIELD_CHOICES, (FILE_FIELD, _("Fichier (pièce justificative)")))
 
 
@@ -191,9 +202,34 @@ class ProcedureFormField(AbstractFormField):
         validators=[MinValueValidator(1), MaxValueValidator(20)],
     )
 
+    step = models.PositiveSmallIntegerField(
+        _("étape"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("Les champs d'une même étape sont présentés ensemble, étape après étape."),
+    )
+    step_title = models.CharField(
+        _("titre de l'étape"),
+        max_length=100,
+        blank=True,
+        help_text=_("Repris du premier champ de l'étape qui l'indique."),
+    )
+    prefill = models.CharField(_("prérempli avec"), max_length=30, choices=PREFILL_CHOICES, blank=True)
+    condition_field = models.CharField(
+        _("affiché seulement si le champ"),
+        max_length=255,
+        blank=True,
+        help_text=_("Libellé d'un champ placé avant celui-ci ; vide : toujours affiché."),
+    )
+    condition_value = models.CharField(
+        _("vaut"), max_length=255, blank=True, help_text=_("Réponse attendue (« Oui » pour une case à cocher).")
+    )
+
     panels = [
         *AbstractFormField.panels,
         FieldRowPanel([FieldPanel("accepted_types"), FieldPanel("max_size_mb")], heading=_("Fichiers")),
+        FieldRowPanel([FieldPanel("step"), FieldPanel("step_title"), FieldPanel("prefill")], heading=_("Parcours")),
+        FieldRowPanel([FieldPanel("condition_field"), FieldPanel("condition_value")], heading=_("Condition")),
     ]
 
     class Meta(AbstractFormField.Meta):
@@ -249,6 +285,19 @@ class ProcedurePage(RoutablePageMixin, AbstractForm):
         blank=True,
         help_text=_("Repris dans le courriel et le PDF d'accusé de réception (texte simple)."),
     )
+
+    class Applicants(models.TextChoices):
+        PERSON = "person", _("Des particuliers")
+        ORGANISATION = "organisation", _("Des structures (associations, entreprises, offices notariaux…)")
+        BOTH = "both", _("Des particuliers ou des structures")
+
+    applicants = models.CharField(
+        _("qui dépose"),
+        max_length=12,
+        choices=Applicants.choices,
+        default=Applicants.PERSON,
+        help_text=_("Une structure dépose par un compte membre ; ses membres voient la demande."),
+    )
     is_open = models.BooleanField(
         _("ouverte au dépôt en ligne"),
         default=True,
@@ -273,6 +322,7 @@ class ProcedurePage(RoutablePageMixin, AbstractForm):
                 FieldPanel("destination_team"),
                 FieldPanel("service_level_days"),
                 FieldPanel("required_assurance_level"),
+                FieldPanel("applicants"),
                 FieldPanel("acknowledgement_text"),
                 FieldPanel("is_open"),
                 FieldPanel("opening_note"),

@@ -30,13 +30,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from demandes.decisions import has_amount_field, request_amount_record
 from demandes.models import Request
-from demandes.selectors import request_get, requests_for
+from demandes.organisations import request_organisation_set
+from demandes.selectors import organisations_for, request_get, requests_for
 from demandes.services import request_draft_save, request_submit
 from grc.forms import add_service_error
 from grc.models import Citizen
 from portal.accounts.linking import ensure_citizen
 from portal.accounts.selectors import assurance_level
+from portal.prefill import prefill_initial
 
 ACTION_DRAFT = "draft"
 ACTION_AUTOSAVE = "autosave"
@@ -97,11 +100,47 @@ def _page_url(request, page, route: str = "", **kwargs) -> str:
 def _render(request, page, *, form=None, gate=None, draft=None, template=None, status=200, **extra):
     context = page.get_context(request)
     context.update(form=form, gate=gate, draft=draft, **extra)
+    if form is not None and gate is None and request.user.is_authenticated:
+        context.update(organisations=_organisations(request, page), acting_for=_acting_for(request, page, draft))
     return TemplateResponse(request, template or page.get_template(request), context, status=status)
 
 
 def _save_draft(request, page, draft, *, answers, files=None) -> Request:
-    return request_draft_save(account=request.user, procedure=page, answers=answers, files=files, request=draft)
+    saved = request_draft_save(account=request.user, procedure=page, answers=answers, files=files, request=draft)
+    if page.applicants != page.Applicants.PERSON:
+        organisation = _acting_for(request, page)
+        saved = request_organisation_set(request=saved, account=request.user, organisation=organisation)
+    return saved
+
+
+def _organisations(request, page) -> list:
+    """The structures the account may file this procedure for (none when only people file it)."""
+    if page.applicants == page.Applicants.PERSON:
+        return []
+    if not hasattr(request, "_portal_organisations"):
+        request._portal_organisations = organisations_for(user=request.user)
+    return request._portal_organisations
+
+
+def _acting_for(request, page, draft=None):
+    """The structure chosen in the form (POST ``acting_for``), else the draft's; ``None``: the person."""
+    organisations = {str(o.pk): o for o in _organisations(request, page)}
+    if request.method == "POST":
+        return organisations.get(request.POST.get("acting_for", ""))
+    if draft is not None and draft.organisation_id:
+        return organisations.get(str(draft.organisation_id))
+    if page.applicants == page.Applicants.ORGANISATION and len(organisations) == 1:
+        return next(iter(organisations.values()))
+    return None
+
+
+def _check_acting_for(request, page, form) -> None:
+    """A procedure for structures only: one of the account's structures must be chosen."""
+    if page.applicants == page.Applicants.ORGANISATION and _acting_for(request, page) is None:
+        form.add_error(
+            None,
+            _("Choisissez la structure pour laquelle vous déposez (ajoutez-la dans Mon espace, « Mes structures »)."),
+        )
 
 
 def procedure_form(request, page):
@@ -122,12 +161,17 @@ def procedure_form(request, page):
     draft = _draft_for(request.user, page)
     kept = _kept_files(draft)
     if request.method != "POST":
-        form = page.get_form(initial=draft.answers if draft else None, existing_files=kept, page=page)
+        organisation = _acting_for(request, page, draft)
+        initial = draft.answers if draft else prefill_initial(page=page, user=request.user, organisation=organisation)
+        form = page.get_form(initial=initial, existing_files=kept, page=page)
         return _render(request, page, form=form, draft=draft)
 
     action = request.POST.get("action", ACTION_DRAFT)
     form = page.get_form(request.POST, request.FILES, existing_files=kept, page=page, user=request.user)
     valid = form.is_valid()
+    if action == ACTION_REVIEW:
+        _check_acting_for(request, page, form)
+        valid = valid and not form.non_field_errors()
 
     if action == ACTION_AUTOSAVE:
         # Text only (the script leaves files out): what was typed, valid or not. Unchanged answers
@@ -204,13 +248,16 @@ def procedure_review(request, page):
     kept = _kept_files(draft)
     # The draft is checked again as a whole: it may have been saved incomplete.
     form = page.get_form(draft.answers, {}, existing_files=kept, page=page, user=request.user)
-    if not form.is_valid():
+    no_structure = page.applicants == page.Applicants.ORGANISATION and draft.organisation_id is None
+    if not form.is_valid() or no_structure:
         messages.error(request, _("Certaines réponses sont à compléter avant de déposer la demande."))
         return _render(request, page, form=form, draft=draft)
 
     if request.method == "POST":
         try:
             citizen = ensure_citizen(request.user)
+            if any(has_amount_field(name) for name in draft.answers):
+                draft = request_amount_record(request=draft, actor=request.user)
             filed = request_submit(request=draft, actor=request.user, citizen=citizen)
         except ValidationError as exc:
             for message in exc.messages:

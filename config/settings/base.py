@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "grc.middleware.RequestIdMiddleware",
     # Before sessions: a NUL in the session cookie would reach the session table.
     "grc.middleware.UnstorableInputMiddleware",
+    # Before sessions: an anonymous portal page served from the cache touches no table (portal/cache.py).
+    "portal.cache.PortalPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -231,11 +233,25 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),  # the observatory's charts
-]
-MEDIA_URL = "/media/"
-# One POST carries at most this many files (a mailroom batch, say); beyond it Django answers 400 and
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),  # the maps (lieux, annuaire)
     ("vendor/markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
+]
+# Hashed names (css/portal.3f2a….css): the reverse proxy may let browsers keep /static/ for a year.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+}
+# Anonymous portal pages served from a cache shared by the server's processes (portal/cache.py);
+# emptied whenever a page is published. PORTAL_PAGE_CACHE_SECONDS=0 switches it off.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "portal_pages": env.cache_url(
+        "PORTAL_PAGE_CACHE_URL", default=f"filecache://{VAR_DIR / 'cache' / 'portal-pages'}"
+    ),
+}
+PORTAL_PAGE_CACHE_SECONDS = env.int("PORTAL_PAGE_CACHE_SECONDS", default=300)
+MEDIA_URL = "/media/"
+# One POST carries at most this many files (a mailroom batch, say); beyond it Django answers 400 and
 # templates/400.html says so in French. Each file is then checked against its own size limit.
 DATA_UPLOAD_MAX_NUMBER_FILES = 100
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))

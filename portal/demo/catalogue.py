@@ -23,7 +23,7 @@ from portal.models import (
 )
 
 from .home import seed_portal_pages
-from .procedures import ANNOUNCEMENTS, FEATURED, PROCEDURES, Procedure
+from .procedures import ANNOUNCEMENTS, FEATURED, PLANNED, PROCEDURES, Procedure
 
 CATALOGUE_SLUG = "demarches"
 
@@ -40,6 +40,9 @@ THEMES = [
 EXTRA_TEAMS = [
     ("fapa", Team.Kind.SUBSIDIES, "Vie associative — FAPA"),
     ("relation-usagers", Team.Kind.OTHER, "Accueil et relation usagers"),
+    ("routes-voirie", Team.Kind.OTHER, "Routes — gestion du domaine public"),
+    ("agriculture", Team.Kind.OTHER, "Agriculture et développement rural"),
+    ("recours-succession", Team.Kind.OTHER, "Aide sociale — recours sur succession"),
 ]
 
 ACCESSIBILITY_BODY = [
@@ -110,6 +113,7 @@ def _procedure(spec: Procedure, *, catalogue, themes, teams, actor, counts: Coun
         acknowledgement_text=spec.acknowledgement,
         is_open=spec.is_open,
         opening_note=spec.opening_note,
+        applicants=spec.applicants,
         show_in_menus=False,
     )
     page.form_fields = [
@@ -122,6 +126,11 @@ def _procedure(spec: Procedure, *, catalogue, themes, teams, actor, counts: Coun
             choices=f.choices,
             accepted_types=f.accepted_types if f.field_type == "file" else "",
             max_size_mb=f.max_size_mb,
+            step=f.step,
+            step_title=f.step_title,
+            prefill=f.prefill,
+            condition_field=f.condition[0] if f.condition else "",
+            condition_value=f.condition[1] if f.condition else "",
         )
         for order, f in enumerate(spec.fields)
     ]
@@ -130,7 +139,7 @@ def _procedure(spec: Procedure, *, catalogue, themes, teams, actor, counts: Coun
 
 @transaction.atomic
 def seed(*, actor, counts: Counts) -> None:
-    """Themes, the catalogue, 12 open procedures, 6 announced ones, featured procedures, an accessibility page."""
+    """Themes, the catalogue, the 18 procedures (all open), featured procedures, an accessibility page."""
     home = seed_portal_pages(counts=counts)
     teams = _teams(actor=actor, counts=counts)
     themes = _themes(counts=counts)
@@ -150,7 +159,7 @@ def seed(*, actor, counts: Counts) -> None:
             actor,
         )
     pages = {}
-    for spec in [*PROCEDURES, *ANNOUNCEMENTS]:
+    for spec in [*PROCEDURES, *PLANNED, *ANNOUNCEMENTS]:
         pages[spec.slug] = _procedure(
             spec, catalogue=catalogue, themes=themes, teams=teams, actor=actor, counts=counts
         )

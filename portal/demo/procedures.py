@@ -21,6 +21,11 @@ class F:
     choices: str = ""
     accepted_types: str = "pdf,jpg,jpeg,png"
     max_size_mb: int = 10
+    step: int = 1
+    step_title: str = ""
+    prefill: str = ""
+    # (label of an earlier field, answer that shows this one)
+    condition: tuple[str, str] = ()
 
 
 @dataclass
@@ -40,6 +45,7 @@ class Procedure:
     acknowledgement: str = ""
     is_open: bool = True
     opening_note: str = ""
+    applicants: str = "person"
 
 
 ACK = (
@@ -107,6 +113,7 @@ def _subsidy(slug, title, summary, description, extra: list[F], *, keywords="", 
         assurance=Citizen.Assurance.EMAIL_VERIFIED,
         acknowledgement=ACK + " Les demandes de subvention sont présentées à la commission permanente du Département, "
         "qui se réunit chaque mois.",
+        applicants="both",
     )
 
 
@@ -347,61 +354,176 @@ PROCEDURES = [
     ),
 ]
 
-_SOON = "Ouverture prévue en 2027"
-ANNOUNCEMENTS = [
+ANNOUNCEMENTS: list[Procedure] = []  # every planned procedure is open now (issue 19)
+
+_LOCATION = [
+    F("Commune", step=2, step_title="Localisation et dates"),
+    F(
+        "Route départementale (numéro) et points de repère",
+        help_text="Par ex. RD 137, du PR 12+300 au PR 12+800.",
+        step=2,
+    ),
+    F("Latitude du point de travaux", "number", required=False, help_text="Point choisi sur la carte.", step=2),
+    F("Longitude du point de travaux", "number", required=False, step=2),
+    F("Date de début", "date", step=2),
+    F("Date de fin", "date", step=2),
+]
+_APPLICANT = [
+    F("Nom de l'entreprise ou de l'organisme", prefill="organisation_name", step_title="Le demandeur"),
+    F("Numéro SIRET", prefill="organisation_siret"),
+    F("Adresse électronique de contact", "email", prefill="email"),
+]
+
+PLANNED = [
     Procedure(
         "suivi-pmi",
-        "Rendez-vous et suivi en PMI",
+        "Protection maternelle et infantile : demande de consultation ou de visite",
         "enfance-scolarite",
-        "Prendre rendez-vous avec la protection maternelle et infantile (consultations, bilans, agrément).",
-        keywords="PMI protection maternelle infantile enfant grossesse",
-        is_open=False,
-        opening_note=_SOON,
+        "Demander une consultation, une visite à domicile d'une puéricultrice ou un bilan en PMI.",
+        team="pmi-cdas-guichen",
+        keywords="PMI protection maternelle infantile enfant grossesse puéricultrice",
+        description="<p>Les équipes de PMI accompagnent gratuitement les futurs parents et les enfants de moins de "
+        "6 ans : consultations, visites à domicile, bilans de santé en école maternelle.</p>",
+        fields=[
+            F("Nom", prefill="last_name"),
+            F("Prénoms", prefill="first_names"),
+            F("Adresse électronique de contact", "email", prefill="email"),
+            F("Vous êtes", "radio", choices="Enceinte\nParent d'un enfant de moins de 6 ans"),
+            F("Date prévue de l'accouchement", "date", condition=("Vous êtes", "Enceinte")),
+            F(
+                "Date de naissance de l'enfant",
+                "date",
+                condition=("Vous êtes", "Parent d'un enfant de moins de 6 ans"),
+            ),
+            F("Votre demande", "radio", choices="Consultation au CDAS\nVisite à domicile\nBilan de santé"),
+            F("Commune de résidence"),
+            F("Précisions", "multiline", required=False),
+        ],
+        service_level_days=10,
+        assurance=Citizen.Assurance.EMAIL_VERIFIED,
+        acknowledgement=ACK,
     ),
     Procedure(
         "demande-rsa",
-        "Revenu de solidarité active (RSA)",
+        "Revenu de solidarité active (RSA) : demande et accompagnement",
         "solidarites",
-        "Déposer et suivre votre demande de RSA et votre accompagnement.",
+        "Déposer une demande de RSA et choisir votre accompagnement vers l'emploi.",
+        team="rsa-cdas-couronne-rennaise-sud",
         keywords="RSA revenu solidarité insertion",
-        is_open=False,
-        opening_note=_SOON,
+        description="<p>Le RSA assure un revenu minimum et un accompagnement. Le Département instruit la demande "
+        "avec la CAF ou la MSA, et vous propose un référent.</p>",
+        documents=["Pièce d'identité ou titre de séjour", "Relevé d'identité bancaire", "Avis d'imposition"],
+        fields=[
+            F("Nom", prefill="last_name", step_title="Votre situation"),
+            F("Prénoms", prefill="first_names"),
+            F("Date de naissance", "date", prefill="birth_date"),
+            F(
+                "Situation familiale",
+                "dropdown",
+                choices="Seul(e)\nEn couple\nSeul(e) avec enfant(s)\nEn couple avec enfant(s)",
+            ),
+            F("Nombre d'enfants à charge", "number", required=False),
+            F("Organisme qui verse vos prestations", "radio", choices="CAF\nMSA"),
+            F("Numéro d'allocataire", required=False, step=2, step_title="Ressources et pièces"),
+            F("Ressources des trois derniers mois (en euros)", "number", step=2),
+            F("Pièce d'identité ou titre de séjour", "file", step=2),
+            F("Relevé d'identité bancaire", "file", step=2),
+        ],
+        service_level_days=30,
+        assurance=Citizen.Assurance.EMAIL_VERIFIED,
+        acknowledgement=ACK,
     ),
     Procedure(
         "declaration-travaux",
-        "Déclaration de travaux sur le domaine public routier",
+        "Déclaration de travaux L49 (réseaux de communications électroniques)",
         "routes-territoire",
-        "Déclarer des travaux en bordure ou sous une route départementale.",
-        keywords="travaux voirie route permission DICT",
-        is_open=False,
-        opening_note=_SOON,
+        "Pour les opérateurs : déclarer des travaux de réseau (article L49 du CPCE) sur une route départementale.",
+        team="routes-voirie",
+        keywords="L49 travaux réseau fibre opérateur télécommunications",
+        description="<p>L'article L49 du code des postes et des communications électroniques permet au Département "
+        "de coordonner les travaux des opérateurs avec ses propres chantiers (pose de fourreaux).</p>",
+        fields=[
+            *_APPLICANT,
+            F("Nature du réseau", "dropdown", choices="Fibre optique\nCuivre\nRéseau mobile\nAutre", step=2),
+            *_LOCATION,
+            F("Linéaire de travaux (en mètres)", "number", step=3, step_title="Les travaux"),
+            F("Description des travaux", "multiline", step=3),
+            F("Plan des travaux", "file", accepted_types="pdf", step=3),
+        ],
+        service_level_days=30,
+        assurance=Citizen.Assurance.EMAIL_VERIFIED,
+        acknowledgement=ACK,
+        applicants="organisation",
     ),
     Procedure(
         "arrete-circulation",
-        "Demande d'arrêté de circulation (fermeture de route)",
+        "Guichet unique des arrêtés de voirie : permission de voirie et arrêté de circulation",
         "routes-territoire",
-        "Demander la fermeture ou la restriction d'une route départementale pour un chantier ou une manifestation.",
-        keywords="arrêté circulation route fermeture déviation",
-        is_open=False,
-        opening_note=_SOON,
+        "Une seule demande pour occuper une route départementale (permission de voirie) ou y réglementer la "
+        "circulation (arrêté de circulation) pendant un chantier ou une manifestation.",
+        team="routes-voirie",
+        keywords="arrêté circulation route fermeture déviation permission voirie alignement",
+        fields=[
+            *_APPLICANT,
+            F("Vous demandez", "checkboxes", choices="Permission de voirie\nArrêté de circulation", step=2),
+            F(
+                "Mesure de circulation",
+                "dropdown",
+                choices="Alternat\nFermeture avec déviation\nLimitation de vitesse",
+                required=False,
+                condition=("Vous demandez", "Arrêté de circulation"),
+                step=2,
+            ),
+            *_LOCATION,
+            F("Nature des travaux ou de la manifestation", "multiline", step=3, step_title="Les travaux"),
+            F("Plan de signalisation", "file", accepted_types="pdf", required=False, step=3),
+        ],
+        service_level_days=15,
+        assurance=Citizen.Assurance.EMAIL_VERIFIED,
+        acknowledgement=ACK,
+        applicants="both",
     ),
     Procedure(
         "aides-agricoles",
         "Aides à l'agriculture",
         "routes-territoire",
         "Les aides du Département aux exploitations agricoles (installation, investissements, circuits courts).",
+        team="agriculture",
         keywords="agriculture agricole exploitation installation",
-        is_open=False,
-        opening_note=_SOON,
+        fields=[
+            *_APPLICANT,
+            F("Aide demandée", "dropdown", choices="Installation\nInvestissement\nCircuits courts", step=2),
+            F("Description du projet", "multiline", step=2),
+            F("Montant demandé (en euros)", "number", step=2),
+            F("Devis", "file", accepted_types="pdf", step=2),
+        ],
+        service_level_days=60,
+        assurance=Citizen.Assurance.EMAIL_VERIFIED,
+        acknowledgement=ACK,
+        applicants="organisation",
     ),
     Procedure(
         "notaires-recuperation-aide-sociale",
-        "Notaires : aide sociale récupérable",
+        "Notaires : aide sociale récupérable sur succession",
         "solidarites",
-        "Pour les notaires : interroger le Département sur une créance d'aide sociale lors d'une succession.",
+        "Pour les offices notariaux : savoir si des aides sociales sont récupérables sur une succession.",
+        team="recours-succession",
         keywords="notaire succession récupération aide sociale créance",
-        is_open=False,
-        opening_note=_SOON,
+        fields=[
+            F("Office notarial", prefill="organisation_name", step_title="L'office"),
+            F("Numéro SIRET de l'office", prefill="organisation_siret"),
+            F("Nom de naissance du défunt", step=2, step_title="Le défunt"),
+            F("Nom d'usage du défunt", required=False, step=2),
+            F("Prénoms du défunt", step=2),
+            F("Date de naissance du défunt", "date", step=2),
+            F("Date du décès", "date", step=2),
+            F("Dernière commune de résidence du défunt", step=2),
+            F("Acte de décès", "file", accepted_types="pdf", step=2),
+        ],
+        service_level_days=60,
+        assurance=Citizen.Assurance.EMAIL_VERIFIED,
+        acknowledgement=ACK,
+        applicants="organisation",
     ),
 ]
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from demandes.models import Organisation, OrganisationMember
 from grc.uploads import MultipleUploadField, refusal_notices
 from privacy import services as privacy_services
 from privacy.models import GdprRequest
@@ -93,4 +94,30 @@ class RightsRequestForm(forms.Form):
         required=False,
         max_length=privacy_services.DETAILS_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+
+class OrganisationForm(forms.Form):
+    """A structure the account acts for: name, type, SIRET or RNA (checked by ``demandes.organisations``)."""
+
+    name = forms.CharField(label=gettext_lazy("Nom de la structure"), max_length=255)
+    kind = forms.ChoiceField(label=gettext_lazy("Type de structure"), choices=Organisation.Kind.choices)
+    siret = forms.CharField(
+        label=gettext_lazy("SIRET"),
+        required=False,
+        max_length=20,
+        help_text=gettext_lazy("14 chiffres, sur l'avis de situation INSEE ou annuaire-entreprises.data.gouv.fr."),
+    )
+    rna = forms.CharField(
+        label=gettext_lazy("Numéro RNA (associations sans SIRET)"),
+        required=False,
+        max_length=12,
+        help_text=gettext_lazy("La lettre W suivie de 9 caractères, sur le récépissé de la préfecture."),
+    )
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Adresse électronique de son compte"))
+    role = forms.ChoiceField(
+        label=gettext_lazy("Rôle"), choices=OrganisationMember.Role.choices, initial=OrganisationMember.Role.MEMBER
     )

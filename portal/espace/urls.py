@@ -5,7 +5,7 @@ from django.urls import path
 from grc import converters  # noqa: F401  (registers <id:…>)
 from portal.rendezvous import views as rdv_views
 
-from . import views
+from . import organisations, views
 
 app_name = "espace"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("demandes/<str:code>/complements/", views.answer, name="request_answer"),
     path("demandes/<str:code>/supprimer/", views.draft_delete, name="draft_delete"),
     path("demandes/<str:code>/accuse-reception.pdf", views.acknowledgement, name="request_acknowledgement"),
+    path("demandes/<str:code>/decision.pdf", organisations.decision_letter, name="request_decision_letter"),
     path("pieces/<id:pk>/", views.attachment_download, name="attachment_download"),
     path("documents/", views.documents, name="documents"),
     path("rendez-vous/", rdv_views.my_appointments, name="appointments"),
@@ -25,4 +26,11 @@ urlpatterns = [
     path("mes-donnees/mes-donnees.pdf", views.data_pdf, name="data_pdf"),
     path("mes-donnees/droits/", views.rights, name="rights"),
     path("acces-a-mes-donnees/", views.accesses, name="accesses"),
+    path("structures/", organisations.organisation_list, name="organisations"),
+    path("structures/<id:pk>/", organisations.organisation_detail, name="organisation_detail"),
+    path(
+        "structures/<id:pk>/membres/<id:member_pk>/retirer/",
+        organisations.organisation_member_remove,
+        name="organisation_member_remove",
+    ),
 ]

@@ -62,7 +62,7 @@ def _render(request, template, context=None, status=200):
 @citizen_only
 def home(request):
     """My space: my requests (drafts first), links to my data and the accesses to my records."""
-    requests = list(selectors.my_requests(user=request.user).select_related("procedure"))
+    requests = list(selectors.my_requests(user=request.user).select_related("procedure", "organisation"))
     return _render(
         request,
         "espace/home.html",

@@ -127,19 +127,27 @@ def test_demo_content_is_complete_and_idempotent(db):
     ensure_wagtail_root()
     actor = UserFactory(staff=True)
     # The demo organisation's teams the procedures go to (demo/data.py codes).
-    for code in ("transport-scolaire-adapte", "subventions-culture-sport", "mediation"):
+    codes = ("transport-scolaire-adapte", "subventions-culture-sport", "mediation")
+    for code in (*codes, "pmi-cdas-guichen", "rsa-cdas-couronne-rennaise-sud"):
         TeamFactory(code=code)
     demo.seed(actor=actor, counts=Counts())
     first = ProcedurePage.objects.count()
     demo.seed(actor=actor, counts=Counts())
     assert ProcedurePage.objects.count() == first == 18
     open_pages = ProcedurePage.objects.filter(is_open=True)
-    assert open_pages.count() == 12
+    # Every planned procedure is open (issue 19): PMI, RSA, L49, arrêtés de voirie, agriculture, notaries.
+    assert open_pages.count() == 18
     assert ProcedurePage.objects.filter(theme__slug="culture-sport").count() == 8
     transport = ProcedurePage.objects.get(slug="transport-scolaire-adapte")
     assert transport.destination_team.code == "transport-scolaire-adapte"
     assert transport.form_fields.filter(field_type="file", label__icontains="MDPH").exists()
     assert all(page.destination_team_id for page in open_pages)
+    notaries = ProcedurePage.objects.get(slug="notaires-recuperation-aide-sociale")
+    assert notaries.applicants == "organisation" and notaries.destination_team.code == "recours-succession"
+    pmi = {f.label: f for f in ProcedurePage.objects.get(slug="suivi-pmi").form_fields.all()}
+    assert pmi["Date prévue de l'accouchement"].condition_value == "Enceinte" and pmi["Nom"].prefill == "last_name"
+    l49 = ProcedurePage.objects.get(slug="declaration-travaux").form_fields.filter(step=2)
+    assert {"Latitude du point de travaux", "Date de début"} <= {f.label for f in l49}
     from django.test import Client
 
     accessibility = Client().get("/accessibilite/").content.decode()
