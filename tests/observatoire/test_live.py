@@ -12,10 +12,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from grc.models import Membership, Team
+from grc.models import Commune, Membership, Team
 from observatoire.refresh import refresh
 from tests.browser.conftest import FLUSHABLE_APPS, log_in
 from tests.factories import MembershipFactory, SiteFactory, TeamFactory, UserFactory
+from tests.mednum.factories import LieuFactory
 
 from .factories import RENNES, SAINT_MALO, VITRE, citizen_in, help_row, in_month, request_row
 
@@ -57,6 +58,25 @@ def test_opendata_api_is_public_json_with_the_secrecy_rule(live_server):
         key for row in body["requests_per_procedure_month"] + body["help_sessions_per_level_epci_month"] for key in row
     }
     assert not keys & {"total", "citizen", "citizen_id", "agent", "agent_id"}
+
+
+@live
+def test_opendata_places_per_epci_follow_the_map_not_the_refresh(live_server):
+    """Places are public establishments: published as counted (1 is shown), and a new place counts at once."""
+    url = f"{live_server.url}/api/v1/opendata/indicators"
+    vitre = Commune.objects.get(code=VITRE)
+    LieuFactory(commune=vitre, latitude=None, longitude=None)  # at the commune's centre
+    LieuFactory(commune=vitre, latitude=None, longitude=None, published=False)  # withdrawn: not counted
+    places = {row["epci_code"]: row for row in httpx.get(url, timeout=30).json()["places_per_epci"]}
+    row = places[vitre.epci_id]
+    population = sum(Commune.objects.filter(epci_id=vitre.epci_id).values_list("population", flat=True))
+    assert (row["places"], row["population"]) == (1, population)
+    assert row["places_per_10000"] == round(10_000 / population, 2)
+    assert row["mean_distance_km"] > 0 and row["max_distance_km"] >= row["mean_distance_km"]
+    assert places["243500139"]["places"] == 0  # Rennes Métropole: none yet
+    LieuFactory()  # in Rennes
+    places = {row["epci_code"]: row for row in httpx.get(url, timeout=30).json()["places_per_epci"]}
+    assert places["243500139"]["places"] == 1 and places[vitre.epci_id]["places"] == 1
 
 
 @live

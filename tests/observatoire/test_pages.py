@@ -8,15 +8,17 @@ import re
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils.html import escape
 from odf import opendocument
 from odf.table import Table, TableCell, TableRow
 from openpyxl import load_workbook
 
-from grc.models import Membership, Team
+from grc.models import Commune, Membership, Team
 from observatoire.refresh import refresh
 from tests.factories import MembershipFactory, TeamFactory, UserFactory, verify_otp
+from tests.mednum.factories import LieuFactory
 
-from .factories import RENNES, citizen_in, in_month, request_row
+from .factories import RENNES, VITRE, citizen_in, in_month, request_row
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +155,19 @@ def test_ods_export_parses_back(manager_client, filed):
 
 def test_unknown_export_format_is_404(manager_client):
     assert manager_client.get(reverse("backoffice:observatoire_export", args=["pdf"])).status_code == 404
+
+
+def test_places_by_commune_and_epci_of_the_territory_chosen(manager_client, django_assert_max_num_queries):
+    vitre = Commune.objects.get(code=VITRE)
+    LieuFactory(commune=vitre, latitude=None, longitude=None)  # at Vitré's centre: 0 km from it
+    LieuFactory()  # Rennes, another EPCI
+    html = manager_client.get(URL, {"territoire": f"epci:{vitre.epci_id}"}).content.decode()
+    communes = _cells(_section(html, "lieux_commune"))
+    assert "Rennes" not in communes  # only the communes of the EPCI chosen
+    per_10000 = f"{10_000 / vitre.population:.1f}".replace(".", ",")
+    assert communes["Vitré"] == ["1", per_10000, "0,0"]
+    epci = _cells(_section(html, "lieux_epci"))
+    name = escape(vitre.epci.name)
+    assert list(epci) == [name] and epci[name][0] == "1"
+    with django_assert_max_num_queries(12):  # the figures are cached with the state of the map
+        manager_client.get(URL, {"territoire": f"epci:{vitre.epci_id}"})
