@@ -63,8 +63,9 @@ def verify(*, secret: str, timestamp: str, body: bytes, signature: str, toleranc
     return hmac.compare_digest(sign(secret=secret, timestamp=moment, body=body), signature or "")
 
 
-def payload(*, rendezvous, event: str) -> dict:
-    """The JSON-ready body of ``event`` for ``rendezvous`` (as it is now: taken when the event happens)."""
+def payload(*, rendezvous, event: str, participant_count: int | None = None) -> dict:
+    """The JSON-ready body of ``event`` for ``rendezvous`` (as it is now: taken when the event happens).
+    ``participant_count``: when the caller knows it (a new individual appointment has one), no count query."""
     motif, lieu = rendezvous.motif, rendezvous.lieu
     return {
         "event": EVENTS[event],
@@ -86,7 +87,7 @@ def payload(*, rendezvous, event: str) -> dict:
             if lieu is None
             else {"id": lieu.pk, "name": lieu.name, "address": lieu.address, "postcode": lieu.postcode},
             "agent": {"id": rendezvous.agent_id, "email": rendezvous.agent.email},
-            "participants": rendezvous.participants.count(),
+            "participants": rendezvous.participants.count() if participant_count is None else participant_count,
             "cancel_reason": rendezvous.cancel_reason if rendezvous.status != Rendezvous.Status.ACTIVE else "",
         },
     }

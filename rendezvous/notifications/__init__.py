@@ -29,12 +29,13 @@ suppressed = _switch.suppressed
 is_suppressed = _switch.is_suppressed
 
 
-def rdv_notify(*, rendezvous, event: str, participant=None) -> None:
+def rdv_notify(*, rendezvous, event: str, participant=None, participant_count: int | None = None) -> None:
     """Schedule, for after the commit, the notice of ``event`` (created | changed | cancelled) to the
     appointment's participants — or to ``participant`` only (one person joining or leaving a group
     session) — and the webhooks of the motif's team.
 
-    The webhook body is taken now, so it describes the appointment as this event left it. A move (``changed``)
+    The webhook body is taken now, so it describes the appointment as this event left it (``participant_count``
+    when the caller knows it saves counting). A move (``changed``)
     to beyond the reminder window re-arms the reminder."""
     if event not in EVENTS:
         raise ValueError(f"unknown appointment event {event!r}")
@@ -46,7 +47,9 @@ def rdv_notify(*, rendezvous, event: str, participant=None) -> None:
     participant_id = participant.pk if participant is not None else None
     what = f"rendez-vous {rendezvous_id} {event}"
     enqueue_on_commit(rdv_notice_send, rendezvous_id, event, participant_id, what=what, on_failure=_nothing)
-    body = json.dumps(payload(rendezvous=rendezvous, event=event), ensure_ascii=False)
+    body = json.dumps(
+        payload(rendezvous=rendezvous, event=event, participant_count=participant_count), ensure_ascii=False
+    )
     team_id = rendezvous.motif.team_id
     enqueue_on_commit(webhooks_dispatch, body, team_id, rendezvous_id, what=what, on_failure=_nothing)
 

@@ -239,11 +239,18 @@ def rdv_book(
             and Participant.objects.filter(rendezvous_id=slot.rendezvous_id, citizen=citizen).exists()
         ):
             raise ValidationError(_("Cette personne est déjà inscrite à cette séance."), code="already_booked")
+        write = {"slot": slot, "motif": motif, "citizen": citizen, "actor": actor, "channel": channel}
+        if len(slots) == 1:
+            # No other slot to try: no savepoint. Should the database's guard refuse it, the whole booking
+            # rolls back with this function's atomic block and the person is told the slot was just taken.
+            try:
+                participant = _write_booking(**write, contact=contact, now=now)
+            except IntegrityError:
+                raise slot_taken_error() from None
+            break
         try:
             with transaction.atomic():
-                participant = _write_booking(
-                    slot=slot, motif=motif, citizen=citizen, actor=actor, channel=channel, contact=contact, now=now
-                )
+                participant = _write_booking(**write, contact=contact, now=now)
         except IntegrityError:
             continue  # the database's guard: someone else holds it (or the person is already in the session)
         break
@@ -258,7 +265,12 @@ def rdv_book(
         save_tracked(invitation, actor, _("Invitation utilisée"), update_fields=["used_at", "rendezvous"])
     rendezvous = participant.rendezvous
     rdv_timeline_record(rendezvous=rendezvous, actor=actor, event="created", participants=[participant])
-    rdv_notify(rendezvous=rendezvous, event="created", participant=participant if rendezvous.is_group else None)
+    rdv_notify(
+        rendezvous=rendezvous,
+        event="created",
+        participant=participant if rendezvous.is_group else None,
+        participant_count=None if rendezvous.is_group else 1,
+    )
     return participant
 
 

@@ -272,3 +272,14 @@ def test_fifty_concurrent_bookings_of_one_slot_one_wins():
     assert TimelineEntry.objects.filter(kind=TimelineEntry.Kind.APPOINTMENT).count() == 1
     # Committed by another connection: the cache's version check sees it.
     assert slot_find(motif=motif, starts_at=at(1, 9), now=NOW) == []
+
+
+def test_a_booking_keeps_its_query_count(world, django_assert_max_num_queries):
+    """Rules, one reading of the opening slots, the agent's lock, one reading of the busy intervals, the rows with
+    their history, the timeline entry: no slot read twice (query count pinned)."""
+    world["motif"].team  # noqa: B018  (loaded as the views load it)
+    with django_assert_max_num_queries(16) as booking:
+        book(world, at(1, 9, 30))
+    sql = [query["sql"] for query in booking.captured_queries]
+    assert sum("rendezvous_plageouverture" in q for q in sql) == 1
+    assert sum("rendezvous_busy_version" in q and q.lstrip().startswith("SELECT") for q in sql) == 1
