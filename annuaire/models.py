@@ -27,6 +27,7 @@ from simple_history.models import HistoricalRecords
 from . import schema
 
 SOURCE = "cd35"
+THEMATIQUE_LABELS = {member.value: member.label for member in schema.Thematique}
 
 
 def siret_is_valid(value: str) -> bool:
@@ -178,6 +179,11 @@ class Service(Located):
 
     def __str__(self):
         return self.nom
+
+    @property
+    def thematique_labels(self) -> list[str]:
+        """The thématiques in words, as the schema names them."""
+        return [THEMATIQUE_LABELS.get(value, value) for value in self.thematiques]
 
 
 class Representative(models.Model):

@@ -15,12 +15,14 @@ from django.http import Http404
 
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
-from grc.selectors.territory import EARTH_RADIUS_KM, distance_km
+from grc.models import Address, Commune
+from grc.selectors.territory import EARTH_RADIUS_KM, commune_for_postcode, commune_get, distance_km
 
-from . import perms
-from .models import PendingChange, Representative, Service, Structure
+from . import perms, schema
+from .models import ImportRun, PendingChange, Representative, Service, Structure
 
 MAX_RADIUS_KM = 200
+THEMATIQUE_VALUES = tuple(member.value for member in schema.Thematique)
 LIST_LIMIT = 500
 
 
@@ -85,12 +87,11 @@ def services_search(
     """
     queryset = services_public()
     if thematiques:
-        exact = [t for t in thematiques if "--" in t]
-        categories = [t for t in thematiques if "--" not in t]
-        condition = Q(thematiques__overlap=exact) if exact else Q()
-        for categorie in categories:
-            condition |= Q(thematiques__icontains=f"{categorie}--")
-        queryset = queryset.filter(condition) if exact or categories else queryset
+        # A category stands for all its sub-themes: one array overlap, which the GIN index serves.
+        wanted = {t for t in thematiques if "--" in t}
+        for categorie in (t for t in thematiques if "--" not in t):
+            wanted |= {value for value in THEMATIQUE_VALUES if value.startswith(categorie + "--")}
+        queryset = queryset.filter(thematiques__overlap=sorted(wanted))
     if publics:
         queryset = queryset.filter(Q(publics__overlap=list(publics)) | Q(publics__contains=["tous-publics"]))
     if frais:
@@ -234,3 +235,27 @@ def editors_emails(obj) -> list[str]:
         ).values_list("user__email", flat=True)
     )
     return sorted(set(emails)) or ([structure.courriel] if structure.courriel else [])
+
+
+def orientation_origin(file) -> Commune | None:
+    """Where the person lives, for a search by distance: the commune of their current address (its INSEE code,
+    else its postcode and city). Called after ``dossier_unique.selectors.file_get`` (which checked and logged the
+    read of the file)."""
+    address = Address.objects.filter(citizen_id=file.citizen_id, end_date__isnull=True).order_by("-start_date").first()
+    if address is None:
+        return None
+    if address.insee_code:
+        commune = commune_get(address.insee_code)
+        if commune is not None:
+            return commune
+    return commune_for_postcode(postcode=address.postcode, city=address.city)
+
+
+def import_get(*, user, pk) -> ImportRun:
+    """One import run for the Info sociale team (no personal data: structures' public records); 404 otherwise."""
+    if not perms.can_moderate(user):
+        raise Http404
+    run = ImportRun.objects.filter(pk=pk).first()
+    if run is None:
+        raise Http404
+    return run

@@ -18,6 +18,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dossier_unique import perms as du_perms
+from dossier_unique.models import TimelineEntry
+from dossier_unique.timeline import timeline_record
 from grc.history import save_tracked
 
 from . import cache, perms
@@ -199,3 +202,25 @@ def change_reject(*, user, change: PendingChange, reason: str) -> PendingChange:
     change.reviewed_at = timezone.now()
     change.reason = reason.strip()[:500]
     return save_tracked(change, user, "refusée")
+
+
+@transaction.atomic
+def orientation_record(*, user, file, service, comment: str = ""):
+    """Record on the person's timeline that the agent oriented them to ``service`` (kind ``orientation``).
+
+    Rules: an agent who may write in the social file (``dossier_unique.perms.can_write_note``), else ``Http404``.
+    The entry says which service and structure, and points to the service (``source``); the comment is the
+    agent's own words, kept short.
+    """
+    if not (perms.can_orient(user) and du_perms.can_write_note(user, file)):
+        raise Http404
+    title = _("Orientation vers « %(service)s » (%(structure)s)") % {
+        "service": service.nom,
+        "structure": service.structure.nom,
+    }
+    if comment.strip():
+        title = f"{title} — {comment.strip()}"
+    return timeline_record(
+        citizen_id=file.citizen_id, kind=TimelineEntry.Kind.ORIENTATION, title=title, actor=user, file=file,
+        source=service,
+    )  # fmt: skip

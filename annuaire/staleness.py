@@ -65,7 +65,7 @@ def stale_reminders_send(*, now: datetime.datetime | None = None, progress=None)
             "Bonjour,\n\nCes fiches de l'annuaire social n'ont pas été mises à jour depuis plus d'un an :\n%(lines)s"
             "\n\nMerci de les vérifier et de proposer les corrections depuis votre espace (%(url)s).\n\n"
             "L'équipe Info sociale en ligne du Département"
-        ) % {"lines": lines, "url": getattr(settings, "PORTAL_BASE_URL", "") + "/mon-espace/annuaire/"}
+        ) % {"lines": lines, "url": getattr(settings, "PORTAL_BASE_URL", "") + "/annuaire/mes-structures/"}
         transaction.on_commit(
             lambda email=email, body=body: send_mail(
                 _("Annuaire social : des fiches à mettre à jour"), body, None, [email]

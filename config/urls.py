@@ -35,6 +35,7 @@ urlpatterns = [
     path("agenda/<str:token>.ics", agent_feed, name="rendezvous_agent_feed"),
     path("rendez-vous/", include("portal.rendezvous.urls")),
     path("observatoire/", include("portal.observatoire.urls")),
+    path("annuaire/", include("portal.annuaire.urls")),
     path("lieux/", include("portal.lieux.urls")),
     # One login page for everyone (axes lockout, then the staff second factor): the admins'
     # own login forms send there.

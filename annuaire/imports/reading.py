@@ -190,6 +190,9 @@ def _validate(kind: str, number: int, row, version: list[str]) -> tuple[ReportLi
         line.errors = dataformat.di_errors(exc)
         return line, None
     item = item.model_dump(mode="json")
+    for name, value in item.items():  # the schema's sets, in a stable order (previews and diffs compare them)
+        if isinstance(value, list) and name != "zone_eligibilite":
+            item[name] = sorted(value)
     line.errors = _too_long(kind, item)
     return line, (None if line.errors else item)
 

@@ -8,7 +8,7 @@ quote a request's tracking code); the audit rows and alerts; the GDPR register; 
 from __future__ import annotations
 
 from .. import registry
-from . import accueil, audit, mail, privacy, rendezvous, requests, social_files
+from . import accueil, annuaire, audit, mail, privacy, rendezvous, requests, social_files
 
 SEEDERS = [
     ("demo.social_files", social_files.seed),
@@ -18,6 +18,7 @@ SEEDERS = [
     ("demo.audit", audit.seed),
     ("demo.privacy", privacy.seed),
     ("demo.rendezvous", rendezvous.seed),
+    ("demo.annuaire", annuaire.seed),
 ]
 
 

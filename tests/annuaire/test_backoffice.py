@@ -1,0 +1,88 @@
+"""The annuaire in the back office: the Info sociale team's moderation, claims and import screens; an agent's
+orientation of a person from their social file, written on the timeline."""
+
+import html
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from annuaire import services
+from annuaire.models import ImportRun, PendingChange, Representative, Structure
+from dossier_unique.models import TimelineEntry
+from grc.audit.models import AccessLog
+from tests.factories import AddressFactory, UserFactory, verify_otp
+
+from .factories import ServiceFactory, StructureFactory, commune, info_sociale_member
+
+pytestmark = pytest.mark.django_db
+
+
+def test_moderation_screens_are_the_info_sociale_teams_only(client, staff_user, django_assert_max_num_queries):
+    structure = StructureFactory(telephone="0299000001")
+    author = UserFactory(citizen_account=True, first_name="Léa", last_name="Martin")
+    claim = services.structure_claim(user=author, structure=structure, siret=structure.siret)
+    verify_otp(client, staff_user)
+    assert client.get(reverse("backoffice:annuaire_queue")).status_code == 404
+    client.logout()
+
+    moderator = info_sociale_member()
+    verify_otp(client, moderator)
+    client.post(reverse("backoffice:annuaire_claim", args=[claim.pk]), {"validate": "1"})
+    claim.refresh_from_db()
+    assert claim.status == Representative.Status.VALIDATED
+    change = services.change_propose(user=author, target=structure, data={"telephone": "0299000002"})
+    with django_assert_max_num_queries(20):
+        queue = client.get(reverse("backoffice:annuaire_queue"))
+    assert queue.status_code == 200 and "Léa Martin" in queue.content.decode()
+    detail = client.get(reverse("backoffice:annuaire_change", args=[change.pk])).content.decode()
+    assert "0299000001" in detail and "0299000002" in detail  # the diff
+    assert AccessLog.objects.filter(actor=moderator, object_type="annuaire.propositions").exists()
+    refused = client.post(reverse("backoffice:annuaire_change", args=[change.pk]), {"reject": "1", "reason": ""})
+    assert refused.status_code == 200 and PendingChange.objects.get().status == PendingChange.Status.PENDING
+    client.post(reverse("backoffice:annuaire_change", args=[change.pk]), {"publish": "1"})
+    structure.refresh_from_db()
+    assert structure.telephone == "0299000002"
+
+
+def test_import_screen_reports_previews_then_applies(client):
+    verify_otp(client, info_sociale_member())
+    payload = [
+        {"source": "cd35", "id": "cd35--mjc", "nom": "MJC Bréquigny", "date_maj": "2025-09-01"},
+        {"source": "cd35", "id": "cd35--x", "nom": "X", "date_maj": "2025-09-01"},
+    ]
+    upload = SimpleUploadedFile("structures.json", json.dumps(payload).encode())
+    response = client.post(reverse("backoffice:annuaire_import"), {"file": upload})
+    run = ImportRun.objects.get()
+    assert response.url == reverse("backoffice:annuaire_import_preview", args=[run.pk])
+    preview = client.get(response.url).content.decode()
+    assert "texte trop court" in preview and "cd35--mjc" not in Structure.objects.values_list("di_id", flat=True)
+    client.post(response.url, {"apply": "1"})
+    assert Structure.objects.filter(di_id="cd35--mjc").exists()
+    bad = client.post(reverse("backoffice:annuaire_import"), {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4")})
+    assert "Ce format n'est pas accepté" in html.unescape(bad.content.decode())
+
+
+def test_orientation_from_the_file_nearest_first_on_the_timeline(client, followed, worker_a, worker_b):
+    file, _accompaniment = followed
+    AddressFactory(citizen=file.citizen, insee_code="35238", postcode="35000", city="Rennes")
+    rennes, vitre = commune("35238"), commune("35360")
+    near = ServiceFactory(structure=StructureFactory(latitude=rennes.latitude, longitude=rennes.longitude),
+                          thematiques=["logement-hebergement--louer-un-logement"])  # fmt: skip
+    far = ServiceFactory(structure=StructureFactory(commune=vitre, latitude=vitre.latitude, longitude=vitre.longitude),
+                         thematiques=["logement-hebergement--louer-un-logement"])  # fmt: skip
+    url = reverse("backoffice:annuaire_orientation", args=[file.pk])
+    verify_otp(client, worker_b)
+    assert client.get(url).status_code == 404  # another CDAS's worker does not see the file
+    client.logout()
+    verify_otp(client, worker_a)
+    page = client.get(url, {"thematiques": "logement-hebergement", "rayon": "40"}).content.decode()
+    assert page.index(near.structure.nom) < page.index(far.structure.nom)
+    assert AccessLog.objects.filter(actor=worker_a, action=AccessLog.Action.FILE_VIEW).exists()
+    response = client.post(url, {"service": near.pk, "comment": "RDV pris"})
+    assert response.url == reverse("backoffice:file_detail", args=[file.pk])
+    entry = TimelineEntry.objects.get(kind=TimelineEntry.Kind.ORIENTATION)
+    assert entry.citizen_id == file.citizen_id and entry.author == worker_a
+    assert near.nom in entry.title and "RDV pris" in entry.title
+    assert entry.source_type == "annuaire.service" and entry.source_id == str(near.pk)
