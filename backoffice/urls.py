@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("backoffice.rendezvous.urls")),
     path("", include("backoffice.accueil.urls")),
     path("", include("backoffice.annuaire.urls")),
+    path("", include("backoffice.lieux.urls")),
     path("", include("backoffice.search.urls")),
     path("", include("backoffice.dpo.urls")),
     path("", include("backoffice.privacy.urls")),

@@ -71,7 +71,7 @@ def lieu_csv_row(lieu: Lieu) -> list[str]:
         "id": lieu.identifier,
         "commune": lieu.commune.name,
         "code_insee": lieu.commune_id,
-        "date_maj": lieu.date_maj.isoformat(),
+        "date_maj": lieu.updated_on.isoformat(),
     }
     return [_cell(values[c] if c in values else getattr(lieu, c)) for c in CSV_COLUMNS]
 
@@ -149,7 +149,7 @@ def _description(lieu: Lieu) -> str:
 def _common(lieu: Lieu) -> dict:
     return {
         "source": DI_SOURCE,
-        "date_maj": lieu.date_maj,
+        "date_maj": lieu.updated_on,
         "commune": lieu.commune.name,
         "code_postal": lieu.code_postal,
         "code_insee": lieu.commune_id,

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from opening_hours import OpeningHours
 from simple_history.models import HistoricalRecords
@@ -199,9 +200,21 @@ class Lieu(models.Model):
     modalites_accompagnement = _choices_array(ModaliteAccompagnement, _("modalités d'accompagnement"))
     prise_rdv = models.URLField(_("prise de rendez-vous (lien)"), blank=True)
     fiche_acces_libre = models.URLField(_("fiche Accès libre (accessibilité)"), blank=True)
+    structure = models.ForeignKey(
+        "annuaire.Structure",
+        verbose_name=_("structure de l'annuaire"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lieux",
+        help_text=_("La structure qui tient le lieu : ses représentants validés proposent les mises à jour."),
+    )
     published = models.BooleanField(_("publié"), default=True, db_index=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("mis à jour le"), auto_now=True, db_index=True)
+    # Set by the services (a published change renews it), not on every save: it is the schema's ``date_maj`` and
+    # what the staleness reminders read.
+    updated_at = models.DateTimeField(_("mis à jour le"), default=timezone.now, db_index=True)
+    stale_reminded_at = models.DateTimeField(_("relance d'actualisation envoyée le"), null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -233,8 +246,9 @@ class Lieu(models.Model):
         return reverse("lieux:detail", args=[self.pk])
 
     @property
-    def date_maj(self):
-        return self.updated_at.date() if self.updated_at else None
+    def updated_on(self):
+        """The schema's ``date_maj`` (local date of the last published update)."""
+        return timezone.localdate(self.updated_at) if self.updated_at else None
 
     @property
     def point(self) -> tuple[float, float] | None:

@@ -10,11 +10,15 @@ import math
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
+from annuaire.models import Structure
+from annuaire.staleness import STALE_AFTER
 from grc.selectors.territory import distance_km
 
 from .filters import LieuFilters
 from .models import Lieu
+from .perms import can_manage_lieux
 
 KM_PER_DEGREE_LAT = 111.2
 
@@ -76,3 +80,33 @@ def lieux_search(*, filters: LieuFilters) -> list[tuple[Lieu, float | None]]:
         rows = [(lieu, d) for lieu, d in rows if d is not None and d <= filters.radius_km]
         rows.sort(key=lambda row: row[1])
     return rows
+
+
+def lieux_for_management(*, user, status: str = "") -> QuerySet[Lieu]:
+    """Every place, withdrawn ones included, for the Info sociale team (``mednum.perms.can_manage_lieux``).
+
+    ``status``: ``published``, ``withdrawn``, ``stale`` (not updated for 12 months) or empty for all. Others: 404.
+    """
+    if not can_manage_lieux(user):
+        raise Http404
+    qs = Lieu.objects.select_related("commune", "structure").order_by("nom")
+    if status == "published":
+        qs = qs.filter(published=True)
+    elif status == "withdrawn":
+        qs = qs.filter(published=False)
+    elif status == "stale":
+        qs = qs.filter(updated_at__lt=timezone.now() - STALE_AFTER)
+    return qs
+
+
+def lieu_for_management(*, user, lieu_id: int) -> Lieu:
+    """One place (published or not) for the Info sociale team; 404 for others or an unknown id."""
+    lieu = lieux_for_management(user=user).filter(pk=lieu_id).first()
+    if lieu is None:
+        raise Http404
+    return lieu
+
+
+def structure_for_proposal(raw) -> Structure | None:
+    """The annuaire structure a new place is proposed for (``?structure=<id>``), or ``None``."""
+    return Structure.objects.filter(pk=int(raw)).first() if str(raw or "").isdigit() and len(str(raw)) < 12 else None

@@ -14,4 +14,6 @@ urlpatterns = [
     path("lieux-mediation-numerique.csv", views.export_csv, name="export_csv"),
     path("data-inclusion.json", views.export_data_inclusion, name="export_data_inclusion"),
     path("<id:lieu_id>/", views.lieu_detail, name="detail"),
+    path("<id:lieu_id>/proposer/", views.lieu_propose, name="propose"),
+    path("proposer/", views.lieu_propose, name="propose_new"),
 ]

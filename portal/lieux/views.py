@@ -7,21 +7,28 @@ import functools
 
 from csp.decorators import csp_replace, csp_update
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import JsonResponse, QueryDict, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import Http404, JsonResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
+from annuaire.services import change_propose
+from grc.forms import add_service_error
 from mednum.exports import lieux_csv_lines, lieux_to_di
 from mednum.filters import parse_filters
 from mednum.geo import lieu_kind
 from mednum.horaires import open_now, week
-from mednum.selectors import lieu_public_get, lieux_search
+from mednum.models import Lieu
+from mednum.perms import can_propose_lieu
+from mednum.selectors import lieu_public_get, lieux_search, structure_for_proposal
 
-from .forms import LieuSearchForm
+from .forms import LieuProposalForm, LieuSearchForm
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("services", "publics", "frais", "commune", "epci", "territoire", "rayon")
@@ -38,11 +45,16 @@ def _filter_query(request) -> QueryDict:
 
 
 def _tiles_csp(view):
-    """A configured tile server's origin is allowed in img-src on the map pages only."""
-    if not settings.MAP_TILE_URL:
-        return view
-    origin = "/".join(settings.MAP_TILE_URL.split("/")[:3]).replace("{s}.", "*.")
-    return csp_update({"img-src": [origin]})(view)
+    """A configured tile server's origin is allowed in img-src on the map pages only (read at each request)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not settings.MAP_TILE_URL:
+            return view(request, *args, **kwargs)
+        origin = "/".join(settings.MAP_TILE_URL.split("/")[:3]).replace("{s}.", "*.")
+        return csp_update({"img-src": [origin]})(view)(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _context(request):
@@ -83,7 +95,13 @@ def lieu_detail(request, lieu_id: int):
     return render(
         request,
         "portal/lieux/detail.html",
-        {"lieu": lieu, "now": open_now(lieu.horaires), "week": week(lieu.horaires), "kind": lieu_kind(lieu)},
+        {
+            "lieu": lieu,
+            "now": open_now(lieu.horaires),
+            "week": week(lieu.horaires),
+            "kind": lieu_kind(lieu),
+            "can_propose": can_propose_lieu(request.user, lieu),
+        },
     )
 
 
@@ -126,3 +144,31 @@ def export_data_inclusion(request):
     response["Content-Disposition"] = 'attachment; filename="lieux-data-inclusion-cd35.json"'
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def lieu_propose(request, lieu_id: int | None = None):
+    """A partner proposes new values for a place (or a new place of their structure: ``?structure=<id>``).
+
+    The proposal waits for the Info sociale team (annuaire's moderation); nothing changes on the map before.
+    Only the place's structure's validated representatives (and the Info sociale team) see this page: 404.
+    """
+    lieu = lieu_public_get(lieu_id=lieu_id) if lieu_id is not None else None
+    structure = lieu.structure if lieu is not None else structure_for_proposal(request.GET.get("structure"))
+    if not can_propose_lieu(request.user, lieu, structure):
+        raise Http404
+    initial = LieuProposalForm.initial_for(lieu) if lieu is not None else {}
+    form = LieuProposalForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if lieu is None:
+            data["structure"] = structure.pk
+        try:
+            change_propose(user=request.user, target=lieu, model=Lieu, data=data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request, _("Merci : votre proposition est transmise à l'équipe Info sociale, qui la publiera.")
+            )
+            return redirect(lieu.get_absolute_url() if lieu is not None else reverse("lieux:list"))
+    return render(request, "portal/lieux/propose.html", {"form": form, "lieu": lieu, "structure": structure})

@@ -25,6 +25,8 @@ def test_the_installed_apps_register_their_seeders_in_the_order_seed_demo_always
         "demo.audit",
         "demo.privacy",
         "demo.rendezvous",
+        "demo.annuaire",
+        "demo.lieux",
     ]
 
 

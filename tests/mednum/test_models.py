@@ -37,4 +37,4 @@ def test_place_has_a_stable_identifier_and_history():
     assert lieu.identifier == identifier and identifier.startswith("lieu-")
     assert [h.nom for h in lieu.history.order_by("history_date")][-1] == "Médiathèque des Champs Libres"
     assert lieu.history.count() == 2
-    assert Lieu.objects.get(identifier=identifier).date_maj == lieu.updated_at.date()
+    assert Lieu.objects.get(identifier=identifier).updated_on == lieu.updated_at.date()
