@@ -9,6 +9,7 @@ from demo.records import Counts
 from grc.models import Citizen
 from portal.demo.home import seed_portal_pages
 from portal.models import ProcedureFormField, ProcedureIndexPage, ProcedurePage, ProcedureTheme
+from tests.browser.conftest import browser  # noqa: F401  (the fixture, for test_form_browser)
 from tests.dossier_unique.factories import PDF_BYTES
 from tests.factories import CitizenFactory, TeamFactory, UserFactory
 
