@@ -14,7 +14,7 @@ seeds the demo annuaire (``demo.seeders.annuaire``) unless already there. Then m
   its baseline: reading every row of both tables (``values_list``), no conversion.
 
     .venv/bin/python bench/annuaire.py                      # 300 searches
-    .venv/bin/python bench/annuaire.py --searches 100
+    .venv/bin/python bench/annuaire.py --searches 100 --reseed   # after a change of the demo seeder
 """
 
 from __future__ import annotations
@@ -57,7 +57,11 @@ EXPORT_TARGET_S = 5.0
 RADII = (10, 20, 40)
 
 
-def ensure_annuaire() -> None:
+def ensure_annuaire(reseed: bool) -> None:
+    if reseed:  # after a change of the demo seeder: its structures (their services cascade) and their history
+        Service.history.filter(di_id__startswith=demo_annuaire.PREFIX).delete()
+        Structure.history.filter(di_id__startswith=demo_annuaire.PREFIX).delete()
+        Structure.objects.filter(di_id__startswith=demo_annuaire.PREFIX).delete()
     if Structure.objects.filter(di_id__startswith=demo_annuaire.PREFIX).exists():
         print(f"{Structure.objects.count():,} structures, {Service.objects.count():,} services already in grc_bench")
         return
@@ -137,9 +141,10 @@ def bench_export() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--searches", type=int, default=300)
+    parser.add_argument("--reseed", action="store_true", help="drop and seed the demo annuaire again")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
-    ensure_annuaire()
+    ensure_annuaire(args.reseed)
     bench_search(args.searches)
     bench_export()
 
