@@ -376,9 +376,9 @@ def place_blocks(*, user, filters: Filters) -> list[Block]:
     """Places of the map per 10,000 inhabitants and the distance to the nearest one, by EPCI and by commune of
     the territory filter (places are public establishments: no secrecy; see ``observatoire.places``)."""
     require_observatory(user)
-    data, chosen = place_figures(), communes_in(filters)
+    data, chosen, ref = place_figures(), communes_in(filters), territory_reference()
     communes = [f for code, f in data["communes"].items() if chosen is None or code in chosen]
-    epcis = {territory_reference()["communes"].get(f.code, {}).get("epci") for f in communes}
+    epcis = {ref["communes"].get(f.code, {}).get("epci") for f in communes}
     note = _(
         "État actuel de la carte des lieux de médiation numérique (les filtres de période et de programme ne "
         "s'appliquent pas). Distance à vol d'oiseau du centre de la commune au lieu publié le plus proche ; "
@@ -399,8 +399,9 @@ def place_blocks(*, user, filters: Filters) -> list[Block]:
             "lieux_commune",
             _("Lieux de médiation numérique par commune"),
             [_("Commune"), _("Lieux"), _("Pour 10 000 habitants"), _("Distance au plus proche (km)")],
-            [Row(r.label, r.cells[:3], key=r.key) for r in _place_rows(communes)],
-            note=note,
+            # 332 rows for the whole Département: by commune once a territory is chosen (the page's cost).
+            [Row(r.label, r.cells[:3], key=r.key) for r in _place_rows(communes)] if chosen is not None else [],
+            note=note if chosen is not None else _("Choisissez un territoire pour le détail par commune."),
             chart="none",  # a bar per commune says nothing the table does not; the EPCI chart does
         ),
     ]

@@ -72,6 +72,7 @@ class RequestFact(models.Model):
         indexes = [
             models.Index(fields=["month"], name="obs_request_month"),
             models.Index(fields=["grain", "month"], name="obs_request_grain"),
+            models.Index(fields=["commune", "month"], name="obs_request_commune"),
         ]
 
     def __str__(self):
@@ -98,6 +99,7 @@ class RequestDelayFact(models.Model):
         indexes = [
             models.Index(fields=["month"], name="obs_delay_month"),
             models.Index(fields=["grain", "month"], name="obs_delay_grain"),
+            models.Index(fields=["commune", "month"], name="obs_delay_commune"),
         ]
 
     def __str__(self):
@@ -125,6 +127,7 @@ class MailFact(models.Model):
         indexes = [
             models.Index(fields=["month"], name="obs_mail_month"),
             models.Index(fields=["grain", "month"], name="obs_mail_grain"),
+            models.Index(fields=["commune", "month"], name="obs_mail_commune"),
         ]
 
     def __str__(self):
@@ -148,6 +151,7 @@ class AppointmentFact(models.Model):
         indexes = [
             models.Index(fields=["month"], name="obs_rdv_month"),
             models.Index(fields=["grain", "month"], name="obs_rdv_grain"),
+            models.Index(fields=["commune", "month"], name="obs_rdv_commune"),
         ]
 
     def __str__(self):
@@ -173,6 +177,7 @@ class HelpSessionFact(models.Model):
         indexes = [
             models.Index(fields=["month"], name="obs_help_month"),
             models.Index(fields=["grain", "month"], name="obs_help_grain"),
+            models.Index(fields=["commune", "month"], name="obs_help_commune"),
         ]
 
     def __str__(self):
@@ -196,6 +201,7 @@ class HelpProcedureFact(models.Model):
         indexes = [
             models.Index(fields=["month"], name="obs_helpproc_month"),
             models.Index(fields=["grain", "month"], name="obs_helpproc_grain"),
+            models.Index(fields=["commune", "month"], name="obs_helpproc_commune"),
         ]
 
     def __str__(self):

@@ -87,7 +87,11 @@ def facts(*, user, model, filters: Filters, dims, programme: bool = True) -> Que
         require_observatory(user)
     grain = fact_grain(model=model, filters=filters, dims=dims, programme=programme)
     qs = model.objects.filter(grain=grain, month__gte=filters.start, month__lte=filters.end)
-    if filters.territory_kind in TERRITORY_LOOKUPS and filters.territory:
+    if filters.territory_kind == "epci" and filters.territory:
+        # Its communes by code (the reference is cached): the (commune, month) index, no join per fact row.
+        communes = territory_reference()["communes"]
+        qs = qs.filter(commune_id__in=[code for code, c in communes.items() if c["epci"] == filters.territory])
+    elif filters.territory_kind in TERRITORY_LOOKUPS and filters.territory:
         qs = qs.filter(**{TERRITORY_LOOKUPS[filters.territory_kind]: filters.territory})
     if programme and filters.programme:
         qs = qs.filter(programme=filters.programme)
