@@ -190,6 +190,31 @@ def _write_booking(*, slot: Slot, motif: Motif, citizen, actor, channel: str, co
     return participant
 
 
+def _write_first_free(slots: list[Slot], *, write: dict) -> Participant:
+    """Write the booking in the first of ``slots`` the database accepts (``write``: ``_write_booking``'s other
+    arguments); "Ce créneau vient d'être pris." when none does."""
+    citizen = write["citizen"]
+    for slot in slots:
+        if (
+            slot.rendezvous_id
+            and Participant.objects.filter(rendezvous_id=slot.rendezvous_id, citizen=citizen).exists()
+        ):
+            raise ValidationError(_("Cette personne est déjà inscrite à cette séance."), code="already_booked")
+        if len(slots) == 1:
+            # No other slot to try: no savepoint. Should the database's guard refuse it, the whole booking
+            # rolls back with the caller's atomic block and the person is told the slot was just taken.
+            try:
+                return _write_booking(slot=slot, **write)
+            except IntegrityError:
+                raise slot_taken_error() from None
+        try:
+            with transaction.atomic():
+                return _write_booking(slot=slot, **write)
+        except IntegrityError:
+            continue  # the database's guard: someone else holds it (or the person is already in the session)
+    raise slot_taken_error()
+
+
 @transaction.atomic
 def rdv_book(
     *,
@@ -233,29 +258,8 @@ def rdv_book(
         "agent_id": agent.pk if agent is not None else None,
     }
     slots, agents = _locked_slots(find=find)
-    for slot in slots:
-        if (
-            slot.rendezvous_id
-            and Participant.objects.filter(rendezvous_id=slot.rendezvous_id, citizen=citizen).exists()
-        ):
-            raise ValidationError(_("Cette personne est déjà inscrite à cette séance."), code="already_booked")
-        write = {"slot": slot, "motif": motif, "citizen": citizen, "actor": actor, "channel": channel}
-        if len(slots) == 1:
-            # No other slot to try: no savepoint. Should the database's guard refuse it, the whole booking
-            # rolls back with this function's atomic block and the person is told the slot was just taken.
-            try:
-                participant = _write_booking(**write, contact=contact, now=now)
-            except IntegrityError:
-                raise slot_taken_error() from None
-            break
-        try:
-            with transaction.atomic():
-                participant = _write_booking(**write, contact=contact, now=now)
-        except IntegrityError:
-            continue  # the database's guard: someone else holds it (or the person is already in the session)
-        break
-    else:
-        raise slot_taken_error()
+    write = {"motif": motif, "citizen": citizen, "actor": actor, "channel": channel, "contact": contact, "now": now}
+    participant = _write_first_free(slots, write=write)
     participant.rendezvous.agent = agents[participant.rendezvous.agent_id]
     if lieu is not None and participant.rendezvous.lieu_id == lieu.pk:
         participant.rendezvous.lieu = lieu
