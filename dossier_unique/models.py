@@ -208,6 +208,8 @@ class Note(models.Model):
     team = models.ForeignKey("grc.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("texte"), max_length=NOTE_MAX_LENGTH)
     created_at = models.DateTimeField(_("écrite le"), default=timezone.now)
+    # Set when the author corrected the note (within 24 hours); the history keeps every version.
+    edited_at = models.DateTimeField(_("modifiée le"), null=True, blank=True)
 
     history = HistoricalRecords()
 

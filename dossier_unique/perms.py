@@ -30,7 +30,10 @@ whatever permission rows exist; superusers get no bypass either.
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from grc import perms as grc_perms
 from grc.models import Membership
@@ -180,6 +183,22 @@ def can_write_note(user, file) -> bool:
     Rules: whoever may see the file (the note's visibility then restricts who reads it).
     """
     return can_view_file(user, file)
+
+
+NOTE_EDIT_HOURS = 24
+
+
+def can_edit_note(user, note, *, now=None) -> bool:
+    """Correct a note's text.
+
+    Rules: its author only, while they may still write on the file (``can_write_note``), and within
+    ``NOTE_EDIT_HOURS`` (24) hours of writing it; after that a new note corrects the old one.
+    """
+    if note.author_id != getattr(user, "pk", None) or not is_agent(user):
+        return False
+    if (now or timezone.now()) - note.created_at > datetime.timedelta(hours=NOTE_EDIT_HOURS):
+        return False
+    return can_write_note(user, note.file)
 
 
 def can_manage_grants(user, file) -> bool:

@@ -146,3 +146,41 @@ class NotificationOptOut(models.Model):
 
     def __str__(self):
         return f"{self.user_id}: {self.kind}"
+
+
+class BulkJob(models.Model):
+    """One bulk action on a team's requests, run by the worker row by row: who asked what, and a result per
+    row (``results``: ``{"code", "ok", "message", "previous"}``), with its progress (``done`` of ``total``)."""
+
+    class Action(models.TextChoices):
+        ASSIGN = "assign", _("Attribuer")
+        TAKE_IN_REVIEW = "take_in_review", _("Passer en instruction")
+        UNDO_ASSIGN = "undo_assign", _("Annuler une attribution en lot")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En attente")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminée")
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey("grc.Team", on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    # For ASSIGN: the agent (None: take the requests back to the team's queue).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    codes = models.JSONField(default=list)
+    results = models.JSONField(default=list)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    undo_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="undos")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("action en lot")
+        verbose_name_plural = _("actions en lot")
+
+    def __str__(self):
+        return f"{self.get_action_display()} ({self.done}/{self.total})"

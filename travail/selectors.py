@@ -14,11 +14,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from demandes import perms as request_perms
 from grc.models import Team, User
 from grc.perms import current_team_ids, is_agent
 
 from . import perms
-from .models import Notification, NotificationOptOut, Task
+from .models import BulkJob, Notification, NotificationOptOut, Task
 
 TASK_SCOPES = ("moi", "equipe", "faites")
 TASK_DUES = ("en_retard", "aujourdhui", "")
@@ -136,3 +137,26 @@ def colleagues_for(*, user) -> QuerySet[User]:
 def teams_for(*, user) -> list[Team]:
     """The teams ``user`` may give a task to (their current teams)."""
     return list(Team.objects.filter(pk__in=list(current_team_ids(user)), is_active=True).order_by("name"))
+
+
+def managed_colleagues(*, user) -> QuerySet[User]:
+    """The agents whose work ``user`` may hand over (``perms.managed_colleagues_q``: their team's members)."""
+    return User.objects.filter(perms.managed_colleagues_q(user), is_active=True).order_by(
+        "last_name", "first_name", "pk"
+    )
+
+
+def managed_colleague_get(*, user, pk) -> User:
+    """One of ``managed_colleagues``, else ``Http404``."""
+    colleague = managed_colleagues(user=user).filter(pk=pk).first()
+    if colleague is None:
+        raise Http404
+    return colleague
+
+
+def bulk_job_get(*, user, pk: int) -> BulkJob:
+    """A bulk action of a team ``user`` works (or that they ran), else ``Http404``."""
+    job = BulkJob.objects.select_related("team", "actor", "assignee").filter(pk=pk).first()
+    if job is None or not (job.actor_id == user.pk or request_perms.is_team_member(user, job.team_id)):
+        raise Http404
+    return job

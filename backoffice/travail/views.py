@@ -8,25 +8,33 @@ may not see is a 404.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from demandes import selectors as request_selectors
+from dossier_unique import perms as file_perms
 from dossier_unique import selectors as file_selectors
+from dossier_unique.services.note_edit import note_edit as note_edit_service
 from grc.forms import add_service_error
 from grc.perms import is_agent
 from mail import selectors as mail_selectors
-from travail import selectors, services
-from travail.forms import DigestSettingsForm, TaskForm
+from travail import bulk, exports, handover, selectors, services
+from travail.forms import DigestSettingsForm, ExportForm, HandoverForm, NoteEditForm, TaskForm
 
 PAGE_SIZE = 50
-SCOPES = (("moi", _("Mes tâches")), ("equipe", _("Tâches de mes équipes")), ("faites", _("Faites")))
+SUBJECT_NOT_FOUND = gettext_lazy("Cette demande, ce dossier ou ce courrier est introuvable ou vous est inaccessible.")
+SCOPES = (
+    ("moi", gettext_lazy("Mes tâches")),
+    ("equipe", gettext_lazy("Tâches de mes équipes")),
+    ("faites", gettext_lazy("Faites")),
+)
 
 
 def _require_agent(user):
@@ -96,31 +104,32 @@ def _subject(request) -> dict:
 
 @require_POST
 def task_create(request):
-    """Create a task (on the request, file or letter the form came from, if any), then back there."""
+    """Create a task (on the request, file or letter the form came from or names, if any), then back there."""
     _require_agent(request.user)
-    subject = _subject(request)
     form = _task_form(request, request.POST)
     if form.is_valid():
         try:
-            assignee, team = selectors.assignment_targets(
-                user=request.user, assignee_id=form.cleaned_data["assignee"], team_id=form.cleaned_data["team"]
-            )
-            services.task_create(
-                actor=request.user,
-                title=form.cleaned_data["title"],
-                due_date=form.cleaned_data["due_date"],
-                assignee=assignee,
-                team=team,
-                **subject,
-            )
-        except ValidationError as error:
-            add_service_error(form, error, fields={"assignee_id": "assignee", "team_id": "team"})
+            subject = _subject(request)
+        except Http404:
+            form.add_error(None, SUBJECT_NOT_FOUND)
         else:
-            messages.success(request, _("Tâche créée."))
-            return redirect(_safe_next(request, reverse("backoffice:task_list")))
-    if subject:
-        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
-        return redirect(_safe_next(request, reverse("backoffice:task_list")))
+            try:
+                assignee, team = selectors.assignment_targets(
+                    user=request.user, assignee_id=form.cleaned_data["assignee"], team_id=form.cleaned_data["team"]
+                )
+                services.task_create(
+                    actor=request.user,
+                    title=form.cleaned_data["title"],
+                    due_date=form.cleaned_data["due_date"],
+                    assignee=assignee,
+                    team=team,
+                    **subject,
+                )
+            except ValidationError as error:
+                add_service_error(form, error, fields={"assignee_id": "assignee", "team_id": "team"})
+            else:
+                messages.success(request, _("Tâche créée."))
+                return redirect(_safe_next(request, reverse("backoffice:task_list")))
     return task_list(request, form=form, status=422)
 
 
@@ -168,3 +177,133 @@ def notification_settings(request):
         messages.success(request, _("Vos choix d'e-mails sont enregistrés."))
         return redirect("backoffice:notification_settings")
     return render(request, "backoffice/travail/notification_settings.html", {"form": form})
+
+
+def work_handover(request):
+    """A team manager hands an absent colleague's requests, letters, accompaniments and tasks to another agent:
+    choose, see what will move (confirmation), confirm; then one line per thing moved or not."""
+    _require_agent(request.user)
+    absents = list(selectors.managed_colleagues(user=request.user))
+    if not absents:
+        raise Http404
+    form = HandoverForm(request.POST or None, absents=absents, colleagues=selectors.colleagues_for(user=request.user))
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        absent = selectors.managed_colleague_get(user=request.user, pk=form.cleaned_data["absent"])
+        to_user = selectors.assignment_targets(
+            user=request.user, assignee_id=form.cleaned_data["to_user"], team_id=None
+        )[0]
+        if "confirm" not in request.POST:
+            context.update(preview=handover.handover_preview(actor=request.user, absent=absent), absent=absent)
+            return render(request, "backoffice/travail/handover.html", context)
+        try:
+            lines = handover.work_hand_over(
+                actor=request.user, absent=absent, to_user=to_user, reason=form.cleaned_data["reason"]
+            )
+        except (ValidationError, PermissionDenied) as error:
+            add_service_error(form, error, fields={"to_user": "to_user", "reason": "reason"})
+        else:
+            context.update(lines=lines, absent=absent, to_user=to_user)
+            messages.success(request, _("%(n)d élément(s) repris.") % {"n": sum(1 for x in lines if x.moved)})
+    status = 422 if form.errors else 200
+    return render(request, "backoffice/travail/handover.html", context, status=status)
+
+
+def note_edit(request, pk):
+    """The author corrects their note within 24 hours (else 404); the note page then shows it as edited."""
+    note = file_selectors.note_get(user=request.user, pk=pk, request=request)
+    if not file_perms.can_edit_note(request.user, note):
+        raise Http404
+    form = NoteEditForm(request.POST or None, initial={"text": note.text})
+    if request.method == "POST" and form.is_valid():
+        try:
+            note_edit_service(note=note, text=form.cleaned_data["text"], actor=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            add_service_error(form, error, default_field="text")
+        else:
+            messages.success(request, _("La note a été corrigée."))
+            return redirect("backoffice:note_detail", pk=note.pk)
+    status = 422 if form.errors else 200
+    return render(request, "backoffice/travail/note_edit.html", {"form": form, "note": note}, status=status)
+
+
+def request_export(request, team_id):
+    """Export a team's queue (the filters of the queue page carried over) as CSV or XLSX, with the columns chosen.
+
+    The form is a GET (the URL holds column names and filters, never a name); the file is answered when the
+    form is valid. 404 outside the team (the queue's own selector); each export is access-logged with its rows.
+    """
+    _require_agent(request.user)
+    columns = [(key, column.label) for key, column in exports.REQUEST_COLUMNS.items()]
+    bound = "format" in request.GET
+    form = ExportForm(request.GET if bound else None, columns=columns,
+                      initial={"colonnes": list(exports.DEFAULT_REQUEST_COLUMNS)})  # fmt: skip
+    filters = {"status": request.GET.get("statut", "")[:30], "assigned": request.GET.get("attribution", "")[:10]}
+    if bound and form.is_valid():
+        header, rows = exports.request_queue_export(
+            user=request.user, team_id=team_id, columns=form.cleaned_data["colonnes"], http_request=request, **filters
+        )
+        stamp = timezone.localdate().strftime("%Y%m%d")
+        if form.cleaned_data["format"] == "xlsx":
+            body = exports.to_xlsx(header, rows, title="Demandes")
+            kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            body, kind = exports.to_csv(header, rows), "text/csv; charset=utf-8"
+        response = HttpResponse(body, content_type=kind)
+        extension = form.cleaned_data["format"]
+        response["Content-Disposition"] = f'attachment; filename="demandes-equipe-{team_id}-{stamp}.{extension}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+    team = request_selectors.queue_teams(user=request.user)
+    team = next((t for t in team if t.pk == team_id), None)
+    if team is None:
+        raise Http404
+    context = {"form": form, "team": team, "filters": request.GET.get("statut", ""), "assigned": filters["assigned"]}
+    return render(request, "backoffice/travail/export.html", context, status=422 if form.errors else 200)
+
+
+@require_POST
+def request_bulk(request, team_id):
+    """Bulk action on requests ticked in a team's queue: a confirmation page (the rows, the agent to give them
+    to), then the job is queued for the worker and its page shows the progress and a result per row."""
+    _require_agent(request.user)
+    teams = {t.pk: t for t in request_selectors.queue_teams(user=request.user)}
+    if team_id not in teams:
+        raise Http404
+    team = teams[team_id]
+    codes = [code[:40] for code in request.POST.getlist("codes")][: bulk.BULK_MAX_ROWS + 1]
+    action = request.POST.get("action", "")
+    agents = request_selectors.team_agents(team_id=team_id)
+    context = {"team": team, "codes": codes, "action": action, "agents": agents, "error": ""}
+    if "confirm" in request.POST:
+        chosen = request.POST.get("assignee", "")
+        assignee = next((a for a in agents if str(a.pk) == chosen), None)
+        try:
+            job = bulk.bulk_job_start(actor=request.user, team=team, codes=codes, action=action, assignee=assignee)
+        except ValidationError as error:
+            context["error"] = " ".join(error.messages)
+        else:
+            return redirect("backoffice:bulk_job", pk=job.pk)
+    elif not codes:
+        context["error"] = _("Cochez au moins une demande.")
+    status = 422 if context["error"] else 200
+    return render(request, "backoffice/travail/bulk_confirm.html", context, status=status)
+
+
+def bulk_job(request, pk):
+    """A bulk action's progress and its result per row (reloads itself while the worker runs)."""
+    _require_agent(request.user)
+    job = selectors.bulk_job_get(user=request.user, pk=pk)
+    return render(request, "backoffice/travail/bulk_job.html", {"job": job})
+
+
+@require_POST
+def bulk_job_undo(request, pk):
+    _require_agent(request.user)
+    job = selectors.bulk_job_get(user=request.user, pk=pk)
+    try:
+        undo = bulk.bulk_job_undo(actor=request.user, job=job)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("backoffice:bulk_job", pk=job.pk)
+    return redirect("backoffice:bulk_job", pk=undo.pk)

@@ -398,6 +398,8 @@ SCHEDULED_JOBS = {
     "retrain_mail_classifier": {"task": "mail.classifier.tasks.retrain_mail_classifier", "daily": "02:30"},
     # The observatory's summary tables: open months recomputed, closed months frozen (docs/observatoire.md).
     "observatoire_refresh": {"task": "observatoire.tasks.refresh_observatory", "daily": "05:15"},
+    # Each agent's daily e-mail of what waits for them (kinds and links only, docs/travail.md).
+    "travail_digest": {"task": "travail.tasks.send_daily_digests", "daily": "07:00"},
     # Housekeeping: expired sessions (who was logged in, second-factor state) and finished task
     # results (one per indexing, OCR or e-mail job) are not kept beyond their use.
     "clear_sessions": {"command": "clearsessions", "daily": "04:30"},

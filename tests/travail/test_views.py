@@ -107,7 +107,9 @@ def test_task_pages_create_complete_and_refuse_in_french(client, team_a, worker_
     # Another team's agent: the task does not exist for them.
     other = verify_otp(type(client)(), worker_b)
     assert other.post(reverse("backoffice:task_reopen", args=[task.pk])).status_code == 404
-    assert other.post(reverse("backoffice:task_create"), {"title": "x", "file_id": file.pk}).status_code == 404
+    refused = other.post(reverse("backoffice:task_create"), {"title": "x", "file_id": file.pk})
+    assert refused.status_code == 422 and "introuvable ou vous est inaccessible" in refused.content.decode()
+    assert Task.objects.count() == 1
 
 
 def test_task_list_query_count_is_pinned(client, team_a, worker_a, django_assert_max_num_queries):
@@ -168,3 +170,10 @@ def test_digest_opt_out_per_kind(client, team_a):
     assert "Message d&#x27;un usager" in listing and "Tâche qui vous est confiée" in listing
     client.post(reverse("backoffice:notifications_read"))
     assert not Notification.objects.filter(recipient=agent, read_at__isnull=True).exists()
+
+
+def test_the_digest_is_scheduled_daily(settings):
+    from django.utils.module_loading import import_string
+
+    job = settings.SCHEDULED_JOBS["travail_digest"]
+    assert import_string(job["task"]) is send_daily_digests and "daily" in job
