@@ -109,3 +109,32 @@ def test_a_request_filed_for_a_structure_is_seen_by_its_members_only(catalogue, 
     assert colleague_client.get(f"/mon-espace/demandes/{filed.tracking_code}/").status_code == 200
     assert filed.tracking_code not in outsider_client.get("/mon-espace/").content.decode()
     assert outsider_client.get(f"/mon-espace/demandes/{filed.tracking_code}/").status_code == 404
+
+
+def test_mon_espace_query_count_does_not_grow_with_the_structure_requests(home, django_assert_max_num_queries):
+    from django.utils import timezone
+
+    filer, _filer_client = _account()
+    member, member_client = _account()
+    organisation = Organisation.objects.create(name="Les Tombées", kind="association", siret=SIRET)
+    OrganisationMember.objects.create(organisation=organisation, user=member, role="member")
+
+    def file(count, start):
+        for i in range(start, start + count):
+            Request.objects.create(
+                tracking_code=f"D-2026-ORG{i:03d}",
+                procedure_title="Fonds d'appui aux associations",
+                account=filer,
+                organisation=organisation,
+                status=Request.Status.SUBMITTED,
+                submitted_at=timezone.now(),
+            )
+
+    file(2, 0)
+    member_client.get("/mon-espace/")
+    with django_assert_max_num_queries(30) as few:
+        assert "D-2026-ORG001" in member_client.get("/mon-espace/").content.decode()
+    file(6, 2)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = member_client.get("/mon-espace/").content.decode()
+    assert page.count("pour Les Tombées") == 8
