@@ -45,14 +45,24 @@ def requests_for(*, user) -> QuerySet[Request]:
 def request_get(*, user, code: str, http_request=None, log: bool = True, for_update: bool = False) -> Request:
     """One request by tracking code, if ``user`` may see it (``perms``), else 404; logs the read.
 
-    Staff reads are logged as ``REQUEST_VIEW``; a citizen reading their own as ``CITIZEN_SELF_VIEW``.
+    Staff reads are logged as ``REQUEST_VIEW``; a citizen reading their own as ``CITIZEN_SELF_VIEW``; a
+    member of the structure it was filed for reading another member's as ``REQUEST_VIEW`` (not their own).
     """
-    qs = requests_for(user=user).select_related("team", "assigned_to", "citizen", "account", "filed_by")
+    qs = requests_for(user=user).select_related(
+        "team", "assigned_to", "citizen", "account", "filed_by", "organisation"
+    )
     request_obj = qs.filter(tracking_code=code).first()
     if request_obj is None:
         raise Http404
     if log:
-        _log(user, _self_action(user, AccessLog.Action.REQUEST_VIEW), request_obj, http_request=http_request)
+        own = request_obj.account_id == user.pk or (
+            request_obj.citizen is not None and request_obj.citizen.user_id == user.pk
+        )
+        if perms.is_citizen_account(user) and not own:
+            purpose = f"membre de la structure {request_obj.organisation_id}"
+            _log(user, AccessLog.Action.REQUEST_VIEW, request_obj, http_request=http_request, purpose=purpose)
+        else:
+            _log(user, _self_action(user, AccessLog.Action.REQUEST_VIEW), request_obj, http_request=http_request)
     return request_obj
 
 

@@ -6,6 +6,7 @@ from django.test import Client
 
 from demandes.identifiers import siret_is_valid
 from demandes.models import Organisation, OrganisationMember, Request
+from grc.audit.models import AccessLog
 from grc.models import Citizen
 from tests.factories import CitizenFactory, UserFactory
 
@@ -107,6 +108,12 @@ def test_a_request_filed_for_a_structure_is_seen_by_its_members_only(catalogue, 
     seen = colleague_client.get("/mon-espace/").content.decode()
     assert filed.tracking_code in seen and "pour Les Tombées" in seen
     assert colleague_client.get(f"/mon-espace/demandes/{filed.tracking_code}/").status_code == 200
+    # A member reading another member's request: logged as a read of someone else's request, not a self view.
+    read = AccessLog.objects.filter(actor=colleague, object_id=str(filed.pk)).latest("pk")
+    assert read.action == AccessLog.Action.REQUEST_VIEW and read.purpose == f"membre de la structure {organisation.pk}"
+    filer_client.get(f"/mon-espace/demandes/{filed.tracking_code}/")
+    own = AccessLog.objects.filter(actor=filer, object_id=str(filed.pk)).latest("pk")
+    assert own.action == AccessLog.Action.CITIZEN_SELF_VIEW
     assert filed.tracking_code not in outsider_client.get("/mon-espace/").content.decode()
     assert outsider_client.get(f"/mon-espace/demandes/{filed.tracking_code}/").status_code == 404
 
