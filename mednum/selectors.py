@@ -25,7 +25,8 @@ KM_PER_DEGREE_LAT = 111.2
 
 def lieux_published() -> QuerySet[Lieu]:
     """Every published place, with its commune (and EPCI) in the same query."""
-    return Lieu.objects.filter(published=True).select_related("commune", "commune__epci")
+    # The commune's boundary (~1 KB of JSON each) is for maps, never needed with a place: not fetched.
+    return Lieu.objects.filter(published=True).select_related("commune", "commune__epci").defer("commune__boundary")
 
 
 def lieu_public_get(*, lieu_id: int) -> Lieu:
@@ -89,7 +90,7 @@ def lieux_for_management(*, user, status: str = "") -> QuerySet[Lieu]:
     """
     if not can_manage_lieux(user):
         raise Http404
-    qs = Lieu.objects.select_related("commune", "structure").order_by("nom")
+    qs = Lieu.objects.select_related("commune", "structure").defer("commune__boundary").order_by("nom")
     if status == "published":
         qs = qs.filter(published=True)
     elif status == "withdrawn":
