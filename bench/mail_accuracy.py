@@ -164,7 +164,9 @@ def _train() -> dict:
         "per_type": model.examples,
         "threshold": model.threshold,
         "sure": model.sure_threshold,
-        "cv": {k: v for k, v in model.evaluation.items() if k not in ("per_type", "timings", "left_out")},
+        "cv": {k: v for k, v in model.evaluation.items() if k not in ("per_type", "timings", "left_out", "routing")},
+        "cv_routing": {k: v for k, v in model.evaluation.get("routing", {}).items() if k != "groups"},
+        "team_threshold": model.team_threshold,
     }
 
 
@@ -371,7 +373,12 @@ def retrain_volume(count: int, seed: int = 2026) -> dict:
     corpus = load_corpus()
     examples = [(_perturbed(letter.text, rng), letter.type_code) for letter in rng.choices(corpus, k=count)]
     start, cpu = time.perf_counter(), time.process_time()
-    trained = train(examples, target_wrong=target_wrong(), progress=lambda p, step: print(f"  {p:3d} % {step}"))
+    from demo.seeders.mail import MAIL_TYPES
+
+    groups = {code: programme for code, _name, _days, programme, _team, _ack in MAIL_TYPES if programme}
+    trained = train(
+        examples, target_wrong=target_wrong(), groups=groups, progress=lambda p, step: print(f"  {p:3d} % {step}")
+    )
     # CPU time too: on a shared machine the wall time says more about the neighbours than about us.
     return {
         "letters": count,
@@ -382,11 +389,68 @@ def retrain_volume(count: int, seed: int = 2026) -> dict:
     }
 
 
-def run(n_letters: int | None = None, *, timeout: float = 3600, seed: int = 2026) -> dict:
-    """The whole protocol (see the module docstring); returns the figures."""
-    import httpx
+def _letters(corpora: list[str], n_letters: int | None, seed: int) -> list:
+    """The evaluation letters: each named corpus, or a random sample of ``n_letters`` of each (seeded)."""
+    from bench.mail_scans import EVAL_CORPUS, load_eval_corpus
 
-    from bench.mail_scans import load_eval_corpus
+    chosen = []
+    for name in corpora:
+        letters_ = load_eval_corpus(EVAL_CORPUS.parent / name)
+        if n_letters:
+            letters_ = random.Random(seed).sample(letters_, min(n_letters, len(letters_)))
+        chosen.extend(letters_)
+    return chosen
+
+
+def clean_text(corpora: list[str]) -> dict:
+    """The classifier alone on the evaluation letters' clean text (no OCR, no rules, no citizen): team
+    (programme) figures at the trained team threshold. A quick check, not the protocol: ``run`` is."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    django.setup()
+    from bench.mail_scans import EVAL_CORPUS, load_eval_corpus
+    from demo.seeders.mail import MAIL_TYPES
+    from mail.classifier.corpus import load_corpus
+    from mail.classifier.jobs import target_wrong
+    from mail.classifier.training import train
+
+    groups = {code: programme for code, _name, _days, programme, _team, _ack in MAIL_TYPES if programme}
+    trained = train(
+        [(letter.text, letter.type_code) for letter in load_corpus()], target_wrong=target_wrong(), groups=groups
+    )
+    result = {"cv": {k: v for k, v in trained.evaluation["routing"].items() if k != "groups"}}
+    for name in corpora:
+        letters_ = load_eval_corpus(EVAL_CORPUS.parent / name)
+        rows = trained.classifier.predict([letter.text for letter in letters_])
+        right = suggested = wrong = top1 = 0
+        for letter, row in zip(letters_, rows, strict=True):
+            sums: dict[str, float] = {}
+            for code, probability in row:
+                sums[groups.get(code, code)] = sums.get(groups.get(code, code), 0.0) + probability
+            best, score = max(sums.items(), key=lambda pair: pair[1])
+            good = best == groups.get(letter.type, letter.type)
+            top1 += good
+            if score >= trained.team_threshold:
+                suggested += 1
+                right += good
+                wrong += not good
+        n = len(letters_)
+        result[name] = {
+            "letters": n,
+            "team_top1_all": round(top1 / n, 3),
+            "abstention": round(1 - suggested / n, 3),
+            "team_top1_where_suggested": round(right / suggested, 3) if suggested else None,
+            "confidently_wrong": round(wrong / n, 3),
+        }
+    return result
+
+
+def run(
+    n_letters: int | None = None, *, timeout: float = 3600, seed: int = 2026, corpora: tuple[str, ...] = ("mail_eval",)
+) -> dict:
+    """The whole protocol (see the module docstring); returns the figures, overall and per corpus."""
+    import httpx
 
     _setup()
     _wipe()
@@ -394,9 +458,7 @@ def run(n_letters: int | None = None, *, timeout: float = 3600, seed: int = 2026
     mailroom_token, instructor_token = _tokens()
     print("Base prête (organisation de démonstration, secteurs, types, règles) ; entraînement…", file=sys.stderr)
     model = _train()
-    letters_ = load_eval_corpus()
-    if n_letters:
-        letters_ = random.Random(seed).sample(letters_, min(n_letters, len(letters_)))
+    letters_ = _letters(list(corpora), n_letters, seed)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     processes = [_start(["runserver", f"127.0.0.1:{port}", "--noreload"]), _start(["db_worker", "--no-reload"])]
@@ -414,16 +476,31 @@ def run(n_letters: int | None = None, *, timeout: float = 3600, seed: int = 2026
             elapsed = time.perf_counter() - start
     finally:
         _stop(processes)
-    figures = _evaluate(done, letters_, mail_ids, citizen_ids, world["types"])
-    return {"model": model, "letters": len(letters_), "ocr_and_suggest_s": round(elapsed, 1), **figures}
+    result = {"model": model, "letters": len(letters_), "ocr_and_suggest_s": round(elapsed, 1)}
+    result["corpora"] = {}
+    for name in corpora:
+        rows = [i for i, letter in enumerate(letters_) if letter.path.parent.parent.name == name]
+        pick = [[values[i] for i in rows] for values in (letters_, mail_ids, citizen_ids)]
+        result["corpora"][name] = {"letters": len(rows), **_evaluate(done, *pick, world["types"])}
+    return {**result, **_evaluate(done, letters_, mail_ids, citizen_ids, world["types"])}
 
 
 def print_figures(result: dict) -> None:
     model = result["model"]
     print(f"Modèle v{model['version']} : {model['examples']} lettres du corpus d'entraînement, {model['seconds']} s")
-    print(f"  validation croisée : {model['cv']}  seuils {model['threshold']} / {model['sure']}")
+    print(f"  validation croisée (type) : {model['cv']}  seuils {model['threshold']} / {model['sure']}")
+    print(f"  validation croisée (équipe) : {model['cv_routing']}")
     print(f"Corpus d'évaluation : {result['letters']} lettres ({result['not_recognised']} non reconnues)")
     print(f"  reconnaissance + suggestions par le worker : {result['ocr_and_suggest_s']} s")
+    for name, figures in result.get("corpora", {}).items():
+        if len(result.get("corpora", {})) > 1:
+            print(f"--- {name} ({figures['letters']} lettres)")
+            _print_table(figures)
+    print(f"--- ensemble ({result['letters']} lettres)")
+    _print_table(result)
+
+
+def _print_table(result: dict) -> None:
     print(f"{'':28}{'complet':>12}{'mots-clés seuls':>18}")
     for key, label in (
         ("team_top1_where_suggested", "équipe top-1 (présélect.)"),
@@ -445,11 +522,24 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=3600, help="attente maximale de la reconnaissance (s)")
     parser.add_argument("--retrain-volume", type=int, default=0, help="chronométrer un entraînement sur N lettres")
     parser.add_argument("--no-eval", action="store_true", help="seulement --retrain-volume")
+    parser.add_argument(
+        "--corpus",
+        action="append",
+        choices=["mail_eval", "mail_eval2"],
+        help="corpus d'évaluation (répétable ; mail_eval par défaut)",
+    )
+    parser.add_argument("--clean-text", action="store_true", help="le classifieur seul sur le texte propre")
     args = parser.parse_args(argv)
+    if args.clean_text:
+        print(clean_text(args.corpus or ["mail_eval", "mail_eval2"]))
+        return
     if not args.no_eval:
-        print_figures(run(args.letters, timeout=args.timeout))
+        print_figures(run(args.letters, timeout=args.timeout, corpora=tuple(args.corpus or ["mail_eval"])))
     if args.retrain_volume:
-        _setup()
+        import django  # the training is pure: Django only for the settings, no database
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+        django.setup()
         result = retrain_volume(args.retrain_volume)
         print(
             f"Réentraînement sur {result['letters']} lettres synthétisées (rééchantillonnage perturbé du corpus, "

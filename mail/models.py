@@ -316,8 +316,8 @@ class MailModel(models.Model):
     The artefact (a joblib file in the private storage) is loaded only if its SHA-256 matches
     ``sha256`` and it was written by the same scikit-learn version: unpickling runs code, so only
     files this application wrote are ever loaded. ``threshold`` is the calibrated confidence below
-    which no type or team is preselected (abstention); ``sure_threshold`` the one from which a
-    suggestion is said "sûr".
+    which no type is preselected (abstention); ``sure_threshold`` the one from which a suggestion is
+    said "sûr"; ``team_threshold`` and ``team_sure_threshold`` the same for the team.
     """
 
     version = models.PositiveIntegerField(_("version"), unique=True)
@@ -328,6 +328,10 @@ class MailModel(models.Model):
     evaluation = models.JSONField(_("évaluation (validation croisée)"), default=dict)
     threshold = models.FloatField(_("seuil d'abstention"))
     sure_threshold = models.FloatField(_("seuil « sûr »"))
+    # The team's thresholds, on the summed probabilities of the types leading to one team (a programme):
+    # an APA/PCH hesitation is no hesitation about the team. Empty on versions trained before them.
+    team_threshold = models.FloatField(_("seuil d'abstention (équipe)"), null=True, blank=True)
+    team_sure_threshold = models.FloatField(_("seuil « sûr » (équipe)"), null=True, blank=True)
     artefact = models.FileField(storage=document_storage, upload_to=mail_model_path, max_length=255, blank=True)
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField(default=0)

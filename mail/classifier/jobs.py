@@ -45,6 +45,12 @@ def training_examples() -> tuple[list[tuple[str, str]], int, int]:
     return corpus + decisions, len(corpus), len(decisions)
 
 
+def routing_groups() -> dict[str, str]:
+    """Type code -> programme of the active types: types of one programme go to the same team."""
+    rows = MailType.objects.filter(is_active=True).exclude(programme="").values_list("code", "programme")
+    return dict(rows)
+
+
 def _report(training_id: int):
     def progress(percent: int, step: str) -> None:
         MailModelTraining.objects.filter(pk=training_id).update(progress=percent, step=step[:150])
@@ -64,7 +70,7 @@ def run_training(training_id: int) -> str:
     try:
         progress(5, "Lecture des exemples (corpus et décisions des agents)")
         examples, corpus_count, decision_count = training_examples()
-        trained = train(examples, target_wrong=target_wrong(), progress=progress)
+        trained = train(examples, target_wrong=target_wrong(), progress=progress, groups=routing_groups())
         progress(95, "Enregistrement du modèle")
         model = model_save(
             trained=trained,

@@ -38,10 +38,17 @@ def mail_model_overview(*, user) -> dict:
                     "recall": figures.get("recall"),
                 }
             )
+    evaluation = (current.evaluation or {}) if current else {}
+    confusions = [
+        {"truth": names.get(truth, truth), "predicted": names.get(predicted, predicted), "count": count}
+        for truth, predicted, count in evaluation.get("confusions", [])
+    ]
     return {
         "model": current,
         "models": models,
         "examples": examples,
+        "routing": evaluation.get("routing"),
+        "confusions": confusions,
         "left_out": sorted(((current.evaluation or {}).get("left_out") or {}).items()) if current else [],
         "trainings": trainings,
         "live": live,

@@ -43,6 +43,8 @@ class LoadedModel:
     threshold: float
     sure_threshold: float
     classifier: MailClassifier
+    team_threshold: float
+    team_sure_threshold: float
 
 
 def model_save(*, trained: TrainedModel, duration_s: float, corpus_examples: int, decision_examples: int) -> MailModel:
@@ -64,6 +66,8 @@ def model_save(*, trained: TrainedModel, duration_s: float, corpus_examples: int
             evaluation={**trained.evaluation, "left_out": trained.left_out, "timings": trained.timings},
             threshold=trained.threshold,
             sure_threshold=trained.sure_threshold,
+            team_threshold=trained.team_threshold,
+            team_sure_threshold=trained.team_sure_threshold,
             sha256=sha,
             size=len(data),
             sklearn_version=sklearn.__version__,
@@ -102,17 +106,23 @@ def model_load(row: MailModel) -> MailClassifier:
 
 
 _lock = threading.Lock()
+_LOADED_FIELDS = (
+    "version",
+    "trained_at",
+    "threshold",
+    "sure_threshold",
+    "team_threshold",
+    "team_sure_threshold",
+    "artefact",
+    "sha256",
+    "sklearn_version",
+)
 _cache: dict[str, object] = {"loaded": None, "refused": None}
 
 
 def current_classifier() -> LoadedModel | None:
     """This process's copy of the newest usable version (loaded at most once per version), or None."""
-    row = (
-        MailModel.objects.exclude(artefact="")
-        .order_by("-version")
-        .only("version", "trained_at", "threshold", "sure_threshold", "artefact", "sha256", "sklearn_version")
-        .first()
-    )
+    row = MailModel.objects.exclude(artefact="").order_by("-version").only(*_LOADED_FIELDS).first()
     if row is None:
         return None
     loaded = _cache["loaded"]
@@ -128,7 +138,15 @@ def current_classifier() -> LoadedModel | None:
             _cache["refused"] = row.sha256
             return _cache["loaded"]
         _cache["loaded"] = LoadedModel(
-            row.version, row.sha256, row.trained_at, row.threshold, row.sure_threshold, classifier
+            row.version,
+            row.sha256,
+            row.trained_at,
+            row.threshold,
+            row.sure_threshold,
+            classifier,
+            # A version trained before the team thresholds existed: the type's stand in.
+            row.team_threshold if row.team_threshold is not None else row.threshold,
+            row.team_sure_threshold if row.team_sure_threshold is not None else row.sure_threshold,
         )
         return _cache["loaded"]
 

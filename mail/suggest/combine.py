@@ -9,10 +9,11 @@ of the letter's commune's CDAS sector (``territory``); types leading to the same
 request's team decides; a rule naming a team adds evidence; the citizen's previous letter counts only
 when it went to a team of the same programme.
 
-**Abstention**: below the model's calibrated threshold nothing is preselected (``preselect``); the
+**Abstention**: below the model's calibrated thresholds nothing is preselected (``preselect``); the
 guesses stay as hints. Each choice says how sure it is in words: "sûr" from the model's
 ``sure_threshold``, "probable" from its ``threshold``, "incertain" below (rules only, without a model:
-0.85 and 0.6).
+0.85 and 0.6). Teams have their own thresholds (``team_threshold``, ``team_sure_threshold``), chosen on
+the summed probabilities of the types leading to one team, as the team's score is computed here.
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ def suggest(item, *, rules=None, use_classifier=True, use_matching=True) -> dict
     model = current_classifier() if use_classifier and text.strip() else None
     info = _model_info(model)
     threshold, sure = (model.threshold, model.sure_threshold) if model else (RULES_ONLY_THRESHOLD, RULES_ONLY_SURE)
+    team_levels = (model.team_threshold, model.team_sure_threshold) if model else (threshold, sure)
     if model is not None:
         by_code = {t.code: t for t in types.values()}
         for code, probability in model.classifier.predict([text])[0]:
@@ -113,12 +115,15 @@ def suggest(item, *, rules=None, use_classifier=True, use_matching=True) -> dict
     teams = ProgrammeTeams(letter_place(citizens=citizens, postcode=postcode, city=found.city))
     team_choices = _team_choices(mail_types, types, teams, team_evidence, citizens, request_info, item)
     explicit_teams = set(team_evidence_rules) | ({request_info["team_id"]} if request_info else set())
-    preselect = _preselect(mail_types, team_choices, threshold, set(type_evidence_rules), explicit_teams, teams, types)
-    for choice in mail_types + team_choices:
-        choice["confidence"] = confidence_word(choice["score"], threshold, sure)
-        if choice["confidence"] == "incertain" and choice.get("explicit"):
-            choice["confidence"] = "probable"
-        choice.pop("explicit", None)
+    preselect = _preselect(
+        mail_types, team_choices, (threshold, team_levels[0]), set(type_evidence_rules), explicit_teams, teams, types
+    )
+    for choices, (low, high) in ((mail_types, (threshold, sure)), (team_choices, team_levels)):
+        for choice in choices:
+            choice["confidence"] = confidence_word(choice["score"], low, high)
+            if choice["confidence"] == "incertain" and choice.get("explicit"):
+                choice["confidence"] = "probable"
+            choice.pop("explicit", None)
 
     due = None
     if preselect["mail_type"]:
@@ -139,15 +144,17 @@ def suggest(item, *, rules=None, use_classifier=True, use_matching=True) -> dict
     }
 
 
-def _preselect(mail_types, team_choices, threshold, rule_types, explicit_teams, teams, types) -> dict[str, bool]:
-    """What the qualification screen preselects: a choice at or above the calibrated threshold, or one an
-    explicit source gives (a routing rule, a quoted request: overrides), or the team of a preselected type."""
+def _preselect(mail_types, team_choices, thresholds, rule_types, explicit_teams, teams, types) -> dict[str, bool]:
+    """What the qualification screen preselects: a choice at or above its calibrated threshold (type, team),
+    or one an explicit source gives (a routing rule, a quoted request: overrides), or the team of a
+    preselected type."""
+    type_threshold, team_threshold = thresholds
     top_type = mail_types[0] if mail_types else None
     top_team = team_choices[0] if team_choices else None
-    type_ok = top_type is not None and (top_type["score"] >= threshold or top_type["id"] in rule_types)
+    type_ok = top_type is not None and (top_type["score"] >= type_threshold or top_type["id"] in rule_types)
     if type_ok:
         top_type["explicit"] = True
-    team_ok = top_team is not None and (top_team["score"] >= threshold or top_team["id"] in explicit_teams)
+    team_ok = top_team is not None and (top_team["score"] >= team_threshold or top_team["id"] in explicit_teams)
     if top_team is not None and not team_ok and type_ok:
         team, _why = teams.team_for(types[top_type["id"]])
         team_ok = team is not None and team.pk == top_team["id"]
