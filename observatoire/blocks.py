@@ -21,6 +21,7 @@ from demandes.models import Request
 from grc.models import Team
 from rendezvous.models import Participant
 
+from .maps import choropleth
 from .models import AppointmentFact, HelpProcedureFact, HelpSessionFact, MailFact, RequestDelayFact, RequestFact
 from .perms import require_observatory
 from .places import communes_in, place_figures
@@ -359,6 +360,19 @@ def cached_blocks(*, user, filters: Filters, refresh_id: int | None) -> tuple[li
     blocks, measures = data
     # The places follow the live map, not the refresh: cached apart (``observatoire.places``).
     return [*blocks, *place_blocks(user=user, filters=filters)], measures
+
+
+def cached_map(*, user, filters: Filters, refresh_id: int | None, measures: dict, measure: str, level: str) -> dict:
+    """The choropleth of ``measure`` by ``level`` (``observatoire.maps.choropleth``), cached like the blocks:
+    drawing 332 communes costs more than reading the figures."""
+    require_observatory(user)
+    digest = hashlib.sha256(repr((filters, measure, level)).encode()).hexdigest()[:32]
+    key = f"observatoire:map:{refresh_id or 0}:{get_language()}:{digest}"
+    data = cache.get(key)
+    if data is None:
+        data = choropleth(measures[measure], level=level)
+        cache.set(key, data, BLOCKS_CACHE_SECONDS)
+    return data
 
 
 def _km(value) -> str:

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from observatoire import blocks as obs_blocks
 from observatoire.exports import FORMATS, WRITERS
-from observatoire.maps import choropleth
 from observatoire.perms import require_observatory
 from observatoire.selectors import filter_choices, last_refresh
 
@@ -56,7 +55,14 @@ def home(request):
             "filters": filters,
             "description": _description(form, filters),
             "blocks": blocks,
-            "map": choropleth(measures[map_measure], level=level),
+            "map": obs_blocks.cached_map(
+                user=request.user,
+                filters=filters,
+                refresh_id=refreshed.pk if refreshed else None,
+                measures=measures,
+                measure=map_measure,
+                level=level,
+            ),
             "map_measure": map_measure,
             "map_level": level,
             "last_refresh": refreshed,
