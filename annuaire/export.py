@@ -24,11 +24,12 @@ CHUNK = 2000
 def export_items(kind: str) -> Iterator[dict]:
     """Every record of ``kind`` ("structures" or "services") as a data·inclusion v1 dictionary, by id."""
     if kind == "structures":
-        for obj in Structure.objects.select_related("commune").order_by("di_id").iterator(chunk_size=CHUNK):
+        structures = Structure.objects.select_related("commune").defer("commune__boundary").order_by("di_id")
+        for obj in structures.iterator(chunk_size=CHUNK):
             yield dataformat.structure_to_di(obj)
         return
     structure_ids = dict(Structure.objects.values_list("pk", "di_id"))
-    queryset = Service.objects.select_related("commune").order_by("di_id")
+    queryset = Service.objects.select_related("commune").defer("commune__boundary").order_by("di_id")
     for obj in queryset.iterator(chunk_size=CHUNK):
         yield dataformat.service_to_di(obj, structure_di_id=structure_ids[obj.structure_id])
 

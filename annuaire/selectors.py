@@ -22,24 +22,27 @@ from . import perms, schema
 from .models import ImportRun, PendingChange, Representative, Service, Structure
 
 MAX_RADIUS_KM = 200
+# A commune's boundary (about 1 KB of GeoJSON) is for maps: never loaded with the records that point to it.
+HEAVY = ("commune__boundary",)
 THEMATIQUE_VALUES = tuple(member.value for member in schema.Thematique)
 LIST_LIMIT = 500
 
 
 def structures_public() -> QuerySet[Structure]:
     """Every published structure (public), by name."""
-    return Structure.objects.select_related("commune").order_by("nom", "pk")
+    return Structure.objects.select_related("commune").defer(*HEAVY).order_by("nom", "pk")
 
 
 def services_public() -> QuerySet[Service]:
     """Every published service (public) with its structure, by name."""
-    return Service.objects.select_related("structure", "commune").order_by("nom", "pk")
+    return Service.objects.select_related("structure", "commune").defer(*HEAVY).order_by("nom", "pk")
 
 
 def structure_get_public(pk) -> Structure:
     """One structure with its services (public); ``Http404`` when unknown."""
     structure = (
         Structure.objects.select_related("commune")
+        .defer(*HEAVY)
         .prefetch_related(Prefetch("services", queryset=Service.objects.order_by("nom")))
         .filter(pk=pk)
         .first()
