@@ -54,6 +54,22 @@ def _bounding_box(qs: QuerySet[Lieu], origin: tuple[float, float], radius_km: fl
     return qs.filter(own | commune)
 
 
+def lieux_filtered(*, filters: LieuFilters) -> QuerySet[Lieu]:
+    """Published places matching the filters other than the radius (services, frais, publics, EPCI, commune)."""
+    qs = lieux_published()
+    if filters.services:
+        qs = qs.filter(services__overlap=filters.services)
+    if filters.frais:
+        qs = qs.filter(frais_a_charge__overlap=filters.frais)
+    if filters.publics:
+        qs = qs.filter(publics_specifiquement_adresses__overlap=filters.publics)
+    if filters.epci is not None:
+        qs = qs.filter(commune__epci=filters.epci)
+    if filters.commune is not None and filters.radius_km is None:
+        qs = qs.filter(commune=filters.commune)
+    return qs.order_by("nom")
+
+
 def lieux_search(*, filters: LieuFilters) -> list[tuple[Lieu, float | None]]:
     """Published places matching ``filters``, each with its distance (km) from the chosen commune.
 

@@ -26,7 +26,7 @@ from mednum.geo import lieu_kind
 from mednum.horaires import open_now, week
 from mednum.models import Lieu
 from mednum.perms import can_propose_lieu
-from mednum.selectors import lieu_public_get, lieux_search, structure_for_proposal
+from mednum.selectors import lieu_public_get, lieux_filtered, lieux_search, structure_for_proposal
 
 from .forms import LieuProposalForm, LieuSearchForm
 
@@ -59,15 +59,21 @@ def _tiles_csp(view):
 
 def _context(request):
     filters = parse_filters(request.GET)
-    rows = [] if filters.errors else lieux_search(filters=filters)
+    if filters.errors:
+        rows = []
+    elif filters.commune is None:  # no distance to show: the database pages (450 places, 50 a page)
+        rows = lieux_filtered(filters=filters)
+    else:
+        rows = lieux_search(filters=filters)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    pairs = page.object_list if filters.commune is not None else [(lieu, None) for lieu in page.object_list]
     query = _filter_query(request)
     geojson_url = reverse("api:lieux_geojson") + (f"?{query.urlencode()}" if query else "")
     return {
         "filters": filters,
         "page_obj": page,
-        "results": [{"lieu": lieu, "distance": d, "kind": lieu_kind(lieu)} for lieu, d in page.object_list],
-        "total": len(rows),
+        "results": [{"lieu": lieu, "distance": d, "kind": lieu_kind(lieu)} for lieu, d in pairs],
+        "total": page.paginator.count,
         "geojson_url": geojson_url,
         "boundaries_url": reverse("api:territoire_epci"),
         "query": query.urlencode(),
