@@ -145,8 +145,8 @@ def main() -> None:
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     ensure_annuaire(args.reseed)
-    bench_search(args.searches)
     bench_export()
+    bench_search(args.searches)
 
 
 if __name__ == "__main__":
