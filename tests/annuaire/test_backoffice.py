@@ -77,6 +77,7 @@ def test_orientation_from_the_file_nearest_first_on_the_timeline(client, followe
     assert client.get(url).status_code == 404  # another CDAS's worker does not see the file
     client.logout()
     verify_otp(client, worker_a)
+    assert url in client.get(reverse("backoffice:file_detail", args=[file.pk])).content.decode()  # the file links it
     page = client.get(url, {"thematiques": "logement-hebergement", "rayon": "40"}).content.decode()
     assert page.index(near.structure.nom) < page.index(far.structure.nom)
     assert AccessLog.objects.filter(actor=worker_a, action=AccessLog.Action.FILE_VIEW).exists()
