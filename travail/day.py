@@ -56,20 +56,24 @@ def requests_waiting(*, user, http_request=None) -> RequestsWaiting:
     mine = Q(assigned_to=user, status__in=WAITING)
     per_team = (
         Request.objects.filter(team_id__in=team_ids, status__in=Request.OPEN_STATUSES)
-        .annotate(unread=unread)
         .values("team_id")
-        .annotate(
-            mine=Count("pk", filter=mine),
-            mine_unread=Count("pk", filter=mine & Q(unread=True)),
-            unassigned=Count("pk", filter=Q(assigned_to__isnull=True)),
-        )
+        .annotate(mine=Count("pk", filter=mine), unassigned=Count("pk", filter=Q(assigned_to__isnull=True)))
+        .order_by()
+    )
+    # The unread-message test only on the agent's own requests, not on the whole queue.
+    unread_mine = dict(
+        Request.objects.filter(mine, team_id__in=team_ids)
+        .filter(unread)
+        .values("team_id")
+        .annotate(n=Count("pk"))
+        .values_list("team_id", "n")
         .order_by()
     )
     counts = {row["team_id"]: row for row in per_team}
     for team in Team.objects.filter(pk__in=team_ids, is_active=True).order_by("name"):
         row = counts.get(team.pk, {})
         result.teams.append(
-            TeamRequests(team, row.get("mine", 0), row.get("mine_unread", 0), row.get("unassigned", 0))
+            TeamRequests(team, row.get("mine", 0), unread_mine.get(team.pk, 0), row.get("unassigned", 0))
         )
     result.total_mine = sum(t.mine for t in result.teams)
     if result.total_mine:
