@@ -21,10 +21,13 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Seeder:
     name: str
-    # seed(*, actor, counts) -> None
+    # seed(*, actor, counts, **options) -> None
     seed: Callable[..., None]
     after: tuple[str, ...] = ()
     before: tuple[str, ...] = ()
+    # The seed_demo options this seeder takes, by keyword (the size of the directory, say); the others
+    # take none, so an option added for one app does not change every seeder's signature.
+    options: tuple[str, ...] = ()
 
 
 class SeederRegistry:
@@ -34,10 +37,16 @@ class SeederRegistry:
         self._seeders: dict[str, Seeder] = {}
 
     def register(
-        self, *, name: str, seed: Callable[..., None], after: Iterable[str] = (), before: Iterable[str] = ()
+        self,
+        *,
+        name: str,
+        seed: Callable[..., None],
+        after: Iterable[str] = (),
+        before: Iterable[str] = (),
+        options: Iterable[str] = (),
     ) -> Seeder:
         """Add a seeder; registering the same one again (a second ``ready``) changes nothing."""
-        seeder = Seeder(name=name, seed=seed, after=tuple(after), before=tuple(before))
+        seeder = Seeder(name=name, seed=seed, after=tuple(after), before=tuple(before), options=tuple(options))
         if name in self._seeders and self._seeders[name] != seeder:
             raise ValueError(f"demo seeder {name!r} registered twice")
         self._seeders[name] = seeder
@@ -69,9 +78,16 @@ class SeederRegistry:
 _registry = SeederRegistry()
 
 
-def register(*, name: str, seed: Callable[..., None], after: Iterable[str] = (), before: Iterable[str] = ()) -> Seeder:
-    """Register a demo seeder ``seed(*, actor, counts)`` under ``name`` (from an ``AppConfig.ready``)."""
-    return _registry.register(name=name, seed=seed, after=after, before=before)
+def register(
+    *,
+    name: str,
+    seed: Callable[..., None],
+    after: Iterable[str] = (),
+    before: Iterable[str] = (),
+    options: Iterable[str] = (),
+) -> Seeder:
+    """Register a demo seeder ``seed(*, actor, counts, **options)`` under ``name`` (from an ``AppConfig.ready``)."""
+    return _registry.register(name=name, seed=seed, after=after, before=before, options=options)
 
 
 def seeders() -> list[Seeder]:

@@ -108,7 +108,9 @@ def seeded_demo(django_db_blocker, tmp_path_factory, name):
         transaction.atomic(),
     ):
         with TestCase.captureOnCommitCallbacks(execute=True):
-            call_command("seed_demo", "--demo-citizens", "40", "--no-progress", stdout=io.StringIO())
+            call_command(
+                "seed_demo", "--demo-citizens", "40", "--directory-size", "100", "--no-progress", stdout=io.StringIO()
+            )
         yield
         transaction.set_rollback(True)
 

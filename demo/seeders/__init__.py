@@ -23,9 +23,13 @@ SEEDERS = [
 ]
 
 
+# The seed_demo options a seeder takes (see demo.registry.Seeder.options).
+OPTIONS = {"demo.annuaire": ("directory_size",)}
+
+
 def register_seeders() -> None:
     """Register the domain apps' seeders, each after the previous one."""
     previous: tuple[str, ...] = ()
     for name, seed in SEEDERS:
-        registry.register(name=name, seed=seed, after=previous)
+        registry.register(name=name, seed=seed, after=previous, options=OPTIONS.get(name, ()))
         previous = (name,)

@@ -135,12 +135,12 @@ def _place(rng, communes, weights):
     return commune, round(lat, 6), round(lon, 6)
 
 
-def _structures(rng, now) -> list[Structure]:
+def _structures(rng, now, *, count: int) -> list[Structure]:
     communes = list(Commune.objects.only("code", "name", "postcodes", "population", "latitude", "longitude"))
     weights = [max(commune.population or 500, 500) ** 0.8 for commune in communes]
     kinds = [kind for kind in KINDS if kind != "ccas"]
     rows = []
-    for index in range(STRUCTURES):
+    for index in range(count):
         if index < len(communes):  # every commune has its CCAS (or its mairie's social service)
             kind, commune = "ccas", communes[index]
             lat, lon = commune.latitude, commune.longitude
@@ -182,8 +182,9 @@ def _services(rng, structures) -> list[Service]:
     return rows
 
 
-def seed(*, actor, counts) -> None:
-    """The Info sociale team, then 3,500 structures and their services unless they are already there."""
+def seed(*, actor, counts, directory_size: int = STRUCTURES) -> None:
+    """The Info sociale team, then 3,500 structures (``directory_size``) and their services unless they are
+    already there; the suite seeds a small directory, ``make run`` and the bench the Département's volume."""
     _team(actor, counts)
     existing = Structure.objects.filter(di_id__startswith=PREFIX).count()
     if existing:
@@ -191,7 +192,7 @@ def seed(*, actor, counts) -> None:
         counts.existing["services de l'annuaire"] += Service.objects.filter(di_id__startswith=PREFIX).count()
         return
     rng = random.Random(35)  # noqa: S311 -- reproducible demo data, not a secret
-    structures = _structures(rng, timezone.now())
+    structures = _structures(rng, timezone.now(), count=directory_size)
     bulk_create_with_history(structures, Structure, batch_size=1000, default_user=actor,
                              default_change_reason=CHANGE_REASON)  # fmt: skip
     services = _services(rng, structures)

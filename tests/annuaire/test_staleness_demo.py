@@ -50,10 +50,9 @@ def test_stale_records_flagged_and_editors_reminded_monthly(django_capture_on_co
     assert not is_stale(stale) and stale.stale_reminded_at is None
 
 
-def test_demo_seeds_plausible_valid_structures_once(monkeypatch):
+def test_demo_seeds_plausible_valid_structures_once():
     # 500 here to keep the suite quick; bench/annuaire.py seeds and measures the real 3,500.
-    monkeypatch.setattr(demo_annuaire, "STRUCTURES", 500)
-    demo_annuaire.seed(actor=None, counts=Counts())
+    demo_annuaire.seed(actor=None, counts=Counts(), directory_size=500)
     assert Structure.objects.count() == 500
     services_count = Service.objects.count()
     assert 3.7 <= services_count / 500 <= 4.5
@@ -65,7 +64,7 @@ def test_demo_seeds_plausible_valid_structures_once(monkeypatch):
         schema.DiStructure.model_validate(item)
     for item in json.loads("".join(export.export_json("services"))):
         schema.DiService.model_validate(item)
-    demo_annuaire.seed(actor=None, counts=Counts())
+    demo_annuaire.seed(actor=None, counts=Counts(), directory_size=500)
     assert Structure.objects.count() == 500  # idempotent
 
 

@@ -64,6 +64,8 @@ def test_the_demo_citizen_has_a_past_appointment_seen_and_one_to_come(demo):
 @pytest.mark.django_db
 def test_seeding_again_creates_no_appointment_and_no_slot(demo):
     before = (Rendezvous.objects.count(), PlageOuverture.objects.count(), Motif.objects.count(), Lieu.objects.count())
-    call_command("seed_demo", "--demo-citizens", "40", "--no-progress", stdout=io.StringIO())
+    call_command(
+        "seed_demo", "--demo-citizens", "40", "--directory-size", "100", "--no-progress", stdout=io.StringIO()
+    )
     after = (Rendezvous.objects.count(), PlageOuverture.objects.count(), Motif.objects.count(), Lieu.objects.count())
     assert after == before

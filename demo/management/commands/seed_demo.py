@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from demo import accounts, bulk, citizens, data, organisation, registry
 from demo.records import Counts
+from demo.seeders import annuaire
 from grc.models import Citizen
 
 
@@ -31,13 +32,19 @@ class Command(BaseCommand):
             default=0,
             help="Usagers synthétiques supplémentaires chargés en masse par COPY (défaut : 0).",
         )
+        parser.add_argument(
+            "--directory-size",
+            type=int,
+            default=annuaire.STRUCTURES,
+            help=f"Nombre de structures de l'annuaire social (défaut : {annuaire.STRUCTURES}, le Département).",
+        )
         parser.add_argument("--password", default=data.DEFAULT_PASSWORD, help="Mot de passe des comptes de démo.")
         parser.add_argument("--seed", type=int, default=2026, help="Graine des générateurs (données reproductibles).")
         parser.add_argument("--no-progress", action="store_true", help="Pas de barre de progression.")
 
     def handle(self, *args, **options):
-        if options["demo_citizens"] < 0 or options["citizens"] < 0:
-            raise CommandError("Les nombres d'usagers doivent être positifs.")
+        if options["demo_citizens"] < 0 or options["citizens"] < 0 or options["directory_size"] < 0:
+            raise CommandError("Les nombres d'usagers et de structures doivent être positifs.")
         counts = Counts()
         actor = accounts.system_account()
         organisation.seed_organisation(actor=actor, counts=counts)
@@ -51,7 +58,7 @@ class Command(BaseCommand):
             )
         for seeder in registry.seeders():
             # Each app seeds its own demo data with ``seed(actor=, counts=)``, idempotently.
-            seeder.seed(actor=actor, counts=counts)
+            seeder.seed(actor=actor, counts=counts, **{name: options[name] for name in seeder.options})
         loaded = None
         if options["citizens"]:
             self.stdout.write(f"Chargement en masse de {options['citizens']} usagers synthétiques (COPY)…")
