@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, FloatField, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.http import Http404
 
 from grc.audit.models import AccessLog
@@ -66,6 +67,15 @@ class Hit:
     distance_km: float | None
 
 
+def _distance_sql(lat: float, lon: float):
+    """The great-circle distance to (lat, lon) in SQL, the formula of ``grc.selectors.territory.distance_km``:
+    the database sorts and cuts the list, so a wide search no longer builds every service of the circle."""
+    lat1, lon1 = Value(math.radians(lat), FloatField()), Value(math.radians(lon), FloatField())
+    lat2, lon2 = Radians(F("latitude")), Radians(F("longitude"))
+    h = Power(Sin((lat2 - lat1) / 2), 2) + Cos(lat1) * Cos(lat2) * Power(Sin((lon2 - lon1) / 2), 2)
+    return 2 * EARTH_RADIUS_KM * ASin(Sqrt(h))
+
+
 def _bounding_box(lat: float, lon: float, radius_km: float) -> Q:
     """A lat/lon box containing the circle: a cheap, indexed pre-filter before the exact distance."""
     dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
@@ -110,14 +120,14 @@ def services_search(
         rows = list(queryset[:limit] if limit else queryset)
         return [Hit(service, None) for service in rows]
     radius = min(float(radius_km), MAX_RADIUS_KM)
-    rows = queryset.filter(_bounding_box(centre[0], centre[1], radius))
-    hits = []
-    for service in rows:
-        distance = distance_km(centre, (service.latitude, service.longitude))
-        if distance is not None and distance <= radius:
-            hits.append(Hit(service, round(distance, 2)))
-    hits.sort(key=lambda hit: (hit.distance_km, hit.service.nom))
-    return hits[:limit] if limit else hits
+    rows = (
+        queryset.filter(_bounding_box(centre[0], centre[1], radius))
+        .alias(distance=_distance_sql(*centre))
+        .filter(distance__lte=radius)
+        .order_by("distance", "nom", "pk")
+    )
+    rows = rows[:limit] if limit else rows
+    return [Hit(service, round(distance_km(centre, (service.latitude, service.longitude)), 2)) for service in rows]
 
 
 # --- representatives and moderation (personal: the accounts behind the changes) -------------------------------
