@@ -134,8 +134,8 @@ def test_other_citizens_entries_stay_out(followed, worker_a, team_a):
 
 
 def test_every_kind_a_source_writes_is_registered_by_its_app():
-    """The social file, requests, mail, appointments and digital help declare their timeline sources from ready():
-    readers ask the registry."""
+    """The social file, requests, mail, appointments, digital help and the annuaire declare their timeline sources
+    from ready(): readers ask the registry."""
     sources = registered_sources()
     kinds = {kind for source in sources.values() for kind in source.kinds}
     assert {"dossier_unique.note", "dossier_unique.document", "grc_requests.request", "mail.mailitem"} <= set(sources)
