@@ -285,8 +285,13 @@ def match(
     scored: dict[int, Candidate] = {}
     # The lexicon first (one query): the words near the typed names serve both tiers.
     terms = name_terms(query, profile)
-    lexicon = lexicon_words(terms, tolerant=fuzzy_names) if terms else None
+    # Looked up tolerantly even when ``fuzzy_names`` is off: the birth-date arm "one digit off and a typo in
+    # the name" needs the words near the family name. The words spelled as typed (the second set) are exactly
+    # what a strict look-up would return, so the strict finder gets them without a second query.
+    lexicon = lexicon_words(terms, tolerant=True) if terms else None
     family_words = sorted(lexicon[0][0]) if lexicon else []
+    if lexicon and not fuzzy_names:
+        lexicon = ([set(words) for words in lexicon[1]], lexicon[1])
     # Tier 1, the exact look-ups (one query); tier 2, the name finder, unless tier 1 found a likely duplicate.
     built = _retrieval_sql(
         query=query, profile=profile, exclude_ids=exclude_ids, name_ids=[], family_words=family_words
