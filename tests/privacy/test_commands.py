@@ -24,6 +24,7 @@ ALL_PURPOSES = {
     "gdpr_register",
     "appointment",
     "appointment_sms",
+    "rdv_invitation",
     "help_session",
 }
 
