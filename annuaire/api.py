@@ -13,7 +13,7 @@ import math
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
 
 from grc.schemas import MessageOut, ValidationErrorOut
 from grc.selectors.territory import commune_get
@@ -96,19 +96,29 @@ def annuaire_services(request, params: Query[PageQuery]):
     )
 
 
+def _refuse(parameter: str, message: str):
+    """A 422 shaped like every other invalid input (a list of errors, each with its ``query`` location)."""
+    raise NinjaValidationError(
+        [{"type": "value_error", "loc": ("query", parameter), "msg": message, "ctx": {"error": message}}]
+    )
+
+
 def search_arguments(params) -> dict:
-    """The search's filters checked (``HttpError`` 422 in French), as ``selectors.services_search`` takes them."""
+    """The search's filters checked (422 in French), as ``selectors.services_search`` takes them."""
     thematiques, publics = _split(params.thematiques), _split(params.publics)
     unknown = sorted(set(thematiques) - THEMATIQUES) + sorted(set(publics) - PUBLICS)
     if unknown:
-        raise HttpError(422, _("Valeurs inconnues : %(values)s.") % {"values": ", ".join(unknown)})
+        _refuse(
+            "thematiques" if set(thematiques) - THEMATIQUES else "publics",
+            _("Valeurs inconnues : %(values)s.") % {"values": ", ".join(unknown)},
+        )
     if params.frais and params.frais not in FRAIS:
-        raise HttpError(422, _("Frais inconnus : %(value)s.") % {"value": params.frais})
+        _refuse("frais", _("Frais inconnus : %(value)s.") % {"value": params.frais})
     origin = None
     if params.code_commune:
         origin = commune_get(params.code_commune)
         if origin is None:
-            raise HttpError(422, _("Commune inconnue : %(code)s.") % {"code": params.code_commune})
+            _refuse("code_commune", _("Commune inconnue : %(code)s.") % {"code": params.code_commune})
     return {
         "thematiques": thematiques,
         "publics": publics,

@@ -50,7 +50,7 @@ def test_pages_search_by_distance_errors_and_cache(live_server):
             ({"thematiques": "logement--inexistant"}, "Valeurs inconnues"),
         ]:
             refused = client.get(f"{base}/search/services", params=params)
-            assert refused.status_code == 422 and message in refused.json()["detail"]
+            assert refused.status_code == 422 and message in refused.json()["detail"][0]["msg"]
         assert client.get(f"{base}/services", params={"size": 5000}).status_code == 422
 
         # A published change is served at once, not the cached answer.
