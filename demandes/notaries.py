@@ -31,18 +31,39 @@ from .perms import can_work_request
 from .services import request_accept
 
 MAX_CANDIDATES = 5
+# The answer the form builder stores for « Nom de naissance du défunt »: what makes a request a notary's.
+DECEASED_FIELD = "nom_de_naissance_du_defunt"
+
+
+def is_notary_request(request: Request) -> bool:
+    """Whether a request asks about a deceased person's estate (its form has the deceased's birth name)."""
+    return DECEASED_FIELD in (request.answers or {})
+
+
+def deceased_identity(request: Request) -> list[tuple[str, str]]:
+    """(label, value) of the deceased as the notary typed them, for the handling team's screen."""
+    answers = request.answers or {}
+    labels = (
+        (DECEASED_FIELD, _("Nom de naissance")),
+        ("nom_dusage_du_defunt", _("Nom d'usage")),
+        ("prenoms_du_defunt", _("Prénoms")),
+        ("date_de_naissance_du_defunt", _("Date de naissance")),
+        ("date_du_deces", _("Date du décès")),
+        ("derniere_commune_de_residence_du_defunt", _("Dernière commune de résidence")),
+    )
+    return [(label, str(answers.get(name) or "—")) for name, label in labels]
 
 
 def _deceased_query(answers: dict) -> IdentityQuery:
-    born = answers.get("date_de_naissance_du_defunt") or ""
+    born = str(answers.get("date_de_naissance_du_defunt") or "")
     try:
         birth_date = datetime.date.fromisoformat(born) if born else None
     except ValueError:
         birth_date = None
     return IdentityQuery(
-        birth_name=answers.get("nom_de_naissance_du_defunt", ""),
-        usage_name=answers.get("nom_dusage_du_defunt", ""),
-        first_names=answers.get("prenoms_du_defunt", ""),
+        birth_name=str(answers.get(DECEASED_FIELD) or ""),
+        usage_name=str(answers.get("nom_dusage_du_defunt") or ""),
+        first_names=str(answers.get("prenoms_du_defunt") or ""),
         birth_date=birth_date,
     )
 

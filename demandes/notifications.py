@@ -45,7 +45,8 @@ BODIES = {
     ),
     "decided": _(
         "Une décision a été prise sur votre demande « %(procedure)s » (numéro %(code)s).\n\n"
-        "Connectez-vous à votre espace personnel pour la consulter :\n%(link)s"
+        "Connectez-vous à votre espace personnel pour la consulter :\n%(link)s\n\n"
+        "La lettre de décision (PDF) s'y télécharge, après connexion :\n%(letter)s"
     ),
     "message": _(
         "Vous avez reçu un message au sujet de votre demande « %(procedure)s » (numéro %(code)s).\n\n"
@@ -82,6 +83,9 @@ def send(request, kind: str) -> bool:
         return False
     link = portal_base_url() + reverse("espace:request_detail", args=[request.tracking_code])
     values = {"code": request.tracking_code, "procedure": request.procedure_title, "link": link}
+    if kind == "decided":
+        # A link, not an attachment: the letter states amounts and reasons, read only after logging in.
+        values["letter"] = portal_base_url() + reverse("espace:request_decision_letter", args=[request.tracking_code])
     email = EmailMessage(subject=SUBJECTS[kind] % values, body=BODIES[kind] % values, to=[to])
     if kind == "submitted":
         email.attach(f"accuse-reception-{request.tracking_code}.pdf", acknowledgement_pdf(request), "application/pdf")

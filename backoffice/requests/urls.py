@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backoffice.requests import views
+from backoffice.requests import decisions, views
 from grc import converters  # noqa: F401  (registers <id:…>)
 
 urlpatterns = [
@@ -19,6 +19,8 @@ urlpatterns = [
     path("demandes/<str:code>/instruire/", views.take_in_review, name="request_take_in_review"),
     path("demandes/<str:code>/demander-complements/", views.ask_citizen, name="request_ask_citizen"),
     path("demandes/<str:code>/accepter/", views.accept, name="request_accept"),
+    path("demandes/<str:code>/accorder/", decisions.grant, name="request_grant"),
+    path("demandes/<str:code>/notaire/", decisions.notary, name="request_notary"),
     path("demandes/<str:code>/refuser/", views.refuse, name="request_refuse"),
     path("demandes/<str:code>/classer/", views.close, name="request_close"),
     path("demandes/<str:code>/transmettre/", views.forward, name="request_forward"),

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from backoffice.requests.decision_forms import GrantForm
 from backoffice.requests.forms import (
     AcceptForm,
     AskCitizenForm,
@@ -31,8 +32,10 @@ from backoffice.requests.forms import (
     QueueFilterForm,
     ReasonForm,
 )
+from backoffice.travail.message_templates import message_template_prefill
 from demandes import perms, selectors, services
 from demandes.models import Request
+from demandes.notaries import is_notary_request
 from demandes.pdf import acknowledgement_pdf
 from grc.downloads import attachment_response
 from grc.forms import add_service_error
@@ -134,15 +137,17 @@ def assign_me(request, code):
 
 def _detail(request, req, *, forms_bound=None, status=200):
     user = request.user
+    message_templates, template_text = message_template_prefill(request, req)
     forms_ = {
         "ask_form": AskCitizenForm(prefix="ask"),
         "accept_form": AcceptForm(prefix="accept"),
         "refuse_form": ReasonForm(prefix="refuse"),
         "close_form": ReasonForm(prefix="close"),
         "forward_form": ForwardForm(prefix="forward"),
-        "message_form": MessageForm(prefix="msg"),
+        "message_form": MessageForm(prefix="msg", initial={"body": template_text}),
     }
     forms_["forward_form"].fields["team"].queryset = teams_to_forward_to(user=user, current_team_id=req.team_id)
+    forms_["grant_form"] = GrantForm(prefix="grant", amount_requested=req.amount_requested)
     forms_.update(forms_bound or {})
     detail = selectors.request_detail(request_obj=req, user=user)
     can_work = perms.can_work_request(user, req)
@@ -152,7 +157,10 @@ def _detail(request, req, *, forms_bound=None, status=200):
         **detail,
         **forms_,
         "can_work": can_work,
+        "message_templates": message_templates,
         "allowed": allowed,
+        # A subsidy is granted with its amount, a notary answered on its own screen (backoffice.requests.decisions).
+        "decision_screen": "notary" if is_notary_request(req) else "grant" if req.amount_requested is not None else "",
         "agents": selectors.team_agents(team_id=req.team_id) if req.team_id else [],
         "today": timezone.localdate(),
     }
