@@ -27,6 +27,7 @@ accuracy means nothing).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import signal
@@ -246,16 +247,20 @@ def _create_people(letters_, http, rng) -> list[int]:
     return ids
 
 
-def _truth_team(letter, types):
-    from grc.models import Team
-    from grc.selectors.territory import commune_for_postcode, sector_team
+def _truth_team(letter, types, teams_by_kind=None):
+    """The team the letter should go to: the product's own rule (``programme_team``) from the commune the
+    person really lives in (the one the bench created them in), not a copy of it."""
+    from grc.selectors.territory import commune_for_postcode
+    from mail.suggest.territory import Place, active_teams_by_kind, programme_team
 
-    programme = types[letter.type].programme
     commune = commune_for_postcode(postcode=letter.postcode, city=letter.city)
-    team = sector_team(commune=commune, kind=programme)
-    if team is None:
-        team = Team.objects.filter(kind=programme, is_active=True).order_by("pk").first()
-    return team.pk
+    place = Place(commune, "citizen") if commune is not None else None
+    choice = programme_team(
+        mail_type=types[letter.type], place=place, teams_by_kind=teams_by_kind or active_teams_by_kind()
+    )
+    if choice.team is None or choice.fallback:
+        raise RuntimeError(f"{letter.path.name}: no sector team for {letter.postcode} {letter.city}")
+    return choice.team.pk
 
 
 def _post_letters(letters_, mailroom) -> list[int]:
@@ -317,12 +322,16 @@ def _evaluate(done, letters_, mail_ids, citizen_ids, types) -> dict:
     """Scores from the API's answers (full) and, on the same recognised text, the keyword-only baseline."""
     from mail.models import MailItem
     from mail.suggest import suggest
+    from mail.suggest.territory import active_teams_by_kind
 
     items = MailItem.objects.in_bulk(list(done))
+    teams_by_kind = active_teams_by_kind()
     full, baseline, timings, citizens_right, manual = [], [], [], 0, 0
+    # Which letters missed (for the diagnosis after measuring; invented people, stays in this bench's output).
+    misses, wrong_teams = [], []
     for letter, pk, citizen_id in zip(letters_, mail_ids, citizen_ids, strict=True):
         body = done.get(pk)
-        truth = _truth_team(letter, types)
+        truth = _truth_team(letter, types, teams_by_kind)
         if body is None or body["status"] != "recognised":
             manual += 1
             full.append(({}, truth))
@@ -332,6 +341,12 @@ def _evaluate(done, letters_, mail_ids, citizen_ids, types) -> dict:
         full.append((suggestions, truth))
         citizens = suggestions.get("citizen") or []
         citizens_right += bool(citizens) and citizens[0]["id"] == citizen_id
+        if not (citizens and citizens[0]["id"] == citizen_id):
+            misses.append({"letter": letter.name, "mail_id": pk, "expected": citizen_id, "got": citizens[:2]})
+        if not suggestions.get("abstained", True) and suggestions["team"][0]["id"] != truth:
+            wrong_teams.append(
+                {"letter": letter.name, "mail_id": pk, "expected": truth, "got": suggestions["team"][0]}
+            )
         start = time.perf_counter()
         suggest(items[pk])
         timings.append((time.perf_counter() - start) * 1000)
@@ -341,6 +356,8 @@ def _evaluate(done, letters_, mail_ids, citizen_ids, types) -> dict:
         "baseline": _score(baseline),
         "citizen_top1": round(citizens_right / len(letters_), 3),
         "not_recognised": manual,
+        "citizen_misses": misses,
+        "team_preselected_wrong": wrong_teams,
         "suggest_ms": {"p50": round(statistics.median(timings), 1), "p95": round(_pct(timings, 0.95), 1)}
         if timings
         else None,
@@ -534,7 +551,11 @@ def main(argv=None):
         print(clean_text(args.corpus or ["mail_eval", "mail_eval2"]))
         return
     if not args.no_eval:
-        print_figures(run(args.letters, timeout=args.timeout, corpora=tuple(args.corpus or ["mail_eval"])))
+        result = run(args.letters, timeout=args.timeout, corpora=tuple(args.corpus or ["mail_eval"]))
+        print_figures(result)
+        BENCH_DIR.mkdir(parents=True, exist_ok=True)
+        (BENCH_DIR / "last_run.json").write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str))
+        print(f"Détail (lettres manquées, équipes présélectionnées à tort) : {BENCH_DIR / 'last_run.json'}")
     if args.retrain_volume:
         import django  # the training is pure: Django only for the settings, no database
 

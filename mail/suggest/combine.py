@@ -14,6 +14,8 @@ guesses stay as hints. Each choice says how sure it is in words: "sûr" from the
 ``sure_threshold``, "probable" from its ``threshold``, "incertain" below (rules only, without a model:
 0.85 and 0.6). Teams have their own thresholds (``team_threshold``, ``team_sure_threshold``), chosen on
 the summed probabilities of the types leading to one team, as the team's score is computed here.
+A team only the type's default gives (no commune known for a programme served per CDAS:
+``territory.programme_team``) is a hint whatever its score: never preselected, "incertain".
 """
 
 from __future__ import annotations
@@ -121,6 +123,8 @@ def suggest(item, *, rules=None, use_classifier=True, use_matching=True) -> dict
     for choices, (low, high) in ((mail_types, (threshold, sure)), (team_choices, team_levels)):
         for choice in choices:
             choice["confidence"] = confidence_word(choice["score"], low, high)
+            if choice.pop("fallback", False) and not choice.get("explicit"):
+                choice["confidence"] = "incertain"
             if choice["confidence"] == "incertain" and choice.get("explicit"):
                 choice["confidence"] = "probable"
             choice.pop("explicit", None)
@@ -154,10 +158,15 @@ def _preselect(mail_types, team_choices, thresholds, rule_types, explicit_teams,
     type_ok = top_type is not None and (top_type["score"] >= type_threshold or top_type["id"] in rule_types)
     if type_ok:
         top_type["explicit"] = True
-    team_ok = top_team is not None and (top_team["score"] >= team_threshold or top_team["id"] in explicit_teams)
+    # A team known only from a type's default (no commune for a programme served per CDAS) is a hint:
+    # nothing in the letter says the person lives in that team's sector.
+    guessed = top_team is not None and top_team.get("fallback", False)
+    team_ok = top_team is not None and (
+        top_team["id"] in explicit_teams or (top_team["score"] >= team_threshold and not guessed)
+    )
     if top_team is not None and not team_ok and type_ok:
-        team, _why = teams.team_for(types[top_type["id"]])
-        team_ok = team is not None and team.pk == top_team["id"]
+        choice = teams.team_for(types[top_type["id"]])
+        team_ok = choice.team is not None and not choice.fallback and choice.team.pk == top_team["id"]
     if team_ok:
         top_team["explicit"] = True
     return {"mail_type": type_ok, "team": team_ok}
@@ -167,13 +176,19 @@ def _team_choices(mail_types, types, teams, team_evidence, citizens, request_inf
     """Teams from the likely types (summed per team), rules, the quoted request and the previous letter."""
     labels: dict[int, str] = {}
     from_types: dict[int, float] = defaultdict(float)
+    # Teams that only a type's default gives (see ``territory.programme_team``), and those a place gives.
+    guessed, placed = set(), set()
     for choice in mail_types:
-        team, why = teams.team_for(types[choice["id"]])
-        if team is None:
+        routed = teams.team_for(types[choice["id"]])
+        if routed.team is None:
             continue
+        team = routed.team
+        (guessed if routed.fallback else placed).add(team.pk)
         labels[team.pk] = team.name
         from_types[team.pk] += choice["score"]
-        team_evidence[team.pk].append((0.0, f"Courrier « {choice['label']} » ({_percent(choice['score'])}) : {why}"))
+        team_evidence[team.pk].append(
+            (0.0, f"Courrier « {choice['label']} » ({_percent(choice['score'])}) : {routed.reason}")
+        )
     if mail_types:
         best = types[mail_types[0]["id"]]
         previous = previous_letter(citizens, exclude_id=getattr(item, "pk", None))
@@ -200,6 +215,8 @@ def _team_choices(mail_types, types, teams, team_evidence, citizens, request_inf
             chosen["score"] = max(chosen["score"], ranked[0]["score"])
             ranked.remove(chosen)
             ranked.insert(0, chosen)
+    for choice in ranked:
+        choice["fallback"] = choice["id"] in guessed - placed
     return ranked
 
 

@@ -4,13 +4,23 @@ Within a programme (``MailType.programme``, a ``Team.Kind``), the team is the on
 CDAS serving the commune (``grc.selectors.territory.sector_team``, from the commune → CDAS table the
 functional admin keeps). The commune is the identified citizen's (current address: its INSEE code,
 else its postcode and city), else the one of the postcode written at the top of the letter.
-A programme with no team at the CDAS (transport, subsidies, mediation) is Département-wide: its one
-active team, else the type's default team.
+A programme with one active team (transport, subsidies, mediation) is Département-wide: that team.
+
+One rule, ``programme_team``, says which team a letter of a type goes to from a commune (or none):
+the suggestions use it with the commune read from the letter, and the benchmark with the commune the
+person really lives in, so its expected team is the product's own rule, not a copy.
+
+When nothing says where the person lives, a programme served by several teams (one per CDAS) falls
+back to the type's default team **as a hint only** (``TeamChoice.fallback``): it is never preselected,
+since the type's default says nothing of the person's sector (issue 13: it kept the type's confidence
+and was preselected wrong on most letters without a commune).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
 
 from grc.models import Address, Team
 from grc.selectors.territory import commune_for_postcode, commune_get, sector_team
@@ -23,6 +33,18 @@ CITIZEN_MIN_SCORE = 0.9
 class Place:
     commune: object  # grc.Commune
     source: str  # "citizen" or "sender"
+
+
+@dataclass(frozen=True)
+class TeamChoice:
+    """The team a letter of one type goes to, why, and whether it is only a fallback (never preselected)."""
+
+    team: Team | None
+    reason: str
+    fallback: bool = False
+
+
+NO_TEAM = TeamChoice(None, "")
 
 
 def letter_place(*, citizens: list[dict], postcode: str, city: str) -> Place | None:
@@ -46,45 +68,64 @@ def letter_place(*, citizens: list[dict], postcode: str, city: str) -> Place | N
     return None
 
 
+def active_teams_by_kind() -> dict[str, list[Team]]:
+    """The active teams of each kind (one query): a kind with one team is Département-wide."""
+    rows: dict[str, list[Team]] = {}
+    for team in Team.objects.filter(is_active=True).only("pk", "name", "kind", "site_id").order_by("pk"):
+        rows.setdefault(team.kind, []).append(team)
+    return rows
+
+
+def programme_team(*, mail_type, place: Place | None, teams_by_kind: dict[str, list[Team]]) -> TeamChoice:
+    """The team a letter of ``mail_type`` goes to from ``place`` (the product's one rule, see the module).
+
+    1. the programme's team at the CDAS serving the commune; 2. the programme's only active team
+    (Département-wide); 3. the type's default team — a fallback (hint, never preselected) when the
+    programme has several teams, since then only the commune says which; 4. no team.
+    """
+    programme = mail_type.programme
+    if programme and place is not None:
+        team = sector_team(commune=place.commune, kind=programme)
+        if team is not None:
+            whose = _("de l'usager") if place.source == "citizen" else _("de l'expéditeur")
+            return TeamChoice(
+                team, _("Secteur de la commune %(whose)s (%(name)s)") % {"whose": whose, "name": place.commune.name}
+            )
+    teams = teams_by_kind.get(programme, []) if programme else []
+    if len(teams) == 1:
+        label = teams[0].get_kind_display()
+        return TeamChoice(teams[0], _("Équipe départementale du programme « %(label)s »") % {"label": label})
+    team = mail_type.default_team
+    if team is None or not team.is_active:
+        return NO_TEAM
+    if len(teams) > 1:
+        unknown = (
+            _("commune inconnue")
+            if place is None
+            else _("pas d'équipe du programme au CDAS de %(name)s") % {"name": place.commune.name}
+        )
+        reason = _("Équipe par défaut du type « %(type)s », %(why)s : à vérifier") % {
+            "type": mail_type.name,
+            "why": unknown,
+        }
+        return TeamChoice(team, reason, fallback=True)
+    return TeamChoice(team, _("Équipe par défaut du type « %(type)s »") % {"type": mail_type.name})
+
+
 class ProgrammeTeams:
-    """The team of each programme for one letter (one lookup per programme, cached for the letter)."""
+    """The team of each type for one letter (``programme_team``, the teams read once for the letter)."""
 
     def __init__(self, place: Place | None):
         self.place = place
-        self._cache: dict[str, tuple[Team | None, str]] = {}
-        self._national: dict[str, list[Team]] | None = None
+        self._cache: dict[int, TeamChoice] = {}
+        self._by_kind: dict[str, list[Team]] | None = None
 
-    def _single_teams(self) -> dict[str, list[Team]]:
-        if self._national is None:
-            rows: dict[str, list[Team]] = {}
-            for team in Team.objects.filter(is_active=True).only("pk", "name", "kind", "site_id"):
-                rows.setdefault(team.kind, []).append(team)
-            self._national = rows
-        return self._national
-
-    def team_for(self, mail_type) -> tuple[Team | None, str]:
-        """(team, reason) for a letter of ``mail_type``; (None, "") when nothing says which team."""
-        programme = mail_type.programme
-        if not programme:
-            return self._default(mail_type)
-        if programme not in self._cache:
-            self._cache[programme] = self._lookup(programme) or self._default(mail_type)
-        return self._cache[programme]
-
-    def _lookup(self, programme: str) -> tuple[Team, str] | None:
-        if self.place is not None:
-            team = sector_team(commune=self.place.commune, kind=programme)
-            if team is not None and team.is_active:
-                whose = "de l'usager" if self.place.source == "citizen" else "de l'expéditeur"
-                return team, f"Secteur de la commune {whose} ({self.place.commune.name})"
-        teams = self._single_teams().get(programme, [])
-        if len(teams) == 1:
-            return teams[0], f"Équipe départementale du programme « {teams[0].get_kind_display()} »"
-        return None
-
-    @staticmethod
-    def _default(mail_type) -> tuple[Team | None, str]:
-        team = mail_type.default_team
-        if team is not None and team.is_active:
-            return team, f"Équipe par défaut du type « {mail_type.name} »"
-        return None, ""
+    def team_for(self, mail_type) -> TeamChoice:
+        """The ``TeamChoice`` for a letter of ``mail_type`` (``NO_TEAM`` when nothing says which team)."""
+        if mail_type.pk not in self._cache:
+            if self._by_kind is None:
+                self._by_kind = active_teams_by_kind()
+            self._cache[mail_type.pk] = programme_team(
+                mail_type=mail_type, place=self.place, teams_by_kind=self._by_kind
+            )
+        return self._cache[mail_type.pk]

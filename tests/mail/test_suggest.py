@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -312,3 +313,47 @@ def test_departement_wide_programme_goes_to_its_single_team(sectors):
 
     assert team["id"] == sectors["transport"].pk
     assert "Équipe départementale du programme « Transport scolaire adapté »" in team["reasons"][0]
+
+
+def test_without_a_commune_the_types_default_team_is_a_hint_never_preselected(sectors):
+    """An RSA letter that says nothing of where its writer lives: the type is sure (a rule), but only the
+    commune says which CDAS's RSA team, so the type's default team is shown as an uncertain hint."""
+    rsa = MailType.objects.get(code="rsa")
+    rsa.default_team = sectors["rsa_vitre"]
+    rsa.save()
+    item = make_item("Bonjour,\nje voudrais savoir où en est mon dossier de RSA.\nMerci.\nPaul INCONNU")
+
+    result = suggest(item)
+
+    assert result["mail_type"][0]["id"] == rsa.pk
+    assert result["preselect"] == {"mail_type": True, "team": False}
+    assert result["abstained"] is True
+    hint = result["team"][0]
+    assert hint["id"] == sectors["rsa_vitre"].pk
+    assert hint["confidence"] == "incertain"
+    assert any("commune inconnue" in reason for reason in hint["reasons"])
+    # The same letter with the writer's town: the sector's team, preselected.
+    placed = suggest(make_item(item.ocr_text.replace("Paul INCONNU", "Paul INCONNU\n8 rue B\n35000 Rennes")))
+    assert placed["team"][0]["id"] == sectors["rsa_rennes"].pk
+    assert placed["preselect"]["team"] is True
+
+
+def test_the_benchmark_expects_the_team_the_product_rule_gives(sectors):
+    """bench/mail_accuracy.py's truth is ``programme_team`` from the person's real commune, not a copy:
+    a Vitré letter's RSA team is Vitré's; a commune whose CDAS has no team of the programme is refused
+    (only a fallback would answer, which is no truth to measure against)."""
+    from bench.mail_accuracy import _truth_team
+    from bench.mail_scans import EvalLetter
+
+    def person(postcode, city):
+        return EvalLetter(
+            path=Path("rsa/001.txt"), type="rsa", register="courant", sender_kind="citizen", last_name="X",
+            first_name="Y", birth_date=datetime.date(1980, 1, 1), postcode=postcode, city=city,
+            sender_postcode="", text="",
+        )  # fmt: skip
+
+    types = {"rsa": MailType.objects.get(code="rsa")}
+    assert _truth_team(person("35500", "Vitré"), types) == sectors["rsa_vitre"].pk
+    types["rsa"].default_team = sectors["rsa_rennes"]
+    with pytest.raises(RuntimeError, match="no sector team for 35230 Noyal-Châtillon-sur-Seiche"):
+        _truth_team(person("35230", "Noyal-Châtillon-sur-Seiche"), types)
