@@ -15,6 +15,12 @@ from tests.mednum.factories import LieuFactory
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
+SETTLED = """
+const map = document.querySelector('[data-map]').leafletMap;
+if (map._animatingZoom || document.querySelector('.leaflet-cluster-anim, .leaflet-zoom-anim')) return false;
+return Array.from(document.querySelectorAll('.marker-cluster, .map-marker'))
+  .every(e => e.isConnected && getComputedStyle(e).opacity === '1');
+"""
 
 
 def _axe(browser) -> list[dict]:
@@ -62,5 +68,8 @@ def test_lieux_map_draws_clusters_boundaries_and_keeps_its_list(live_server, bro
     WebDriverWait(browser, 10).until(
         lambda d: d.execute_script("return document.querySelector('[data-map]').leafletMap.getZoom()") > zoom
     )
+    # The cluster plugin fades the old groups out and the new ones in after the zoom: axe must read the
+    # settled map, not an icon half-transparent or already detached (it did once on CI).
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script(SETTLED))
     violations = _axe(browser)
     assert not violations, violations
