@@ -2,16 +2,26 @@
 
 The parser (``opening-hours-py``) works on naive local times: we hand it the Département's local time.
 A string it cannot read (an old import) gives ``unknown`` rather than an error page.
+
+Public holidays (``PH``): the parser knows them only when it is given a country, and without one « PH off »
+was silently ignored (a place shown open on Christmas Day). Every evaluation here passes ``country="FR"``;
+the days it treats as holidays are checked against the ``holidays`` package's French calendar by the tests
+(``tests/mednum/test_horaires.py``), and the week names the holiday (« Fermé — Noël ») from that package.
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from functools import lru_cache
 
+import holidays
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from opening_hours import OpeningHours, State
+
+# Metropolitan France (Ille-et-Vilaine): the calendar the parser uses for ``PH``.
+COUNTRY = "FR"
 
 
 @dataclass(frozen=True)
@@ -32,9 +42,15 @@ def _parse(horaires: str) -> OpeningHours | None:
     if not horaires:
         return None
     try:
-        return OpeningHours(horaires)
+        return OpeningHours(horaires, country=COUNTRY)
     except Exception:  # the parser raises its own ParserError (and ValueError on some inputs)
         return None
+
+
+@lru_cache(maxsize=8)
+def public_holidays(year: int) -> dict[datetime.date, str]:
+    """French public holidays of ``year`` with their French names (``holidays`` package)."""
+    return dict(holidays.country_holidays(COUNTRY, years=year, language="fr"))
 
 
 def _local_now(now: datetime.datetime | None) -> datetime.datetime:
@@ -85,11 +101,16 @@ def week(horaires: str, *, now: datetime.datetime | None = None) -> list[Day]:
     days = []
     for offset in range(7):
         day = today + datetime.timedelta(days=offset)
+        hours_text = ", ".join(per_day.get(day, [])) or _("Fermé")
+        holiday = public_holidays(day.year).get(day) if "PH" in horaires else None
+        if holiday and not per_day.get(day):
+            # Say why a usual opening day is closed: the place's hours close on public holidays.
+            hours_text = _("Fermé — %(holiday)s") % {"holiday": holiday}
         days.append(
             Day(
                 date=day,
                 label=formats.date_format(day, "l j F"),
-                hours=", ".join(per_day.get(day, [])) or _("Fermé"),
+                hours=hours_text,
                 is_today=offset == 0,
             )
         )
