@@ -372,6 +372,10 @@ def main():
             f"procedure {rows[2]['rps'] / baseline['rps']:.0%} of the plain view's"
         )
         print(
+            f"filing POST p95 {sub['filing_p95']:.0f} ms (target 300 ms): ×{sub['filing_p95'] / baseline['p95']:.1f} "
+            f"the plain view's p95 in the same run"
+        )
+        print(
             f"anonymous/plain throughput ratio: home {rows[1]['rps'] / baseline['rps']:.2f}, "
             f"procedure {rows[2]['rps'] / baseline['rps']:.2f}"
         )

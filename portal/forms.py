@@ -12,6 +12,7 @@ from wagtail.contrib.forms.forms import BaseForm, FormBuilder
 from wagtail.contrib.forms.utils import get_field_clean_name
 
 from grc import uploads
+from portal import geo
 
 # What a file input offers in the browser's picker, per extension (the server checks the content).
 _ACCEPT = {
@@ -25,6 +26,10 @@ _ACCEPT = {
     "ods": ".ods",
 }
 MB = 1024 * 1024
+# Clean names of the location fields the map picker fills (labels « Latitude du point… », « Commune »).
+LATITUDE = "latitude"
+LONGITUDE = "longitude"
+COMMUNE = "commune"
 
 
 class ProcedureFileField(forms.FileField):
@@ -59,7 +64,7 @@ class ProcedureFileField(forms.FileField):
         return upload
 
 
-def _matches(value, expected: str) -> bool:
+def answer_matches(value, expected: str) -> bool:
     """Whether an answer (as typed: text, "on", a list of choices) equals a condition's expected value."""
     expected = expected.strip().casefold()
     if isinstance(value, list | tuple):
@@ -97,7 +102,7 @@ class ProcedureForm(BaseForm):
             self.fields[name].widget.attrs.update(
                 {"data-condition-field": condition[0], "data-condition-value": condition[1]}
             )
-            if self.is_bound and not _matches(self._typed(condition[0]), condition[1]):
+            if self.is_bound and not answer_matches(self._typed(condition[0]), condition[1]):
                 self.skipped.add(name)
                 self.fields[name].required = False
 
@@ -116,6 +121,53 @@ class ProcedureForm(BaseForm):
             if meta.get("step_title") and number not in titles:
                 titles[number] = meta["step_title"]
         return [(number, titles.get(number, ""), grouped[number]) for number in sorted(grouped)]
+
+    def location_fields(self) -> dict | None:
+        """The point of a location (fields named « Latitude… » and « Longitude… », and « Commune » when
+        there is one), with their input ids for the map picker; None when the form has none."""
+        lat = next((n for n in self.fields if n.startswith(LATITUDE)), None)
+        lon = next((n for n in self.fields if n.startswith(LONGITUDE)), None)
+        if lat is None or lon is None:
+            return None
+        commune = COMMUNE if COMMUNE in self.fields else None
+        return {
+            "lat": lat,
+            "lon": lon,
+            "commune": commune,
+            "lat_id": self[lat].auto_id,
+            "lon_id": self[lon].auto_id,
+            "commune_id": self[commune].auto_id if commune else "",
+        }
+
+    def clean(self):
+        data = super().clean()
+        location = self.location_fields()
+        if location is not None:
+            self._check_location(data, location)
+        return data
+
+    def _check_location(self, data: dict, location: dict) -> None:
+        """The point must be in Ille-et-Vilaine, and in the commune typed when there is one."""
+        lat, lon, commune = location["lat"], location["lon"], location["commune"]
+        if lat in self.errors or lon in self.errors:
+            return
+        latitude, longitude = data.get(lat), data.get(lon)
+        typed = (data.get(commune) or "").strip() if commune else ""
+        code = geo.commune_named(typed) if typed else None
+        if typed and code is None:
+            self.add_error(commune, _("« %(name)s » n'est pas une commune d'Ille-et-Vilaine.") % {"name": typed})
+        if latitude is None and longitude is None:
+            return
+        if latitude is None or longitude is None:
+            self.add_error(lat if latitude is None else lon, _("Indiquez la latitude et la longitude du point."))
+            return
+        latitude, longitude = float(latitude), float(longitude)
+        if not geo.in_departement(latitude=latitude, longitude=longitude):
+            self.add_error(lat, _("Le point choisi est en dehors de l'Ille-et-Vilaine."))
+        elif code and not geo.point_in_commune(latitude=latitude, longitude=longitude, code=code):
+            found = geo.commune_at(latitude=latitude, longitude=longitude)
+            message = _("Le point choisi n'est pas sur la commune de %(name)s") % {"name": typed}
+            self.add_error(lat, message + (_(" (il est à %(found)s).") % {"found": found} if found else "."))
 
     def file_fields(self) -> list[str]:
         return [name for name, field in self.fields.items() if isinstance(field, ProcedureFileField)]

@@ -37,6 +37,7 @@ from demandes.selectors import organisations_for, request_get, requests_for
 from demandes.services import request_draft_save, request_submit
 from grc.forms import add_service_error
 from grc.models import Citizen
+from portal import steps
 from portal.accounts.linking import ensure_citizen
 from portal.accounts.selectors import assurance_level
 from portal.prefill import prefill_initial
@@ -160,14 +161,34 @@ def procedure_form(request, page):
 
     draft = _draft_for(request.user, page)
     kept = _kept_files(draft)
+    names = steps.step_names(page.get_form_class())
     if request.method != "POST":
         organisation = _acting_for(request, page, draft)
         initial = draft.answers if draft else prefill_initial(page=page, user=request.user, organisation=organisation)
         form = page.get_form(initial=initial, existing_files=kept, page=page)
-        return _render(request, page, form=form, draft=draft)
+        context = _step_context(names, steps.shown_step(request.GET, len(names)), form=form, answers=initial)
+        return _render(request, page, form=form, draft=draft, **context)
+    return _form_post(request, page, draft, kept, names)
 
+
+def _step_context(names: list[list[str]], current: int, *, form, answers) -> dict:
+    """What the template needs to show one step: its number, the count, and the fields left out because
+    an answer of another step does not ask for them."""
+    if len(names) < 2:
+        return {}
+    hidden = steps.not_asked(form, names[current - 1], answers)
+    return {"step_current": current, "step_count": len(names), "step_hidden": hidden}
+
+
+def _form_post(request, page, draft, kept, names):
     action = request.POST.get("action", ACTION_DRAFT)
-    form = page.get_form(request.POST, request.FILES, existing_files=kept, page=page, user=request.user)
+    step = steps.posted_step(request.POST, len(names))
+    data = request.POST
+    if step is not None:
+        data = steps.merged_data(
+            request.POST, names[step - 1], [n for group in names for n in group], draft and draft.answers
+        )
+    form = page.get_form(data, request.FILES, existing_files=kept, page=page, user=request.user)
     valid = form.is_valid()
     if action == ACTION_REVIEW:
         _check_acting_for(request, page, form)
@@ -194,7 +215,7 @@ def procedure_form(request, page):
         else:
             return redirect(_page_url(request, page, "procedure_review"))
 
-    # A draft (explicit, or a review that failed): keep everything typed and every good file.
+    # A draft (explicit, a step change, or a review that failed): keep everything typed and every good file.
     try:
         draft = _save_draft(request, page, draft, answers=form.raw_answers(), files=form.valid_uploads())
     except ValidationError as exc:
@@ -203,16 +224,48 @@ def procedure_form(request, page):
         field = form.fields.get(name)
         if field is not None:
             field.existing_name = filename
+    if step is not None:
+        return _step_post(request, page, form, draft, names, step=step, action=action)
     if action != ACTION_REVIEW:
-        # Saving a draft reports only what could not be kept (a refused file), not missing answers.
-        uploaded = {name for name in form.file_fields() if form.add_prefix(name) in form.files}
-        for name in list(form.errors):
-            if name not in uploaded and name != "__all__":
-                del form.errors[name]
+        _keep_file_errors_only(form)
         if not form.errors:
             messages.success(request, _("Votre brouillon est enregistré. Vous pourrez le reprendre plus tard."))
             return redirect(_page_url(request, page))
     return _render(request, page, form=form, draft=draft, status=200)
+
+
+def _keep_file_errors_only(form) -> None:
+    """Saving a draft reports only what could not be kept (a refused file), not missing answers."""
+    uploaded = {name for name in form.file_fields() if form.add_prefix(name) in form.files}
+    for name in list(form.errors):
+        if name not in uploaded and name != "__all__":
+            del form.errors[name]
+
+
+def _step_url(request, page, number: int) -> str:
+    return f"{_page_url(request, page)}?{steps.STEP_QUERY}={number}"
+
+
+def _step_post(request, page, form, draft, names, *, step: int, action: str):
+    """After the draft is saved: move to the next or previous step, or show this one (or the first
+    incomplete one, after a failed review) with its errors."""
+    here = names[step - 1]
+    if action == steps.ACTION_PREVIOUS:
+        return redirect(_step_url(request, page, max(step - 1, 1)))
+    if action == steps.ACTION_NEXT:
+        if not any(name in form.errors for name in here) and not form.non_field_errors():
+            return redirect(_step_url(request, page, min(step + 1, len(names))))
+    elif action == ACTION_REVIEW:
+        step = steps.first_step_with_errors(form, names)
+        here = names[step - 1]
+    else:
+        _keep_file_errors_only(form)
+        if not form.errors:
+            messages.success(request, _("Votre brouillon est enregistré. Vous pourrez le reprendre plus tard."))
+            return redirect(_step_url(request, page, step))
+    steps.keep_errors_of(form, here)
+    context = _step_context(names, step, form=form, answers=draft.answers if draft else {})
+    return _render(request, page, form=form, draft=draft, status=200, **context)
 
 
 def _answer_rows(page, form, answers: dict, kept: dict[str, str]) -> list[tuple[str, str]]:
@@ -256,6 +309,8 @@ def procedure_review(request, page):
     if request.method == "POST":
         try:
             citizen = ensure_citizen(request.user)
+            # The page is already loaded (specific): the filing reads its team and delay without a query.
+            draft.procedure = page
             if any(has_amount_field(name) for name in draft.answers):
                 draft = request_amount_record(request=draft, actor=request.user)
             filed = request_submit(request=draft, actor=request.user, citizen=citizen)

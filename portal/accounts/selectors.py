@@ -2,6 +2,8 @@
 pages, always for the logged-in ``user``), and, by staff, the deletion requests (permission-filtered
 in SQL, logged)."""
 
+from django.contrib.auth import get_user_model
+from django.db.models import Subquery
 from django.http import Http404
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -45,13 +47,20 @@ def assurance_level(*, user) -> int:
     The profile's level is what the account itself proved (e-mail verified, FranceConnect login); as
     in ``portal.accounts.linking``, FranceConnect counts only with the provider identity that earned it.
     """
+    # One query for both levels (this runs on every procedure page a citizen opens or posts).
+    citizen_level = Citizen.objects.filter(user=user).order_by("pk").values("assurance_level")[:1]
+    profile_level = CitizenProfile.objects.filter(user=user).order_by("pk").values("assurance_level")[:1]
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values(citizen_assurance=Subquery(citizen_level), profile_assurance=Subquery(profile_level))
+        .first()
+    ) or {}
     levels = [Citizen.Assurance.DECLARED]
-    citizen = Citizen.objects.filter(user=user).only("assurance_level").first()
-    if citizen is not None:
-        levels.append(citizen.assurance_level)
-    profile = CitizenProfile.objects.filter(user=user).only("assurance_level").first()
-    if profile is not None:
-        level = profile.assurance_level
+    if row.get("citizen_assurance") is not None:
+        levels.append(row["citizen_assurance"])
+    if row.get("profile_assurance") is not None:
+        level = row["profile_assurance"]
         if level >= Citizen.Assurance.FRANCECONNECT and not user.oidc_identities.exists():
             level = Citizen.Assurance.DOCUMENT_CHECKED
         levels.append(level)

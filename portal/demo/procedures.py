@@ -363,8 +363,14 @@ _LOCATION = [
         help_text="Par ex. RD 137, du PR 12+300 au PR 12+800.",
         step=2,
     ),
-    F("Latitude du point de travaux", "number", required=False, help_text="Point choisi sur la carte.", step=2),
-    F("Longitude du point de travaux", "number", required=False, step=2),
+    F(
+        "Latitude du point de travaux",
+        "number",
+        required=False,
+        help_text="Cliquez sur la carte, ou saisissez-la (par ex. 48.1113).",
+        step=2,
+    ),
+    F("Longitude du point de travaux", "number", required=False, help_text="Par ex. -1.68.", step=2),
     F("Date de début", "date", step=2),
     F("Date de fin", "date", step=2),
 ]

@@ -130,9 +130,14 @@ def test_functional_admin_builds_and_publishes_a_procedure_that_a_citizen_files(
     filer.cookies.update({k: v.value for k, v in client.cookies.items()})
     form_page = filer.get(f"{base}/demarches/aide-aux-festivals/", timeout=30)
     assert HIT_HEADER not in form_page.headers and "private" in form_page.headers["Cache-Control"]
-    assert "Étape 2 sur 2 : Le budget" in form_page.text
+    # One step per page (portal/steps.py), walked through with a plain HTTP client.
+    assert "Étape 1 sur 2 : Le projet" in form_page.text and "Étape 2 sur 2" not in form_page.text
     token = CSRF.search(form_page.text).group(1)
-    answers = {"nom_du_festival": "Les Tombées de la nuit", "montant_demande": "12000", "csrfmiddlewaretoken": token}
+    step1 = {"nom_du_festival": "Les Tombées de la nuit", "_etape": "1", "action": "next"}
+    step1["csrfmiddlewaretoken"] = token
+    step2 = filer.post(f"{base}/demarches/aide-aux-festivals/", data=step1, timeout=30)
+    assert step2.url.endswith("?etape=2") and "Étape 2 sur 2 : Le budget" in step2.text
+    answers = {"montant_demande": "12000", "_etape": "2", "csrfmiddlewaretoken": CSRF.search(step2.text).group(1)}
     review = filer.post(f"{base}/demarches/aide-aux-festivals/", data={**answers, "action": "review"}, timeout=30)
     assert review.url.endswith("/verification/") and "Les Tombées de la nuit" in review.text
     filed = filer.post(review.url, data={"csrfmiddlewaretoken": CSRF.search(review.text).group(1)}, timeout=30)

@@ -40,9 +40,17 @@ def stepped(catalogue, destination_team):
 
 def test_steps_conditions_and_prefill_as_the_citizen_sees_them(filer_client, filer, stepped):
     html = filer_client.get(stepped.url).content.decode()
-    assert "Étape 1 sur 2" in html and "Étape 2 sur 2 : Votre structure" in html
+    # One step per page on the server (portal/steps.py; tests/portal/test_steps.py walks through them).
+    assert "Étape 1 sur 2" in html and "Étape 2 sur 2" not in html and 'name="_etape" value="1"' in html
+    assert "Étape 2 sur 2 : Votre structure" in filer_client.get(stepped.url + "?etape=2").content.decode()
     assert f'value="{filer.email}"' in html
-    assert 'data-condition-field="vous_deposez_pour" data-condition-value="Une association"' in html
+    # The SIRET (step 2) is asked only of an association, answered on step 1: the server knows it.
+    step1 = {"_etape": "1", "adresse_electronique_de_contact": filer.email, "action": "next"}
+    assert filer_client.post(stepped.url, {**step1, "vous_deposez_pour": "Vous-même"}).status_code == 302
+    assert "id_numero_siret" not in filer_client.get(stepped.url + "?etape=2").content.decode()
+    filer_client.post(stepped.url, {**step1, "vous_deposez_pour": "Une association"})
+    step2 = filer_client.get(stepped.url + "?etape=2").content.decode()
+    assert 'data-condition-field="vous_deposez_pour" data-condition-value="Une association"' in step2
     assert "js/portal-form.js" in html
 
     # For an association, the SIRET is required; for oneself it is neither asked nor kept.
