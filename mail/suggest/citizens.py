@@ -101,14 +101,15 @@ def suggest_citizens(found: Extracted) -> tuple[list[dict], dict | None]:
         for pk in Citizen.objects.filter(nir__in=found.nirs, status="active").values_list("pk", flat=True):
             _add(scores, reasons, pk, NIR_SCORE, ["NIR cité dans le courrier (clé valide)"])
             strong[pk] += 1
-    for names in (found.names, found.swapped_names):
+    for names in (found.names, found.swapped_names, found.office_names):
         matched = False
         for query in _identity_queries(found, names):
             for candidate in match(query, limit=MAX_CITIZENS):
                 why = [r for r in candidate.reasons if r != "Même NIR"]
                 _add(scores, reasons, candidate.citizen_id, candidate.score, why)
                 matched = True
-        # The names the other way round only when none answered as written (fewer false friends).
+        # The names the other way round only when none answered as written (fewer false friends), then
+        # an office holder signing ("Le président, …") only when no other name answered at all.
         if matched:
             break
     # Two independent identifiers agreeing, or an identifier confirmed by the name: nearly certain.

@@ -161,7 +161,8 @@ _CUES = (
     r"b[ée]b[ée]|pupille|prot[ée]g[ée])|"
     r"(?:ma|notre)\s+(?:fille|petite[- ]fille|ni[èe]ce|m[èe]re|femme|[ée]pouse|s[œoe]ur|compagne|conjointe|"
     r"prot[ée]g[ée]e)|"
-    r"l['’]enfant|les\s+enfants|(?:le|la)\s+(?:petit|petite|jeune)|concerne|objet|au\s+nom\s+de|"
+    r"l['’]enfant|les\s+enfants|(?:le|la|du|de\s+la)\s+(?:petit|petite|jeune)|(?:mon|ma|notre)\s+petite?|"
+    r"l['’][ée]l[èe]ve|concerne|concernant|au\s+sujet\s+d[e'’]|objet|au\s+nom\s+de|bonjour|"
     r"dossier\s+de|situation\s+de|c['’]est|c(?=[ \t])|ici|"
     r"(?:grand-m[èe]re|grand-p[èe]re|m[èe]re|p[èe]re|parents?|maman|papa|tante|oncle|tut(?:eur|rice)|"
     r"curat(?:eur|rice))(?:\s+(?:paternel|maternel)le?)?\s+(?:de|d['’])|"
@@ -177,6 +178,16 @@ _MIXED_NAME_RE = re.compile(
     rf"(?<![\w'’])((?:{_NAME_WORD}[ \t]+){{1,2}}(?:{_PARTICLE_WORD}[ \t]*)?{_CAPITALS})(?![\w'’])"
 )
 _BORN_NAME_RE = re.compile(rf"(?<![\w'’])({_NAME})[ \t]*,?[ \t]*(?:{_BORN})[ \t]+le\b")
+# "Lina Rigaud, 16 ans", "M. Albert Geffroy, 91 ans": a name followed by an age.
+_AGED_NAME_RE = re.compile(rf"(?<![\w'’])({_NAME})[ \t]*,?[ \t]*(?:âgée?[ \t]+de[ \t]+)?\d{{1,3}}[ \t]*ans\b")
+# An office holder signing for an association or a commune ("Le président, Yann Briend", "Présidente :
+# Catherine Denis", "dirigée par Gaëlle Mahé"): whom a subsidy request concerns, tried only when no other name
+# finds anyone (a school head signing about a pupil is not the person the letter is about).
+_OFFICES = r"pr[ée]sidente?|tr[ée]sori(?:er|[èe]re)|secr[ée]taire|maire|g[ée]rante?|co-?pr[ée]sidente?"
+_OFFICE_NAME_RE = re.compile(
+    rf"(?im:^[ \t]*(?:(?:le|la|l['’])[ \t]+)?(?:{_OFFICES})[ \t]*[,:][ \t]*|dirig[ée]e?s?[ \t]+par[ \t]+)"
+    rf"(?:(?i:madame|monsieur|mme|m\.)[ \t]+)?({_NAME})"
+)
 # "Karim et Soraya Toutain": two people sharing the family name.
 _COUPLE_RE = re.compile(
     rf"^({_NAME_WORD})[ \t]+et[ \t]+({_NAME_WORD})[ \t]+((?:{_PARTICLE_WORD}[ \t]*)?{_NAME_WORD})$"
@@ -196,7 +207,9 @@ _STAFF_WORDS = (
     r"m[ée]diat(?:eur|rice)|d[ée]l[ée]gu[ée]e?|coordinat(?:eur|rice)|ergoth[ée]rapeute|notaire|avocat(?:e)?|"
     r"mandataire|curat(?:eur|rice)|tut(?:eur|rice)|chef\s+de\s+service|responsable"
 )
-_STAFF_BEFORE_RE = re.compile(rf"\b(?:{_STAFF_WORDS})\b[^.\n]{{0,12}}$", re.I)
+# On the same line, right before the name: ``\Z``, not ``$`` (which also matches before a final newline, so
+# "Madame la médiatrice" heading a letter made the writer's own "je m'appelle …" on the next line staff).
+_STAFF_BEFORE_RE = re.compile(rf"\b(?:{_STAFF_WORDS})\b[^.\n]{{0,12}}\Z", re.I)
 # The line above a signature naming an office ("Le Directeur", "Service de l'enfance"): staff, not a citizen.
 _STAFF_LINE_RE = re.compile(r"^\s*(?:pour\s+)?(?:le|la|l['’])\s+(?:directeur|directrice|pr[ée]sident|maire)", re.I)
 
@@ -214,6 +227,8 @@ class Extracted:
     # The same names the other way round ("Collet Mickaël" signed family name first), tried only
     # when no citizen answers to ``names``: two capitalised words give no hint of their order.
     swapped_names: list[tuple[str, str]] = field(default_factory=list)
+    # Office holders signing (an association's president, a mayor): tried when nothing else answers.
+    office_names: list[tuple[str, str]] = field(default_factory=list)
     postcode: str = ""
     city: str = ""
     address: str = ""
@@ -281,12 +296,16 @@ def _in_staff_context(text: str, start: int) -> bool:
 def _cued_names(text: str) -> list[tuple[str, str]]:
     """Names introduced by a phrase: "je m'appelle", "je soussignée", "mon fils", "concerne :", a civility."""
     names = []
-    for m in _CUED_RE.finditer(text):
-        if _in_staff_context(text, m.start()):
-            continue
-        split = _split_name(m.group("name").split())
+    position = 0
+    while m := _CUED_RE.search(text, position):
+        split = None if _in_staff_context(text, m.start()) else _split_name(m.group("name").split())
         if split:
             names.append(split)
+            position = m.end()
+        else:
+            # What followed the cue was no name, but may start the next cue ("Madame monsieur\nJe m'appelle
+            # Albert …": a plain ``finditer`` had consumed "Je" as the name after "monsieur").
+            position = m.start("name")
     return names
 
 
@@ -337,7 +356,7 @@ def _names(text: str) -> list[tuple[str, str]]:
         names.append((labelled["NOM D USAGE"], labelled.get("PRENOM", "")))
     names += _cued_names(text)
     names += _line_names(text)
-    for name_re in (_BORN_NAME_RE, _MIXED_NAME_RE):
+    for name_re in (_BORN_NAME_RE, _AGED_NAME_RE, _MIXED_NAME_RE):
         names += [split for m in name_re.finditer(text) if (split := _split_name(m.group(1).split()))]
     names += _family_names(text)
     seen, unique = set(), []
@@ -347,6 +366,18 @@ def _names(text: str) -> list[tuple[str, str]]:
             seen.add(key)
             unique.append((family, first))
     return unique
+
+
+def _office_names(text: str, names: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Names after an office ("Le président, …"), those not already read as another name."""
+    seen = {(fold(family), fold(first)) for family, first in names}
+    found = []
+    for m in _OFFICE_NAME_RE.finditer(text):
+        split = _split_name(m.group(1).split())
+        if split and (fold(split[0]), fold(split[1])) not in seen:
+            seen.add((fold(split[0]), fold(split[1])))
+            found.append(split)
+    return found
 
 
 def _sender(text: str) -> str:
@@ -376,6 +407,7 @@ def extract(text: str) -> Extracted:
             found.file_numbers.append(number)
     found.birth_dates, found.other_dates = _dates(text)
     found.names = _names(text)
+    found.office_names = _office_names(text, found.names)
     found.swapped_names = [
         (first, family) for family, first in found.names if first and " " not in family and " " not in first
     ]

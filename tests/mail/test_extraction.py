@@ -26,6 +26,17 @@ from tests.factories import AddressFactory, CitizenFactory
         ("Concerne : M. Bastien Lhermitte, votre dossier d'aide", ("Lhermitte", "Bastien")),
         ("Objet : Madame Rozenn Le Dantec — pièces manquantes", ("Le Dantec", "Rozenn")),
         ("Nous vous écrivons au sujet de la famille Gicquel, installée au bourg.", ("Gicquel", "")),
+        ("Bonjour, Gwenaël Tanguy, le radiateur de la chambre ne chauffe plus", ("Tanguy", "Gwenaël")),
+        ("bonjour\nSterenn Guillo. La caisse me réclame un trop-perçu", ("Guillo", "Sterenn")),
+        # A cue line with no name after it must not swallow the next line's cue.
+        ("Madame, Monsieur\nJe m'appelle Honorine Pasquiou et je vis seule.", ("Pasquiou", "Honorine")),
+        # A role in the heading line is not the context of the writer's own name on the next line.
+        ("madame la référente\nje m'appelle Romuald Thébault, mon dossier traîne", ("Thébault", "Romuald")),
+        ("Nous vous écrivons au sujet de Timéo Guérin, inscrit en CE2.", ("Guérin", "Timéo")),
+        ("La commission a retenu l'élève Noémie Daniel pour un trajet adapté.", ("Daniel", "Noémie")),
+        ("la prise en charge du jeune Sacha Hamon reprendra lundi", ("Hamon", "Sacha")),
+        ("ma petite Maïwenn Cadiou entre au CP et ne voit que d'un œil", ("Cadiou", "Maïwenn")),
+        ("Nous accueillons Ilan Berthelot, 15 ans, depuis le printemps.", ("Berthelot", "Ilan")),
     ],
 )
 def test_names_written_in_running_text_are_read(text, expected):
@@ -113,3 +124,27 @@ def test_the_other_word_order_is_not_tried_when_the_name_answers_as_written():
     )
     citizens, _ = suggest_citizens(extract("Bonjour,\nje m'appelle Martine Hervé.\nMerci\n"))
     assert [c["id"] for c in citizens] == [right.pk]
+
+
+@pytest.mark.django_db
+def test_an_office_holder_signing_for_an_association_is_tried_only_when_no_other_name_answers():
+    """A club's subsidy request names no one but its treasurer: she is the person suggested. A school
+    head signing about a pupil is not: the pupil answers first."""
+    treasurer = CitizenFactory(
+        birth_name="Le Bihan", first_names="Josiane", birth_date=datetime.date(1961, 8, 30), usage_name="", nir=""
+    )
+    club = (
+        "Club de voile de l'Aber\nTrésorière : Josiane Le Bihan\n\nMadame la Présidente,\nNotre club "
+        "souhaite acheter deux dériveurs pour l'école de voile.\n\nLa trésorière, Josiane Le Bihan\n"
+    )
+    found = extract(club)
+    assert ("Le Bihan", "Josiane") in found.office_names and ("Le Bihan", "Josiane") not in found.names
+    citizens, _ = suggest_citizens(found)
+    assert citizens and citizens[0]["id"] == treasurer.pk
+
+    pupil = CitizenFactory(
+        birth_name="Rouxel", first_names="Corentin", birth_date=datetime.date(2014, 2, 11), usage_name="", nir=""
+    )
+    school = "Nous vous écrivons au sujet de Corentin Rouxel, élève de CM2.\n\nLa trésorière, Josiane Le Bihan\n"
+    citizens, _ = suggest_citizens(extract(school))
+    assert [c["id"] for c in citizens] == [pupil.pk]
