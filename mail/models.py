@@ -337,6 +337,9 @@ class MailModel(models.Model):
     size = models.PositiveBigIntegerField(default=0)
     sklearn_version = models.CharField(max_length=20)
     duration_s = models.FloatField(_("durée de l'entraînement (s)"), default=0)
+    # The earliest qualification among the agents' decisions it learned from (empty: none, or a version
+    # trained before this was recorded): with ``trained_at``, which letters' text the artefact may hold.
+    decisions_from = models.DateTimeField(_("décisions apprises depuis le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("modèle d'aiguillage du courrier")
@@ -355,6 +358,7 @@ class MailModelTraining(models.Model):
         MANUAL = "manual", _("Demandé par l'administrateur fonctionnel")
         SCHEDULED = "scheduled", _("Planifié")
         VOLUME = "volume", _("Nouvelles qualifications")
+        FORGET = "forget", _("Courriers effacés (conservation ou droit à l'effacement)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("En attente")

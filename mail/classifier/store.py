@@ -47,7 +47,9 @@ class LoadedModel:
     team_sure_threshold: float
 
 
-def model_save(*, trained: TrainedModel, duration_s: float, corpus_examples: int, decision_examples: int) -> MailModel:
+def model_save(
+    *, trained: TrainedModel, duration_s: float, corpus_examples: int, decision_examples: int, decisions_from=None
+) -> MailModel:
     """Store a trained model as the next version; older artefacts beyond the last few are deleted."""
     buffer = io.BytesIO()
     joblib.dump(trained.classifier, buffer, compress=3)
@@ -72,11 +74,19 @@ def model_save(*, trained: TrainedModel, duration_s: float, corpus_examples: int
             size=len(data),
             sklearn_version=sklearn.__version__,
             duration_s=round(duration_s, 2),
+            decisions_from=decisions_from,
         )
         row.artefact.save(f"v{version}.joblib", ContentFile(data), save=False)
         row.save()
     _prune()
     return row
+
+
+def model_discard(row: MailModel) -> None:
+    """Delete ``row``'s artefact from the storage (its row and figures stay); no process will load it again."""
+    if row.artefact:
+        row.artefact.delete(save=False)
+    MailModel.objects.filter(pk=row.pk).update(artefact="")
 
 
 def _prune() -> None:
