@@ -22,6 +22,7 @@ import observatoire.api
 import rendezvous.api
 import search.api
 import travail.api
+import travail.letters_api
 from grc.api_auth import AUTHENTICATION_REQUIRED, ServiceTokenAuth, StaffSessionAuth, schema_reader
 from grc.api_errors import ERROR_SHAPES
 
@@ -92,3 +93,4 @@ api.add_router("", observatoire.api.router)
 api.add_router("", annuaire.api.router)
 api.add_router("", mednum.api.router)
 api.add_router("", travail.api.router)
+api.add_router("", travail.letters_api.router)

@@ -9,8 +9,16 @@ class TravailConfig(AppConfig):
     def ready(self):
         # Imported here: receivers use models, which exist only once the registry is ready.
         from demandes import events
+        from dossier_unique.models import TimelineEntry
+        from dossier_unique.timeline import TimelineSource, register_source
+        from grc.merge_registry import register
 
         from . import receivers
+        from .letters_services import LETTERS_MERGE_HANDLER
+
+        register(LETTERS_MERGE_HANDLER)
+
+        register_source(TimelineSource("travail.outgoingletter", frozenset({TimelineEntry.Kind.OUTGOING_LETTER})))
 
         events.citizen_replied.connect(receivers.on_citizen_replied, dispatch_uid="travail.citizen_replied")
         events.document_returned.connect(receivers.on_document_returned, dispatch_uid="travail.document_returned")

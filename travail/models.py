@@ -184,3 +184,91 @@ class BulkJob(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} ({self.done}/{self.total})"
+
+
+TEMPLATE_NAME_MAX_LENGTH = 100
+TEMPLATE_BODY_MAX_LENGTH = 5000
+LETTER_SUBJECT_MAX_LENGTH = 200
+LETTER_BODY_MAX_LENGTH = 10000
+
+
+class MessageTemplate(models.Model):
+    """A team's model text for request messages and outgoing letters. The body is plain text with
+    ``{{ nom }}``-style placeholders from a fixed list (``travail.templates_render.VARIABLES``), never a
+    Django template: what a manager types is never executed."""
+
+    team = models.ForeignKey("grc.Team", verbose_name=_("équipe"), on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("nom du modèle"), max_length=TEMPLATE_NAME_MAX_LENGTH)
+    body = models.TextField(_("texte"), max_length=TEMPLATE_BODY_MAX_LENGTH)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("modèle de message")
+        verbose_name_plural = _("modèles de message")
+        constraints = [models.UniqueConstraint(fields=["team", "name"], name="one_template_name_per_team")]
+
+    def __str__(self):
+        return self.name
+
+
+class OutgoingLetter(models.Model):
+    """A letter the Département sends to a citizen, numbered in the outgoing register (``year``,
+    ``number``: a per-year sequence without gaps, given under a lock by ``letters_services``).
+
+    The recipient's name and address are copied as printed, so the PDF made again later is the letter
+    that was sent. The letter is about a social file or a request (what gave the author the right to
+    write it); ``portal_message`` is the request message that put it in the citizen's Mon espace.
+    """
+
+    year = models.PositiveSmallIntegerField(_("année"))
+    number = models.PositiveIntegerField(_("numéro"))
+    team = models.ForeignKey("grc.Team", verbose_name=_("équipe"), on_delete=models.PROTECT, related_name="+")
+    citizen = models.ForeignKey(
+        "grc.Citizen", verbose_name=_("usager"), on_delete=models.PROTECT, related_name="outgoing_letters"
+    )
+    file = models.ForeignKey(
+        "dossier_unique.SocialFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    request = models.ForeignKey(
+        "grc_requests.Request", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    template = models.ForeignKey(
+        MessageTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="letters"
+    )
+    recipient_name = models.CharField(_("destinataire"), max_length=300)
+    recipient_address = models.TextField(_("adresse du destinataire"), max_length=1000, blank=True)
+    subject = models.CharField(_("objet"), max_length=LETTER_SUBJECT_MAX_LENGTH)
+    body = models.TextField(_("texte"), max_length=LETTER_BODY_MAX_LENGTH)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("rédacteur"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+    portal_message = models.ForeignKey(
+        "grc_requests.RequestMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("courrier sortant")
+        verbose_name_plural = _("courriers sortants")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="one_outgoing_number_per_year"),
+            models.CheckConstraint(
+                condition=Q(file__isnull=False) | Q(request__isnull=False), name="outgoing_letter_has_subject"
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "-year", "-number"], name="outgoing_register_team")]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"CS-{self.year}-{self.number:05d}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backoffice.travail import views
+from backoffice.travail import views, views_letters, views_templates
 from grc import converters  # noqa: F401  (registers <id:…>)
 
 urlpatterns = [
@@ -16,6 +16,15 @@ urlpatterns = [
     path("demandes/equipe/<id:team_id>/lot/", views.request_bulk, name="request_bulk"),
     path("lots/<id:pk>/", views.bulk_job, name="bulk_job"),
     path("lots/<id:pk>/annuler/", views.bulk_job_undo, name="bulk_job_undo"),
+    path("modeles/", views_templates.template_list, name="template_list"),
+    path("modeles/nouveau/", views_templates.template_create, name="template_create"),
+    path("modeles/<id:pk>/", views_templates.template_edit, name="template_edit"),
+    path("modeles/<id:pk>/supprimer/", views_templates.template_delete, name="template_delete"),
+    path("courriers-sortants/", views_letters.register, name="letter_register"),
+    path("courriers-sortants/export/", views_letters.register_export, name="letter_register_export"),
+    path("courriers-sortants/nouveau/", views_letters.letter_create, name="letter_create"),
+    path("courriers-sortants/<id:pk>/", views_letters.letter_detail, name="letter_detail"),
+    path("courriers-sortants/<id:pk>/pdf/", views_letters.letter_download, name="letter_download"),
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/lues/", views.notifications_read, name="notifications_read"),
     path("notifications/e-mails/", views.notification_settings, name="notification_settings"),
