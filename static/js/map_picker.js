@@ -109,6 +109,7 @@
       .then(function (data) {
         boundaries = data;
         var layer = L.geoJSON(data, { interactive: false, style: { className: "map-boundary", weight: 1 } }).addTo(map);
+        map.invalidateSize(); // the stylesheet may have sized the canvas after the map was created
         if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds());
         fromInputs();
         el.setAttribute("data-map-ready", "1");
@@ -118,6 +119,7 @@
         el.setAttribute("data-map-ready", "error");
       });
     fromInputs();
+    el.leafletMap = map;
   }
 
   function start() {
