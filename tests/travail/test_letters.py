@@ -16,7 +16,10 @@ from django.utils import timezone
 from dossier_unique.models import TimelineEntry
 from grc.audit.models import AccessLog
 from grc.models import Membership
+from grc.person_data_registry import CITIZEN
+from grc.services.merge import citizen_merge, merge_undo
 from portal.espace.selectors import my_attachments
+from privacy.person_data import collect_person_data
 from tests.dossier_unique.factories import open_file
 from tests.factories import AddressFactory, CitizenFactory, MembershipFactory, TeamFactory, verify_otp
 from tests.rendezvous.factories import ParticipantFactory, RendezvousFactory
@@ -212,3 +215,19 @@ def test_the_next_appointment_with_the_team_fills_its_date(team_a, worker_a, wor
         actor=worker_a, team=team_a, subject="RDV", body="Le {{ date_rendez_vous }}.", file=file, appointment_at=soon
     )
     assert letter.body == f"Le {timezone.localtime(soon):%d/%m/%Y à %H:%M}."
+
+
+def test_sent_letters_are_in_the_persons_data_and_follow_a_merge(team_a, manager_a, worker_a, person):
+    citizen, file = person
+    letter = services.outgoing_letter_create(actor=worker_a, team=team_a, subject="Aide", body="Accordée.", file=file)
+    duplicate = CitizenFactory(first_names="Maëlle", birth_name="Kerherve", usage_name="")
+    merge = citizen_merge(source=citizen, target=duplicate, actor=manager_a, reason="doublon")
+    letter.refresh_from_db()
+    assert letter.citizen == duplicate and letter.history.first().history_user == manager_a
+    data, _files = collect_person_data(citizen=duplicate, account=None, audience=CITIZEN)
+    [sent] = data["courriers_envoyes"]
+    assert (sent["reference"], sent["objet"], sent["texte"]) == (letter.reference, "Aide", "Accordée.")
+    assert sent["redige_par"].endswith(team_a.name)  # a team and a role, not the agent's name
+    merge_undo(merge=merge, actor=manager_a, reason="erreur")
+    letter.refresh_from_db()
+    assert letter.citizen == citizen
