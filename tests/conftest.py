@@ -9,6 +9,7 @@ from wagtail.models import Collection, Locale, Page
 from grc import dbroles
 from grc.models import Membership
 from grc.services.territory import territory_ensure
+from tests import db_template
 from tests.dossier_unique.factories import open_file
 from tests.factories import CitizenFactory, MembershipFactory, TeamFactory, UserFactory, verify_otp
 
@@ -21,6 +22,21 @@ def _transactional(item) -> bool:
     marker = item.get_closest_marker("django_db")
     marked = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
     return bool(marked) or "transactional_db" in item.fixturenames or "live_server" in item.fixturenames
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (``--dist loadgroup``, see the Makefile)
+def pytest_collection_modifyitems(config, items):
+    """The tests of a module sharing a module-scoped database world (a seeded demo, a module's live-server world)
+    run on one xdist worker: split across two, each worker would build the world again (tens of seconds)."""
+    if getattr(config.option, "dist", "no") != "loadgroup":
+        return  # no xdist (its marker is unknown then), or another distribution
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        for name in info.names_closure if info else ():
+            definitions = info.name2fixturedefs.get(name, ())
+            if any(d.scope == "module" and "django_db_blocker" in d.argnames for d in definitions):
+                item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+                break
 
 
 @pytest.hookimpl(wrapper=True)
@@ -48,12 +64,15 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request, django_db_blocker):
     from django.db import connections
 
     owner = dbroles.owner_settings()
     if owner:
         dbroles.use_credentials(connections["default"], owner)
+    # Each test database is a copy of one migrated template (tests/db_template.py): minutes saved per worker.
+    with django_db_blocker.unblock():
+        db_template.prepare(request.config, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture(scope="session")
@@ -93,25 +112,26 @@ def owner_db():
 
 
 @contextlib.contextmanager
-def seeded_demo(django_db_blocker, tmp_path_factory, name):
-    """The demo as ``make run`` loads it (``seed_demo``, 40 demo citizens), for a module-scoped fixture:
-    seeded once in a transaction rolled back at the end, its documents in the module's own directories
-    (the module overrides ``_media_root`` with a no-op so the per-test ones do not hide them)."""
+def seeded_demo(django_db_blocker, tmp_path_factory, name, **options):
+    """The demo as ``make run`` loads it (``seed_demo``, 40 demo citizens unless ``options`` say otherwise), for
+    a module-scoped fixture: seeded once in a transaction rolled back at the end, its documents in the module's
+    own directories (the module overrides ``_media_root`` with a no-op so the per-test ones do not hide them).
+    Yields what ``seed_demo`` printed."""
     from django.core.management import call_command
     from django.db import transaction
     from django.test import TestCase, override_settings
 
     root = tmp_path_factory.mktemp(name)
+    out = io.StringIO()
+    options = {"demo_citizens": 40, "directory_size": 100, **options}
     with (
         override_settings(MEDIA_ROOT=root / "media", DSU_DOCUMENTS_ROOT=root / "documents"),
         django_db_blocker.unblock(),
         transaction.atomic(),
     ):
         with TestCase.captureOnCommitCallbacks(execute=True):
-            call_command(
-                "seed_demo", "--demo-citizens", "40", "--directory-size", "100", "--no-progress", stdout=io.StringIO()
-            )
-        yield
+            call_command("seed_demo", no_progress=True, stdout=out, **options)
+        yield out.getvalue()
         transaction.set_rollback(True)
 
 

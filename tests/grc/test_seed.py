@@ -1,5 +1,6 @@
 import io
 from collections import Counter
+from dataclasses import dataclass
 
 import pytest
 from django.core.management import call_command
@@ -21,6 +22,7 @@ from grc.models import (
     User,
 )
 from portal.demo.home import PORTAL_TITLE
+from tests.conftest import seeded_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +51,35 @@ def counts():
     return {m.__name__: (m.objects.count(), m.history.count()) for m in COUNTED}
 
 
-def test_seed_creates_the_six_territories_and_the_named_cdas():
-    seed()
+@dataclass(frozen=True)
+class Seeded:
+    """The module's demo, seeded twice as ``make run`` does it on a machine where it ran before."""
+
+    output: str  # what the second run printed (its backup codes are the valid ones: each run makes new ones)
+    before: tuple  # (counts(), dsu_counts()) after the first run
+    after: tuple  # the same after the second run
+
+
+@pytest.fixture(autouse=True)
+def _media_root():
+    """The module's demo documents live in the module's directories (overrides the per-test ones)."""
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """``seed_demo`` run once for the module (60 demo citizens), then a second time: seeding is the slow part
+    (~20 s), and every test below reads the same world. A test that seeds again does it in its own
+    transaction, rolled back after it."""
+    from django.test import TestCase
+
+    with seeded_demo(django_db_blocker, tmp_path_factory, "seed", demo_citizens=60), django_db_blocker.unblock():
+        before = counts(), dsu_counts()
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            output = seed(demo_citizens=60)
+        yield Seeded(output=output, before=before, after=(counts(), dsu_counts()))
+
+
+def test_seed_creates_the_six_territories_and_the_named_cdas(seeded):
     assert set(Territory.objects.values_list("name", flat=True)) == {
         "Pays de Rennes",
         "Pays de Saint-Malo",
@@ -85,8 +114,7 @@ def test_seed_creates_the_six_territories_and_the_named_cdas():
         assert Team.objects.filter(kind=kind, territory__isnull=True).exists()
 
 
-def test_demo_staff_cover_every_role_and_the_admin_is_superuser():
-    seed()
+def test_demo_staff_cover_every_role_and_the_admin_is_superuser(seeded):
     roles = set(Membership.objects.filter(user__email__endswith=data.DEMO_EMAIL_DOMAIN).values_list("role", flat=True))
     assert roles == set(Membership.Role.values)
     social_worker_sites = set(
@@ -100,17 +128,13 @@ def test_demo_staff_cover_every_role_and_the_admin_is_superuser():
     assert portal.citizen.birth_name == data.PORTAL_CITIZEN["birth_name"]
 
 
-def test_second_run_changes_nothing():
-    seed()
-    before = counts()
-    output = seed()
-    assert counts() == before
-    assert "créés" in output
+def test_second_run_changes_nothing(seeded):
+    assert seeded.after[0] == seeded.before[0]
+    assert "créés" in seeded.output
 
 
-def test_printed_backup_codes_pass_the_second_factor(client):
-    output = seed()
-    codes = backup_codes(output)
+def test_printed_backup_codes_pass_the_second_factor(seeded, client):
+    codes = backup_codes(seeded.output)
     assert set(codes) == {spec.email for spec in data.DEMO_STAFF}
     assert all(len(pair) == 2 for pair in codes.values())
     email = f"ts.vitre@{data.DEMO_EMAIL_DOMAIN}"
@@ -122,14 +146,13 @@ def test_printed_backup_codes_pass_the_second_factor(client):
     assert client.get("/backoffice/").status_code == 200
 
 
-def test_password_option_sets_the_demo_password(client):
-    seed(password="autre-mot-de-passe-2026")
+def test_password_option_sets_the_demo_password(seeded, client):
+    seed(demo_citizens=60, password="autre-mot-de-passe-2026")
     user = User.objects.get(email=f"dpo@{data.DEMO_EMAIL_DOMAIN}")
     assert user.check_password("autre-mot-de-passe-2026")
 
 
-def test_planted_duplicates_of_every_kind_are_present():
-    seed()
+def test_planted_duplicates_of_every_kind_are_present(seeded):
     kinds = Counter(pair.kind for pair in data.PLANTED_PAIRS)
     assert set(kinds) == set(data.PLANTED_KINDS)
     assert min(kinds.values()) >= 2
@@ -150,8 +173,7 @@ def test_planted_duplicates_of_every_kind_are_present():
             assert a.norm_birth_name == b.norm_birth_name and a.birth_date != b.birth_date
 
 
-def test_demo_citizens_are_written_with_history_addresses_and_households():
-    seed(demo_citizens=60)
+def test_demo_citizens_are_written_with_history_addresses_and_households(seeded):
     demo = Citizen.objects.exclude(pk__in=[]).filter(addresses__isnull=False).distinct()
     assert demo.count() >= 60
     assert Citizen.history.filter(history_type="+").count() == Citizen.objects.count()
@@ -168,8 +190,7 @@ def test_demo_citizens_are_written_with_history_addresses_and_households():
     )
 
 
-def test_bulk_load_adds_citizens_with_normalised_columns_and_history():
-    seed(demo_citizens=0)
+def test_bulk_load_adds_citizens_with_normalised_columns_and_history(seeded):
     before = Citizen.objects.count()
     output = seed(demo_citizens=0, citizens=2000)
     assert Citizen.objects.count() == before + 2000
@@ -192,9 +213,7 @@ def test_bulk_load_adds_citizens_with_normalised_columns_and_history():
     assert "2000 usagers" in output
 
 
-def test_portal_home_page_is_public_after_seeding(client):
-    seed()
-    seed()
+def test_portal_home_page_is_public_after_seeding(seeded, client):
     response = client.get("/")
     assert response.status_code == 200
     content = response.content.decode()
@@ -202,12 +221,11 @@ def test_portal_home_page_is_public_after_seeding(client):
     assert 'href="/backoffice/"' in content and "Espace agents" in content
 
 
-def test_portal_content_page_renders_its_body(client):
+def test_portal_content_page_renders_its_body(seeded, client):
     from wagtail.rich_text import RichText
 
     from portal.models import ContentPage, HomePage
 
-    seed(demo_citizens=0)
     home = HomePage.objects.get()
     page = ContentPage(
         title="Transport scolaire adapté",
@@ -251,11 +269,10 @@ def demo_user(name):
     return User.objects.get(email=f"{name}@{data.DEMO_EMAIL_DOMAIN}")
 
 
-def test_ts_vitre_sees_vitre_files_and_not_saint_malo_ones():
+def test_ts_vitre_sees_vitre_files_and_not_saint_malo_ones(seeded):
     from dossier_unique.models import Accompaniment
     from dossier_unique.selectors import files_for
 
-    seed(demo_citizens=60)
     vitre = set(files_for(user=demo_user("ts.vitre")).values_list("pk", flat=True))
     saint_malo = set(files_for(user=demo_user("ts.saint-malo")).values_list("pk", flat=True))
     assert len(vitre) >= 10
@@ -269,10 +286,9 @@ def test_ts_vitre_sees_vitre_files_and_not_saint_malo_ones():
     assert not (saint_malo - shared) & vitre
 
 
-def test_demo_files_have_notes_of_each_visibility_documents_members_and_one_grant():
+def test_demo_files_have_notes_of_each_visibility_documents_members_and_one_grant(seeded):
     from dossier_unique.models import Accompaniment, Document, EmergencyAccess, FileMember, Note, SharingGrant
 
-    seed(demo_citizens=60)
     assert set(Note.objects.values_list("visibility", flat=True)) == {"file", "team", "private"}
     programmes = set(Accompaniment.objects.values_list("programme", flat=True))
     assert programmes >= {"rsa", "pmi", "ase", "apa", "logement_fsl"}
@@ -296,12 +312,9 @@ def test_demo_files_have_notes_of_each_visibility_documents_members_and_one_gran
     assert not EmergencyAccess.objects.exists()
 
 
-def test_second_run_creates_no_social_file_content():
-    seed(demo_citizens=60)
-    before = dsu_counts()
-    output = seed(demo_citizens=60)
-    assert dsu_counts() == before
-    assert "dossiers sociaux" in output
+def test_second_run_creates_no_social_file_content(seeded):
+    assert seeded.after[1] == seeded.before[1]
+    assert "dossiers sociaux" in seeded.output
 
 
 def test_demo_documents_are_valid_pdf_and_png():
