@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -26,7 +27,7 @@ from .models import AppointmentFact, HelpProcedureFact, HelpSessionFact, MailFac
 from .perms import require_observatory
 from .places import communes_in, place_figures
 from .secrecy import Cell, percentile, protect_line, protect_map, protect_measure, protect_rate
-from .selectors import Filters, facts, month_add, territory_reference, totals_by
+from .selectors import Filters, facts, month_add, sums_by, territory_reference, totals_by
 
 UNKNOWN = "?"
 
@@ -101,30 +102,63 @@ def _territory_lines(rows: list[tuple]) -> tuple[list[str], list[int], list[str]
     codes = sorted(ref["communes"], key=lambda code: ref["communes"][code]["name"]) + [UNKNOWN]
     values = [int(counts.get(code, 0)) for code in codes]
     epcis = sorted(ref["epci"], key=lambda code: ref["epci"][code])
-    groups = [[i for i, code in enumerate(codes) if ref["communes"].get(code, {}).get("epci") == e] for e in epcis]
-    return codes, values, epcis, groups
+    members: dict[str, list[int]] = {}
+    for i, code in enumerate(codes):  # one pass: the communes by EPCI
+        members.setdefault(ref["communes"].get(code, {}).get("epci"), []).append(i)
+    return codes, values, epcis, [members.get(e, []) for e in epcis]
+
+
+# The order of a breakdown's lines: a list's own order (the level's scale, the channels), else the labels'.
+KEY_ORDER = {
+    "channel": Request.Channel.values,
+    "level": HelpSession.Level.values,
+    "place_kind": HelpSession.PlaceKind.values,
+    "outcome": HelpSession.Outcome.values,
+}
+
+
+def _text_key(value) -> tuple:
+    text = str(value or "")
+    return (unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold(), text)
+
+
+def _ordered(field: str, counts: dict) -> list[tuple]:
+    order = {key: i for i, key in enumerate(KEY_ORDER.get(field, ()))}
+    keys = sorted(counts, key=lambda key: (order.get(key, len(order)), _text_key(key)))
+    return [(key, counts[key]) for key in keys]
 
 
 def measure_blocks(*, user, filters: Filters, source: str) -> dict:
     """The protected breakdowns of one countable measure (``requests`` or ``help``), the territory included.
 
-    Returns ``{"lines": {name: (keys, cells)}, "total": Cell, "communes": [(code, Cell)], "epci": [(code, Cell)]}``:
-    the total is shown only if every breakdown and the map can be protected with it (one decision per measure)."""
+    Two queries: every breakdown and the month in one grouped read (summed here per breakdown: at most a few
+    thousand cells once grouped), the communes (for the map) in another. Returns ``{"lines": {name: (keys,
+    cells)}, "total": Cell, "communes": [(code, Cell)], "epci": [(code, Cell)], "durations": {level: (sessions
+    with a duration, minutes)}}``: the total is shown only if every breakdown and the map can be protected with
+    it (one decision per measure)."""
     if source == "requests":
-        model, programme, breakdowns = RequestFact, True, ["procedure", "channel"]
+        model, programme, breakdowns, measures = RequestFact, True, ["procedure", "channel"], ("count",)
     else:
-        model, programme, breakdowns = HelpSessionFact, False, ["level", "place_kind", "outcome"]
-
-    def by(field):
-        qs = facts(user=user, model=model, filters=filters, dims=[field], programme=programme)
-        return totals_by(qs, field)
-
-    raw = {name: by(name) for name in breakdowns}
+        model, programme = HelpSessionFact, False
+        breakdowns, measures = ["level", "place_kind", "outcome"], ("count", "timed", "minutes")
+    fields = [*breakdowns, "month"]
+    qs = facts(user=user, model=model, filters=filters, dims=fields, programme=programme)
+    sums: dict[str, dict] = {name: {} for name in fields}
+    durations: dict[str, tuple[int, int]] = {}
+    for row in sums_by(qs, *fields, measures=measures):
+        values, n = row[: len(fields)], row[len(fields)]
+        for name, value in zip(fields, values, strict=True):
+            sums[name][value] = sums[name].get(value, 0) + n
+        if source == "help":
+            timed, minutes = durations.get(values[0], (0, 0))
+            durations[values[0]] = (timed + row[-2], minutes + row[-1])
+    raw = {name: _ordered(name, sums[name]) for name in breakdowns}
     months = _months(filters)
     lines = {name: [n for _key, n in rows] for name, rows in raw.items()}
-    lines["month"] = _line(by("month"), months)
+    lines["month"] = _line(list(sums["month"].items()), months)
     keys = {name: [key for key, _n in rows] for name, rows in raw.items()} | {"month": months}
-    codes, commune_values, epcis, groups = _territory_lines(by("commune_id"))
+    communes_qs = facts(user=user, model=model, filters=filters, dims=["commune_id"], programme=programme)
+    codes, commune_values, epcis, groups = _territory_lines(totals_by(communes_qs, "commune_id"))
     total = sum(commune_values)
     commune_cells, epci_cells, total_public = protect_map(commune_values, groups, total_public=total > 0)
     protected, total_cell = protect_measure(lines) if total_public else ({}, None)
@@ -138,6 +172,7 @@ def measure_blocks(*, user, filters: Filters, source: str) -> dict:
         "total": total_cell,
         "communes": list(zip(codes, commune_cells, strict=True)),
         "epci": list(zip(epcis, epci_cells, strict=True)),
+        "durations": durations,
     }
 
 
@@ -271,7 +306,7 @@ def help_blocks(*, user, filters: Filters) -> tuple[list[Block], dict]:
             "aides_niveau",
             _("Aides numériques par niveau"),
             [_("Niveau"), count, _("Durée moyenne (min)")],
-            _with_durations(user, filters, _rows(*lines["level"], dict(HelpSession.Level.choices))),
+            _with_durations(m["durations"], _rows(*lines["level"], dict(HelpSession.Level.choices))),
             total,
             note=note,
         ),
@@ -305,13 +340,11 @@ def help_blocks(*, user, filters: Filters) -> tuple[list[Block], dict]:
     return blocks, m
 
 
-def _with_durations(user, filters, rows: list[Row]) -> list[Row]:
-    qs = facts(user=user, model=HelpSessionFact, filters=filters, dims=["level"], programme=False).exclude(minutes=0)
-    counts = dict(totals_by(qs, "level"))
-    minutes = dict(totals_by(qs, "level", measure="minutes"))
+def _with_durations(durations: dict, rows: list[Row]) -> list[Row]:
+    """The mean duration of each level's sessions whose duration was given, over 5 of them or more."""
     for row in rows:
-        n = counts.get(row.key, 0)
-        row.cells.append(str(round(minutes[row.key] / n)) if n >= 5 else "")
+        timed, minutes = durations.get(row.key, (0, 0))
+        row.cells.append(str(round(minutes / timed)) if timed >= 5 else "")
     return rows
 
 

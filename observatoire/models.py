@@ -19,11 +19,14 @@ from django.utils.translation import gettext_lazy as _
 class Grain(models.IntegerChoices):
     """How fine a fact row is. The refresh writes the detail, then rolls it up in SQL into coarser rows of the
     same table, so that a page over the whole Département does not add up a row per commune × site × dimension
-    (``observatoire.selectors.facts`` picks the coarsest grain that holds what a query groups and filters by)."""
+    (``observatoire.selectors.facts`` picks the coarsest grain that holds what a query groups and filters by).
+    ``EPCI`` rows carry the commune's EPCI (``epci``) instead of the commune and the site: a page filtered on one
+    EPCI reads its few pre-aggregated rows, not the detail of its communes summed at request time."""
 
     DETAIL = 0, _("détail (commune et site)")
     SITE = 1, _("sans la commune")
     COMMUNE = 2, _("commune et programme seulement (carte)")
+    EPCI = 3, _("EPCI, sans la commune ni le site")
 
 
 def _grain():
@@ -40,6 +43,26 @@ def _commune():
         db_constraint=False,
         related_name="+",
     )
+
+
+def _epci():
+    # Set on ``Grain.EPCI`` rows only (NULL there too for an unknown commune); no constraint, as the commune, and
+    # no index of its own: the partial (epci, month) index of each table serves it.
+    return models.ForeignKey(
+        "grc.Epci",
+        verbose_name=_("EPCI de résidence"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+
+def _epci_index(name: str) -> models.Index:
+    # Partial: only the EPCI grain has an EPCI, the other grains' rows stay out of the index.
+    return models.Index(fields=["epci", "month"], name=name, condition=models.Q(epci__isnull=False))
 
 
 def _site():
@@ -60,6 +83,7 @@ class RequestFact(models.Model):
     month = models.DateField(_("mois"))
     grain = _grain()
     commune = _commune()
+    epci = _epci()
     site = _site()
     programme = models.CharField(_("programme"), max_length=20, blank=True)
     procedure = models.CharField(_("démarche"), max_length=255)
@@ -73,6 +97,7 @@ class RequestFact(models.Model):
             models.Index(fields=["month"], name="obs_request_month"),
             models.Index(fields=["grain", "month"], name="obs_request_grain"),
             models.Index(fields=["commune", "month"], name="obs_request_commune"),
+            _epci_index("obs_request_epci"),
         ]
 
     def __str__(self):
@@ -86,6 +111,7 @@ class RequestDelayFact(models.Model):
     month = models.DateField(_("mois de la décision"))
     grain = _grain()
     commune = _commune()
+    epci = _epci()
     site = _site()
     programme = models.CharField(_("programme"), max_length=20, blank=True)
     procedure = models.CharField(_("démarche"), max_length=255)
@@ -100,6 +126,7 @@ class RequestDelayFact(models.Model):
             models.Index(fields=["month"], name="obs_delay_month"),
             models.Index(fields=["grain", "month"], name="obs_delay_grain"),
             models.Index(fields=["commune", "month"], name="obs_delay_commune"),
+            _epci_index("obs_delay_epci"),
         ]
 
     def __str__(self):
@@ -116,6 +143,7 @@ class MailFact(models.Model):
     month = models.DateField(_("mois"))
     grain = _grain()
     commune = _commune()
+    epci = _epci()
     site = _site()
     programme = models.CharField(_("programme"), max_length=20, blank=True)
     event = models.CharField(_("étape"), max_length=10, choices=Event.choices)
@@ -128,6 +156,7 @@ class MailFact(models.Model):
             models.Index(fields=["month"], name="obs_mail_month"),
             models.Index(fields=["grain", "month"], name="obs_mail_grain"),
             models.Index(fields=["commune", "month"], name="obs_mail_commune"),
+            _epci_index("obs_mail_epci"),
         ]
 
     def __str__(self):
@@ -140,6 +169,7 @@ class AppointmentFact(models.Model):
     month = models.DateField(_("mois"))
     grain = _grain()
     commune = _commune()
+    epci = _epci()
     site = _site()
     programme = models.CharField(_("programme"), max_length=20, blank=True)
     status = models.CharField(_("statut"), max_length=10)
@@ -152,6 +182,7 @@ class AppointmentFact(models.Model):
             models.Index(fields=["month"], name="obs_rdv_month"),
             models.Index(fields=["grain", "month"], name="obs_rdv_grain"),
             models.Index(fields=["commune", "month"], name="obs_rdv_commune"),
+            _epci_index("obs_rdv_epci"),
         ]
 
     def __str__(self):
@@ -164,11 +195,15 @@ class HelpSessionFact(models.Model):
     month = models.DateField(_("mois"))
     grain = _grain()
     commune = _commune()
+    epci = _epci()
     site = _site()
     level = models.CharField(_("niveau"), max_length=20)
     place_kind = models.CharField(_("lieu"), max_length=20)
     outcome = models.CharField(_("issue"), max_length=20)
     count = models.PositiveIntegerField(_("nombre"))
+    # Sessions whose duration was given: the mean duration is minutes ÷ timed, whatever the grain (a cell mixing
+    # sessions with and without a duration would otherwise lower the mean).
+    timed = models.PositiveIntegerField(_("séances dont la durée est connue"), default=0)
     minutes = models.PositiveBigIntegerField(_("durée totale (minutes)"), default=0)
 
     class Meta:
@@ -178,6 +213,7 @@ class HelpSessionFact(models.Model):
             models.Index(fields=["month"], name="obs_help_month"),
             models.Index(fields=["grain", "month"], name="obs_help_grain"),
             models.Index(fields=["commune", "month"], name="obs_help_commune"),
+            _epci_index("obs_help_epci"),
         ]
 
     def __str__(self):
@@ -190,6 +226,7 @@ class HelpProcedureFact(models.Model):
     month = models.DateField(_("mois"))
     grain = _grain()
     commune = _commune()
+    epci = _epci()
     site = _site()
     level = models.CharField(_("niveau"), max_length=20)
     procedure = models.CharField(_("démarche"), max_length=20)
@@ -202,6 +239,7 @@ class HelpProcedureFact(models.Model):
             models.Index(fields=["month"], name="obs_helpproc_month"),
             models.Index(fields=["grain", "month"], name="obs_helpproc_grain"),
             models.Index(fields=["commune", "month"], name="obs_helpproc_commune"),
+            _epci_index("obs_helpproc_epci"),
         ]
 
     def __str__(self):

@@ -75,10 +75,9 @@ def _compute(last: RefreshRun | None) -> dict:
     period = published_period()
     request_qs = facts(user=PUBLIC, model=RequestFact, filters=period, dims=["month", "procedure"])
     requests = totals_by(request_qs, "month", "procedure")
-    help_qs = facts(
-        user=PUBLIC, model=HelpSessionFact, filters=period, dims=["commune__epci_id", "level"], programme=False
-    )
-    sessions = totals_by(help_qs, "month", "commune__epci_id", "level")
+    # The EPCI grain: the sessions by the EPCI of the commune recorded, summed by the refresh.
+    help_qs = facts(user=PUBLIC, model=HelpSessionFact, filters=period, dims=["epci_id", "level"], programme=False)
+    sessions = totals_by(help_qs, "month", "epci_id", "level")
     epci_names = territory_reference()["epci"]
     return {
         "producer": PRODUCER,

@@ -53,13 +53,8 @@ def _state_key() -> str:
     return f"observatoire:places:v1:{digest}"
 
 
-def _centres() -> dict[str, tuple[float, float]]:
-    rows = Commune.objects.exclude(latitude=None).values_list("code", "latitude", "longitude")
-    return {code: (lat, lon) for code, lat, lon in rows}
-
-
 def _compute() -> dict:
-    ref, centres = territory_reference(), _centres()
+    ref = territory_reference()
     counts: dict[str, int] = {}
     points = []
     places = lieux_published().select_related(None).select_related("commune")
@@ -69,7 +64,7 @@ def _compute() -> dict:
             points.append(place.point)
     communes = {}
     for code, info in ref["communes"].items():
-        nearest = _nearest(centres.get(code), points)
+        nearest = _nearest(info["centre"], points)
         communes[code] = PlaceFigures(code, info["name"], counts.get(code, 0), info["population"], nearest, nearest)
     return {"communes": communes, "epci": _by_epci(ref, communes)}
 

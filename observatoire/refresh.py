@@ -12,8 +12,9 @@ the site of the team that handles the request or letter (the lieu's site for an 
 digital help); the programme is that team's kind. No citizen, agent or source row id is ever written.
 
 After the detail rows (``Grain.DETAIL``), the same transaction rolls them up into coarser rows of the same tables
-(``Grain.SITE`` without the commune; ``Grain.COMMUNE`` by commune for the map), so that the pages over wide
-territories read a few thousand rows instead of hundreds of thousands.
+(``Grain.SITE`` without the commune; ``Grain.EPCI`` by the commune's EPCI; ``Grain.COMMUNE`` by commune for the
+map), so that the pages over wide territories, or one EPCI, read a few thousand rows instead of hundreds of
+thousands.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ from .models import (
 )
 
 FACTS = [RequestFact, RequestDelayFact, MailFact, AppointmentFact, HelpSessionFact, HelpProcedureFact]
-ROLLUP_FIXED = {"id", "grain", "month", "commune", "site", "count", "minutes"}
+MEASURES = ("count", "timed", "minutes")
+ROLLUP_FIXED = {"id", "grain", "month", "commune", "epci", "site", *MEASURES}
 
 
 def _t(model) -> str:
@@ -137,9 +139,9 @@ def _help_sql() -> str:
     month = _month(f"h.{at}")
     return f"""
         INSERT INTO {_t(HelpSessionFact)} (grain, month, commune_id, site_id, level, place_kind, outcome, count,
-                                            minutes)
+                                            timed, minutes)
         SELECT 0, {month}, com.code, h.{c["site"]}, h.{c["level"]}, h.{c["place_kind"]}, h.{c["outcome"]}, count(*),
-               coalesce(sum(h.duration_minutes), 0)
+               count(h.duration_minutes), coalesce(sum(h.duration_minutes), 0)
         FROM {_t(HelpSession)} h
         LEFT JOIN {_t(Commune)} com ON com.code = h.{c["commune"]}
         WHERE h.{at} >= %(start)s
@@ -173,29 +175,44 @@ STEPS: list[tuple[str, Callable[[], str]]] = [
 
 def _rollup_sql(model, grain: int) -> str:
     """Roll the detail rows of the recomputed months up into ``grain`` rows of the same table: without the
-    commune (``Grain.SITE``), or by commune and programme only (``Grain.COMMUNE``, other dimensions empty)."""
+    commune (``Grain.SITE``), by the commune's EPCI without the commune nor the site (``Grain.EPCI``: an unknown
+    commune gives an unknown EPCI), or by commune and programme only (``Grain.COMMUNE``, other dimensions empty)."""
     fields = {f.name: f for f in model._meta.concrete_fields}
     dims = [f.column for name, f in fields.items() if name not in ROLLUP_FIXED]
-    measures = [f.column for name, f in fields.items() if name in ("count", "minutes")]
+    measures = [f.column for name, f in fields.items() if name in MEASURES]
+    source, territory_value = f"{_t(model)} f", None
     if grain == Grain.SITE:
         territory, keys, values = "site_id", dims, dims
+    elif grain == Grain.EPCI:
+        territory, keys, values = "epci_id", dims, dims
+        source += f" LEFT JOIN {_t(Commune)} com ON com.code = f.commune_id"
+        territory_value = "com.epci_id"
     else:
         territory, keys = "commune_id", [d for d in dims if d == "programme"]
         values = [d if d in keys else ("0" if d == "days" else "''") for d in dims]
-    sums = ", ".join(f"sum({m})" for m in measures)
+    territory_value = territory_value or f"f.{territory}"
+    sums = ", ".join(f"sum(f.{m})" for m in measures)
+    values = [v if v in ("0", "''") else f"f.{v}" for v in values]
+    # Written in the order of the territory: one territory's rows share a few pages, read at once when filtered.
     return f"""
         INSERT INTO {_t(model)} (grain, month, {territory}, {", ".join([*dims, *measures])})
-        SELECT {int(grain)}, month, {territory}, {", ".join([*values, sums])}
-        FROM {_t(model)}
-        WHERE grain = {int(Grain.DETAIL)} AND month >= %(month)s
-        GROUP BY month, {", ".join([territory, *keys])}"""  # noqa: S608 — names from the models, no input
+        SELECT {int(grain)}, f.month, {territory_value}, {", ".join([*values, sums])}
+        FROM {source}
+        WHERE f.grain = {int(Grain.DETAIL)} AND f.month >= %(month)s
+        GROUP BY f.month, {", ".join([territory_value, *(f"f.{k}" for k in keys)])}
+        ORDER BY {territory_value}, f.month"""  # noqa: S608 — names from the models
+
+
+def rollup_grains(model) -> tuple[int, ...]:
+    """The coarser grains ``model``'s detail is rolled up into."""
+    return (Grain.SITE, Grain.EPCI, *((Grain.COMMUNE,) if model in COMMUNE_GRAIN_MODELS else ()))
 
 
 def _rollups(start: datetime.date | None) -> int:
     rows = 0
     with connection.cursor() as cursor:
         for model in FACTS:
-            for grain in (Grain.SITE, Grain.COMMUNE) if model in COMMUNE_GRAIN_MODELS else (Grain.SITE,):
+            for grain in rollup_grains(model):
                 cursor.execute(_rollup_sql(model, grain), {"month": start or datetime.date(1900, 1, 1)})
                 rows += max(cursor.rowcount, 0)
     return rows

@@ -57,8 +57,16 @@ PUBLIC = object()  # the reader of the open data: published indicators only (``o
 
 
 # The territory filter's lookups, and the fact dimension each needs.
-TERRITORY_DIMENSION = {"agence": "site", "cdas": "site", "epci": "commune", "commune": "commune"}
-COMMUNE_GRAIN_DIMENSIONS = {"month", "commune", "programme"}
+TERRITORY_DIMENSION = {"agence": "site", "cdas": "site", "epci": "epci", "commune": "commune"}
+# What each coarse grain holds besides the source's own dimensions (``None``: every one of them), coarsest first
+# (a grain without the commune holds every other dimension; the map's grain only the commune and the programme).
+# A row with its commune gives its EPCI (through the commune), so the commune grains answer an EPCI too.
+GRAIN_DIMENSIONS = [
+    (Grain.COMMUNE, {"month", "commune", "epci", "programme"}),
+    (Grain.SITE, None),
+    (Grain.EPCI, None),
+]
+GRAIN_TERRITORY = {Grain.SITE: {"site"}, Grain.EPCI: {"epci"}}
 
 
 def _dimension(lookup: str) -> str:
@@ -67,16 +75,22 @@ def _dimension(lookup: str) -> str:
 
 def fact_grain(*, model, filters: Filters, dims, programme: bool = True) -> int:
     """The coarsest grain of ``model`` holding the dimensions ``dims`` (the fields grouped by) and those the
-    filters need: by commune only for a map over a wide territory, without the commune for a breakdown over a
-    wide territory, the detail otherwise (a commune or an EPCI: few rows once filtered)."""
+    filters need: by commune only for a map, without the commune for a breakdown over the Département, an agence
+    or a CDAS, by EPCI for a breakdown over one EPCI, the detail otherwise (one commune: few rows once filtered)."""
     needed = {"month", *(_dimension(d) for d in dims)}
     if filters.territory_kind in TERRITORY_DIMENSION and filters.territory:
         needed.add(TERRITORY_DIMENSION[filters.territory_kind])
     if programme and filters.programme:
         needed.add("programme")
-    if needed <= COMMUNE_GRAIN_DIMENSIONS and model in COMMUNE_GRAIN_MODELS:
-        return Grain.COMMUNE
-    return Grain.DETAIL if "commune" in needed else Grain.SITE
+    territorial = {"commune", "epci", "site"}
+    for grain, holds in GRAIN_DIMENSIONS:
+        if grain == Grain.COMMUNE and model not in COMMUNE_GRAIN_MODELS:
+            continue
+        if holds is None:
+            holds = (needed - territorial) | GRAIN_TERRITORY[grain]
+        if needed <= holds:
+            return grain
+    return Grain.DETAIL
 
 
 def facts(*, user, model, filters: Filters, dims, programme: bool = True) -> QuerySet:
@@ -87,7 +101,9 @@ def facts(*, user, model, filters: Filters, dims, programme: bool = True) -> Que
         require_observatory(user)
     grain = fact_grain(model=model, filters=filters, dims=dims, programme=programme)
     qs = model.objects.filter(grain=grain, month__gte=filters.start, month__lte=filters.end)
-    if filters.territory_kind == "epci" and filters.territory:
+    if filters.territory_kind == "epci" and filters.territory and grain == Grain.EPCI:
+        qs = qs.filter(epci_id=filters.territory)
+    elif filters.territory_kind == "epci" and filters.territory:
         # Its communes by code (the reference is cached): the (commune, month) index, no join per fact row.
         communes = territory_reference()["communes"]
         qs = qs.filter(commune_id__in=[code for code, c in communes.items() if c["epci"] == filters.territory])
@@ -104,28 +120,46 @@ def totals_by(qs: QuerySet, *fields: str, measure: str = "count") -> list[tuple]
     return [(*row[:-1], row[-1] or 0) for row in rows]
 
 
+def sums_by(qs: QuerySet, *fields: str, measures=("count",)) -> list[tuple]:
+    """``(field values…, sum of each measure…)`` rows (0 for an empty sum), ordered by the fields: one query."""
+    sums = {f"sum_{m}": Sum(m) for m in measures}
+    rows = qs.values(*fields).annotate(**sums).order_by(*fields).values_list(*fields, *sums)
+    return [(*row[: len(fields)], *(value or 0 for value in row[len(fields) :])) for row in rows]
+
+
 def filter_choices(*, user) -> dict:
-    """The choices of the filter form: agences, CDAS, EPCI, communes, programmes (a few small queries)."""
+    """The choices of the filter form: agences, CDAS, EPCI, communes, programmes (two small queries: the EPCI
+    and the communes come from the cached territory reference)."""
     require_observatory(user)
+    ref = territory_reference()
     return {
         "agence": list(Territory.objects.order_by("name").values_list("pk", "name")),
         "cdas": list(Site.objects.filter(kind=Site.Kind.CDAS).order_by("name").values_list("pk", "name")),
-        "epci": list(Epci.objects.order_by("name").values_list("code", "name")),
-        "commune": list(Commune.objects.order_by("name").values_list("code", "name")),
+        "epci": list(ref["epci"].items()),
+        "commune": [(code, c["name"]) for code, c in ref["communes"].items()],
         "programme": [(k, label) for k, label in Team.Kind.choices if k not in ("courrier", "dpo")],
     }
 
 
 def territory_reference() -> dict:
-    """Communes with EPCI and population, EPCI names: public reference data (no user), cached for an hour."""
-    key = "observatoire:territory:v1"
+    """Communes with EPCI, population and centre (``(lat, lon)`` or None), EPCI names, each in the order of their
+    names (the database's collation): public reference data (no user), cached for an hour."""
+    key = "observatoire:territory:v2"
     data = cache.get(key)
     if data is None:
+        rows = Commune.objects.order_by("name").values_list(
+            "code", "name", "epci_id", "population", "latitude", "longitude"
+        )
         communes = {
-            code: {"name": name, "epci": epci, "population": population or 0}
-            for code, name, epci, population in Commune.objects.values_list("code", "name", "epci_id", "population")
+            code: {
+                "name": name,
+                "epci": epci,
+                "population": population or 0,
+                "centre": None if latitude is None or longitude is None else (latitude, longitude),
+            }
+            for code, name, epci, population, latitude, longitude in rows
         }
-        data = {"communes": communes, "epci": dict(Epci.objects.values_list("code", "name"))}
+        data = {"communes": communes, "epci": dict(Epci.objects.order_by("name").values_list("code", "name"))}
         cache.set(key, data, 3600)
     return data
 

