@@ -42,6 +42,10 @@ class AccessLog(models.Model):
         RDV_VIEW = "rendezvous.view", _("Consultation d'un rendez-vous")
         # Digital help (accueil numérique)
         HELP_SESSION_VIEW = "accueil.view", _("Consultation des séances d'aide numérique")
+        # Annuaire social: the accounts of structures' representatives and of the authors of proposals
+        ANNUAIRE_QUEUE = "annuaire.queue", _("Consultation de la file de modération de l'annuaire")
+        ANNUAIRE_CLAIM_VIEW = "annuaire.claim", _("Consultation d'une demande de rattachement à une structure")
+        ANNUAIRE_CHANGE_VIEW = "annuaire.change", _("Consultation d'une proposition de modification de l'annuaire")
         # Search
         SEARCH_QUERY = "search.query", _("Recherche")
         SEARCH_RESULT_OPEN = "search.open", _("Ouverture d'un résultat de recherche")
