@@ -194,6 +194,8 @@ class Representative(models.Model):
         PENDING = "pending", _("En attente")
         VALIDATED = "validated", _("Validé")
         REFUSED = "refused", _("Refusé")
+        # The representative (or the claimant, before the decision) stepped down: no right left, history kept.
+        WITHDRAWN = "withdrawn", _("Retiré")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("compte"), on_delete=models.CASCADE, related_name="+"
@@ -285,7 +287,10 @@ class ImportRun(models.Model):
 
     class Status(models.TextChoices):
         PREVIEW = "preview", _("Aperçu")
+        # Applied by the worker (``annuaire.tasks.annuaire_import_apply``), its progress in ``progress_done``.
+        APPLYING = "applying", _("Application en cours")
         APPLIED = "applied", _("Appliqué")
+        FAILED = "failed", _("Échec de l'application")
         CANCELLED = "cancelled", _("Abandonné")
 
     filename = models.CharField(_("fichier"), max_length=255)
@@ -301,6 +306,9 @@ class ImportRun(models.Model):
     created_at = models.DateTimeField(_("déposé le"), default=timezone.now)
     applied_at = models.DateTimeField(_("appliqué le"), null=True, blank=True)
     summary = models.JSONField(_("bilan"), default=dict)
+    # Lines written so far out of the lines to write (created + changed), shown on the job page while applying.
+    progress_done = models.PositiveIntegerField(_("lignes traitées"), default=0)
+    progress_total = models.PositiveIntegerField(_("lignes à traiter"), default=0)
 
     history = HistoricalRecords(excluded_fields=["items", "preview"])
 

@@ -27,6 +27,11 @@ MAX_RADIUS_KM = 200
 HEAVY = ("commune__boundary",)
 THEMATIQUE_VALUES = tuple(member.value for member in schema.Thematique)
 LIST_LIMIT = 500
+# The purpose written in the access log for each moderation list (what the agent was shown, and why).
+PURPOSES = {
+    "rattachements": "demandes de rattachement en attente",
+    "propositions": "propositions de modification en attente",
+}
 
 
 def structures_public() -> QuerySet[Structure]:
@@ -140,6 +145,14 @@ def representations_for(*, user) -> QuerySet[Representative]:
     return Representative.objects.filter(user=user).select_related("structure").order_by("-created_at")
 
 
+def representation_get(*, user, pk) -> Representative:
+    """One of the account's own claims (its own data, no access log); ``Http404`` for anyone else's."""
+    claim = representations_for(user=user).filter(pk=pk).first()
+    if claim is None:
+        raise Http404
+    return claim
+
+
 def structures_editable_by(*, user) -> QuerySet[Structure]:
     """The structures the account represents (validated claims)."""
     if not getattr(user, "is_authenticated", False):
@@ -165,11 +178,12 @@ def proposals_of(*, user) -> QuerySet[PendingChange]:
 
 
 def _log_queue(user, what: str, request=None) -> None:
+    # Its own action (not a generic search): the DPO's console names and filters the reads of partners' accounts.
     access_log_write(
         actor=user,
-        action=AccessLog.Action.SEARCH_QUERY,
+        action=AccessLog.Action.ANNUAIRE_QUEUE,
         object_type="annuaire." + what,
-        purpose="annuaire : modération (" + what + ")",
+        purpose="annuaire : modération, " + PURPOSES[what],
         request=request,
     )
 
@@ -194,7 +208,11 @@ def claim_get(*, user, pk, request=None) -> Representative:
     if claim is None:
         raise Http404
     access_log_write(
-        actor=user, action=AccessLog.Action.SEARCH_RESULT_OPEN, obj=claim, purpose="annuaire : rattachement"
+        actor=user,
+        action=AccessLog.Action.ANNUAIRE_CLAIM_VIEW,
+        obj=claim,
+        purpose="annuaire : examen d'une demande de rattachement",
+        request=request,
     )
     return claim
 
@@ -219,7 +237,11 @@ def change_get(*, user, pk, request=None) -> PendingChange:
     if change is None:
         raise Http404
     access_log_write(
-        actor=user, action=AccessLog.Action.SEARCH_RESULT_OPEN, obj=change, purpose="annuaire : proposition"
+        actor=user,
+        action=AccessLog.Action.ANNUAIRE_CHANGE_VIEW,
+        obj=change,
+        purpose="annuaire : examen d'une proposition de modification",
+        request=request,
     )
     return change
 

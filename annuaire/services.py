@@ -23,7 +23,7 @@ from dossier_unique.models import TimelineEntry
 from dossier_unique.timeline import timeline_record
 from grc.history import save_tracked
 
-from . import cache, perms
+from . import cache, perms, tasks
 from .models import SOURCE, PendingChange, Representative, Structure, siret_is_valid
 from .moderation import is_moderated, moderated
 
@@ -95,7 +95,11 @@ def _decide_claim(user, representative: Representative, status: str, reason: str
     representative.validated_by = user
     representative.decided_at = timezone.now()
     representative.reason = (reason or "")[:500]
-    return save_tracked(representative, user, "rattachement " + status)
+    saved = save_tracked(representative, user, "rattachement " + status)
+    # The claimant learns the decision by e-mail once it is committed (the worker sends it; the queue holds the id).
+    pk = saved.pk
+    transaction.on_commit(lambda: tasks.claim_decision_email.enqueue(pk))
+    return saved
 
 
 @transaction.atomic
@@ -110,6 +114,26 @@ def representative_refuse(*, user, representative: Representative, reason: str) 
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Indiquez le motif du refus.")})
     return _decide_claim(user, representative, Representative.Status.REFUSED, reason)
+
+
+@transaction.atomic
+def representative_withdraw(*, user, representative: Representative) -> Representative:
+    """The account steps down from a structure it represents (or cancels its pending claim).
+
+    Rules: only the account's own claim, pending or validated, else ``Http404``. The claim is kept, marked
+    withdrawn, with history; from then on the account may no longer propose changes to the structure, and it
+    may claim it again later (a new claim, validated again).
+    """
+    if representative.user_id != getattr(user, "pk", None):
+        raise Http404
+    representative = Representative.objects.select_for_update().get(pk=representative.pk)
+    live = (Representative.Status.PENDING, Representative.Status.VALIDATED)
+    if representative.status not in live:
+        raise ValidationError(_("Ce rattachement n'est plus en cours."))
+    representative.status = Representative.Status.WITHDRAWN
+    representative.decided_at = timezone.now()
+    representative.reason = _("Retrait à l'initiative du représentant.")
+    return save_tracked(representative, user, "retrait du représentant")
 
 
 @transaction.atomic

@@ -94,18 +94,24 @@ def import_upload(request):
 
 
 def import_preview(request, pk: int):
-    """The report line by line and the preview of the changes; apply or abandon."""
+    """The report line by line and the preview of the changes; apply (the worker writes, this page shows the
+    progress, then the summary) or abandon."""
     run = selectors.import_get(user=request.user, pk=pk)
-    if request.method == "POST" and run.status == run.Status.PREVIEW:
-        if "apply" in request.POST:
-            run = applying.import_apply(user=request.user, run=run)
-            messages.success(request, _("Import appliqué."))
-        else:
-            run = applying.import_cancel(user=request.user, run=run)
-            messages.success(request, _("Import abandonné : rien n'a été écrit."))
+    if request.method == "POST":
+        try:
+            if "apply" in request.POST:
+                run = applying.import_apply_start(user=request.user, run=run)
+                messages.success(request, _("Import lancé : son avancement s'affiche ci-dessous."))
+            else:
+                run = applying.import_cancel(user=request.user, run=run)
+                messages.success(request, _("Import abandonné : rien n'a été écrit."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
         return redirect("backoffice:annuaire_import_preview", pk=run.pk)
     problems = [line for line in run.report if line["errors"] or line["warnings"]]
-    return render(request, "backoffice/annuaire/import_preview.html", {"run": run, "problems": problems[:1000]})
+    refused = [line for line in problems if line["errors"]]
+    context = {"run": run, "problems": problems[:1000], "refused_count": len(refused)}
+    return render(request, "backoffice/annuaire/import_preview.html", context)
 
 
 def orientation(request, file_pk: int):

@@ -18,6 +18,7 @@ urlpatterns = [
     path("services/<id:pk>/", views.service_detail, name="service"),
     path("mes-structures/", views.mine, name="mine"),
     path("mes-structures/<id:pk>/modifier/", views.structure_edit, name="structure_edit"),
+    path("mes-structures/rattachements/<id:pk>/retrait/", views.withdraw, name="withdraw"),
     path("mes-structures/<id:pk>/nouveau-service/", views.service_add, name="service_add"),
     path("mes-structures/services/<id:pk>/modifier/", views.service_edit, name="service_edit"),
 ]

@@ -12,7 +12,7 @@ from django.http import Http404, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from annuaire import cache, export, selectors, services
 from annuaire.models import Service
@@ -184,6 +184,21 @@ def claim(request, pk: int):
             messages.success(request, _("Votre demande est envoyée : l'équipe Info sociale la vérifiera."))
             return redirect("annuaire:mine")
     return render(request, "portal/annuaire/claim.html", {"structure": structure, "form": form})
+
+
+@require_POST
+def withdraw(request, pk: int):
+    """The account stops representing a structure (or cancels its pending claim); kept with history."""
+    claim = selectors.representation_get(user=request.user, pk=pk)
+    try:
+        services.representative_withdraw(user=request.user, representative=claim)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("Vous ne représentez plus « %(structure)s ».") % {"structure": claim.structure.nom}
+        )
+    return redirect("annuaire:mine")
 
 
 def _add_errors(form, error: ValidationError) -> None:

@@ -5,10 +5,12 @@ import io
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from annuaire import export, schema
+from annuaire.imports import applying
 from annuaire.imports.applying import import_apply, import_prepare
 from annuaire.imports.reading import read_import
 from annuaire.models import ImportRun, Service, Structure
@@ -161,6 +163,29 @@ def test_import_command_previews_then_applies(tmp_path):
     assert "1 créée" in out.getvalue() and not Structure.objects.filter(di_id=STRUCTURE["id"]).exists()
     call_command("annuaire_import", str(path), "--apply", "--no-progress", stdout=out)
     assert Service.objects.filter(di_id=SERVICE["id"], structure__di_id=STRUCTURE["id"]).exists()
+    assert (
+        "Import appliqué : structures 1 créée(s), 0 mise(s) à jour ; services 1 créé(s), 0 mis à jour ; "
+        "0 ligne(s) refusée(s) à la vérification, 0 non écrite(s) à l'application." in out.getvalue()
+    )
+
+
+def test_apply_writes_by_batches_and_reports_its_progress(monkeypatch):
+    monkeypatch.setattr(applying, "BATCH", 1)
+    moderator = info_sociale_member()
+    result = read_import(_file("annuaire.json", {"structures": [STRUCTURE], "services": [SERVICE]}))
+    run = import_prepare(user=moderator, result=result, filename="annuaire.json")
+    seen = []
+
+    def progress(done, total):
+        # The run's progress is written with each batch (its own transaction), before the callback.
+        seen.append((done, total, ImportRun.objects.get(pk=run.pk).progress_done))
+
+    run = import_apply(user=moderator, run=run, progress=progress)
+    assert seen == [(1, 2, 1), (2, 2, 2)]
+    assert run.status == ImportRun.Status.APPLIED and (run.progress_done, run.progress_total) == (2, 2)
+    assert run.summary["service"] == {"created": 1, "changed": 0}
+    with pytest.raises(ValidationError):  # applied once, never twice
+        import_apply(user=moderator, run=run)
 
 
 def test_every_exported_item_is_valid_for_the_official_models():

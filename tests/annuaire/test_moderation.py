@@ -75,6 +75,48 @@ def test_refused_claim_keeps_the_reason():
     assert claim.history.count() == 2
 
 
+def test_claimant_is_emailed_the_decision_with_the_structure_name_only(django_capture_on_commit_callbacks, mailoutbox):
+    structure = StructureFactory(nom="CCAS de Vitré")
+    claimant = UserFactory(citizen_account=True, email="lea.martin@example.org", first_name="Léa")
+    moderator = info_sociale_member()
+    claim = services.structure_claim(user=claimant, structure=structure, siret=structure.siret)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.representative_validate(user=moderator, representative=claim)
+    assert len(mailoutbox) == 1
+    sent = mailoutbox[0]
+    assert sent.to == ["lea.martin@example.org"] and "« CCAS de Vitré »" in sent.subject
+    assert "vous représentez désormais « CCAS de Vitré »" in sent.body and "/annuaire/mes-structures/" in sent.body
+    # Nothing about the people: neither the claimant's name nor the moderator's.
+    assert "Léa" not in sent.body and moderator.last_name not in sent.body
+
+    second = UserFactory(citizen_account=True)
+    other = services.structure_claim(user=second, structure=structure, siret=structure.siret)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.representative_refuse(user=moderator, representative=other, reason="Inconnue de la direction")
+    refusal = mailoutbox[1]
+    assert "n'a pas pu valider votre demande de représenter « CCAS de Vitré »" in refusal.body
+    assert "Inconnue de la direction" not in refusal.body  # the reason is read on the portal, logged in
+
+
+def test_representative_withdraws_with_history_and_may_claim_again():
+    structure = StructureFactory()
+    user = UserFactory(citizen_account=True)
+    claim = services.structure_claim(user=user, structure=structure, siret=structure.siret)
+    services.representative_validate(user=info_sociale_member(), representative=claim)
+    with pytest.raises(Http404):  # someone else's claim
+        services.representative_withdraw(user=UserFactory(citizen_account=True), representative=claim)
+    services.representative_withdraw(user=user, representative=claim)
+    claim.refresh_from_db()
+    assert claim.status == Representative.Status.WITHDRAWN
+    assert [h.history_change_reason for h in claim.history.order_by("history_date")][-1] == "retrait du représentant"
+    with pytest.raises(Http404):  # no right left on the structure
+        services.change_propose(user=user, target=structure, data={"telephone": "0299000000"})
+    with pytest.raises(ValidationError, match="n'est plus en cours"):
+        services.representative_withdraw(user=user, representative=claim)
+    again = services.structure_claim(user=user, structure=structure, siret=structure.siret)
+    assert again.status == Representative.Status.PENDING
+
+
 def test_change_waits_then_publishes_with_history():
     structure = StructureFactory(telephone="0299111111", updated_at=timezone.now() - datetime.timedelta(days=400))
     user = _validated_representative(structure)

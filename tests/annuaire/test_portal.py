@@ -1,6 +1,7 @@
 """The annuaire on the portal: search (list, map data, embed), structure and service pages, downloads, and a
 representative's claim and proposal from their account."""
 
+import html
 import json
 
 import pytest
@@ -99,3 +100,12 @@ def test_representative_claims_then_proposes_a_change(client, citizen_user):
     assert change.data == {"telephone": "02 99 12 34 56"} and change.author == citizen_user
     mine = client.get(reverse("annuaire:mine")).content.decode()
     assert "En attente" in mine and structure.nom in mine
+
+    # The representative steps down from the portal: the page says so and the structure is no longer theirs.
+    assert "Ne plus représenter cette structure" in mine
+    assert client.get(reverse("annuaire:withdraw", args=[claim.pk])).status_code == 405
+    withdrawn = client.post(reverse("annuaire:withdraw", args=[claim.pk]), follow=True).content.decode()
+    assert f"Vous ne représentez plus « {structure.nom} »" in html.unescape(withdrawn)
+    assert client.get(edit_url).status_code == 404
+    claim.refresh_from_db()
+    assert claim.status == Representative.Status.WITHDRAWN

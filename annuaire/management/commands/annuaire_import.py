@@ -2,7 +2,8 @@
 
 Without ``--apply`` nothing is written: the command prints the line-by-line report and the preview (created,
 changed with their fields, unchanged). With ``--apply`` it writes the created and changed records, with history,
-in the name of the Info sociale team member given by ``--as`` (default: the first member).
+in the name of the Info sociale team member given by ``--as`` (default: the first member), here in the command's
+process (a progress bar while it writes), ending with the summary: created and updated per kind, lines refused.
 """
 
 from __future__ import annotations
@@ -73,7 +74,25 @@ class Command(BaseCommand):
         if not apply:
             self.stdout.write("Aperçu seulement : rien n'est écrit (relancez avec --apply).")
             return
-        run = import_apply(user=actor, run=run)
+        bar = tqdm(total=0, unit="ligne", desc="écriture", disable=no_progress, file=self.stderr._out)
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        run = import_apply(user=actor, run=run, progress=progress)
+        bar.close()
         for line in run.summary.get("skipped", []):
             self.stdout.write(f"non écrit : {line}")
-        self.stdout.write(self.style.SUCCESS(f"Import appliqué : {run.summary}"))
+        written = {kind: run.summary.get(kind, {}) for kind in ("structure", "service")}
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Import appliqué : "
+                f"structures {written['structure'].get('created', 0)} créée(s), "
+                f"{written['structure'].get('changed', 0)} mise(s) à jour ; "
+                f"services {written['service'].get('created', 0)} créé(s), "
+                f"{written['service'].get('changed', 0)} mis à jour ; "
+                f"{counts['invalid']} ligne(s) refusée(s) à la vérification, "
+                f"{len(run.summary.get('skipped', []))} non écrite(s) à l'application."
+            )
+        )
