@@ -314,16 +314,18 @@ def mail_route(*, item: MailItem, actor) -> MailItem:
 
 @transaction.atomic
 def mail_assign(*, item: MailItem, user, actor=None) -> MailItem:
-    """Give a routed letter to a member of its team (``user`` takes it: "m'attribuer")."""
+    """Give a routed letter to a member of its team (``user`` takes it: "m'attribuer"), or back to the
+    team's bannette with ``user=None`` (a bulk action or its undo; ``actor`` then required)."""
     actor = actor or user
     locked = _locked(item)
     if locked.status != MailItem.Status.ROUTED:
         raise ValidationError(_("Seul un courrier aiguillé et non traité peut être attribué."))
-    if not _is_team_member(user, locked.team):
+    if user is not None and not _is_team_member(user, locked.team):
         raise ValidationError(_("Cet agent ne fait pas partie de l'équipe destinataire."))
     locked.assigned_to = user
-    save_tracked(locked, actor, _("Attribution"))
-    _event(locked, kind=MailEvent.Kind.ASSIGNED, actor=actor, team=locked.team, comment=user.get_full_name())
+    save_tracked(locked, actor, _("Attribution") if user else _("Attribution retirée"))
+    comment = user.get_full_name() if user else _("Attribution retirée")
+    _event(locked, kind=MailEvent.Kind.ASSIGNED, actor=actor, team=locked.team, comment=comment)
     return _refresh(item, locked)
 
 

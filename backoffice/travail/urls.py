@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backoffice.travail import views, views_letters, views_templates
+from backoffice.travail import views, views_bulk_mail, views_letters, views_templates
 from grc import converters  # noqa: F401  (registers <id:…>)
 
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("notes/<id:pk>/corriger/", views.note_edit, name="note_edit"),
     path("exports/demandes/<id:team_id>/", views.request_export, name="request_export"),
     path("demandes/equipe/<id:team_id>/lot/", views.request_bulk, name="request_bulk"),
+    path("courrier/bannette/<id:team_pk>/lot/", views_bulk_mail.mail_bulk, name="mail_bulk"),
     path("lots/<id:pk>/", views.bulk_job, name="bulk_job"),
     path("lots/<id:pk>/annuler/", views.bulk_job_undo, name="bulk_job_undo"),
     path("modeles/", views_templates.template_list, name="template_list"),

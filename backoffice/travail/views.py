@@ -181,7 +181,8 @@ def notification_settings(request):
 
 def work_handover(request):
     """A team manager hands an absent colleague's requests, letters, accompaniments and tasks to another agent:
-    choose, see what will move (confirmation), confirm; then one line per thing moved or not."""
+    choose, see what will move (confirmation), confirm; the worker then moves each thing and the job's page
+    shows one line per thing moved or not."""
     _require_agent(request.user)
     absents = list(selectors.managed_colleagues(user=request.user))
     if not absents:
@@ -197,14 +198,14 @@ def work_handover(request):
             context.update(preview=handover.handover_preview(actor=request.user, absent=absent), absent=absent)
             return render(request, "backoffice/travail/handover.html", context)
         try:
-            lines = handover.work_hand_over(
+            job = handover.handover_start(
                 actor=request.user, absent=absent, to_user=to_user, reason=form.cleaned_data["reason"]
             )
         except (ValidationError, PermissionDenied) as error:
             add_service_error(form, error, fields={"to_user": "to_user", "reason": "reason"})
         else:
-            context.update(lines=lines, absent=absent, to_user=to_user)
-            messages.success(request, _("%(n)d élément(s) repris.") % {"n": sum(1 for x in lines if x.moved)})
+            # The worker moves each thing; its page shows the progress and one line per thing.
+            return redirect("backoffice:bulk_job", pk=job.pk)
     status = 422 if form.errors else 200
     return render(request, "backoffice/travail/handover.html", context, status=status)
 
@@ -275,11 +276,13 @@ def request_bulk(request, team_id):
     action = request.POST.get("action", "")
     agents = request_selectors.team_agents(team_id=team_id)
     context = {"team": team, "codes": codes, "action": action, "agents": agents, "error": ""}
+    context["reason"] = request.POST.get("reason", "")[: bulk.REASON_MAX_LENGTH]
     if "confirm" in request.POST:
         chosen = request.POST.get("assignee", "")
         assignee = next((a for a in agents if str(a.pk) == chosen), None)
         try:
-            job = bulk.bulk_job_start(actor=request.user, team=team, codes=codes, action=action, assignee=assignee)
+            job = bulk.bulk_job_start(actor=request.user, team=team, codes=codes, action=action, assignee=assignee,
+                                      reason=context["reason"])  # fmt: skip
         except ValidationError as error:
             context["error"] = " ".join(error.messages)
         else:
@@ -294,7 +297,11 @@ def bulk_job(request, pk):
     """A bulk action's progress and its result per row (reloads itself while the worker runs)."""
     _require_agent(request.user)
     job = selectors.bulk_job_get(user=request.user, pk=pk)
-    return render(request, "backoffice/travail/bulk_job.html", {"job": job})
+    if job.action == bulk.HANDOVER and job.actor_id != request.user.pk:
+        raise Http404  # a handover's lines (file numbers) are for the manager who ran it
+    context = {"job": job, "label": bulk.action_label(job.action), "is_mail": job.action in bulk.MAIL_JOBS,
+               "can_undo": job.action in bulk.UNDO_OF and job.status == "done" and not job.undos.exists()}  # fmt: skip
+    return render(request, "backoffice/travail/bulk_job.html", context)
 
 
 @require_POST

@@ -1,5 +1,5 @@
-"""Bulk actions in a team's request queue: tick, confirm, the worker runs them with a result per row, and an
-assignment can be undone."""
+"""Bulk actions in a team's request queue: tick, confirm, the worker runs them with a result per row, an
+assignment can be undone, requests are closed in bulk with the reason their service asks for."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from demandes import services as request_services
 from demandes.models import Request
 from tests.factories import verify_otp
 from tests.requests.factories import filed_request, instructor
+from travail import bulk
 from travail.models import BulkJob
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +62,45 @@ def test_bulk_refusals_are_french_and_outsiders_get_404(client, queue, team_a, w
     assert not BulkJob.objects.exists()
     other = verify_otp(type(client)(), worker_b)
     assert other.post(url, {"codes": [queue["requests"][0].tracking_code], "action": "assign"}).status_code == 404
+
+
+def test_bulk_close_asks_the_reason_and_closes_each_open_request_through_its_service(
+    client, queue, team_a, django_capture_on_commit_callbacks
+):
+    client = verify_otp(client, queue["agent"])
+    codes = [r.tracking_code for r in queue["requests"]]
+    url = reverse("backoffice:request_bulk", args=[team_a.pk])
+    confirm = client.post(url, {"codes": codes, "action": "close"}).content.decode()
+    assert "Motif du classement sans suite" in confirm and 'name="reason"' in confirm
+    blank = client.post(url, {"codes": codes, "action": "close", "reason": "   ", "confirm": "1"})
+    assert (
+        blank.status_code == 422
+        and "Indiquez pourquoi les demandes sont classées sans suite." in blank.content.decode()
+    )
+    assert not BulkJob.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"codes": codes, "action": "close", "reason": "Doublon du dossier papier", "confirm": "1"})
+    job = BulkJob.objects.get()
+    assert (job.action, job.done, [row["ok"] for row in job.results]) == ("close", 3, [True, True, False])
+    statuses = dict(Request.objects.values_list("tracking_code", "status"))
+    assert statuses[codes[0]] == statuses[codes[1]] == Request.Status.CLOSED
+    closed = Request.objects.get(tracking_code=codes[1])
+    assert (
+        closed.decision_reason == "Doublon du dossier papier" and closed.history.first().history_user == queue["agent"]
+    )
+    assert closed.events.filter(to_status=Request.Status.CLOSED, comment="Doublon du dossier papier").exists()
+    page = client.get(reverse("backoffice:bulk_job", args=[job.pk])).content.decode()
+    assert "Classer des demandes sans suite" in page and "classée sans suite" in page
+    assert "Annuler cette attribution" not in page
+
+
+def test_a_bulk_request_job_costs_a_bounded_number_of_queries_per_row(queue, team_a, django_assert_max_num_queries):
+    rows = [filed_request(team=team_a) for _ in range(10)]
+    codes = [r.tracking_code for r in rows]
+    job = BulkJob.objects.create(actor=queue["agent"], team=team_a, action=bulk.ASSIGN, assignee=queue["colleague"],
+                                 codes=codes, total=10)  # fmt: skip
+    # Per row: savepoint, lock, membership, update, history, event, release (7); the requests are read once.
+    with django_assert_max_num_queries(7 * 10 + 8):
+        bulk.bulk_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.done == 10 and all(row["ok"] for row in job.results)

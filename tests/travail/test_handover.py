@@ -1,4 +1,5 @@
-"""A team manager hands an absent colleague's work to another agent in one action, with history."""
+"""A team manager hands an absent colleague's work to another agent in one action, with history; the worker
+moves each thing and the job's page shows the progress and one line per thing."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tests.dossier_unique.factories import open_file
 from tests.factories import MembershipFactory, verify_otp
 from tests.requests.factories import filed_request
 from travail import handover, services
-from travail.models import Notification, Task
+from travail.models import BulkJob, Notification, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -45,14 +46,20 @@ def absence(team_a, team_b, manager_a, worker_a, colleague_a, citizen):
             "accompaniment": accompaniment, "task": task}  # fmt: skip
 
 
-def test_a_manager_moves_requests_letters_files_and_tasks_in_one_action(absence, manager_a, worker_a, colleague_a):
+def test_a_manager_moves_requests_letters_files_and_tasks_in_one_action(
+    absence, manager_a, worker_a, colleague_a, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
     assert handover.handover_preview(actor=manager_a, absent=worker_a) == {
         "requests": 1, "letters": 1, "accompaniments": 1, "tasks": 1,
     }  # fmt: skip
-    lines = handover.work_hand_over(actor=manager_a, absent=worker_a, to_user=colleague_a, reason="Congé")
-    assert [(line.kind, line.moved) for line in lines] == [
+    with django_capture_on_commit_callbacks(execute=True):
+        job = handover.handover_start(actor=manager_a, absent=worker_a, to_user=colleague_a, reason="Congé")
+    job.refresh_from_db()
+    assert (job.action, job.status, job.done, job.total, job.actor) == ("handover", "done", 4, 4, manager_a)
+    assert [(line["kind"], line["ok"]) for line in job.results] == [
         ("demande", True), ("courrier", True), ("accompagnement", True), ("tâche", True),
     ]  # fmt: skip
+    assert job.results[0]["code"] == absence["request"].tracking_code
     req = Request.objects.get(pk=absence["request"].pk)
     assert req.assigned_to == colleague_a and req.history.first().history_user == manager_a
     assert RequestEvent.objects.filter(request=req, actor=manager_a, visible_to_citizen=False).exists()
@@ -65,12 +72,15 @@ def test_a_manager_moves_requests_letters_files_and_tasks_in_one_action(absence,
     assert Request.objects.get(pk=absence["elsewhere"].pk).assigned_to == worker_a
     assert Notification.objects.filter(recipient=colleague_a, kind=Notification.Kind.WORK_TRANSFERRED).count() == 1
     assert file_perms.can_view_file(colleague_a, absence["file"])
+    # Run again (a retried worker call): a finished job does nothing more.
+    with django_assert_max_num_queries(2):
+        handover.handover_run(job_id=job.pk, absent_id=worker_a.pk, reason="Congé")
 
 
 def test_only_a_manager_of_the_colleague_hands_over(absence, worker_a, colleague_a, worker_b):
     with pytest.raises(PermissionDenied):
-        handover.work_hand_over(actor=colleague_a, absent=worker_a, to_user=colleague_a, reason="Congé")
-    assert Request.objects.get(pk=absence["request"].pk).assigned_to == worker_a
+        handover.handover_start(actor=colleague_a, absent=worker_a, to_user=colleague_a, reason="Congé")
+    assert Request.objects.get(pk=absence["request"].pk).assigned_to == worker_a and not BulkJob.objects.exists()
 
 
 def test_handover_refuses_bad_input_in_french(absence, manager_a, worker_a, worker_b):
@@ -80,21 +90,32 @@ def test_handover_refuses_bad_input_in_french(absence, manager_a, worker_a, work
         (manager_a, "  ", "Indiquez le motif"),
     ]:
         with pytest.raises(ValidationError) as error:
-            handover.work_hand_over(actor=manager_a, absent=worker_a, to_user=to_user, reason=reason)
+            handover.handover_start(actor=manager_a, absent=worker_a, to_user=to_user, reason=reason)
         assert any(message in m for m in error.value.messages)
-    assert Task.objects.get(pk=absence["task"].pk).assignee == worker_a
+    assert Task.objects.get(pk=absence["task"].pk).assignee == worker_a and not BulkJob.objects.exists()
 
 
-def test_handover_page_confirms_then_shows_a_line_per_thing(client, absence, manager_a, worker_a, colleague_a):
+def test_handover_page_confirms_then_the_job_page_shows_a_line_per_thing(
+    client, absence, manager_a, worker_a, colleague_a, django_capture_on_commit_callbacks
+):
     client = verify_otp(client, manager_a)
     url = reverse("backoffice:work_handover")
     data = {"absent": worker_a.pk, "to_user": colleague_a.pk, "reason": "Congé maladie"}
     preview = client.post(url, data).content.decode()
     assert "Confirmer la reprise" in preview and "1 demande" in preview
     assert Request.objects.get(pk=absence["request"].pk).assigned_to == worker_a  # nothing moved yet
-    done = client.post(url, {**data, "confirm": "1"}).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(url, {**data, "confirm": "1"})
+    job = BulkJob.objects.get()
+    assert started.status_code == 302 and started.url == reverse("backoffice:bulk_job", args=[job.pk])
+    done = client.get(started.url).content.decode()
+    assert "Reprise du travail d&#x27;un agent absent" in done and "4 sur 4" in done
     assert absence["request"].tracking_code in done and absence["letter"].registration_number in done
     assert Request.objects.get(pk=absence["request"].pk).assigned_to == colleague_a
+    # The lines (file numbers) are the manager's: a team member who may open the team's jobs gets a 404.
+    assert verify_otp(type(client)(), colleague_a).get(started.url).status_code == 404
+    blank = client.post(url, {**data, "reason": " ", "confirm": "1"})
+    assert blank.status_code == 422 and BulkJob.objects.count() == 1
 
 
 def test_handover_page_is_a_404_for_an_agent_without_a_team_to_manage(client, worker_a):
