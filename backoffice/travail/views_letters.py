@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from backoffice.travail.forms_letters import LetterForm
 from grc.forms import add_service_error
 from grc.perms import is_agent
-from travail import exports, templates_selectors
+from travail import exports, letters_perms, templates_selectors
 from travail import letters_selectors as selectors
 from travail import letters_services as services
 from travail.letters_pdf import letter_pdf
@@ -172,6 +172,7 @@ def register(request):
         "page": page,
         "query": query.urlencode(),
         "export_url": reverse("backoffice:letter_register_export") + "?" + query.urlencode(),
+        "manages_templates": bool(letters_perms.managed_team_ids(request.user)),
     }
     return render(request, "backoffice/travail/letter_register.html", context)
 

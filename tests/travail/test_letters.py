@@ -154,7 +154,9 @@ def test_the_register_names_recipients_only_to_who_may_see_them(
     assert ("export", "export du registre des courriers sortants : 2 lignes") in logged
 
 
-def test_back_office_letter_pages(client, team_a, team_b, manager_a, worker_a, worker_b, person):
+def test_back_office_letter_pages(
+    client, team_a, team_b, manager_a, worker_a, worker_b, person, django_assert_max_num_queries
+):
     citizen, file = person
     template = templates_services.message_template_create(
         actor=manager_a, team=team_a, name="Rappel", body="Bonjour {{ nom }}, RDV le {{ date_rendez_vous }}."
@@ -181,9 +183,14 @@ def test_back_office_letter_pages(client, team_a, team_b, manager_a, worker_a, w
     assert AccessLog.objects.filter(actor=worker_a, action="mail.view", citizen=citizen.pk, purpose="PDF").exists()
     register = client.get(reverse("backoffice:letter_register"), {"equipe": team_a.pk, "annee": "9999"})
     assert register.status_code == 200 and "Aucun courrier" in register.content.decode()
-    register = client.get(reverse("backoffice:letter_register"), {"equipe": team_a.pk}).content.decode()
+    for n in range(5):  # more rows must not mean more queries
+        services.outgoing_letter_create(actor=worker_a, team=team_a, subject=f"Suite {n}", body="x", file=file)
+    with django_assert_max_num_queries(14):
+        register = client.get(reverse("backoffice:letter_register"), {"equipe": team_a.pk}).content.decode()
     assert letter.reference in register and "Maëlle KERHERVÉ" in register
-    csv = client.get(reverse("backoffice:letter_register_export"), {"equipe": team_a.pk, "format": "csv"})
+    csv = client.get(
+        reverse("backoffice:letter_register_export"), {"equipe": team_a.pk, "format": "csv", "q": "Rappel"}
+    )
     assert csv.content.decode("utf-8-sig").splitlines()[1].startswith(f"{letter.reference};")
     # Garbage never makes a 500.
     for params in ({"equipe": "1e999"}, {"equipe": "99999999999999999999"}, {"annee": "abc", "q": "x" * 500}):
@@ -197,7 +204,7 @@ def test_back_office_letter_pages(client, team_a, team_b, manager_a, worker_a, w
     assert client.get(reverse("backoffice:letter_detail", args=[letter.pk])).status_code == 404
     assert client.get(reverse("backoffice:letter_download", args=[letter.pk])).status_code == 404
     assert client.get(reverse("backoffice:letter_register"), {"equipe": team_a.pk}).status_code == 404
-    assert OutgoingLetter.objects.count() == 1
+    assert OutgoingLetter.objects.count() == 6
 
 
 def test_the_next_appointment_with_the_team_fills_its_date(team_a, worker_a, worker_b, person):
