@@ -79,9 +79,15 @@ class PlattCalibration:
         return cls(np.array(slopes), np.array(intercepts))
 
     def apply(self, scores: np.ndarray) -> np.ndarray:
-        raw = 1.0 / (1.0 + np.exp(-(scores * self.slopes + self.intercepts)))
+        raw = _sigmoid(scores * self.slopes + self.intercepts)
         total = raw.sum(axis=1, keepdims=True)
         return np.divide(raw, total, out=np.full_like(raw, 1.0 / raw.shape[1]), where=total > 0)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    # Clipped: a steep sigmoid far from its centre is 0 or 1 anyway, and exp() of a large value overflows
+    # (a warning, and an error under the test suite) on well-separated types.
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -500.0, 500.0)))
 
 
 def _sigmoid_fit(score: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
@@ -91,7 +97,7 @@ def _sigmoid_fit(score: np.ndarray, positive: np.ndarray) -> tuple[float, float]
     target = np.where(positive, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
     a, b = 1.0, float(np.log((n_pos + 1) / (n_neg + 1)))
     for _ in range(100):
-        p = 1.0 / (1.0 + np.exp(-(a * score + b)))
+        p = _sigmoid(a * score + b)
         weight = np.maximum(p * (1 - p), 1e-12)
         residual = p - target
         gradient = np.array([(residual * score).sum(), residual.sum()])
