@@ -73,6 +73,9 @@ def notary(request, code):
     req = _workable(request, code)
     if not is_notary_request(req):
         raise Http404
+    if req.status not in ALLOWED["accept"]:
+        # Decided (or waiting for the notary): nothing to identify, so no citizen is looked up nor logged.
+        return _notary_page(request, req, None, candidates=[])
     candidates = notary_deceased_candidates(user=request.user, request=req, http_request=request)
     if request.method != "POST":
         return _notary_page(request, req, NotaryAnswerForm(candidates=candidates), candidates=candidates)

@@ -122,8 +122,10 @@ def test_a_notary_is_answered_after_the_deceased_is_identified(client, team_a, t
     assert filed.history.filter(status=S.ACCEPTED).exists()
     espace = notary_client.get(f"/mon-espace/demandes/{filed.tracking_code}/").content.decode()
     assert "12\u00a0400,50 €" in espace and "Office notarial de Vitré" in espace
-    # Decided: the screen no longer offers an answer.
+    # Decided: the screen no longer offers an answer, nor looks anybody up again.
+    logged_before = AccessLog.objects.filter(action=AccessLog.Action.CITIZEN_MATCH).count()
     assert "Envoyer la réponse au notaire" not in agent_client.get(url).content.decode()
+    assert AccessLog.objects.filter(action=AccessLog.Action.CITIZEN_MATCH).count() == logged_before
 
 
 def test_a_notary_told_the_person_is_unknown(client, team_a):
