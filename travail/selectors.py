@@ -54,6 +54,19 @@ def tasks_for(*, user, scope: str = "moi", due: str = "") -> QuerySet[Task]:
     return qs.order_by("due_date", "pk")
 
 
+def tasks_about(*, user, request=None, mail_item=None) -> list[Task]:
+    """The open tasks about one request or letter that ``user`` may see (``perms.visible_tasks_q``), by due
+    date; the caller has read the subject through its own selector."""
+    if not is_agent(user) or (request is None) == (mail_item is None):
+        return []
+    subject = {"request": request} if request is not None else {"mail_item": mail_item}
+    return list(
+        Task.objects.filter(perms.visible_tasks_q(user), done_at__isnull=True, **subject)
+        .select_related("assignee", "team")
+        .order_by("due_date", "pk")
+    )
+
+
 def task_get(*, user, pk: int) -> Task:
     """One task ``user`` may see, else ``Http404``."""
     task = (

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from PIL import Image, ImageOps
 
 from backoffice.mail.forms import NO_CITIZEN, QUALIFY_PURPOSE, ForwardForm, QualifyForm, UploadForm
+from backoffice.travail.subject_tasks import subject_tasks_context
 from grc.forms import add_service_error
 from grc.selectors.citizens import citizen_get, citizens_search
 from mail import queues, services
@@ -343,6 +344,8 @@ def mail_detail(request, pk, *, forward_form=None, status=200):
         "can_work": can_work and item.status == MailItem.Status.ROUTED,
         "forward_form": forward_form or ForwardForm(),
         "ack": acknowledgement_available(item) and (can_work or can_receive_mail(request.user)),
+        "today": timezone.localdate(),
+        **(subject_tasks_context(request, mail_item=item) if can_work else {}),
     }
     return render(request, "backoffice/mail/detail.html", context, status=status)
 

@@ -33,6 +33,7 @@ from backoffice.requests.forms import (
     ReasonForm,
 )
 from backoffice.travail.message_templates import message_template_prefill
+from backoffice.travail.subject_tasks import subject_tasks_context
 from demandes import perms, selectors, services
 from demandes.models import Request
 from demandes.notaries import is_notary_request
@@ -163,6 +164,7 @@ def _detail(request, req, *, forms_bound=None, status=200):
         "decision_screen": "notary" if is_notary_request(req) else "grant" if req.amount_requested is not None else "",
         "agents": selectors.team_agents(team_id=req.team_id) if req.team_id else [],
         "today": timezone.localdate(),
+        **subject_tasks_context(request, request=req),
     }
     return render(request, "backoffice/requests/detail.html", context, status=status)
 
