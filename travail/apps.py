@@ -11,15 +11,18 @@ class TravailConfig(AppConfig):
         from demandes import events
         from dossier_unique.models import TimelineEntry
         from dossier_unique.timeline import TimelineSource, register_source
-        from grc import person_data_registry
+        from grc import person_data_registry, retention_registry
         from grc.merge_registry import register
 
         from . import receivers
         from .letters_person_data import SENT_LETTERS_SECTION
+        from .letters_retention import WITH_FILES, WITH_REQUESTS
         from .letters_services import LETTERS_MERGE_HANDLER
 
         register(LETTERS_MERGE_HANDLER)
         person_data_registry.register(SENT_LETTERS_SECTION)
+        retention_registry.extend(WITH_REQUESTS)
+        retention_registry.extend(WITH_FILES)
 
         register_source(TimelineSource("travail.outgoingletter", frozenset({TimelineEntry.Kind.OUTGOING_LETTER})))
 

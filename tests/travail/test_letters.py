@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from collections import Counter
 
 import pypdfium2
 import pytest
@@ -14,9 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dossier_unique.models import TimelineEntry
+from grc import retention_registry
 from grc.audit.models import AccessLog
 from grc.models import Membership
 from grc.person_data_registry import CITIZEN
+from grc.retention_registry import Forget
 from grc.services.merge import citizen_merge, merge_undo
 from portal.espace.selectors import my_attachments
 from privacy.person_data import collect_person_data
@@ -238,3 +241,26 @@ def test_sent_letters_are_in_the_persons_data_and_follow_a_merge(team_a, manager
     merge_undo(merge=merge, actor=manager_a, reason="erreur")
     letter.refresh_from_db()
     assert letter.citizen == citizen
+
+
+def test_retention_of_a_request_anonymises_its_letters_and_keeps_the_register_row(team_a, dpo):
+    agent = instructor(team_a)
+    account, citizen = citizen_account()
+    req = filed_request(team=team_a, account=account, citizen=citizen)
+    letter = services.outgoing_letter_create(
+        actor=agent, team=team_a, subject="Refus", body="Votre demande est refusée.", request=req, to_portal=True
+    )
+    # As privacy's retention run does for a batch: the purpose, then what other apps added to it.
+    run = {"actor": dpo, "reason": "durée échue", "counts": Counter(), "forget": Forget()}
+    retention_registry.purpose("request").apply([req.pk], **run)
+    for extension in retention_registry.extensions("request"):
+        extension.apply([req.pk], **run)
+    counts = run["counts"]
+    letter.refresh_from_db()
+    assert (letter.number, letter.team, letter.author) == (1, team_a, agent)  # the register keeps its row
+    assert (letter.recipient_name, letter.recipient_address, letter.subject, letter.body) == (
+        "ANONYMISÉ", "", "Anonymisé", "Anonymisé"
+    )  # fmt: skip
+    assert not letter.history.filter(body="Votre demande est refusée.").exists()
+    assert not TimelineEntry.objects.filter(source_type="travail.outgoingletter").exists()
+    assert counts["outgoing_letters_anonymised"] == 1
