@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db.models import Count, Max
 from django.http import HttpResponse, HttpResponseNotModified
-from django.urls import reverse
-from django.utils.translation import gettext as _
 from shapely.geometry import mapping, shape
 from shapely.ops import unary_union
 
@@ -25,11 +23,11 @@ from grc.models import Commune, Epci
 
 from .filters import LieuFilters
 from .models import Lieu
-from .selectors import lieux_search
+from .selectors import lieux_features
+from .services import lieu_features_fill
 
 CACHE_SECONDS = 3600
 BROWSER_CACHE_SECONDS = 300
-KIND_BY_PROGRAMME = ("France Services", "Conseillers numériques", "Aidants Connect")
 
 
 @dataclass(frozen=True)
@@ -40,7 +38,10 @@ class Payload:
 
 
 def _payload(data: dict) -> Payload:
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return _payload_bytes(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def _payload_bytes(body: bytes) -> Payload:
     return Payload(body=body, gzipped=gzip.compress(body, 6), etag=hashlib.sha256(body).hexdigest()[:32])
 
 
@@ -69,54 +70,42 @@ def geojson_response(request, payload: Payload) -> HttpResponse:
     return response
 
 
-def lieu_kind(lieu: Lieu, default: str | None = None) -> str:
+def lieu_kind(lieu: Lieu) -> str:
     """A short label for a place on the map: its national programme if any, else « Lieu de médiation numérique »."""
-    for programme in KIND_BY_PROGRAMME:
-        if programme in lieu.dispositif_programmes_nationaux:
-            return programme
-    return default or _("Lieu de médiation numérique")
+    return lieu.kind
 
 
-def lieu_feature(lieu: Lieu, *, url_pattern: str | None = None, default_kind: str | None = None) -> dict | None:
-    """One place as a GeoJSON point; ``url_pattern`` and ``default_kind`` spare a reverse() and a gettext per
-    place when building hundreds."""
-    point = lieu.point
-    if point is None:
-        return None
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [round(point[1], 5), round(point[0], 5)]},
-        "properties": {
-            "id": lieu.identifier,
-            "name": lieu.nom,
-            "url": url_pattern.format(lieu.pk) if url_pattern else lieu.get_absolute_url(),
-            "address": f"{lieu.adresse}, {lieu.code_postal} {lieu.commune.name}",
-            "kind": lieu_kind(lieu, default_kind),
-        },
-    }
+def lieu_feature(lieu: Lieu) -> dict | None:
+    """One place as a GeoJSON point (``Lieu.feature``)."""
+    return lieu.feature()
 
 
 def _lieux_version() -> str:
-    state = Lieu.objects.aggregate(last=Max("updated_at"), n=Count("id"))
+    # ``saved_at`` moves on every save of a place (a withdrawal too); the count catches a deletion.
+    state = Lieu.objects.aggregate(last=Max("saved_at"), n=Count("id"))
     return f"{state['n']}-{state['last'].timestamp() if state['last'] else 0}"
 
 
+HEAD = (
+    '{"type":"FeatureCollection","licence":"Licence Ouverte 2.0","producer":"Département d\'Ille-et-Vilaine",'
+    '"features":['
+)
+
+
 def lieux_geojson(*, filters: LieuFilters) -> Payload:
-    """The published places matching ``filters`` as a FeatureCollection of points (cached per filter set)."""
+    """The published places matching ``filters`` as a FeatureCollection of points (cached per filter set).
 
-    def build():
-        pattern = reverse("lieux:detail", args=[0]).replace("/0/", "/{}/")
-        kind = _("Lieu de médiation numérique")
-        rows = lieux_search(filters=filters)
-        features = [f for lieu, _d in rows if (f := lieu_feature(lieu, url_pattern=pattern, default_kind=kind))]
-        return {
-            "type": "FeatureCollection",
-            "licence": "Licence Ouverte 2.0",
-            "producer": "Département d'Ille-et-Vilaine",
-            "features": features,
-        }
-
-    return _cached(f"mednum:lieux:{_lieux_version()}:{filters.cache_key()}", build)
+    The first build after a change is a concatenation of the features each place keeps (``Lieu.feature_json``,
+    written with the row), not a serialisation of hundreds of objects."""
+    key = f"mednum:lieux:{_lieux_version()}:{filters.cache_key()}"
+    payload = cache.get(key)
+    if payload is None:
+        # Rows bulk-created without their feature (the demo) changed the count, hence the key: filled here.
+        lieu_features_fill()
+        body = (HEAD + ",".join(lieux_features(filters=filters)) + "]}").encode()
+        payload = _payload_bytes(body)
+        cache.set(key, payload, CACHE_SECONDS)
+    return payload
 
 
 def _communes_version() -> str:

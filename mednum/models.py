@@ -5,6 +5,7 @@ straight read and a reviewer can hold the model against the standard. Enumeratio
 labels (they are what the national cartography publishes and filters on), stored as PostgreSQL arrays.
 """
 
+import json
 import uuid
 
 from django.contrib.postgres.fields import ArrayField
@@ -13,6 +14,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from opening_hours import OpeningHours
 from simple_history.models import HistoricalRecords
@@ -124,6 +126,10 @@ class FormationLabel(models.TextChoices):
     SUD_LABS = "SUD LABS (PACA)", _("SUD LABS (PACA)")
 
 
+# The national programmes that name a place on the map, in this order of precedence.
+KIND_BY_PROGRAMME = ("France Services", "Conseillers numériques", "Aidants Connect")
+
+
 def _choices_array(choices, label, *, blank=True):
     return ArrayField(
         models.CharField(max_length=120, choices=choices.choices),
@@ -215,8 +221,14 @@ class Lieu(models.Model):
     # what the staleness reminders read.
     updated_at = models.DateTimeField(_("mis à jour le"), default=timezone.now, db_index=True)
     stale_reminded_at = models.DateTimeField(_("relance d'actualisation envoyée le"), null=True, blank=True)
+    # The place as a feature of the map's GeoJSON, written with the row (``save``; rows bulk-created by the demo are
+    # filled by ``mednum.services.lieu_features_fill``): the map's data is then a concatenation of these texts, not
+    # hundreds of objects built and serialised on the first request after a change. ``saved_at`` moves on every
+    # save (a withdrawal too, which leaves ``updated_at`` alone): the map cache's key reads it.
+    feature_json = models.TextField(editable=False, blank=True, default="")
+    saved_at = models.DateTimeField(editable=False, null=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["feature_json", "saved_at"])
 
     class Meta:
         verbose_name = _("lieu de médiation numérique")
@@ -242,8 +254,50 @@ class Lieu(models.Model):
     def __str__(self):
         return self.nom
 
+    def save(self, *args, **kwargs):
+        self.feature_json = self.feature_text() if self.pk else ""
+        self.saved_at = timezone.now()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "feature_json", "saved_at"}
+        super().save(*args, **kwargs)
+        if not self.feature_json:
+            # A new row: its URL needs its id. A plain update, not a second save (which would be a second history
+            # row for one creation).
+            self.feature_json = self.feature_text()
+            type(self).objects.filter(pk=self.pk).update(feature_json=self.feature_json)
+
     def get_absolute_url(self):
         return reverse("lieux:detail", args=[self.pk])
+
+    @property
+    def kind(self) -> str:
+        """A short label for the map: its national programme if any, else « Lieu de médiation numérique »."""
+        for programme in KIND_BY_PROGRAMME:
+            if programme in self.dispositif_programmes_nationaux:
+                return programme
+        return gettext("Lieu de médiation numérique")
+
+    def feature(self) -> dict | None:
+        """The place as a GeoJSON point (coordinates rounded to 5 decimals, about 1 m), or None without any."""
+        point = self.point
+        if point is None:
+            return None
+        return {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(point[1], 5), round(point[0], 5)]},
+            "properties": {
+                "id": self.identifier,
+                "name": self.nom,
+                "url": self.get_absolute_url(),
+                "address": f"{self.adresse}, {self.code_postal} {self.commune.name}",
+                "kind": self.kind,
+            },
+        }
+
+    def feature_text(self) -> str:
+        """``feature()`` as compact JSON text (empty when the place cannot be placed on a map)."""
+        feature = self.feature()
+        return json.dumps(feature, ensure_ascii=False, separators=(",", ":")) if feature else ""
 
     @property
     def updated_on(self):

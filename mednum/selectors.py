@@ -70,12 +70,7 @@ def lieux_filtered(*, filters: LieuFilters) -> QuerySet[Lieu]:
     return qs.order_by("nom")
 
 
-def lieux_search(*, filters: LieuFilters) -> list[tuple[Lieu, float | None]]:
-    """Published places matching ``filters``, each with its distance (km) from the chosen commune.
-
-    With a radius, places within that distance of the commune's centre, nearest first; with a commune and no
-    radius, the places of that commune; with an EPCI, the places of its communes. Otherwise by name.
-    """
+def _matching(filters: LieuFilters) -> tuple[QuerySet[Lieu], tuple[float, float] | None]:
     qs = lieux_published()
     if filters.services:
         qs = qs.filter(services__overlap=filters.services)
@@ -92,11 +87,42 @@ def lieux_search(*, filters: LieuFilters) -> list[tuple[Lieu, float | None]]:
         qs = qs.filter(commune=filters.commune)
     elif filters.radius_km is not None and origin is not None:
         qs = _bounding_box(qs, origin, filters.radius_km)
+    return qs, origin
+
+
+def lieux_search(*, filters: LieuFilters) -> list[tuple[Lieu, float | None]]:
+    """Published places matching ``filters``, each with its distance (km) from the chosen commune.
+
+    With a radius, places within that distance of the commune's centre, nearest first; with a commune and no
+    radius, the places of that commune; with an EPCI, the places of its communes. Otherwise by name.
+    """
+    qs, origin = _matching(filters)
     rows = [(lieu, distance_km(origin, lieu.point) if origin else None) for lieu in qs.order_by("nom")]
     if filters.radius_km is not None and origin is not None:
         rows = [(lieu, d) for lieu, d in rows if d is not None and d <= filters.radius_km]
         rows.sort(key=lambda row: row[1])
     return rows
+
+
+def lieux_features(*, filters: LieuFilters) -> list[str]:
+    """The map features (``Lieu.feature_json``, JSON text) of the places ``lieux_search`` finds, in its order:
+    one narrow query, no object built (the map's data at 450 places is their concatenation)."""
+    qs, origin = _matching(filters)
+    qs = qs.exclude(feature_json="").order_by("nom")
+    if filters.radius_km is None or origin is None:
+        return list(qs.values_list("feature_json", flat=True))
+    rows = []
+    for text, lat, lon, commune_lat, commune_lon in qs.values_list(
+        "feature_json", "latitude", "longitude", "commune__latitude", "commune__longitude"
+    ):
+        point = (lat, lon) if lat is not None and lon is not None else (commune_lat, commune_lon)
+        if point[0] is None:
+            continue
+        distance = distance_km(origin, point)
+        if distance <= filters.radius_km:
+            rows.append((distance, text))
+    rows.sort(key=lambda row: row[0])  # stable: equal distances keep the order by name, as lieux_search
+    return [text for _distance, text in rows]
 
 
 def lieux_for_management(*, user, status: str = "") -> QuerySet[Lieu]:

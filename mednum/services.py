@@ -1,6 +1,7 @@
 """Writes on the lieux de médiation numérique. Partners' edits go through the annuaire's moderation
 (``annuaire.services.change_propose`` / ``change_publish``, with ``mednum.moderation`` registered); what is here
-is the Info sociale team's own decisions: withdraw a place from the public map, or show it again."""
+is the Info sociale team's own decisions: withdraw a place from the public map, or show it again; and the fill of
+the map features of rows bulk-created without them (``lieu_features_fill``)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,18 @@ def lieu_restore(*, user, lieu: Lieu) -> Lieu:
         raise ValidationError(_("Ce lieu est déjà sur la carte."))
     lieu.published = True
     return save_tracked(lieu, user, "remis sur la carte")
+
+
+def lieu_features_fill() -> int:
+    """Write the map feature (``Lieu.feature_json``) of the rows that have none yet: rows bulk-created (the demo
+    seeder) skip ``Lieu.save``. A derived column, kept out of the history (no row, no change of ``updated_at``).
+    Returns how many rows were filled; a no-op query when every row has its feature."""
+    missing = list(
+        Lieu.objects.filter(feature_json="").select_related("commune").defer("commune__boundary").order_by("pk")
+    )
+    for lieu in missing:
+        lieu.feature_json = lieu.feature_text()
+    filled = [lieu for lieu in missing if lieu.feature_json]
+    if filled:
+        Lieu.objects.bulk_update(filled, ["feature_json"], batch_size=500)
+    return len(filled)
