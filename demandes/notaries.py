@@ -26,7 +26,7 @@ from grc.matching.candidates import IdentityQuery, match
 from grc.models import Citizen
 
 from .decisions import amount_parse, euros
-from .models import Request
+from .models import Request, RequestEvent
 from .perms import can_work_request
 from .services import request_accept
 
@@ -121,4 +121,17 @@ def notary_request_answer(
     else:
         reason = _("Sommes récupérables sur la succession (total %(total)s) :") % {"total": euros(total)}
         reason += "\n" + "\n".join(lines)
-    return request_accept(request=request, reason=reason, actor=actor)
+    decided = request_accept(request=request, reason=reason, actor=actor)
+    # Which file of the reference the team identified, for the recovery that follows: an internal step
+    # (the notary reads the decision, not the Département's file number).
+    RequestEvent.objects.create(
+        request=decided,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        from_status=decided.status,
+        to_status=decided.status,
+        comment=_("Défunt identifié : fiche usager n° %(pk)s") % {"pk": deceased.pk}
+        if deceased is not None
+        else _("Défunt inconnu des services d'aide sociale"),
+        visible_to_citizen=False,
+    )
+    return decided

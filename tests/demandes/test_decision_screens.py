@@ -120,6 +120,8 @@ def test_a_notary_is_answered_after_the_deceased_is_identified(client, team_a, t
     filed.refresh_from_db()
     assert filed.status == S.ACCEPTED and "Aide sociale à l'hébergement : 12\u00a0400,50 €" in filed.decision_reason
     assert filed.history.filter(status=S.ACCEPTED).exists()
+    identified = filed.events.get(visible_to_citizen=False)
+    assert identified.comment == f"Défunt identifié : fiche usager n° {deceased.pk}" and identified.actor == agent
     espace = notary_client.get(f"/mon-espace/demandes/{filed.tracking_code}/").content.decode()
     assert "12\u00a0400,50 €" in espace and "Office notarial de Vitré" in espace
     # Decided: the screen no longer offers an answer, nor looks anybody up again.
