@@ -259,7 +259,7 @@ def load_appointments(count: int, p: dict) -> None:
 
 
 def bench_refresh() -> None:
-    print("\nRefresh of the summary tables", flush=True)
+    print(f"\nRefresh of the summary tables (load average {_load_average()})", flush=True)
     started = time.perf_counter()
     with connection.cursor() as cursor:
         for table in ("grc_requests_request", "mail_mailitem", "accueil_helpsession", "rendezvous_participant"):
@@ -287,6 +287,7 @@ def _cases(url: str) -> list[tuple[str, str, dict | None]]:
             url,
             {"territoire": f"epci:{epci}", "carte": "aides", "niveau": "epci"},
         ),
+        ("observatoire, whole Département, help-session map by EPCI", url, {"carte": "aides", "niveau": "epci"}),
         ("observatoire, one CDAS, programme RSA", url, {"territoire": f"cdas:{site}", "programme": "rsa"}),
         ("observatoire, one commune", url, {"territoire": "commune:35238"}),
         ("export XLSX, every block", reverse("backoffice:observatoire_export", args=["xlsx"]), None),
@@ -309,6 +310,10 @@ def _cold(client, path, params, runs: int) -> list[float]:
     return samples
 
 
+def _load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def bench_pages(manager, runs: int) -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = verified_client(manager)
@@ -321,9 +326,9 @@ def bench_pages(manager, runs: int) -> None:
         return call
 
     cases = _cases(reverse("backoffice:observatoire"))
-    print(f"\nPages, cache of the page empty ({runs} requests each)", flush=True)
+    print(f"\nPages, cache of the page empty ({runs} requests each; load average {_load_average()})", flush=True)
     cold = {label: describe(label, _cold(client, path, params, runs)) for label, path, params in cases}
-    print(f"\nPages, figures cached for these filters since the refresh ({runs} requests each)", flush=True)
+    print(f"\nPages, figures cached since the refresh ({runs} requests each; load {_load_average()})", flush=True)
     warm = {}
     for label, path, params in cases:
         get(path, params)()

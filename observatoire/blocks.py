@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -51,6 +52,16 @@ class Block:
     extra: dict = field(default_factory=dict)
 
     @property
+    def rows_html(self) -> str:
+        """The table's body, written here as the map's is (a template loop per cell of every block is slower)."""
+        rows = ((row.label, _cells_html(row)) for row in self.rows)
+        return format_html_join("", '<tr><th scope="row">{}</th>{}</tr>', rows)
+
+    @property
+    def total_html(self) -> str:
+        return format_html('<tr><th scope="row">{}</th>{}</tr>', self.total.label, _cells_html(self.total))
+
+    @property
     def chart_id(self) -> str:
         return f"donnees-{self.key}"
 
@@ -67,6 +78,12 @@ class Block:
             "labels": [row.label for row in self.rows],
             "datasets": [{"label": str(self.columns[column]), "data": values}],
         }
+
+
+def _cells_html(row: Row) -> str:
+    # A count shows its protected label ("< 5", "secret"); a rate or a duration not shown is a dash.
+    cells = ((cell.label if isinstance(cell, Cell) else (cell or "—"),) for cell in row.cells)
+    return format_html_join("", '<td class="num">{}</td>', cells)
 
 
 def _number(text) -> int | float | None:
