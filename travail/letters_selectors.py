@@ -84,8 +84,11 @@ def _register_qs(*, user, team_id: int | None, year: int | None, mine: bool, q: 
         qs = qs.filter(year=year)
     if mine:
         qs = qs.filter(author=user)
+    q = q.replace("\x00", "")  # PostgreSQL refuses NUL in a string: never a 500 for a pasted one
     if q:
-        qs = qs.filter(Q(subject__icontains=q) | Q(number=int(q)) if q.isdigit() else Q(subject__icontains=q))
+        # A number is looked up too when q is one (ASCII digits: "²" is a digit to Python, not to int()).
+        number = int(q) if q.isascii() and q.isdigit() and len(q) <= 9 else None
+        qs = qs.filter(Q(subject__icontains=q) | Q(number=number) if number is not None else Q(subject__icontains=q))
     return qs.order_by("-year", "-number")
 
 

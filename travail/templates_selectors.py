@@ -51,7 +51,8 @@ def templates_usable(*, user, team_id=None) -> QuerySet[MessageTemplate]:
 
 def template_usable_get(*, user, pk) -> MessageTemplate:
     """One template ``user`` may use, else ``Http404`` (an id that is not a number too)."""
-    if not str(pk).isdigit():
+    pk = str(pk)
+    if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
         raise Http404
     template = templates_usable(user=user).filter(pk=int(pk)).first()
     if template is None:

@@ -42,7 +42,8 @@ class LetterForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 16}),
         strip=False,
     )
-    template_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Which template the text came from (kept on the letter); a tampered value only loses that link.
+    template_id = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
     to_portal = forms.BooleanField(
         label=_("Déposer aussi ce courrier dans Mon espace (l'usager est prévenu par courriel)"), required=False
     )

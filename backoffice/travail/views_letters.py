@@ -38,7 +38,7 @@ def _require_agent(user):
 
 def _int(value) -> int | None:
     value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 def _subject(request):
@@ -61,7 +61,9 @@ def _prefill(request, subject, teams) -> dict:
         values = values_for(
             citizen=subject.citizen,
             request=subject.request,
-            appointment_at=templates_selectors.next_appointment_at(user=request.user, citizen_id=subject.citizen.pk),
+            appointment_at=templates_selectors.next_appointment_at(
+                user=request.user, citizen_id=subject.citizen.pk if subject.citizen else None
+            ),
             author=request.user,
             team=template.team,
         )
@@ -103,8 +105,9 @@ def _create(request, form, subject, teams):
     data = form.cleaned_data
     team = next(t for t in teams if t.pk == data["team"])
     template = None
-    if data.get("template_id"):
-        template = templates_selectors.templates_usable(user=request.user).filter(pk=data["template_id"]).first()
+    template_id = _int(data.get("template_id"))
+    if template_id is not None:
+        template = templates_selectors.templates_usable(user=request.user).filter(pk=template_id).first()
     try:
         return services.outgoing_letter_create(
             actor=request.user,

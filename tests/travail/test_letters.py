@@ -23,6 +23,7 @@ from grc.retention_registry import Forget
 from grc.services.merge import citizen_merge, merge_undo
 from portal.espace.selectors import my_attachments
 from privacy.person_data import collect_person_data
+from tests.bad_input import no_500
 from tests.dossier_unique.factories import open_file
 from tests.factories import AddressFactory, CitizenFactory, MembershipFactory, TeamFactory, verify_otp
 from tests.rendezvous.factories import ParticipantFactory, RendezvousFactory
@@ -196,10 +197,14 @@ def test_back_office_letter_pages(
     )
     assert csv.content.decode("utf-8-sig").splitlines()[1].startswith(f"{letter.reference};")
     # Garbage never makes a 500.
-    for params in ({"equipe": "1e999"}, {"equipe": "99999999999999999999"}, {"annee": "abc", "q": "x" * 500}):
-        assert client.get(reverse("backoffice:letter_register"), params).status_code in (200, 404)
-    assert client.get(new, {"dossier": "abc"}).status_code == 404
+    garbage = [{"equipe": "1e999"}, {"equipe": "99999999999999999999"}, {"annee": "abc", "q": "x" * 500},
+               {"annee": "²", "q": "²"}, {"q": "99999999999999999999"}, {"q": "a\x00b"}]  # fmt: skip
+    for params in garbage:
+        no_500(client.get(reverse("backoffice:letter_register"), params), params)
+    for garbage in ("abc", "²", "9" * 30):
+        assert client.get(new, {"dossier": garbage}).status_code == 404
     assert client.get(new, {"dossier": file.pk, "modele": "0"}).status_code == 404
+    assert client.get(new, {"dossier": file.pk, "modele": "²"}).status_code == 404
     # Another CDAS's agent: 404 on the file, the letter, its PDF and the register.
     verify_otp(client, worker_b)
     assert client.get(new, {"dossier": file.pk}).status_code == 404

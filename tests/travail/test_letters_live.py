@@ -109,6 +109,8 @@ def _the_register_over_http(base_url, agent, team, file):
         filtered = send(client, "GET", "/api/v1/outgoing-letters", params={"team_id": team.pk, "q": "rien"})
         assert filtered.json()["items"] == []
         assert send(client, "GET", "/api/v1/outgoing-letters", params={"year": "deux mille"}).status_code == 422
+        garbage = send(client, "GET", "/api/v1/outgoing-letters", params={"q": "²", "mine": "true"})
+        assert garbage.status_code == 200 and garbage.json()["items"] == []
         # A team the caller is not in: 404, whether or not it has letters.
         other = send(client, "GET", "/api/v1/outgoing-letters", params={"team_id": outsider_team.pk})
         assert other.status_code == 404

@@ -129,4 +129,5 @@ def test_a_request_message_is_filled_from_a_template(client, team_a, manager_a, 
     # Another team's template, or garbage, is a 404, not a 500.
     other_team_template = MessageTemplate.objects.create(team=MembershipFactory().team, name="x", body="x")
     assert client.get(url, {"modele": other_team_template.pk}).status_code == 404
-    assert client.get(url, {"modele": "1e999"}).status_code == 404
+    for garbage in ("1e999", "²", "9" * 30):
+        assert client.get(url, {"modele": garbage}).status_code == 404
