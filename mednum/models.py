@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from opening_hours import OpeningHours
 from simple_history.models import HistoricalRecords
 
+from .typologies import Typologie
+
 
 def validate_horaires(value: str) -> None:
     """Refuse opening hours the OpenStreetMap ``opening_hours`` grammar cannot parse (the schema's format)."""
@@ -175,9 +177,8 @@ class Lieu(models.Model):
     )
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
-    typologie = ArrayField(
-        models.CharField(max_length=30), verbose_name=_("typologie (data·inclusion)"), default=list, blank=True
-    )
+    # The standard's enumeration (data·inclusion typologies of structures, ``mednum.typologies``), not free text.
+    typologie = _choices_array(Typologie, _("typologie (data·inclusion)"))
     telephone = models.CharField(_("téléphone"), max_length=16, blank=True, validators=[phone_validator])
     courriels = ArrayField(models.EmailField(), verbose_name=_("courriels"), default=list, blank=True)
     site_web = ArrayField(models.URLField(), verbose_name=_("sites web"), default=list, blank=True)

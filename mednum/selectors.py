@@ -25,8 +25,13 @@ KM_PER_DEGREE_LAT = 111.2
 
 def lieux_published() -> QuerySet[Lieu]:
     """Every published place, with its commune (and EPCI) in the same query."""
-    # The commune's boundary (~1 KB of JSON each) is for maps, never needed with a place: not fetched.
-    return Lieu.objects.filter(published=True).select_related("commune", "commune__epci").defer("commune__boundary")
+    # The commune's boundary (~1 KB of JSON each) is for maps, never needed with a place, and the place's own map
+    # feature is read alone by ``lieux_features``: neither is fetched with the objects.
+    return (
+        Lieu.objects.filter(published=True)
+        .select_related("commune", "commune__epci")
+        .defer("commune__boundary", "feature_json")
+    )
 
 
 def lieu_public_get(*, lieu_id: int) -> Lieu:

@@ -155,7 +155,7 @@ def _plan(rng, communes, now) -> list[Lieu]:
                     commune=commune,
                     services=[Service.DEMARCHES, Service.ACCES_MATERIEL],
                     dispositifs=[DispositifProgramme.FRANCE_SERVICES, DispositifProgramme.AIDANTS_CONNECT],
-                    typologie="FS",
+                    typologie="RFS",
                     now=now,
                 )
             )

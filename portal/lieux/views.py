@@ -177,4 +177,5 @@ def lieu_propose(request, lieu_id: int | None = None):
                 request, _("Merci : votre proposition est transmise à l'équipe Info sociale, qui la publiera.")
             )
             return redirect(lieu.get_absolute_url() if lieu is not None else reverse("lieux:list"))
-    return render(request, "portal/lieux/propose.html", {"form": form, "lieu": lieu, "structure": structure})
+    context = {"form": form, "lieu": lieu, "structure": structure, "checkboxes": LieuProposalForm.checkbox_names()}
+    return render(request, "portal/lieux/propose.html", context)
