@@ -7,10 +7,15 @@ import datetime
 
 from django.utils import timezone
 
+from grc.models import Membership
+from tests.factories import MembershipFactory
+from travail.letters_services import outgoing_letter_create
+
 OPERATIONS = {
     ("GET", "/tasks"),
     ("POST", "/tasks"),
     ("GET", "/notifications"),
+    ("GET", "/outgoing-letters"),
 }
 
 
@@ -28,3 +33,8 @@ def walk_travail(call, world) -> None:
     assert created["id"] in [task["id"] for task in mine["items"]]
     notes = call("GET", "/notifications", 200).json()
     assert notes["unread_count"] == len([n for n in notes["items"] if n["read_at"] is None])
+    # The outgoing register of the caller's team: a colleague's letter about the file the team follows.
+    writer = MembershipFactory(team=world.team, role=Membership.Role.SOCIAL_WORKER).user
+    letter = outgoing_letter_create(actor=writer, team=world.team, subject="Convocation", body="x", file=world.file)
+    register = call("GET", "/outgoing-letters", 200, params={"team_id": world.team.pk}).json()
+    assert [(row["reference"], row["file_id"]) for row in register["items"]] == [(letter.reference, world.file.pk)]
