@@ -127,6 +127,15 @@ class ProcedureIndexPage(Page):
     class Meta:
         verbose_name = _("catalogue des démarches")
 
+    def route(self, request, path_components):
+        """A procedure in one query (the page with its specific row), not two: every filing request comes this way."""
+        if path_components:
+            child = ProcedurePage.objects.child_of(self).filter(slug=path_components[0]).first()
+            if child is not None:
+                child._cached_parent_obj = self
+                return child.route(request, path_components[1:])
+        return super().route(request, path_components)
+
     def procedures(self, *, theme: str = "", query: str = ""):
         """The live procedures under this catalogue, open ones first, filtered by theme slug and text."""
         procedures = ProcedurePage.objects.live().child_of(self).select_related("theme")

@@ -175,7 +175,7 @@ def test_review_then_submit_files_the_request_through_the_services(
 
     # The filing POST's queries pinned (issue 19: its p95 under load is database round trips); the e-mail and
     # its PDF run after the commit, in the worker.
-    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(28):
+    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(27):
         response = filer_client.post(review_url)
     assert response.status_code == 302
     filed = Request.objects.get(account=filer)
