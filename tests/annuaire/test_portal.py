@@ -7,7 +7,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from annuaire import schema, services
+from annuaire import dataformat, schema, selectors, services
 from annuaire.models import PendingChange, Representative
 
 from .factories import ServiceFactory, StructureFactory, commune, info_sociale_member
@@ -52,6 +52,17 @@ def test_search_lists_nearest_first_with_a_bounded_number_of_queries(client, dja
 
     bad = client.get(url, {"thematiques": "pas-une-thematique"})
     assert bad.status_code == 400 and "Certains critères de recherche sont invalides" in bad.content.decode()
+
+
+def test_a_search_is_one_query_with_everything_its_results_show(django_assert_num_queries):
+    near, far = _world()
+    rennes = commune("35238")
+    with django_assert_num_queries(1):  # the list, the orientation screen and the API's v1 items read no more
+        hits = selectors.services_search(thematiques=["equipement-et-alimentation"], origin=rennes, radius_km=40)
+        shown = [(h.service.structure.nom, h.service.structure.adresse, h.service.commune.name) for h in hits]
+        items = [dataformat.service_to_di(h.service) for h in hits]
+    assert [name for name, _a, _c in shown] == [near.structure.nom, far.structure.nom]
+    assert all(schema.DiService.model_validate(item) for item in items)
 
 
 def test_embed_is_framable_with_its_filters_and_the_site_is_not(client):
