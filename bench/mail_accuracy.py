@@ -13,6 +13,10 @@ whole application, as the issue's protocol asks:
    ``httpx``), one in three with a homonym born another year in another commune; then the scan posted
    to ``POST /api/v1/mail`` with a mailroom token, and ``GET /api/v1/mail/{id}`` polled until recognised.
 
+The expected team of a letter is the product's own rule (``mail.suggest.territory.programme_team``)
+applied to the commune the person was created in. ``var/bench_mail_accuracy/last_run.json`` keeps the
+figures and which letters missed (citizen, wrong preselected team), for the diagnosis after measuring.
+
 Figures: team top-1 among letters where a team is preselected, abstention, confidently wrong (a
 preselected team that is wrong, share of all letters), citizen top-1, ``suggest`` p50/p95 (in this
 process, on the recognised text, model loaded), and the keyword-only baseline (rules only, no
