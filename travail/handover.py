@@ -142,7 +142,8 @@ def handover_start(*, actor, absent, to_user, reason: str) -> BulkJob:
     """
     reason = _check(actor=actor, absent=absent, to_user=to_user, reason=reason)
     # The job belongs to one team the manager manages and the absent agent is in (BulkJob needs a team).
-    team_id = sorted(set(managed_team_ids(actor)) & set(current_team_ids(absent)))[0]
+    managed = managed_team_ids(actor)
+    team_id = min(set(managed) & set(current_team_ids(absent)), default=managed[0])
     total = sum(handover_preview(actor=actor, absent=absent).values())
     job = BulkJob.objects.create(actor=actor, team_id=team_id, action=HANDOVER, assignee=to_user, total=total)
     job_id, absent_id = job.pk, absent.pk
