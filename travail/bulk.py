@@ -7,8 +7,8 @@ one refused row (wrong status, taken meanwhile) is a line of the result and neve
 history and events record the actor as for a single action. Rows are committed 25 at a time together with
 the progress: one commit per 25 rows rather than one per row (the commits were most of a 500-row job's time).
 
-``BulkJob.action`` holds the action's name; the actions added after the model's choices (closing requests,
-the mail ones, the handover) are named here with their labels (``ACTION_LABELS``).
+``BulkJob.action`` holds one of ``BulkJob.Action``; the job page's title is the longer label of
+``ACTION_LABELS``.
 """
 
 from __future__ import annotations
@@ -45,11 +45,11 @@ REASON_MAX_LENGTH = 500
 ASSIGN = BulkJob.Action.ASSIGN.value
 TAKE_IN_REVIEW = BulkJob.Action.TAKE_IN_REVIEW.value
 UNDO_ASSIGN = BulkJob.Action.UNDO_ASSIGN.value
-CLOSE = "close"
-MAIL_ASSIGN = "mail_assign"
-MAIL_HANDLE = "mail_handle"
-MAIL_UNDO_ASSIGN = "mail_undo_assign"
-HANDOVER = "handover"
+CLOSE = BulkJob.Action.CLOSE.value
+MAIL_ASSIGN = BulkJob.Action.MAIL_ASSIGN.value
+MAIL_HANDLE = BulkJob.Action.MAIL_HANDLE.value
+MAIL_UNDO_ASSIGN = BulkJob.Action.MAIL_UNDO_ASSIGN.value
+HANDOVER = BulkJob.Action.HANDOVER.value
 REQUEST_ACTIONS = (ASSIGN, TAKE_IN_REVIEW, CLOSE)
 MAIL_ACTIONS = (MAIL_ASSIGN, MAIL_HANDLE)
 MAIL_JOBS = (MAIL_ASSIGN, MAIL_HANDLE, MAIL_UNDO_ASSIGN)

@@ -156,6 +156,11 @@ class BulkJob(models.Model):
         ASSIGN = "assign", _("Attribuer")
         TAKE_IN_REVIEW = "take_in_review", _("Passer en instruction")
         UNDO_ASSIGN = "undo_assign", _("Annuler une attribution en lot")
+        CLOSE = "close", _("Classer sans suite")
+        MAIL_ASSIGN = "mail_assign", _("Attribuer des courriers")
+        MAIL_HANDLE = "mail_handle", _("Marquer des courriers traités")
+        MAIL_UNDO_ASSIGN = "mail_undo_assign", _("Annuler une attribution de courriers")
+        HANDOVER = "handover", _("Reprise d'un agent absent")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("En attente")

@@ -18,7 +18,10 @@ def subject_tasks_context(http_request, *, request=None, mail_item=None) -> dict
         field, value = "mail_item_id", mail_item.pk
     return {
         "subject_tasks": selectors.tasks_about(user=user, request=request, mail_item=mail_item),
-        "task_form": TaskForm(colleagues=selectors.colleagues_for(user=user), teams=selectors.teams_for(user=user)),
+        # Its own ids: the letter page's routing form has a "team" field too (two id_team on one page).
+        "task_form": TaskForm(
+            colleagues=selectors.colleagues_for(user=user), teams=selectors.teams_for(user=user), auto_id="task_%s"
+        ),
         "subject_field": field,
         "subject_value": value,
     }
