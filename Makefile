@@ -68,8 +68,8 @@ worker: install
 scheduler: install
 	$(PY) manage.py run_scheduler
 
-# Test workers (pytest-xdist; each gets its own test database, migrated, or copied from one migrated template
-# with GRC_TEST_DB_TEMPLATE=1: see tests/db_template.py): 2 for CI's two cores, 0 for one process.
+# Test workers (pytest-xdist; each gets its own test database, a copy of one migrated template database:
+# tests/db_template.py, GRC_TEST_DB_TEMPLATE=0 migrates each): 2 for CI's two cores, 0 for one process.
 TEST_WORKERS ?= 2
 test: install browser-deps
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
