@@ -164,6 +164,8 @@ def typed_back(request, limit: int = 50) -> list[tuple[str, str]]:
 # (ValueError from the field's conversion), a POST missing a field they assume (KeyError, AttributeError on
 # None). The garbage crawl (tests/test_garbage_crawl.py) found 12 such views; they are library bugs, not ours.
 THIRD_PARTY_ADMIN_PREFIXES = ("/cms/", "/django-admin/")
+# More rows than any admin formset here has (collections, page permissions, workflow tasks): a larger count is garbage.
+MAX_ADMIN_FORMS = 300
 MALFORMED_REQUEST_ERRORS = (ValueError, KeyError, AttributeError, TypeError, IndexError, ValidationError)
 _SITE_PACKAGES = ("site-packages", "dist-packages")
 
@@ -191,6 +193,20 @@ class AdminMalformedRequestMiddleware:
 
     def __call__(self, request):
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """A formset count past what any admin screen shows is refused before the view builds that many forms
+        (a garbage ``TOTAL_FORMS`` made Wagtail's group and workflow screens build up to 2,000 forms per formset:
+        18 s of one worker for one POST)."""
+        if request.method != "POST" or not request.path_info.startswith(THIRD_PARTY_ADMIN_PREFIXES):
+            return None
+        for key, value in request.POST.items():
+            sane = value.isascii() and value.isdigit() and int(value) <= MAX_ADMIN_FORMS
+            if key.endswith("TOTAL_FORMS") and not sane:
+                logger.warning("Admin formset count refused in %s", _url_name(request) or "?")
+                message = _("La requête est mal formée : le nombre de lignes d'un formulaire n'est pas valide.")
+                return HttpResponseBadRequest(render_to_string("invalid_characters.html", {"message": message}))
+        return None
 
     def process_exception(self, request, exception):
         if not request.path_info.startswith(THIRD_PARTY_ADMIN_PREFIXES):
