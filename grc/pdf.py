@@ -29,12 +29,14 @@ class Section:
     items: list[str] = field(default_factory=list)
 
 
-def render_pdf(*, title: str, sections: list[Section], subtitle: str = "", author: str = "") -> bytes:
-    """Return the bytes of an A4 PDF with ``title`` and ``sections``; every string is plain text."""
-    styles = getSampleStyleSheet()
-    buffer = io.BytesIO()
-    organisation = getattr(settings, "GRC_ORGANISATION_NAME", "Département")
-    doc = SimpleDocTemplate(
+def organisation_name() -> str:
+    """The Département's name on every document (``GRC_ORGANISATION_NAME``)."""
+    return getattr(settings, "GRC_ORGANISATION_NAME", "Département")
+
+
+def a4_document(buffer, *, title: str, author: str = "") -> SimpleDocTemplate:
+    """The A4 page every PDF of ours is laid on (margins, title and author in the metadata)."""
+    return SimpleDocTemplate(
         buffer,
         pagesize=A4,
         leftMargin=20 * mm,
@@ -42,8 +44,16 @@ def render_pdf(*, title: str, sections: list[Section], subtitle: str = "", autho
         topMargin=18 * mm,
         bottomMargin=18 * mm,
         title=title,
-        author=author or organisation,
+        author=author or organisation_name(),
     )
+
+
+def render_pdf(*, title: str, sections: list[Section], subtitle: str = "", author: str = "") -> bytes:
+    """Return the bytes of an A4 PDF with ``title`` and ``sections``; every string is plain text."""
+    styles = getSampleStyleSheet()
+    buffer = io.BytesIO()
+    organisation = organisation_name()
+    doc = a4_document(buffer, title=title, author=author)
     story = [
         Paragraph(escape(organisation), styles["Heading3"]),
         Paragraph(escape(title), styles["Title"]),

@@ -15,10 +15,11 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.utils import timezone
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
+from grc.pdf import a4_document, organisation_name
 
 from .models import OutgoingLetter
 
@@ -29,7 +30,7 @@ def _text(value: str) -> str:
 
 def sender_lines(letter: OutgoingLetter) -> list[str]:
     """The letterhead: the organisation (settings), then the writing team and its site's address."""
-    lines = [getattr(settings, "GRC_ORGANISATION_NAME", "Département")]
+    lines = [organisation_name()]
     address = getattr(settings, "GRC_ORGANISATION_ADDRESS", "")
     team = letter.team
     lines.append(team.name)
@@ -52,16 +53,7 @@ def letter_pdf(letter: OutgoingLetter) -> bytes:
     body_style = ParagraphStyle("letter-body", parent=styles["BodyText"], fontSize=10.5, leading=14, spaceAfter=6)
     small = ParagraphStyle("letter-small", parent=styles["BodyText"], fontSize=9, leading=11)
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-        title=f"Courrier {letter.reference}",
-        author=getattr(settings, "GRC_ORGANISATION_NAME", "Département"),
-    )
+    doc = a4_document(buffer, title=f"Courrier {letter.reference}")
     sender = sender_lines(letter)
     head = [Paragraph(f"<b>{escape(sender[0])}</b>", styles["Heading3"])]
     head += [Paragraph(escape(line), small) for line in sender[1:]]
