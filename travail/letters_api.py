@@ -67,7 +67,7 @@ def letter_out(letter) -> dict:
         "recipient": letter.recipient_name if visible else None,
         "request_code": letter.request.tracking_code if visible and letter.request_id else None,
         "file_id": letter.file_id if visible else None,
-        "in_portal": letter.portal_message_id is not None,
+        "in_portal": letter.portal_message_id is not None or letter.portal_published_at is not None,
     }
 
 

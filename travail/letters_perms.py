@@ -12,6 +12,11 @@
   author and the subject.
 - **Open a letter and its PDF**: its author, or a current member of its team who may see its file or
   request.
+- **Put a letter in Mon espace**: through its request when the request was filed online (a message with
+  the PDF attached); otherwise when the citizen has a portal account linked to their record
+  (``grc.Citizen.user``), listed under "Mes documents".
+- **A citizen reads a letter in Mon espace**: the portal account linked to the letter's citizen, once the
+  letter is put there directly; anything else is a 404.
 """
 
 from __future__ import annotations
@@ -43,6 +48,23 @@ def usable_templates_q(user) -> Q:
     if not is_agent(user):
         return Q(pk__in=[])
     return Q(team_id__in=current_team_ids(user))
+
+
+def via_request(request) -> bool:
+    """Whether a letter about ``request`` goes into Mon espace as a message of that request."""
+    return request is not None and request.account_id is not None
+
+
+def portal_reachable(*, citizen, request=None) -> bool:
+    """Whether a letter to ``citizen`` (about ``request``, if any) can be put in their Mon espace."""
+    return via_request(request) or (citizen is not None and citizen.user_id is not None)
+
+
+def portal_letters_q(user) -> Q:
+    """The letters the portal account ``user`` reads in Mon espace, as a filter on ``OutgoingLetter``."""
+    if not user.is_authenticated or user.is_staff:
+        return Q(pk__in=[])
+    return Q(citizen__user=user, portal_published_at__isnull=False)
 
 
 def can_use_template(user, template: MessageTemplate) -> bool:

@@ -24,7 +24,7 @@ def _sent_letters(scope):
             "objet": letter.subject,
             "texte": letter.body,
             "adresse": letter.recipient_address,
-            "depose_dans_mon_espace": letter.portal_message_id is not None,
+            "depose_dans_mon_espace": letter.portal_message_id is not None or letter.portal_published_at is not None,
         }
         for letter in letters
     ]

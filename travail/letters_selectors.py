@@ -200,3 +200,31 @@ def outgoing_register_export(
         request=http_request,
     )
     return [str(label) for label in REGISTER_COLUMNS], rows
+
+
+def portal_letters(*, user) -> QuerySet[OutgoingLetter]:
+    """The letters put directly in the Mon espace of the portal account ``user`` (its linked citizen's,
+    ``letters_perms.portal_letters_q``), newest first, each with its team. No access-log row: like the
+    rest of "Mes documents", the list is the citizen reading their own; opening one is logged."""
+    return (
+        OutgoingLetter.objects.filter(letters_perms.portal_letters_q(user))
+        .select_related("team")
+        .order_by("-portal_published_at", "-pk")
+    )
+
+
+def portal_letter_get(*, user, pk: int, http_request=None) -> OutgoingLetter:
+    """One letter of ``portal_letters`` (else 404) for its PDF; logged as the citizen viewing their own,
+    like a download of their request attachments."""
+    letter = portal_letters(user=user).filter(pk=pk).first()
+    if letter is None:
+        raise Http404
+    access_log_write(
+        actor=user,
+        action=AccessLog.Action.CITIZEN_SELF_VIEW,
+        citizen=letter.citizen_id,
+        obj=letter,
+        purpose="Mon espace",
+        request=http_request,
+    )
+    return letter

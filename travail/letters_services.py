@@ -82,14 +82,16 @@ def _clean_text(*, subject: str, body: str, values) -> tuple[str, str]:
     return subject, body
 
 
-def _check_portal(request: Request | None) -> None:
-    if request is None or request.account_id is None:
+def _check_portal(*, request: Request | None, citizen) -> None:
+    if letters_perms.via_request(request):
+        if request.status == Request.Status.DRAFT:
+            raise ValidationError({"to_portal": [_("Cette demande n'est pas déposée.")]}, code="portal")
+        return
+    if not letters_perms.portal_reachable(citizen=citizen):
         raise ValidationError(
-            {"to_portal": [_("Seul un courrier lié à une demande faite en ligne peut aller dans Mon espace.")]},
+            {"to_portal": [_("Cette personne n'a pas de compte sur le portail.")]},
             code="portal",
         )
-    if request.status == Request.Status.DRAFT:
-        raise ValidationError({"to_portal": [_("Cette demande n'est pas déposée.")]}, code="portal")
 
 
 @transaction.atomic
@@ -109,9 +111,8 @@ def outgoing_letter_create(
 
     ``subject`` and ``body`` may hold the template placeholders (``templates_render.VARIABLES``), filled in
     here; one with no value for this citizen is refused. The letter goes on the citizen's timeline and,
-    with ``to_portal``, into their Mon espace as a message of ``request`` with the PDF attached (the
-    citizen is e-mailed by the request's own notice). French ``ValidationError`` on bad input or a
-    subject the actor may not write about; nothing saved then, no number used.
+    with ``to_portal``, into their Mon espace (``outgoing_letter_to_portal``). French ``ValidationError``
+    on bad input or a subject the actor may not write about; nothing saved then, no number used.
     """
     if not letters_perms.can_write_letter(actor, team=team, file=file, request=request):
         raise ValidationError(_("Vous ne pouvez pas écrire à cet usager au nom de cette équipe."), code="forbidden")
@@ -123,7 +124,7 @@ def outgoing_letter_create(
     values = values_for(citizen=citizen, request=request, appointment_at=appointment_at, author=actor, team=team)
     subject, body = _clean_text(subject=subject, body=body, values=values)
     if to_portal:
-        _check_portal(request)
+        _check_portal(request=request, citizen=citizen)
     year = timezone.localdate().year
     letter = OutgoingLetter(
         year=year,
@@ -155,11 +156,16 @@ def outgoing_letter_create(
 
 @transaction.atomic
 def outgoing_letter_to_portal(*, letter: OutgoingLetter, actor) -> OutgoingLetter:
-    """Put ``letter`` in the citizen's Mon espace: a message on its request with the PDF attached, which
-    Mon espace lists under "Mes documents"; once only."""
-    if letter.portal_message_id is not None:
+    """Put ``letter`` in the citizen's Mon espace, once only. About a request filed online: a message on
+    that request with the PDF attached (the citizen is e-mailed by the request's own notice). Otherwise,
+    when the citizen has a portal account: ``portal_published_at`` is set and "Mes documents" lists the
+    letter. French ``ValidationError`` when neither applies."""
+    if letter.portal_message_id is not None or letter.portal_published_at is not None:
         return letter
-    _check_portal(letter.request)
+    _check_portal(request=letter.request, citizen=letter.citizen)
+    if not letters_perms.via_request(letter.request):
+        letter.portal_published_at = timezone.now()
+        return save_tracked(letter, actor, "courrier déposé dans Mon espace")
     pdf = SimpleUploadedFile(f"courrier-{letter.reference}.pdf", letter_pdf(letter), content_type="application/pdf")
     message = request_services.request_message_post(
         request=letter.request,

@@ -228,7 +228,8 @@ class OutgoingLetter(models.Model):
 
     The recipient's name and address are copied as printed, so the PDF made again later is the letter
     that was sent. The letter is about a social file or a request (what gave the author the right to
-    write it); ``portal_message`` is the request message that put it in the citizen's Mon espace.
+    write it); ``portal_message`` is the request message that put it in the citizen's Mon espace, and
+    ``portal_published_at`` when it went there directly (no online request: "Mes documents" lists it).
     """
 
     year = models.PositiveSmallIntegerField(_("année"))
@@ -257,6 +258,7 @@ class OutgoingLetter(models.Model):
     portal_message = models.ForeignKey(
         "grc_requests.RequestMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    portal_published_at = models.DateTimeField(_("déposé dans Mon espace le"), null=True, blank=True)
 
     history = HistoricalRecords()
 

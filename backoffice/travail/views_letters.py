@@ -82,7 +82,7 @@ def letter_create(request):
     teams = selectors.letter_teams(user=request.user)
     if not teams:
         raise Http404
-    portal = subject.request is not None and subject.request.account_id is not None
+    portal = letters_perms.portal_reachable(citizen=subject.citizen, request=subject.request)
     if request.method == "GET":
         form = LetterForm(teams=teams, portal=portal, initial=_prefill(request, subject, teams))
     else:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("demandes/<str:code>/decision.pdf", organisations.decision_letter, name="request_decision_letter"),
     path("pieces/<id:pk>/", views.attachment_download, name="attachment_download"),
     path("documents/", views.documents, name="documents"),
+    path("documents/courriers/<id:pk>.pdf", views.letter_download, name="letter_download"),
     path("rendez-vous/", rdv_views.my_appointments, name="appointments"),
     path("mes-donnees/", views.data, name="data"),
     path("mes-donnees/mes-donnees.json", views.data_json, name="data_json"),

@@ -34,6 +34,8 @@ from portal.espace.forms import AnswerForm, MessageForm, RightsRequestForm
 from privacy import selectors as privacy_selectors
 from privacy import services as privacy_services
 from privacy.person_data.citizen import citizen_pdf
+from travail import letters_selectors
+from travail.letters_pdf import letter_pdf
 
 ACCESSES_PAGE_SIZE = 50
 
@@ -186,9 +188,21 @@ def attachment_download(request, pk):
 
 @citizen_only
 def documents(request):
-    """My documents: what I attached to my requests (there is no separate document safe yet)."""
+    """My documents: the letters the services put here and what I attached to my requests (there is no
+    separate document safe yet)."""
     attachments = espace_selectors.my_attachments(user=request.user)
-    return _render(request, "espace/documents.html", {"attachments": attachments})
+    letters = letters_selectors.portal_letters(user=request.user)
+    return _render(request, "espace/documents.html", {"attachments": attachments, "letters": letters})
+
+
+@citizen_only
+def letter_download(request, pk):
+    """A letter the services put in my space, its PDF made again from what was recorded."""
+    letter = letters_selectors.portal_letter_get(user=request.user, pk=pk, http_request=request)
+    response = HttpResponse(letter_pdf(letter), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="courrier-{letter.reference}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @citizen_only

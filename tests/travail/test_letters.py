@@ -96,7 +96,7 @@ def test_bad_letters_are_refused_in_french_and_use_no_number(team_a, team_b, wor
         ({"subject": "A", "body": "{{ nir }}"}, "Variable inconnue : « {{ nir }} »"),
         ({"subject": "A", "body": "{{ nom"}, "Accolades ou balises mal formées"),
         ({"subject": "A", "body": "Demande {{ code_demande }}"}, "Ces variables n'ont pas de valeur ici"),
-        ({"subject": "A", "body": "x", "to_portal": True}, "Seul un courrier lié à une demande faite en ligne"),
+        ({"subject": "A", "body": "x", "to_portal": True}, "Cette personne n'a pas de compte sur le portail."),
         ({"subject": "A", "body": "x", "team": team_b}, "Vous ne pouvez pas écrire à cet usager"),
         ({"subject": "A", "body": "x", "actor": worker_b, "team": team_b}, "Vous ne pouvez pas écrire à cet usager"),
     ]
