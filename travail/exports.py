@@ -54,29 +54,67 @@ def safe_cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+def table_export(
+    *, user, team, registry: dict[str, Column], defaults, columns: list[str], objects, what: str, http_request=None
+) -> tuple[list[str], list[list[str]]]:
+    """The rows of ``objects`` (already read through their list's selector) with ``columns`` (keys of
+    ``registry``, in its order; unknown keys ignored, none = ``defaults``), each cell neutralised. Logs one
+    ``EXPORT`` row naming ``team``, the columns and the row count (``what`` names the rows, in French)."""
+    keys = [key for key in registry if key in columns] or list(defaults)
+    rows = [[safe_cell(registry[key].value(item)) for key in keys] for item in objects]
+    access_log_write(
+        actor=user,
+        action=AccessLog.Action.EXPORT,
+        object_type="grc.team",
+        object_id=team.pk,
+        purpose=f"export {what} : {len(rows)} lignes ; colonnes {', '.join(keys)}"[:255],
+        request=http_request,
+    )
+    return [str(registry[key].label) for key in keys], rows
+
+
 def request_queue_export(
     *, user, team_id: int, columns: list[str], status: str = "", assigned: str = "", http_request=None
 ) -> tuple[list[str], list[list[str]]]:
     """The team queue ``user`` may read (``demandes.selectors.request_queue``: 404 outside the team), with
     ``columns`` (keys of ``REQUEST_COLUMNS``, in that order; unknown keys ignored), at most
     ``EXPORT_MAX_ROWS``. Logs one ``EXPORT`` row naming the team, the columns and the row count."""
-    keys = [key for key in REQUEST_COLUMNS if key in columns] or list(DEFAULT_REQUEST_COLUMNS)
     team, requests, _counts = request_selectors.request_queue(
         user=user, team_id=team_id, status=status, assigned=assigned, http_request=http_request
     )
-    rows = [
-        [safe_cell(REQUEST_COLUMNS[key].value(r)) for key in keys]
-        for r in requests.select_related("team")[:EXPORT_MAX_ROWS]
-    ]
-    access_log_write(
-        actor=user,
-        action=AccessLog.Action.EXPORT,
-        object_type="grc.team",
-        object_id=team.pk,
-        purpose=f"export des demandes : {len(rows)} lignes ; colonnes {', '.join(keys)}"[:255],
-        request=http_request,
+    return table_export(
+        user=user, team=team, registry=REQUEST_COLUMNS, defaults=DEFAULT_REQUEST_COLUMNS, columns=columns,
+        objects=requests.select_related("team")[:EXPORT_MAX_ROWS], what="des demandes", http_request=http_request,
+    )  # fmt: skip
+
+
+def _ticked_requests(*, user, team_id: int, codes: list[str], http_request=None):
+    # Any status but drafts (a ticked request may have been closed since the page was shown), through the
+    # queue's own selector: a code of another team, a draft or garbage simply matches nothing.
+    team, requests, _counts = request_selectors.request_queue(
+        user=user, team_id=team_id, status="all", http_request=http_request
     )
-    return [str(REQUEST_COLUMNS[key].label) for key in keys], rows
+    return team, requests.filter(tracking_code__in=list(codes)[:EXPORT_MAX_ROWS])
+
+
+def request_selection_kept(*, user, team_id: int, codes: list[str], http_request=None) -> list[str]:
+    """Of the ticked ``codes``, those in ``team_id``'s queue that ``user`` may read (404 outside the team), in
+    the queue's order: what an export of the selection will hold (the rest is left out)."""
+    _team, requests = _ticked_requests(user=user, team_id=team_id, codes=codes, http_request=http_request)
+    return list(requests.values_list("tracking_code", flat=True))
+
+
+def request_selection_export(
+    *, user, team_id: int, codes: list[str], columns: list[str], http_request=None
+) -> tuple[list[str], list[list[str]]]:
+    """The requests ``codes`` ticked in ``team_id``'s queue that ``user`` may read (the queue's selector: 404
+    outside the team; codes of another team or unknown are left out), in the queue's order, with ``columns``
+    (keys of ``REQUEST_COLUMNS``). Logs one ``EXPORT`` row naming the team, the columns and the row count."""
+    team, requests = _ticked_requests(user=user, team_id=team_id, codes=codes, http_request=http_request)
+    return table_export(
+        user=user, team=team, registry=REQUEST_COLUMNS, defaults=DEFAULT_REQUEST_COLUMNS, columns=columns,
+        objects=requests.select_related("team"), what="de demandes cochées", http_request=http_request,
+    )  # fmt: skip
 
 
 def to_csv(header: list[str], rows: list[list[str]]) -> bytes:

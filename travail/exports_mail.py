@@ -9,13 +9,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grc.audit.models import AccessLog
-from grc.audit.services import access_log_write
 from grc.models import Team
 from mail.perms import can_work_team_queue
 from mail.selectors import mail_items_for
 
-from .exports import EXPORT_MAX_ROWS, Column, safe_cell
+from .exports import EXPORT_MAX_ROWS, Column, table_export
 
 
 def _date(value):
@@ -43,20 +41,13 @@ def mail_selection_export(
     team = Team.objects.filter(pk=team_pk).first()
     if team is None or not can_work_team_queue(user, team):
         raise Http404
-    keys = [key for key in MAIL_COLUMNS if key in columns] or list(DEFAULT_MAIL_COLUMNS)
     items = (
         mail_items_for(user=user)
         .filter(team=team, registration_number__in=numbers[:EXPORT_MAX_ROWS])
         .select_related("mail_type", "citizen", "assigned_to")
         .order_by("due_date", "received_at", "pk")
     )
-    rows = [[safe_cell(MAIL_COLUMNS[key].value(m)) for key in keys] for m in items]
-    access_log_write(
-        actor=user,
-        action=AccessLog.Action.EXPORT,
-        object_type="grc.team",
-        object_id=team.pk,
-        purpose=f"export de courriers : {len(rows)} lignes ; colonnes {', '.join(keys)}"[:255],
-        request=http_request,
-    )
-    return [str(MAIL_COLUMNS[key].label) for key in keys], rows
+    return table_export(
+        user=user, team=team, registry=MAIL_COLUMNS, defaults=DEFAULT_MAIL_COLUMNS, columns=columns,
+        objects=items, what="de courriers", http_request=http_request,
+    )  # fmt: skip

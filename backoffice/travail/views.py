@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from backoffice.travail import views_bulk_export
 from demandes import selectors as request_selectors
 from dossier_unique import perms as file_perms
 from dossier_unique import selectors as file_selectors
@@ -266,7 +267,8 @@ def request_export(request, team_id):
 @require_POST
 def request_bulk(request, team_id):
     """Bulk action on requests ticked in a team's queue: a confirmation page (the rows, the agent to give them
-    to), then the job is queued for the worker and its page shows the progress and a result per row."""
+    to), then the job is queued for the worker and its page shows the progress and a result per row; an export
+    ("Exporter…") answers the file of the ticked rows (``views_bulk_export``)."""
     _require_agent(request.user)
     teams = {t.pk: t for t in request_selectors.queue_teams(user=request.user)}
     if team_id not in teams:
@@ -274,6 +276,8 @@ def request_bulk(request, team_id):
     team = teams[team_id]
     codes = [code[:40] for code in request.POST.getlist("codes")][: bulk.BULK_MAX_ROWS + 1]
     action = request.POST.get("action", "")
+    if action == views_bulk_export.EXPORT:
+        return views_bulk_export.request_bulk_export(request, team, codes)
     agents = request_selectors.team_agents(team_id=team_id)
     context = {"team": team, "codes": codes, "action": action, "agents": agents, "error": ""}
     context["reason"] = request.POST.get("reason", "")[: bulk.REASON_MAX_LENGTH]
