@@ -10,17 +10,18 @@ agent does not work is a 404.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from demandes import selectors as request_selectors
 from grc.perms import is_agent
 from mail import queues
-from travail import bulk, exports, exports_mail
+from travail import bulk, exports_mail
 from travail.forms import ExportForm
+
+from .views_bulk_export import export_response
 
 EXPORT = "export"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -82,14 +83,9 @@ def _export(request, team, context):
             user=request.user, team_pk=team.pk, numbers=context["numbers"],
             columns=form.cleaned_data["colonnes"], http_request=request,
         )  # fmt: skip
-        extension = form.cleaned_data["format"]
-        if extension == "xlsx":
-            response = HttpResponse(exports.to_xlsx(header, rows, title="Courriers"), content_type=XLSX)
-        else:
-            response = HttpResponse(exports.to_csv(header, rows), content_type="text/csv; charset=utf-8")
-        stamp = timezone.localdate().strftime("%Y%m%d")
-        response["Content-Disposition"] = f'attachment; filename="courriers-equipe-{team.pk}-{stamp}.{extension}"'
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return export_response(
+            header, rows, extension=form.cleaned_data["format"], title="Courriers",
+            filename=f"courriers-equipe-{team.pk}",
+        )  # fmt: skip
     status = 422 if context["error"] or form.errors else 200
     return render(request, "backoffice/travail/bulk_mail_confirm.html", context, status=status)
