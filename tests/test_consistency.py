@@ -21,6 +21,7 @@ OUR_APPS = {
     "portal_accounts",
     "rendezvous",
     "accueil",
+    "droits",
     "annuaire",
     "mednum",
     "observatoire",

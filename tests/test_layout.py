@@ -31,6 +31,7 @@ FILE_SETS = {
     "dpo": ("services", "selectors", "perms"),
     "rendezvous": ("models", "services", "selectors", "perms"),
     "accueil": ("models", "services", "selectors", "perms"),
+    "droits": ("models", "services", "selectors", "perms"),
     "annuaire": ("models", "services", "selectors", "perms"),
     "mednum": ("models", "services", "selectors", "perms"),
     "observatoire": ("models", "services", "selectors", "perms"),

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "mail",
     "rendezvous",
     "accueil",
+    "droits",
     "annuaire",
     "mednum",
     "observatoire",

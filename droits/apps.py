@@ -1,0 +1,15 @@
+"""Droits: estimates of a household's national and departmental benefits with OpenFisca France, and the
+possible non-take-up (non-recours) they reveal.
+
+Sits on the layer of requests, mail, appointments and digital help: it reads the social file, the requests
+and the map of help places below it; the portal, the back office and the observatory use it, never the
+reverse.
+"""
+
+from django.apps import AppConfig
+
+
+class DroitsConfig(AppConfig):
+    name = "droits"
+    label = "droits"
+    verbose_name = "Estimation des droits"
