@@ -411,6 +411,7 @@ class TimelineEntry(models.Model):
         HELP_SESSION = "help_session", _("Aide aux démarches en ligne")
         ORIENTATION = "orientation", _("Orientation vers un service")
         OUTGOING_LETTER = "outgoing_letter", _("Courrier envoyé")
+        RIGHTS_ESTIMATE = "rights_estimate", _("Estimation des droits")
 
     citizen = models.ForeignKey("grc.Citizen", on_delete=models.PROTECT, related_name="timeline_entries")
     file = models.ForeignKey(

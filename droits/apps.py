@@ -13,3 +13,12 @@ class DroitsConfig(AppConfig):
     name = "droits"
     label = "droits"
     verbose_name = "Estimation des droits"
+
+    def ready(self):
+        # Imported here, not at the top: models may only be imported once the app registry is ready.
+        from dossier_unique.models import TimelineEntry
+        from dossier_unique.timeline import TimelineSource, register_source
+
+        register_source(
+            TimelineSource(model_label="droits.rightsestimate", kinds=frozenset({TimelineEntry.Kind.RIGHTS_ESTIMATE}))
+        )
