@@ -1,0 +1,137 @@
+"""Situation -> the entities of one OpenFisca simulation (individus, familles, foyers fiscaux, ménages).
+
+Many households go into ONE input: each Situation gives one ménage, the famille and foyer fiscal of its
+demandeur (demandeur, conjoint, enfants), and one famille and foyer fiscal of their own for each other adult
+of the home ("autre"), whose rights are not estimated but who count in the home (ménage).
+
+Resources: the member's monthly figures are taken as stable over the whole look-back the rules use and given
+to OpenFisca as one multi-month period from January of year N-2 to the estimated month, which OpenFisca
+divides evenly over the months. So the RSA and the prime d'activité see them over the last 3 months, the aides
+au logement over their rolling 12 months (M-13..M-2, rule since 2021) and the CSS over the last 12 months, and
+the N-2 figures (allocations familiales, self-employed income) are the same monthly amounts. Taxable amounts
+(used by the aides au logement and the allocations familiales) are approximated by the net amounts given.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+HOUSING_STATUS = {
+    "locataire": "locataire_vide",
+    "proprietaire": "proprietaire",
+    "accedant": "primo_accedant",
+    "heberge_gratuit": "loge_gratuitement",
+    "sans_domicile": "sans_domicile",
+}
+
+# Our monthly field -> the OpenFisca monthly variables it feeds (the net amount and its taxable approximation).
+MONTHLY_RESOURCES = {
+    "salary_monthly": ("salaire_net", "salaire_imposable"),
+    "unemployment_monthly": ("chomage_net", "chomage_imposable"),
+    "pension_monthly": ("retraite_nette", "retraite_imposable"),
+    "other_income_monthly": ("pensions_alimentaires_percues",),
+}
+
+# A plan d'aide far above any GIR ceiling: OpenFisca caps it to the ceiling of the person's GIR, so the APA
+# computed is the maximum the Département can grant for that GIR and resources (the real plan is set later by
+# the medico-social team). Not an amount of ours: the ceiling comes from the model's parameters.
+APA_UNCAPPED_PLAN = 1_000_000.0
+
+
+def month_start(period: str) -> date:
+    """The first day of the month of a 'YYYY-MM' period."""
+    year, month = period.split("-")
+    return date(int(year), int(month), 1)
+
+
+def age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def _activity(member, day: date) -> str:
+    if member.salary_monthly > 0 or member.self_employed_monthly > 0:
+        return "actif"
+    if member.student:
+        return "etudiant"
+    if member.unemployment_monthly > 0:
+        return "chomeur"
+    if member.pension_monthly > 0 and age_on(member.birth_date, day) >= 55:
+        return "retraite"
+    return "inactif"
+
+
+def _individual(member, period: str, lookback: str, years: tuple[str, ...]) -> dict:
+    """One individu's input: birth date, activity, disability, GIR and resources over the look-back."""
+    day = month_start(period)
+    months = int(lookback.rsplit(":", 1)[1])
+    person = {
+        "date_naissance": {"ETERNITY": member.birth_date.isoformat()},
+        "activite": {period: _activity(member, day)},
+        "etudiant": {period: bool(member.student)},
+    }
+    for field, variables in MONTHLY_RESOURCES.items():
+        amount = float(getattr(member, field))
+        if amount:
+            for variable in variables:
+                person[variable] = {lookback: round(amount * months, 2)}
+    if member.self_employed_monthly:
+        person["rpns_autres_revenus"] = {year: float(member.self_employed_monthly) * 12 for year in years}
+    if member.disability_rate is not None:
+        person["taux_incapacite"] = {period: member.disability_rate / 100}
+        person["handicap"] = {period: member.disability_rate >= 50}
+        # Between 50 and 79 %, the AAH also needs the CDAPH to find a lasting restriction of access to work; the
+        # estimate assumes it (the portal and the catalogue say so) rather than hide a possible right.
+        person["aah_restriction_substantielle_durable_acces_emploi"] = {period: member.disability_rate >= 50}
+    if member.gir is not None:
+        person["gir"] = {period: f"gir_{member.gir}"}
+        person["dependance_plan_aide_domicile"] = {period: APA_UNCAPPED_PLAN}
+    return person
+
+
+def lookback_period(period: str) -> tuple[str, tuple[str, ...]]:
+    """The multi-month period from January N-2 to the month estimated, and the years N-2, N-1, N."""
+    start = month_start(period)
+    months = 24 + start.month
+    years = tuple(str(start.year - offset) for offset in (2, 1, 0))
+    return f"month:{start.year - 2}-01:{months}", years
+
+
+def build_input(situations, period: str) -> tuple[dict, list[int]]:
+    """The SimulationBuilder input for all ``situations``, and the index of each one's famille in it."""
+    lookback, years = lookback_period(period)
+    entities = {"individus": {}, "familles": {}, "foyers_fiscaux": {}, "menages": {}}
+    famille_index = []
+    for number, situation in enumerate(situations):
+        ids = {"demandeur": [], "conjoint": [], "enfant": [], "autre": []}
+        for position, member in enumerate(situation.members):
+            person_id = f"s{number}_{position}"
+            entities["individus"][person_id] = _individual(member, period, lookback, years)
+            ids[member.role].append(person_id)
+        adults = ids["demandeur"] + ids["conjoint"]
+        famille_index.append(len(entities["familles"]))
+        entities["familles"][f"f{number}"] = {
+            "parents": adults,
+            "enfants": ids["enfant"],
+        }
+        entities["foyers_fiscaux"][f"ff{number}"] = {"declarants": adults, "personnes_a_charge": ids["enfant"]}
+        for other in ids["autre"]:
+            entities["familles"][f"f{number}_{other}"] = {"parents": [other]}
+            entities["foyers_fiscaux"][f"ff{number}_{other}"] = {"declarants": [other]}
+        entities["menages"][f"m{number}"] = _menage(situation.housing, ids, period)
+    return entities, famille_index
+
+
+def _menage(housing, ids: dict, period: str) -> dict:
+    menage = {
+        "personne_de_reference": ids["demandeur"],
+        "conjoint": ids["conjoint"],
+        "enfants": ids["enfant"],
+        "autres": ids["autre"],
+        "statut_occupation_logement": {period: HOUSING_STATUS[housing.status]},
+        "coloc": {period: bool(housing.shared)},
+    }
+    if housing.rent_monthly and housing.status in ("locataire", "accedant"):
+        menage["loyer"] = {period: float(housing.rent_monthly)}
+    if housing.commune_code:
+        menage["depcom"] = {period: housing.commune_code}
+    return menage
