@@ -15,6 +15,7 @@ from ninja import Query, Router
 from grc.audit.models import AccessLog
 from grc.audit.services import access_log_write
 from grc.downloads import attachment_response
+from grc.filetypes import EXTENSIONS
 from grc.schemas import MessageOut, ObjectId, ValidationErrorOut
 
 from . import selectors
@@ -118,7 +119,12 @@ def file_documents(request, file_id: ObjectId, page: Query[PageQuery]):
         "responses": {
             200: {
                 "description": "Le contenu du document, en pièce jointe.",
-                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                # The file's own checked type (the upload gate's list), not a generic octet-stream: a client
+                # and the contract tests can tell what they will receive.
+                "content": {
+                    content_type: {"schema": {"type": "string", "format": "binary"}}
+                    for content_type in sorted(set(EXTENSIONS.values()))
+                },
             }
         }
     },
