@@ -11,11 +11,13 @@ export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
 .PHONY: run test lint install system-deps browser-deps db migrate demo worker scheduler serve db-stop clean bench
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements/openfisca.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) introuvable : installez Python 3.11"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
+	@# OpenFisca France without its declared dependencies (they pin pytest<9, gunicorn 21): requirements/openfisca.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements/openfisca.txt
 	@touch $@
 
 install: system-deps $(VENV)/.installed node_modules/.installed
