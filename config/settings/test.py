@@ -34,6 +34,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests purge rows written a moment ago; tests/audit/test_integrity.py raises the floor to prove it holds.
 ACCESS_LOG_MIN_RETENTION_DAYS = 0
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# A db_worker started by a test must not spend seconds loading OpenFisca it will not use.
+DROITS_WARM_UP = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -24,11 +24,13 @@ HOUSING_STATUS = {
     "sans_domicile": "sans_domicile",
 }
 
-# Our monthly field -> the OpenFisca monthly variables it feeds (the net amount and its taxable approximation).
+# Our monthly field -> the OpenFisca monthly variables it feeds: the net amount, and the taxable and gross
+# amounts some rules read (aides au logement: taxable; ASPA: gross), approximated by the net one. For the
+# pensions of the people the ASPA concerns the approximation is close: small pensions are exempt from CSG.
 MONTHLY_RESOURCES = {
-    "salary_monthly": ("salaire_net", "salaire_imposable"),
+    "salary_monthly": ("salaire_net", "salaire_imposable", "salaire_de_base"),
     "unemployment_monthly": ("chomage_net", "chomage_imposable"),
-    "pension_monthly": ("retraite_nette", "retraite_imposable"),
+    "pension_monthly": ("retraite_nette", "retraite_imposable", "retraite_brute"),
     "other_income_monthly": ("pensions_alimentaires_percues",),
 }
 
@@ -36,6 +38,21 @@ MONTHLY_RESOURCES = {
 # computed is the maximum the Département can grant for that GIR and resources (the real plan is set later by
 # the medico-social team). Not an amount of ours: the ceiling comes from the model's parameters.
 APA_UNCAPPED_PLAN = 1_000_000.0
+
+
+# Benefits the household is taken NOT to have received before the month estimated (a first claim: the situation
+# has no field for benefits received, and the non-recours question is precisely "what if they applied now").
+# Given as zero inputs for the past months, they also stop OpenFisca from recomputing each benefit month after
+# month over the look-back of the others (the RSA of M-3 needs the aide au logement of M-3, which needs...),
+# which is what made one household cost seconds.
+PAST_BENEFITS_FAMILLE = ("rsa", "ppa", "aide_logement", "af", "aspa")
+PAST_BENEFITS_INDIVIDU = ("asi", "ass")
+
+
+# How far back the resources are given: the rules look back at most at N-2 (allocations familiales), but a
+# benefit of a past month looks back again from there (the N-2 of a rolling year…); five years covers every
+# request the model makes for the benefits estimated, so nothing falls back on a formula with empty inputs.
+LOOKBACK_YEARS = 5
 
 
 def month_start(period: str) -> date:
@@ -66,34 +83,44 @@ def _individual(member, period: str, lookback: str, years: tuple[str, ...]) -> d
     months = int(lookback.rsplit(":", 1)[1])
     person = {
         "date_naissance": {"ETERNITY": member.birth_date.isoformat()},
-        "activite": {period: _activity(member, day)},
-        "etudiant": {period: bool(member.student)},
+        "activite": {lookback: _activity(member, day)},
+        "etudiant": {lookback: bool(member.student)},
     }
+    # Every resource is given, zeros included: a missing one would be computed by its formula (gross wage,
+    # unemployment insurance rules…) month after month over five years, the bulk of the cost of an estimate.
     for field, variables in MONTHLY_RESOURCES.items():
         amount = float(getattr(member, field))
-        if amount:
-            for variable in variables:
-                person[variable] = {lookback: round(amount * months, 2)}
+        for variable in variables:
+            person[variable] = {lookback: round(amount * months, 2)}
     if member.self_employed_monthly:
         person["rpns_autres_revenus"] = {year: float(member.self_employed_monthly) * 12 for year in years}
     if member.disability_rate is not None:
-        person["taux_incapacite"] = {period: member.disability_rate / 100}
-        person["handicap"] = {period: member.disability_rate >= 50}
+        person["taux_incapacite"] = {lookback: member.disability_rate / 100}
+        person["handicap"] = {lookback: member.disability_rate >= 50}
         # Between 50 and 79 %, the AAH also needs the CDAPH to find a lasting restriction of access to work; the
         # estimate assumes it (the portal and the catalogue say so) rather than hide a possible right.
-        person["aah_restriction_substantielle_durable_acces_emploi"] = {period: member.disability_rate >= 50}
+        person["aah_restriction_substantielle_durable_acces_emploi"] = {lookback: member.disability_rate >= 50}
+    past = past_period(period)
+    for variable in PAST_BENEFITS_INDIVIDU:
+        person[variable] = {past: 0.0}
     if member.gir is not None:
-        person["gir"] = {period: f"gir_{member.gir}"}
+        person["gir"] = {lookback: f"gir_{member.gir}"}
         person["dependance_plan_aide_domicile"] = {period: APA_UNCAPPED_PLAN}
     return person
 
 
 def lookback_period(period: str) -> tuple[str, tuple[str, ...]]:
-    """The multi-month period from January N-2 to the month estimated, and the years N-2, N-1, N."""
+    """The multi-month period from January N-LOOKBACK_YEARS to the month estimated, and those years."""
     start = month_start(period)
-    months = 24 + start.month
-    years = tuple(str(start.year - offset) for offset in (2, 1, 0))
-    return f"month:{start.year - 2}-01:{months}", years
+    months = 12 * LOOKBACK_YEARS + start.month
+    years = tuple(str(start.year - offset) for offset in range(LOOKBACK_YEARS, -1, -1))
+    return f"month:{start.year - LOOKBACK_YEARS}-01:{months}", years
+
+
+def past_period(period: str) -> str:
+    """The months of the look-back before the month estimated (January N-2 to M-1), for the zero past benefits."""
+    start = month_start(period)
+    return f"month:{start.year - LOOKBACK_YEARS}-01:{12 * LOOKBACK_YEARS - 1 + start.month}"
 
 
 def build_input(situations, period: str) -> tuple[dict, list[int]]:
@@ -109,29 +136,33 @@ def build_input(situations, period: str) -> tuple[dict, list[int]]:
             ids[member.role].append(person_id)
         adults = ids["demandeur"] + ids["conjoint"]
         famille_index.append(len(entities["familles"]))
-        entities["familles"][f"f{number}"] = {
-            "parents": adults,
-            "enfants": ids["enfant"],
-        }
+        entities["familles"][f"f{number}"] = {"parents": adults, "enfants": ids["enfant"], **past_benefits(period)}
         entities["foyers_fiscaux"][f"ff{number}"] = {"declarants": adults, "personnes_a_charge": ids["enfant"]}
         for other in ids["autre"]:
-            entities["familles"][f"f{number}_{other}"] = {"parents": [other]}
+            entities["familles"][f"f{number}_{other}"] = {"parents": [other], **past_benefits(period)}
             entities["foyers_fiscaux"][f"ff{number}_{other}"] = {"declarants": [other]}
-        entities["menages"][f"m{number}"] = _menage(situation.housing, ids, period)
+        entities["menages"][f"m{number}"] = _menage(situation.housing, ids, lookback)
     return entities, famille_index
 
 
-def _menage(housing, ids: dict, period: str) -> dict:
+def past_benefits(period: str) -> dict:
+    past = past_period(period)
+    return {variable: {past: 0.0} for variable in PAST_BENEFITS_FAMILLE}
+
+
+def _menage(housing, ids: dict, lookback: str) -> dict:
+    """The home, the same over the whole look-back (so a past month's rule sees the same home)."""
+    months = int(lookback.rsplit(":", 1)[1])
     menage = {
         "personne_de_reference": ids["demandeur"],
         "conjoint": ids["conjoint"],
         "enfants": ids["enfant"],
         "autres": ids["autre"],
-        "statut_occupation_logement": {period: HOUSING_STATUS[housing.status]},
-        "coloc": {period: bool(housing.shared)},
+        "statut_occupation_logement": {lookback: HOUSING_STATUS[housing.status]},
+        "coloc": {lookback: bool(housing.shared)},
     }
     if housing.rent_monthly and housing.status in ("locataire", "accedant"):
-        menage["loyer"] = {period: float(housing.rent_monthly)}
+        menage["loyer"] = {lookback: float(housing.rent_monthly) * months}
     if housing.commune_code:
-        menage["depcom"] = {period: housing.commune_code}
+        menage["depcom"] = {lookback: housing.commune_code}
     return menage

@@ -56,13 +56,22 @@ class Housing:
     shared: bool = False  # colocation
 
 
+def _is_amount(value) -> bool:
+    """A finite number (Decimal, int or float; not a bool, not a string)."""
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int, float)):
+        return False
+    return Decimal(value).is_finite()
+
+
 def _member_errors(member: Member, position: int, today: date) -> list[str]:
     """French messages for one member; `position` is 1-based, as a person would count."""
     errors = []
     who = f"Personne {position}"
-    if member.role not in ROLES:
+    if not isinstance(member, Member):
+        return [f"{who} : personne illisible."]
+    if not isinstance(member.role, str) or member.role not in ROLES:
         errors.append(f"{who} : rôle inconnu « {member.role} ».")
-    if not isinstance(member.birth_date, date):
+    if not isinstance(member.birth_date, date) or isinstance(member.birth_date, datetime):
         errors.append(f"{who} : la date de naissance est obligatoire.")
     elif member.birth_date > today:
         errors.append(f"{who} : la date de naissance est dans le futur.")
@@ -70,19 +79,17 @@ def _member_errors(member: Member, position: int, today: date) -> list[str]:
         errors.append(f"{who} : la date de naissance est trop ancienne.")
     for field, label in _MEMBER_AMOUNTS:
         amount = getattr(member, field)
-        if not isinstance(amount, (Decimal, int)) or isinstance(amount, bool):
-            errors.append(f"{who} : {label} doit être un montant.")
-        elif not Decimal(amount).is_finite():
+        if not _is_amount(amount):
             errors.append(f"{who} : {label} doit être un montant.")
         elif amount < 0:
             errors.append(f"{who} : {label} ne peut pas être négatif.")
         elif amount > Decimal("1000000"):
             errors.append(f"{who} : {label} est trop élevé (plus d'un million d'euros par mois).")
-    if member.disability_rate is not None and not (
-        isinstance(member.disability_rate, int) and 0 <= member.disability_rate <= 100
-    ):
+    rate = member.disability_rate
+    if rate is not None and not (isinstance(rate, int) and not isinstance(rate, bool) and 0 <= rate <= 100):
         errors.append(f"{who} : le taux d'incapacité doit être compris entre 0 et 100 %.")
-    if member.gir is not None and not (isinstance(member.gir, int) and 1 <= member.gir <= 6):
+    gir = member.gir
+    if gir is not None and not (isinstance(gir, int) and not isinstance(gir, bool) and 1 <= gir <= 6):
         errors.append(f"{who} : le GIR doit être compris entre 1 et 6.")
     return errors
 
@@ -103,8 +110,8 @@ class Situation:
         """
         today = today or paris_today()
         errors: list[str] = []
-        members = tuple(self.members or ())
-        roles = [m.role for m in members]
+        members = tuple(self.members) if isinstance(self.members, (tuple, list)) else ()
+        roles = [getattr(m, "role", None) for m in members]
         if roles.count("demandeur") == 0:
             errors.append("Le foyer doit comprendre une personne qui fait la demande (le demandeur).")
         elif roles.count("demandeur") > 1:
@@ -116,17 +123,19 @@ class Situation:
         for position, member in enumerate(members, start=1):
             errors.extend(_member_errors(member, position, today))
         housing = self.housing
+        if not isinstance(housing, Housing):
+            return [*errors, "Logement : situation du logement illisible."]
         if housing.status not in HOUSING_STATUSES:
             errors.append(f"Logement : situation inconnue « {housing.status} ».")
         rent = housing.rent_monthly
-        if not isinstance(rent, (Decimal, int)) or isinstance(rent, bool) or not Decimal(rent).is_finite():
+        if not _is_amount(rent):
             errors.append("Logement : le loyer doit être un montant.")
         elif rent < 0:
             errors.append("Logement : le loyer ne peut pas être négatif.")
         elif rent > Decimal("100000"):
             errors.append("Logement : le loyer est trop élevé.")
-        code = housing.commune_code or ""
-        if code and not (len(code) == 5 and code[:2].isalnum() and code[2:].isdigit()):
+        code = housing.commune_code if isinstance(housing.commune_code, str) else "?"
+        if code and not (len(code) == 5 and code.isascii() and code[:2].isalnum() and code[2:].isdigit()):
             errors.append(f"Logement : le code commune « {code} » n'est pas un code INSEE.")
         return errors
 
