@@ -7,6 +7,7 @@ one household's full estimate well under a second and the batch tens of househol
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -35,7 +36,10 @@ CENT = Decimal("0.01")
 
 
 def _money(value) -> Decimal:
-    amount = Decimal(str(float(value))).quantize(CENT, rounding=ROUND_HALF_UP)
+    number = float(value)
+    if not math.isfinite(number):  # never shown to anyone as an amount
+        raise EngineError("Le calcul des droits a donné un résultat invalide.")
+    amount = Decimal(str(number)).quantize(CENT, rounding=ROUND_HALF_UP)
     return max(amount, Decimal(0))
 
 

@@ -45,8 +45,40 @@ APA_UNCAPPED_PLAN = 1_000_000.0
 # Given as zero inputs for the past months, they also stop OpenFisca from recomputing each benefit month after
 # month over the look-back of the others (the RSA of M-3 needs the aide au logement of M-3, which needs...),
 # which is what made one household cost seconds.
-PAST_BENEFITS_FAMILLE = ("rsa", "ppa", "aide_logement", "af", "aspa")
-PAST_BENEFITS_INDIVIDU = ("asi", "ass")
+PAST_BENEFITS_FAMILLE = ("rsa", "ppa", "aide_logement", "aide_logement_montant", "af", "aspa")
+PAST_BENEFITS_INDIVIDU = ("asi", "ass", "caah", "mva")
+
+# Resources the situation has no field for (sick pay, capital income, savings, apprenticeship…): OpenFisca takes
+# them as 0 by default, through formulas that only add up other defaults. Given as 0 they are the same values,
+# but OpenFisca stops recomputing them for each month of each look-back (they were a third of the formula runs).
+ZERO_INDIVIDU = (
+    "pensions_invalidite",
+    "hsup",
+    "revenus_capital",
+    "revenus_locatifs",
+    "indemnites_journalieres",
+    "indemnites_journalieres_imposables",
+    "allocation_securisation_professionnelle",
+    "gains_exceptionnels",
+    "prestation_compensatoire",
+    "rsa_base_ressources_patrimoine_individu",
+    "indemnites_chomage_partiel",
+    "revenus_stage_formation_pro",
+    "bourse_recherche",
+    "rpns_auto_entrepreneur_benefice",
+    "indemnites_stage",
+    "pensions_alimentaires_versees_individu",
+    "dedommagement_victime_amiante",
+    "prime_forfaitaire_mensuelle_reprise_activite",
+    "remuneration_apprenti",
+    "indemnites_volontariat",
+)
+ZERO_FOYER_FISCAL = (
+    "revenus_capitaux_prelevement_liberatoire",
+    "revenus_capitaux_prelevement_forfaitaire_unique_ir",
+    "revenus_capitaux_prelevement_bareme",
+    "rente_viagere_titre_onereux",
+)
 
 
 # How far back the resources are given: the rules look back at most at N-2 (allocations familiales), but a
@@ -103,6 +135,8 @@ def _individual(member, period: str, lookback: str, years: tuple[str, ...]) -> d
     past = past_period(period)
     for variable in PAST_BENEFITS_INDIVIDU:
         person[variable] = {past: 0.0}
+    for variable in ZERO_INDIVIDU:
+        person[variable] = {lookback: 0.0}
     if member.gir is not None:
         person["gir"] = {lookback: f"gir_{member.gir}"}
         person["dependance_plan_aide_domicile"] = {period: APA_UNCAPPED_PLAN}
@@ -137,12 +171,20 @@ def build_input(situations, period: str) -> tuple[dict, list[int]]:
         adults = ids["demandeur"] + ids["conjoint"]
         famille_index.append(len(entities["familles"]))
         entities["familles"][f"f{number}"] = {"parents": adults, "enfants": ids["enfant"], **past_benefits(period)}
-        entities["foyers_fiscaux"][f"ff{number}"] = {"declarants": adults, "personnes_a_charge": ids["enfant"]}
+        entities["foyers_fiscaux"][f"ff{number}"] = {
+            "declarants": adults,
+            "personnes_a_charge": ids["enfant"],
+            **zero_foyer_fiscal(lookback),
+        }
         for other in ids["autre"]:
             entities["familles"][f"f{number}_{other}"] = {"parents": [other], **past_benefits(period)}
-            entities["foyers_fiscaux"][f"ff{number}_{other}"] = {"declarants": [other]}
+            entities["foyers_fiscaux"][f"ff{number}_{other}"] = {"declarants": [other], **zero_foyer_fiscal(lookback)}
         entities["menages"][f"m{number}"] = _menage(situation.housing, ids, lookback)
     return entities, famille_index
+
+
+def zero_foyer_fiscal(lookback: str) -> dict:
+    return {variable: {lookback: 0.0} for variable in ZERO_FOYER_FISCAL}
 
 
 def past_benefits(period: str) -> dict:
