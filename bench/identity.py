@@ -37,12 +37,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 # Forced, not defaulted: the bench must never load a million rows into the dev database. Each population has
 # its own database: ``grc_bench`` (the dense one, which other benches read their citizens from) is never rebuilt.
-POPULATION_DATABASES = {"realistic": "grc_bench_identity", "dense": "grc_bench"}
+POPULATION_DATABASES = {"insee": "grc_bench_identity_insee", "realistic": "grc_bench_identity", "dense": "grc_bench"}
 _population = next(
     (a.split("=", 1)[1] for a in sys.argv if a.startswith("--population=")),
-    sys.argv[sys.argv.index("--population") + 1] if "--population" in sys.argv[:-1] else "realistic",
+    sys.argv[sys.argv.index("--population") + 1] if "--population" in sys.argv[:-1] else "insee",
 )
-os.environ["EMBEDDED_DATABASE_NAME"] = POPULATION_DATABASES.get(_population, "grc_bench_identity")
+os.environ["EMBEDDED_DATABASE_NAME"] = POPULATION_DATABASES.get(_population, "grc_bench_identity_insee")
 os.environ.setdefault("GRC_DATABASE_ROLE", "owner")  # the load drops/rebuilds indexes and triggers
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -53,7 +53,13 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from bench.identity_population import POPULATIONS, ensure_citizens, plant_compound_names, population_figures  # noqa: E402
+from bench.identity_population import (  # noqa: E402
+    POPULATIONS,
+    ensure_citizens,
+    namesake_figures,
+    plant_compound_names,
+    population_figures,
+)
 from grc.matching.candidates import IdentityQuery, match  # noqa: E402
 from grc.matching.find import citizen_find  # noqa: E402
 from grc.matching.names import PARTICLES, fold, normalise_name  # noqa: E402
@@ -300,6 +306,7 @@ def bench_search(pools: dict[str, list[Citizen]], rng, passes: int, baseline_que
     )
     dated_found = [c.pk in ids for (_, c, _, _), ids in zip(queries, dated, strict=True)]
     _show("citizen_find, name + birth date", dated_figures, sum(dated_found), len(dated_found))
+    _namesake_class(queries, found)
     _print_misses(queries, found)
     some = queries[:baseline_queries]
     scan, scan_figures = _timed(lambda q: _trigram_scan(q[2]), some, 1)
@@ -321,6 +328,45 @@ def bench_search(pools: dict[str, list[Citizen]], rng, passes: int, baseline_que
         f"ratios: trigram scan / engine p50 {t50 / s50:.1f}x p95 {t95 / s95:.1f}x; "
         f"exact surname / engine p50 {e50 / s50:.1f}x p95 {e95 / s95:.1f}x"
     )
+
+
+def _communes(citizens) -> dict[int, str]:
+    """INSEE code (or postcode) of each citizen's current address."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT citizen_id, COALESCE(NULLIF(insee_code, ''), postcode) FROM grc_address "
+            "WHERE citizen_id = ANY(%s) AND end_date IS NULL",
+            [[c.pk for c in citizens]],
+        )
+        return dict(cursor.fetchall())
+
+
+def _namesake_class(queries, found: list[bool]) -> None:
+    """Queries by how many namesakes their person has; for those with ten or more (no name alone can rank
+    one of them first), what an agent adds: the birth year, the commune, the birth date."""
+    classes = (("no namesake", 0, 0), ("1 to 9", 1, 9), (">= 10", 10, 10**9))
+    print(
+        "   by namesakes of the person: "
+        + ", ".join(
+            f"{label} {sum(ok for q, ok in zip(queries, found, strict=True) if lo <= q[3] <= hi)}/"
+            f"{sum(1 for q in queries if lo <= q[3] <= hi)}"
+            for label, lo, hi in classes
+        )
+    )
+    crowd = [q for q in queries if q[3] >= 10]
+    if not crowd:
+        return
+    communes = _communes([q[1] for q in crowd])
+    helps = {
+        "name only": lambda q: citizen_find(query=q[2], limit=10),
+        "name + birth year": lambda q: citizen_find(query=q[2], birth_year=q[1].birth_date.year, limit=10),
+        "name + commune": lambda q: citizen_find(query=q[2], commune=communes.get(q[1].pk), limit=10),
+        "name + birth date": lambda q: citizen_find(query=q[2], birth_date=q[1].birth_date, limit=10),
+    }
+    for label, fn in helps.items():
+        results, figures = _timed(lambda q, fn=fn: [f.citizen_id for f in fn(q)], crowd, 1)
+        ok = sum(q[1].pk in ids for q, ids in zip(crowd, results, strict=True))
+        _show(f"  >= 10 namesakes, {label}", figures, ok, len(crowd))
 
 
 def _print_misses(queries, found: list[bool]) -> None:
@@ -395,8 +441,11 @@ def main() -> None:
     parser.add_argument(
         "--population",
         choices=sorted(POPULATIONS),
-        default="realistic",
+        default="insee",
         help="name frequencies of the synthetic citizens, each in its own database (see POPULATIONS)",
+    )
+    parser.add_argument(
+        "--namesakes", action="store_true", help="only the namesakes each population gives at --citizens people"
     )
     parser.add_argument(
         "--loader",
@@ -405,6 +454,9 @@ def main() -> None:
         help="copy: this script's COPY loader, with the --population frequencies (seed_demo draws names uniformly)",
     )
     args = parser.parse_args()
+    if args.namesakes:
+        namesake_figures(sorted(POPULATIONS), args.citizens)
+        return
     if args.load_only:
         call_command("migrate", verbosity=0)
         ensure_citizens(args.citizens, args.loader, args.population)

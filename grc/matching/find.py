@@ -58,6 +58,7 @@ BONUS_ORDER = 0.02  # the first typed word is a family name (or a given name whe
 PENALTY_EXTRA_WORD = 0.01  # per stored word nobody typed, up to PENALTY_EXTRA_CAP
 PENALTY_EXTRA_CAP = 0.03
 BONUS_COMMUNE = 0.03  # lives in the commune asked for
+BONUS_YEAR = 0.05  # born in the year asked for: above every namesake born another year, below a closer name
 FOUND_MIN = 0.8  # with a birth date: the name must hold at least one word this close
 _FOUND_ANY = 0.85  # a word counted as found (bonuses, extra words)
 
@@ -178,11 +179,12 @@ _ROW_COLUMNS = "id, norm_birth_name, norm_usage_name, norm_first_names, birth_da
 WORDS_SQL = "string_to_array(search_name, ' ')"  # the expression of the GIN index citizen_name_words
 
 
-def _probe_sql(required: list[list[int]], *, status: str, scan_cap: int) -> str:
+def _probe_sql(required: list[list[int]], *, status: str, scan_cap: int, year: bool = False) -> str:
     """Citizens holding a match for each term of one of the ``required`` sets, best coarse score first.
 
-    The coarse score keeps the rows the ranking would put first: words spelled as typed, a family
-    name among the words found (2), the first given name among them (1); then the shorter names.
+    The coarse score keeps the rows the ranking would put first: born in the year asked for (``year``),
+    words spelled as typed, a family name among the words found (2), the first given name among them (1);
+    then the shorter names.
     """
     arms = []
     for needed in required:
@@ -196,6 +198,8 @@ def _probe_sql(required: list[list[int]], *, status: str, scan_cap: int) -> str:
         " + 2 * (string_to_array(norm_birth_name || ' ' || norm_usage_name, ' ') && %(all)s::text[])::int"
         " + (split_part(norm_first_names, ' ', 1) = ANY(%(all)s::text[]))::int"
     )
+    if year:  # first: the namesakes born that year must not be cut by the cap (a common name has thousands)
+        coarse += " + 100 * (birth_date >= %(y0)s AND birth_date < %(y1)s)::int"
     return (
         f"SELECT {_ROW_COLUMNS} FROM ({' UNION '.join(arms)}) c "  # noqa: S608 - fixed fragments, bound values
         f"ORDER BY {coarse} DESC, cardinality(words), id LIMIT %(cap)s"
@@ -211,13 +215,15 @@ def name_probe(
     tolerant: bool = True,
     relax: bool = True,
     lexicon: tuple[list[set[str]], list[set[str]]] | None = None,
+    birth_year: int | None = None,
 ) -> list[Row]:
     """Citizens whose names hold every typed word (spelled alike, one edit away, or sounding alike).
 
     Two queries (the lexicon, then one GIN lookup); when nobody holds every word and ``relax``, a
     third lets one typed word go unmatched (a given name or a usage name the reference does not have).
     ``tolerant=False``: the words as spelled only. ``lexicon``: what ``lexicon_words`` already gave for
-    these terms (identity matching looks it up first for its birth-date arms).
+    these terms (identity matching looks it up first for its birth-date arms). ``birth_year``: those born
+    that year first (the cap never cuts them).
     """
     if not terms:
         return []
@@ -231,12 +237,15 @@ def name_probe(
     for i in usable:
         params[f"m{i}"], params[f"e{i}"] = sorted(near[i]), sorted(exact[i])
     status = "" if include_merged else "AND status = 'active'"
+    year = birth_year is not None
+    if year:
+        params["y0"], params["y1"] = datetime.date(birth_year, 1, 1), datetime.date(birth_year + 1, 1, 1)
     with connection.cursor() as cursor:
-        cursor.execute(_probe_sql([usable], status=status, scan_cap=PROBE_SCAN_CAP), params)
+        cursor.execute(_probe_sql([usable], status=status, scan_cap=PROBE_SCAN_CAP, year=year), params)
         rows = cursor.fetchall()
         if not rows and relax and len(usable) >= 2:
             relaxed = [[i for i in usable if i != left_out] for left_out in usable]
-            cursor.execute(_probe_sql(relaxed, status=status, scan_cap=RELAXED_SCAN_CAP), params)
+            cursor.execute(_probe_sql(relaxed, status=status, scan_cap=RELAXED_SCAN_CAP, year=year), params)
             rows = cursor.fetchall()
     return [_row(*r) for r in rows]
 
@@ -313,13 +322,17 @@ def row_score(terms: list[Term], row: Row, memo: dict | None = None) -> float:
     return round(max(0.0, min(1.0, score)), 3)
 
 
-def rank_rows(terms: list[Term], rows: list[Row], *, nearby: set[int] = frozenset()) -> list[Found]:
+def rank_rows(
+    terms: list[Term], rows: list[Row], *, nearby: set[int] = frozenset(), birth_year: int | None = None
+) -> list[Found]:
     """Rows scored and sorted best first (ties: by id, so that the order is stable)."""
     found, memo = [], {}
     for row in rows:
         score = row_score(terms, row, memo) if terms else 1.0
         if row.citizen_id in nearby:
             score = round(min(1.0, score + BONUS_COMMUNE), 3)
+        if birth_year is not None and row.birth_date is not None and row.birth_date.year == birth_year:
+            score = round(min(1.0, score + BONUS_YEAR), 3)
         found.append(Found(citizen_id=row.citizen_id, score=score))
     if terms:  # without a name (a birth date alone) the rows keep their order: by name
         found.sort(key=lambda f: (-f.score, f.citizen_id))
@@ -349,6 +362,7 @@ def citizen_find(
     last_name: str = "",
     first_names: str = "",
     birth_date: datetime.date | None = None,
+    birth_year: int | None = None,
     commune=None,
     limit: int = 25,
     include_merged: bool = False,
@@ -357,7 +371,8 @@ def citizen_find(
     """Citizens best matching a name (free text ``query``, or ``last_name`` and ``first_names``), best first.
 
     With a ``birth_date``: everyone born that day whose name holds a word close to one typed (or
-    everyone born that day, ordered by name, when no name is typed). With a ``commune`` (a
+    everyone born that day, ordered by name, when no name is typed). With a ``birth_year`` (and no
+    date): those born that year rank higher (what an agent adds for a common name). With a ``commune`` (a
     ``grc.Commune`` or its INSEE code): those living there rank a little higher. Merged records only
     with ``include_merged``. No permission check and no access log: callers are selectors that do both.
     """
@@ -367,11 +382,12 @@ def citizen_find(
         if terms:
             rows = [r for r in rows if _has_close_word(terms, r)]
     elif terms:
-        rows = name_probe(terms, exclude_ids=exclude_ids, include_merged=include_merged)
+        rows = name_probe(terms, exclude_ids=exclude_ids, include_merged=include_merged, birth_year=birth_year)
     else:
         return []
     nearby = _in_commune(commune, [r.citizen_id for r in rows])
-    return rank_rows(terms, rows, nearby=nearby)[:limit]
+    year = birth_year if birth_date is None else None
+    return rank_rows(terms, rows, nearby=nearby, birth_year=year)[:limit]
 
 
 def _has_close_word(terms: list[Term], row: Row) -> bool:

@@ -122,6 +122,25 @@ def test_commune_ranks_the_person_living_there_first(db):
 
 
 @pytest.mark.django_db
+def test_a_birth_year_ranks_the_namesake_born_that_year_first_even_past_the_probe_cap(db, monkeypatch):
+    """What an agent adds for a common name: the year. With the probe capped at 3 rows, the namesake born
+    that year (the last created: the coarse order alone would cut it) is still found, first; a namesake with
+    the name misspelled and the right year stays below the right spelling born that year."""
+    namesakes = [
+        CitizenFactory(birth_name="Le Bras", first_names="Erwan", birth_date=datetime.date(1950 + i, 5, 1))
+        for i in range(6)
+    ]
+    braz = CitizenFactory(birth_name="Le Braz", first_names="Erwan", birth_date=datetime.date(1955, 2, 2))
+    monkeypatch.setattr("grc.matching.find.PROBE_CAP", 3)
+    assert namesakes[-1].pk not in [h.citizen_id for h in citizen_find(query="le bras erwan")]
+    found = citizen_find(query="le bras erwan", birth_year=1955)
+    assert [h.citizen_id for h in found][:2] == [namesakes[-1].pk, braz.pk] and len(found) == 3
+    # A birth date given too wins: the year is only a ranking hint without one.
+    dated = citizen_find(query="le bras erwan", birth_year=1955, birth_date=datetime.date(1950, 5, 1))
+    assert [h.citizen_id for h in dated] == [namesakes[0].pk]
+
+
+@pytest.mark.django_db
 def test_merged_and_excluded_citizens_are_left_out_unless_asked(db):
     kept = CitizenFactory(birth_name="Rouxel", first_names="Anne")
     merged = CitizenFactory(birth_name="Rouxel", first_names="Anne", status=Citizen.Status.MERGED, merged_into=kept)
@@ -162,6 +181,8 @@ def test_query_counts_are_fixed(crowd, django_assert_num_queries):
         citizen_find(query="lefebrve maryvonne")
     with django_assert_num_queries(3):  # the probe finds nobody with every word: one left out
         citizen_find(query="lefebvre maryvonne paul")
+    with django_assert_num_queries(2):  # a birth year is in the probe's order, not another query
+        citizen_find(query="lefebrve maryvonne", birth_year=1984)
     with django_assert_num_queries(1):
         citizen_find(query="lefebvre", birth_date=BIRTH)
     with django_assert_num_queries(3):  # the lexicon, the probe, the candidates' identities
