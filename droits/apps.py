@@ -6,7 +6,11 @@ and the map of help places below it; the portal, the back office and the observa
 reverse.
 """
 
+import sys
+
 from django.apps import AppConfig
+
+from .engine import warm_up_worker
 
 
 class DroitsConfig(AppConfig):
@@ -22,3 +26,5 @@ class DroitsConfig(AppConfig):
         register_source(
             TimelineSource(model_label="droits.rightsestimate", kinds=frozenset({TimelineEntry.Kind.RIGHTS_ESTIMATE}))
         )
+        # The task worker loads the OpenFisca engine now rather than on its first estimate (DROITS_WARM_UP).
+        warm_up_worker(argv=sys.argv)
