@@ -37,6 +37,7 @@ urlpatterns = [
     path("observatoire/", include("portal.observatoire.urls")),
     path("annuaire/", include("portal.annuaire.urls")),
     path("lieux/", include("portal.lieux.urls")),
+    path("estimer-mes-droits/", include("portal.droits.urls")),
     # One login page for everyone (axes lockout, then the staff second factor): the admins'
     # own login forms send there.
     path("cms/login/", login_not_required(RedirectView.as_view(pattern_name="login", query_string=True))),
