@@ -20,11 +20,13 @@ from django.utils.translation import gettext as _
 
 from accueil.models import HelpSession
 from demandes.models import Request
+from droits.engine import BENEFITS
 from grc.models import Team
 from rendezvous.models import Participant
 
 from .maps import choropleth
 from .models import AppointmentFact, HelpProcedureFact, HelpSessionFact, MailFact, RequestDelayFact, RequestFact
+from .nonrecours import nonrecours_figures
 from .perms import require_observatory
 from .places import communes_in, place_figures
 from .secrecy import Cell, percentile, protect_line, protect_map, protect_measure, protect_rate
@@ -389,8 +391,82 @@ def all_blocks(*, user, filters: Filters) -> tuple[list[Block], dict]:
         mail_block(user=user, filters=filters),
         appointment_block(user=user, filters=filters),
         *help_,
+        *nonrecours_blocks(user=user, filters=filters),
     ]
     return blocks, {"demandes": requests_measure, "aides": help_measure}
+
+
+def nonrecours_blocks(*, user, filters: Filters) -> list[Block]:
+    """Estimated non-take-up (the latest snapshot of the period) by benefit, by EPCI and by commune: one measure,
+    protected like the others (one total, commune vs EPCI by ``protect_map``). An amount is shown only beside a
+    count shown, and its total only when no count is hidden."""
+    figures = nonrecours_figures(user=user, filters=filters)
+    labels = {b.code: b.label for b in BENEFITS}
+    benefits = [code for code, _n, _euros in figures["benefits"]]
+    line = [n for _code, n, _euros in figures["benefits"]]
+    codes, commune_values, epcis, groups = _territory_lines(
+        [(code, n) for code, n in figures["communes"] if code is not None or n]
+    )
+    total = sum(commune_values)
+    commune_cells, epci_cells, total_public = protect_map(commune_values, groups, total_public=total > 0)
+    cells, total_cell = protect_measure({"x": line}) if total_public else ({}, None)
+    if total_cell is None or total_cell.is_secret:
+        cells = {"x": protect_line(line)[0]}
+        commune_cells, epci_cells, _ok = protect_map(commune_values, groups, total_public=False)
+        total_cell = Cell(0) if total == 0 else Cell(None, "primary" if total < 5 else "secondary")
+    euros = [e for _code, _n, e in figures["benefits"]]
+    shown = [_euros(e) if not cell.is_secret else "" for cell, e in zip(cells["x"], euros, strict=True)]
+    all_shown = not any(cell.is_secret for cell in cells["x"]) and not total_cell.is_secret
+    month = figures["month"]
+    note = _(
+        "État au %(month)s (dernière actualisation du mois) des personnes dont les droits sont estimés avec leur "
+        "consentement : une prestation estimée au-dessus de zéro, ni perçue, ni demandée, ni accompagnée. Une "
+        "personne compte une fois par prestation. Le filtre par programme ne s'applique pas."
+    ) % {"month": _month_label(month) if month else "—"}
+    people, ref = _("Personnes"), territory_reference()
+    names = {code: ref["communes"].get(code, {}).get("name", _("Commune inconnue")) for code in codes}
+    return [
+        Block(
+            "nonrecours_prestation",
+            _("Non-recours estimé par prestation"),
+            [_("Prestation"), people, _("Montant mensuel estimé (€)")],
+            [
+                Row(str(labels.get(code, code)), [cell, amount], key=code)
+                for code, cell, amount in zip(benefits, cells["x"], shown, strict=True)
+            ],
+            Row(_("Total"), [total_cell, _euros(sum(euros)) if all_shown else ""]),
+            note=note,
+        ),
+        Block(
+            "nonrecours_epci",
+            _("Non-recours estimé par EPCI"),
+            [_("EPCI"), people],
+            [
+                Row(ref["epci"].get(code, code), [cell], key=code)
+                for code, cell, group in zip(epcis, epci_cells, groups, strict=True)
+                if any(commune_values[i] for i in group)
+            ],
+            Row(_("Total"), [total_cell]),
+            note=note,
+        ),
+        Block(
+            "nonrecours_commune",
+            _("Non-recours estimé par commune"),
+            [_("Commune"), people],
+            [
+                Row(names[code] if code != UNKNOWN else _("Non renseignée"), [cell], key=code)
+                for code, cell, value in zip(codes, commune_cells, commune_values, strict=True)
+                if value
+            ],
+            Row(_("Total"), [total_cell]),
+            note=_("Communes où au moins une personne est comptée."),
+            chart="none",
+        ),
+    ]
+
+
+def _euros(value) -> str:
+    return f"{int(value):,}".replace(",", "\u202f")
 
 
 BLOCKS_CACHE_SECONDS = 24 * 3600

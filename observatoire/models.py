@@ -246,6 +246,34 @@ class HelpProcedureFact(models.Model):
         return f"{self.month:%Y-%m} {self.procedure}: {self.count}"
 
 
+class NonRecoursFact(models.Model):
+    """Estimated non-take-up (issue 21): people with a benefit estimated above zero that they neither receive nor
+    asked for nor are accompanied for (``droits.NonRecours``), by benefit and commune of the recorded housing.
+
+    A snapshot, not a flow: the refresh rewrites the current month's rows from the live table, so each month keeps
+    the state of its last refresh (a series). One grain (commune, with its EPCI and CDAS sector beside it): a few
+    thousand rows per month at most. ``amount`` is the sum of the estimated monthly amounts, in whole euros."""
+
+    month = models.DateField(_("mois de l'état"))
+    commune = _commune()
+    epci = _epci()
+    site = _site()
+    benefit = models.CharField(_("prestation"), max_length=30)
+    count = models.PositiveIntegerField(_("personnes"))
+    amount = models.PositiveBigIntegerField(_("montant mensuel estimé (€)"), default=0)
+
+    class Meta:
+        verbose_name = _("agrégat du non-recours estimé")
+        verbose_name_plural = _("agrégats du non-recours estimé")
+        indexes = [
+            models.Index(fields=["month", "benefit"], name="obs_nonrecours_month"),
+            models.Index(fields=["commune", "month"], name="obs_nonrecours_commune"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.benefit}: {self.count}"
+
+
 # The measures drawn on the map: their facts also get ``Grain.COMMUNE`` rows.
 COMMUNE_GRAIN_MODELS = (RequestFact, HelpSessionFact)
 

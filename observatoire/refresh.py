@@ -45,6 +45,7 @@ from .models import (
     RequestDelayFact,
     RequestFact,
 )
+from .nonrecours import nonrecours_refresh
 
 FACTS = [RequestFact, RequestDelayFact, MailFact, AppointmentFact, HelpSessionFact, HelpProcedureFact]
 MEASURES = ("count", "timed", "minutes")
@@ -298,5 +299,7 @@ def _refresh_in_transaction(run, *, rebuild, progress) -> int:
         if progress:
             progress(label, done, len(STEPS))
     rows += _rollups(start)
+    # A snapshot, not a flow: the current month's state of the rights batch's non-recours (earlier months kept).
+    rows += nonrecours_refresh(month=timezone.localdate().replace(day=1))
     _freeze(open_cutoff())
     return rows
