@@ -15,7 +15,7 @@ from django.utils import timezone
 from demo.records import Counts
 from droits.engine import BENEFITS
 from grc.audit.models import AccessLog
-from grc.models import Household, HouseholdMembership
+from grc.models import Commune, Epci, Household, HouseholdMembership
 from portal.demo.home import seed_portal_pages
 from portal.demo.procedures import PLANNED, PROCEDURES
 from portal.droits import views as droits_views
@@ -37,6 +37,24 @@ ALONE_NO_RESOURCES = [
     {"statut": "locataire", "loyer": "450", "commune": "35238"},
     {},
 ]
+
+
+COMMUNES = [("35238", "Rennes", ["35000", "35200", "35700"]), ("35047", "Bruz", ["35170"])]
+
+
+def ensure_communes() -> None:
+    """Rennes and Bruz (loaded by a grc migration, but a live-server test elsewhere may have flushed them)."""
+    epci, _created = Epci.objects.get_or_create(code="243500139", defaults={"name": "Rennes Métropole", "kind": "ME"})
+    for code, name, postcodes in COMMUNES:
+        defaults = {"name": name, "postcodes": postcodes, "epci": epci, "latitude": 48.11, "longitude": -1.68}
+        Commune.objects.get_or_create(code=code, defaults=defaults)
+
+
+@pytest.fixture(autouse=True)
+def communes(request):
+    if request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db")
+        ensure_communes()
 
 
 def step_url(number: int) -> str:
