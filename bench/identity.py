@@ -384,7 +384,7 @@ def _pools(rng, queries: int) -> dict[str, list[Citizen]]:
     """Citizens to look for, per search kind: random ones, or those the kind applies to."""
     per_kind = max(1, queries // len(SEARCH_KINDS))
     where = {
-        "particle": "birth_name ~ '^(LE|LA|DE|DU|DA|DOS|DES) ' AND usage_name = ''",
+        "particle": "birth_name ~* '^(LE|LA|DE|DU|DA|DOS|DES) ' AND usage_name = ''",
         "compound": "birth_name LIKE '%%-%%' AND usage_name = ''",
         "usage": "usage_name <> ''",
     }

@@ -237,7 +237,8 @@ def _addresses_in_communes(cursor) -> None:
         FROM grc_citizen c JOIN w ON (hashint8(c.id)::bigint + 2147483648) * w.total / 4294967296 >= w.lo
                                AND (hashint8(c.id)::bigint + 2147483648) * w.total / 4294967296 < w.hi
         WHERE NOT EXISTS (SELECT 1 FROM grc_address a WHERE a.citizen_id = c.id)
-        """
+        """,
+        [],  # with parameters, so that %% is the modulo
     )
 
 
