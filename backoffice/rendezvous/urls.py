@@ -25,6 +25,11 @@ urlpatterns = [
         views_booking.rdv_invitation_revoke,
         name="rdv_invitation_revoke",
     ),
+    path(
+        "rendez-vous/invitations/<id:pk>/renvoyer/",
+        views_booking.rdv_invitation_resend,
+        name="rdv_invitation_resend",
+    ),
     path("rendez-vous/absences/", views_absences.rdv_absences, name="rdv_absences"),
     path("rendez-vous/webhooks/", views_integrations.rdv_webhooks, name="rdv_webhooks"),
     path("rendez-vous/webhooks/<id:pk>/", views_integrations.rdv_webhook_detail, name="rdv_webhook_detail"),

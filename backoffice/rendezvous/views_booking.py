@@ -268,3 +268,23 @@ def rdv_invitation_revoke(request, pk):
     else:
         messages.success(request, _("L'invitation est retirée : son lien ne fonctionne plus."))
     return redirect("backoffice:rdv_invitations")
+
+
+@require_POST
+def rdv_invitation_resend(request, pk):
+    """Send a waiting invitation's link to the person again (e-mail and SMS where known): the worker draws a new
+    link, the one sent before stops working."""
+    invitation = agent_selectors.invitation_get(user=request.user, pk=pk)
+    try:
+        services.invitation_resend(invitation=invitation, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "Le lien est renvoyé à la personne, par courriel et SMS selon ses coordonnées : le précédent ne "
+                "fonctionne plus. Le résultat de l'envoi s'affiche ci-dessous dans quelques instants."
+            ),
+        )
+    return redirect("backoffice:rdv_invitations")

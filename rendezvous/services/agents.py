@@ -311,6 +311,33 @@ def invitation_revoke(*, invitation: Invitation, actor, now=None) -> Invitation:
     return invitation
 
 
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, actor, now=None) -> Invitation:
+    """Send an unused, current invitation's link to the person again, by e-mail and SMS where a contact is known.
+
+    The worker draws a new token (``rendezvous.notifications.invitations``): the link sent before stops working,
+    only the last one sent does. Only the invitation's id is queued. Refused in French: an invitation already
+    used, withdrawn or expired (the agent makes a new one). History: "Invitation renvoyée"; each message is then
+    logged by the worker (``MessageLog``, kind ``invitation``)."""
+    now = now or timezone.now()
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.used_at is not None:
+        raise ValidationError(_("Cette invitation a déjà servi à prendre un rendez-vous."))
+    if invitation.followed_up_at is not None or invitation.expires_at <= now:
+        raise ValidationError(_("Cette invitation a expiré ou a été retirée : faites-en une nouvelle."))
+    save_tracked(invitation, actor, reason=_("Invitation renvoyée"))
+    if not notices_suppressed():
+        enqueue_on_commit(
+            rdv_invitation_send,
+            invitation.pk,
+            True,
+            True,
+            what=f"invitation {invitation.pk}",
+            on_failure=_invitation_not_queued,
+        )
+    return invitation
+
+
 def _follow_up_mail(invitation: Invitation) -> None:
     """Tell the agent by e-mail, with no name of the person (the back office shows who, after login)."""
     agent = invitation.created_by

@@ -109,7 +109,9 @@ def test_the_agent_s_page_sends_it_and_shows_no_link_or_shows_it_once_without_co
     )
     assert 'id="invitation-link"' in shown.content.decode() and len(mail.outbox) == 1
     invitations = html.unescape(client.get(reverse("backoffice:rdv_invitations")).content.decode())
-    assert "Courriel : envoyé" in invitations
+    # When each message went, to the minute; never a link or a token.
+    assert re.search(r"Courriel le \d\d/\d\d/\d{4} à \d\d:\d\d : envoyé", invitations)
+    assert "/invitation/" not in invitations
 
 
 def test_invitations_go_a_year_after_their_end_with_their_messages_and_timeline(dpo):
@@ -128,3 +130,58 @@ def test_invitations_go_a_year_after_their_end_with_their_messages_and_timeline(
     assert not MessageLog.objects.filter(invitation_id=old.pk).exists()
     assert not TimelineEntry.objects.filter(source_type="rendezvous.invitation", source_id=str(old.pk)).exists()
     assert TimelineEntry.objects.filter(source_type="rendezvous.invitation", source_id=str(recent.pk)).exists()
+
+
+def test_the_agent_resends_a_waiting_invitation_with_a_new_link_and_the_old_one_stops(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
+    d = desk()
+    person = _person(email="anais@example.org")
+    invitation, _token = services.invitation_create(citizen=person, motif=d.motif, actor=d.agent)
+    [first] = sending.invitation_send(invitation_id=invitation.pk)
+    [first_link] = re.findall(r"https?://\S+/invitation/\S+/", mail.outbox[0].body)
+    queued = []
+    monkeypatch.setattr(
+        "rendezvous.services.agents.rdv_invitation_send", SimpleNamespace(enqueue=lambda *args: queued.append(args))
+    )
+    verify_otp(client, d.colleague)  # a member of the motif's team, not the sender
+    resend = reverse("backoffice:rdv_invitation_resend", args=[invitation.pk])
+    assert client.get(resend).status_code == 405
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(resend, follow=True)
+    assert "Le lien est renvoyé à la personne" in html.unescape(answer.content.decode())
+    assert queued == [(invitation.pk, True, True)]  # the id only: the worker draws the token
+    assert invitation.history.first().history_change_reason == "Invitation renvoyée"
+    [second] = sending.invitation_send(invitation_id=invitation.pk)
+    [second_link] = re.findall(r"https?://\S+/invitation/\S+/", mail.outbox[1].body)
+    assert second_link != first_link and first.result == second.result == "envoye"
+    assert client.get(urlsplit(first_link).path).status_code == 410
+    assert client.get(urlsplit(second_link).path, follow=True).status_code == 200
+    page = html.unescape(client.get(reverse("backoffice:rdv_invitations")).content.decode())
+    assert len(re.findall(r"Courriel le \d\d/\d\d/\d{4} à \d\d:\d\d : envoyé", page)) == 2
+    assert "Renvoyer le lien" in page and "/invitation/" not in page
+
+
+def test_a_used_or_withdrawn_invitation_is_not_resent_and_an_outsider_gets_404(client, monkeypatch):
+    d = desk()
+    queued = []
+    monkeypatch.setattr(
+        "rendezvous.services.agents.rdv_invitation_send", SimpleNamespace(enqueue=lambda *args: queued.append(args))
+    )
+    used, _t = services.invitation_create(citizen=_person(email="a@example.org"), motif=d.motif, actor=d.agent)
+    Invitation.objects.filter(pk=used.pk).update(used_at=timezone.now())
+    withdrawn, _t = services.invitation_create(citizen=_person(email="b@example.org"), motif=d.motif, actor=d.agent)
+    services.invitation_revoke(invitation=withdrawn, actor=d.agent)
+    hashes = dict(Invitation.objects.values_list("pk", "token_hash"))
+    verify_otp(client, d.agent)
+    for invitation, refusal in (
+        (used, "Cette invitation a déjà servi à prendre un rendez-vous."),
+        (withdrawn, "Cette invitation a expiré ou a été retirée : faites-en une nouvelle."),
+    ):
+        answer = client.post(reverse("backoffice:rdv_invitation_resend", args=[invitation.pk]), follow=True)
+        assert answer.status_code == 200 and refusal in html.unescape(answer.content.decode())
+    assert queued == [] and dict(Invitation.objects.values_list("pk", "token_hash")) == hashes
+    outsider = desk(name="RSA — CDAS Fougères").agent
+    verify_otp(client, outsider)
+    assert client.post(reverse("backoffice:rdv_invitation_resend", args=[used.pk])).status_code == 404
+    assert client.post(reverse("backoffice:rdv_invitation_resend", args=[999999])).status_code == 404
