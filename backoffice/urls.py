@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("backoffice.mail.urls")),
     path("", include("backoffice.rendezvous.urls")),
     path("", include("backoffice.accueil.urls")),
+    path("", include("backoffice.droits.urls")),
     path("", include("backoffice.annuaire.urls")),
     path("", include("backoffice.lieux.urls")),
     path("", include("backoffice.search.urls")),

@@ -20,9 +20,25 @@ class DroitsConfig(AppConfig):
 
     def ready(self):
         # Imported here, not at the top: models may only be imported once the app registry is ready.
-        from dossier_unique.models import TimelineEntry
-        from dossier_unique.timeline import TimelineSource, register_source
+        from django.db.models.signals import post_save
 
+        from demandes.models import Request
+        from dossier_unique.models import Accompaniment, TimelineEntry
+        from dossier_unique.timeline import TimelineSource, register_source
+        from grc import merge_registry, person_data_registry, retention_registry
+
+        from . import signals
+        from .merge import RIGHTS_HANDLER
+        from .person_data import RIGHTS_SECTION
+        from .retention import RIGHTS_ESTIMATE_PURPOSE, WITH_SOCIAL_FILE
+
+        merge_registry.register(RIGHTS_HANDLER)
+        person_data_registry.register(RIGHTS_SECTION)
+        retention_registry.register(RIGHTS_ESTIMATE_PURPOSE)
+        retention_registry.extend(WITH_SOCIAL_FILE)
+        # A request or an accompaniment of a consenting person changes their possible non-recours.
+        post_save.connect(signals.request_saved, sender=Request, dispatch_uid="droits.request_saved")
+        post_save.connect(signals.accompaniment_saved, sender=Accompaniment, dispatch_uid="droits.accompaniment_saved")
         register_source(
             TimelineSource(model_label="droits.rightsestimate", kinds=frozenset({TimelineEntry.Kind.RIGHTS_ESTIMATE}))
         )

@@ -1,1 +1,129 @@
-"""Droits: selectors."""
+"""Reads of rights estimates. Each takes the user, applies ``droits.perms`` and logs reads of personal data.
+
+- The rights page of a file (consent, situation, saved estimates) opens the file through
+  ``dossier_unique.selectors.file_get``: one ``file.view`` row per page, then the lists read without logging
+  again (the social file's own convention). A file the user may not estimate on is a 404.
+- A saved estimate read alone is logged as a file read naming the estimate.
+- The "Non-recours possible" list writes one row per page shown (the citizens listed, the filters), with the
+  action of citizen lists (``citizen.search``: the access log has no "list" action of its own yet); opening a
+  person from it opens their rights page, logged as above.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Page, Paginator
+from django.http import Http404
+
+from dossier_unique.models import SocialFile
+from dossier_unique.selectors import file_get
+from grc.audit.models import AccessLog
+from grc.audit.services import access_log_write
+
+from . import perms
+from .models import EstimateConsent, NonRecours, NonRecoursRun, RecordedSituation, RightsEstimate
+
+NON_RECOURS_PAGE_SIZE = 25
+
+
+def file_for_rights(*, user, pk, request=None):
+    """The social file ``pk`` for its rights page, logged as one read of the file; 404 when the user may not
+    see it or has no team that follows files."""
+    if not perms.can_list_non_recours(user):
+        raise Http404
+    return file_get(user=user, pk=pk, request=request)
+
+
+def consent_current(*, user, file) -> EstimateConsent | None:
+    """The person's current consent (``file`` comes from ``file_for_rights``, already logged)."""
+    return EstimateConsent.objects.filter(citizen_id=file.citizen_id, withdrawn_at__isnull=True).first()
+
+
+def consent_history(*, user, file) -> list[EstimateConsent]:
+    """Every consent given and withdrawn, newest first, with who recorded it."""
+    return list(
+        EstimateConsent.objects.filter(citizen_id=file.citizen_id)
+        .select_related("recorded_by", "withdrawn_by")
+        .order_by("-recorded_at", "-pk")
+    )
+
+
+def situation_of(*, user, file) -> RecordedSituation | None:
+    """The recorded situation with its members (in order) and commune, or None."""
+    situation = (
+        RecordedSituation.objects.filter(citizen_id=file.citizen_id).select_related("commune", "updated_by").first()
+    )
+    if situation is not None:
+        situation.member_list = list(situation.members.order_by("position", "pk"))
+    return situation
+
+
+def estimates_of(*, user, file, limit: int = 20) -> list[RightsEstimate]:
+    """The saved estimates of the file's person that ``user`` may read (their team's, or their own), newest
+    first."""
+    return list(
+        RightsEstimate.objects.filter(perms.visible_estimates_q(user), citizen_id=file.citizen_id)
+        .select_related("team", "created_by")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def estimate_get(*, user, pk, request=None) -> RightsEstimate:
+    """One saved estimate the user may read (its file visible, their team's or their own), logged; else 404."""
+    estimate = RightsEstimate.objects.filter(pk=pk).select_related("team", "created_by").first()
+    if estimate is None or not perms.can_list_non_recours(user):
+        raise Http404
+    file = file_get(user=user, pk=_file_pk(estimate.citizen_id), request=request, log=False)
+    if not RightsEstimate.objects.filter(perms.visible_estimates_q(user), pk=pk).exists():
+        raise Http404
+    access_log_write(
+        actor=user,
+        action=AccessLog.Action.FILE_VIEW,
+        citizen=estimate.citizen_id,
+        obj=estimate,
+        purpose="estimation des droits",
+        request=request,
+    )
+    estimate.file = file
+    return estimate
+
+
+def _file_pk(citizen_id):
+    pk = SocialFile.objects.filter(citizen_id=citizen_id).values_list("pk", flat=True).first()
+    if pk is None:
+        raise Http404
+    return pk
+
+
+def non_recours_page(
+    *, user, benefit: str = "", commune: str = "", page=1, request=None, per_page: int = NON_RECOURS_PAGE_SIZE
+) -> Page:
+    """One page of the possible non-recours of the files ``user`` may see, the largest amounts first, filtered
+    by benefit and commune; logged as one read listing the page's citizens. 404 for who may not list."""
+    if not perms.can_list_non_recours(user):
+        raise Http404
+    rows = NonRecours.objects.filter(perms.visible_non_recours_q(user))
+    if benefit:
+        rows = rows.filter(benefit=benefit)
+    if commune:
+        rows = rows.filter(commune_id=commune)
+    rows = rows.select_related("citizen", "commune").order_by("-monthly_amount", "pk")
+    shown = Paginator(rows, per_page).get_page(page)
+    citizens = sorted({row.citizen_id for row in shown.object_list})
+    if citizens:
+        filters = ", ".join(f for f in (benefit, commune) if f) or "aucun filtre"
+        access_log_write(
+            actor=user,
+            action=AccessLog.Action.CITIZEN_SEARCH,
+            object_type="droits.nonrecours",
+            object_id=",".join(str(pk) for pk in citizens)[:64],
+            purpose=f"non-recours possibles, page {shown.number} ({filters}) : {len(citizens)} usager(s)"[:255],
+            request=request,
+        )
+    return shown
+
+
+def non_recours_last_run(*, user) -> NonRecoursRun | None:
+    """The last finished run of the batch (when the list was computed); no personal data."""
+    if not perms.can_list_non_recours(user):
+        raise Http404
+    return NonRecoursRun.objects.exclude(status=NonRecoursRun.Status.RUNNING).order_by("-started_at").first()

@@ -440,6 +440,8 @@ SCHEDULED_JOBS["appointment_invitation_followups"] = {
     "args": ["--no-progress"],
     "every_minutes": 30,
 }
+# Possible non-recours (droits): rebuilt every night from the consenting recorded situations.
+SCHEDULED_JOBS["droits_non_recours"] = {"task": "droits.tasks.non_recours_rebuild_task", "daily": "03:30"}
 # Agents' calendar imports (ICS): size, events, occurrences expanded over the window (days ahead).
 RENDEZVOUS_ICS_MAX_BYTES = env.int("RENDEZVOUS_ICS_MAX_BYTES", default=1024 * 1024)
 RENDEZVOUS_ICS_MAX_EVENTS = env.int("RENDEZVOUS_ICS_MAX_EVENTS", default=2000)

@@ -26,6 +26,7 @@ ALL_PURPOSES = {
     "appointment_sms",
     "rdv_invitation",
     "help_session",
+    "rights_estimate",
 }
 
 
