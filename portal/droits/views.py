@@ -133,6 +133,11 @@ def _benefit_rows(result, received: list[str], urls: dict[str, str]) -> list[dic
     return rows
 
 
+def _has_right(item) -> bool:
+    # The complémentaire santé solidaire pays health costs, no money: its amount is 0 when the household is eligible.
+    return item.monthly_amount > 0 or item.eligible
+
+
 @login_not_required
 @require_http_methods(["GET"])
 def result(request):
@@ -159,7 +164,7 @@ def result(request):
     context.update(
         estimate=estimated,
         rows=rows,
-        eligible=[row for row in rows if row["estimate"].monthly_amount > 0 and not row["received"]],
+        eligible=[row for row in rows if _has_right(row["estimate"]) and not row["received"]],
     )
     return render(request, "portal/droits/result.html", context)
 

@@ -90,6 +90,9 @@ def test_anonymous_estimate_shows_rsa_writes_no_row_and_clearing_forgets(client)
     assert rsa.monthly_amount > 300  # the RSA for a single person with no resources (forfait logement deducted)
     assert f"{rsa.monthly_amount:.2f}".replace(".", ",") in page.replace("\u202f", "").replace("\xa0", "")
     assert "pas de droit estimé" in page  # the family allowances, for one
+    css = next(b for b in estimate.benefits if b.code == "css")
+    assert css.eligible and css.monthly_amount == 0  # health costs paid, no money: said so, not "pas de droit"
+    assert "droit estimé (pas de versement d'argent)" in page
     assert "Une estimation, pas une décision" in page
     assert estimate.engine in page and estimate.period in page
     assert "Se faire aider près de chez vous" in page and "/lieux/?commune=35238" in page
