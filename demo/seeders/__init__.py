@@ -8,7 +8,7 @@ quote a request's tracking code); the audit rows and alerts; the GDPR register; 
 from __future__ import annotations
 
 from .. import registry
-from . import accueil, annuaire, audit, lieux, mail, privacy, rendezvous, requests, social_files
+from . import accueil, annuaire, audit, droits, lieux, mail, privacy, rendezvous, requests, social_files
 
 SEEDERS = [
     ("demo.social_files", social_files.seed),
@@ -20,6 +20,7 @@ SEEDERS = [
     ("demo.rendezvous", rendezvous.seed),
     ("demo.annuaire", annuaire.seed),
     ("demo.lieux", lieux.seed),
+    ("demo.droits", droits.seed),
 ]
 
 

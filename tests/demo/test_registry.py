@@ -27,6 +27,7 @@ def test_the_installed_apps_register_their_seeders_in_the_order_seed_demo_always
         "demo.rendezvous",
         "demo.annuaire",
         "demo.lieux",
+        "demo.droits",
     ]
 
 
