@@ -117,13 +117,15 @@ def per_benefit_baseline(situation: Situation) -> None:
         simulation.calculate(variable, PERIOD)
 
 
-def timed(fn, items) -> list[float]:
-    samples = []
+def timed(fn, items) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds of fn(item) for each item (CPU: what a quiet machine would show)."""
+    wall, cpu = [], []
     for item in items:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         fn(item)
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return wall, cpu
 
 
 def peak_rss_during(fn):
@@ -170,29 +172,38 @@ def main() -> None:
     print(f"this process: {info['engine']}, loaded in {info['load_seconds']:.2f} s (+{info['rss_delta_mb']} MB)")
 
     singles = [household(rng) for _ in range(args.households)]
-    one = timed(lambda s: estimate(situation=s, period=PERIOD), singles)
-    base = timed(per_benefit_baseline, singles[: args.baseline])
+    one, one_cpu = timed(lambda s: estimate(situation=s, period=PERIOD), singles)
+    base, base_cpu = timed(per_benefit_baseline, singles[: args.baseline])
     (p50, p95), (b50, b95) = percentiles(one), percentiles(base)
+    (c50, c95), (bc50, bc95) = percentiles(one_cpu), percentiles(base_cpu)
     print(
         f"\none household, all benefits, warm   p50 {p50:7.0f} ms   p95 {p95:7.0f} ms   "
         f"(n={len(one)}, target p95 ≤ 1000 ms)"
     )
     print(f"baseline: one simulation per benefit p50 {b50:7.0f} ms   p95 {b95:7.0f} ms   (n={len(base)})")
+    print(f"  CPU time: ours p50 {c50:.0f} ms p95 {c95:.0f} ms; baseline p50 {bc50:.0f} ms p95 {bc95:.0f} ms")
     print(f"ratio (baseline / ours, p50): {b50 / p50:.1f}×", flush=True)
 
     batch = [household(rng) for _ in range(args.batch)]
+    started_cpu = time.process_time()
     estimates, seconds, peak = peak_rss_during(lambda: estimate_many(situations=batch, period=PERIOD))
+    batch_cpu = time.process_time() - started_cpu
     rate = len(estimates) / seconds
     sample = batch[: args.one_by_one]
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     alone = [estimate(situation=s, period=PERIOD) for s in sample]
     alone_rate = len(sample) / (time.perf_counter() - started)
+    alone_cpu = time.process_time() - started_cpu
     same = sum(a == b for a, b in zip(alone, estimates, strict=False))
     print(
         f"\nestimate_many, {len(batch)} households: {seconds:.1f} s = {rate:.0f} households/s (target ≥ 50), "
         f"peak RSS {peak / 1e6:.0f} MB"
     )
     print(f"one by one, {len(sample)} of them: {alone_rate:.1f} households/s ({same}/{len(sample)} identical)")
+    print(
+        f"  CPU time: batch {batch_cpu:.1f} s = {len(batch) / batch_cpu:.0f} households per CPU-second; "
+        f"one by one {len(sample) / alone_cpu:.1f} households per CPU-second"
+    )
     print(f"ratio (batch / one by one, households/s): {rate / alone_rate:.1f}×")
     eligible = {}
     for result in estimates:

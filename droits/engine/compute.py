@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy
 
 from .catalogue import BENEFITS_BY_CODE
+from .columns import build_simulation
 from .errors import EngineError
 from .mapping import build_input, month_start
 from .runtime import engine_label, get_tax_benefit_system, legislation_dates
@@ -116,12 +117,10 @@ def _household(values: dict, row: int) -> tuple[BenefitEstimate, ...]:
 
 def simulate(situations, period: str) -> list[Estimate]:
     """Estimates for ``situations`` (already validated) in one simulation; EngineError on any OpenFisca failure."""
-    from openfisca_core.simulation_builder import SimulationBuilder  # noqa: PLC0415 — with the engine, lazily
-
     tbs = get_tax_benefit_system()
     entities, famille_index = build_input(situations, period)
     try:
-        simulation = SimulationBuilder().build_from_entities(tbs, entities)
+        simulation = build_simulation(tbs, entities)
         values = _read(simulation, famille_index, period)
     except Exception as exc:  # OpenFisca raises many types (SituationParsingError, ValueError, numpy errors)
         raise EngineError("Le calcul des droits a échoué pour cette situation.") from exc

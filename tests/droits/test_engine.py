@@ -285,10 +285,10 @@ def test_batch_errors_name_the_household_and_bad_periods_are_refused():
 
 
 def test_an_openfisca_failure_becomes_a_french_engine_error(monkeypatch):
-    def broken(self, tax_benefit_system, input_dict):
+    def broken(self, tax_benefit_system):
         raise ValueError("inputs of individu s0_0 rejected")  # as OpenFisca words it, with input values
 
-    monkeypatch.setattr(SimulationBuilder, "build_from_entities", broken)
+    monkeypatch.setattr(SimulationBuilder, "build", broken)
     with pytest.raises(EngineError) as raised:
         estimate(situation=REFERENCE["rsa_heberge"], period=PERIOD)
     assert str(raised.value) == "Le calcul des droits a échoué pour cette situation."
