@@ -188,7 +188,10 @@ def typed_search(rng: random.Random, kind: str, citizen: Citizen) -> tuple[str, 
         if "-" not in citizen.birth_name:
             return None
         parts = citizen.birth_name.split("-")
-        if rng.random() < 0.5:
+        with_second = rng.random() < 0.5  # drawn first: the queries after this one stay the same
+        if fold(parts[0]) in PARTICLES:  # VAN-ASSCHE: "van" alone is a particle, not a part anyone types
+            return None
+        if with_second:
             return f"{parts[0].lower()} {_typo(rng, fold(parts[1])).lower()} {first}", citizen.birth_name
         return f"{parts[0].lower()} {first}", parts[0]
     if kind == "usage":

@@ -112,8 +112,11 @@ def terms_of(text: str, role: str = "") -> list[Term]:
 
 
 def _unglued(word: str) -> set[str]:
-    """The word without one glued particle in front: LEGOFF → GOFF, DELAFONTAINE → LAFONTAINE, FONTAINE."""
-    return {k for k in name_keys(word) if " " not in k and len(k) >= 4 and word.endswith(k)} - {word}
+    """The word without one glued particle in front: LEGOFF → GOFF, DELAFONTAINE → FONTAINE, LELAY → LAY.
+
+    Three letters are enough (LE LAY, LE ROY, DU VAL are stored as LAY, ROY, VAL): these forms are looked
+    up as spelled only, so a short one adds its bearers, not the words one edit away from it."""
+    return {k for k in name_keys(word) if " " not in k and len(k) >= 3 and word.endswith(k)} - {word}
 
 
 def query_terms(*, query: str = "", last_name: str = "", first_names: str = "") -> list[Term]:

@@ -122,6 +122,17 @@ def test_commune_ranks_the_person_living_there_first(db):
 
 
 @pytest.mark.django_db
+def test_a_short_name_typed_with_its_particle_glued_is_found(db):
+    """LE LAY and LE ROY are stored as LAY and ROY: "lelay", "leroy" typed glued find them (LEROY, a name of
+    its own, first: spelled as typed)."""
+    le_lay = CitizenFactory(birth_name="Le Lay", first_names="Annie")
+    le_roy = CitizenFactory(birth_name="Le Roy", first_names="Annie")
+    leroy = [CitizenFactory(birth_name="Leroy", first_names="Annie") for _ in range(2)]
+    assert citizen_find(query="lelay annie")[0].citizen_id == le_lay.pk
+    assert [h.citizen_id for h in citizen_find(query="leroy annie")] == [*(c.pk for c in leroy), le_roy.pk]
+
+
+@pytest.mark.django_db
 def test_a_birth_year_ranks_the_namesake_born_that_year_first_even_past_the_probe_cap(db, monkeypatch):
     """What an agent adds for a common name: the year. With the probe capped at 3 rows, the namesake born
     that year (the last created: the coarse order alone would cut it) is still found, first; a namesake with
