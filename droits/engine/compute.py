@@ -55,7 +55,7 @@ def legislation_caption(period: str) -> str:
     return f"Législation au {month:%m/%Y}, barèmes connus au {latest:%d/%m/%Y} (revalorisations : {detail})."
 
 
-def _read(simulation, famille_index: list[int], period: str) -> dict[str, numpy.ndarray]:
+def read_values(simulation, famille_index: list[int], period: str) -> dict[str, numpy.ndarray]:
     """The amounts of each benefit, one value per household (its demandeur's famille), from one simulation."""
     index = numpy.asarray(famille_index)
     values = {}
@@ -121,7 +121,7 @@ def simulate(situations, period: str) -> list[Estimate]:
     entities, famille_index = build_input(situations, period)
     try:
         simulation = build_simulation(tbs, entities)
-        values = _read(simulation, famille_index, period)
+        values = read_values(simulation, famille_index, period)
     except Exception as exc:  # OpenFisca raises many types (SituationParsingError, ValueError, numpy errors)
         raise EngineError("Le calcul des droits a échoué pour cette situation.") from exc
     engine, legislation = engine_label(), legislation_caption(period)

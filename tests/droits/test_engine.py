@@ -26,6 +26,10 @@ from droits.engine import (
     load_count,
     warm_up_worker,
 )
+from droits.engine.columns import build_simulation
+from droits.engine.compute import read_values
+from droits.engine.mapping import build_input
+from droits.engine.runtime import get_tax_benefit_system
 
 PERIOD = "2025-06"
 D = Decimal
@@ -211,6 +215,20 @@ def test_one_vectorised_batch_gives_the_same_results_as_one_by_one(one_by_one):
     for situation, result in zip(VARIED, batch[len(names) :], strict=True):
         assert estimate(situation=situation, period=PERIOD) == result
     assert any(amounts(result)["aides_logement"] > 0 for result in batch[len(names) :])
+
+
+def test_the_column_built_simulation_equals_openfiscas_own_builder():
+    # Our arrays (droits/engine/columns.py) against SimulationBuilder.build_from_entities on the same input: the
+    # speed-up must not change a single value.
+    situations = [*REFERENCE.values(), *VARIED]
+    tbs = get_tax_benefit_system()
+    ours_input, index = build_input(situations, PERIOD)
+    theirs_input, _ = build_input(situations, PERIOD)
+    ours = read_values(build_simulation(tbs, ours_input), index, PERIOD)
+    theirs = read_values(SimulationBuilder().build_from_entities(tbs, theirs_input), index, PERIOD)
+    assert ours.keys() == theirs.keys()
+    for name in ours:
+        assert list(ours[name]) == list(theirs[name]), name
 
 
 def test_the_engine_is_loaded_once_per_process(one_by_one):
