@@ -24,7 +24,7 @@ from dossier_unique.retention import timeline_forget
 from dossier_unique.timeline import timeline_record
 from droits.engine import EngineError, Estimate, SituationError, estimate
 from grc.history import save_tracked
-from grc.models import Commune
+from grc.models import Commune, HouseholdMembership
 
 from . import perms
 from .models import BENEFIT_CODES, EstimateConsent, NonRecours, RecordedSituation, RightsEstimate, SituationMember
@@ -168,6 +168,12 @@ def situation_save(
     if len(members) > MAX_MEMBERS:
         errors["__all__"] = [_("Le foyer ne peut pas comprendre plus de 20 personnes.")]
     rows = [_member(position, values, errors) for position, values in enumerate(members[:MAX_MEMBERS])]
+    # A member is linked only to the person or someone of their household in the reference (a posted id of
+    # anyone else is dropped, never a link to a stranger's record).
+    household = _household_ids(file.citizen_id)
+    for row in rows:
+        if row.citizen_id is not None and row.citizen_id not in household:
+            row.citizen_id = None
     situation = RecordedSituation.objects.filter(citizen_id=file.citizen_id).first() or RecordedSituation(
         citizen_id=file.citizen_id
     )
@@ -193,6 +199,14 @@ def situation_save(
         transaction.on_commit(partial(non_recours_refresh_person.enqueue, file.citizen_id))
     logger.info("droits: situation %s saved", situation.pk)
     return situation
+
+
+def _household_ids(citizen_id: int) -> set[int]:
+    households = HouseholdMembership.objects.filter(citizen_id=citizen_id, end_date__isnull=True).values(
+        "household_id"
+    )
+    members = HouseholdMembership.objects.filter(household_id__in=households).values_list("citizen_id", flat=True)
+    return {citizen_id, *members}
 
 
 # --- estimates -------------------------------------------------------------------------------------------------

@@ -131,6 +131,26 @@ def test_the_first_recording_is_prefilled_from_the_household_and_address(client,
     assert 'value="Dominique"' in text and 'value="1982-02-02"' in text
     assert '<option value="35238" selected>' in text
     assert '<option value="conjoint" selected>' in text
+    # The posted household link is kept for the spouse, dropped for a stranger's record.
+    stranger = CitizenFactory()
+    members = [
+        {**single()[0], "citizen": file.citizen.pk},
+        {"role": "conjoint", "birth_date": spouse.birth_date, "citizen": spouse.pk},
+        {"role": "autre", "birth_date": datetime.date(1990, 1, 1), "citizen": stranger.pk},
+    ]
+    services.consent_record(actor=agent, file=file, method="oral")
+    saved = services.situation_save(
+        actor=agent, file=file, housing_status="locataire", rent_monthly="0", members=members
+    )
+    assert [m.citizen_id for m in saved.members.order_by("position")] == [file.citizen.pk, spouse.pk, None]
+
+
+def test_the_rights_page_queries_are_pinned(client, file, agent, django_assert_max_num_queries):
+    record(file, agent)
+    verify_otp(client, agent)
+    with django_assert_max_num_queries(22):
+        response = client.get(reverse("backoffice:droits_file", args=[file.pk]))
+    assert response.status_code == 200 and "Consentement recueilli le" in response.content.decode()
 
 
 def test_who_may_not_see_the_file_gets_404(client, file, agent):
