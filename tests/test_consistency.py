@@ -62,6 +62,7 @@ WITHOUT_HISTORY = {
     "observatoire.HelpProcedureFact": "aggregates without personal data, recomputed by the refresh",
     "observatoire.FrozenMonth": "a marker of months no longer recomputed, no personal data",
     "observatoire.RefreshRun": "itself the log of the refreshes, no personal data",
+    "observatoire.NonRecoursFact": "aggregates without personal data, the month's snapshot rewritten by the refresh",
     "travail.Notification": "a kind and a back-office link for one agent, no personal data; read/e-mailed marks only",
     "travail.BulkJob": "itself the record of a bulk action and its result per row; each request keeps its history",
 }
