@@ -140,11 +140,18 @@ def person_drawer(rng: random.Random, population: str):
     return synthetic
 
 
+def _names_only(draw):
+    def names() -> tuple[str, str]:
+        _, _, birth, _, first_names = draw()
+        return birth, first_names
+
+    return names
+
+
 def namesake_figures(populations, count: int = 1_000_000, seed: int = 42) -> None:
     """How many namesakes each population gives at ``count`` people, drawn without a database."""
     for population in populations:
-        draw = person_drawer(random.Random(seed), population)
-        shares = namesake_shares(lambda: (lambda p: (p[2], p[4]))(draw()), count)  # noqa: B023
+        shares = namesake_shares(_names_only(person_drawer(random.Random(seed), population)), count)
         print(
             f"{population:10s} {count:,} people: no namesake {shares['none']:.1%}, 1-9 {shares['1-9']:.1%}, "
             f">= 10 {shares['>=10']:.1%}, >= 50 {shares['>=50']:.1%}; commonest surname "
