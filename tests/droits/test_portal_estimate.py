@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from demo.records import Counts
-from droits.engine import BENEFITS
+from droits.engine import BENEFITS, EngineError
 from grc.audit.models import AccessLog
 from grc.models import Commune, Epci, Household, HouseholdMembership
 from portal.demo.home import seed_portal_pages
@@ -257,3 +257,18 @@ def test_result_page_query_count(client, django_assert_max_num_queries):
     client.get(RESULT)  # the engine loads once per process, not counted here
     with django_assert_max_num_queries(10):
         assert client.get(RESULT).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_engine_failure_is_a_french_message_and_the_answers_stay(client, monkeypatch):
+    def broken(**_kwargs):
+        raise EngineError("Le calcul des droits a échoué : réessayez plus tard.")
+
+    monkeypatch.setattr(droits_views, "estimate", broken)  # the engine's own failure path, without breaking it
+    walk(client, ALONE_NO_RESOURCES)
+    response = client.get(RESULT)
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "L'estimation est indisponible pour le moment" in page
+    assert "Le calcul des droits a échoué" in page and "Traceback" not in page
+    assert SESSION_KEY in client.session  # nothing typed is lost
