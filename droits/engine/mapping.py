@@ -5,11 +5,12 @@ demandeur (demandeur, conjoint, enfants), and one famille and foyer fiscal of th
 of the home ("autre"), whose rights are not estimated but who count in the home (ménage).
 
 Resources: the member's monthly figures are taken as stable over the whole look-back the rules use and given
-to OpenFisca as one multi-month period from January of year N-2 to the estimated month, which OpenFisca
-divides evenly over the months. So the RSA and the prime d'activité see them over the last 3 months, the aides
-au logement over their rolling 12 months (M-13..M-2, rule since 2021) and the CSS over the last 12 months, and
-the N-2 figures (allocations familiales, self-employed income) are the same monthly amounts. Taxable amounts
-(used by the aides au logement and the allocations familiales) are approximated by the net amounts given.
+to OpenFisca as one multi-month period from January of year N-LOOKBACK_YEARS to the estimated month, which
+OpenFisca divides evenly over the months. So the RSA and the prime d'activité see them over the last 3 months,
+the aides au logement over their rolling 12 months (M-13..M-2, rule since 2021) and the CSS over the last 12
+months, and the N-2 figures (allocations familiales, self-employed income) are the same monthly amounts.
+Taxable amounts (used by the aides au logement and the allocations familiales) and gross ones (ASPA) are
+approximated by the net amounts given. docs/droits.md explains each choice.
 """
 
 from __future__ import annotations
