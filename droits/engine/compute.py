@@ -98,7 +98,7 @@ def _household(values: dict, row: int) -> tuple[BenefitEstimate, ...]:
             elif participation > 0:
                 note = (
                     "Éligible à la complémentaire santé solidaire avec une participation de "
-                    f"{_money(participation)} €/mois."
+                    f"{str(_money(participation)).replace('.', ',')} €/mois."
                 )
             else:
                 note = "Non éligible selon l'estimation (ressources au-dessus du plafond)."

@@ -185,6 +185,10 @@ def test_a_tenant_in_rennes_gets_an_aide_au_logement_in_zone_2(one_by_one):
     assert tenant.monthly_amount > 0 and tenant.eligible
     assert "zone 2" in tenant.note
     assert amounts(one_by_one["proprietaire_rennes"])["aides_logement"] == 0
+    # 1,000 € net alone: the CSS with a participation, 14 € a month from 30 to 49 years old (ameli.fr, barème de
+    # la participation financière : 8 € avant 30 ans, 14 € de 30 à 49 ans, 21 €, 25 €, 30 € à 70 ans et plus).
+    css = by_code(one_by_one["locataire_rennes"], "css")
+    assert css.eligible and css.monthly_amount == 0 and "participation de 14,00 €/mois" in css.note
 
 
 def test_apa_at_home_for_gir_2_is_the_ceiling_of_the_plan_and_nothing_for_gir_5(one_by_one):
