@@ -106,8 +106,12 @@ def non_recours_page(
         rows = rows.filter(benefit=benefit)
     if commune:
         rows = rows.filter(commune_id=commune)
-    rows = rows.select_related("citizen", "commune").order_by("-monthly_amount", "pk")
-    shown = Paginator(rows, per_page).get_page(page)
+    # The page is cut on the rows alone (a top-N sort of the visible rows), then only its rows are joined to
+    # their citizen and commune: joining first made PostgreSQL join every visible row before sorting.
+    shown = Paginator(rows.order_by("-monthly_amount", "pk").only("pk"), per_page).get_page(page)
+    ids = [row.pk for row in shown.object_list]
+    by_pk = NonRecours.objects.filter(pk__in=ids).select_related("citizen", "commune").in_bulk()
+    shown.object_list = [by_pk[pk] for pk in ids]
     citizens = sorted({row.citizen_id for row in shown.object_list})
     if citizens:
         filters = ", ".join(f for f in (benefit, commune) if f) or "aucun filtre"
