@@ -106,7 +106,8 @@ def participant_outcome_set(
     or back to ``a_venir`` (a mistake corrected).
 
     Refused: a cancelled appointment or participant; ``vu`` or ``absent`` before the appointment starts; ``vu``
-    without ``outcome_note``; an unknown digital-help level. Writes the participant's history and, when the
+    without ``outcome_note``; an unknown digital-help level, or none on ``vu`` for a motif of the accueil
+    numérique social (``motif_asks_digital_help``). Writes the participant's history and, when the
     status changes, a timeline entry with the motif's visibility.
     """
     now = now or timezone.now()
@@ -114,6 +115,10 @@ def participant_outcome_set(
         Participant.objects.select_for_update().select_related("rendezvous__motif__team").get(pk=participant.pk)
     )
     _check_outcome(participant, status, outcome_note, digital_help_level, now)
+    # The accueil numérique counts the help given per person seen: a "vu" without its level would be a hole.
+    # (A group session's attendance does not ask it: one level for a whole workshop would say nothing.)
+    if status == P.VU and not digital_help_level and motif_asks_digital_help(motif=participant.rendezvous.motif):
+        raise ValidationError({"digital_help_level": _("Indiquez le niveau d'aide numérique apportée.")})
     _apply_outcome(participant, status, outcome_note, digital_help_level, actor, now)
     return participant
 

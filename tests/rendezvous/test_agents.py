@@ -76,6 +76,10 @@ def test_digital_help_is_kept_when_the_motif_is_the_accueil_numerique():
         services.participant_outcome_set(
             participant=participant, status="vu", outcome_note="CAF", digital_help_level="magie", actor=d.agent
         )
+    with pytest.raises(ValidationError, match="Indiquez le niveau d'aide numérique"):
+        services.participant_outcome_set(participant=participant, status="vu", outcome_note="CAF", actor=d.agent)
+    participant.refresh_from_db()
+    assert (participant.status, participant.outcome_note) == ("a_venir", "")
     services.participant_outcome_set(
         participant=participant,
         status="vu",

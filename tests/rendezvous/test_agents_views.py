@@ -3,9 +3,11 @@ person found in the reference, invitations, absences. Someone without the right 
 
 import datetime
 import html
+import io
 import re
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -325,3 +327,52 @@ def test_garbage_in_the_booking_steps_is_a_404_or_a_french_message_never_a_500(c
     assert page.status_code == 200 and "Saisissez une date valide" in _text(page)
     past = client.post(confirm, {**good, "starts_at": at(-2, 9).isoformat()})
     assert "Ce créneau est déjà passé" in _text(past)
+
+
+def test_marking_seen_at_the_accueil_numerique_asks_the_digital_help_and_keeps_it(client):
+    d = desk(kind=Team.Kind.MEDIATION, name="Accueil numérique — CDAS Vitré")
+    participant = appointment(d, at(-1, 10)).participants.get()
+    other = desk(name="RSA — CDAS Redon")
+    other_rdv = appointment(other, at(-1, 11))
+    verify_otp(client, d.agent)
+    prefix = f"o{participant.pk}"
+    detail = _text(client.get(reverse("backoffice:rdv_detail", args=[participant.rendezvous_id])))
+    assert "Aide numérique apportée" in detail and "Faire avec" in detail
+    url = reverse("backoffice:rdv_outcome", args=[participant.rendezvous_id, participant.pk])
+    page = client.post(url, {f"{prefix}-status": "vu", f"{prefix}-outcome_note": "Compte Ameli créé"})
+    assert page.status_code == 200 and "Indiquez le niveau d'aide numérique apportée." in _text(page)
+    assert "Compte Ameli créé" in _text(page)  # what was typed stays
+    participant.refresh_from_db()
+    assert participant.status == "a_venir"
+    data = {
+        f"{prefix}-status": "vu",
+        f"{prefix}-outcome_note": "Compte Ameli créé",
+        f"{prefix}-digital_help_level": "faire_avec",
+    }
+    assert client.post(url, data).status_code == 302
+    participant.refresh_from_db()
+    assert (participant.status, participant.digital_help_level) == ("vu", "faire_avec")
+    assert "Aide numérique : Faire avec" in _text(
+        client.get(reverse("backoffice:rdv_detail", args=[participant.rendezvous_id]))
+    )
+    # Any other motif does not ask it.
+    verify_otp(client, other.agent)
+    assert "Aide numérique apportée" not in _text(client.get(reverse("backoffice:rdv_detail", args=[other_rdv.pk])))
+
+
+def test_an_invitation_nobody_used_is_listed_first_as_a_follow_up_by_the_scheduled_job(client, settings):
+    d = desk()
+    late, _token = services.invitation_create(
+        citizen=CitizenFactory(birth_name="Relancee"), motif=d.motif, valid_days=1, actor=d.agent
+    )
+    services.invitation_create(
+        citizen=CitizenFactory(birth_name="Attente"), motif=d.motif, valid_days=10, actor=d.agent
+    )
+    Invitation.objects.filter(pk=late.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    job = settings.SCHEDULED_JOBS["appointment_invitation_followups"]
+    assert job["command"] == "rdv_invitation_followups"
+    call_command(job["command"], "--no-progress", stdout=io.StringIO())
+    verify_otp(client, d.agent)
+    listing = _text(client.get(reverse("backoffice:rdv_invitations")))
+    assert "Sans rendez-vous : à relancer" in listing
+    assert listing.index("RELANCEE") < listing.index("ATTENTE")
