@@ -33,8 +33,9 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 ROOT = Path(__file__).resolve().parent
 EVAL_CORPUS = ROOT / "corpus" / "mail_eval"
 HEADER_FIELDS = ("type", "register", "sender_kind", "last_name", "first_name", "birth_date", "postcode", "city")
-REGISTERS = {"formel", "courant", "familier", "professionnel"}
-SENDER_KINDS = {"citizen", "professional"}
+# Set 3's writers named the oral and SMS registers and the family and association senders apart.
+REGISTERS = {"formel", "courant", "familier", "professionnel", "oral", "sms"}
+SENDER_KINDS = {"citizen", "professional", "family", "association"}
 FORMATS = ("png", "jpeg", "pdf")
 CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "pdf": "application/pdf"}
 

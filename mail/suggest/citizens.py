@@ -15,15 +15,23 @@ from django.utils import timezone
 from demandes.models import Request
 from dossier_unique.models import SocialFile
 from grc.matching.candidates import IdentityQuery, match
+from grc.matching.names import fold
 from grc.models import Citizen
 
 from .extraction import Extracted
+from .territory import candidate_communes, written_commune
 
 MAX_CITIZENS = 5
 # Evidence weights for identifiers found in the text.
 TRACKING_CODE_SCORE = 0.98
 NIR_SCORE = 0.97
 FILE_NUMBER_SCORE = 0.9
+# Candidates within TIE_GAP of the first are tied by the name alone (homonyms, no birth date in the
+# letter): one whose commune the letter names or whose age it states gains TIE_BONUS per such clue, so
+# that it comes first and stands alone (``territory.NEAR_GAP``). A clue every tied candidate shares
+# tells nothing and counts for none.
+TIE_GAP = 0.05
+TIE_BONUS = 0.06
 
 
 def citizen_label(citizen) -> str:
@@ -70,8 +78,41 @@ def _add(scores, reasons, citizen_id, score, why):
             reasons[citizen_id].append(reason)
 
 
-def suggest_citizens(found: Extracted) -> tuple[list[dict], dict | None]:
-    """Citizen candidates (best first) and the request whose tracking code the letter quotes."""
+def _tie_clues(found: Extracted, ranked, citizens, communes) -> dict[int, list[str]]:
+    """For candidates tied with the first: the letter's clues each one fits (its commune named, its age)."""
+    if len(ranked) < 2:
+        return {}
+    top = ranked[0][1]
+    tied = [pk for pk, score in ranked if score >= top - TIE_GAP and pk in citizens]
+    if len(tied) < 2:
+        return {}
+    written = written_commune(postcode=found.postcode, city=found.city, memo=communes)
+    today = timezone.localdate()
+    clues: dict[int, list[str]] = {pk: [] for pk in tied}
+    for pk in tied:
+        commune = communes.get(pk)
+        if commune is not None and (
+            (written is not None and written.code == commune.code) or f" {fold(commune.name)} " in found.folded
+        ):
+            clues[pk].append(f"Sa commune ({commune.name}) figure dans le courrier")
+        born = citizens[pk].birth_date
+        if born is not None:
+            age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+            if any(abs(age - stated) <= 1 for stated in found.ages):
+                clues[pk].append(f"Son âge ({age} ans) est celui que cite le courrier")
+    for reason_kind in ("Sa commune", "Son âge"):
+        holders = [pk for pk in tied if any(r.startswith(reason_kind) for r in clues[pk])]
+        if len(holders) == len(tied):
+            for pk in tied:
+                clues[pk] = [r for r in clues[pk] if not r.startswith(reason_kind)]
+    return {pk: found_clues for pk, found_clues in clues.items() if found_clues}
+
+
+def suggest_citizens(found: Extracted, communes: dict | None = None) -> tuple[list[dict], dict | None]:
+    """Citizen candidates (best first) and the request whose tracking code the letter quotes.
+
+    ``communes``, when given, is filled with the candidates' communes (``territory.candidate_communes``)
+    and the letter's written one, for the team's sector without a second query."""
     scores: dict[int, float] = {}
     reasons: dict[int, list[str]] = defaultdict(list)
     strong: Counter = Counter()
@@ -118,6 +159,14 @@ def suggest_citizens(found: Extracted) -> tuple[list[dict], dict | None]:
             scores[pk] = min(1.0, max(scores[pk], 0.99))
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CITIZENS]
     citizens = Citizen.objects.in_bulk([pk for pk, _ in ranked])
+    communes = {} if communes is None else communes
+    communes.update(candidate_communes([pk for pk, _ in ranked]) if ranked else {})
+    clues = _tie_clues(found, ranked, citizens, communes)
+    if clues:
+        for pk, found_clues in clues.items():
+            scores[pk] = min(0.99, scores[pk] + TIE_BONUS * len(found_clues))
+            reasons[pk] += found_clues
+        ranked = sorted(((pk, scores[pk]) for pk, _ in ranked), key=lambda kv: (-kv[1], kv[0]))
     result = []
     for pk, score in ranked:
         citizen = citizens.get(pk)

@@ -48,6 +48,8 @@ _MONTH_NAMES = "janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septemb
 _TEXT_DATE_RE = re.compile(rf"(?<!\d)(\d{{1,2}})(?:er)?\s+({_MONTH_NAMES})\s+(\d{{4}})(?!\d)", re.I)
 _BORN = r"n[ée](?:e|\(e\))?"
 _BIRTH_CONTEXT_RE = re.compile(rf"({_BORN}\s+le|naissance|{_BORN}\s+en\s+date\s+du)\s*:?\s*$", re.I)
+# "il a 8 ans", "Raymonde Boscher, 88 ans", "âgée de 91 ans", "j'ai 45 ans"; not "il y a 3 ans".
+_AGE_RE = re.compile(r"(?:(?<!\w)(?<!y )ai?|[âa]g[ée]e?s?\s+de|[,(])\s*(\d{1,3})\s*ans\b", re.I)
 _POSTCODE_RE = re.compile(r"(?<!\d)(\d{2}\s?\d{3})\s+([A-Za-zÀ-ÿ][A-Za-zÀ-ÿ' -]{1,60})")
 _LABEL_RE = re.compile(
     r"^\s*(nom(?:\s+de\s+naissance|\s+d['’]usage|\s+de\s+famille)?|pr[ée]noms?)\s*:\s*(.+?)\s*$", re.I | re.M
@@ -158,8 +160,9 @@ _NAME = rf"(?:{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE_WORD}[ \t]*)?{_NAME_WORD}){{0,3
 _CUES = (
     r"(?i:je\s+m['’]?\s*a?p+e+l+e+s?|je\s+suis|je\s+soussign[ée]e?s?(?:\(e\))?|moi[- ]m[êe]me|"
     r"(?:mon|notre)\s+(?:fils|petit[- ]fils|neveu|enfant|fr[èe]re|mari|[ée]poux|p[èe]re|compagnon|conjoint|"
-    r"b[ée]b[ée]|pupille|prot[ée]g[ée])|"
-    r"(?:ma|notre)\s+(?:fille|petite[- ]fille|ni[èe]ce|m[èe]re|femme|[ée]pouse|s[œoe]ur|compagne|conjointe|"
+    r"gar[çc]on|gamin|b[ée]b[ée]|pupille|prot[ée]g[ée])|"
+    r"(?:la\s+)?famille\s+(?:de|d['’])|"
+    r"(?:ma|notre)\s+(?:fille|petite[- ]fille|gamine|ni[èe]ce|m[èe]re|femme|[ée]pouse|s[œoe]ur|compagne|conjointe|"
     r"prot[ée]g[ée]e)|"
     r"l['’]enfant|les\s+enfants|(?:le|la|du|de\s+la)\s+(?:petit|petite|jeune)|(?:mon|ma|notre)\s+petite?|"
     r"l['’][ée]l[èe]ve|concerne|concernant|au\s+sujet\s+d[e'’]|objet|au\s+nom\s+de|bonjour|"
@@ -168,7 +171,7 @@ _CUES = (
     r"curat(?:eur|rice))(?:\s+(?:paternel|maternel)le?)?\s+(?:de|d['’])|"
     r"(?:[ée]l[èe]ve|enfant|patiente?|b[ée]n[ée]ficiaire|usag[èe]re?|allocataire|demandeu(?:r|se)|"
     r"int[ée]ress[ée]e?|identit[ée]|nom\s+et\s+pr[ée]noms?|personne\s+concern[ée]e)\s*:|"
-    r"madame|monsieur|mademoiselle|mme|mlle|m\.)"
+    r"madame|monsieur|mademoiselle|mme|mlle|mr\.?|m\.)"
     # "mon fils aîné, Théo …": a word about the child may sit between the cue and the name.
     r"(?:\s+(?i:a[îi]n[ée]e?|cadet(?:te)?|unique|de\s+\d+\s+ans))?"
 )
@@ -179,7 +182,10 @@ _MIXED_NAME_RE = re.compile(
 )
 _BORN_NAME_RE = re.compile(rf"(?<![\w'’])({_NAME})[ \t]*,?[ \t]*(?:{_BORN})[ \t]+le\b")
 # "Lina Rigaud, 16 ans", "M. Albert Geffroy, 91 ans": a name followed by an age.
-_AGED_NAME_RE = re.compile(rf"(?<![\w'’])({_NAME})[ \t]*,?[ \t]*(?:âgée?[ \t]+de[ \t]+)?\d{{1,3}}[ \t]*ans\b")
+_AGED_NAME_RE = re.compile(
+    rf"(?<![\w'’])({_NAME})[ \t]*,?[ \t]*"
+    r"(?:(?:âgée?[ \t]+de[ \t]+)?\d{1,3}[ \t]*ans\b|(?i:[ée]l[èe]ve|scolaris[ée]e?)\b)"
+)
 # An office holder signing for an association or a commune ("Le président, Yann Briend", "Présidente :
 # Catherine Denis", "dirigée par Gaëlle Mahé"): whom a subsidy request concerns, tried only when no other name
 # finds anyone (a school head signing about a pupil is not the person the letter is about).
@@ -194,8 +200,28 @@ _COUPLE_RE = re.compile(
 )
 _CUED_RE = re.compile(
     rf"(?<![\w'’])(?:{_CUES})[ \t]*[,:]?[ \t]*(?:\n[ \t]*)?"
-    r"(?:(?i:madame|monsieur|mademoiselle|mme|mlle|m\.)[ \t]+)?"
+    r"(?:(?i:madame|monsieur|mademoiselle|mme|mlle|mr\.?|m\.)[ \t]+)?"
     rf"(?P<name>{_NAME})"
+)
+# A cued first name whose family name wrapped to the next line, before a comma or a verb.
+_WRAPPED_FAMILY_RE = re.compile(
+    rf"[ \t]*\n[ \t]*({_NAME_WORD})(?=[ \t]*[,.;]|[ \t]+(?:qui|est|a|au|ne|n['’]|va|doit)\b)"
+)
+# A name written all in small letters after the writer introducing themself ("je m'appelle enola le roux",
+# "bonjour c jessica riou"): up to three words on the line, those that are no name dropped at the end.
+_LOWER_WORD = r"[a-zà-öø-ÿ][a-zà-öø-ÿ'’-]+"
+_SELF_LOWER_RE = re.compile(
+    r"(?<![\w'’])(?:je\s+m['’]?\s*a?p+e+l+e+s?|moi\s+c['’]?\s*est|(?i:bonjour|bjr|salut)\s+c['’]?(?:\s*est)?)"
+    rf"[ \t]+({_LOWER_WORD}(?:[ \t]+{_LOWER_WORD}){{1,2}})"
+)
+_NOT_LOWER_NAME = set(
+    "AI AVEC CAR DONC ELLE ET HABITE IL J JAI JE JHABITE LA"
+    " LE MA MAIS MES MON NOUS ON PAR POUR QUE QUI SUIS SUR VOUS".split()
+)
+# The words of a signature line from which it gives an address ("Cédric Hamel rue d'Antrain Rennes").
+_SIGNATURE_ADDRESS_RE = re.compile(
+    r"[ \t,]+(?:\d+[ \t,]*(?:bis|ter)?[ \t,]*)?(?i:rue|avenue|av\.|bd|boulevard|place|all[ée]e|impasse|chemin|route|"
+    r"lieu-dit|r[ée]sidence|la\s+ville)\b.*$"
 )
 _FAMILY_RE = re.compile(rf"(?i:la\s+famille|les\s+enfants|chez\s+les)\s+({_NAME_WORD})(?![ \t]+{_NAME_WORD})")
 _NAME_LINE_RE = re.compile(rf"{_NAME}")
@@ -233,6 +259,10 @@ class Extracted:
     city: str = ""
     address: str = ""
     sender: str = ""
+    # Ages written in the letter and the whole text folded (upper-case ASCII words): what tells homonyms
+    # apart when the name alone ties them (``citizens``).
+    ages: list[int] = field(default_factory=list)
+    folded: str = ""
 
 
 def _date(day: int, month: int, year: int) -> datetime.date | None:
@@ -302,10 +332,26 @@ def _cued_names(text: str) -> list[tuple[str, str]]:
         if split:
             names.append(split)
             position = m.end()
+            # "Ma petite-fille Alicia\nHervieux, qui a…": the family name wrapped to the next line.
+            wrapped = _WRAPPED_FAMILY_RE.match(text, m.end())
+            if split[1] == "" and wrapped and fold(wrapped.group(1)) not in _NOT_PERSON | _NOT_NAMES:
+                names.append((wrapped.group(1), split[0]))
         else:
             # What followed the cue was no name, but may start the next cue ("Madame monsieur\nJe m'appelle
             # Albert …": a plain ``finditer`` had consumed "Je" as the name after "monsieur").
             position = m.start("name")
+    return names
+
+
+def _lower_names(text: str) -> list[tuple[str, str]]:
+    """ "je m'appelle enola le roux": the writer's own name in small letters, first name first."""
+    names = []
+    for m in _SELF_LOWER_RE.finditer(text):
+        words = m.group(1).split()
+        while words and (fold(words[-1]) in _NOT_LOWER_NAME or fold(words[-1]) in _PARTICLES):
+            words.pop()
+        if len(words) >= 2 and not any(fold(w) in _NOT_PERSON for w in words):
+            names.append((" ".join(w.capitalize() for w in words[1:]), words[0].capitalize()))
     return names
 
 
@@ -320,7 +366,10 @@ def _line_names(text: str) -> list[tuple[str, str]]:
     lines = [line.strip() for line in text.splitlines()]
     for index in range(len(lines) - 1, -1, -1):
         line = _TRAILING_PHONE_RE.sub("", lines[index]).strip(" ,.")
+        # "Cindy Launay (Bruz)", "Cédric Hamel rue d'Antrain Rennes": the name before the place.
+        line = re.sub(r"[ \t]*\([^()]*\)$", "", line)
         if index >= len(lines) - 15:
+            line = _SIGNATURE_ADDRESS_RE.sub("", line)
             # "Corinne Hubert, trésorière", "Laurent Potier, Dinard": the signature before a comma.
             line = line.split(",")[0].strip()
         couple = _COUPLE_RE.fullmatch(line)
@@ -355,6 +404,7 @@ def _names(text: str) -> list[tuple[str, str]]:
     if labelled.get("NOM D USAGE"):
         names.append((labelled["NOM D USAGE"], labelled.get("PRENOM", "")))
     names += _cued_names(text)
+    names += _lower_names(text)
     names += _line_names(text)
     for name_re in (_BORN_NAME_RE, _AGED_NAME_RE, _MIXED_NAME_RE):
         names += [split for m in name_re.finditer(text) if (split := _split_name(m.group(1).split()))]
@@ -406,6 +456,8 @@ def extract(text: str) -> Extracted:
         if number not in found.file_numbers:
             found.file_numbers.append(number)
     found.birth_dates, found.other_dates = _dates(text)
+    found.ages = list(dict.fromkeys(int(m.group(1)) for m in _AGE_RE.finditer(text) if 0 < int(m.group(1)) < 115))
+    found.folded = f" {fold(text)} "
     found.names = _names(text)
     found.office_names = _office_names(text, found.names)
     found.swapped_names = [

@@ -30,6 +30,7 @@ from PIL import Image
 from bench.mail_scans import (
     CONTENT_TYPES,
     EVAL_CORPUS,
+    REGISTERS,
     CorpusError,
     char_error_rate,
     choose_format,
@@ -61,7 +62,15 @@ SHINGLE = 8
 
 # The second evaluation set (bench/corpus/mail_eval2), written later by yet another author to measure again
 # what had been looked at on the first; both are held to the same rules. (folder, fewest letters per type)
-EVAL_CORPORA = {"mail_eval": (EVAL_CORPUS, 12), "mail_eval2": (EVAL_CORPUS.parent / "mail_eval2", 10)}
+EVAL_CORPORA = {
+    "mail_eval": (EVAL_CORPUS, 12),
+    "mail_eval2": (EVAL_CORPUS.parent / "mail_eval2", 10),
+    "mail_eval3": (EVAL_CORPUS.parent / "mail_eval3", 10),
+}
+# The third set (bench/corpus/mail_eval3, two writers who read neither the code, the training corpus nor the
+# other sets) is the held-out one: only its form and its separation are checked here. Nothing in this
+# suite reads names or routes letters of it (that would be tuning on it); sets 1 and 2 are for development.
+DEVELOPMENT_CORPORA = ("mail_eval", "mail_eval2")
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +107,7 @@ def test_header_describes_the_person_and_the_sender(corpus):
     for letter in letters:
         assert letter.first_name.strip() and letter.last_name.strip(), letter.name
         assert 1920 < letter.birth_date.year < 2027, letter.name
-        assert letter.register in {"formel", "courant", "familier", "professionnel"}, letter.name
+        assert letter.register in REGISTERS, letter.name
         if letter.sender_kind == "professional":
             assert letter.sender_postcode, letter.name
     kinds = Counter(letter.sender_kind for letter in letters)
@@ -191,8 +200,20 @@ def _training_shingles() -> dict[tuple[str, ...], str]:
     return seen
 
 
+# The held-out set's writers read neither the training corpus nor the other sets, yet when the guard first ran
+# on it (2026-12-07) it shared runs of eight words with them: address and date lines of the same communes,
+# polite formulas, medical and administrative stock phrases. They are listed in this file, reported, and
+# left as the writers wrote them (rewording the held-out letters after measuring would be editing the
+# test); any run beyond them fails as before.
+KNOWN_HELD_OUT_OVERLAPS = Path(__file__).with_name("eval3_known_overlaps.txt")
+
+
+def _known_overlaps() -> set[str]:
+    return {line for line in KNOWN_HELD_OUT_OVERLAPS.read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
 def test_no_eight_word_run_of_an_evaluation_letter_is_in_the_training_corpus(corpus):
-    letters = corpus[2]
+    folder, _fewest, letters = corpus
     seen = _training_shingles()
     assert seen, f"no training corpus under {TRAIN_CORPUS}: nothing to keep apart from"
     shared = [
@@ -201,7 +222,27 @@ def test_no_eight_word_run_of_an_evaluation_letter_is_in_the_training_corpus(cor
         for shingle in sorted(_shingles(letter.text))
         if shingle in seen
     ]
+    if folder.name == "mail_eval3":
+        shared = [line for line in shared if line not in _known_overlaps()]
     assert shared == [], "evaluation text found in the training corpus:\n" + "\n".join(shared)
+
+
+def test_the_held_out_set_shares_no_eight_word_run_with_the_development_sets():
+    earlier = {
+        shingle: f"{name}/{letter.name}"
+        for name in DEVELOPMENT_CORPORA
+        for letter in load_eval_corpus(EVAL_CORPORA[name][0])
+        for shingle in _shingles(letter.text)
+    }
+    held_out = load_eval_corpus(EVAL_CORPORA["mail_eval3"][0])
+    assert len(held_out) == 100
+    shared = [
+        f"{letter.name} ~ {earlier[shingle]}: {' '.join(shingle)}"
+        for letter in held_out
+        for shingle in sorted(_shingles(letter.text))
+        if shingle in earlier and f"{letter.name} ~ {earlier[shingle]}: {' '.join(shingle)}" not in _known_overlaps()
+    ]
+    assert shared == [], "the held-out set repeats a development set:\n" + "\n".join(shared)
 
 
 def test_the_second_evaluation_set_shares_no_eight_word_run_with_the_first(letters):
@@ -347,12 +388,13 @@ def test_the_classifier_routes_held_out_letters_to_their_programme(letters, trai
     assert wrong_preselected <= PRESELECTED_WRONG_CEILING, f"{wrong_preselected} preselected wrong"
 
 
-def test_the_person_s_name_is_read_from_held_out_letters(corpus):
-    """Both sets: the person's family name is among the names read from the letter (the citizen step's
+@pytest.mark.parametrize("name", DEVELOPMENT_CORPORA)
+def test_the_person_s_name_is_read_from_held_out_letters(name):
+    """Sets 1 and 2 (never 3): the person's family name is among the names read from the letter (the citizen step's
     first cause of misses); matching them against citizens is the benchmark's part."""
     from mail.suggest.extraction import extract
 
-    letters = random.Random(17).sample(corpus[2], HELD_OUT_SAMPLE)
+    letters = random.Random(17).sample(load_eval_corpus(EVAL_CORPORA[name][0]), HELD_OUT_SAMPLE)
     read = [
         letter.name
         for letter in letters

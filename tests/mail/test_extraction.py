@@ -37,6 +37,14 @@ from tests.factories import AddressFactory, CitizenFactory
         ("la prise en charge du jeune Sacha Hamon reprendra lundi", ("Hamon", "Sacha")),
         ("ma petite Maïwenn Cadiou entre au CP et ne voit que d'un œil", ("Cadiou", "Maïwenn")),
         ("Nous accueillons Ilan Berthelot, 15 ans, depuis le printemps.", ("Berthelot", "Ilan")),
+        # Written all in small letters after the writer introduces themself.
+        ("salut je m'appelle maëlys le gall jai 14 ans et je vis a Pacé", ("Le Gall", "Maëlys")),
+        ("bonjour c kevin morvan\nmon virement est pas passé", ("Morvan", "Kevin")),
+        # The family name wrapped to the next line after a cued first name.
+        ("Je vous écris pour mon neveu Erwan\nBodiguel, qui ne peut plus marcher", ("Bodiguel", "Erwan")),
+        ("pour mon garçon Jules Pennec qui rentre au lycée", ("Pennec", "Jules")),
+        ("le bilan montre que la famille de Lény Corlay n'a pas repris contact", ("Corlay", "Lény")),
+        ("Inès Quémener, élève de CM1, attend toujours son taxi.", ("Quémener", "Inès")),
     ],
 )
 def test_names_written_in_running_text_are_read(text, expected):
@@ -50,6 +58,9 @@ def test_names_written_in_running_text_are_read(text, expected):
         ("Bien à vous\nFabrice Le Nouail\n07 81 22 40 19\n", ("Le Nouail", "Fabrice")),
         ("Salutations.\nMarie-Hélène Jouault 02.99.41.17.65\n", ("Jouault", "Marie-Hélène")),
         ("Cordialement,\nLoïc GOUÉDARD\n", ("GOUÉDARD", "Loïc")),
+        # The commune or the street after the name on the signature line.
+        ("voila le papier\nNadège Rioual (Janzé)\n", ("Rioual", "Nadège")),
+        ("je veux une réponse\nYoann Picard 14 rue de Brest Rennes\n", ("Picard", "Yoann")),
     ],
 )
 def test_title_case_signatures_are_read_even_with_a_phone_number(text, expected):
@@ -72,6 +83,12 @@ def test_the_departements_staff_and_addressee_block_is_not_taken_for_the_citizen
 def test_an_office_signature_is_not_a_citizen():
     names = extract("Je vous prie d'agréer mes salutations.\n\nLe Directeur\nArnaud Pélerin\n").names
     assert ("Pélerin", "Arnaud") not in names
+
+
+def test_ages_are_read_but_not_durations():
+    found = extract("Ma mère, 84 ans, vit seule. Il y a 3 ans elle est tombée ; mon fils a 9 ans. J'ai 52 ans.")
+    assert found.ages == [84, 9, 52]
+    assert extract("depuis 10 ans je travaille, pendant 2 ans au chômage").ages == []
 
 
 def test_ordinary_sentences_give_no_name():

@@ -295,15 +295,90 @@ def test_team_of_the_citizens_commune_sector(sectors):
     assert "Secteur de la commune de l'usager (Vitré)" in teams[0]["reasons"][0]
 
 
-def test_team_of_the_senders_postcode_when_no_citizen_is_found(sectors):
+def test_a_postcode_no_candidate_confirms_is_a_hint_never_preselected(sectors):
+    """Nobody answers to the name: the postcode at the top may be a professional sender's (a school, a
+    lawyer), not the person's. Its sector's team is shown, uncertain, and nothing is preselected."""
     item = make_item("Paul INCONNU\n8 rue B\n35000 Rennes\n\nJe demande l'ouverture de mes droits au RSA.")
 
     result = suggest(item)
 
     assert result["citizen"] == []
     assert result["team"][0]["id"] == sectors["rsa_rennes"].pk
-    assert "Secteur de la commune de l'expéditeur (Rennes)" in result["team"][0]["reasons"][0]
-    assert result["preselect"] == {"mail_type": True, "team": True}
+    assert "code postal de l'en-tête (Rennes)" in result["team"][0]["reasons"][0]
+    assert result["team"][0]["confidence"] == "incertain"
+    assert result["preselect"] == {"mail_type": True, "team": False}
+
+
+def _homonyms(first_commune, second_commune, *, years=(1983, 1961)):
+    """Two citizens named Lucie Guégan, born in ``years``, living in the two communes (code, postcode, city)."""
+    people = []
+    for year, (code, postcode, city) in zip(years, (first_commune, second_commune), strict=True):
+        person = CitizenFactory(
+            birth_name="Guégan", first_names="Lucie", birth_date=datetime.date(year, 3, 8), usage_name="", nir=""
+        )
+        AddressFactory(citizen=person, postcode=postcode, city=city, insee_code=code)
+        people.append(person)
+    return people
+
+
+VITRE, RENNES = ("35360", "35500", "Vitré"), ("35238", "35000", "Rennes")
+RSA_LETTER = "Bonjour,\nje m'appelle Lucie Guégan, mon RSA n'est pas arrivé ce mois-ci.\nMerci\nLucie Guégan\n"
+
+
+def test_homonyms_of_one_sector_route_the_letter_there(sectors):
+    """The name ties two homonyms (no birth date: both well below 0.9), but both live in Vitré's sector:
+    whichever is meant, the RSA team is Vitré's, preselected."""
+    _homonyms(VITRE, VITRE)
+
+    result = suggest(make_item(RSA_LETTER))
+
+    assert len(result["citizen"]) == 2 and result["citizen"][0]["score"] < 0.9
+    assert result["team"][0]["id"] == sectors["rsa_vitre"].pk
+    assert result["preselect"]["team"] is True
+
+
+def test_homonyms_of_two_sectors_abstain_unless_the_letter_says_which(sectors):
+    """Tied homonyms in Vitré and Rennes: no team preselected. The letter's own postcode, the commune it
+    names, or the age it states sets one apart, with the reason shown."""
+    vitre, rennes = _homonyms(VITRE, RENNES)
+
+    tied = suggest(make_item(RSA_LETTER))
+    assert tied["abstained"] is True
+    assert all(team["confidence"] == "incertain" for team in tied["team"])
+
+    addressed = suggest(make_item(RSA_LETTER + "4 rue de la Gare\n35000 Rennes\n"))
+    assert addressed["citizen"][0]["id"] == rennes.pk
+    assert addressed["team"][0]["id"] == sectors["rsa_rennes"].pk
+    assert "confirmée par l'adresse du courrier" in addressed["team"][0]["reasons"][0]
+    assert addressed["preselect"]["team"] is True
+
+    named = suggest(make_item(RSA_LETTER.replace("ce mois-ci", "ce mois-ci, ici à Vitré")))
+    assert named["citizen"][0]["id"] == vitre.pk
+    assert "Sa commune (Vitré) figure dans le courrier" in named["citizen"][0]["reasons"]
+    assert named["team"][0]["id"] == sectors["rsa_vitre"].pk and named["preselect"]["team"] is True
+
+    aged = suggest(make_item(RSA_LETTER.replace("Lucie Guégan, mon", "Lucie Guégan, j'ai 65 ans, mon")))
+    assert aged["citizen"][0]["id"] == rennes.pk
+    assert any(reason.startswith("Son âge (6") for reason in aged["citizen"][0]["reasons"])
+    assert aged["team"][0]["id"] == sectors["rsa_rennes"].pk
+
+
+def test_a_school_writing_from_rennes_about_a_pupil_of_vitre_goes_to_vitre(sectors):
+    """A professional sender's postcode is not the person's: the pupil's commune decides."""
+    pupil = CitizenFactory(
+        birth_name="Le Goff", first_names="Maël", birth_date=datetime.date(2015, 5, 1), usage_name="", nir=""
+    )
+    AddressFactory(citizen=pupil, postcode="35500", city="Vitré", insee_code="35360")
+    text = (
+        "École élémentaire des Tilleuls\n3 rue des Écoles\n35000 Rennes\n\nMadame, Monsieur,\nLa famille de "
+        "Maël Le Goff touche le RSA et ne peut plus payer la cantine.\nLa directrice\n"
+    )
+
+    result = suggest(make_item(text))
+
+    assert result["citizen"][0]["id"] == pupil.pk
+    assert result["team"][0]["id"] == sectors["rsa_vitre"].pk
+    assert result["preselect"]["team"] is True
 
 
 def test_departement_wide_programme_goes_to_its_single_team(sectors):
@@ -332,7 +407,9 @@ def test_without_a_commune_the_types_default_team_is_a_hint_never_preselected(se
     assert hint["id"] == sectors["rsa_vitre"].pk
     assert hint["confidence"] == "incertain"
     assert any("commune inconnue" in reason for reason in hint["reasons"])
-    # The same letter with the writer's town: the sector's team, preselected.
+    # The same letter from a known person living in Rennes: the sector's team, preselected.
+    paul = CitizenFactory(birth_name="Inconnu", first_names="Paul", birth_date=datetime.date(1970, 1, 5), nir="")
+    AddressFactory(citizen=paul, postcode="35000", city="Rennes", insee_code="35238")
     placed = suggest(make_item(item.ocr_text.replace("Paul INCONNU", "Paul INCONNU\n8 rue B\n35000 Rennes")))
     assert placed["team"][0]["id"] == sectors["rsa_rennes"].pk
     assert placed["preselect"]["team"] is True
