@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from grc.forms import add_service_error
+from mednum.horaires import week as opening_week
 from portal.accounts.linking import IdentityIncomplete, ensure_citizen
 from portal.rendezvous.forms import BookingForm, MoveForm, slot_start, slot_value
 from rendezvous import perms, selectors, services
@@ -139,9 +140,13 @@ def lieu_list(request, flow, motif_id):
         return redirect(flow.url("slots", motif_id=motif.pk, lieu_id=flow.invitation.lieu_id))
     origin = flow.origin()
     choices = selectors.lieux_for_motif(motif=motif, origin=origin)
-    return _render(
-        request, "portal/rendezvous/lieux.html", {"flow": flow, "motif": motif, "choices": choices, "origin": origin}
-    )
+    # Each lieu's opening hours (OpenStreetMap format) said in French for the coming week: the citizen sees
+    # when the place is open, not only its free slots.
+    rows = [
+        (choice, opening_week(choice.lieu.opening_hours) if choice.lieu.opening_hours else []) for choice in choices
+    ]
+    context = {"flow": flow, "motif": motif, "choices": choices, "rows": rows, "origin": origin}
+    return _render(request, "portal/rendezvous/lieux.html", context)
 
 
 def _week_start(request, earliest: datetime.datetime) -> datetime.date:

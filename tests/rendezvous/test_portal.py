@@ -2,6 +2,7 @@
 "Mes rendez-vous" (list, cancel, move), invitation links, and the French answers to bad input."""
 
 import datetime
+import html
 
 import pytest
 from django.urls import reverse
@@ -92,6 +93,9 @@ def test_lieux_nearest_to_the_citizen_first_with_next_slot(client, world, django
     page = response.content.decode()
     assert page.index("CDAS du Blosne") < page.index("CDAS de Saint-Malo")
     assert "de Rennes" in page and "Prochain créneau libre" in page
+    # Each lieu's OpenStreetMap opening hours, said in French for the coming week (a weekend is always closed).
+    assert html.unescape(page).count("Horaires d'ouverture cette semaine") == 2
+    assert "08 h 30 – 12 h, 13 h 30 – 17 h" in page and "<dd>Fermé" in page
 
 
 def test_booking_end_to_end_lands_in_mes_rendez_vous(client, world, django_assert_max_num_queries):
