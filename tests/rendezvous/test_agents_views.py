@@ -165,6 +165,11 @@ def test_booking_for_a_person_found_in_the_reference_from_search_to_confirmation
     verify_otp(client, d.agent)
     found = _text(client.get(reverse("backoffice:rdv_book_start"), {"q": "Le Gof Annaig"}))
     assert reverse("backoffice:rdv_book_slots", args=[person.pk]) in found
+    # Nobody found: no booking creates a person; the reference's creation page (duplicates shown first) is offered.
+    nobody = _text(client.get(reverse("backoffice:rdv_book_start"), {"q": "Zzyzx Quentin"}))
+    assert (
+        "Aucune personne trouvée." in nobody and reverse("backoffice:citizen_create") + "?q=Zzyzx%20Quentin" in nobody
+    )
     slots_url = reverse("backoffice:rdv_book_slots", args=[person.pk])
     week = (timezone.localdate() + datetime.timedelta(days=open_day(1))).strftime("%d/%m/%Y")
     slots = _text(client.get(slots_url, {"motif": d.motif.pk, "lieu": d.lieu.pk, "week": week}))
