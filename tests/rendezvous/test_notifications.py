@@ -104,6 +104,26 @@ def test_sms_never_names_the_motif_and_its_segments_are_logged(sms_outbox, djang
     assert log.segments == count_segments(text).count >= 1
 
 
+def test_no_sms_of_any_kind_names_the_motif_or_its_category(sms_outbox, django_capture_on_commit_callbacks):
+    motif = MotifFactory(name="Consultation de puériculture", category="PMI")  # visibility normal: e-mails name it
+    rendezvous = booked(hours_ahead=30, created_days_ago=5, motif=motif)
+    notify(rendezvous, "created", django_capture_on_commit_callbacks)
+    notify(rendezvous, "changed", django_capture_on_commit_callbacks)
+    assert rdv_notice_send.call(rendezvous.pk, "reminder", None) >= 1
+    Rendezvous.objects.filter(pk=rendezvous.pk).update(status="annule", cancelled_at=timezone.now())
+    notify(Rendezvous.objects.get(pk=rendezvous.pk), "cancelled", django_capture_on_commit_callbacks)
+
+    texts = [text for _to, text in sms_outbox]
+    assert [text.split(" ", 2)[:2] for text in texts] == [
+        ["Rendez-vous", "confirmé"],
+        ["Votre", "rendez-vous"],
+        ["Rappel", ":"],
+        ["Votre", "rendez-vous"],
+    ]
+    assert not [text for text in texts if "puéricult" in text.lower() or "PMI" in text]
+    assert any("puériculture" in message.body for message in mail.outbox)  # the e-mail may name a normal motif
+
+
 def test_a_sensitive_motif_is_never_named_nor_its_instructions(sms_outbox, django_capture_on_commit_callbacks):
     motif = MotifFactory(
         name="Entretien ASE", visibility=Motif.Visibility.MASQUE, instructions_after="Venez avec l'enfant."
