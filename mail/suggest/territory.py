@@ -2,8 +2,10 @@
 
 Within a programme (``MailType.programme``, a ``Team.Kind``), the team is the one of that kind at the
 CDAS serving the commune (``grc.selectors.territory.sector_team``'s rule, from the commune → CDAS table the
-functional admin keeps). The commune is the identified citizen's (current address: its INSEE code,
-else its postcode and city), else the one of the postcode written at the top of the letter.
+functional admin keeps). The commune is the candidate citizens' (current address) when the first is
+surely identified or the near ones agree on one sector, else the one a candidate shares with the letter's
+own postcode (``letter_place``). A postcode at the top of the letter that no candidate confirms gives its
+sector's team as a hint only: it may be a professional sender's, not the person's.
 A programme with one active team (transport, subsidies, mediation) is Département-wide: that team.
 
 One rule, ``programme_team``, says which team a letter of a type goes to from a commune (or none):
