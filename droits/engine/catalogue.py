@@ -32,7 +32,8 @@ BENEFITS: tuple[Benefit, ...] = (
         label="Revenu de solidarité active (RSA)",
         depends_on=(RESOURCES_3_MONTHS, HOUSEHOLD, "âge (25 ans et plus, sauf parent)", "logement (forfait logement)"),
         national_url="https://www.service-public.fr/particuliers/vosdroits/F19778",
-        portal_procedure_slug=None,
+        # The Département instructs the RSA with the CAF or the MSA: its own procedure on this portal.
+        portal_procedure_slug="demande-rsa",
         covered=True,
         coverage_note="Montant calculé par OpenFisca France (caf.fr ou msa.fr pour la demande).",
     ),

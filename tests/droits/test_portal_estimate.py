@@ -4,7 +4,6 @@ pre-filling from a citizen's account only after the consent box."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 
 import pytest
@@ -187,12 +186,8 @@ def procedure_catalogue(db):
 
 
 @pytest.mark.django_db
-def test_how_to_apply_links_the_portal_procedure_when_the_benefit_has_one(client, monkeypatch, procedure_catalogue):
+def test_how_to_apply_links_the_portal_procedure_when_the_benefit_has_one(client, procedure_catalogue):
     make_procedure(procedure_catalogue, slug="demande-rsa", title="RSA : demande", fields=[])
-    rsa = droits_views.BENEFITS_BY_CODE["rsa"]
-    monkeypatch.setitem(
-        droits_views.BENEFITS_BY_CODE, "rsa", dataclasses.replace(rsa, portal_procedure_slug="demande-rsa")
-    )
     walk(client, ALONE_NO_RESOURCES)
     response = client.get(RESULT)
     rows = {row["estimate"].code: row for row in response.context["rows"]}
@@ -204,6 +199,7 @@ def test_how_to_apply_links_the_portal_procedure_when_the_benefit_has_one(client
 def test_every_portal_procedure_of_the_catalogue_is_a_demo_procedure():
     demo_slugs = {procedure.slug for procedure in [*PROCEDURES, *PLANNED]}
     wanted = {b.code: b.portal_procedure_slug for b in BENEFITS if b.portal_procedure_slug}
+    assert wanted == {"rsa": "demande-rsa"}
     assert {code: slug for code, slug in wanted.items() if slug not in demo_slugs} == {}
 
 
