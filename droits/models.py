@@ -208,7 +208,7 @@ class RightsEstimate(models.Model):
     period = models.CharField(_("mois estimé"), max_length=7)
     engine = models.CharField(_("moteur"), max_length=200)
     legislation = models.CharField(_("législation"), max_length=300)
-    # [{"code", "label", "monthly_amount" (str), "depends_on": [...], "note"}] in the engine's order.
+    # [{"code", "label", "monthly_amount" (str), "eligible", "depends_on": [...], "note"}] in the engine's order.
     results = models.JSONField(_("résultats"), default=list)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("enregistrée par"), on_delete=models.PROTECT, related_name="+"

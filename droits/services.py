@@ -243,6 +243,8 @@ def _results(result: Estimate) -> list[dict]:
             "code": b.code,
             "label": b.label,
             "monthly_amount": str(b.monthly_amount),
+            # A right with no money paid (the free complémentaire santé solidaire) is still a right.
+            "eligible": b.eligible,
             "depends_on": list(b.depends_on),
             "note": b.note,
         }

@@ -36,7 +36,7 @@ def agent(team):
     return agent_of(team, first_name="Anne", last_name="Le Gall")
 
 
-def test_an_estimate_is_saved_on_the_timeline_for_the_agents_team_only(team, agent):
+def test_an_estimate_is_saved_on_the_timeline_for_the_agents_team_only(client, team, agent):
     file = person_with_file(team, agent)
     other_team = a_team("PMI — CDAS Vitré (droits)")
     colleague = agent_of(other_team)
@@ -56,6 +56,12 @@ def test_an_estimate_is_saved_on_the_timeline_for_the_agents_team_only(team, age
     with pytest.raises(Exception):  # noqa: B017 -- Http404
         selectors.estimate_get(user=colleague, pk=saved.pk)
     assert selectors.estimate_get(user=agent, pk=saved.pk).pk == saved.pk
+    # With no resources the complémentaire santé solidaire is free: a right with no money paid, shown as one.
+    css = next(r for r in saved.results if r["code"] == "css")
+    assert (css["monthly_amount"], css["eligible"]) == ("0.00", True)
+    verify_otp(client, agent)
+    page = client.get(reverse("backoffice:droits_estimate_detail", args=[saved.pk])).content.decode()
+    assert "droit estimé (pas de versement d" in page
 
 
 def colleague_sees(user, file):
