@@ -363,6 +363,7 @@ class RetentionRule(models.Model):
         APPOINTMENT_SMS = "appointment_sms", _("Texte des SMS de rendez-vous (après l'envoi)")
         HELP_SESSION = "help_session", _("Séances d'aide numérique (lien avec l'usager)")
         RDV_INVITATION = "rdv_invitation", _("Invitations à prendre rendez-vous (après leur fin)")
+        RIGHTS_ESTIMATE = "rights_estimate", _("Estimations des droits enregistrées (après l'estimation)")
 
     purpose = models.CharField(_("finalité"), max_length=20, choices=Purpose.choices, unique=True)
     label = models.CharField(_("libellé"), max_length=200)
