@@ -21,16 +21,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def team():
-    return a_team()
-
-
-@pytest.fixture
-def agent(team):
-    return agent_of(team)
-
-
-@pytest.fixture
 def file(team, agent):
     return person_with_file(team, agent, first_names="Camille", birth_name="Rivière")
 

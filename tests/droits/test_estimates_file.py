@@ -26,16 +26,6 @@ pytestmark = pytest.mark.django_db
 PERIOD = "2026-05"
 
 
-@pytest.fixture
-def team():
-    return a_team()
-
-
-@pytest.fixture
-def agent(team):
-    return agent_of(team, first_name="Anne", last_name="Le Gall")
-
-
 def test_an_estimate_is_saved_on_the_timeline_for_the_agents_team_only(client, team, agent):
     file = person_with_file(team, agent)
     other_team = a_team("PMI — CDAS Vitré (droits)")

@@ -19,6 +19,7 @@ from tests.dossier_unique.factories import SocialFileFactory
 from tests.factories import MembershipFactory, verify_otp
 from tests.observatoire.conftest import territory  # noqa: F401  (autouse: the three communes and their EPCI)
 from tests.observatoire.factories import RENNES, SAINT_MALO, VITRE, citizen_in
+from tests.observatoire.html import block_rows, block_section
 
 pytestmark = pytest.mark.django_db
 
@@ -95,17 +96,6 @@ def test_refresh_is_idempotent_and_follows_the_batch(nonrecours):
     assert {row[1] for row in _facts()} == {RENNES, SAINT_MALO, None}
 
 
-def _section(html: str, key: str) -> str:
-    match = re.search(rf'<section class="obs-block" aria-labelledby="titre-{key}">(.*?)</section>', html, re.S)
-    assert match, key
-    return match.group(1)
-
-
-def _cells(section: str) -> dict[str, list[str]]:
-    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", section, re.S)
-    return {label: re.findall(r"<td class=\"num\">(.*?)</td>", cells) for label, cells in rows}
-
-
 def _no_small_figure(cells: dict[str, list[str]]) -> bool:
     return not any(re.fullmatch(r"[1-4]", value) for values in cells.values() for value in values)
 
@@ -113,7 +103,7 @@ def _no_small_figure(cells: dict[str, list[str]]) -> bool:
 def test_page_hides_small_cells_and_what_would_give_them(manager_client, nonrecours):
     refresh()
     html = manager_client.get(URL).content.decode()
-    benefits = _cells(_section(html, "nonrecours_prestation"))
+    benefits = block_rows(block_section(html, "nonrecours_prestation"))
     assert benefits["Revenu de solidarité active (RSA)"] == ["14", "7\u202f354"]
     # Three primary cells (AAH 1, aide au logement 1, CSS 3): "< 5", their amounts not shown; the total (25)
     # would bound them too tightly, so the smallest other cell (prime d'activité, 6) is hidden as well.
@@ -121,11 +111,11 @@ def test_page_hides_small_cells_and_what_would_give_them(manager_client, nonreco
     assert benefits["Allocation aux adultes handicapés (AAH)"] == ["&lt; 5", "—"]
     assert benefits["Prime d&#x27;activité"] == ["secret", "—"]
     assert benefits["Total"] == ["25", "—"]  # the total amount would give the hidden ones
-    communes = _cells(_section(html, "nonrecours_commune"))
+    communes = block_rows(block_section(html, "nonrecours_commune"))
     assert communes["Non renseignée"] == ["&lt; 5"] and communes["Rennes"] == ["11"]
     # One primary cell in the line: at least one more commune is hidden (secondary), else the total gives it.
     assert sum(values == ["secret"] for values in communes.values()) >= 1
-    epci = _cells(_section(html, "nonrecours_epci"))
+    epci = block_rows(block_section(html, "nonrecours_epci"))
     assert _no_small_figure(benefits) and _no_small_figure(communes) and _no_small_figure(epci)
     assert "État au" in html
 
@@ -133,7 +123,7 @@ def test_page_hides_small_cells_and_what_would_give_them(manager_client, nonreco
 def test_page_filters_by_territory_and_export_has_the_block(manager_client, nonrecours):
     refresh()
     html = manager_client.get(URL, {"territoire": f"commune:{VITRE}"}).content.decode()
-    assert _cells(_section(html, "nonrecours_prestation")) == {
+    assert block_rows(block_section(html, "nonrecours_prestation")) == {
         "Revenu de solidarité active (RSA)": ["5", "2\u202f500"],
         "Total": ["5", "2\u202f500"],
     }
@@ -149,4 +139,4 @@ def test_page_filters_by_territory_and_export_has_the_block(manager_client, nonr
 def test_no_nonrecours_yet_says_so(manager_client):
     refresh()
     html = manager_client.get(URL).content.decode()
-    assert "Aucune donnée pour ces filtres." in _section(html, "nonrecours_prestation")
+    assert "Aucune donnée pour ces filtres." in block_section(html, "nonrecours_prestation")

@@ -16,20 +16,10 @@ from grc.services.merge import citizen_merge
 from privacy.models import RetentionRule
 from privacy.person_data import collect_person_data
 from privacy.retention import retention_apply, retention_rules_ensure
-from tests.droits.world import a_team, agent_of, person_with_file, record
+from tests.droits.world import person_with_file, record
 from tests.factories import CitizenFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def team():
-    return a_team()
-
-
-@pytest.fixture
-def agent(team):
-    return agent_of(team)
 
 
 def saved(file, agent, team, *, days_ago=0):

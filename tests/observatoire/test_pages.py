@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from django.core.cache import cache
@@ -19,21 +18,11 @@ from tests.factories import MembershipFactory, TeamFactory, UserFactory, verify_
 from tests.mednum.factories import LieuFactory
 
 from .factories import RENNES, VITRE, citizen_in, in_month, request_row
+from .html import block_rows, block_section
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("backoffice:observatoire")
-
-
-def _section(html: str, key: str) -> str:
-    match = re.search(rf'<section class="obs-block" aria-labelledby="titre-{key}">(.*?)</section>', html, re.S)
-    assert match, key
-    return match.group(1)
-
-
-def _cells(section: str) -> dict[str, list[str]]:
-    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", section, re.S)
-    return {label: re.findall(r"<td class=\"num\">(.*?)</td>", cells) for label, cells in rows}
 
 
 @pytest.mark.parametrize(
@@ -70,20 +59,20 @@ def test_functional_admin_sees_the_page(client):
 
 def test_channel_table_hides_the_small_cell_and_the_cell_that_would_give_it(manager_client, filed):
     html = manager_client.get(URL).content.decode()
-    channels = _cells(_section(html, "demandes_canal"))
+    channels = block_rows(block_section(html, "demandes_canal"))
     assert channels["Accueil (guichet)"] == ["&lt; 5"]
     assert channels["En ligne"] == ["secret"]  # 19 shown with the total 22 would give the 3
     assert channels["Total"] == ["22"]
-    communes = _cells(_section(html, "carte"))
+    communes = block_rows(block_section(html, "carte"))
     assert communes["Saint-Malo"][1] == "&lt; 5"
     assert communes["Rennes"][1] != "12" or communes["Vitré"][1] != "7"  # one of them hidden with the total known
 
 
 def test_filters_by_territory_and_period(manager_client, filed):
     html = manager_client.get(URL, {"territoire": "commune:35238"}).content.decode()
-    assert _cells(_section(html, "demandes_canal"))["En ligne"] == ["12"]
+    assert block_rows(block_section(html, "demandes_canal"))["En ligne"] == ["12"]
     html = manager_client.get(URL, {"debut": "2001-01", "fin": "2001-12"}).content.decode()
-    assert "Aucune donnée pour ces filtres." in _section(html, "demandes_canal")
+    assert "Aucune donnée pour ces filtres." in block_section(html, "demandes_canal")
 
 
 @pytest.mark.parametrize(
@@ -125,14 +114,14 @@ def test_page_query_count_is_pinned(manager_client, filed, django_assert_num_que
 def test_cached_figures_follow_the_next_refresh(manager_client, filed):
     """A page cached before a refresh is not shown after it: the cache key carries the refresh."""
     html = manager_client.get(URL).content.decode()
-    assert _cells(_section(html, "demandes_canal"))["Total"] == ["22"]
+    assert block_rows(block_section(html, "demandes_canal"))["Total"] == ["22"]
     for _ in range(5):
         request_row(team=filed, citizen=citizen_in(RENNES), channel="web", submitted=in_month(0))
     html = manager_client.get(URL).content.decode()
-    assert _cells(_section(html, "demandes_canal"))["Total"] == ["22"]  # the tables are not refreshed yet
+    assert block_rows(block_section(html, "demandes_canal"))["Total"] == ["22"]  # the tables are not refreshed yet
     refresh()
     html = manager_client.get(URL).content.decode()
-    assert _cells(_section(html, "demandes_canal"))["Total"] == ["27"]
+    assert block_rows(block_section(html, "demandes_canal"))["Total"] == ["27"]
 
 
 def test_csv_export_of_chosen_blocks(manager_client, filed):
@@ -171,11 +160,11 @@ def test_places_by_commune_and_epci_of_the_territory_chosen(manager_client, djan
     LieuFactory(commune=vitre, latitude=None, longitude=None)  # at Vitré's centre: 0 km from it
     LieuFactory()  # Rennes, another EPCI
     html = manager_client.get(URL, {"territoire": f"epci:{vitre.epci_id}"}).content.decode()
-    communes = _cells(_section(html, "lieux_commune"))
+    communes = block_rows(block_section(html, "lieux_commune"))
     assert "Rennes" not in communes  # only the communes of the EPCI chosen
     per_10000 = f"{10_000 / vitre.population:.1f}".replace(".", ",")
     assert communes["Vitré"] == ["1", per_10000, "0,0"]
-    epci = _cells(_section(html, "lieux_epci"))
+    epci = block_rows(block_section(html, "lieux_epci"))
     name = escape(vitre.epci.name)
     assert list(epci) == [name] and epci[name][0] == "1"
     with django_assert_max_num_queries(12):  # the figures are cached with the state of the map
