@@ -69,12 +69,16 @@ def estimates_of(*, user, file, limit: int = 20) -> list[RightsEstimate]:
 
 def estimate_get(*, user, pk, request=None) -> RightsEstimate:
     """One saved estimate the user may read (its file visible, their team's or their own), logged; else 404."""
-    estimate = RightsEstimate.objects.filter(pk=pk).select_related("team", "created_by").first()
-    if estimate is None or not perms.can_list_non_recours(user):
+    if not perms.can_list_non_recours(user):
+        raise Http404
+    estimate = (
+        RightsEstimate.objects.filter(perms.visible_estimates_q(user), pk=pk)
+        .select_related("team", "created_by")
+        .first()
+    )
+    if estimate is None:
         raise Http404
     file = file_get(user=user, pk=_file_pk(estimate.citizen_id), request=request, log=False)
-    if not RightsEstimate.objects.filter(perms.visible_estimates_q(user), pk=pk).exists():
-        raise Http404
     access_log_write(
         actor=user,
         action=AccessLog.Action.FILE_VIEW,
