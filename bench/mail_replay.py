@@ -21,13 +21,13 @@ sys.path.insert(0, str(ROOT))
 from bench import mail_accuracy  # noqa: E402
 
 
-def replay(corpora: list[str], *, show: bool = False) -> dict:
+def replay(corpora: list[str], *, show: bool = False, n_letters: int | None = None) -> dict:
     """Scores of ``suggest`` on the stored letters of ``corpora`` (which must be those of the last run, in order)."""
     mail_accuracy._setup()
     from grc.models import Citizen
     from mail.models import MailItem, MailType
 
-    letters_ = mail_accuracy._letters(corpora, None, 2026)
+    letters_ = mail_accuracy._letters(corpora, n_letters, 2026)
     mail_ids = list(MailItem.objects.order_by("pk").values_list("pk", flat=True))
     if len(mail_ids) != len(letters_):
         raise RuntimeError(f"{len(mail_ids)} letters stored, {len(letters_)} in {corpora}: not the last run's corpora")
@@ -68,8 +68,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", action="append", help="corpus of the last run, in its order")
     parser.add_argument("--show", action="store_true", help="list the misses")
+    parser.add_argument("--letters", type=int, help="the sample of each corpus the run took (its --letters)")
     args = parser.parse_args(argv)
-    for name, figures in replay(args.corpus or ["mail_eval"], show=args.show).items():
+    for name, figures in replay(args.corpus or ["mail_eval"], show=args.show, n_letters=args.letters).items():
         print(name, figures["full"], "usager", figures["citizen_top1"], "suggest", figures["suggest_ms"])
         print("   mots-clés", figures["baseline"])
 

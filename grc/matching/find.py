@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import jellyfish
 from django.db import connection
 
-from grc.matching.names import PARTICLES, fold, name_keys
+from grc.matching.names import PARTICLES, fold, name_keys, normalise_name
 from grc.matching.phonetics import phonetic
 
 # Tuning, in one place (tests/grc/test_matching_find.py pins the behaviour; bench/identity.py the figures).
@@ -396,3 +396,37 @@ def citizen_find(
 def _has_close_word(terms: list[Term], row: Row) -> bool:
     words = row.family + row.firsts
     return any(word_similarity(term, word) >= FOUND_MIN for term in terms for word in words)
+
+
+# --- names spotted in a text ------------------------------------------------------------------------------
+
+_KNOWN_PAIRS_SQL = """
+SELECT DISTINCT p.i FROM unnest(%(family)s::text[], %(first)s::text[], %(i)s::int[]) AS p(family, first, i)
+JOIN grc_citizen c ON c.norm_birth_name = p.family
+WHERE c.status = 'active' AND (c.norm_first_names = p.first OR c.norm_first_names LIKE p.first || ' %%')
+UNION
+SELECT DISTINCT p.i FROM unnest(%(family)s::text[], %(first)s::text[], %(i)s::int[]) AS p(family, first, i)
+JOIN grc_citizen c ON c.norm_usage_name = p.family
+WHERE c.status = 'active' AND (c.norm_first_names = p.first OR c.norm_first_names LIKE p.first || ' %%')
+"""
+
+
+def known_name_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Those of ``pairs`` (family name, first name) that an active citizen bears, in the given order.
+
+    One query of equality probes on the family-name indexes, whatever the number of pairs: what a letter's
+    free text holds ("la femme de Hervé Gautier") is told from ordinary words by the reference itself.
+    """
+    family, first, index = [], [], []
+    for i, (name, given) in enumerate(pairs):
+        norm, folded = normalise_name(name), fold(given)
+        if norm and folded:
+            family.append(norm)
+            first.append(folded)
+            index.append(i)
+    if not index:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_KNOWN_PAIRS_SQL, {"family": family, "first": first, "i": index})
+        found = {row[0] for row in cursor.fetchall()}
+    return [pair for i, pair in enumerate(pairs) if i in found]

@@ -15,8 +15,10 @@ from django.utils import timezone
 from demandes.models import Request
 from dossier_unique.models import SocialFile
 from grc.matching.candidates import IdentityQuery, match
+from grc.matching.find import known_name_pairs
 from grc.matching.names import fold
-from grc.models import Citizen
+from grc.models import Citizen, Commune
+from grc.selectors.territory import distance_km
 
 from .extraction import Extracted
 from .territory import candidate_communes, written_commune
@@ -31,6 +33,14 @@ FILE_NUMBER_SCORE = 0.9
 # that it comes first and stands alone (``territory.NEAR_GAP``). A clue every tied candidate shares
 # tells nothing and counts for none.
 TIE_GAP = 0.05
+# Namesakes told apart by where they live: one within NEAR_KM of a commune the letter names, the others at
+# least FAR_KM from every one (``_nearest_to_letter``); commune names shorter than MIN_PLACE_NAME are not
+# looked for in the text (ordinary words).
+NEAR_KM = 15
+FAR_KM = 30
+MIN_PLACE_NAME = 4
+# Spotted pairs some citizen bears, at most this many looked up (a letter naming a whole family).
+SPOTTED_NAMES = 6
 TIE_BONUS = 0.06
 
 
@@ -70,6 +80,17 @@ def _identity_queries(found: Extracted, names: list[tuple[str, str]]) -> list[Id
     return queries[:12]
 
 
+def _match_names(found: Extracted, names, scores, reasons) -> bool:
+    """Scores the candidates of ``names`` into ``scores``; whether any answered."""
+    matched = False
+    for query in _identity_queries(found, names):
+        for candidate in match(query, limit=MAX_CITIZENS):
+            why = [r for r in candidate.reasons if r != "Même NIR"]
+            _add(scores, reasons, candidate.citizen_id, candidate.score, why)
+            matched = True
+    return matched
+
+
 def _add(scores, reasons, citizen_id, score, why):
     if score > scores.get(citizen_id, 0.0):
         scores[citizen_id] = score
@@ -100,12 +121,50 @@ def _tie_clues(found: Extracted, ranked, citizens, communes) -> dict[int, list[s
             age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
             if any(abs(age - stated) <= 1 for stated in found.ages):
                 clues[pk].append(f"Son âge ({age} ans) est celui que cite le courrier")
+    nearest = _nearest_to_letter(found, tied, communes, written)
+    if nearest is not None:
+        pk, place, km = nearest
+        clues[pk].append(f"Habite à {km:.0f} km de {place}, cité dans le courrier")
     for reason_kind in ("Sa commune", "Son âge"):
         holders = [pk for pk in tied if any(r.startswith(reason_kind) for r in clues[pk])]
         if len(holders) == len(tied):
             for pk in tied:
                 clues[pk] = [r for r in clues[pk] if not r.startswith(reason_kind)]
     return {pk: found_clues for pk, found_clues in clues.items() if found_clues}
+
+
+def _letter_places(found: Extracted, written) -> list:
+    """The communes a letter names: its written postcode's, and those whose name is in the text."""
+    places = {written.code: written} if written is not None else {}
+    for commune in Commune.objects.only("code", "name", "latitude", "longitude"):
+        name = fold(commune.name)
+        if len(name) >= MIN_PLACE_NAME and f" {name} " in found.folded:
+            places.setdefault(commune.code, commune)
+    return list(places.values())
+
+
+def _nearest_to_letter(found: Extracted, tied: list[int], communes: dict, written):
+    """(citizen, place name, km) when one tied candidate lives near a place the letter names and the others far.
+
+    A club's or a school's letter comes from the person's area: among namesakes the name alone ties, the one
+    living within ``NEAR_KM`` of a commune the letter names, every other one at least ``FAR_KM`` away.
+    """
+    codes = {communes[pk].code for pk in tied if pk in communes}
+    if len(codes) < 2:
+        return None
+    places = _letter_places(found, written)
+    if not places:
+        return None
+    where = Commune.objects.in_bulk(list(codes))
+    nearest = []
+    for pk in tied:
+        home = where.get(communes[pk].code) if pk in communes else None
+        distances = [(d, place.name) for place in places if home and (d := distance_km(home, place)) is not None]
+        nearest.append((min(distances) if distances else (None, ""), pk))
+    known = sorted((d, name, pk) for (d, name), pk in nearest if d is not None)
+    if len(known) < len(tied) or known[0][0] > NEAR_KM or any(d < FAR_KM for d, _, _ in known[1:]):
+        return None
+    return known[0][2], known[0][1], known[0][0]
 
 
 def suggest_citizens(found: Extracted, communes: dict | None = None) -> tuple[list[dict], dict | None]:
@@ -142,16 +201,13 @@ def suggest_citizens(found: Extracted, communes: dict | None = None) -> tuple[li
         for pk in Citizen.objects.filter(nir__in=found.nirs, status="active").values_list("pk", flat=True):
             _add(scores, reasons, pk, NIR_SCORE, ["NIR cité dans le courrier (clé valide)"])
             strong[pk] += 1
-    for names in (found.names, found.swapped_names, found.office_names):
-        matched = False
-        for query in _identity_queries(found, names):
-            for candidate in match(query, limit=MAX_CITIZENS):
-                why = [r for r in candidate.reasons if r != "Même NIR"]
-                _add(scores, reasons, candidate.citizen_id, candidate.score, why)
-                matched = True
-        # The names the other way round only when none answered as written (fewer false friends), then
-        # an office holder signing ("Le président, …") only when no other name answered at all.
-        if matched:
+    # The names the other way round only when none answered as written (fewer false friends), then an
+    # office holder signing ("Le président, …") only when no other name answered at all; last, the word pairs
+    # of the text that some citizen bears (``spot_pairs``), near ones before far ones.
+    for names in (found.names, found.swapped_names, found.office_names, found.spotted, found.spotted_far):
+        if names is found.spotted or names is found.spotted_far:
+            names = known_name_pairs(names)[:SPOTTED_NAMES]
+        if _match_names(found, names, scores, reasons):
             break
     # Two independent identifiers agreeing, or an identifier confirmed by the name: nearly certain.
     for pk, count in strong.items():

@@ -54,6 +54,14 @@ _POSTCODE_RE = re.compile(r"(?<!\d)(\d{2}\s?\d{3})\s+([A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'
 _LABEL_RE = re.compile(
     r"^\s*(nom(?:\s+de\s+naissance|\s+d['’]usage|\s+de\s+famille)?|pr[ée]noms?)\s*:\s*(.+?)\s*$", re.I | re.M
 )
+# Name spotting (``spot_pairs``): how far apart two words of a name may be, how many all-capital words are
+# paired with every capitalised word, over how much of the text (a name is in the first pages, signatures
+# included, of any real letter).
+SPOT_WINDOW = 3
+SPOT_FAR_CAPS = 8
+SPOT_FAR_WORDS = 80
+SPOT_LIMIT = 12_000
+_SPOT_WORD_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’-][A-Za-zÀ-ÖØ-öø-ÿ]+)*")
 # Words after a civility that are not a person's name ("Monsieur le Président", "Madame, Monsieur").
 _NOT_NAMES = {
     "MME",
@@ -153,6 +161,23 @@ _NOT_PERSON = {
     "TEL",
     "PJ",
 }
+# Words before a place named after someone ("rue Jean Jaurès", "collège Anne de Bretagne").
+_SPOT_PLACES = set(
+    "RUE AVENUE AV BD BOULEVARD PLACE ALLEE IMPASSE CHEMIN ROUTE QUAI SQUARE COURS PASSAGE RESIDENCE LOTISSEMENT"
+    " ECOLE COLLEGE LYCEE GROUPE SCOLAIRE HOPITAL CLINIQUE CENTRE EHPAD FOYER SALLE STADE ESPACE MAISON"
+    " MEDIATHEQUE GYMNASE PARC INSTITUT".split()
+)
+# Capitalised words that are no name (sentence starts, days, months), left out of name spotting.
+_SPOT_STOP = (
+    _NOT_PERSON
+    | _NOT_NAMES
+    | set(MONTHS)
+    | set(
+        "LUNDI MARDI MERCREDI JEUDI VENDREDI SAMEDI DIMANCHE IL ELLE ILS ELLES NOUS ON CE CET CETTE CES CELA CA"
+        " DEPUIS POUR PAR EN DANS SI MAIS DONC CAR QUAND COMME AVEC SANS SUITE VEUILLEZ RECEVEZ SALUTATIONS"
+        " BIEN CORDIALES SINCERES JAI AU AUX UN UNE DES DU DE D L Y A EST SOMMES SUIS PS PJ REF NOTRE VOTRE".split()
+    )
+)
 _NAME_WORD = r"(?:[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’]*(?:-[A-Za-zÀ-ÖØ-öø-ÿ'’]+)*)"
 _PARTICLE_WORD = r"(?:[Ll]e|[Ll]a|[Dd]e|[Dd]u|[Dd]es|[Dd]['’]|LE|LA|DE|DU|DES|D['’])"
 # One to four capitalised words ("Océane Pichon", "Marie LE GOFF", "Jean-Yves Le Bris"), on one line.
@@ -180,7 +205,7 @@ _CAPITALS = r"[A-ZÀ-ÖØ-Þ]{2,}(?:[- ][A-ZÀ-ÖØ-Þ]{2,})?"
 _MIXED_NAME_RE = re.compile(
     rf"(?<![\w'’])((?:{_NAME_WORD}[ \t]+){{1,2}}(?:{_PARTICLE_WORD}[ \t]*)?{_CAPITALS})(?![\w'’])"
 )
-_BORN_NAME_RE = re.compile(rf"(?<![\w'’])({_NAME})[ \t]*,?[ \t]*(?:{_BORN})[ \t]+le\b")
+_BORN_NAME_RE = re.compile(rf"(?<![\w'’])({_NAME})[ \t]*[,(]?[ \t]*(?:{_BORN})[ \t]+le\b")
 # "Lina Rigaud, 16 ans", "M. Albert Geffroy, 91 ans": a name followed by an age.
 _AGED_NAME_RE = re.compile(
     rf"(?<![\w'’])({_NAME})[ \t]*,?[ \t]*"
@@ -259,6 +284,11 @@ class Extracted:
     city: str = ""
     address: str = ""
     sender: str = ""
+    # Word pairs that may be a name nothing introduces ("la femme de Hervé Gautier", "FOUCHER Dylan, La
+    # Guerche"), as (family, first): near ones first (``spot_pairs``). Looked up in the reference only when
+    # no name read above answers (``citizens``).
+    spotted: list[tuple[str, str]] = field(default_factory=list)
+    spotted_far: list[tuple[str, str]] = field(default_factory=list)
     # Ages written in the letter and the whole text folded (upper-case ASCII words): what tells homonyms
     # apart when the name alone ties them (``citizens``).
     ages: list[int] = field(default_factory=list)
@@ -430,6 +460,42 @@ def _office_names(text: str, names: list[tuple[str, str]]) -> list[tuple[str, st
     return found
 
 
+def spot_pairs(text: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(near, far) word pairs of the letter that may be a (family name, first name), folded.
+
+    Near: two capitalised words at most ``SPOT_WINDOW`` words apart, in either order ("Hervé Gautier",
+    "Legrand Priscilla", "le président Roger Piel"). Far: a word written all in capitals with any capitalised
+    word of the letter ("Sarah … la boîte aux lettres indique TESSIER"). Nothing here says they are names:
+    the reference says which pairs some citizen bears (``grc.matching.find.known_name_pairs``).
+    """
+    kept: list[tuple[int, str, bool]] = []  # (position among all the words, folded word, all capitals)
+    after_place = 0
+    for position, m in enumerate(_SPOT_WORD_RE.finditer(text)):
+        token = m.group(0)
+        word = fold(token)
+        if word in _SPOT_PLACES:
+            # "rue Victor Hugo", "école Anne de Bretagne": the words naming a place are no one's name.
+            after_place = 4
+            continue
+        if after_place:
+            after_place -= 1
+            continue
+        if token[0].isupper() and len(word) > 1 and word not in _SPOT_STOP:
+            kept.append((position, word, token.isupper() and len(token) > 2))
+    near: dict[tuple[str, str], None] = {}
+    for i, (position, word, _) in enumerate(kept):
+        for other_position, other, _ in kept[i + 1 :]:
+            if other_position - position > SPOT_WINDOW:
+                break
+            if other != word:
+                near[(word, other)] = None
+                near[(other, word)] = None
+    capitals = list(dict.fromkeys(w for _, w, caps in kept if caps))[:SPOT_FAR_CAPS]
+    firsts = list(dict.fromkeys(w for _, w, _ in kept))[:SPOT_FAR_WORDS]
+    far = {(family, first): None for family in capitals for first in firsts if first != family}
+    return list(near), [pair for pair in far if pair not in near]
+
+
 def _sender(text: str) -> str:
     for line in text.splitlines():
         line = line.strip()
@@ -459,6 +525,7 @@ def extract(text: str) -> Extracted:
     found.ages = list(dict.fromkeys(int(m.group(1)) for m in _AGE_RE.finditer(text) if 0 < int(m.group(1)) < 115))
     found.folded = f" {fold(text)} "
     found.names = _names(text)
+    found.spotted, found.spotted_far = spot_pairs(text[:SPOT_LIMIT])
     found.office_names = _office_names(text, found.names)
     found.swapped_names = [
         (first, family) for family, first in found.names if first and " " not in family and " " not in first

@@ -1,0 +1,128 @@
+"""Names no phrase introduces, found because the citizen reference knows them, and namesakes told apart by place.
+
+Letters name their person in ways no pattern foresees: "la femme de Gaston Riou", "KERBRAT Inès, Pipriac" at
+the end of a sentence, a child's first name in one line and the family name on the letterbox three lines
+below. ``spot_pairs`` offers the word pairs that could be a name; ``known_name_pairs`` keeps those a citizen
+bears; they are tried only when no name read otherwise answers. The sentences are written for these tests.
+"""
+
+import datetime
+
+import pytest
+
+from grc.matching.find import known_name_pairs
+from grc.models import Citizen, Commune
+from mail.suggest.citizens import suggest_citizens
+from mail.suggest.extraction import extract, spot_pairs
+from tests.factories import AddressFactory, CitizenFactory
+
+
+def person(family, first, year=1970, **fields):
+    fields = {"usage_name": "", "nir": "", **fields}
+    return CitizenFactory(birth_name=family, first_names=first, birth_date=datetime.date(year, 5, 17), **fields)
+
+
+def test_near_pairs_come_in_both_orders_and_place_names_are_left_out():
+    near, far = spot_pairs("L'aide-soignante passe chez Gaston Riou, 9 rue Victor Hugo, collège Anne de Bretagne.")
+    assert ("RIOU", "GASTON") in near and ("GASTON", "RIOU") in near
+    assert not {("HUGO", "VICTOR"), ("VICTOR", "HUGO"), ("BRETAGNE", "ANNE")} & set(near)
+    assert far == []
+
+
+def test_a_word_in_capitals_is_paired_with_every_capitalised_word_of_the_letter():
+    text = (
+        "Une petite fille, Inès, joue seule dans la cour le soir.\nJe ne connais pas sa mère.\n"
+        "Sur la sonnette il est écrit KERBRAT.\n"
+    )
+    near, far = spot_pairs(text)
+    assert ("KERBRAT", "INES") in far and ("KERBRAT", "INES") not in near
+
+
+def test_a_name_before_a_bracketed_birth_date_is_read():
+    assert ("Corbel", "Titouan") in extract("Titouan Corbel (né le 02/09/2016) entre en sixième.").names
+
+
+@pytest.mark.django_db
+def test_known_name_pairs_keeps_the_pairs_an_active_citizen_bears_in_one_query(django_assert_num_queries):
+    person("Riou", "Gaston Marcel")
+    person("Le Goff", "Annick", usage_name="Tanguy")
+    kept = person("Piel", "Louis")
+    merged = person("Piel", "Roger")
+    Citizen.objects.filter(pk=merged.pk).update(status="merged", merged_into=kept)
+    pairs = [("RIOU", "GASTON"), ("GASTON", "RIOU"), ("Le Goff", "Annick"), ("TANGUY", "ANNICK"), ("PIEL", "ROGER")]
+
+    with django_assert_num_queries(1):
+        known = known_name_pairs(pairs)
+
+    assert known == [("RIOU", "GASTON"), ("Le Goff", "Annick"), ("TANGUY", "ANNICK")]
+
+
+@pytest.mark.django_db
+def test_a_person_named_in_passing_is_found_when_no_introduced_name_answers():
+    gaston = person("Riou", "Gaston", 1941)
+    text = (
+        "Bonjour\n\nL'infirmière passe chez Gaston Riou chaque matin mais il tombe souvent la nuit et ne "
+        "peut plus rester seul.\n\nMartine Riou\n06 11 22 33 44\n"
+    )
+    citizens, _ = suggest_citizens(extract(text))
+    assert citizens and citizens[0]["id"] == gaston.pk
+
+
+@pytest.mark.django_db
+def test_a_signature_at_the_end_of_a_sentence_family_name_first_is_found():
+    ines = person("Kerbrat", "Maëlle", 1996)
+    text = "Ca fait deux mois que j'attends une réponse, personne ne rappelle. KERBRAT Maëlle, Pipriac"
+    citizens, _ = suggest_citizens(extract(text))
+    assert citizens and citizens[0]["id"] == ines.pk
+
+
+@pytest.mark.django_db
+def test_a_first_name_and_a_family_name_far_apart_are_put_together():
+    ines = person("Kerbrat", "Inès", 2019)
+    text = (
+        "Une petite fille, Inès, joue seule dans la cour le soir.\nJe ne connais pas sa mère.\n"
+        "Sur la sonnette il est écrit KERBRAT.\nUne voisine\n"
+    )
+    citizens, _ = suggest_citizens(extract(text))
+    assert citizens and citizens[0]["id"] == ines.pk
+
+
+@pytest.mark.django_db
+def test_a_street_named_after_someone_never_suggests_a_citizen_of_that_name():
+    person("Hugo", "Victor", 1980)
+    text = "Bonjour,\nmon chauffe-eau est en panne depuis une semaine.\nUne locataire du 9 rue Victor Hugo\n"
+    citizens, _ = suggest_citizens(extract(text))
+    assert citizens == []
+
+
+@pytest.mark.django_db
+def test_a_named_person_is_not_pushed_aside_by_a_pair_spotted_elsewhere():
+    """The cued name answers: a spotted pair (the writer, also a citizen) is not tried at all."""
+    child = person("Lebreton", "Nolan", 2015)
+    person("Lebreton", "Sandrine", 1988)
+    text = "Je vous écris pour mon fils Nolan Lebreton qui n'a plus de taxi. Sa mère, Sandrine Lebreton, travaille."
+    citizens, _ = suggest_citizens(extract(text))
+    assert [c["id"] for c in citizens] == [child.pk]
+
+
+@pytest.mark.django_db
+def test_namesakes_are_told_apart_by_the_one_living_near_a_place_the_letter_names():
+    """Two Lucie Guégan, in Vitré and in Rennes (35 km apart); a club of Argentré-du-Plessis (10 km from Vitré)
+    writes: the one of Vitré comes first, with the distance as the reason. A letter naming no place ties them."""
+    vitre_home = Commune.objects.get(code="35360")
+    assert vitre_home.latitude is not None
+    near = person("Guégan", "Lucie", 1983)
+    far = person("Guégan", "Lucie", 1961)
+    AddressFactory(citizen=near, postcode="35500", city="Vitré", insee_code="35360")
+    AddressFactory(citizen=far, postcode="35000", city="Rennes", insee_code="35238")
+    club = (
+        "Club de tennis de table d'Argentré-du-Plessis\n\nMadame, Monsieur,\nNotre club voudrait acheter deux "
+        "tables neuves.\n\nLa présidente, Lucie Guégan\n"
+    )
+    citizens, _ = suggest_citizens(extract(club))
+    assert citizens[0]["id"] == near.pk
+    assert any(r.startswith("Habite à ") and "Argentré-du-Plessis" in r for r in citizens[0]["reasons"])
+    assert citizens[1]["id"] == far.pk and citizens[1]["score"] < citizens[0]["score"]
+
+    nowhere, _ = suggest_citizens(extract(club.replace(" d'Argentré-du-Plessis", "")))
+    assert nowhere[0]["score"] == nowhere[1]["score"]
