@@ -66,11 +66,14 @@ EVAL_CORPORA = {
     "mail_eval": (EVAL_CORPUS, 12),
     "mail_eval2": (EVAL_CORPUS.parent / "mail_eval2", 10),
     "mail_eval3": (EVAL_CORPUS.parent / "mail_eval3", 10),
+    "mail_eval4": (EVAL_CORPUS.parent / "mail_eval4", 10),
 }
-# The third set (bench/corpus/mail_eval3, two writers who read neither the code, the training corpus nor the
+# The fourth set (bench/corpus/mail_eval4, two writers who read neither the code, the training corpus nor the
 # other sets) is the held-out one: only its form and its separation are checked here. Nothing in this
-# suite reads names or routes letters of it (that would be tuning on it); sets 1 and 2 are for development.
-DEVELOPMENT_CORPORA = ("mail_eval", "mail_eval2")
+# suite reads names or routes letters of it (that would be tuning on it). Sets 1 to 3 are for development:
+# set 3 was held out until it was measured once (issue 13), and its misses were then read.
+DEVELOPMENT_CORPORA = ("mail_eval", "mail_eval2", "mail_eval3")
+HELD_OUT = "mail_eval4"
 
 
 @pytest.fixture(scope="module")
@@ -200,16 +203,22 @@ def _training_shingles() -> dict[tuple[str, ...], str]:
     return seen
 
 
-# The held-out set's writers read neither the training corpus nor the other sets, yet when the guard first ran
-# on it (2026-12-07) it shared runs of eight words with them: address and date lines of the same communes,
-# polite formulas, medical and administrative stock phrases. They are listed in this file, reported, and
-# left as the writers wrote them (rewording the held-out letters after measuring would be editing the
-# test); any run beyond them fails as before.
-KNOWN_HELD_OUT_OVERLAPS = Path(__file__).with_name("eval3_known_overlaps.txt")
+# The held-out sets' writers read neither the training corpus nor the other sets, yet when the guard first ran
+# on set 3 (and later set 4, both 2026-12-07) they shared runs of eight words with them: address and date lines
+# of the same communes, polite formulas, medical and administrative stock phrases, and (set 4 against set 3,
+# written from the same brief) a few situations told in the same words. They are listed in these files,
+# reported (docs/benchmarks.md), and left as the writers wrote them (rewording held-out letters after seeing
+# them would be editing the test); any run beyond them fails as before.
+KNOWN_HELD_OUT_OVERLAPS = [Path(__file__).with_name(f"eval{n}_known_overlaps.txt") for n in (3, 4)]
 
 
 def _known_overlaps() -> set[str]:
-    return {line for line in KNOWN_HELD_OUT_OVERLAPS.read_text(encoding="utf-8").splitlines() if line.strip()}
+    return {
+        line
+        for path in KNOWN_HELD_OUT_OVERLAPS
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    }
 
 
 def test_no_eight_word_run_of_an_evaluation_letter_is_in_the_training_corpus(corpus):
@@ -222,7 +231,7 @@ def test_no_eight_word_run_of_an_evaluation_letter_is_in_the_training_corpus(cor
         for shingle in sorted(_shingles(letter.text))
         if shingle in seen
     ]
-    if folder.name == "mail_eval3":
+    if folder.name in ("mail_eval3", HELD_OUT):
         shared = [line for line in shared if line not in _known_overlaps()]
     assert shared == [], "evaluation text found in the training corpus:\n" + "\n".join(shared)
 
@@ -234,7 +243,7 @@ def test_the_held_out_set_shares_no_eight_word_run_with_the_development_sets():
         for letter in load_eval_corpus(EVAL_CORPORA[name][0])
         for shingle in _shingles(letter.text)
     }
-    held_out = load_eval_corpus(EVAL_CORPORA["mail_eval3"][0])
+    held_out = load_eval_corpus(EVAL_CORPORA[HELD_OUT][0])
     assert len(held_out) == 100
     shared = [
         f"{letter.name} ~ {earlier[shingle]}: {' '.join(shingle)}"
@@ -390,8 +399,8 @@ def test_the_classifier_routes_held_out_letters_to_their_programme(letters, trai
 
 @pytest.mark.parametrize("name", DEVELOPMENT_CORPORA)
 def test_the_person_s_name_is_read_from_held_out_letters(name):
-    """Sets 1 and 2 (never 3): the person's family name is among the names read from the letter (the citizen step's
-    first cause of misses); matching them against citizens is the benchmark's part."""
+    """Sets 1 to 3 (never the held-out 4): the person's family name is among the names read from the letter (the
+    citizen step's first cause of misses); matching them against citizens is the benchmark's part."""
     from mail.suggest.extraction import extract
 
     letters = random.Random(17).sample(load_eval_corpus(EVAL_CORPORA[name][0]), HELD_OUT_SAMPLE)
