@@ -401,13 +401,16 @@ def _has_close_word(terms: list[Term], row: Row) -> bool:
 # --- names spotted in a text ------------------------------------------------------------------------------
 
 _KNOWN_PAIRS_SQL = """
-SELECT DISTINCT p.i FROM unnest(%(family)s::text[], %(first)s::text[], %(i)s::int[]) AS p(family, first, i)
-JOIN grc_citizen c ON c.norm_birth_name = p.family
-WHERE c.status = 'active' AND (c.norm_first_names = p.first OR c.norm_first_names LIKE p.first || ' %%')
-UNION
-SELECT DISTINCT p.i FROM unnest(%(family)s::text[], %(first)s::text[], %(i)s::int[]) AS p(family, first, i)
-JOIN grc_citizen c ON c.norm_usage_name = p.family
-WHERE c.status = 'active' AND (c.norm_first_names = p.first OR c.norm_first_names LIKE p.first || ' %%')
+SELECT p.i FROM unnest(%(family)s::text[], %(first)s::text[], %(i)s::int[]) AS p(family, first, i)
+WHERE EXISTS (
+    SELECT FROM grc_citizen c WHERE c.norm_birth_name = p.family AND c.status = 'active'
+    AND (c.norm_first_names = p.first
+         OR (c.norm_first_names ~>=~ (p.first || ' ') AND c.norm_first_names ~<~ (p.first || '!')))
+) OR EXISTS (
+    SELECT FROM grc_citizen c WHERE c.norm_usage_name = p.family AND c.status = 'active'
+    AND (c.norm_first_names = p.first
+         OR (c.norm_first_names ~>=~ (p.first || ' ') AND c.norm_first_names ~<~ (p.first || '!')))
+)
 """
 
 
