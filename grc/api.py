@@ -61,8 +61,8 @@ def _candidates(candidates) -> list[dict]:
 
 @router.get("/citizens", response={200: list[CitizenSummaryOut], **READ_ERRORS}, tags=["usagers"])
 def citizens_search(request, filters: Query[SearchQuery]):
-    """Search citizens by name (typos tolerated) and/or birth date, best first; with a commune (INSEE code,
-    postcode or name), those living there rank a little higher."""
+    """Search citizens by name (typos tolerated) and/or birth date, best first; with a birth year, or a commune
+    (INSEE code, postcode or name), those born that year or living there rank a little higher."""
     if not perms.can_search_citizens(request.auth):
         raise PermissionDenied(_("Vous n'avez pas accès au référentiel usagers."))
     commune = commune_resolve(filters.commune)
@@ -74,6 +74,7 @@ def citizens_search(request, filters: Query[SearchQuery]):
         user=request.auth,
         query=filters.q,
         birth_date=filters.birth_date,
+        birth_year=filters.birth_year,
         commune=commune,
         limit=filters.limit,
         request=request,

@@ -135,6 +135,13 @@ class IdentityQueryIn(InputSchema):
 class SearchQuery(InputSchema):
     q: str = Field("", max_length=200, description="Nom et/ou prénoms, fautes tolérées.")
     birth_date: datetime.date | None = None
+    birth_year: int | None = Field(
+        None,
+        ge=1900,
+        le=2100,
+        description="Année de naissance, quand la date exacte n'est pas connue : les personnes nées cette année-là "
+        "sont classées plus haut (ignorée avec birth_date).",
+    )
     commune: str = Field(
         "",
         max_length=100,

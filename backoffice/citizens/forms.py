@@ -37,6 +37,20 @@ class CitizenSearchForm(AccessibleFormMixin, forms.Form):
             format="%d/%m/%Y", attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "jj/mm/aaaa"}
         ),
     )
+    birth_year = forms.IntegerField(
+        label=_("Année de naissance"),
+        required=False,
+        min_value=1900,
+        help_text=_(
+            "Si la date exacte n'est pas connue, par exemple 1980 : les personnes nées cette année-là "
+            "sont classées plus haut."
+        ),
+        error_messages={
+            "invalid": _("Saisissez une année de naissance en chiffres, par exemple 1980."),
+            "min_value": _("Saisissez une année de naissance à partir de 1900."),
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": "4"}),
+    )
 
     commune = forms.CharField(
         label=_("Commune"),
@@ -63,6 +77,18 @@ class CitizenSearchForm(AccessibleFormMixin, forms.Form):
                 code="unknown_commune",
             )
         return commune
+
+    def clean_birth_year(self):
+        year = self.cleaned_data.get("birth_year")
+        if year is not None and year > timezone.localdate().year:
+            raise ValidationError(_("L'année de naissance ne peut pas être dans le futur."), code="future_year")
+        return year
+
+    def clean(self):
+        data = super().clean()
+        if data.get("birth_year") is not None and not (data.get("q") or "").strip() and not data.get("birth_date"):
+            self.add_error("q", _("Saisissez aussi un nom : l'année de naissance seule ne suffit pas."))
+        return data
 
     def has_criteria(self) -> bool:
         data = self.cleaned_data

@@ -46,6 +46,7 @@ def citizen_search(request):
             user=request.user,
             query=form.cleaned_data["q"].strip(),
             birth_date=form.cleaned_data["birth_date"],
+            birth_year=form.cleaned_data["birth_year"],
             commune=form.cleaned_data["commune"],
             request=request,
         )

@@ -49,7 +49,13 @@ def _glued_query_words(words: list[str]) -> list[str]:
 
 
 def search_citizens(
-    *, query: str = "", birth_date=None, commune=None, limit: int = 25, include_merged: bool = False
+    *,
+    query: str = "",
+    birth_date=None,
+    birth_year: int | None = None,
+    commune=None,
+    limit: int = 25,
+    include_merged: bool = False,
 ) -> list[SearchHit]:
     """Back-office search: free text ("dupond jean": typos, accents, particles, birth or usage name,
     names written as heard: "lefevre marivonne", first name first) and/or a birth date, best first.
@@ -58,7 +64,12 @@ def search_citizens(
     this adds the citizens themselves, with their addresses prefetched.
     """
     found = citizen_find(
-        query=query, birth_date=birth_date, commune=commune, limit=limit, include_merged=include_merged
+        query=query,
+        birth_date=birth_date,
+        birth_year=birth_year,
+        commune=commune,
+        limit=limit,
+        include_merged=include_merged,
     )
     citizens = Citizen.objects.prefetch_related("addresses").in_bulk([f.citizen_id for f in found])
     return [SearchHit(citizen=citizens[f.citizen_id], score=f.score) for f in found if f.citizen_id in citizens]

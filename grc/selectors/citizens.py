@@ -68,13 +68,14 @@ def citizens_search(
     user,
     query: str = "",
     birth_date=None,
+    birth_year: int | None = None,
     commune=None,
     limit: int = 25,
     request=None,
     include_merged: bool = False,
 ) -> list:
-    """Citizens matching a free-text name (typos tolerated) and/or a birth date, best first; those living
-    in ``commune`` (a ``grc.Commune``, optional) a little higher.
+    """Citizens matching a free-text name (typos tolerated) and/or a birth date, best first; those born in
+    ``birth_year`` and those living in ``commune`` (a ``grc.Commune``, optional) a little higher.
 
     Returns ``grc.matching.search.SearchHit`` items (citizen + score). The search itself is logged
     once (action ``citizen.search``) without the query text; opening a result is logged by
@@ -83,7 +84,12 @@ def citizens_search(
     if not perms.can_search_citizens(user):
         raise Http404
     hits = search_citizens(
-        query=query, birth_date=birth_date, commune=commune, limit=limit, include_merged=include_merged
+        query=query,
+        birth_date=birth_date,
+        birth_year=birth_year,
+        commune=commune,
+        limit=limit,
+        include_merged=include_merged,
     )
     access_log_write(
         actor=user, action=AccessLog.Action.CITIZEN_SEARCH, request=request, purpose=f"{len(hits)} résultat(s)"

@@ -134,6 +134,44 @@ def test_a_commune_ranks_those_living_there_first_and_an_unknown_one_is_refused_
     assert api.json()["detail"][0]["msg"].startswith("Commune inconnue")
 
 
+@pytest.mark.django_db
+def test_a_birth_year_ranks_the_namesake_born_that_year_first_and_a_bad_one_is_refused_in_french(worker):
+    """An agent who knows only "born in 1982": on the "Usagers" page and in the API that namesake comes first;
+    a year that is no year, in the future or alone without a name is a French error, never a 500."""
+    older = CitizenFactory(birth_name="Tanguy", first_names="Gwenola", birth_date=datetime.date(1955, 2, 1))
+    younger = CitizenFactory(birth_name="Tanguy", first_names="Gwenola", birth_date=datetime.date(1982, 9, 30))
+    client = verify_otp(Client(), worker)
+    url = reverse("backoffice:citizen_search")
+    token = issue_token(team=Membership.objects.filter(user=worker).first().team.code, role="instructor")
+
+    def orders(**extra) -> tuple[list[int], list[int]]:
+        page = client.get(url, {"q": "tanguy gwenola", **extra})
+        api = Client().get("/api/v1/citizens", {"q": "tanguy gwenola", **extra}, HTTP_AUTHORIZATION=f"Bearer {token}")
+        return [h.citizen.pk for h in page.context["hits"]], [h["id"] for h in api.json()]
+
+    assert orders() == ([older.pk, younger.pk], [older.pk, younger.pk])  # equal scores: by id
+    assert orders(birth_year="1982") == ([younger.pk, older.pk], [younger.pk, older.pk])
+
+    next_year = str(datetime.date.today().year + 1)
+    for year, message in (
+        ("mil neuf cent", "Saisissez une année de naissance en chiffres"),
+        ("1850", "Saisissez une année de naissance à partir de 1900"),
+        (next_year, "ne peut pas être dans le futur"),
+        ("9" * 5000, "Saisissez une année de naissance en chiffres"),
+    ):
+        page = client.get(url, {"q": "tanguy gwenola", "birth_year": year})
+        assert page.status_code == 200 and page.context["hits"] is None, year
+        assert message in page.content.decode(), year
+    alone = client.get(url, {"birth_year": "1982"})
+    assert alone.status_code == 200 and alone.context["hits"] is None
+    assert "de naissance seule ne suffit pas" in alone.content.decode()
+    for year in ("1850", "abc"):
+        api = Client().get(
+            "/api/v1/citizens", {"q": "tanguy", "birth_year": year}, HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+        assert api.status_code == 422 and api.json()["detail"][0]["loc"][-1] == "birth_year", year
+
+
 @pytest.mark.django_db(transaction=True, available_apps=FLUSHABLE_APPS)
 def test_the_api_search_through_a_live_server_finds_a_misspelled_name_best_first(live_server):
     team = MembershipFactory(role=Membership.Role.SOCIAL_WORKER).team
@@ -146,6 +184,9 @@ def test_the_api_search_through_a_live_server_finds_a_misspelled_name_best_first
         assert found.status_code == 200
         assert found.json()[0]["id"] == exact.pk
         assert set(found.json()[0]) == {"id", "birth_name", "usage_name", "first_names", "birth_date", "score"}
+        # A birth year puts the namesake born that year first.
+        dated = http.get("/api/v1/citizens", params={"q": "kerherve", "birth_year": 1984, "limit": 5})
+        assert dated.status_code == 200 and dated.json()[0]["birth_date"].startswith("1984")
         assert http.get("/api/v1/citizens", params={"q": "x" * 201}).status_code == 422
         # A commune the territory does not have: a French 422 (refused before any search, so nothing logged).
         unknown = http.get("/api/v1/citizens", params={"q": "kerherv maelle", "commune": "Atlantide"})
