@@ -34,18 +34,15 @@ def no_500(response, where, *, allowed=(200, 302, 400, 404)):
     return response
 
 
-# tests/test_garbage_crawl.py: what every path parameter of every URL pattern is replaced with, in turn — NUL, ints
-# past bigint, negative, wrong type, 5,000 characters, a path climb, unicode digits and a bidi override.
-PATH_GARBAGE = [
-    "a\x00b",
-    "99999999999999999999",
-    "9223372036854775808",
-    "-1",
-    "abc",
-    "x" * 5000,
-    "../../etc/passwd",
-    "é٣²\u202e",
-]
+# tests/test_garbage_crawl.py: what every path parameter of every URL pattern is replaced with — NUL, ints past
+# bigint, negative, wrong type, 5,000 characters, a path climb, unicode digits and a bidi override — by class: the
+# crawl sends one value of each class per parameter and role, another one for the next role.
+PATH_GARBAGE_CLASSES = {
+    "nul": ["a\x00b"],
+    "nombre": ["99999999999999999999", "9223372036854775808", "-1"],
+    "texte": ["abc", "x" * 5000, "../../etc/passwd", "é٣²\u202e"],
+}
+PATH_GARBAGE = [value for values in PATH_GARBAGE_CLASSES.values() for value in values]
 # ... and what query parameters and form fields are set to, one value per key (NUL is sent on its own: it would
 # stop the whole request at the middleware before the other values reach the view).
 FIELD_GARBAGE = ["99999999999999999999", "-1", "x" * 5000, "é٣²\u202e", "abc", "1e999", "0001-01-01", "../"]

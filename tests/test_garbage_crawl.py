@@ -5,8 +5,13 @@ API, Wagtail admin ``/cms/``, Django admin), so a view is swept the day it is ad
 role (anonymous, portal account, social worker, instructor, mailroom agent, DPO, functional admin — staff with a
 verified second factor):
 
-- each path parameter in turn is replaced by each value of ``bad_input.PATH_GARBAGE`` (NUL, ints past bigint,
-  negative, wrong type, 5,000 characters, ``../``, unicode), the others kept at a base value, and requested (GET);
+- each path parameter in turn is replaced by garbage from ``bad_input.PATH_GARBAGE_CLASSES`` (NUL; ints past
+  bigint, negative; wrong type, 5,000 characters, ``../``, unicode), the others kept at a base value, and requested
+  (GET): one value of each class per role, the next value of the class for the next role in ``ROLES``, so that the
+  roles that reach a view (the five staff roles for the back office, all seven for public pages) bring it every
+  value; the only role that reaches a page (``OWNERS``: the functional admin for the Wagtail and Django admins,
+  the portal account for its space) sends every value itself. A digits-only converter (``<int:…>``, ``<id:…>``)
+  refuses anything but digits before any view: NUL and the two numbers past bigint stand for the rest;
 - the base path is requested with garbage query strings (GET) and garbage form fields (POST: the names of the
   fields the page's own forms render, plus common ones), one request per ``bad_input.FIELD_GARBAGE`` value;
 - an API operation gets its own method with the garbage in its declared query parameters and, for a JSON body,
@@ -26,9 +31,11 @@ import traceback
 import zlib
 from collections import Counter
 from html.parser import HTMLParser
+from importlib import import_module
 from urllib.parse import quote, urlencode
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -40,12 +47,13 @@ from grc.converters import IdConverter
 from grc.middleware import AdminMalformedRequestMiddleware, raised_in_library
 from grc.models import Membership, Team
 from tests.backoffice.factories import DuplicateSuspicionFactory
-from tests.bad_input import FIELD_GARBAGE, PATH_GARBAGE, QUERY_KEYS
+from tests.bad_input import FIELD_GARBAGE, PATH_GARBAGE, PATH_GARBAGE_CLASSES, QUERY_KEYS
 from tests.dossier_unique.factories import open_file
 from tests.factories import MembershipFactory, TeamFactory, UserFactory, verify_otp
 from tests.requests.factories import filed_request, instructor
 
 pytestmark = pytest.mark.django_db
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
 # Patterns not requested, with the reason. Anything else is swept.
 SKIPPED = {
@@ -70,6 +78,13 @@ ROTATIONS = 1
 NUL = "a\x00b"
 
 ROLES = ["anonyme", "usager", "travailleur_social", "instructeur", "courrier", "dpo", "admin_fonctionnel"]
+# The role that alone reaches the pages under a prefix: it gets every path garbage value there (see path_garbage).
+OWNERS = {"cms/": "admin_fonctionnel", "django-admin/": "admin_fonctionnel", "mon-espace/": "usager"}
+# Converters whose regex admits digits only: the resolver answers 404 to anything else before any view.
+DIGITS_ONLY = {
+    "nul": PATH_GARBAGE_CLASSES["nul"],
+    "nombre": [value for value in PATH_GARBAGE_CLASSES["nombre"] if value.isdigit()],
+}
 
 
 def all_patterns():
@@ -160,13 +175,25 @@ class World:
         ]
         self.default_id = citizen.pk
         self.tracking_code = request.tracking_code
+        self.sessions = {}
 
     def client(self, role):
+        """A client with a session of its own (a view may change or end it), as ``role`` logs in: a copy of the
+        session of one login per role, rather than a login per pattern (a third of the crawl's time)."""
         client = Client()
-        if role == "usager":
-            client.force_login(self.users[role])
-        elif role != "anonyme":
-            verify_otp(client, self.users[role])
+        if role == "anonyme":
+            return client
+        if role not in self.sessions:
+            login = Client()
+            if role == "usager":
+                login.force_login(self.users[role])
+            else:
+                verify_otp(login, self.users[role])
+            self.sessions[role] = dict(login.session.items())
+        session = SessionStore()
+        session.update(self.sessions[role])
+        session.save()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
         return client
 
     def base_value(self, route, name, kind):
@@ -281,14 +308,27 @@ class Crawl:
                     self.send(client, role, method, path, data=rotated(["file", "files", "note"], turn))
             for body in json_garbage(json_props) if json_props is not None else []:
                 self.send(client, role, method, base_path, data=json.dumps(body), content_type="application/json")
-        # Path garbage, one parameter at a time. An id (``[0-9]{1,18}``) refuses all but digits before any view:
-        # two values prove it; other parameters reach the view, which gets them all.
-        for index, (_name, kind) in enumerate(params):
-            values = PATH_GARBAGE[:1] if refused else PATH_GARBAGE[:3] if kind == "id" else PATH_GARBAGE
+        # Path garbage, one parameter at a time (NUL alone for a role refused before any view reads the path).
+        for index, (name, kind) in enumerate(params):
+            values = PATH_GARBAGE[:1] if refused else path_garbage(route, name, kind, role)
             for value in values:
                 path_values = [quoted(v) for v in base]
                 path_values[index] = quoted(value)
                 self.send(client, role, "GET", build_path(route, path_values))
+
+
+def path_garbage(route, name, kind, role):
+    """The garbage values the path parameter ``name`` of ``route`` gets as ``role`` (a role that reaches the view).
+
+    One value of each class, shifted by the role's place in ``ROLES``: any run of as many consecutive roles as the
+    largest class has values (four) brings every value to the parameter. The role that alone reaches a prefix's
+    pages (``OWNERS``) gets every value.
+    """
+    classes = DIGITS_ONLY if kind in ("int", "id") else PATH_GARBAGE_CLASSES
+    if next((owner for prefix, owner in OWNERS.items() if route.startswith(prefix)), None) == role:
+        return [value for values in classes.values() for value in values]
+    turn = zlib.crc32(f"{route} {name}".encode()) + ROLES.index(role)
+    return [values[turn % len(values)] for values in classes.values()]
 
 
 def rotated(keys, turn):
