@@ -204,8 +204,9 @@ def suggest_citizens(found: Extracted, communes: dict | None = None) -> tuple[li
     # The names the other way round only when none answered as written (fewer false friends), then an
     # office holder signing ("Le président, …") only when no other name answered at all; last, the word pairs
     # of the text that some citizen bears (``spot_pairs``), near ones before far ones.
-    for names in (found.names, found.swapped_names, found.office_names, found.spotted, found.spotted_far):
-        if names is found.spotted or names is found.spotted_far:
+    spotted = (found.spotted, found.spotted_far, found.spotted_lower)
+    for names in (found.names, found.swapped_names, found.office_names, *spotted):
+        if any(names is pairs for pairs in spotted):
             names = known_name_pairs(names)[:SPOTTED_NAMES]
         if _match_names(found, names, scores, reasons):
             break

@@ -59,7 +59,8 @@ _LABEL_RE = re.compile(
 # included, of any real letter).
 SPOT_WINDOW = 3
 SPOT_FAR_CAPS = 8
-SPOT_FAR_WORDS = 80
+SPOT_FAR_WORDS = 200
+SPOT_LOWER_PAIRS = 2000
 SPOT_LIMIT = 12_000
 _SPOT_WORD_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’-][A-Za-zÀ-ÖØ-öø-ÿ]+)*")
 # Words after a civility that are not a person's name ("Monsieur le Président", "Madame, Monsieur").
@@ -161,6 +162,17 @@ _NOT_PERSON = {
     "TEL",
     "PJ",
 }
+# Words in small letters that are no name: paired with nothing (the commonest of French letters).
+_SPOT_LOWER_STOP = set(
+    "AVEC AUSSI AUTRE AVANT AVOIR BEAUCOUP BIEN BONJOUR CAR CELA CELLE CEST CETTE CHEZ COMME COMMENT DANS DEPUIS"
+    " DEJA DES DEUX DOIT DONC DONT ELLE ELLES ENCORE ENTRE ETAIT ETAIS ETE ETRE FAIRE FAIT FAUT FOIS JAI JAMAIS"
+    " JUSQU LES LEUR LEURS LUI MAIS MAINTENANT MEME MERCI MES MOI MOIS MON NON NOS NOTRE NOUS PARCE PAS PEUT PEU"
+    " PLUS POUR POURQUOI QUAND QUE QUEL QUELLE QUI RIEN SANS SES SON SONT SUIS SUR TOUJOURS TOUS TOUT TOUTE TRES"
+    " TROP UNE VOS VOTRE VOUS ANS JOUR JOURS ALORS APRES AUX AVAIT AVEZ AVONS CES CEUX ICI MADAME MONSIEUR"
+    " DOSSIER AIDE PAYER ARGENT TRAVAIL ECOLE ENFANT ENFANTS FILS FILLE MARI FEMME MAMAN PAPA BEBE".split()
+)
+# Short words that start a family name ("da Silva", "Van Damme", "dos Santos"), kept with the next word.
+_SPOT_PARTICLES = {"DA", "DAS", "DOS", "DE", "DI", "DU", "DEL", "DELLA", "VAN", "VON", "MAC", "MC", "LE", "LA"}
 # Words before a place named after someone ("rue Jean Jaurès", "collège Anne de Bretagne").
 _SPOT_PLACES = set(
     "RUE AVENUE AV BD BOULEVARD PLACE ALLEE IMPASSE CHEMIN ROUTE QUAI SQUARE COURS PASSAGE RESIDENCE LOTISSEMENT"
@@ -289,6 +301,7 @@ class Extracted:
     # no name read above answers (``citizens``).
     spotted: list[tuple[str, str]] = field(default_factory=list)
     spotted_far: list[tuple[str, str]] = field(default_factory=list)
+    spotted_lower: list[tuple[str, str]] = field(default_factory=list)
     # Ages written in the letter and the whole text folded (upper-case ASCII words): what tells homonyms
     # apart when the name alone ties them (``citizens``).
     ages: list[int] = field(default_factory=list)
@@ -460,16 +473,28 @@ def _office_names(text: str, names: list[tuple[str, str]]) -> list[tuple[str, st
     return found
 
 
-def spot_pairs(text: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(near, far) word pairs of the letter that may be a (family name, first name), folded.
+@dataclass
+class Spotted:
+    """Word pairs of a letter that may be a (family name, first name), folded, tried in this order."""
+
+    near: list[tuple[str, str]]  # capitalised words close together, or a word in capitals and one close to it
+    far: list[tuple[str, str]]  # a word in capitals and any word of the letter
+    lower: list[tuple[str, str]]  # two words in small letters close together ("mon bébé lenny da silva")
+
+
+def spot_pairs(text: str) -> Spotted:
+    """Word pairs of the letter that may be a (family name, first name), folded (see ``Spotted``).
 
     Near: two capitalised words at most ``SPOT_WINDOW`` words apart, in either order ("Hervé Gautier",
-    "Legrand Priscilla", "le président Roger Piel"). Far: a word written all in capitals with any capitalised
-    word of the letter ("Sarah … la boîte aux lettres indique TESSIER"). Nothing here says they are names:
-    the reference says which pairs some citizen bears (``grc.matching.find.known_name_pairs``).
+    "Legrand Priscilla", "le président Roger Piel"), or a word in capitals with a word in small letters that
+    close ("PICHON anthony"). Far: a word in capitals with any word of the letter ("Sarah … la boîte aux
+    lettres indique TESSIER", "mon fils enzo … kevin GUILLARD"). Lower: two words in small letters that close,
+    the oral letters' names. Nothing here says they are names: the reference says which pairs some citizen
+    bears (``grc.matching.find.known_name_pairs``).
     """
-    kept: list[tuple[int, str, bool]] = []  # (position among all the words, folded word, all capitals)
+    kept: list[tuple[int, str, str]] = []  # (position among all the words, folded word, "caps" | "title" | "low")
     after_place = 0
+    particle = (-2, "")
     for position, m in enumerate(_SPOT_WORD_RE.finditer(text)):
         token = m.group(0)
         word = fold(token)
@@ -480,20 +505,40 @@ def spot_pairs(text: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]
         if after_place:
             after_place -= 1
             continue
-        if token[0].isupper() and len(word) > 1 and word not in _SPOT_STOP:
-            kept.append((position, word, token.isupper() and len(token) > 2))
+        if word in _SPOT_PARTICLES:
+            particle = (position, word)
+            continue
+        if len(word) < 2 or word in _SPOT_STOP:
+            continue
+        if token[0].isupper():
+            case = "caps" if token.isupper() and len(token) > 2 else "title"
+        elif len(word) > 2 and word not in _SPOT_LOWER_STOP:
+            case = "low"
+        else:
+            continue
+        kept.append((position, word, case))
+        if particle[0] == position - 1:
+            # "lenny da silva", "Anne DE LA HAYE": the family name with its particle, as the reference may keep it.
+            kept.append((position, f"{particle[1]} {word}", case))
     near: dict[tuple[str, str], None] = {}
-    for i, (position, word, _) in enumerate(kept):
-        for other_position, other, _ in kept[i + 1 :]:
+    lower: dict[tuple[str, str], None] = {}
+    for i, (position, word, case) in enumerate(kept):
+        for other_position, other, other_case in kept[i + 1 :]:
             if other_position - position > SPOT_WINDOW:
                 break
-            if other != word:
-                near[(word, other)] = None
-                near[(other, word)] = None
-    capitals = list(dict.fromkeys(w for _, w, caps in kept if caps))[:SPOT_FAR_CAPS]
+            if other == word:
+                continue
+            cases = {case, other_case}
+            target = near if "low" not in cases or "caps" in cases else lower if cases == {"low"} else None
+            if target is not None:
+                target[(word, other)] = None
+                target[(other, word)] = None
+    capitals = list(dict.fromkeys(w for _, w, case in kept if case == "caps"))[:SPOT_FAR_CAPS]
     firsts = list(dict.fromkeys(w for _, w, _ in kept))[:SPOT_FAR_WORDS]
     far = {(family, first): None for family in capitals for first in firsts if first != family}
-    return list(near), [pair for pair in far if pair not in near]
+    return Spotted(
+        near=list(near), far=[pair for pair in far if pair not in near], lower=list(lower)[:SPOT_LOWER_PAIRS]
+    )
 
 
 def _sender(text: str) -> str:
@@ -525,7 +570,8 @@ def extract(text: str) -> Extracted:
     found.ages = list(dict.fromkeys(int(m.group(1)) for m in _AGE_RE.finditer(text) if 0 < int(m.group(1)) < 115))
     found.folded = f" {fold(text)} "
     found.names = _names(text)
-    found.spotted, found.spotted_far = spot_pairs(text[:SPOT_LIMIT])
+    spotted = spot_pairs(text[:SPOT_LIMIT])
+    found.spotted, found.spotted_far, found.spotted_lower = spotted.near, spotted.far, spotted.lower
     found.office_names = _office_names(text, found.names)
     found.swapped_names = [
         (first, family) for family, first in found.names if first and " " not in family and " " not in first

@@ -23,19 +23,30 @@ def person(family, first, year=1970, **fields):
 
 
 def test_near_pairs_come_in_both_orders_and_place_names_are_left_out():
-    near, far = spot_pairs("L'aide-soignante passe chez Gaston Riou, 9 rue Victor Hugo, collège Anne de Bretagne.")
-    assert ("RIOU", "GASTON") in near and ("GASTON", "RIOU") in near
-    assert not {("HUGO", "VICTOR"), ("VICTOR", "HUGO"), ("BRETAGNE", "ANNE")} & set(near)
-    assert far == []
+    spotted = spot_pairs("L'aide-soignante passe chez Gaston Riou, 9 rue Victor Hugo, collège Anne de Bretagne.")
+    assert ("RIOU", "GASTON") in spotted.near and ("GASTON", "RIOU") in spotted.near
+    pairs = set(spotted.near) | set(spotted.lower)
+    assert not {("HUGO", "VICTOR"), ("VICTOR", "HUGO"), ("BRETAGNE", "ANNE"), ("DE BRETAGNE", "ANNE")} & pairs
+    assert spotted.far == []
 
 
-def test_a_word_in_capitals_is_paired_with_every_capitalised_word_of_the_letter():
+def test_a_word_in_capitals_is_paired_with_every_word_of_the_letter():
     text = (
         "Une petite fille, Inès, joue seule dans la cour le soir.\nJe ne connais pas sa mère.\n"
         "Sur la sonnette il est écrit KERBRAT.\n"
     )
-    near, far = spot_pairs(text)
-    assert ("KERBRAT", "INES") in far and ("KERBRAT", "INES") not in near
+    spotted = spot_pairs(text)
+    assert ("KERBRAT", "INES") in spotted.far and ("KERBRAT", "INES") not in spotted.near
+    # Written in small letters, the first name still meets the family name in capitals.
+    oral = spot_pairs("je vous écrit pour mon fils enzo qui a peur du car\nmerci\nkevin QUEMERAIS 06 12 34 56 78")
+    assert ("QUEMERAIS", "KEVIN") in oral.near and ("QUEMERAIS", "ENZO") in oral.far
+
+
+def test_words_in_small_letters_close_together_are_paired_with_their_particle():
+    spotted = spot_pairs("c'est pour mon bébé lenny da silva il pleure beaucoup trop souvent la nuit")
+    assert ("DA SILVA", "LENNY") in spotted.lower and ("SILVA", "LENNY") in spotted.lower
+    assert ("PLEURE", "NUIT") not in spotted.lower  # more than three words apart
+    assert spotted.near == [] and spotted.far == []
 
 
 def test_a_name_before_a_bracketed_birth_date_is_read():
@@ -85,6 +96,14 @@ def test_a_first_name_and_a_family_name_far_apart_are_put_together():
     )
     citizens, _ = suggest_citizens(extract(text))
     assert citizens and citizens[0]["id"] == ines.pk
+
+
+@pytest.mark.django_db
+def test_an_oral_letter_all_in_small_letters_finds_its_person():
+    lenny = person("Da Silva", "Lenny", 2026)
+    text = "bonjour\n\nc'est pour mon bébé lenny da silva il a 2 mois il pleure tout le temps\n\nmerci\n"
+    citizens, _ = suggest_citizens(extract(text))
+    assert citizens and citizens[0]["id"] == lenny.pk
 
 
 @pytest.mark.django_db
