@@ -39,6 +39,7 @@ def task_out(task) -> dict:
         "request_code": task.request.tracking_code if task.request_id else None,
         "file_id": task.file_id,
         "mail_item_id": task.mail_item_id,
+        "invitation_id": task.invitation_id,
         "created_at": task.created_at,
         "done_at": task.done_at,
         "url": services.subject_url(task=task),

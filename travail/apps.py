@@ -13,6 +13,7 @@ class TravailConfig(AppConfig):
         from dossier_unique.timeline import TimelineSource, register_source
         from grc import person_data_registry, retention_registry
         from grc.merge_registry import register
+        from rendezvous import events as rdv_events
 
         from . import receivers
         from .letters_person_data import SENT_LETTERS_SECTION
@@ -28,3 +29,7 @@ class TravailConfig(AppConfig):
 
         events.citizen_replied.connect(receivers.on_citizen_replied, dispatch_uid="travail.citizen_replied")
         events.document_returned.connect(receivers.on_document_returned, dispatch_uid="travail.document_returned")
+        # An invitation to book that expired unanswered becomes a task; it closes once nobody needs to call back.
+        expired, closed = rdv_events.invitation_expired, rdv_events.invitation_closed
+        expired.connect(receivers.on_invitation_expired, dispatch_uid="travail.invitation_expired")
+        closed.connect(receivers.on_invitation_closed, dispatch_uid="travail.invitation_closed")

@@ -1,6 +1,7 @@
 """Tasks and notifications of the agents' day.
 
-A **task** is about one thing (a social file, a request or an incoming letter, or nothing), is given
+A **task** is about one thing (a social file, a request, an incoming letter or an invitation to book, or
+nothing), is given
 to a person or to a team, may have a due date, and is done once. A **notification** tells one agent
 that something waits for them: its kind and a back-office link, no personal data (the link's page
 applies its own rules). A **notification opt-out** stops the daily e-mail digest of one kind.
@@ -20,6 +21,7 @@ class Task(models.Model):
         MANUAL = "manual", _("Saisie par un agent")
         CITIZEN_REPLY = "citizen_reply", _("Réponse de l'usager")
         DOCUMENT_RETURNED = "document_returned", _("Pièces renvoyées par l'usager")
+        INVITATION_EXPIRED = "invitation_expired", _("Invitation expirée sans rendez-vous")
 
     title = models.CharField(_("intitulé"), max_length=200)
     file = models.ForeignKey(
@@ -44,6 +46,16 @@ class Task(models.Model):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # SET_NULL: the invitation's retention purge (``rendezvous.retention``, a year after its end) must not be
+    # blocked by a task; the task, long done by then, stays without its link (its title names no one).
+    invitation = models.ForeignKey(
+        "rendezvous.Invitation",
+        verbose_name=_("invitation à prendre rendez-vous"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     assignee = models.ForeignKey(
@@ -79,11 +91,18 @@ class Task(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(file__isnull=True, request__isnull=True)
-                    | Q(file__isnull=True, mail_item__isnull=True)
-                    | Q(request__isnull=True, mail_item__isnull=True)
+                    Q(file__isnull=True, request__isnull=True, mail_item__isnull=True)
+                    | Q(file__isnull=True, request__isnull=True, invitation__isnull=True)
+                    | Q(file__isnull=True, mail_item__isnull=True, invitation__isnull=True)
+                    | Q(request__isnull=True, mail_item__isnull=True, invitation__isnull=True)
                 ),
                 name="task_about_one_thing",
+            ),
+            # One follow-up task per invitation, ever: the job follows an invitation up once.
+            models.UniqueConstraint(
+                fields=["invitation"],
+                condition=Q(source="invitation_expired"),
+                name="one_follow_up_task_per_invitation",
             ),
         ]
         indexes = [
@@ -108,6 +127,7 @@ class Notification(models.Model):
         CITIZEN_REPLIED = "citizen_replied", _("Message d'un usager")
         DOCUMENT_RETURNED = "document_returned", _("Pièces renvoyées par un usager")
         WORK_TRANSFERRED = "work_transferred", _("Dossiers reçus d'un collègue absent")
+        INVITATION_EXPIRED = "invitation_expired", _("Invitation sans rendez-vous à relancer")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)

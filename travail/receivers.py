@@ -15,3 +15,11 @@ def on_citizen_replied(sender, *, request, actor=None, **kwargs):
 
 def on_document_returned(sender, *, request, actor=None, **kwargs):
     services.task_for_citizen_action(request=request, source=Task.Source.DOCUMENT_RETURNED, actor=actor)
+
+
+def on_invitation_expired(sender, *, invitation, **kwargs):
+    services.task_for_invitation_expired(invitation=invitation)
+
+
+def on_invitation_closed(sender, *, invitation, why, actor=None, **kwargs):
+    services.tasks_close_for_invitation(invitation=invitation, why=why, actor=actor)

@@ -32,6 +32,7 @@ class TaskOut(Schema):
     request_code: str | None
     file_id: int | None
     mail_item_id: int | None
+    invitation_id: int | None
     created_at: datetime.datetime
     done_at: datetime.datetime | None
     url: str

@@ -1,7 +1,9 @@
 """Writes of the agents' day: tasks, notifications, the daily digest, opt-outs.
 
 Tasks keep their history (who created, completed, reopened them, and why). Notifications carry a
-kind and a link, never a name: the e-mail digest is built from them alone.
+kind and a link, never a name: the e-mail digest is built from them alone. Some tasks make themselves from
+what lower apps tell (``travail.receivers``): a citizen's reply or documents on a request, an invitation to
+book that expired unanswered (and that task closes itself once the invitation needs no follow-up).
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from demandes import selectors as request_selectors
 from grc.history import save_tracked
-from grc.perms import is_agent
+from grc.models import Membership, User
+from grc.perms import is_agent, membership_current_q
+from rendezvous import events as rdv_events
+from rendezvous.perms import AGENDA_ROLES
 
 from . import perms
 from .models import Notification, NotificationOptOut, Task
@@ -42,6 +47,9 @@ def subject_url(*, task: Task) -> str:
         return reverse("backoffice:mail_detail", kwargs={"pk": task.mail_item_id})
     if task.file_id:
         return reverse("backoffice:file_detail", kwargs={"pk": task.file_id})
+    if task.invitation_id:
+        # The invitations page (its row, by anchor): the agent sees who, resends or books there, by its rules.
+        return reverse("backoffice:rdv_invitations") + f"#invitation-{task.invitation_id}"
     return reverse("backoffice:task_list")
 
 
@@ -170,6 +178,89 @@ def task_for_citizen_action(*, request, source: str, actor=None) -> Task | None:
         task=task,
     )
     return task
+
+
+# Why an invitation's follow-up task closed itself (``rendezvous.events.invitation_closed``), for its history.
+INVITATION_CLOSED_REASONS = {
+    rdv_events.USED: "close : rendez-vous pris avec l'invitation",
+    rdv_events.RESENT: "close : invitation renvoyée",
+    rdv_events.REVOKED: "close : invitation retirée",
+    rdv_events.REPLACED: "close : nouvelle invitation envoyée",
+    rdv_events.BOOKED: "close : rendez-vous pris pour ce motif",
+}
+
+
+def _agenda_agents(team_id: int):
+    """The team's current agents who work its appointments (``rendezvous.perms.AGENDA_ROLES``): those who may
+    open the invitations page a follow-up task points to."""
+    return User.objects.filter(
+        # One filter() call: the team, the role and the dates are those of the same membership row.
+        membership_current_q("memberships__", roles=AGENDA_ROLES),
+        is_active=True,
+        is_staff=True,
+        memberships__team_id=team_id,
+    ).distinct()
+
+
+def _invitation_task_title(invitation) -> str:
+    motif = invitation.motif
+    if motif.is_sensitive:
+        # A masked motif is never named outside the appointment itself (as on the timeline).
+        return _("Relancer : invitation sans rendez-vous")
+    return _("Relancer : invitation sans rendez-vous (motif « %(motif)s »)") % {"motif": motif.name}
+
+
+@transaction.atomic
+def task_for_invitation_expired(*, invitation) -> Task:
+    """The task to call back a person who did not book with an invitation that expired (sent by the follow-up
+    job, ``rendezvous.events.invitation_expired``): for the agent who sent it while they still work the motif
+    team's appointments (a current agenda role there), else for that team; due in two days; notified to the
+    agent (or to each agenda agent of the team), with a link to the invitations page.
+
+    One task per invitation, ever (a constraint backs it): a second call returns the first task and notifies
+    nobody. The title names the motif unless it is sensitive, never the person.
+    """
+    existing = Task.objects.filter(invitation=invitation, source=S.INVITATION_EXPIRED).first()
+    if existing is not None:
+        return existing
+    team_id = invitation.motif.team_id
+    creator = invitation.created_by
+    keeps_it = is_agent(creator) and (
+        Membership.objects.filter(membership_current_q(roles=AGENDA_ROLES), user=creator, team_id=team_id).exists()
+    )
+    task = save_tracked(
+        Task(
+            title=_invitation_task_title(invitation)[:TITLE_MAX_LENGTH],
+            invitation=invitation,
+            assignee=creator if keeps_it else None,
+            team_id=None if keeps_it else team_id,
+            due_date=timezone.localdate() + datetime.timedelta(days=2),
+            source=S.INVITATION_EXPIRED,
+        ),
+        None,
+        "créée par une invitation expirée sans rendez-vous",
+    )
+    recipients = [creator] if keeps_it else list(_agenda_agents(team_id))
+    notification_send(recipients=recipients, kind=K.INVITATION_EXPIRED, url=subject_url(task=task), task=task)
+    return task
+
+
+@transaction.atomic
+def tasks_close_for_invitation(*, invitation, why: str, actor=None) -> int:
+    """Mark done the open follow-up task of ``invitation``, which needs no call-back any more (``why``: a
+    ``rendezvous.events`` reason, kept in the task's history). ``done_by`` is ``actor`` when an agent acted,
+    nobody otherwise (the person booked, the job). Returns how many tasks closed (0 or 1)."""
+    by = actor if is_agent(actor) else None
+    tasks = list(
+        Task.objects.select_for_update().filter(
+            invitation=invitation, source=S.INVITATION_EXPIRED, done_at__isnull=True
+        )
+    )
+    for task in tasks:
+        task.done_at = timezone.now()
+        task.done_by = by
+        save_tracked(task, by, INVITATION_CLOSED_REASONS.get(why, "close"))
+    return len(tasks)
 
 
 def notification_send(*, recipients, kind: str, url: str, task: Task | None = None) -> list[Notification]:

@@ -27,12 +27,14 @@ from django.utils.translation import gettext_lazy
 from grc.history import save_tracked
 from grc.scheduling import enqueue_on_commit
 
+from .. import events
 from ..ics_import import busy_periods
 from ..models import Absence, Invitation, Lieu, Motif, Participant, PlageOuverture, Rendezvous
 from ..notifications import is_suppressed as notices_suppressed
 from ..notifications.invitations import rdv_invitation_send
 from ..timeline import invitation_timeline_record, rdv_timeline_record
 from ..tokens import invitation_token_new
+from .follow_ups import invitation_follow_ups_close
 
 logger = logging.getLogger(__name__)
 
@@ -259,7 +261,8 @@ def invitation_create(
     token returned here no longer works and must not be shown.
     Refused: an inactive motif, a lieu for a motif not held on site, an inactive lieu, a validity outside
     1–60 days. Writes a timeline entry with the motif's visibility. When nobody books before it expires,
-    ``invitations_follow_up`` tells the agent.
+    ``invitations_follow_up`` tells the agent. An earlier invitation of the person for the motif that is waiting
+    for its follow-up is closed (``events.invitation_closed``, ``replaced``): this one is its follow-up.
     """
     now = now or timezone.now()
     if not motif.is_active:
@@ -280,6 +283,8 @@ def invitation_create(
         expires_at=now + datetime.timedelta(days=int(valid_days)),
     )
     save_tracked(invitation, actor, reason=_("Invitation à prendre rendez-vous"))
+    # A new link for the same motif is the follow-up of an earlier one left unanswered.
+    invitation_follow_ups_close(citizen=citizen, motif=motif, actor=actor, why=events.REPLACED, keep=invitation)
     invitation_timeline_record(
         invitation=invitation,
         actor=actor,
@@ -304,7 +309,8 @@ def _invitation_not_queued() -> None:
 
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor, now=None) -> Invitation:
-    """End an unused invitation now (its link stops working); no follow-up is made for it."""
+    """End an unused invitation now (its link stops working); no follow-up is made for it, and one already made
+    is closed (``events.invitation_closed``, ``revoked``: the agents' task on it is done)."""
     now = now or timezone.now()
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.used_at is not None:
@@ -313,6 +319,7 @@ def invitation_revoke(*, invitation: Invitation, actor, now=None) -> Invitation:
     # Followed up at its end: no follow-up job for it, and the list tells it from one left unanswered.
     invitation.followed_up_at = invitation.followed_up_at or invitation.expires_at
     save_tracked(invitation, actor, reason=_("Invitation retirée"))
+    events.invitation_closed.send(sender=Invitation, invitation=invitation, actor=actor, why=events.REVOKED)
     return invitation
 
 
@@ -323,7 +330,7 @@ def invitation_resend(*, invitation: Invitation, actor, now=None) -> Invitation:
     The worker draws a new token (``rendezvous.notifications.invitations``): the link sent before stops working,
     only the last one sent does. Only the invitation's id is queued. Refused in French: an invitation already
     used, withdrawn or expired (the agent makes a new one). History: "Invitation renvoyée"; each message is then
-    logged by the worker (``MessageLog``, kind ``invitation``)."""
+    logged by the worker (``MessageLog``, kind ``invitation``). Sends ``events.invitation_closed`` (``resent``)."""
     now = now or timezone.now()
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.used_at is not None:
@@ -331,6 +338,7 @@ def invitation_resend(*, invitation: Invitation, actor, now=None) -> Invitation:
     if invitation.followed_up_at is not None or invitation.expires_at <= now:
         raise ValidationError(_("Cette invitation a expiré ou a été retirée : faites-en une nouvelle."))
     save_tracked(invitation, actor, reason=_("Invitation renvoyée"))
+    events.invitation_closed.send(sender=Invitation, invitation=invitation, actor=actor, why=events.RESENT)
     if not notices_suppressed():
         enqueue_on_commit(
             rdv_invitation_send,
@@ -368,7 +376,8 @@ def invitations_follow_up(*, now=None, progress: Callable[[int, int], None] | No
     """Create the follow-up of every invitation that expired without a booking (the scheduled job).
 
     For each: ``followed_up_at`` set, a timeline entry for the motif's team ("sans rendez-vous, à relancer"),
-    and an e-mail to the agent who sent it after the commit. One short transaction per invitation, rows
+    ``events.invitation_expired`` sent in the same transaction (travail makes the agent's task from it), and an
+    e-mail to the agent who sent it after the commit. One short transaction per invitation, rows
     locked with SKIP LOCKED: two runs at once never follow one up twice. ``progress(done, total)`` is called
     after each.
     Returns how many were followed up.
@@ -395,6 +404,8 @@ def invitations_follow_up(*, now=None, progress: Callable[[int, int], None] | No
                 invitation=invitation,
                 title=_("Invitation expirée sans rendez-vous : relance à faire par l'équipe"),
             )
+            # In this transaction: the agents' task (travail) is made with the follow-up or not at all.
+            events.invitation_expired.send(sender=Invitation, invitation=invitation)
             transaction.on_commit(lambda invitation=invitation: _follow_up_mail(invitation))
         done += 1
         if progress is not None:

@@ -22,12 +22,13 @@ from django.utils.translation import gettext as _
 
 from grc.history import save_tracked
 
-from .. import perms
+from .. import events, perms
 from ..models import Invitation, Lieu, Motif, Participant, Rendezvous
 from ..notifications import rdv_notify
 from ..notifications.sms import normalise_mobile
 from ..slots import Slot, booking_window, slot_find, slot_plages
 from ..timeline import rdv_timeline_record
+from .follow_ups import invitation_follow_ups_close
 
 __all__ = ["SLOT_TAKEN", "rdv_book", "rdv_cancel", "rdv_move", "slot_taken_error"]
 
@@ -240,6 +241,8 @@ def rdv_book(
     be a free slot computed from the rules (``rendezvous.slots``). Refusals are French ``ValidationError``s:
     unknown or closed motif, past, too soon, too far, not offered, taken ("Ce créneau vient d'être pris."),
     bad phone number. ``actor`` is the account booking (``None`` for an invitation link used without login).
+    The invitation used, and any earlier one of the person for the motif waiting for its follow-up, are closed
+    (``events.invitation_closed``: ``used``, ``booked``).
     """
     now = now or timezone.now()
     _check_channel(motif=motif, channel=channel, actor=actor, invitation=invitation, citizen=citizen)
@@ -267,6 +270,9 @@ def rdv_book(
         invitation.used_at = now
         invitation.rendezvous = participant.rendezvous
         save_tracked(invitation, actor, _("Invitation utilisée"), update_fields=["used_at", "rendezvous"])
+        events.invitation_closed.send(sender=Invitation, invitation=invitation, actor=actor, why=events.USED)
+    # An earlier invitation to this motif left unanswered needs no call-back any more (the agents' tasks).
+    invitation_follow_ups_close(citizen=citizen, motif=motif, actor=actor, why=events.BOOKED)
     rendezvous = participant.rendezvous
     rdv_timeline_record(rendezvous=rendezvous, actor=actor, event="created", participants=[participant])
     rdv_notify(

@@ -3,12 +3,18 @@ session (login, second factor, CSRF cookie), as a partner system or the back off
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from demandes import services as request_services
 from grc.models import Membership
+from rendezvous import services as rdv_services
+from rendezvous.models import Invitation
 from tests.api_http.conftest import FLUSHABLE_APPS, browser_session, send
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
+from tests.rendezvous.factories import MotifFactory
 from tests.requests.factories import citizen_account, filed_request
 
 live = pytest.mark.django_db(transaction=True, available_apps=FLUSHABLE_APPS)
@@ -31,16 +37,28 @@ def test_tasks_and_notifications_over_http_are_the_callers_own(live_server):
     req = filed_request(team=team, account=account, citizen=citizen)
     request_services.request_assign(request=req, user=agent, actor=agent)
     request_services.request_message_post(request=req, author=account, body="Voici ma réponse", from_citizen=True)
+    # An invitation to book the agent sent, expired unused and followed up by the scheduled job.
+    motif = MotifFactory(team=team, name="Entretien transport")
+    invitation, _token = rdv_services.invitation_create(citizen=citizen, motif=motif, valid_days=1, actor=agent)
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    assert rdv_services.invitations_follow_up() == 1
+    invitation_url = f"/backoffice/rendez-vous/invitations/#invitation-{invitation.pk}"
 
     with browser_session(live_server.url, agent) as client:
-        # The citizen's message made a task and a notification: a kind and a link, no name.
-        tasks = send(client, "GET", f"{PREFIX}/tasks").json()
-        assert [(t["source"], t["request_code"]) for t in tasks["items"]] == [("citizen_reply", req.tracking_code)]
+        # The citizen's message and the expired invitation made a task and a notification each: a kind and a
+        # link, no name.
+        tasks = send(client, "GET", f"{PREFIX}/tasks")
+        assert [(t["source"], t["request_code"], t["invitation_id"], t["url"]) for t in tasks.json()["items"]] == [
+            ("citizen_reply", req.tracking_code, None, f"/backoffice/demandes/{req.tracking_code}/"),
+            ("invitation_expired", None, invitation.pk, invitation_url),
+        ]
+        assert "Kerhervé" not in tasks.text and "Maëlle" not in tasks.text
         notes = send(client, "GET", f"{PREFIX}/notifications", params={"unread": "true"})
         assert notes.status_code == 200
         body = notes.json()
         assert [(n["kind"], n["url"]) for n in body["items"]] == [
-            ("citizen_replied", f"/backoffice/demandes/{req.tracking_code}/")
+            ("invitation_expired", invitation_url),
+            ("citizen_replied", f"/backoffice/demandes/{req.tracking_code}/"),
         ]
         assert "Kerhervé" not in notes.text and "Maëlle" not in notes.text
         # A task for a colleague.

@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from demandes import services as request_services
 from grc.audit.models import AccessLog
+from rendezvous import services as rdv_services
 from tests.dossier_unique.factories import open_file
-from tests.factories import verify_otp
+from tests.factories import CitizenFactory, verify_otp
+from tests.rendezvous.factories import MotifFactory
 from tests.requests.factories import filed_request, instructor
 from travail import services
 from travail.models import Notification, NotificationOptOut, Task
@@ -121,8 +123,14 @@ def test_task_list_query_count_is_pinned(client, team_a, worker_a, django_assert
         client.get(reverse("backoffice:task_list"))
     for n in range(10):
         services.task_create(actor=worker_a, title=f"U{n}", assignee=worker_a, request=filed_request(team=team_a))
+    # Follow-up tasks of expired invitations link to theirs by id: no query per row either.
+    motif = MotifFactory(team=team_a)
+    for _ in range(3):
+        invitation, _token = rdv_services.invitation_create(citizen=CitizenFactory(), motif=motif, actor=worker_a)
+        services.task_for_invitation_expired(invitation=invitation)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        client.get(reverse("backoffice:task_list"))
+        page = client.get(reverse("backoffice:task_list"))
+    assert page.content.decode().count("Invitation n°") == 3
 
 
 def test_daily_digest_names_the_kind_and_links_never_the_person(team_a, citizen, settings):
