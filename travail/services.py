@@ -249,17 +249,21 @@ def task_for_invitation_expired(*, invitation) -> Task:
 def tasks_close_for_invitation(*, invitation, why: str, actor=None) -> int:
     """Mark done the open follow-up task of ``invitation``, which needs no call-back any more (``why``: a
     ``rendezvous.events`` reason, kept in the task's history). ``done_by`` is ``actor`` when an agent acted,
-    nobody otherwise (the person booked, the job). Returns how many tasks closed (0 or 1)."""
+    nobody otherwise (the person booked, the job). Its notifications not read yet are marked read: the daily
+    digest does not send anyone to work already done. Returns how many tasks closed (0 or 1)."""
     by = actor if is_agent(actor) else None
+    now = timezone.now()
     tasks = list(
         Task.objects.select_for_update().filter(
             invitation=invitation, source=S.INVITATION_EXPIRED, done_at__isnull=True
         )
     )
     for task in tasks:
-        task.done_at = timezone.now()
+        task.done_at = now
         task.done_by = by
         save_tracked(task, by, INVITATION_CLOSED_REASONS.get(why, "close"))
+    if tasks:
+        Notification.objects.filter(task__in=tasks, read_at__isnull=True).update(read_at=now)
     return len(tasks)
 
 

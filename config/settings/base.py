@@ -434,7 +434,7 @@ RENDEZVOUS_ICS_DOMAIN = env.str("RENDEZVOUS_ICS_DOMAIN", default="")
 # Annuaire social: records not updated for 12 months, their editors reminded (docs/annuaire.md).
 SCHEDULED_JOBS["annuaire_stale_reminders"] = {"task": "annuaire.tasks.annuaire_stale_reminders", "daily": "06:30"}
 SCHEDULED_JOBS["appointment_reminders"] = {"task": "rendezvous.tasks.rdv_reminders_send", "every_minutes": 10}
-# Invitations to book that expired unused: the agent is told (timeline entry for the team, e-mail).
+# Invitations to book that expired unused: the agent is told (timeline entry for the team, e-mail, a task in travail).
 SCHEDULED_JOBS["appointment_invitation_followups"] = {
     "command": "rdv_invitation_followups",
     "args": ["--no-progress"],

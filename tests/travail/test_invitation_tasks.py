@@ -26,6 +26,7 @@ from tests.factories import CitizenFactory, MembershipFactory, verify_otp
 from tests.rendezvous.agents_setup import at, desk, open_day
 from travail import services
 from travail.models import Notification, Task
+from travail.tasks import send_daily_digests
 
 pytestmark = pytest.mark.django_db
 TASKS = "/backoffice/taches/"
@@ -112,6 +113,9 @@ def test_the_follow_up_closes_itself_when_the_person_is_invited_again_or_booked(
     last = task.history.first()
     assert (last.history_user, last.history_change_reason) == (d.colleague, "close : nouvelle invitation envoyée")
     assert not list(Task.objects.filter(assignee=d.agent, done_at__isnull=True, invitation=first))
+    # Its notification is no longer waiting (nor sent in tomorrow's digest); the other one still is.
+    assert [n.task.invitation_id for n in Notification.objects.filter(read_at__isnull=True)] == [second.pk]
+    assert send_daily_digests.call() == {"agents": 1, "emails": 1, "notifications": 1}
 
     # An agent books the other person for that motif: that task is done too.
     rdv_services.rdv_book(
