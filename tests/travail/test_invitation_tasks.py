@@ -93,13 +93,15 @@ def test_the_scheduled_follow_up_puts_one_task_in_the_sender_s_day_with_its_link
 
 
 def test_the_follow_up_closes_itself_when_the_person_is_invited_again_or_booked(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
     d = desk()
     person, other = CitizenFactory(), CitizenFactory()
     first = _expired_invitation(d, citizen=person)
     second = _expired_invitation(d, citizen=other)
-    _follow_up(django_capture_on_commit_callbacks)
+    # A fixed number of queries per invitation: the follow-up's 8, then 7 for the task and its notification.
+    with django_assert_max_num_queries(1 + 15 * 2):
+        _follow_up(django_capture_on_commit_callbacks)
     by_invitation = {task.invitation_id: task for task in Task.objects.all()}
 
     # The link of an expired invitation is not sent again (refused in French): the task stays open.
