@@ -15,23 +15,14 @@ from dataclasses import dataclass, field
 from grc import nir as nir_lib
 from grc.matching.names import fold
 
+from .spotting import SPOT_LIMIT, spot_pairs
+from .words import MONTHS
+from .words import NOT_NAMES as _NOT_NAMES
+from .words import NOT_PERSON as _NOT_PERSON
+
 # Letters are read from their first characters only: a 50-page scan stays a few milliseconds.
 TEXT_LIMIT = 40_000
 
-MONTHS = {
-    "JANVIER": 1,
-    "FEVRIER": 2,
-    "MARS": 3,
-    "AVRIL": 4,
-    "MAI": 5,
-    "JUIN": 6,
-    "JUILLET": 7,
-    "AOUT": 8,
-    "SEPTEMBRE": 9,
-    "OCTOBRE": 10,
-    "NOVEMBRE": 11,
-    "DECEMBRE": 12,
-}
 
 _NIR_RE = re.compile(
     r"(?<![\dA-Z])([12378])[ .]?(\d{2})[ .]?(\d{2})[ .]?(\d{2}|2A|2B)[ .]?(\d{3})[ .]?(\d{3})[ .]?(\d{2})(?![\dA-Z])"
@@ -54,142 +45,8 @@ _POSTCODE_RE = re.compile(r"(?<!\d)(\d{2}\s?\d{3})\s+([A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'
 _LABEL_RE = re.compile(
     r"^\s*(nom(?:\s+de\s+naissance|\s+d['’]usage|\s+de\s+famille)?|pr[ée]noms?)\s*:\s*(.+?)\s*$", re.I | re.M
 )
-# Name spotting (``spot_pairs``): how far apart two words of a name may be, how many all-capital words are
-# paired with every capitalised word, over how much of the text (a name is in the first pages, signatures
-# included, of any real letter).
-SPOT_WINDOW = 3
-SPOT_FAR_CAPS = 8
-SPOT_FAR_WORDS = 200
-SPOT_LOWER_PAIRS = 2000
-SPOT_LIMIT = 12_000
-_SPOT_WORD_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’-][A-Za-zÀ-ÖØ-öø-ÿ]+)*")
-# Words after a civility that are not a person's name ("Monsieur le Président", "Madame, Monsieur").
-_NOT_NAMES = {
-    "MME",
-    "MLLE",
-    "MR",
-    "M",
-    "DR",
-    "LE",
-    "LA",
-    "LES",
-    "PRESIDENT",
-    "PRESIDENTE",
-    "DIRECTEUR",
-    "DIRECTRICE",
-    "MONSIEUR",
-    "MADAME",
-    "MAIRE",
-    "CHEF",
-    "RESPONSABLE",
-    "ASSISTANTE",
-    "ASSISTANT",
-    "SOCIALE",
-    "SOCIAL",
-    "ET",
-    "OU",
-    "JE",
-    "NE",
-    "NEE",
-    "DEMEURANT",
-    "DOMICILIE",
-    "DOMICILIEE",
-    "VOUS",
-    "MON",
-    "MA",
-    "MES",
-    "FILS",
-    "FILLE",
-    "EPOUX",
-    "EPOUSE",
-}
 
 _PARTICLES = {"LE", "LA", "DE", "DU", "DES", "D", "L", "DEL", "VAN", "VON", "DA", "DI", "DOS"}
-# Words that make a "name" an institution, a role or an addressee rather than a person.
-_NOT_PERSON = {
-    "CONSEIL",
-    "DEPARTEMENT",
-    "DEPARTEMENTAL",
-    "DEPARTEMENTALE",
-    "SERVICE",
-    "SERVICES",
-    "CDAS",
-    "MAIRIE",
-    "CAF",
-    "MDPH",
-    "CCAS",
-    "UDAF",
-    "ASSOCIATION",
-    "CLUB",
-    "COMITE",
-    "COLLEGE",
-    "LYCEE",
-    "ECOLE",
-    "HOPITAL",
-    "CENTRE",
-    "CABINET",
-    "MAISON",
-    "PRESIDENT",
-    "PRESIDENTE",
-    "DIRECTEUR",
-    "DIRECTRICE",
-    "MAIRE",
-    "CHEF",
-    "RESPONSABLE",
-    "DOCTEUR",
-    "MAITRE",
-    "MEDIATEUR",
-    "MEDIATRICE",
-    "REFERENT",
-    "REFERENTE",
-    "MADAME",
-    "MONSIEUR",
-    "MESDAMES",
-    "MESSIEURS",
-    "BONJOUR",
-    "MERCI",
-    "CORDIALEMENT",
-    "OBJET",
-    "RUE",
-    "AVENUE",
-    "BOULEVARD",
-    "PLACE",
-    "ALLEE",
-    "IMPASSE",
-    "CHEMIN",
-    "ROUTE",
-    "RESIDENCE",
-    "TEL",
-    "PJ",
-}
-# Words in small letters that are no name: paired with nothing (the commonest of French letters).
-_SPOT_LOWER_STOP = set(
-    "AVEC AUSSI AUTRE AVANT AVOIR BEAUCOUP BIEN BONJOUR CAR CELA CELLE CEST CETTE CHEZ COMME COMMENT DANS DEPUIS"
-    " DEJA DES DEUX DOIT DONC DONT ELLE ELLES ENCORE ENTRE ETAIT ETAIS ETE ETRE FAIRE FAIT FAUT FOIS JAI JAMAIS"
-    " JUSQU LES LEUR LEURS LUI MAIS MAINTENANT MEME MERCI MES MOI MOIS MON NON NOS NOTRE NOUS PARCE PAS PEUT PEU"
-    " PLUS POUR POURQUOI QUAND QUE QUEL QUELLE QUI RIEN SANS SES SON SONT SUIS SUR TOUJOURS TOUS TOUT TOUTE TRES"
-    " TROP UNE VOS VOTRE VOUS ANS JOUR JOURS ALORS APRES AUX AVAIT AVEZ AVONS CES CEUX ICI MADAME MONSIEUR"
-    " DOSSIER AIDE PAYER ARGENT TRAVAIL ECOLE ENFANT ENFANTS FILS FILLE MARI FEMME MAMAN PAPA BEBE".split()
-)
-# Short words that start a family name ("da Silva", "Van Damme", "dos Santos"), kept with the next word.
-_SPOT_PARTICLES = {"DA", "DAS", "DOS", "DE", "DI", "DU", "DEL", "DELLA", "VAN", "VON", "MAC", "MC", "LE", "LA"}
-# Words before a place named after someone ("rue Jean Jaurès", "collège Anne de Bretagne").
-_SPOT_PLACES = set(
-    "RUE AVENUE AV BD BOULEVARD PLACE ALLEE IMPASSE CHEMIN ROUTE QUAI SQUARE COURS PASSAGE RESIDENCE LOTISSEMENT"
-    " ECOLE COLLEGE LYCEE GROUPE SCOLAIRE HOPITAL CLINIQUE CENTRE EHPAD FOYER SALLE STADE ESPACE MAISON"
-    " MEDIATHEQUE GYMNASE PARC INSTITUT".split()
-)
-# Capitalised words that are no name (sentence starts, days, months), left out of name spotting.
-_SPOT_STOP = (
-    _NOT_PERSON
-    | _NOT_NAMES
-    | set(MONTHS)
-    | set(
-        "LUNDI MARDI MERCREDI JEUDI VENDREDI SAMEDI DIMANCHE IL ELLE ILS ELLES NOUS ON CE CET CETTE CES CELA CA"
-        " DEPUIS POUR PAR EN DANS SI MAIS DONC CAR QUAND COMME AVEC SANS SUITE VEUILLEZ RECEVEZ SALUTATIONS"
-        " BIEN CORDIALES SINCERES JAI AU AUX UN UNE DES DU DE D L Y A EST SOMMES SUIS PS PJ REF NOTRE VOTRE".split()
-    )
-)
 _NAME_WORD = r"(?:[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’]*(?:-[A-Za-zÀ-ÖØ-öø-ÿ'’]+)*)"
 _PARTICLE_WORD = r"(?:[Ll]e|[Ll]a|[Dd]e|[Dd]u|[Dd]es|[Dd]['’]|LE|LA|DE|DU|DES|D['’])"
 # One to four capitalised words ("Océane Pichon", "Marie LE GOFF", "Jean-Yves Le Bris"), on one line.
@@ -471,74 +328,6 @@ def _office_names(text: str, names: list[tuple[str, str]]) -> list[tuple[str, st
             seen.add((fold(split[0]), fold(split[1])))
             found.append(split)
     return found
-
-
-@dataclass
-class Spotted:
-    """Word pairs of a letter that may be a (family name, first name), folded, tried in this order."""
-
-    near: list[tuple[str, str]]  # capitalised words close together, or a word in capitals and one close to it
-    far: list[tuple[str, str]]  # a word in capitals and any word of the letter
-    lower: list[tuple[str, str]]  # two words in small letters close together ("mon bébé lenny da silva")
-
-
-def spot_pairs(text: str) -> Spotted:
-    """Word pairs of the letter that may be a (family name, first name), folded (see ``Spotted``).
-
-    Near: two capitalised words at most ``SPOT_WINDOW`` words apart, in either order ("Hervé Gautier",
-    "Legrand Priscilla", "le président Roger Piel"), or a word in capitals with a word in small letters that
-    close ("PICHON anthony"). Far: a word in capitals with any word of the letter ("Sarah … la boîte aux
-    lettres indique TESSIER", "mon fils enzo … kevin GUILLARD"). Lower: two words in small letters that close,
-    the oral letters' names. Nothing here says they are names: the reference says which pairs some citizen
-    bears (``grc.matching.find.known_name_pairs``).
-    """
-    kept: list[tuple[int, str, str]] = []  # (position among all the words, folded word, "caps" | "title" | "low")
-    after_place = 0
-    particle = (-2, "")
-    for position, m in enumerate(_SPOT_WORD_RE.finditer(text)):
-        token = m.group(0)
-        word = fold(token)
-        if word in _SPOT_PLACES:
-            # "rue Victor Hugo", "école Anne de Bretagne": the words naming a place are no one's name.
-            after_place = 4
-            continue
-        if after_place:
-            after_place -= 1
-            continue
-        if word in _SPOT_PARTICLES:
-            particle = (position, word)
-            continue
-        if len(word) < 2 or word in _SPOT_STOP:
-            continue
-        if token[0].isupper():
-            case = "caps" if token.isupper() and len(token) > 2 else "title"
-        elif len(word) > 2 and word not in _SPOT_LOWER_STOP:
-            case = "low"
-        else:
-            continue
-        kept.append((position, word, case))
-        if particle[0] == position - 1:
-            # "lenny da silva", "Anne DE LA HAYE": the family name with its particle, as the reference may keep it.
-            kept.append((position, f"{particle[1]} {word}", case))
-    near: dict[tuple[str, str], None] = {}
-    lower: dict[tuple[str, str], None] = {}
-    for i, (position, word, case) in enumerate(kept):
-        for other_position, other, other_case in kept[i + 1 :]:
-            if other_position - position > SPOT_WINDOW:
-                break
-            if other == word:
-                continue
-            cases = {case, other_case}
-            target = near if "low" not in cases or "caps" in cases else lower if cases == {"low"} else None
-            if target is not None:
-                target[(word, other)] = None
-                target[(other, word)] = None
-    capitals = list(dict.fromkeys(w for _, w, case in kept if case == "caps"))[:SPOT_FAR_CAPS]
-    firsts = list(dict.fromkeys(w for _, w, _ in kept))[:SPOT_FAR_WORDS]
-    far = {(family, first): None for family in capitals for first in firsts if first != family}
-    return Spotted(
-        near=list(near), far=[pair for pair in far if pair not in near], lower=list(lower)[:SPOT_LOWER_PAIRS]
-    )
 
 
 def _sender(text: str) -> str:

@@ -13,7 +13,8 @@ import pytest
 from grc.matching.find import known_name_pairs
 from grc.models import Citizen, Commune
 from mail.suggest.citizens import suggest_citizens
-from mail.suggest.extraction import extract, spot_pairs
+from mail.suggest.extraction import extract
+from mail.suggest.spotting import spot_pairs
 from tests.factories import AddressFactory, CitizenFactory
 
 
