@@ -17,7 +17,7 @@ from django.http import Http404
 from dossier_unique.models import SocialFile
 from dossier_unique.selectors import file_get
 from grc.audit.models import AccessLog
-from grc.audit.services import access_log_write
+from grc.audit.services import access_log_write, access_log_write_each
 
 from . import perms
 from .models import EstimateConsent, NonRecours, NonRecoursRun, RecordedSituation, RightsEstimate
@@ -116,15 +116,16 @@ def non_recours_page(
     ids = [row.pk for row in shown.object_list]
     by_pk = NonRecours.objects.filter(pk__in=ids).select_related("citizen", "commune").in_bulk()
     shown.object_list = [by_pk[pk] for pk in ids]
-    citizens = sorted({row.citizen_id for row in shown.object_list})
-    if citizens:
+    if shown.object_list:
         filters = ", ".join(f for f in (benefit, commune) if f) or "aucun filtre"
-        access_log_write(
+        # One row per person shown (their estimated benefit is on the page): the DPO's "who read this person"
+        # finds the list too.
+        access_log_write_each(
             actor=user,
-            action=AccessLog.Action.CITIZEN_SEARCH,
+            action=AccessLog.Action.RIGHTS_NONRECOURS_LIST,
+            citizens=[(row.citizen_id, row.pk) for row in shown.object_list],
             object_type="droits.nonrecours",
-            object_id=",".join(str(pk) for pk in citizens)[:64],
-            purpose=f"non-recours possibles, page {shown.number} ({filters}) : {len(citizens)} usager(s)"[:255],
+            purpose=f"non-recours possibles, page {shown.number} ({filters})"[:255],
             request=request,
         )
     return shown

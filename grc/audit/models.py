@@ -46,6 +46,8 @@ class AccessLog(models.Model):
         ANNUAIRE_QUEUE = "annuaire.queue", _("Consultation de la file de modération de l'annuaire")
         ANNUAIRE_CLAIM_VIEW = "annuaire.claim", _("Consultation d'une demande de rattachement à une structure")
         ANNUAIRE_CHANGE_VIEW = "annuaire.change", _("Consultation d'une proposition de modification de l'annuaire")
+        # Rights estimates (droits): the list of possible non-recours, one row per person shown
+        RIGHTS_NONRECOURS_LIST = "droits.nonrecours", _("Consultation de la liste des non-recours possibles")
         # Search
         SEARCH_QUERY = "search.query", _("Recherche")
         SEARCH_RESULT_OPEN = "search.open", _("Ouverture d'un résultat de recherche")

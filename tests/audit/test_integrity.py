@@ -225,3 +225,29 @@ def test_the_console_shows_each_purge_and_the_floor(dpo_client, dpo):
     assert "Purges du journal" in page and "règle 12 mois" in page
     assert "<td>2</td><td>n° 2</td>" in page.replace("\n", "")
     assert "de moins de 0 jour" in page  # the floor the database holds (0 in tests)
+
+
+def test_one_row_per_person_of_a_list_page_is_chained_like_single_rows():
+    """A page listing several people logs one row each, in one statement: in the given order, numbered and
+    hashed by the trigger, and the chain verifies."""
+    from grc.audit.services import access_log_write, access_log_write_each
+    from tests.factories import CitizenFactory, UserFactory
+
+    reader = UserFactory(staff=True)
+    people = [CitizenFactory(), CitizenFactory(), CitizenFactory()]
+    access_log_write(actor=reader, action=AccessLog.Action.CITIZEN_SEARCH)
+    written = access_log_write_each(
+        actor=reader,
+        action=AccessLog.Action.RIGHTS_NONRECOURS_LIST,
+        citizens=[(person.pk, f"row-{i}") for i, person in enumerate(people)],
+        object_type="droits.nonrecours",
+        purpose="non-recours possibles, page 1",
+    )
+    assert written == 3
+    rows = list(AccessLog.objects.filter(actor=reader).order_by("seq"))
+    assert [r.action for r in rows] == ["citizen.search"] + ["droits.nonrecours"] * 3
+    assert [r.citizen_id for r in rows[1:]] == [p.pk for p in people]
+    assert [r.object_id for r in rows[1:]] == ["row-0", "row-1", "row-2"]
+    assert [r.seq for r in rows] == list(range(rows[0].seq, rows[0].seq + 4))
+    assert verify_chain().ok
+    assert access_log_write_each(actor=reader, action=AccessLog.Action.RIGHTS_NONRECOURS_LIST, citizens=[]) == 0

@@ -118,9 +118,12 @@ def test_the_list_filters_by_permission_logs_each_page_and_its_queries_are_pinne
     assert response.status_code == 200
     assert "guégan" in text.lower() and "tanguy" not in text.lower()
     assert reverse("backoffice:droits_file", args=[mine.pk]) in text
+    # One row per person shown, with their id: the DPO's "who read this person" finds the list.
     logged = AccessLog.objects.filter(actor=agent).order_by("-seq")
     assert logged.count() == before + 1
-    assert logged.first().object_type == "droits.nonrecours" and str(mine.citizen_id) in logged.first().object_id
+    row = logged.first()
+    assert (row.action, row.citizen_id, row.object_type) == ("droits.nonrecours", mine.citizen_id, "droits.nonrecours")
+    assert row.object_id == str(NonRecours.objects.get(citizen=mine.citizen, benefit="rsa").pk)
     # Opening a person from the list is a logged read of their file.
     client.get(reverse("backoffice:droits_file", args=[mine.pk]))
     assert AccessLog.objects.filter(actor=agent, action="file.view", citizen_id=mine.citizen_id).exists()
