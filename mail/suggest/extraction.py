@@ -117,6 +117,14 @@ _SIGNATURE_ADDRESS_RE = re.compile(
     r"[ \t,]+(?:\d+[ \t,]*(?:bis|ter)?[ \t,]*)?(?i:rue|avenue|av\.|bd|boulevard|place|all[ée]e|impasse|chemin|route|"
     r"lieu-dit|r[ée]sidence|la\s+ville)\b.*$"
 )
+# "Marie-Thérèse Lebreton (née Colin)", "Mme LEBRETON Odile née COLIN": the birth name after a married name.
+_MAIDEN_RE = re.compile(rf"(?<![\w'’])({_NAME})[ \t]*[,(]?[ \t]*n[ée]e[ \t]+((?:{_PARTICLE_WORD}[ \t]*)?{_NAME_WORD})")
+# A child named by first name only after a kinship word ("mon fils Kevin", "le papa d Enzo", "maman de Léa").
+_KIN_FIRST_RE = re.compile(
+    r"(?i:(?:mon|ma|notre)\s+(?:fils|fille|petit[- ]fils|petite[- ]fille|gar[çc]on|enfant|b[ée]b[ée]|neveu|ni[èe]ce|"
+    r"gamin|gamine|petit|petite)|(?:papa|maman|p[èe]re|m[èe]re|parents?|grand-m[èe]re|grand-p[èe]re)\s+(?:de|d['’]?))"
+    rf"[ \t]*,?[ \t]*({_NAME_WORD})(?![ \t]*{_NAME_WORD})"
+)
 _FAMILY_RE = re.compile(rf"(?i:la\s+famille|les\s+enfants|chez\s+les)\s+({_NAME_WORD})(?![ \t]+{_NAME_WORD})")
 _NAME_LINE_RE = re.compile(rf"{_NAME}")
 _TRAILING_PHONE_RE = re.compile(r"[\s,–-]*(?:t[ée]l\.?\s*:?\s*)?(?:\+33\s?|0)\d(?:[\s.]?\d{2}){4}\s*$", re.I)
@@ -304,11 +312,15 @@ def _names(text: str) -> list[tuple[str, str]]:
     if labelled.get("NOM D USAGE"):
         names.append((labelled["NOM D USAGE"], labelled.get("PRENOM", "")))
     names += _cued_names(text)
+    cued = len(names)
     names += _lower_names(text)
     names += _line_names(text)
     for name_re in (_BORN_NAME_RE, _AGED_NAME_RE, _MIXED_NAME_RE):
         names += [split for m in name_re.finditer(text) if (split := _split_name(m.group(1).split()))]
     names += _family_names(text)
+    # Right after the introduced names: the birth name a married name comes with, and a child named by first
+    # name only with the family names the letter gives (signatures, "M. Tessier").
+    names[cued:cued] = _maiden_names(text) + _kin_names(text, names)
     seen, unique = set(), []
     for family, first in names:
         key = (fold(family), fold(first))
@@ -316,6 +328,25 @@ def _names(text: str) -> list[tuple[str, str]]:
             seen.add(key)
             unique.append((family, first))
     return unique
+
+
+def _maiden_names(text: str) -> list[tuple[str, str]]:
+    """ "Mme Marie-Thérèse Lebreton (née Colin)": the birth name (the civil register's) with the first names."""
+    found = []
+    for m in _MAIDEN_RE.finditer(text):
+        split = _split_name(m.group(1).split())
+        if split and split[1]:
+            found.append((m.group(2), split[1]))
+    return found
+
+
+def _kin_names(text: str, names: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """ "mon fils Kevin" … "Sandra Jégou": a child named by first name only, with each family name the letter gives."""
+    firsts = list(
+        dict.fromkeys(m.group(1) for m in _KIN_FIRST_RE.finditer(text) if fold(m.group(1)) not in _NOT_PERSON)
+    )
+    families = list(dict.fromkeys(family for family, _ in names if fold(family) not in {fold(f) for f in firsts}))
+    return [(family, first) for first in firsts[:2] for family in families[:3]]
 
 
 def _office_names(text: str, names: list[tuple[str, str]]) -> list[tuple[str, str]]:

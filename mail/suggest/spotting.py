@@ -59,7 +59,7 @@ class Spotted:
 
     near: list[tuple[str, str]]  # capitalised words close together, or a word in capitals and one close to it
     far: list[tuple[str, str]]  # a word in capitals and any word of the letter
-    lower: list[tuple[str, str]]  # two words in small letters close together ("mon bébé lenny da silva")
+    lower: list[tuple[str, str]]  # a word in small letters close to another ("lenny da silva", "Jordan lebreton")
 
 
 def spot_pairs(text: str) -> Spotted:
@@ -109,10 +109,11 @@ def spot_pairs(text: str) -> Spotted:
             if other == word:
                 continue
             cases = {case, other_case}
-            target = near if "low" not in cases or "caps" in cases else lower if cases == {"low"} else None
-            if target is not None:
-                target[(word, other)] = None
-                target[(other, word)] = None
+            # A word in small letters goes with a word in capitals at once; with a capitalised one (a signature
+            # "Jordan lebreton", "ma fille Lilou boisramé") or another in small letters, last.
+            target = near if "low" not in cases or "caps" in cases else lower
+            target[(word, other)] = None
+            target[(other, word)] = None
     capitals = list(dict.fromkeys(w for _, w, case in kept if case == "caps"))[:SPOT_FAR_CAPS]
     firsts = list(dict.fromkeys(w for _, w, _ in kept))[:SPOT_FAR_WORDS]
     far = {(family, first): None for family in capitals for first in firsts if first != family}

@@ -146,3 +146,33 @@ def test_namesakes_are_told_apart_by_the_one_living_near_a_place_the_letter_name
 
     nowhere, _ = suggest_citizens(extract(club.replace(" d'Argentré-du-Plessis", "")))
     assert nowhere[0]["score"] == nowhere[1]["score"]
+
+
+def test_a_birth_name_after_a_married_name_is_read_with_the_first_names():
+    names = extract("Ma mère, Mme Josiane Le Floch (née Guillemot), vit seule depuis l'hiver.").names
+    assert ("Guillemot", "Josiane") in names
+    assert ("COSTARD", "Renée") in extract("Objet : Mme Renée PIRIOU née COSTARD, dossier d'aide").names
+
+
+@pytest.mark.django_db
+def test_a_child_named_by_first_name_only_takes_the_family_name_the_letter_gives():
+    """ "mon fils Kevin" and the mother's signature: the child is Kevin with her family name. "le papa d Enzo",
+    written without the apostrophe, as in a text message."""
+    kevin = person("Jégard", "Kevin", 2013)
+    text = "Je n'ai plus de nouvelles de mon fils Kevin depuis la rentrée, personne ne me rappelle.\n\nSandra Jégard\n"
+    citizens, _ = suggest_citizens(extract(text))
+    assert citizens and citizens[0]["id"] == kevin.pk
+
+    enzo = person("Trémel", "Enzo", 2015)
+    person("Trémel", "Océane", 1990)
+    sms = "Bjr c M. Trémel le papa d Enzo, le taxi est pa venu ce matin. Merci\nTrémel Kevin 06 11 22 33 44"
+    citizens, _ = suggest_citizens(extract(sms))
+    assert citizens and citizens[0]["id"] == enzo.pk
+
+
+@pytest.mark.django_db
+def test_a_signature_with_the_family_name_in_small_letters_is_found():
+    jordan = person("Lebrec", "Jordan", 1996)
+    text = "bonjour\nje vous envoie ma declaration du trimestre en retard desolé\nJordan lebrec\n"
+    citizens, _ = suggest_citizens(extract(text))
+    assert citizens and citizens[0]["id"] == jordan.pk
