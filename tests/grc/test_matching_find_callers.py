@@ -9,6 +9,7 @@ import httpx
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from grc.audit.models import AccessLog
 from grc.matching import find
@@ -152,7 +153,7 @@ def test_a_birth_year_ranks_the_namesake_born_that_year_first_and_a_bad_one_is_r
     assert orders() == ([older.pk, younger.pk], [older.pk, younger.pk])  # equal scores: by id
     assert orders(birth_year="1982") == ([younger.pk, older.pk], [younger.pk, older.pk])
 
-    next_year = str(datetime.date.today().year + 1)
+    next_year = str(timezone.localdate().year + 1)
     for year, message in (
         ("mil neuf cent", "Saisissez une année de naissance en chiffres"),
         ("1850", "Saisissez une année de naissance à partir de 1900"),
