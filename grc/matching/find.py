@@ -433,3 +433,29 @@ def known_name_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         cursor.execute(_KNOWN_PAIRS_SQL, {"family": family, "first": first, "i": index})
         found = {row[0] for row in cursor.fetchall()}
     return [pair for i, pair in enumerate(pairs) if i in found]
+
+
+_INITIAL_PAIRS_SQL = """
+SELECT DISTINCT p.i, split_part(c.norm_first_names, ' ', 1) FROM unnest(%(family)s::text[], %(initial)s::text[],
+    %(i)s::int[]) AS p(family, initial, i)
+JOIN grc_citizen c ON (c.norm_birth_name = p.family OR c.norm_usage_name = p.family)
+WHERE c.status = 'active' AND c.norm_first_names ~>=~ p.initial AND c.norm_first_names ~<~ (p.initial || '[')
+ORDER BY 1, 2 LIMIT 20
+"""
+
+
+def initial_name_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(family name, first given name) of the active citizens bearing a family name of ``pairs`` and a first
+    name starting with its initial ("V. Lemoine" -> LEMOINE VERONIQUE), in the order of ``pairs``; at most 20."""
+    family, initial, index = [], [], []
+    for i, (name, letter) in enumerate(pairs):
+        norm, folded = normalise_name(name), fold(letter)
+        if norm and len(folded) == 1:
+            family.append(norm)
+            initial.append(folded)
+            index.append(i)
+    if not index:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_INITIAL_PAIRS_SQL, {"family": family, "initial": initial, "i": index})
+        return [(family[index.index(i)], first) for i, first in cursor.fetchall()]

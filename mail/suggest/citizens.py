@@ -15,7 +15,7 @@ from django.utils import timezone
 from demandes.models import Request
 from dossier_unique.models import SocialFile
 from grc.matching.candidates import IdentityQuery, match
-from grc.matching.find import known_name_pairs
+from grc.matching.find import initial_name_pairs, known_name_pairs
 from grc.matching.names import fold
 from grc.models import Citizen, Commune
 from grc.selectors.territory import distance_km
@@ -204,9 +204,11 @@ def suggest_citizens(found: Extracted, communes: dict | None = None) -> tuple[li
     # The names the other way round only when none answered as written (fewer false friends), then an
     # office holder signing ("Le président, …") only when no other name answered at all; last, the word pairs
     # of the text that some citizen bears (``spot_pairs``), near ones before far ones.
-    spotted = (found.spotted, found.spotted_far, found.spotted_lower)
+    spotted = (found.spotted, found.spotted_initials, found.spotted_far, found.spotted_lower)
     for names in (found.names, found.swapped_names, found.office_names, *spotted):
-        if any(names is pairs for pairs in spotted):
+        if names is found.spotted_initials:
+            names = initial_name_pairs(names)[:SPOTTED_NAMES]
+        elif any(names is pairs for pairs in spotted):
             names = known_name_pairs(names)[:SPOTTED_NAMES]
         if _match_names(found, names, scores, reasons):
             break

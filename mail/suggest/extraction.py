@@ -167,6 +167,7 @@ class Extracted:
     spotted: list[tuple[str, str]] = field(default_factory=list)
     spotted_far: list[tuple[str, str]] = field(default_factory=list)
     spotted_lower: list[tuple[str, str]] = field(default_factory=list)
+    spotted_initials: list[tuple[str, str]] = field(default_factory=list)
     # Ages written in the letter and the whole text folded (upper-case ASCII words): what tells homonyms
     # apart when the name alone ties them (``citizens``).
     ages: list[int] = field(default_factory=list)
@@ -392,6 +393,7 @@ def extract(text: str) -> Extracted:
     found.names = _names(text)
     spotted = spot_pairs(text[:SPOT_LIMIT])
     found.spotted, found.spotted_far, found.spotted_lower = spotted.near, spotted.far, spotted.lower
+    found.spotted_initials = spotted.initials
     found.office_names = _office_names(text, found.names)
     found.swapped_names = [
         (first, family) for family, first in found.names if first and " " not in family and " " not in first

@@ -21,6 +21,11 @@ SPOT_FAR_CAPS = 8
 SPOT_FAR_WORDS = 200
 SPOT_LOWER_PAIRS = 2000
 SPOT_LIMIT = 12_000
+# "V. Lemoine", "B. Lorand, présidente", "LORAND B.": a first name's initial with a family name.
+_INITIAL_RE = re.compile(
+    r"(?<![\w.])([A-Z])\.[ \t]*([A-ZÀ-Þ][a-zà-ÿ'’-]+|[A-ZÀ-Þ]{2,}[A-ZÀ-Þ'’-]*)(?![\w.])"
+    r"|(?<![\w.])([A-ZÀ-Þ]{2,}[A-ZÀ-Þ'’-]*)[ \t]+([A-Z])\.(?!\w)"
+)
 _SPOT_WORD_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’-][A-Za-zÀ-ÖØ-öø-ÿ]+)*")
 
 # Words in small letters that are no name: paired with nothing (the commonest of French letters).
@@ -60,6 +65,7 @@ class Spotted:
     near: list[tuple[str, str]]  # capitalised words close together, or a word in capitals and one close to it
     far: list[tuple[str, str]]  # a word in capitals and any word of the letter
     lower: list[tuple[str, str]]  # a word in small letters close to another ("lenny da silva", "Jordan lebreton")
+    initials: list[tuple[str, str]]  # a family name with the initial of a first name ("V. Lemoine", "LORAND B.")
 
 
 def spot_pairs(text: str) -> Spotted:
@@ -117,6 +123,15 @@ def spot_pairs(text: str) -> Spotted:
     capitals = list(dict.fromkeys(w for _, w, case in kept if case == "caps"))[:SPOT_FAR_CAPS]
     firsts = list(dict.fromkeys(w for _, w, _ in kept))[:SPOT_FAR_WORDS]
     far = {(family, first): None for family in capitals for first in firsts if first != family}
+    initials = {
+        (fold(family), initial): None
+        for m in _INITIAL_RE.finditer(text)
+        for initial, family in [(m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))]
+        if fold(family) not in _SPOT_STOP
+    }
     return Spotted(
-        near=list(near), far=[pair for pair in far if pair not in near], lower=list(lower)[:SPOT_LOWER_PAIRS]
+        near=list(near),
+        far=[pair for pair in far if pair not in near],
+        lower=list(lower)[:SPOT_LOWER_PAIRS],
+        initials=list(initials)[:SPOT_FAR_CAPS],
     )

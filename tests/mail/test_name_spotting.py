@@ -10,7 +10,7 @@ import datetime
 
 import pytest
 
-from grc.matching.find import known_name_pairs
+from grc.matching.find import initial_name_pairs, known_name_pairs
 from grc.models import Citizen, Commune
 from mail.suggest.citizens import suggest_citizens
 from mail.suggest.extraction import extract
@@ -176,3 +176,17 @@ def test_a_signature_with_the_family_name_in_small_letters_is_found():
     text = "bonjour\nje vous envoie ma declaration du trimestre en retard desolé\nJordan lebrec\n"
     citizens, _ = suggest_citizens(extract(text))
     assert citizens and citizens[0]["id"] == jordan.pk
+
+
+@pytest.mark.django_db
+def test_a_family_name_signed_with_an_initial_finds_the_person_with_that_initial(django_assert_num_queries):
+    treasurer = person("Lemarié", "Véronique", 1962)
+    person("Lemarié", "Patrick", 1960)
+    text = "Bonjour, trésorière du club de tennis de table. Notre dossier de juin est sans réponse. Merci. V. Lemarié"
+    found = extract(text)
+    assert found.spotted_initials == [("LEMARIE", "V")]
+    with django_assert_num_queries(1):
+        assert initial_name_pairs(found.spotted_initials) == [("LEMARIE", "VERONIQUE")]
+    citizens, _ = suggest_citizens(found)
+    assert citizens and citizens[0]["id"] == treasurer.pk
+    assert spot_pairs("Le président, LORAND B.\n").initials == [("LORAND", "B")]
