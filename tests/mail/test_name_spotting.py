@@ -76,37 +76,34 @@ def test_known_name_pairs_keeps_the_pairs_an_active_citizen_bears_in_one_query(d
 
 
 @pytest.mark.django_db
-def test_a_person_named_in_passing_is_found_when_no_introduced_name_answers():
-    gaston = person("Riou", "Gaston", 1941)
-    text = (
-        "Bonjour\n\nL'infirmière passe chez Gaston Riou chaque matin mais il tombe souvent la nuit et ne "
-        "peut plus rester seul.\n\nMartine Riou\n06 11 22 33 44\n"
-    )
-    assert first_suggested(text) == gaston.pk
-
-
-@pytest.mark.django_db
-def test_a_signature_at_the_end_of_a_sentence_family_name_first_is_found():
-    ines = person("Kerbrat", "Maëlle", 1996)
-    text = "Ca fait deux mois que j'attends une réponse, personne ne rappelle. KERBRAT Maëlle, Pipriac"
-    assert first_suggested(text) == ines.pk
-
-
-@pytest.mark.django_db
-def test_a_first_name_and_a_family_name_far_apart_are_put_together():
-    ines = person("Kerbrat", "Inès", 2019)
-    text = (
-        "Une petite fille, Inès, joue seule dans la cour le soir.\nJe ne connais pas sa mère.\n"
-        "Sur la sonnette il est écrit KERBRAT.\nUne voisine\n"
-    )
-    assert first_suggested(text) == ines.pk
-
-
-@pytest.mark.django_db
-def test_an_oral_letter_all_in_small_letters_finds_its_person():
-    lenny = person("Da Silva", "Lenny", 2026)
-    text = "bonjour\n\nc'est pour mon bébé lenny da silva il a 2 mois il pleure tout le temps\n\nmerci\n"
-    assert first_suggested(text) == lenny.pk
+@pytest.mark.parametrize(
+    ("family", "first", "year", "text"),
+    [
+        # Named in passing, the writer (no citizen) signing with the same family name.
+        (
+            "Riou",
+            "Gaston",
+            1941,
+            "Bonjour\n\nL'infirmière passe chez Gaston Riou chaque matin mais il tombe souvent la nuit et ne "
+            "peut plus rester seul.\n\nMartine Riou\n06 11 22 33 44\n",
+        ),
+        # A signature at the end of a sentence, family name first.
+        ("Kerbrat", "Maëlle", 1996, "Ca fait deux mois que j'attends, personne ne rappelle. KERBRAT Maëlle, Pipriac"),
+        # A first name and a family name in capitals lines apart.
+        (
+            "Kerbrat",
+            "Inès",
+            2019,
+            "Une petite fille, Inès, joue seule dans la cour le soir.\nJe ne connais pas sa mère.\n"
+            "Sur la sonnette il est écrit KERBRAT.\nUne voisine\n",
+        ),
+        # An oral letter all in small letters, the family name with its particle.
+        ("Da Silva", "Lenny", 2026, "bonjour\n\nc'est pour mon bébé lenny da silva il a 2 mois il pleure\n\nmerci\n"),
+    ],
+)
+def test_a_person_named_without_any_introducing_phrase_is_found(family, first, year, text):
+    meant = person(family, first, year)
+    assert first_suggested(text) == meant.pk
 
 
 @pytest.mark.django_db
