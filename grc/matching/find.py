@@ -447,15 +447,11 @@ ORDER BY 1, 2 LIMIT 20
 def initial_name_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """(family name, first given name) of the active citizens bearing a family name of ``pairs`` and a first
     name starting with its initial ("V. Lemoine" -> LEMOINE VERONIQUE), in the order of ``pairs``; at most 20."""
-    family, initial, index = [], [], []
-    for i, (name, letter) in enumerate(pairs):
-        norm, folded = normalise_name(name), fold(letter)
-        if norm and len(folded) == 1:
-            family.append(norm)
-            initial.append(folded)
-            index.append(i)
-    if not index:
+    asked = [(normalise_name(name), fold(letter)) for name, letter in pairs]
+    asked = [(norm, letter) for norm, letter in asked if norm and len(letter) == 1]
+    if not asked:
         return []
+    family, initial = [list(column) for column in zip(*asked, strict=True)]
     with connection.cursor() as cursor:
-        cursor.execute(_INITIAL_PAIRS_SQL, {"family": family, "initial": initial, "i": index})
-        return [(family[index.index(i)], first) for i, first in cursor.fetchall()]
+        cursor.execute(_INITIAL_PAIRS_SQL, {"family": family, "initial": initial, "i": list(range(len(asked)))})
+        return [(family[i], first) for i, first in cursor.fetchall()]

@@ -203,14 +203,20 @@ def suggest_citizens(found: Extracted, communes: dict | None = None) -> tuple[li
             strong[pk] += 1
     # The names the other way round only when none answered as written (fewer false friends), then an
     # office holder signing ("Le président, …") only when no other name answered at all; last, the word pairs
-    # of the text that some citizen bears (``spot_pairs``), near ones before far ones.
-    spotted = (found.spotted, found.spotted_initials, found.spotted_far, found.spotted_lower)
-    for names in (found.names, found.swapped_names, found.office_names, *spotted):
-        if names is found.spotted_initials:
-            names = initial_name_pairs(names)[:SPOTTED_NAMES]
-        elif any(names is pairs for pairs in spotted):
-            names = known_name_pairs(names)[:SPOTTED_NAMES]
-        if _match_names(found, names, scores, reasons):
+    # of the text that some citizen bears (``spot_pairs``), in ``Spotted``'s order, each looked up only when
+    # every pass before found no one.
+    spotted = found.spotted
+    passes = [
+        lambda: found.names,
+        lambda: found.swapped_names,
+        lambda: found.office_names,
+        lambda: known_name_pairs(spotted.near)[:SPOTTED_NAMES],
+        lambda: initial_name_pairs(spotted.initials)[:SPOTTED_NAMES],
+        lambda: known_name_pairs(spotted.far)[:SPOTTED_NAMES],
+        lambda: known_name_pairs(spotted.lower)[:SPOTTED_NAMES],
+    ]
+    for names in passes:
+        if _match_names(found, names(), scores, reasons):
             break
     # Two independent identifiers agreeing, or an identifier confirmed by the name: nearly certain.
     for pk, count in strong.items():

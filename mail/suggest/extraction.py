@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from grc import nir as nir_lib
 from grc.matching.names import fold
 
-from .spotting import SPOT_LIMIT, spot_pairs
+from .spotting import SPOT_LIMIT, Spotted, spot_pairs
 from .words import MONTHS
 from .words import NOT_NAMES as _NOT_NAMES
 from .words import NOT_PERSON as _NOT_PERSON
@@ -164,10 +164,7 @@ class Extracted:
     # Word pairs that may be a name nothing introduces ("la femme de Hervé Gautier", "FOUCHER Dylan, La
     # Guerche"), as (family, first): near ones first (``spot_pairs``). Looked up in the reference only when
     # no name read above answers (``citizens``).
-    spotted: list[tuple[str, str]] = field(default_factory=list)
-    spotted_far: list[tuple[str, str]] = field(default_factory=list)
-    spotted_lower: list[tuple[str, str]] = field(default_factory=list)
-    spotted_initials: list[tuple[str, str]] = field(default_factory=list)
+    spotted: Spotted = field(default_factory=Spotted)
     # Ages written in the letter and the whole text folded (upper-case ASCII words): what tells homonyms
     # apart when the name alone ties them (``citizens``).
     ages: list[int] = field(default_factory=list)
@@ -391,9 +388,7 @@ def extract(text: str) -> Extracted:
     found.ages = list(dict.fromkeys(int(m.group(1)) for m in _AGE_RE.finditer(text) if 0 < int(m.group(1)) < 115))
     found.folded = f" {fold(text)} "
     found.names = _names(text)
-    spotted = spot_pairs(text[:SPOT_LIMIT])
-    found.spotted, found.spotted_far, found.spotted_lower = spotted.near, spotted.far, spotted.lower
-    found.spotted_initials = spotted.initials
+    found.spotted = spot_pairs(text[:SPOT_LIMIT])
     found.office_names = _office_names(text, found.names)
     found.swapped_names = [
         (first, family) for family, first in found.names if first and " " not in family and " " not in first

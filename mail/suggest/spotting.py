@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from grc.matching.names import fold
 
@@ -62,10 +62,14 @@ _SPOT_STOP = (
 class Spotted:
     """Word pairs of a letter that may be a (family name, first name), folded, tried in this order."""
 
-    near: list[tuple[str, str]]  # capitalised words close together, or a word in capitals and one close to it
-    far: list[tuple[str, str]]  # a word in capitals and any word of the letter
-    lower: list[tuple[str, str]]  # a word in small letters close to another ("lenny da silva", "Jordan lebreton")
-    initials: list[tuple[str, str]]  # a family name with the initial of a first name ("V. Lemoine", "LORAND B.")
+    # Capitalised words close together, or a word in capitals and one close to it.
+    near: list[tuple[str, str]] = field(default_factory=list)
+    # A family name with the initial of a first name ("V. Lemoine", "LORAND B."): (family, initial).
+    initials: list[tuple[str, str]] = field(default_factory=list)
+    # A word in capitals and any word of the letter.
+    far: list[tuple[str, str]] = field(default_factory=list)
+    # A word in small letters close to another ("lenny da silva", "Jordan lebreton").
+    lower: list[tuple[str, str]] = field(default_factory=list)
 
 
 def spot_pairs(text: str) -> Spotted:

@@ -180,9 +180,9 @@ def test_a_family_name_signed_with_an_initial_finds_the_person_with_that_initial
     person("Lemarié", "Patrick", 1960)
     text = "Bonjour, trésorière du club de tennis de table. Notre dossier de juin est sans réponse. Merci. V. Lemarié"
     found = extract(text)
-    assert found.spotted_initials == [("LEMARIE", "V")]
+    assert found.spotted.initials == [("LEMARIE", "V")]
     with django_assert_num_queries(1):
-        assert initial_name_pairs(found.spotted_initials) == [("LEMARIE", "VERONIQUE")]
+        assert initial_name_pairs(found.spotted.initials) == [("LEMARIE", "VERONIQUE")]
     citizens, _ = suggest_citizens(found)
     assert citizens and citizens[0]["id"] == treasurer.pk
     assert spot_pairs("Le président, LORAND B.\n").initials == [("LORAND", "B")]
