@@ -74,9 +74,7 @@ def access_log_write_each(
     """
     if not citizens:
         return 0
-    ip = (request.META.get("REMOTE_ADDR") or None) if request is not None else None
-    request_id = getattr(request, "request_id", "") if request is not None else ""
-    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    actor_id, ip, request_id = _who_and_where(actor, request, "")
     ids = [int(citizen) for citizen, _ in citizens]
     objects = [str(obj)[:64] for _, obj in citizens]
     with connection.cursor() as cursor:
@@ -127,6 +125,15 @@ def may_write_dated(*, using: str = DEFAULT_DB_ALIAS) -> bool:
         return cursor.fetchone()[0]
 
 
+def _who_and_where(actor, request, request_id: str) -> tuple[int | None, str | None, str]:
+    """(actor id, client IP, request id) of a row: the request, when given, supplies the last two."""
+    ip = None
+    if request is not None:
+        ip = request.META.get("REMOTE_ADDR") or None
+        request_id = getattr(request, "request_id", "")
+    return (actor.pk if actor is not None and actor.is_authenticated else None), ip, request_id
+
+
 def _write(
     statement,
     *,
@@ -145,11 +152,7 @@ def _write(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
-    ip = None
-    if request is not None:
-        ip = request.META.get("REMOTE_ADDR") or None
-        request_id = getattr(request, "request_id", "")
-    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    actor_id, ip, request_id = _who_and_where(actor, request, request_id)
     citizen_id = getattr(citizen, "pk", citizen)
     purpose = purpose[:255]
     object_id = str(object_id)
