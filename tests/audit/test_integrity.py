@@ -11,9 +11,10 @@ from django.utils import timezone
 from grc import dbroles
 from grc.audit.models import AccessLog, AccessLogAnchor, LogVerification
 from grc.audit.retention import access_log_purge
-from grc.audit.services import access_log_write_dated
+from grc.audit.services import access_log_write, access_log_write_dated, access_log_write_each
 from grc.audit.verify import verify_chain
 from tests.audit.owner_chain import owner_write, tamper
+from tests.factories import CitizenFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -230,9 +231,6 @@ def test_the_console_shows_each_purge_and_the_floor(dpo_client, dpo):
 def test_one_row_per_person_of_a_list_page_is_chained_like_single_rows():
     """A page listing several people logs one row each, in one statement: in the given order, numbered and
     hashed by the trigger, and the chain verifies."""
-    from grc.audit.services import access_log_write, access_log_write_each
-    from tests.factories import CitizenFactory, UserFactory
-
     reader = UserFactory(staff=True)
     people = [CitizenFactory(), CitizenFactory(), CitizenFactory()]
     access_log_write(actor=reader, action=AccessLog.Action.CITIZEN_SEARCH)
