@@ -290,8 +290,10 @@ def test_bannette_overdue_first_assign_forward_handle(
 ):
     today = timezone.localdate()
     items = {}
-    for name, due in (("later", 10), ("overdue", -3), ("soon", 1)):
-        data = letters.png_bytes(letters.make_letter(seed=hash(name) % 1000), dpi=40)
+    # Fixed, distinct seeds: hash(name) changes with each process and two equal seeds give the same
+    # bytes, which reception keeps as one item (a duplicate).
+    for seed, (name, due) in enumerate((("later", 10), ("overdue", -3), ("soon", 1)), start=101):
+        data = letters.png_bytes(letters.make_letter(seed=seed), dpi=40)
         item = services.mail_receive(uploaded_file=letters.as_upload(data, f"{name}.png"), user=mailroom_agent).item
         MailItem.objects.filter(pk=item.pk).update(status=MailItem.Status.RECOGNISED)
         item.refresh_from_db()
