@@ -250,11 +250,14 @@ def absence_get(*, user, pk) -> Absence:
 
 def invitations_for(*, user, request=None) -> list[Invitation]:
     """The invitations the user may see (sent by them, or for a motif of their teams), newest first, at most
-    200: waiting, used, expired with their follow-up. Logged once (the page names the people invited)."""
+    200: waiting, used, expired with their follow-up. Logged once (the page names the people invited).
+
+    Each row says what followed for the same person and motif (``Invitation.objects.with_what_followed``)."""
     if not agent_perms.can_use_agendas(user):
         raise Http404
     rows = list(
         Invitation.objects.filter(Q(created_by=user) | Q(motif__team_id__in=agent_perms.agenda_team_ids(user)))
+        .with_what_followed()
         .select_related("citizen", "motif__team", "lieu", "created_by", "rendezvous")
         .prefetch_related("messages")
         .order_by("-created_at", "-pk")[:200]

@@ -411,6 +411,26 @@ class Participant(models.Model):
         return f"{self.rendezvous_id}/{self.citizen_id}"
 
 
+class InvitationQuerySet(models.QuerySet):
+    def with_what_followed(self):
+        """Each invitation with what happened since for the same person and motif, so one that expired is not
+        « à relancer » once somebody acted: ``reinvited_at`` (when a newer invitation was sent) and
+        ``booked_since`` (the start of the first active appointment the person was booked on after it)."""
+        same = {"citizen": models.OuterRef("citizen"), "created_at__gt": models.OuterRef("created_at")}
+        newer = Invitation.objects.filter(motif=models.OuterRef("motif"), **same).order_by("created_at")
+        booked = (
+            Participant.objects.filter(
+                rendezvous__motif=models.OuterRef("motif"), rendezvous__status=Rendezvous.Status.ACTIVE, **same
+            )
+            .exclude(status=Participant.Status.ANNULE)
+            .order_by("created_at")
+        )
+        return self.annotate(
+            reinvited_at=models.Subquery(newer.values("created_at")[:1]),
+            booked_since=models.Subquery(booked.values("rendezvous__starts_at")[:1]),
+        )
+
+
 class Invitation(models.Model):
     """A link an agent sends so a citizen books a motif without searching; the token is stored hashed."""
 
@@ -434,6 +454,8 @@ class Invitation(models.Model):
     )
 
     history = HistoricalRecords(excluded_fields=["token_hash"])
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("invitation")

@@ -233,12 +233,19 @@ def rdv_invite(request, citizen_pk):
 
 def _invitation_state(invitation, now) -> str:
     """used, revoked (withdrawn: its follow-up date is its end), follow_up (expired unused, agent told),
-    expired (the follow-up job has not run yet) or open."""
+    expired (the follow-up job has not run yet) or open. An expired one is ``booked_since`` or ``reinvited``
+    instead once the person booked the motif or was sent a newer invitation for it (nobody to call back)."""
     if invitation.used_at:
         return "used"
-    if invitation.followed_up_at:
-        return "revoked" if invitation.followed_up_at <= invitation.expires_at else "follow_up"
-    return "expired" if invitation.expires_at <= now else "open"
+    if invitation.followed_up_at and invitation.followed_up_at <= invitation.expires_at:
+        return "revoked"
+    if not invitation.followed_up_at and invitation.expires_at > now:
+        return "open"
+    if invitation.booked_since:
+        return "booked_since"
+    if invitation.reinvited_at:
+        return "reinvited"
+    return "follow_up" if invitation.followed_up_at else "expired"
 
 
 def invitation_link(request, token: str) -> str:

@@ -373,7 +373,8 @@ def _follow_up_mail(invitation: Invitation) -> None:
 
 
 def invitations_follow_up(*, now=None, progress: Callable[[int, int], None] | None = None) -> int:
-    """Create the follow-up of every invitation that expired without a booking (the scheduled job).
+    """Create the follow-up of every invitation that expired without a booking (the scheduled job), unless the
+    person was booked on the motif or sent a newer invitation for it meanwhile (nothing to follow up).
 
     For each: ``followed_up_at`` set, a timeline entry for the motif's team ("sans rendez-vous, à relancer"),
     ``events.invitation_expired`` sent in the same transaction (travail makes the agent's task from it), and an
@@ -383,8 +384,14 @@ def invitations_follow_up(*, now=None, progress: Callable[[int, int], None] | No
     Returns how many were followed up.
     """
     now = now or timezone.now()
-    due = Invitation.objects.filter(
-        expires_at__lte=now, used_at__isnull=True, rendezvous__isnull=True, followed_up_at__isnull=True
+    # Not one the person answered another way: booked the motif, or sent a newer invitation for it already.
+    due = Invitation.objects.with_what_followed().filter(
+        expires_at__lte=now,
+        used_at__isnull=True,
+        rendezvous__isnull=True,
+        followed_up_at__isnull=True,
+        reinvited_at__isnull=True,
+        booked_since__isnull=True,
     )
     done = 0
     ids = list(due.order_by("expires_at", "pk").values_list("pk", flat=True))

@@ -381,3 +381,30 @@ def test_an_invitation_nobody_used_is_listed_first_as_a_follow_up_by_the_schedul
     listing = _text(client.get(reverse("backoffice:rdv_invitations")))
     assert "Sans rendez-vous : à relancer" in listing
     assert listing.index("RELANCEE") < listing.index("ATTENTE")
+
+
+def test_an_expired_invitation_is_no_longer_to_follow_up_once_the_person_is_invited_again_or_booked(client, settings):
+    d = desk()
+    reinvited, booked, forgotten = (
+        services.invitation_create(citizen=CitizenFactory(), motif=d.motif, valid_days=1, actor=d.agent)[0]
+        for _ in range(3)
+    )
+    Invitation.objects.update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    command = settings.SCHEDULED_JOBS["appointment_invitation_followups"]["command"]
+    call_command(command, "--no-progress", stdout=io.StringIO())
+    services.invitation_create(citizen=reinvited.citizen, motif=d.motif, valid_days=10, actor=d.agent)
+    appointment(d, at(open_day(2), 9), booked.citizen)
+    verify_otp(client, d.agent)
+    page = _text(client.get(reverse("backoffice:rdv_invitations")))
+
+    def row(invitation):
+        return re.search(rf'<tr id="invitation-{invitation.pk}">(.*?)</tr>', page, re.S).group(1)
+
+    assert "Sans rendez-vous : à relancer" in row(forgotten) and "Prendre le rendez-vous" in row(forgotten)
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    assert f"Relancée : nouvelle invitation le {today}" in row(reinvited)
+    assert f"Rendez-vous pris depuis, le {at(open_day(2), 9):%d/%m/%Y} 09:00" in row(booked)
+    for done in (reinvited, booked):
+        assert "à relancer" not in row(done) and "Prendre le rendez-vous" not in row(done)
+    # Still first: the one somebody has to call back.
+    assert page.index(f'id="invitation-{forgotten.pk}"') < page.index(f'id="invitation-{booked.pk}"')

@@ -140,6 +140,31 @@ def test_the_follow_up_closes_itself_when_the_person_is_invited_again_or_booked(
     assert task.done_by == d.colleague and task.history.first().history_change_reason == "close : invitation retirée"
 
 
+def test_no_task_for_an_invitation_the_person_answered_another_way_before_it_expired(
+    django_capture_on_commit_callbacks,
+):
+    d = desk()
+    reinvited, booked, cancelled, forgotten = (_expired_invitation(d, citizen=CitizenFactory()) for _ in range(4))
+    # Before it expired: a second link for the same motif (still waiting), and bookings made by phone, one of
+    # them cancelled since (no answer: that person is still to call back).
+    rdv_services.invitation_create(citizen=reinvited.citizen, motif=d.motif, valid_days=10, actor=d.colleague)
+    for hour, invitation in ((10, booked), (11, cancelled)):
+        participant = rdv_services.rdv_book(
+            motif=d.motif,
+            starts_at=at(open_day(2), hour),
+            citizen=invitation.citizen,
+            actor=d.agent,
+            channel="agent",
+            lieu=d.lieu,
+            notify_email=False,
+        )
+    rdv_services.rdv_cancel(rendezvous=participant.rendezvous, actor=d.agent)
+    mail.outbox.clear()
+    assert "relancées : 2" in _follow_up(django_capture_on_commit_callbacks)
+    assert sorted(task.invitation_id for task in Task.objects.all()) == sorted([cancelled.pk, forgotten.pk])
+    assert [m.to for m in mail.outbox] == [[d.agent.email]] * 2
+
+
 def test_a_sender_who_left_the_team_hands_the_task_to_the_team_and_a_sensitive_motif_is_not_named(
     client, django_capture_on_commit_callbacks
 ):
