@@ -69,13 +69,21 @@ EVAL_CORPORA = {
     "mail_eval4": (EVAL_CORPUS.parent / "mail_eval4", 10),
     "mail_eval5": (EVAL_CORPUS.parent / "mail_eval5", 10),
     "mail_eval6": (EVAL_CORPUS.parent / "mail_eval6", 10),
+    "mail_eval7": (EVAL_CORPUS.parent / "mail_eval7", 10),
 }
-# The sixth set (bench/corpus/mail_eval6, two writers who read neither the code, the training corpus nor the
-# other sets) is the held-out one: only its form and its separation are checked here. Nothing in this
-# suite reads names or routes letters of it (that would be tuning on it). Sets 1 to 5 are for development:
-# sets 3, 4 and 5 were each held out until measured once (issue 13), and their misses were then read.
-DEVELOPMENT_CORPORA = ("mail_eval", "mail_eval2", "mail_eval3", "mail_eval4", "mail_eval5")
-HELD_OUT = "mail_eval6"
+# The seventh set (bench/corpus/mail_eval7, two writers who read neither the code, the training corpus nor the
+# other sets, each letter written from a scenario card drawn at random) is the held-out one: only its form and
+# its separation are checked here. Nothing in this suite reads names or routes letters of it (that would be
+# tuning on it). Sets 1 to 6 are for development: sets 3 to 6 were each held out until measured once (issue 13),
+# and their misses were then read.
+DEVELOPMENT_CORPORA = ("mail_eval", "mail_eval2", "mail_eval3", "mail_eval4", "mail_eval5", "mail_eval6")
+HELD_OUT = "mail_eval7"
+# Set 7 as its writers wrote it, before it was measured: its cards did not say how often to name the scheme and
+# these types name it a little more than the third the earlier briefs asked (a grant request says
+# « subvention »). Reported with its figures (docs/benchmarks.md) rather than reworded.
+SCHEME_NAMED_AS_WRITTEN = {"mail_eval7": {"rsa": 4, "reclamation": 4, "subventions": 5}}
+# A sender from outside the département, as its card said (a PMI midwife of Loire-Atlantique).
+SENDER_POSTCODES_OUTSIDE = {"mail_eval7/reclamation/007": "44110"}
 
 
 @pytest.fixture(scope="module")
@@ -147,12 +155,13 @@ SCHEME_NAMES = {
 
 
 def test_at_most_a_third_of_each_type_names_its_scheme(corpus):
-    letters = corpus[2]
+    folder, _fewest, letters = corpus
     named, total = Counter(), Counter(letter.type for letter in letters)
     for letter in letters:
         if re.search(SCHEME_NAMES[letter.type], fold(letter.text)):
             named[letter.type] += 1
-    assert {kind: named[kind] for kind in total if named[kind] * 3 > total[kind]} == {}
+    over = {kind: named[kind] for kind in total if named[kind] * 3 > total[kind]}
+    assert over == SCHEME_NAMED_AS_WRITTEN.get(folder.name, {})
 
 
 @functools.cache
@@ -181,7 +190,7 @@ def _commune_key(name: str) -> str:
 
 
 def test_postcodes_and_communes_are_real_ones_of_ille_et_vilaine(corpus):
-    letters = corpus[2]
+    folder, _fewest, letters = corpus
     postcodes = _ille_et_vilaine_postcodes()
     wrong = []
     for letter in letters:
@@ -189,7 +198,8 @@ def test_postcodes_and_communes_are_real_ones_of_ille_et_vilaine(corpus):
             letter.postcode, ()
         ):
             wrong.append(f"{letter.name}: {letter.postcode} {letter.city}")
-        if letter.sender_postcode and letter.sender_postcode not in postcodes:
+        outside = SENDER_POSTCODES_OUTSIDE.get(f"{folder.name}/{letter.name}")
+        if letter.sender_postcode and letter.sender_postcode not in postcodes and letter.sender_postcode != outside:
             wrong.append(f"{letter.name}: sender {letter.sender_postcode}")
     assert wrong == []
 
@@ -206,12 +216,12 @@ def _training_shingles() -> dict[tuple[str, ...], str]:
 
 
 # The held-out sets' writers read neither the training corpus nor the other sets, yet when the guard first
-# ran on set 3 (and later sets 4 to 6, all 2026-12-07) they shared runs of eight words with them: address and
-# date lines of the same communes, polite formulas, medical and administrative stock phrases, and (sets 4 to 6
+# ran on set 3 (and later sets 4 to 7, all 2026-12-07) they shared runs of eight words with them: address and
+# date lines of the same communes, polite formulas, medical and administrative stock phrases, and (sets 4 to 7
 # against the sets before them, written from the same brief) a few situations told in the same words. They
 # are listed in these files, reported (docs/benchmarks.md), and left as the writers wrote them (rewording
 # held-out letters after seeing them would be editing the test); any run beyond them fails as before.
-KNOWN_HELD_OUT_OVERLAPS = [Path(__file__).with_name(f"eval{n}_known_overlaps.txt") for n in (3, 4, 5, 6)]
+KNOWN_HELD_OUT_OVERLAPS = [Path(__file__).with_name(f"eval{n}_known_overlaps.txt") for n in (3, 4, 5, 6, 7)]
 
 
 def _known_overlaps() -> set[str]:
@@ -233,7 +243,7 @@ def test_no_eight_word_run_of_an_evaluation_letter_is_in_the_training_corpus(cor
         for shingle in sorted(_shingles(letter.text))
         if shingle in seen
     ]
-    if folder.name in ("mail_eval3", "mail_eval4", "mail_eval5", HELD_OUT):
+    if folder.name in ("mail_eval3", "mail_eval4", "mail_eval5", "mail_eval6", HELD_OUT):
         shared = [line for line in shared if line not in _known_overlaps()]
     assert shared == [], "evaluation text found in the training corpus:\n" + "\n".join(shared)
 
@@ -401,7 +411,7 @@ def test_the_classifier_routes_held_out_letters_to_their_programme(letters, trai
 
 @pytest.mark.parametrize("name", ("mail_eval", "mail_eval2", "mail_eval3"))
 def test_the_person_s_name_is_read_from_held_out_letters(name):
-    """Sets 1 to 3 (never the held-out 6): the person's family name is among the names the phrases and
+    """Sets 1 to 3 (never the held-out 7): the person's family name is among the names the phrases and
     signatures give (the citizen step's first cause of misses); matching them against citizens is the
     benchmark's part. Set 4's misses were names no phrase introduces, written in small letters: the
     reference finds those (``spot_pairs``, tests/mail/test_name_spotting.py), not these patterns."""
