@@ -560,7 +560,7 @@ def main(argv=None):
     parser.add_argument(
         "--corpus",
         action="append",
-        choices=["mail_eval", "mail_eval2", "mail_eval3", "mail_eval4", "mail_eval5", "mail_eval6"],
+        choices=sorted(path.name for path in (ROOT / "bench" / "corpus").glob("mail_eval*") if path.is_dir()),
         help="corpus d'évaluation (répétable ; mail_eval par défaut)",
     )
     parser.add_argument("--clean-text", action="store_true", help="le classifieur seul sur le texte propre")
