@@ -7,6 +7,7 @@ hour: the loop for changing the suggestions on the **development** sets (1 and 2
 the protocol's figures (a new OCR pass, a new server, a new worker), which are the ones reported.
 
     .venv/bin/python bench/mail_replay.py --corpus mail_eval --corpus mail_eval2 [--show]
+    MAIL_ACCURACY_DATABASE=grc_bench_mail_eval7 .venv/bin/python bench/mail_replay.py --corpus mail_eval7 --retrain
 """
 
 from __future__ import annotations
@@ -21,9 +22,15 @@ sys.path.insert(0, str(ROOT))
 from bench import mail_accuracy  # noqa: E402
 
 
-def replay(corpora: list[str], *, show: bool = False, n_letters: int | None = None) -> dict:
-    """Scores of ``suggest`` on the stored letters of ``corpora`` (which must be those of the last run, in order)."""
+def replay(corpora: list[str], *, show: bool = False, n_letters: int | None = None, retrain: bool = False) -> dict:
+    """Scores of ``suggest`` on the stored letters of ``corpora`` (which must be those of the last run, in order).
+
+    ``retrain``: first train the classifier again, by the worker's code, on today's training corpus (a new model
+    version in the bench database, the current one from then on), to see what a change of the corpus gives."""
     mail_accuracy._setup()
+    if retrain:
+        model = mail_accuracy._train()
+        print(f"modèle v{model['version']} : {model['examples']} lettres, seuil équipe {model['team_threshold']:.3f}")
     from grc.models import Citizen
     from mail.models import MailItem, MailType
 
@@ -69,8 +76,10 @@ def main(argv=None):
     parser.add_argument("--corpus", action="append", help="corpus of the last run, in its order")
     parser.add_argument("--show", action="store_true", help="list the misses")
     parser.add_argument("--letters", type=int, help="the sample of each corpus the run took (its --letters)")
+    parser.add_argument("--retrain", action="store_true", help="train the classifier again on today's corpus first")
     args = parser.parse_args(argv)
-    for name, figures in replay(args.corpus or ["mail_eval"], show=args.show, n_letters=args.letters).items():
+    corpora = args.corpus or ["mail_eval"]
+    for name, figures in replay(corpora, show=args.show, n_letters=args.letters, retrain=args.retrain).items():
         print(name, figures["full"], "usager", figures["citizen_top1"], "suggest", figures["suggest_ms"])
         print("   mots-clés", figures["baseline"])
 
