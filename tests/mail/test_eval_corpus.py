@@ -70,20 +70,27 @@ EVAL_CORPORA = {
     "mail_eval5": (EVAL_CORPUS.parent / "mail_eval5", 10),
     "mail_eval6": (EVAL_CORPUS.parent / "mail_eval6", 10),
     "mail_eval7": (EVAL_CORPUS.parent / "mail_eval7", 10),
+    "mail_eval8": (EVAL_CORPUS.parent / "mail_eval8", 10),
 }
-# The seventh set (bench/corpus/mail_eval7, two writers who read neither the code, the training corpus nor the
+# The eighth set (bench/corpus/mail_eval8, two writers who read neither the code, the training corpus nor the
 # other sets, each letter written from a scenario card drawn at random) is the held-out one: only its form and
 # its separation are checked here. Nothing in this suite reads names or routes letters of it (that would be
-# tuning on it). Sets 1 to 6 are for development: sets 3 to 6 were each held out until measured once (issue 13),
+# tuning on it). Sets 1 to 7 are for development: sets 3 to 7 were each held out until measured once (issue 13),
 # and their misses were then read.
-DEVELOPMENT_CORPORA = ("mail_eval", "mail_eval2", "mail_eval3", "mail_eval4", "mail_eval5", "mail_eval6")
-HELD_OUT = "mail_eval7"
-# Set 7 as its writers wrote it, before it was measured: its cards did not say how often to name the scheme and
-# these types name it a little more than the third the earlier briefs asked (a grant request says
-# « subvention »). Reported with its figures (docs/benchmarks.md) rather than reworded.
-SCHEME_NAMED_AS_WRITTEN = {"mail_eval7": {"rsa": 4, "reclamation": 4, "subventions": 5}}
-# A sender from outside the département, as its card said (a PMI midwife of Loire-Atlantique).
-SENDER_POSTCODES_OUTSIDE = {"mail_eval7/reclamation/007": "44110"}
+DEVELOPMENT_CORPORA = ("mail_eval", *(f"mail_eval{n}" for n in range(2, 8)))
+HELD_OUT = "mail_eval8"
+# Sets 7 and 8 as their writers wrote them, before each was measured: their cards did not say how often to name
+# the scheme, and these types name it more than the third the earlier briefs asked (a grant request says
+# « subvention », a file number « dossier PCH »). Reported with their figures (docs/benchmarks.md), not reworded.
+SCHEME_NAMED_AS_WRITTEN = {
+    "mail_eval7": {"rsa": 4, "reclamation": 4, "subventions": 5},
+    "mail_eval8": {"pch": 5, "pmi": 6, "reclamation": 5, "rsa": 6, "subventions": 5},
+}
+# Senders from outside the département, as their cards said (PMI midwives of Loire-Atlantique and Côtes-d'Armor).
+SENDER_POSTCODES_OUTSIDE = {"mail_eval7/reclamation/007": "44110", "mail_eval8/transport-scolaire/006": "22100"}
+# Set 8's two writers each named a man Mamadou Diallo (born 1976 and 1978, in two communes): two namesakes, each
+# letter's own, as the benchmark's homonyms are; kept as written.
+SAME_NAME_AS_WRITTEN = {"mail_eval8": [("diallo", "mamadou")]}
 
 
 @pytest.fixture(scope="module")
@@ -134,9 +141,9 @@ def test_the_person_is_named_in_the_letter_as_senders_do(corpus):
 
 
 def test_people_are_distinct_so_each_letter_has_one_right_citizen(corpus):
-    letters = corpus[2]
+    folder, _fewest, letters = corpus
     people = Counter((fold(letter.last_name), fold(letter.first_name)) for letter in letters)
-    assert [person for person, count in people.items() if count > 1] == []
+    assert [person for person, count in people.items() if count > 1] == SAME_NAME_AS_WRITTEN.get(folder.name, [])
 
 
 # How a letter names its scheme outright (folded text); the corpus describes situations instead.
@@ -207,7 +214,7 @@ def test_postcodes_and_communes_are_real_ones_of_ille_et_vilaine(corpus):
 @functools.cache
 def _training_shingles() -> dict[tuple[str, ...], str]:
     """Every run of eight words of the training corpus -> the first file holding it (read once for both sets)."""
-    train_files = [path for path in TRAIN_CORPUS.rglob("*") if path.is_file()]
+    train_files = sorted(path for path in TRAIN_CORPUS.rglob("*") if path.is_file())  # the same first file everywhere
     seen: dict[tuple[str, ...], str] = {}
     for path in train_files:
         for shingle in _shingles(path.read_text(encoding="utf-8")):
@@ -221,30 +228,40 @@ def _training_shingles() -> dict[tuple[str, ...], str]:
 # against the sets before them, written from the same brief) a few situations told in the same words. They
 # are listed in these files, reported (docs/benchmarks.md), and left as the writers wrote them (rewording
 # held-out letters after seeing them would be editing the test); any run beyond them fails as before.
-KNOWN_HELD_OUT_OVERLAPS = [Path(__file__).with_name(f"eval{n}_known_overlaps.txt") for n in (3, 4, 5, 6, 7)]
+KNOWN_HELD_OUT_OVERLAPS = [Path(__file__).with_name(f"eval{n}_known_overlaps.txt") for n in (3, 4, 5, 6, 7, 8)]
+# The 240 training letters written from scenario cards (mail/corpus/train/*/101–124.txt, 2026-12-07, four writers
+# who read neither the evaluation sets nor the other training letters) against every evaluation set: polite
+# formulas, addresses, and an old person who "ne peut plus faire sa toilette seule ni préparer ses repas".
+KNOWN_TRAINING_OVERLAPS = Path(__file__).with_name("train_cards_known_overlaps.txt")
 
 
-def _known_overlaps() -> set[str]:
-    return {
-        line
-        for path in KNOWN_HELD_OUT_OVERLAPS
+def _overlap_key(line: str) -> tuple[str, str]:
+    """(evaluation letter, shared run) of a listed line: which earlier file holds the run first does not matter
+    (a run in several training files is cited by the first of them, and that file can change as files are added)."""
+    letter, _sep, rest = line.partition(" ~ ")
+    return letter, rest.partition(": ")[2]
+
+
+@functools.cache
+def _known_overlaps() -> frozenset[tuple[str, str]]:
+    return frozenset(
+        _overlap_key(line)
+        for path in [*KNOWN_HELD_OUT_OVERLAPS, KNOWN_TRAINING_OVERLAPS]
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip()
-    }
+    )
 
 
 def test_no_eight_word_run_of_an_evaluation_letter_is_in_the_training_corpus(corpus):
-    folder, _fewest, letters = corpus
+    _folder, _fewest, letters = corpus
     seen = _training_shingles()
     assert seen, f"no training corpus under {TRAIN_CORPUS}: nothing to keep apart from"
     shared = [
         f"{letter.name} ~ {seen[shingle]}: {' '.join(shingle)}"
         for letter in letters
         for shingle in sorted(_shingles(letter.text))
-        if shingle in seen
+        if shingle in seen and (letter.name, " ".join(shingle)) not in _known_overlaps()
     ]
-    if folder.name in ("mail_eval3", "mail_eval4", "mail_eval5", "mail_eval6", HELD_OUT):
-        shared = [line for line in shared if line not in _known_overlaps()]
     assert shared == [], "evaluation text found in the training corpus:\n" + "\n".join(shared)
 
 
@@ -261,7 +278,7 @@ def test_the_held_out_set_shares_no_eight_word_run_with_the_development_sets():
         f"{letter.name} ~ {earlier[shingle]}: {' '.join(shingle)}"
         for letter in held_out
         for shingle in sorted(_shingles(letter.text))
-        if shingle in earlier and f"{letter.name} ~ {earlier[shingle]}: {' '.join(shingle)}" not in _known_overlaps()
+        if shingle in earlier and (letter.name, " ".join(shingle)) not in _known_overlaps()
     ]
     assert shared == [], "the held-out set repeats a development set:\n" + "\n".join(shared)
 
@@ -411,7 +428,7 @@ def test_the_classifier_routes_held_out_letters_to_their_programme(letters, trai
 
 @pytest.mark.parametrize("name", ("mail_eval", "mail_eval2", "mail_eval3"))
 def test_the_person_s_name_is_read_from_held_out_letters(name):
-    """Sets 1 to 3 (never the held-out 7): the person's family name is among the names the phrases and
+    """Sets 1 to 3 (never the held-out 8): the person's family name is among the names the phrases and
     signatures give (the citizen step's first cause of misses); matching them against citizens is the
     benchmark's part. Set 4's misses were names no phrase introduces, written in small letters: the
     reference finds those (``spot_pairs``, tests/mail/test_name_spotting.py), not these patterns."""
