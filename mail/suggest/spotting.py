@@ -21,10 +21,12 @@ SPOT_FAR_CAPS = 8
 SPOT_FAR_WORDS = 200
 SPOT_LOWER_PAIRS = 2000
 SPOT_LIMIT = 12_000
-# "V. Lemoine", "B. Lorand, présidente", "LORAND B.": a first name's initial with a family name.
+# "V. Lemoine", "B. Lorand, présidente", "LORAND B.": a first name's initial with a family name; in a note
+# written all in small letters, "g. lesage, presidente" (a family name of three letters at least).
 _INITIAL_RE = re.compile(
     r"(?<![\w.])([A-Z])\.[ \t]*([A-ZÀ-Þ][a-zà-ÿ'’-]+|[A-ZÀ-Þ]{2,}[A-ZÀ-Þ'’-]*)(?![\w.])"
     r"|(?<![\w.])([A-ZÀ-Þ]{2,}[A-ZÀ-Þ'’-]*)[ \t]+([A-Z])\.(?!\w)"
+    r"|(?<![\w.])([a-z])\.[ \t]*([a-zà-ÿ][a-zà-ÿ'’-]{2,})(?![\w.])"
 )
 _SPOT_WORD_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’-][A-Za-zÀ-ÖØ-öø-ÿ]+)*")
 
@@ -128,9 +130,11 @@ def spot_pairs(text: str) -> Spotted:
     firsts = list(dict.fromkeys(w for _, w, _ in kept))[:SPOT_FAR_WORDS]
     far = {(family, first): None for family in capitals for first in firsts if first != family}
     initials = {
-        (fold(family), initial): None
+        (fold(family), initial.upper()): None
         for m in _INITIAL_RE.finditer(text)
-        for initial, family in [(m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))]
+        for initial, family in [
+            (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3)) if m.group(3) else (m[5], m[6])
+        ]
         if fold(family) not in _SPOT_STOP
     }
     return Spotted(

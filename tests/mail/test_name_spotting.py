@@ -186,3 +186,14 @@ def test_a_family_name_signed_with_an_initial_finds_the_person_with_that_initial
     citizens, _ = suggest_citizens(found)
     assert citizens and citizens[0]["id"] == treasurer.pk
     assert spot_pairs("Le président, LORAND B.\n").initials == [("LORAND", "B")]
+
+
+@pytest.mark.django_db
+def test_a_note_all_in_small_letters_signed_with_an_initial_finds_the_person():
+    secretary = person("Quéméner", "Solenn", 1971)
+    person("Quéméner", "Yannick", 1968)
+    text = "bjr\nci joint le compte rendu de l ag et le rib du club pr le dossier.\nmerci\ns. quemener, secretaire\n"
+    assert extract(text).spotted.initials == [("QUEMENER", "S")]
+    assert first_suggested(text) == secretary.pk
+    # Not an abbreviation's dot inside a word, nor a short word.
+    assert spot_pairs("voir p. 12, etc. merci, j. ai\n").initials == []
