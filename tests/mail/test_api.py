@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Max
 
 from grc.audit.models import AccessLog
 from grc.models import Membership
@@ -90,13 +91,15 @@ def test_suggested_citizens_are_read_now_and_logged(station, scan, mail_team):
     item.status = MailItem.Status.RECOGNISED
     item.suggestions = {"citizen": [{"id": person.pk, "label": "ANCIEN NOM", "score": 0.9, "reasons": ["NIR"]}]}
     item.save()
+    # The access log is append-only: a reused test database keeps rows live-server tests committed before.
+    before = AccessLog.objects.aggregate(m=Max("seq"))["m"] or 0
 
     body = station.get(f"{URL}/{item_id}").json()
 
     assert body["suggestions"]["citizen"] == [
         {"id": person.pk, "label": citizen_label(person), "score": 0.9, "reasons": ["NIR"]}
     ]
-    row = AccessLog.objects.get(action=AccessLog.Action.CITIZEN_MATCH)
+    row = AccessLog.objects.get(action=AccessLog.Action.CITIZEN_MATCH, seq__gt=before)
     assert (row.citizen_id, row.object_id) == (person.pk, str(item_id))
 
 
