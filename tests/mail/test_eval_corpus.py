@@ -234,39 +234,47 @@ def _training_shingles() -> dict[tuple[str, ...], str]:
 # against the sets before them, written from the same brief) a few situations told in the same words. They
 # are listed in these files, reported (docs/benchmarks.md), and left as the writers wrote them (rewording
 # held-out letters after seeing them would be editing the test); any run beyond them fails as before.
-KNOWN_HELD_OUT_OVERLAPS = [Path(__file__).with_name(f"eval{n}_known_overlaps.txt") for n in range(3, 10)]
+KNOWN_HELD_OUT_OVERLAPS = {
+    f"mail_eval{n}": Path(__file__).with_name(f"eval{n}_known_overlaps.txt") for n in range(3, 10)
+}
 # The 240 training letters written from scenario cards (mail/corpus/train/*/101–124.txt, 2026-12-07, four writers
 # who read neither the evaluation sets nor the other training letters) against every evaluation set: polite
-# formulas, addresses, and an old person who "ne peut plus faire sa toilette seule ni préparer ses repas".
+# formulas, addresses, and an old person who "ne peut plus faire sa toilette seule ni préparer ses repas". Its
+# lines name the set too ("mail_eval4/apa/001 ~ …").
 KNOWN_TRAINING_OVERLAPS = Path(__file__).with_name("train_cards_known_overlaps.txt")
 
 
-def _overlap_key(line: str) -> tuple[str, str]:
-    """(evaluation letter, shared run) of a listed line: which earlier file holds the run first does not matter
-    (a run in several training files is cited by the first of them, and that file can change as files are added)."""
+def _overlap_key(corpus: str, line: str) -> tuple[str, str, str]:
+    """(set, evaluation letter, shared run) of a listed line: which earlier file holds the run first does not
+    matter (a run in several training files is cited by the first of them, and that can change as files are added)."""
     letter, _sep, rest = line.partition(" ~ ")
-    return letter, rest.partition(": ")[2]
+    return corpus, letter, rest.partition(": ")[2]
 
 
 @functools.cache
-def _known_overlaps() -> frozenset[tuple[str, str]]:
-    return frozenset(
-        _overlap_key(line)
-        for path in [*KNOWN_HELD_OUT_OVERLAPS, KNOWN_TRAINING_OVERLAPS]
+def _known_overlaps() -> frozenset[tuple[str, str, str]]:
+    keys = {
+        _overlap_key(corpus, line)
+        for corpus, path in KNOWN_HELD_OUT_OVERLAPS.items()
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip()
-    )
+    }
+    for line in KNOWN_TRAINING_OVERLAPS.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            corpus, _slash, rest = line.partition("/")
+            keys.add(_overlap_key(corpus, rest))
+    return frozenset(keys)
 
 
 def test_no_eight_word_run_of_an_evaluation_letter_is_in_the_training_corpus(corpus):
-    _folder, _fewest, letters = corpus
+    folder, _fewest, letters = corpus
     seen = _training_shingles()
     assert seen, f"no training corpus under {TRAIN_CORPUS}: nothing to keep apart from"
     shared = [
         f"{letter.name} ~ {seen[shingle]}: {' '.join(shingle)}"
         for letter in letters
         for shingle in sorted(_shingles(letter.text))
-        if shingle in seen and (letter.name, " ".join(shingle)) not in _known_overlaps()
+        if shingle in seen and (folder.name, letter.name, " ".join(shingle)) not in _known_overlaps()
     ]
     assert shared == [], "evaluation text found in the training corpus:\n" + "\n".join(shared)
 
@@ -284,7 +292,7 @@ def test_the_held_out_set_shares_no_eight_word_run_with_the_development_sets():
         f"{letter.name} ~ {earlier[shingle]}: {' '.join(shingle)}"
         for letter in held_out
         for shingle in sorted(_shingles(letter.text))
-        if shingle in earlier and (letter.name, " ".join(shingle)) not in _known_overlaps()
+        if shingle in earlier and (HELD_OUT, letter.name, " ".join(shingle)) not in _known_overlaps()
     ]
     assert shared == [], "the held-out set repeats a development set:\n" + "\n".join(shared)
 
