@@ -132,9 +132,8 @@ def spot_pairs(text: str) -> Spotted:
     initials = {
         (fold(family), initial.upper()): None
         for m in _INITIAL_RE.finditer(text)
-        for initial, family in [
-            (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3)) if m.group(3) else (m[5], m[6])
-        ]
+        # (initial, family) from whichever form matched: "V. Lemoine", "LORAND B.", "g. lesage".
+        for initial, family in [next((m[i], m[f]) for i, f in ((1, 2), (4, 3), (5, 6)) if m[i])]
         if fold(family) not in _SPOT_STOP
     }
     return Spotted(
