@@ -4,7 +4,8 @@ Writers given one brief converge on the same ways of writing; each letter is ins
 at random here: the type, the register, who writes, the person's commune, whether the birth date is written, the
 length, and one or two features of the document. Seeds used on 2026-12-07: 20261207 (set 7, X1:1:5,X2:6:10),
 20261208 (set 8, Y1:1:5,Y2:6:10), 20261209 (training letters 101–124, T1:101:106,T2:107:112,T3:113:118,T4:119:124),
-20261210 (set 9, Z1:1:5,Z2:6:10). The communes are a JSON list of [INSEE code, [postcodes], name] (the ``Commune``
+20261210 (set 9, Z1:1:5,Z2:6:10), 20261211 (set 10, V1:1:5,V2:6:10), 20261212 (training letters 125–148,
+T5:125:130,T6:131:136,T7:137:142,T8:143:148). The communes are a JSON list of [INSEE code, [postcodes], name] (the ``Commune``
 table).
 
     python bench/corpus/scenario_cards.py SEED WRITER:FIRST:LAST[,WRITER:FIRST:LAST...] COMMUNES.json OUTDIR
