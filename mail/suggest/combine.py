@@ -175,7 +175,10 @@ def _preselect(mail_types, team_choices, thresholds, rule_types, explicit_teams,
     team_ok = top_team is not None and (
         top_team["id"] in explicit_teams or (top_team["score"] >= team_threshold and not guessed)
     )
-    if top_team is not None and not team_ok and type_ok:
+    # The team of a preselected type, when the type comes from a rule or is as sure as a team must be: a type
+    # above its own threshold but under the team's would otherwise preselect a team the model is less sure of.
+    type_sure_enough = type_ok and (top_type["id"] in rule_types or top_type["score"] >= team_threshold)
+    if top_team is not None and not team_ok and type_sure_enough:
         choice = teams.team_for(types[top_type["id"]])
         team_ok = choice.team is not None and not choice.fallback and choice.team.pk == top_team["id"]
     if team_ok:

@@ -20,7 +20,7 @@ from mail.classifier.corpus import load_corpus
 from mail.classifier.jobs import run_training, training_examples
 from mail.classifier.services import mail_model_retrain_if_due
 from mail.classifier.training import choose_thresholds, train
-from mail.models import MailItem, MailModel, MailModelTraining, MailType
+from mail.models import MailItem, MailModel, MailModelTraining, MailType, RoutingRule
 from mail.suggest import suggest
 from mail.working_days import add_working_days
 from tests.factories import MembershipFactory, TeamFactory, UserFactory, verify_otp
@@ -206,6 +206,28 @@ def test_the_team_has_its_own_threshold(types):
     assert result["mail_type"][0]["confidence"] == "incertain"
     assert result["team"][0]["label"] == "Transport scolaire adapté"
     assert result["team"][0]["confidence"] == "probable"
+
+
+def test_a_type_under_the_team_threshold_does_not_preselect_its_team_unless_a_rule_gives_it(types, monkeypatch):
+    """A type sure enough for itself but not as sure as a team must be: the type is preselected, its team is
+    only a hint (abstention). A routing rule naming the type is an explicit override: then its team is too."""
+    monkeypatch.setattr("mail.suggest.combine.TEAM_THRESHOLD_MAX", 0.999)
+    train_now()
+    MailModel.objects.update(threshold=0.3, sure_threshold=0.31, team_threshold=0.998, team_sure_threshold=0.999)
+    store.forget_loaded()
+
+    unsure = "Bonjour, je vous écris pour mon fils, pouvez-vous me rappeler ? Merci."
+
+    result = suggest(make_item(unsure))
+    assert 0.3 <= result["mail_type"][0]["score"] < 0.998 and result["team"][0]["score"] < 0.998
+    assert result["preselect"] == {"mail_type": True, "team": False} and result["abstained"] is True
+
+    guessed = MailType.objects.get(pk=result["mail_type"][0]["id"])
+    RoutingRule.objects.create(name="Rappel", keywords="me rappeler", mail_type=guessed)
+    result = suggest(make_item(unsure))
+    assert result["mail_type"][0]["id"] == guessed.pk
+    assert result["preselect"] == {"mail_type": True, "team": True} and result["abstained"] is False
+    assert result["team"][0]["label"] == guessed.default_team.name
 
 
 def test_types_leading_to_one_team_add_up_in_the_cross_validation():
