@@ -439,7 +439,8 @@ def _letters(corpora: list[str], n_letters: int | None, seed: int) -> list:
 
 def clean_text(corpora: list[str]) -> dict:
     """The classifier alone on the evaluation letters' clean text (no OCR, no rules, no citizen): team
-    (programme) figures at the trained team threshold. A quick check, not the protocol: ``run`` is."""
+    (programme) figures at the team threshold ``suggest`` uses (the trained one, capped by
+    ``combine.TEAM_THRESHOLD_MAX``). A quick check, not the protocol: ``run`` is."""
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
@@ -449,12 +450,15 @@ def clean_text(corpora: list[str]) -> dict:
     from mail.classifier.corpus import load_corpus
     from mail.classifier.jobs import target_wrong
     from mail.classifier.training import train
+    from mail.suggest.combine import TEAM_THRESHOLD_MAX
 
     groups = {code: programme for code, _name, _days, programme, _team, _ack in MAIL_TYPES if programme}
     trained = train(
         [(letter.text, letter.type_code) for letter in load_corpus()], target_wrong=target_wrong(), groups=groups
     )
+    threshold = min(trained.team_threshold, TEAM_THRESHOLD_MAX)
     result = {"cv": {k: v for k, v in trained.evaluation["routing"].items() if k != "groups"}}
+    result["team_threshold"] = {"trained": round(trained.team_threshold, 3), "used": round(threshold, 3)}
     for name in corpora:
         letters_ = load_eval_corpus(EVAL_CORPUS.parent / name)
         rows = trained.classifier.predict([letter.text for letter in letters_])
@@ -466,7 +470,7 @@ def clean_text(corpora: list[str]) -> dict:
             best, score = max(sums.items(), key=lambda pair: pair[1])
             good = best == groups.get(letter.type, letter.type)
             top1 += good
-            if score >= trained.team_threshold:
+            if score >= threshold:
                 suggested += 1
                 right += good
                 wrong += not good
