@@ -36,6 +36,20 @@ HEADER_FIELDS = ("type", "register", "sender_kind", "last_name", "first_name", "
 # Set 3's writers named the oral and SMS registers and the family and association senders apart.
 REGISTERS = {"formel", "courant", "familier", "professionnel", "oral", "sms"}
 SENDER_KINDS = {"citizen", "professional", "family", "association"}
+# The ten mail types every evaluation set covers, in the order the scenario cards draw them (the order fixes what a
+# seed gives: bench/corpus/scenario_cards.py).
+MAIL_TYPES = (
+    "transport-scolaire",
+    "rsa",
+    "apa",
+    "pch",
+    "pmi",
+    "ase",
+    "subventions",
+    "reclamation",
+    "aide-financiere",
+    "piece-justificative",
+)
 FORMATS = ("png", "jpeg", "pdf")
 CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "pdf": "application/pdf"}
 

@@ -15,23 +15,16 @@ table).
 import json
 import random
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench.mail_scans import MAIL_TYPES  # noqa: E402
 
 SEED, SPEC, COMMUNES, OUTDIR = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 rng = random.Random(SEED)
 with open(COMMUNES, encoding="utf-8") as handle:
     communes = json.load(handle)
-TYPES = [
-    "transport-scolaire",
-    "rsa",
-    "apa",
-    "pch",
-    "pmi",
-    "ase",
-    "subventions",
-    "reclamation",
-    "aide-financiere",
-    "piece-justificative",
-]
+TYPES = list(MAIL_TYPES)
 REGISTERS = ["formel", "courant", "oral", "sms"]
 SENDERS = {
     "citizen": ["the person themself"],

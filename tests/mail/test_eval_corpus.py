@@ -30,6 +30,7 @@ from PIL import Image
 from bench.mail_scans import (
     CONTENT_TYPES,
     EVAL_CORPUS,
+    MAIL_TYPES,
     REGISTERS,
     CorpusError,
     char_error_rate,
@@ -45,18 +46,7 @@ from grc import uploads
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN_CORPUS = ROOT / "mail" / "corpus" / "train"
-TYPES = {
-    "transport-scolaire",
-    "rsa",
-    "apa",
-    "pch",
-    "pmi",
-    "ase",
-    "subventions",
-    "reclamation",
-    "aide-financiere",
-    "piece-justificative",
-}
+TYPES = set(MAIL_TYPES)
 SHINGLE = 8
 
 
