@@ -47,7 +47,10 @@ RULES_ONLY_SURE = 0.85
 # sets 4 to 7 (400 letters by eight writers, through the whole protocol's OCR, ``bench/mail_replay.py``) with
 # the model trained on the 823-letter corpus (2026-12-07): at 0.70, 1.75 % of letters preselected wrong
 # (7/400; set 7 alone 4 %) and 13.5 % abstention; at 0.60, 2.75 % and 8.25 % (set 7 alone 7 %); at the
-# model's own 0.726, 1.75 % and 15 %. Never chosen on the held-out set 8.
+# model's own 0.726, 1.75 % and 15 %. Never chosen on the held-out set 8. Checked again with the 1,063-letter
+# corpus on sets 4 to 9 (clean text, ``bench/mail_accuracy.py --clean-text``): at 0.70, 12.3 % abstention and
+# 1.3 % wrong; at 0.75, 17.5 % and 0.7 % but 23.7 % abstention on sets 7 to 9. Held-out set 10, measured once
+# at 0.70: 10 % and 2 % (docs/benchmarks.md, seventh pass).
 TEAM_THRESHOLD_MAX = 0.7
 # A type or team under this score is not worth showing even as a hint.
 HINT_MIN_SCORE = 0.05
