@@ -3,7 +3,7 @@
 ``bench/mail_accuracy.py`` leaves its database (``grc_bench_mail*``) with the letters the worker
 recognised and the people the API created. This script runs today's ``suggest`` on those stored OCR
 texts and scores it as the protocol does, in a few seconds instead of the OCR's three quarters of an
-hour: the loop for changing the suggestions on the **development** sets (1 and 2). It never replaces
+hour: the loop for changing the suggestions on the **development** sets. It never replaces
 the protocol's figures (a new OCR pass, a new server, a new worker), which are the ones reported.
 
     .venv/bin/python bench/mail_replay.py --corpus mail_eval --corpus mail_eval2 [--show]
