@@ -157,7 +157,7 @@ def _structures(rng, now, *, count: int) -> list[Structure]:
             telephone=f"02 99 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
             courriel=f"contact{index + 1}@structures.example.org", reseaux_porteurs=reseaux,
             description=f"{nom} : accueil, information et accompagnement des habitants.",
-            horaires_accueil="Mo-Fr 09:00-12:00,14:00-17:00", updated_at=updated, date_maj=updated.date(),
+            horaires_accueil="Mo-Fr 09:00-12:00,14:00-17:00", updated_at=updated, date_maj=timezone.localdate(updated),
         ))  # fmt: skip
         rows[-1]._demo_kind = kind
     return rows

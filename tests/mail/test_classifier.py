@@ -271,7 +271,7 @@ def test_the_model_page_is_for_functional_admins_only(types, client, functional_
     page = client.get(reverse("backoffice:mail_model")).content.decode()
     assert 'data-model-version="1"' in page
     model = MailModel.objects.get()
-    assert f"{model.trained_at:%d/%m/%Y}" in page
+    assert f"{timezone.localtime(model.trained_at):%d/%m/%Y}" in page
     for code in CODES:
         assert f'data-type="{code}"' in page
     assert f"{round(model.evaluation['top1'] * 100)} %" in page

@@ -1,6 +1,9 @@
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.utils import timezone
 
 from mednum.models import Lieu
 from tests.mednum.factories import LieuFactory
@@ -37,4 +40,11 @@ def test_place_has_a_stable_identifier_and_history():
     assert lieu.identifier == identifier and identifier.startswith("lieu-")
     assert [h.nom for h in lieu.history.order_by("history_date")][-1] == "Médiathèque des Champs Libres"
     assert lieu.history.count() == 2
-    assert Lieu.objects.get(identifier=identifier).updated_on == lieu.updated_at.date()
+    assert Lieu.objects.get(identifier=identifier).updated_on == timezone.localdate(lieu.updated_at)
+
+
+def test_the_update_date_is_the_french_day_not_the_utc_one():
+    # 23:30 UTC on 7 December is 00:30 on the 8th in Rennes: the schema's date_maj says the 8th.
+    lieu = LieuFactory()
+    Lieu.objects.filter(pk=lieu.pk).update(updated_at=datetime.datetime(2026, 12, 7, 23, 30, tzinfo=datetime.UTC))
+    assert Lieu.objects.get(pk=lieu.pk).updated_on == datetime.date(2026, 12, 8)
