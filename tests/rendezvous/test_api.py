@@ -218,6 +218,8 @@ def test_a_staff_member_of_another_team_gets_404_for_the_team_s_motifs(live_serv
 
 @live
 def test_bad_input_is_a_french_422_never_a_500(live_server, place):
+    # Always ahead, so the error is the one each request is about, not « in the past » (a fixed 2027 date would be).
+    ahead = f"{timezone.localdate().year + 1}-01-04T10:00:00+01:00"
     with client(live_server.url, token("fuzz@example.org")) as api:
         huge = api.get("/rendezvous/slots", params={"motif_id": 2**64})
         year_one = api.get(
@@ -226,7 +228,7 @@ def test_bad_input_is_a_french_422_never_a_500(live_server, place):
         missing = api.post("/rendezvous", json={"motif_id": place["partners"].pk})
         nul = api.post(
             "/rendezvous",
-            json={"motif_id": place["partners"].pk, "starts_at": "2027-01-04T10:00:00+01:00",
+            json={"motif_id": place["partners"].pk, "starts_at": ahead,
                   "person": {**PERSON, "birth_name": "Le\x00Goff"}},
         )  # fmt: skip
         nobody = api.post(
@@ -234,7 +236,7 @@ def test_bad_input_is_a_french_422_never_a_500(live_server, place):
             json={
                 "motif_id": place["partners"].pk,
                 "lieu_id": place["lieu"].pk,
-                "starts_at": "2027-01-04T10:00:00+01:00",
+                "starts_at": ahead,
             },
         )
     assert huge.status_code == 422

@@ -3,8 +3,11 @@ that subject's open tasks (done ones leave the list)."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import verify_otp
 from tests.requests.factories import filed_request, instructor
@@ -19,10 +22,11 @@ def test_a_task_from_the_request_page_is_listed_there_until_done(client, team_a,
     req = filed_request(team=team_a)
     client = verify_otp(client, agent)
     page_url = reverse("backoffice:request_detail", args=[req.tracking_code])
+    overdue = timezone.localdate() - datetime.timedelta(days=3)  # a fixed date would one day be refused as too old
     page = client.get(page_url).content.decode()
     assert "Aucune tâche ouverte." in page and f'name="request_code" value="{req.tracking_code}"' in page
     created = client.post(reverse("backoffice:task_create"), {
-        "title": "Rappeler <script>x</script>", "due_date": "2026-01-05", "assignee": colleague.pk,
+        "title": "Rappeler <script>x</script>", "due_date": overdue.isoformat(), "assignee": colleague.pk,
         "request_code": req.tracking_code, "next": page_url + "#taches",
     })  # fmt: skip
     assert created.status_code == 302 and created.url == page_url + "#taches"
