@@ -64,6 +64,7 @@ def test_an_erasure_and_a_deletion_take_the_name_out_of_the_lexicon():
     assert [f.citizen_id for f in citizen_find(query="morvanou loeiz", include_merged=True)] == [merged.pk]
 
 
+@pytest.mark.timed_waits
 @pytest.mark.django_db(transaction=True, available_apps=FLUSHABLE_APPS)
 def test_a_word_written_while_its_last_bearer_is_renamed_stays_listed():
     """A new citizen carrying KERGUELEN is being saved (not committed) while the last other bearer is renamed:

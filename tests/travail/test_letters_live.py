@@ -50,6 +50,7 @@ def _world():
 
 
 @live
+@pytest.mark.timed_waits
 def test_numbers_under_concurrent_writers_and_the_register_over_http(live_server):
     """One transactional world for both (each such test costs a database flush): the numbering with real
     concurrent transactions, then the register read through the live server."""
