@@ -20,3 +20,7 @@ REVOKED = "revoked"  # an agent withdrew the invitation
 REPLACED = "replaced"  # an agent sent the same person a new invitation for the same motif
 BOOKED = "booked"  # the person has an appointment for that motif, booked another way (agent, portal, partner)
 CLOSED_REASONS = (USED, RESENT, REVOKED, REPLACED, BOOKED)
+# The appointment that answered an expired invitation (``BOOKED``) was cancelled and nothing else answers it (no
+# other active booking for the motif, no newer invitation): someone has to call the person back again. Sent with
+# ``invitation`` and ``actor`` (who cancelled; ``None`` for the person themselves).
+invitation_reopened = Signal()

@@ -33,3 +33,6 @@ class TravailConfig(AppConfig):
         expired, closed = rdv_events.invitation_expired, rdv_events.invitation_closed
         expired.connect(receivers.on_invitation_expired, dispatch_uid="travail.invitation_expired")
         closed.connect(receivers.on_invitation_closed, dispatch_uid="travail.invitation_closed")
+        # ... and opens again when the booking that closed it is cancelled with nothing else answering.
+        reopened = rdv_events.invitation_reopened
+        reopened.connect(receivers.on_invitation_reopened, dispatch_uid="travail.invitation_reopened")

@@ -23,3 +23,7 @@ def on_invitation_expired(sender, *, invitation, **kwargs):
 
 def on_invitation_closed(sender, *, invitation, why, actor=None, **kwargs):
     services.tasks_close_for_invitation(invitation=invitation, why=why, actor=actor)
+
+
+def on_invitation_reopened(sender, *, invitation, actor=None, **kwargs):
+    services.task_reopen_for_invitation(invitation=invitation, actor=actor)

@@ -267,6 +267,34 @@ def tasks_close_for_invitation(*, invitation, why: str, actor=None) -> int:
     return len(tasks)
 
 
+INVITATION_REOPENED_REASON = "rouverte : le rendez-vous pris pour ce motif est annulé"
+
+
+@transaction.atomic
+def task_reopen_for_invitation(*, invitation, actor=None) -> Task | None:
+    """Open again the follow-up task of ``invitation`` when it closed itself on a booking for the motif
+    (``rendezvous.events.BOOKED``) and that booking was cancelled (``rendezvous.events.invitation_reopened``):
+    the invitations page shows the person « à relancer » again, so does the agent's day. Its assignee (or each
+    agenda agent of its team) is told again. A task an agent marked done, or that closed for another reason,
+    stays done. Returns the task reopened, if any."""
+    task = (
+        Task.objects.select_for_update()
+        .filter(invitation=invitation, source=S.INVITATION_EXPIRED, done_at__isnull=False)
+        .first()
+    )
+    if task is None:
+        return None
+    last = task.history.order_by("-history_date", "-history_id").values_list("history_change_reason", flat=True)
+    if last.first() != INVITATION_CLOSED_REASONS[rdv_events.BOOKED]:
+        return None
+    task.done_at = task.done_by = None
+    task.due_date = max(task.due_date or timezone.localdate(), timezone.localdate())
+    save_tracked(task, actor if is_agent(actor) else None, INVITATION_REOPENED_REASON)
+    recipients = [task.assignee] if task.assignee_id else list(_agenda_agents(task.team_id))
+    notification_send(recipients=recipients, kind=K.INVITATION_EXPIRED, url=subject_url(task=task), task=task)
+    return task
+
+
 def notification_send(*, recipients, kind: str, url: str, task: Task | None = None) -> list[Notification]:
     """Tell each of ``recipients`` that something of ``kind`` waits at ``url`` (a back-office path).
 

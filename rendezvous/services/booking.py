@@ -28,7 +28,7 @@ from ..notifications import rdv_notify
 from ..notifications.sms import normalise_mobile
 from ..slots import Slot, booking_window, slot_find, slot_plages
 from ..timeline import rdv_timeline_record
-from .follow_ups import invitation_follow_ups_close
+from .follow_ups import invitation_follow_ups_close, invitation_follow_ups_reopen
 
 __all__ = ["SLOT_TAKEN", "rdv_book", "rdv_cancel", "rdv_move", "slot_taken_error"]
 
@@ -342,15 +342,19 @@ def rdv_cancel(
         _participant_cancel(participant, actor=actor, now=now, reason=reason)
         rdv_timeline_record(rendezvous=rendezvous, actor=actor, event="cancelled", participants=[participant])
         rdv_notify(rendezvous=rendezvous, event="cancelled", participant=participant)
+        invitation_follow_ups_reopen(citizen_ids=[participant.citizen_id], motif=rendezvous.motif, actor=actor)
         return rendezvous
     rendezvous.status = Rendezvous.Status.ANNULE
     rendezvous.cancelled_at = now
     rendezvous.cancel_reason = (reason or "")[:255]
     save_tracked(rendezvous, actor, reason or _("Rendez-vous annulé"))
-    for concerned in rendezvous.participants.filter(status=Participant.Status.A_VENIR):
-        _participant_cancel(concerned, actor=actor, now=now, reason=reason)
+    concerned = list(rendezvous.participants.filter(status=Participant.Status.A_VENIR))
+    for participant in concerned:
+        _participant_cancel(participant, actor=actor, now=now, reason=reason)
     rdv_timeline_record(rendezvous=rendezvous, actor=actor, event="cancelled")
     rdv_notify(rendezvous=rendezvous, event="cancelled")
+    citizen_ids = [p.citizen_id for p in concerned]
+    invitation_follow_ups_reopen(citizen_ids=citizen_ids, motif=rendezvous.motif, actor=actor)
     return rendezvous
 
 

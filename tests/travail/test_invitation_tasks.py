@@ -140,6 +140,61 @@ def test_the_follow_up_closes_itself_when_the_person_is_invited_again_or_booked(
     assert task.done_by == d.colleague and task.history.first().history_change_reason == "close : invitation retirée"
 
 
+def test_a_cancelled_booking_opens_the_follow_up_again_unless_something_else_answers_it(
+    client, django_capture_on_commit_callbacks
+):
+    """The task closed itself because the person was booked for the motif; that appointment is cancelled: the
+    invitations page says « à relancer » again, and so does the agent's day (the task open again, notified)."""
+    d = desk()
+    alone, twice, called = (_expired_invitation(d, citizen=CitizenFactory()) for _ in range(3))
+    _follow_up(django_capture_on_commit_callbacks)
+    task_of = {task.invitation_id: task.pk for task in Task.objects.all()}
+
+    def book(invitation, hour):
+        return rdv_services.rdv_book(
+            motif=d.motif,
+            starts_at=at(open_day(2), hour),
+            citizen=invitation.citizen,
+            actor=d.agent,
+            channel="agent",
+            lieu=d.lieu,
+            notify_email=False,
+        ).rendezvous
+
+    # The agent called that person back and ticked the task done by hand, then booked them.
+    services.task_complete(task=Task.objects.get(pk=task_of[called.pk]), actor=d.agent)
+    first, _kept, other, by_phone = book(alone, 9), book(twice, 10), book(twice, 11), book(called, 14)
+    assert not Task.objects.filter(done_at__isnull=True).exists()
+    Notification.objects.update(read_at=timezone.now())
+
+    for rendezvous in (first, other, by_phone):
+        rdv_services.rdv_cancel(rendezvous=rendezvous, actor=d.colleague, reason="Agent malade")
+
+    reopened = Task.objects.get(pk=task_of[alone.pk])
+    assert (reopened.done_at, reopened.done_by) == (None, None)
+    last = reopened.history.first()
+    assert (last.history_user, last.history_change_reason) == (
+        d.colleague,
+        "rouverte : le rendez-vous pris pour ce motif est annulé",
+    )
+    assert reopened.due_date >= timezone.localdate()
+    [note] = Notification.objects.filter(read_at__isnull=True)
+    assert (note.recipient, note.task) == (d.agent, reopened)
+    # Still booked on another appointment for the motif: nobody to call back.
+    assert Task.objects.get(pk=task_of[twice.pk]).done_at is not None
+    # Done by the agent's hand, not by the booking: stays done (theirs to judge).
+    assert Task.objects.get(pk=task_of[called.pk]).done_at is not None
+
+    # The invitations page and the day agree: the one reopened is « à relancer », the one still booked is not.
+    verify_otp(client, d.agent)
+    page = client.get(reverse("backoffice:rdv_invitations")).content.decode()
+    rows = {pk: page.split(f'id="invitation-{pk}"', 1)[1].split("</tr>", 1)[0] for pk in (alone.pk, twice.pk)}
+    assert "Sans rendez-vous : à relancer" in rows[alone.pk]
+    assert "Sans rendez-vous : à relancer" not in rows[twice.pk] and "Rendez-vous pris depuis" in rows[twice.pk]
+    mine = client.get(TASKS).content.decode()
+    assert f"motif « {html.escape(d.motif.name)} »" in mine
+
+
 def test_no_task_for_an_invitation_the_person_answered_another_way_before_it_expired(
     django_capture_on_commit_callbacks,
 ):
