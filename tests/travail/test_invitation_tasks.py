@@ -44,6 +44,19 @@ def _expired_invitation(d, *, citizen=None, sender=None):
     return invitation
 
 
+def _book_by_phone(d, citizen, hour: int):
+    """The desk's agent books ``citizen`` for the desk's motif, in two working days at ``hour`` (a participant)."""
+    return rdv_services.rdv_book(
+        motif=d.motif,
+        starts_at=at(open_day(2), hour),
+        citizen=citizen,
+        actor=d.agent,
+        channel="agent",
+        lieu=d.lieu,
+        notify_email=False,
+    )
+
+
 def _follow_up(django_capture_on_commit_callbacks) -> str:
     """Run the scheduled command as the scheduler does (``SCHEDULED_JOBS``); its summary."""
     out = io.StringIO()
@@ -120,15 +133,7 @@ def test_the_follow_up_closes_itself_when_the_person_is_invited_again_or_booked(
     assert send_daily_digests.call() == {"agents": 1, "emails": 1, "notifications": 1}
 
     # An agent books the other person for that motif: that task is done too.
-    rdv_services.rdv_book(
-        motif=d.motif,
-        starts_at=at(open_day(2), 10),
-        citizen=other,
-        actor=d.agent,
-        channel="agent",
-        lieu=d.lieu,
-        notify_email=False,
-    )
+    _book_by_phone(d, other, 10)
     task = Task.objects.get(pk=by_invitation[second.pk].pk)
     assert task.done_by == d.agent
     assert task.history.first().history_change_reason == "close : rendez-vous pris pour ce motif"
@@ -151,15 +156,7 @@ def test_a_cancelled_booking_opens_the_follow_up_again_unless_something_else_ans
     task_of = {task.invitation_id: task.pk for task in Task.objects.all()}
 
     def book(invitation, hour):
-        return rdv_services.rdv_book(
-            motif=d.motif,
-            starts_at=at(open_day(2), hour),
-            citizen=invitation.citizen,
-            actor=d.agent,
-            channel="agent",
-            lieu=d.lieu,
-            notify_email=False,
-        ).rendezvous
+        return _book_by_phone(d, invitation.citizen, hour).rendezvous
 
     # The agent called that person back and ticked the task done by hand, then booked them.
     services.task_complete(task=Task.objects.get(pk=task_of[called.pk]), actor=d.agent)
@@ -204,15 +201,7 @@ def test_no_task_for_an_invitation_the_person_answered_another_way_before_it_exp
     # them cancelled since (no answer: that person is still to call back).
     rdv_services.invitation_create(citizen=reinvited.citizen, motif=d.motif, valid_days=10, actor=d.colleague)
     for hour, invitation in ((10, booked), (11, cancelled)):
-        participant = rdv_services.rdv_book(
-            motif=d.motif,
-            starts_at=at(open_day(2), hour),
-            citizen=invitation.citizen,
-            actor=d.agent,
-            channel="agent",
-            lieu=d.lieu,
-            notify_email=False,
-        )
+        participant = _book_by_phone(d, invitation.citizen, hour)
     rdv_services.rdv_cancel(rendezvous=participant.rendezvous, actor=d.agent)
     mail.outbox.clear()
     assert "relancées : 2" in _follow_up(django_capture_on_commit_callbacks)
