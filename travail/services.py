@@ -202,6 +202,13 @@ def _agenda_agents(team_id: int):
     ).distinct()
 
 
+def _works_the_agenda(user, team_id: int) -> bool:
+    """Whether ``user`` is an agent with a current agenda role in the team (may keep a follow-up task)."""
+    return is_agent(user) and (
+        Membership.objects.filter(membership_current_q(roles=AGENDA_ROLES), user=user, team_id=team_id).exists()
+    )
+
+
 def _invitation_task_title(invitation) -> str:
     motif = invitation.motif
     if motif.is_sensitive:
@@ -225,9 +232,7 @@ def task_for_invitation_expired(*, invitation) -> Task:
         return existing
     team_id = invitation.motif.team_id
     creator = invitation.created_by
-    keeps_it = is_agent(creator) and (
-        Membership.objects.filter(membership_current_q(roles=AGENDA_ROLES), user=creator, team_id=team_id).exists()
-    )
+    keeps_it = _works_the_agenda(creator, team_id)
     task = save_tracked(
         Task(
             title=_invitation_task_title(invitation)[:TITLE_MAX_LENGTH],
@@ -274,9 +279,10 @@ INVITATION_REOPENED_REASON = "rouverte : le rendez-vous pris pour ce motif est a
 def task_reopen_for_invitation(*, invitation, actor=None) -> Task | None:
     """Open again the follow-up task of ``invitation`` when it closed itself on a booking for the motif
     (``rendezvous.events.BOOKED``) and that booking was cancelled (``rendezvous.events.invitation_reopened``):
-    the invitations page shows the person « à relancer » again, so does the agent's day. Its assignee (or each
-    agenda agent of its team) is told again. A task an agent marked done, or that closed for another reason,
-    stays done. Returns the task reopened, if any."""
+    the invitations page shows the person « à relancer » again, so does the agent's day. Its assignee is told
+    again; the team (each of its agenda agents) when there is no assignee or the assignee has left the team's
+    appointments since. A task an agent marked done, or that closed for another reason, stays done. Returns the
+    task reopened, if any."""
     task = (
         Task.objects.select_for_update()
         .filter(invitation=invitation, source=S.INVITATION_EXPIRED, done_at__isnull=False)
@@ -289,8 +295,12 @@ def task_reopen_for_invitation(*, invitation, actor=None) -> Task | None:
         return None
     task.done_at = task.done_by = None
     task.due_date = max(task.due_date or timezone.localdate(), timezone.localdate())
+    team_id = invitation.motif.team_id
+    if task.assignee_id and not _works_the_agenda(task.assignee, team_id):
+        # Its agent no longer works the motif team's appointments: the team has it, as at creation.
+        task.assignee, task.team_id = None, team_id
     save_tracked(task, actor if is_agent(actor) else None, INVITATION_REOPENED_REASON)
-    recipients = [task.assignee] if task.assignee_id else list(_agenda_agents(task.team_id))
+    recipients = [task.assignee] if task.assignee_id else list(_agenda_agents(team_id))
     notification_send(recipients=recipients, kind=K.INVITATION_EXPIRED, url=subject_url(task=task), task=task)
     return task
 

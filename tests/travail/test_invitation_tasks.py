@@ -192,6 +192,24 @@ def test_a_cancelled_booking_opens_the_follow_up_again_unless_something_else_ans
     assert f"motif « {html.escape(d.motif.name)} »" in mine
 
 
+def test_a_reopened_follow_up_whose_agent_left_the_appointments_goes_to_the_team(django_capture_on_commit_callbacks):
+    d = desk()
+    invitation = _expired_invitation(d, sender=d.colleague)
+    _follow_up(django_capture_on_commit_callbacks)
+    assert Task.objects.get().assignee == d.colleague
+    booked = _book_by_phone(d, invitation.citizen, 9).rendezvous
+    Membership.objects.filter(user=d.colleague, team=d.team).update(
+        end_date=timezone.localdate() - datetime.timedelta(1)
+    )
+    Notification.objects.update(read_at=timezone.now())
+
+    rdv_services.rdv_cancel(rendezvous=booked, actor=d.agent)
+
+    task = Task.objects.get()
+    assert (task.done_at, task.assignee, task.team) == (None, None, d.team)
+    assert [n.recipient for n in Notification.objects.filter(read_at__isnull=True)] == [d.agent]
+
+
 def test_no_task_for_an_invitation_the_person_answered_another_way_before_it_expired(
     django_capture_on_commit_callbacks,
 ):
