@@ -209,6 +209,12 @@ def _works_the_agenda(user, team_id: int) -> bool:
     )
 
 
+def _follow_up_notify(task: Task) -> None:
+    """Tell an invitation's follow-up task's assignee, or each agenda agent of its team, that it waits."""
+    recipients = [task.assignee] if task.assignee_id else list(_agenda_agents(task.team_id))
+    notification_send(recipients=recipients, kind=K.INVITATION_EXPIRED, url=subject_url(task=task), task=task)
+
+
 def _invitation_task_title(invitation) -> str:
     motif = invitation.motif
     if motif.is_sensitive:
@@ -245,8 +251,7 @@ def task_for_invitation_expired(*, invitation) -> Task:
         None,
         "créée par une invitation expirée sans rendez-vous",
     )
-    recipients = [creator] if keeps_it else list(_agenda_agents(team_id))
-    notification_send(recipients=recipients, kind=K.INVITATION_EXPIRED, url=subject_url(task=task), task=task)
+    _follow_up_notify(task)
     return task
 
 
@@ -300,8 +305,7 @@ def task_reopen_for_invitation(*, invitation, actor=None) -> Task | None:
         # Its agent no longer works the motif team's appointments: the team has it, as at creation.
         task.assignee, task.team_id = None, team_id
     save_tracked(task, actor if is_agent(actor) else None, INVITATION_REOPENED_REASON)
-    recipients = [task.assignee] if task.assignee_id else list(_agenda_agents(team_id))
-    notification_send(recipients=recipients, kind=K.INVITATION_EXPIRED, url=subject_url(task=task), task=task)
+    _follow_up_notify(task)
     return task
 
 
