@@ -85,14 +85,20 @@ test: install browser-deps
 # fixed offset from now, so every process (a restarted PostgreSQL too) shares one clock that still runs. Tests with
 # timed waits between threads hang under libfaketime 0.9.10 (its condition-variable timeouts): marked timed_waits,
 # left out here, run by make test.
+# A library that cannot be preloaded is only warned about by ld.so, and the suite would run at today's hour: the
+# recipe stops unless Python under it sees CLOCK's day.
 CLOCK ?= 2026-12-31 23:20:00
-FAKETIME_LIB := /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
 test-clock: install browser-deps clock-deps
-	$(MAKE) --no-print-directory db-stop
+	@lib=$$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1); \
+	[ -n "$$lib" ] || { echo "libfaketime introuvable : installez le paquet faketime"; exit 1; }; \
 	offset=$$(( $$(date -u -d '$(CLOCK)' +%s) - $$(date -u +%s) )); \
-	FAKETIME="+$$offset" LD_PRELOAD=$(FAKETIME_LIB) DJANGO_SETTINGS_MODULE=config.settings.test \
-	  $(PY) -m pytest -n $(TEST_WORKERS) -m "not timed_waits" $(PYTEST_ARGS); rc=$$?; \
-	$(MAKE) --no-print-directory db-stop; exit $$rc
+	export FAKETIME="+$$offset" LD_PRELOAD=$$lib DJANGO_SETTINGS_MODULE=config.settings.test; \
+	seen=$$($(PY) -c "import datetime; print(f'{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M}')"); \
+	echo "Horloge des tests : $$seen UTC"; \
+	[ "$${seen%% *}" = "$$(date -u -d '$(CLOCK)' +%Y-%m-%d)" ] || { echo "L'horloge n'a pas été déplacée"; exit 1; }; \
+	$(MAKE) --no-print-directory db-stop; \
+	$(PY) -m pytest -n $(TEST_WORKERS) -m "not timed_waits" $(PYTEST_ARGS); rc=$$?; \
+	unset LD_PRELOAD FAKETIME; $(MAKE) --no-print-directory db-stop; exit $$rc
 
 lint: install
 	$(VENV)/bin/ruff check .
